@@ -1,0 +1,177 @@
+# pipeproc - one non-recursive Makefile.
+#
+#   make                 library, node, CLI (into build/)
+#   make test            every test (unit, integration, CLI, man lint)
+#   make demo            a small end-to-end run on a spawned node
+#   make bench           benchmarks (JSON lines)
+#   make SANITIZE=address,undefined test   the same under ASan+UBSan,
+#                        built into build/asan so objects never mix
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+#   make V=1             show full commands
+
+# ---- configuration ---------------------------------------------------------
+PREFIX       ?= /usr/local
+bindir       ?= $(PREFIX)/bin
+libdir       ?= $(PREFIX)/lib
+includedir   ?= $(PREFIX)/include
+mandir       ?= $(PREFIX)/share/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+
+CC      ?= cc
+VERSION := 0.1.0
+SOMAJOR := 0
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+B := build
+SANFLAGS :=
+else
+B := build/asan
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+
+PROJECT_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilib \
+	-DPP_NODE_INSTALL_PATH='"$(bindir)/pipeproc-node"'
+PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
+	-fvisibility=hidden -pthread -MMD -MP $(SANFLAGS)
+MSGPACK_CFLAGS := $(shell pkg-config --cflags msgpack 2>/dev/null)
+MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
+DEP_LIBS := -lnng -llmdb $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
+	-lpthread -ldl
+
+FINAL_CPPFLAGS := $(PROJECT_CPPFLAGS) $(MSGPACK_CFLAGS) $(CPPFLAGS)
+FINAL_CFLAGS   := $(PROJECT_CFLAGS) $(CFLAGS)
+FINAL_LDFLAGS  := $(SANFLAGS) -pthread $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- sources ----------------------------------------------------------------
+LIB_SRC    := $(wildcard lib/*.c)
+NODE_SRC   := $(wildcard node/*.c)
+CLI_SRC    := $(wildcard tools/cli*.c)
+BENCH_SRC  := $(wildcard tools/bench*.c)
+TEST_SRC   := $(wildcard test/*_test.c)
+TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
+DEMO_SRC   := $(wildcard examples/demo*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIB_A   := $(B)/lib/libpipeproc.a
+LIB_SO  := $(B)/lib/libpipeproc.so.$(VERSION)
+NODE    := $(B)/bin/pipeproc-node
+CLI     := $(B)/bin/pipeproc
+BENCH   := $(B)/bin/pipeproc-bench
+DEMO    := $(B)/bin/pipeproc-demo
+TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
+PCFILE  := $(B)/pipeproc.pc
+
+.PHONY: all deps test check bench demo install uninstall clean lint-man
+
+all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(PCFILE)
+
+# Installs the Debian packages the build needs, only when one is missing.
+DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
+	groff-base lmdb-utils
+deps:
+	$(Q)missing=""; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(FINAL_CPPFLAGS) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The shared library exports only pp_* (hidden visibility + version script).
+$(LIB_SO): $(call obj,$(LIB_SRC)) lib/libpipeproc.map
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -Wl,-soname,libpipeproc.so.$(SOMAJOR) \
+	  -Wl,--version-script=lib/libpipeproc.map $(FINAL_LDFLAGS) -o $@ \
+	  $(call obj,$(LIB_SRC)) $(DEP_LIBS)
+	$(Q)ln -sf libpipeproc.so.$(VERSION) $(B)/lib/libpipeproc.so.$(SOMAJOR)
+	$(Q)ln -sf libpipeproc.so.$(VERSION) $(B)/lib/libpipeproc.so
+
+$(NODE): $(call obj,$(NODE_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(CLI): $(call obj,$(CLI_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(PCFILE): pipeproc.pc.in Makefile
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@libdir@|$(libdir)|; \
+	  s|@includedir@|$(includedir)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- test, demo, bench --------------------------------------------------------
+# Tests find the programs through these variables, never through PATH.
+TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
+	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO)
+
+test check: all $(TESTS)
+	$(Q)$(TEST_ENV) sh test/run.sh $(TESTS)
+
+lint-man:
+	$(Q)sh test/man_lint.sh
+
+demo: all $(DEMO)
+	$(Q)$(TEST_ENV) $(DEMO)
+
+bench: all $(BENCH)
+	$(Q)$(TEST_ENV) $(BENCH)
+
+# ---- install --------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) \
+	  $(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir) \
+	  $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
+	  $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8
+	install -m 755 $(NODE) $(CLI) $(DESTDIR)$(bindir)/
+	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
+	ln -sf libpipeproc.so.$(VERSION) $(DESTDIR)$(libdir)/libpipeproc.so.$(SOMAJOR)
+	ln -sf libpipeproc.so.$(VERSION) $(DESTDIR)$(libdir)/libpipeproc.so
+	install -m 644 include/pipeproc.h $(DESTDIR)$(includedir)/
+	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
+	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
+	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
+	rm -f $(DESTDIR)$(libdir)/libpipeproc.a $(DESTDIR)$(libdir)/libpipeproc.so*
+	rm -f $(DESTDIR)$(includedir)/pipeproc.h
+	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
+	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
+	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,502 @@
+/*
+ * pipeproc.h - the public API of libpipeproc.
+ *
+ * pipeproc is an embedded commit-log stream processor. An application links
+ * libpipeproc and either spawns a log node process (pp_spawn) that owns the
+ * data in an LMDB environment, or connects to one that is already running
+ * (pp_connect). Every operation is a request to that node over NNG.
+ *
+ * This is the only header applications include. Everything in it is
+ * documented here and in the man pages: pipeproc(3) gives the overview,
+ * and each function group has its own page.
+ *
+ * Caveats
+ * =======
+ * - A pp_client must not be used across fork(). A child process that needs
+ *   the node calls pp_connect() itself. The node process started by
+ *   pp_spawn() never touches the application's memory: it is exec'd.
+ * - Every function taking a pp_client may be called from several threads at
+ *   once, except pp_close(), which must be the last call on the client and
+ *   must not race with any other call on it.
+ * - pp_spawn() forks and execs the node. It does not install a SIGCHLD
+ *   handler and does not change the application's signal dispositions; it
+ *   reaps its own child with waitpid() on that pid only (in pp_shutdown() and
+ *   pp_close()). The child closes every descriptor except 0, 1, 2 and the
+ *   two pipes it needs (readiness and lifeline) before exec.
+ * - A spawned node stops gracefully when the process that spawned it exits
+ *   (it watches a lifeline pipe), unless spawned with is_detached.
+ * - Blocking: every request blocks the calling thread until the node
+ *   replies or the client's request timeout (default 60 s) passes; then it
+ *   returns PP_ETIMEDOUT. pp_commit_async() blocks only while its queue is
+ *   full. pp_spawn() blocks until the node accepts requests, at most its
+ *   start timeout.
+ * - Asynchronous callbacks run on a thread owned by the library. They must
+ *   not call pp_close() on their client and should return quickly: while a
+ *   callback runs, later completions of that client wait.
+ */
+#ifndef PIPEPROC_H
+#define PIPEPROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PP_API __attribute__((visibility("default")))
+#else
+#define PP_API
+#endif
+
+#define PP_VERSION_MAJOR 0
+#define PP_VERSION_MINOR 1
+#define PP_VERSION_PATCH 0
+
+/* Limits that are part of the contract between clients and the node. */
+#define PP_TOPIC_MAX 200               /* bytes in a topic name */
+#define PP_ID_STRLEN 42                /* "ms-seq" + NUL, both uint64 */
+#define PP_BODY_MAX_DEFAULT (16u << 20) /* default maximum body, bytes */
+
+/*
+ * Errors. Every function returns 0 (or a count) on success and one of these
+ * negative codes on failure. The values cross the wire between node and
+ * client, so they are explicit and never reused.
+ */
+#define PP_ERRORS(X)                                                           \
+	X(ENOTCONN, -1, "client is not connected to a node")                   \
+	X(EINVAL, -2, "invalid argument")                                      \
+	X(ENOMEM, -3, "out of memory")                                         \
+	X(EINVALID_TOPIC, -4, "invalid topic name")                           \
+	X(EINVALID_BODY, -5, "invalid log body")                              \
+	X(ETOOBIG, -6, "log body exceeds the node's maximum size")             \
+	X(EEMPTY, -7, "nothing to commit")                                     \
+	X(ENOTOPIC, -8, "topic does not exist")                                \
+	X(EINVALID_ID, -9, "invalid id expression")                            \
+	X(ETIMEDOUT, -10, "timed out")                                         \
+	X(EADDR, -11, "invalid address")                                       \
+	X(ECONNREFUSED, -12, "no node is listening at the address")           \
+	X(EPROTO, -13, "protocol error")                                       \
+	X(EVERSION, -14, "protocol version mismatch")                          \
+	X(ELOCKED, -15, "data directory is in use by another node")            \
+	X(EADDRINUSE, -16, "address is served by another live node")           \
+	X(ESTORE, -17, "storage error")                                        \
+	X(ESTORE_FULL, -18, "storage is full")                                 \
+	X(EIO, -19, "input/output error")                                      \
+	X(ESPAWN, -20, "could not start the node")                             \
+	X(ESHUTDOWN, -21, "node is shutting down")                             \
+	X(ECLOSED, -22, "connection to the node was closed")                   \
+	X(EUNKNOWN_OP, -23, "unknown operation")                               \
+	X(ETOOLARGE, -24, "request is too large")                              \
+	X(EINTERNAL, -25, "internal error")                                    \
+	X(EPERM, -26, "permission denied")
+
+enum pp_error {
+#define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
+	PP_ERRORS(PP_ERROR_ENUM_)
+#undef PP_ERROR_ENUM_
+};
+
+/*
+ * pp_strerror - a human-readable message for an error code.
+ * err: a PP_E* code (or 0).
+ * Returns a static string; unknown codes give "unknown error".
+ * Thread-safe; never blocks.
+ */
+PP_API const char *pp_strerror(int err);
+
+/*
+ * pp_errname - the symbolic name of an error code, e.g. "PP_ENOTOPIC".
+ * Returns a static string; 0 gives "PP_OK"; unknown codes "PP_EUNKNOWN".
+ * Thread-safe; never blocks.
+ */
+PP_API const char *pp_errname(int err);
+
+/*
+ * pp_version - the library version as "MAJOR.MINOR.PATCH".
+ * Returns a static string. Thread-safe; never blocks.
+ */
+PP_API const char *pp_version(void);
+
+/* ------------------------------------------------------------------------
+ * Ids
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A log id. `ms` is the node's wall clock in milliseconds when the log was
+ * committed (never smaller than the previous log's in the same topic);
+ * `seq` is the log's position in its topic, from 0, never reused.
+ */
+typedef struct pp_id {
+	uint64_t ms;
+	uint64_t seq;
+} pp_id;
+
+/*
+ * pp_id_format - write `id` as "ms-seq" into `buf`.
+ * buf: out, at least PP_ID_STRLEN bytes.
+ * Returns buf. Thread-safe; never blocks.
+ */
+PP_API char *pp_id_format(pp_id id, char *buf);
+
+/*
+ * pp_id_parse - parse a full id "ms-seq" (decimal, no sign, no spaces).
+ * text: in, NUL-terminated. id: out.
+ * Returns 0, or PP_EINVALID_ID when text is not a full id (the id
+ * expressions "T" and ":S" are accepted only by range bounds). On error
+ * *id is unchanged. Thread-safe; never blocks.
+ */
+PP_API int pp_id_parse(const char *text, pp_id *id);
+
+/* ------------------------------------------------------------------------
+ * Clients: spawn, connect, close, shutdown
+ * ------------------------------------------------------------------------ */
+
+typedef struct pp_client pp_client;
+
+/* Durability of commits (pipeproc-node(8) --sync). */
+enum pp_sync_mode {
+	PP_SYNC_ALWAYS = 0, /* a commit is answered once it is on disk */
+	PP_SYNC_INTERVAL,   /* the node syncs every sync_interval_ms */
+	PP_SYNC_NONE        /* the OS decides; a crash of the host may lose */
+};
+
+/*
+ * Options of pp_spawn(). Zero (or NULL) in any field means its default;
+ * pass NULL for all defaults. Fields are only ever appended.
+ */
+typedef struct pp_spawn_opts {
+	/* pipeproc-node program. NULL: $PIPEPROC_NODE, else the installed
+	 * PREFIX/bin/pipeproc-node. */
+	const char *node_path;
+	/* Data directory. NULL: "./pipeproc_data". Created if missing. */
+	const char *data_dir;
+	/* Address to listen on. NULL: ipc://$TMPDIR/pipeproc.<namespace>
+	 * ("/tmp" when TMPDIR is unset). */
+	const char *address;
+	/* Namespace used for the default address. NULL: "default". */
+	const char *namespace_name;
+	/* Durability; see enum pp_sync_mode. */
+	enum pp_sync_mode sync_mode;
+	/* Sync period for PP_SYNC_INTERVAL, ms. 0: 100. */
+	uint32_t sync_interval_ms;
+	/* Keep the data in a private temporary directory that is removed
+	 * when the node exits (nothing survives the node). */
+	bool is_memory;
+	/* Do not stop the node when the spawning process exits. */
+	bool is_detached;
+	/* How long pp_spawn() waits for the node to accept requests, ms.
+	 * 0: 10000. */
+	uint32_t start_timeout_ms;
+	/* Largest log body the node accepts, bytes. 0: PP_BODY_MAX_DEFAULT. */
+	uint32_t max_body_bytes;
+	/* Request timeout of the returned client, ms. 0: 60000. */
+	uint32_t request_timeout_ms;
+} pp_spawn_opts;
+
+/*
+ * pp_spawn - start a log node and connect to it.
+ * opts: in, may be NULL. client: out.
+ * Forks and execs pipeproc-node, waits until it accepts requests, then
+ * connects as pp_connect() would. The node owns the data directory until it
+ * stops; the returned client is its spawner: pp_shutdown() stops it.
+ * Returns 0, or:
+ *   PP_ESPAWN      the program could not be executed (message names it);
+ *   PP_ELOCKED     another node owns the data directory;
+ *   PP_EADDRINUSE  a live node already serves the address;
+ *   PP_EADDR       the address is malformed or its scheme is unknown;
+ *   PP_ETIMEDOUT   the node did not become ready in start_timeout_ms;
+ *   PP_ESTORE, PP_EIO  the store could not be opened;
+ *   PP_ENOMEM, PP_EINVAL.
+ * On success *client belongs to the caller; release it with pp_close().
+ * On error *client is unchanged and no node process is left running.
+ * Thread-safe; blocks up to start_timeout_ms.
+ */
+PP_API int pp_spawn(const pp_spawn_opts *opts, pp_client **client);
+
+/* Options of pp_connect(). Zero means default; NULL means all defaults. */
+typedef struct pp_connect_opts {
+	/* How long to wait for the node's handshake reply, ms. 0: 5000. */
+	uint32_t timeout_ms;
+	/* Request timeout of the returned client, ms. 0: 60000. */
+	uint32_t request_timeout_ms;
+} pp_connect_opts;
+
+/*
+ * pp_connect - attach to a running node.
+ * address: in, "ipc:///path" (or NULL for the default address of the
+ *   "default" namespace). opts: in, may be NULL. client: out.
+ * Dials the node and exchanges a handshake that checks the protocol
+ * version.
+ * Returns 0, or PP_EADDR (malformed address or unknown scheme),
+ * PP_ECONNREFUSED (nothing listens there), PP_ETIMEDOUT (no handshake
+ * reply in time), PP_EVERSION (the node speaks another protocol version),
+ * PP_ENOMEM.
+ * On success *client belongs to the caller; release it with pp_close().
+ * On error *client is unchanged.
+ * Thread-safe; blocks up to timeout_ms.
+ */
+PP_API int pp_connect(const char *address, const pp_connect_opts *opts,
+    pp_client **client);
+
+/*
+ * pp_close - detach from the node and free the client.
+ * client: in, may be NULL.
+ * Waits for outstanding asynchronous commits to be answered (their
+ * callbacks run before pp_close returns; those that cannot be sent fail
+ * with PP_ECLOSED). A spawned node keeps running unless the spawner exits
+ * or pp_shutdown() was called; pp_close() on a spawner does not stop it.
+ * Must be the last call on the client. Blocks up to the request timeout.
+ */
+PP_API void pp_close(pp_client *client);
+
+/*
+ * pp_shutdown - stop the node gracefully.
+ * client: in.
+ * The node answers every request already queued, refuses new ones with
+ * PP_ESHUTDOWN, syncs its store and exits. When the client spawned the
+ * node, pp_shutdown also waits for the process to exit. The client stays
+ * allocated (free it with pp_close()); later requests fail with
+ * PP_ECLOSED or PP_ETIMEDOUT.
+ * Returns 0, or PP_ENOTCONN, PP_ETIMEDOUT, PP_ECLOSED.
+ * Thread-safe; blocks until the node has stopped or the request timeout.
+ */
+PP_API int pp_shutdown(pp_client *client);
+
+/*
+ * pp_client_errmsg - detail of the last failed call made on `client` by
+ * the calling thread (for example which program could not be executed).
+ * Returns a string valid until the next call on this client from this
+ * thread; "" when there is no detail. Thread-safe; never blocks.
+ */
+PP_API const char *pp_client_errmsg(const pp_client *client);
+
+/*
+ * pp_last_errmsg - detail of the last failed pp_spawn() or pp_connect()
+ * of the calling thread (which have no client to keep it on).
+ * Returns a thread-local string valid until the next such call. Never
+ * blocks.
+ */
+PP_API const char *pp_last_errmsg(void);
+
+/* ------------------------------------------------------------------------
+ * Commit
+ * ------------------------------------------------------------------------ */
+
+/* One log to commit. The library copies `topic` and `body`. */
+typedef struct pp_record {
+	const char *topic; /* [A-Za-z0-9_.-]{1,200} */
+	const void *body;  /* opaque bytes; may be NULL when len is 0 */
+	size_t      len;   /* bytes in body, at most the node's maximum */
+} pp_record;
+
+/*
+ * pp_commit - append logs to topics, atomically.
+ * records: in, `count` logs, possibly for different topics. ids: out, an
+ *   array of `count` ids, filled in input order on success.
+ * All logs become durable and visible together, or none does. They share
+ * one millisecond; logs of one topic get consecutive sequences in input
+ * order. Topics are created by their first commit. Concurrent calls from
+ * threads sharing the client are coalesced into few requests.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ETOOBIG, PP_EEMPTY (count is 0),
+ * PP_EINVAL, PP_ESTORE_FULL, PP_ESTORE, PP_ESHUTDOWN, PP_ETIMEDOUT,
+ * PP_ECLOSED, PP_ENOTCONN. Bad input is refused before anything is sent.
+ * The library copies the records. On error `ids` is unchanged.
+ * Thread-safe; blocks until the node answers (with PP_SYNC_ALWAYS, after
+ * the data is on disk).
+ */
+PP_API int pp_commit(pp_client *client, const pp_record *records,
+    size_t count, pp_id *ids);
+
+/*
+ * Completion of pp_commit_async(). status is 0 or a PP_E* code; on success
+ * ids holds `count` ids in input order. `ids` is valid only during the call.
+ */
+typedef void (*pp_commit_cb)(
+    void *arg, int status, const pp_id *ids, size_t count);
+
+/*
+ * pp_commit_async - queue an atomic commit and return at once.
+ * records, count: as pp_commit(). cb: in, called exactly once with the
+ *   outcome, on a library thread. arg: passed to cb.
+ * Queued commits are coalesced into large requests (each call stays
+ * atomic on its own). Callbacks of one client run in the order the calls
+ * were made.
+ * Returns 0 when queued (cb will be called), or an error and cb is never
+ * called: PP_EINVALID_TOPIC, PP_ETOOBIG, PP_EEMPTY, PP_EINVAL, PP_ENOMEM,
+ * PP_ECLOSED (after pp_shutdown), PP_ENOTCONN.
+ * The library copies the records before returning.
+ * Thread-safe; blocks only while the client's queue is full (64 MiB).
+ */
+PP_API int pp_commit_async(pp_client *client, const pp_record *records,
+    size_t count, pp_commit_cb cb, void *arg);
+
+/*
+ * pp_flush - wait until every pp_commit_async() made so far on this
+ * client has been answered and its callback has returned.
+ * timeout_ms: -1 waits forever.
+ * Returns 0, or PP_ETIMEDOUT. Thread-safe; blocks.
+ */
+PP_API int pp_flush(pp_client *client, int timeout_ms);
+
+/* ------------------------------------------------------------------------
+ * Reads: range, revrange, length, stat, topics
+ * ------------------------------------------------------------------------ */
+
+/* A log returned by a read: a view into a pp_result. */
+typedef struct pp_log {
+	pp_id       id;
+	const void *body;
+	size_t      len;
+} pp_log;
+
+/*
+ * Options of pp_range() and pp_revrange(). NULL means all defaults.
+ * Bounds are id expressions: "T-S" (a full id, a point in id order),
+ * "T" (the whole millisecond T) or ":S" (sequence S). NULL or "" leaves
+ * that side open.
+ */
+typedef struct pp_range_opts {
+	/* range: lower bound; revrange: upper bound (start >= end). */
+	const char *start;
+	/* range: upper bound; revrange: lower bound. */
+	const char *end;
+	/* Most logs to return. 0: no limit (the result is still cut into
+	 * pages; see pp_result_has_more()). */
+	size_t limit;
+	/* Exclude the bounds themselves: the named log for "T-S" and ":S",
+	 * the whole millisecond for "T". */
+	bool is_exclusive;
+} pp_range_opts;
+
+typedef struct pp_result pp_result;
+
+/*
+ * pp_range - read logs of a topic in ascending id order.
+ * topic: in. opts: in, may be NULL. result: out.
+ * Returns at most `limit` logs, and never more than one page (about
+ * 2 MiB of bodies); pp_result_has_more() tells whether the page cut the
+ * result short. An empty range is an empty result, not an error.
+ * To walk a whole topic without holding it in memory, use pp_iter_open().
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_EINVALID_ID,
+ * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * On success *result belongs to the caller; free it with pp_result_free().
+ * On error *result is unchanged.
+ * Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_range(pp_client *client, const char *topic,
+    const pp_range_opts *opts, pp_result **result);
+
+/*
+ * pp_revrange - as pp_range(), in descending id order; `start` is the
+ * upper bound and `end` the lower one. With a limit of 1 and no bounds it
+ * returns the newest log.
+ */
+PP_API int pp_revrange(pp_client *client, const char *topic,
+    const pp_range_opts *opts, pp_result **result);
+
+/* pp_result_count - number of logs in the result. Never blocks. */
+PP_API size_t pp_result_count(const pp_result *result);
+
+/*
+ * pp_result_log - the i-th log (0-based), or NULL when i is out of range.
+ * The log and its body are valid until pp_result_free(result).
+ */
+PP_API const pp_log *pp_result_log(const pp_result *result, size_t i);
+
+/*
+ * pp_result_has_more - true when the node stopped at its page size before
+ * reaching the bound or the limit: more logs follow the last one.
+ */
+PP_API bool pp_result_has_more(const pp_result *result);
+
+/* pp_result_free - free a result and every log in it. Accepts NULL. */
+PP_API void pp_result_free(pp_result *result);
+
+typedef struct pp_iter pp_iter;
+
+/*
+ * pp_iter_open - start walking a range page by page.
+ * topic, opts: as pp_range() (limit bounds the whole walk). is_reverse:
+ *   walk as pp_revrange(). iter: out.
+ * Nothing is sent until the first pp_iter_next(). Bad arguments are
+ * reported here: PP_EINVALID_TOPIC, PP_EINVALID_ID, PP_EINVAL, PP_ENOMEM.
+ * On success *iter belongs to the caller; free it with pp_iter_close().
+ * The library copies topic and opts. Never blocks.
+ */
+PP_API int pp_iter_open(pp_client *client, const char *topic,
+    const pp_range_opts *opts, bool is_reverse, pp_iter **iter);
+
+/*
+ * pp_iter_next - the next log of the walk.
+ * log: out, valid until the next pp_iter_next() or pp_iter_close().
+ * Returns 1 with *log set, 0 at the end, or an error as pp_range().
+ * Logs committed during the walk are included when they fall inside the
+ * bounds. Blocks for a round trip once per page.
+ */
+PP_API int pp_iter_next(pp_iter *iter, const pp_log **log);
+
+/* pp_iter_close - free an iterator. Accepts NULL. */
+PP_API void pp_iter_close(pp_iter *iter);
+
+/*
+ * pp_length - the number of logs currently stored in a topic.
+ * count: out.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_ETIMEDOUT, PP_ECLOSED,
+ * PP_ENOTCONN. Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_length(pp_client *client, const char *topic, uint64_t *count);
+
+/* Statistics of one topic. Fields are only ever appended. */
+typedef struct pp_topic_info {
+	const char *name;       /* valid as long as what returned it */
+	uint64_t    count;      /* logs stored now */
+	uint64_t    bytes;      /* body bytes stored now */
+	pp_id       first;      /* oldest stored log; valid if count > 0 */
+	pp_id       last;       /* newest stored log; valid if count > 0 */
+	uint64_t    next_seq;   /* sequence the next log will get */
+	uint64_t    created_ms; /* time of the first commit */
+} pp_topic_info;
+
+/*
+ * pp_topic_stat - statistics of one topic.
+ * topic: in. info: out; info->name points to `topic`.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_ETIMEDOUT, PP_ECLOSED,
+ * PP_ENOTCONN. On error *info is unchanged.
+ * Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_topic_stat(
+    pp_client *client, const char *topic, pp_topic_info *info);
+
+typedef struct pp_topic_list pp_topic_list;
+
+/*
+ * pp_topics - every topic with its statistics, in name order.
+ * list: out.
+ * Returns 0, or PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * On success *list belongs to the caller; free it with
+ * pp_topic_list_free(). On error *list is unchanged.
+ * Thread-safe; blocks for one round trip per 1,000 topics.
+ */
+PP_API int pp_topics(pp_client *client, pp_topic_list **list);
+
+/* pp_topic_list_count - number of topics in the list. */
+PP_API size_t pp_topic_list_count(const pp_topic_list *list);
+
+/*
+ * pp_topic_list_get - the i-th topic, or NULL when out of range. Valid
+ * until pp_topic_list_free(list).
+ */
+PP_API const pp_topic_info *pp_topic_list_get(
+    const pp_topic_list *list, size_t i);
+
+/* pp_topic_list_free - free a topic list. Accepts NULL. */
+PP_API void pp_topic_list_free(pp_topic_list *list);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPEPROC_H */
