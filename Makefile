@@ -127,8 +127,9 @@ $(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
 
 $(PCFILE): pipeproc.pc.in Makefile
 	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@libdir@|$(libdir)|; \
-	  s|@includedir@|$(includedir)|; s|@VERSION@|$(VERSION)|' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
+	  -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' \
+	  $< > $@
 
 # ---- test, demo, bench --------------------------------------------------------
 # Tests find the programs through these variables, never through PATH.
@@ -139,7 +140,7 @@ test check: all $(TESTS)
 	$(Q)$(TEST_ENV) sh test/run.sh $(TESTS)
 
 lint-man:
-	$(Q)sh test/man_lint.sh
+	$(Q)sh test/man_test.sh
 
 demo: all $(DEMO)
 	$(Q)$(TEST_ENV) $(DEMO)

@@ -1,0 +1,258 @@
+/*
+ * client.c - the client handle: connect (dial + version handshake),
+ * close, shutdown, and the per-thread error detail.
+ *
+ * Design notes: a client holds one NNG socket; every request opens its
+ * own context (transport.c), so the handle needs no lock of its own. The
+ * only mutable state after connect is `is_closed` and the commit queue,
+ * both guarded in commit.c.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "client.h"
+#include "wire.h"
+
+/* The detail of the last failure, per thread (pp_client_errmsg). */
+static __thread const pp_client *err_client;
+static __thread char             err_msg[PPI_ERRMSG_MAX];
+static __thread char             last_errmsg[PPI_ERRMSG_MAX];
+
+int
+ppi_client_fail(const pp_client *client, int rv, const char *fmt, ...)
+{
+	va_list ap;
+
+	err_client = client;
+	va_start(ap, fmt);
+	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+void
+ppi_set_last_errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_errmsg, sizeof(last_errmsg), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+pp_client_errmsg(const pp_client *client)
+{
+	return client != NULL && client == err_client ? err_msg : "";
+}
+
+const char *
+pp_last_errmsg(void)
+{
+	return last_errmsg;
+}
+
+int
+ppi_client_call(
+    pp_client *c, const ppi_buf *req, char **reply, size_t *reply_len)
+{
+	if (req->is_failed) {
+		return PP_ENOMEM;
+	}
+	if (__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		return PP_ECLOSED;
+	}
+	return ppi_transport_call(c->transport, req->data, req->len,
+	    c->request_timeout_ms, reply, reply_len);
+}
+
+static uint64_t
+random_cid(void)
+{
+	uint64_t        v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t) sizeof(v) || v == 0) {
+		/* No entropy: time and pid still make collisions unlikely. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = ((uint64_t) ts.tv_nsec << 32) ^ (uint64_t) ts.tv_sec ^
+		    ((uint64_t) getpid() << 16) ^ 1;
+	}
+	return v;
+}
+
+int
+ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
+    uint32_t request_timeout_ms, pp_client **client, char *msg,
+    size_t msglen)
+{
+	pp_client *c;
+	ppi_buf    req;
+	char      *reply = NULL;
+	size_t     reply_len;
+	uint64_t   version;
+	int        rv;
+
+	if ((rv = ppi_address_check(address)) != 0) {
+		snprintf(msg, msglen, "invalid address '%s' (expected ipc://PATH)",
+		    address);
+		return rv;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->address = strdup(address)) == NULL) {
+		free(c);
+		return PP_ENOMEM;
+	}
+	c->request_timeout_ms = request_timeout_ms;
+	c->cid                = random_cid();
+	c->lifeline_fd        = -1;
+	if ((rv = ppi_transport_open(address, &c->transport, msg, msglen)) !=
+	    0) {
+		goto fail;
+	}
+	ppi_buf_init(&req);
+	ppi_wire_hello(&req);
+	rv = req.is_failed ? PP_ENOMEM
+	                   : ppi_transport_call(c->transport, req.data, req.len,
+	                         connect_timeout_ms, &reply, &reply_len);
+	ppi_buf_fini(&req);
+	if (rv != 0) {
+		snprintf(msg, msglen, "no handshake reply from %s: %s",
+		    address, pp_strerror(rv));
+		goto fail;
+	}
+	rv = ppi_wire_decode_hello(
+	    reply, reply_len, &version, &c->max_body, msg, msglen);
+	free(reply);
+	if (rv == 0 && version != PPI_WIRE_VERSION) {
+		snprintf(msg, msglen, "node speaks protocol %llu, we speak %d",
+		    (unsigned long long) version, PPI_WIRE_VERSION);
+		rv = PP_EVERSION;
+	}
+	if (rv != 0) {
+		goto fail;
+	}
+	*client = c;
+	return 0;
+fail:
+	ppi_transport_close(c->transport);
+	free(c->address);
+	free(c);
+	return rv;
+}
+
+int
+pp_connect(const char *address, const pp_connect_opts *opts,
+    pp_client **client)
+{
+	char     def[512];
+	char     msg[PPI_ERRMSG_MAX] = "";
+	uint32_t connect_ms = PPI_DEFAULT_CONNECT_TIMEOUT_MS;
+	uint32_t request_ms = PPI_DEFAULT_REQUEST_TIMEOUT_MS;
+	int      rv;
+
+	if (client == NULL) {
+		return PP_EINVAL;
+	}
+	if (address == NULL) {
+		if ((rv = ppi_address_default(NULL, def, sizeof(def))) != 0) {
+			return rv;
+		}
+		address = def;
+	}
+	if (opts != NULL && opts->timeout_ms != 0) {
+		connect_ms = opts->timeout_ms;
+	}
+	if (opts != NULL && opts->request_timeout_ms != 0) {
+		request_ms = opts->request_timeout_ms;
+	}
+	rv = ppi_client_connect(
+	    address, connect_ms, request_ms, client, msg, sizeof(msg));
+	ppi_set_last_errmsg("%s", rv != 0 ? msg : "");
+	return rv;
+}
+
+/* Polls for the exit of our node child, escalating to SIGKILL. */
+void
+ppi_client_reap(pp_client *c, uint32_t timeout_ms)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	uint32_t        waited_ms;
+
+	if (c->node_pid <= 0) {
+		return;
+	}
+	for (waited_ms = 0; waited_ms < timeout_ms; waited_ms += 2) {
+		if (waitpid(c->node_pid, NULL, WNOHANG) != 0) {
+			c->node_pid = 0;
+			return;
+		}
+		nanosleep(&nap, NULL);
+	}
+	kill(c->node_pid, SIGKILL);
+	while (waitpid(c->node_pid, NULL, 0) < 0 && errno == EINTR) {
+	}
+	c->node_pid = 0;
+}
+
+int
+pp_shutdown(pp_client *c)
+{
+	ppi_buf req;
+	char   *reply = NULL;
+	size_t  reply_len;
+	char    msg[PPI_ERRMSG_MAX] = "";
+	int     rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	/* Answer our own queued commits first: they were accepted. */
+	ppi_commitq_stop(c);
+	ppi_buf_init(&req);
+	ppi_wire_shutdown(&req);
+	rv = ppi_client_call(c, &req, &reply, &reply_len);
+	ppi_buf_fini(&req);
+	if (rv == 0) {
+		rv = ppi_wire_decode_status(reply, reply_len, msg, sizeof(msg));
+		free(reply);
+	}
+	__atomic_store_n(&c->is_closed, true, __ATOMIC_RELEASE);
+	if (c->lifeline_fd >= 0) {
+		close(c->lifeline_fd);
+		c->lifeline_fd = -1;
+	}
+	ppi_client_reap(c, c->request_timeout_ms);
+	if (rv != 0) {
+		return ppi_client_fail(c, rv, "shutdown: %s", msg);
+	}
+	return 0;
+}
+
+void
+pp_close(pp_client *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	ppi_commitq_stop(c);
+	ppi_transport_close(c->transport);
+	/* The spawner owns its node: closing the lifeline stops it
+	 * gracefully, and we reap it so no zombie is left behind. */
+	if (c->lifeline_fd >= 0) {
+		close(c->lifeline_fd);
+		c->lifeline_fd = -1;
+	}
+	ppi_client_reap(c, c->request_timeout_ms);
+	free(c->address);
+	free(c);
+}

@@ -1,0 +1,70 @@
+/*
+ * client.h - the pp_client object shared by the library's modules:
+ * client.c (connect, close, shutdown, errors), commit.c (the commit
+ * queue), read.c (reads) and spawn.c (starting a node).
+ */
+#ifndef PP_CLIENT_H
+#define PP_CLIENT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "pipeproc.h"
+#include "transport.h"
+
+#define PPI_ERRMSG_MAX 512
+#define PPI_DEFAULT_REQUEST_TIMEOUT_MS 60000u
+#define PPI_DEFAULT_CONNECT_TIMEOUT_MS 5000u
+
+typedef struct ppi_commitq ppi_commitq;
+
+struct pp_client {
+	ppi_transport *transport;
+	char          *address;
+	uint32_t       request_timeout_ms;
+	uint64_t       max_body;  /* from the node's hello */
+	uint64_t       cid;       /* random id for write dedupe */
+	bool           is_closed; /* set by pp_shutdown; guarded by commitq */
+	ppi_commitq   *commitq;   /* lazily started senders; see commit.c */
+	/* Only for a client that spawned its node: */
+	pid_t node_pid;    /* our child, reaped by shutdown/close */
+	int   lifeline_fd; /* write end; closing it stops the node; -1 */
+	bool  is_detached;
+};
+
+/*
+ * ppi_client_connect - allocate a client and attach it to `address`
+ * (dial + hello). Used by pp_connect and pp_spawn.
+ */
+int ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
+    uint32_t request_timeout_ms, pp_client **client, char *msg,
+    size_t msglen);
+
+/*
+ * ppi_client_fail - remember `fmt` as the calling thread's detail for
+ * `client` and return rv (so callers can `return ppi_client_fail(...)`).
+ */
+int ppi_client_fail(const pp_client *client, int rv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ppi_set_last_errmsg - the detail pp_last_errmsg() returns. */
+void ppi_set_last_errmsg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/*
+ * ppi_client_call - one request/reply round trip. On 0, *reply is
+ * malloc'd. Fails fast with PP_ECLOSED after pp_shutdown.
+ */
+int ppi_client_call(pp_client *client, const ppi_buf *req, char **reply,
+    size_t *reply_len);
+
+/* ppi_commitq_stop - drain and stop the commit senders (pp_close). */
+void ppi_commitq_stop(pp_client *client);
+
+/* ppi_client_reap - wait for a spawned node to exit, then reap it. */
+void ppi_client_reap(pp_client *client, uint32_t timeout_ms);
+
+#endif

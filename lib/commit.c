@@ -1,0 +1,485 @@
+/*
+ * commit.c - pp_commit, pp_commit_async and pp_flush: the commit queue.
+ *
+ * Every commit call becomes a `pending` entry on the client's queue. Two
+ * sender threads each take everything queued (up to a request's worth)
+ * and send it as one `commit` request, so concurrent and asynchronous
+ * commits share round trips and the node's group commit shares syncs.
+ *
+ * Design notes:
+ * - Each call stays atomic on its own: the node applies the calls of one
+ *   request independently (docs/DESIGN.md §5).
+ * - Batches get increasing numbers under the lock; a sender dispatches
+ *   its results only after the previous batch has been dispatched, so
+ *   callbacks run in call order and pp_flush can count completions.
+ * - Each batch is one request with a fresh rid; `floor` is the smallest
+ *   rid still unanswered, which lets the node forget older ones.
+ * - A synchronous call's records are not copied: its caller is blocked
+ *   until the entry is done. An asynchronous call is copied into one
+ *   allocation with its entry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "id.h"
+#include "wire.h"
+
+#define SENDERS 2
+#define BATCH_MAX_BYTES (4u << 20)
+#define QUEUE_MAX_BYTES (64u << 20)
+
+typedef struct pending pending;
+struct pending {
+	pending         *next;
+	const pp_record *recs;
+	size_t           count;
+	size_t           bytes;
+	pp_id           *ids;
+	int              status;
+	bool             is_done;
+	pp_commit_cb     cb; /* NULL for a synchronous call */
+	void            *arg;
+	char             errmsg[128];
+};
+
+struct ppi_commitq {
+	pthread_mutex_t mtx;
+	pthread_cond_t  work; /* senders: queue not empty, or stopping */
+	pthread_cond_t  done; /* waiters: something completed */
+	pending        *head;
+	pending       **tail;
+	size_t          queued_bytes;
+	uint64_t        next_batch;  /* number of the next batch taken */
+	uint64_t        dispatched;  /* batches dispatched so far */
+	uint64_t        submitted;   /* async entries queued so far */
+	uint64_t        completed;   /* async entries whose cb returned */
+	uint64_t        next_rid;
+	uint64_t        inflight_rid[SENDERS];
+	bool            is_stopping;
+	int             nsenders;
+	pthread_t       senders[SENDERS];
+};
+
+static pthread_mutex_t init_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+/* Takes the queue head up to a batch's worth; returns the entry count. */
+static size_t
+take_batch(ppi_commitq *q, pending **out)
+{
+	pending *first = q->head, *p = first, *last = NULL;
+	size_t   bytes = 0, n = 0;
+
+	while (p != NULL && (n == 0 || bytes + p->bytes <= BATCH_MAX_BYTES)) {
+		bytes += p->bytes;
+		n++;
+		last = p;
+		p    = p->next;
+	}
+	q->head    = p;
+	last->next = NULL;
+	if (q->head == NULL) {
+		q->tail = &q->head;
+	}
+	*out = first;
+	return n;
+}
+
+/* Sends one batch and records per-entry outcomes (no lock held). */
+static void
+send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
+    uint64_t floor)
+{
+	ppi_buf  req;
+	pending *p;
+	char    *reply = NULL;
+	size_t   reply_len, i;
+	size_t  *counts  = malloc(sizeof(*counts) * n);
+	pp_id  **ids     = malloc(sizeof(*ids) * n);
+	int     *status  = malloc(sizeof(*status) * n);
+	char     msg[256] = "";
+	int      rv;
+
+	ppi_buf_init(&req);
+	if (counts == NULL || ids == NULL || status == NULL) {
+		rv = PP_ENOMEM;
+		goto fail;
+	}
+	ppi_wire_commit_begin(&req, c->cid, rid, floor, n);
+	for (p = batch, i = 0; p != NULL; p = p->next, i++) {
+		ppi_wire_commit_call(&req, p->recs, p->count);
+		counts[i] = p->count;
+		ids[i]    = p->ids;
+	}
+	if ((rv = ppi_client_call(c, &req, &reply, &reply_len)) != 0) {
+		goto fail;
+	}
+	rv = ppi_wire_decode_commit(
+	    reply, reply_len, n, counts, ids, status, msg, sizeof(msg));
+	free(reply);
+	if (rv != 0) {
+		goto fail;
+	}
+	for (p = batch, i = 0; p != NULL; p = p->next, i++) {
+		p->status = status[i];
+		if (status[i] != 0) {
+			/* The reply's detail belongs to the first failing
+			 * call; others keep the generic text. */
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
+			msg[0] = '\0';
+		}
+	}
+	goto out;
+fail:
+	for (p = batch; p != NULL; p = p->next) {
+		p->status = rv;
+		snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
+	}
+out:
+	ppi_buf_fini(&req);
+	free(counts);
+	free(ids);
+	free(status);
+}
+
+static void *
+sender_main(void *arg)
+{
+	pp_client   *c = arg;
+	ppi_commitq *q = c->commitq;
+	pending     *batch, *p, *next;
+	uint64_t     batch_no, rid, floor;
+	size_t       n, slot, bytes, nasync;
+	int          i;
+
+	pthread_mutex_lock(&q->mtx);
+	for (;;) {
+		while (q->head == NULL && !q->is_stopping) {
+			pthread_cond_wait(&q->work, &q->mtx);
+		}
+		if (q->head == NULL) {
+			break;
+		}
+		n        = take_batch(q, &batch);
+		batch_no = q->next_batch++;
+		rid      = ++q->next_rid;
+		for (slot = 0; q->inflight_rid[slot] != 0; slot++) {
+		}
+		q->inflight_rid[slot] = rid;
+		floor                 = rid;
+		for (i = 0; i < SENDERS; i++) {
+			if (q->inflight_rid[i] != 0 &&
+			    q->inflight_rid[i] < floor) {
+				floor = q->inflight_rid[i];
+			}
+		}
+		pthread_mutex_unlock(&q->mtx);
+
+		send_batch(c, batch, n, rid, floor);
+
+		pthread_mutex_lock(&q->mtx);
+		while (q->dispatched != batch_no) {
+			pthread_cond_wait(&q->done, &q->mtx);
+		}
+		pthread_mutex_unlock(&q->mtx);
+		/* Callbacks run without the lock, in batch order. */
+		for (p = batch; p != NULL; p = p->next) {
+			if (p->cb != NULL) {
+				p->cb(p->arg, p->status, p->ids, p->count);
+			}
+		}
+		bytes  = 0;
+		nasync = 0;
+		pthread_mutex_lock(&q->mtx);
+		for (p = batch; p != NULL; p = next) {
+			/* Read next first: a synchronous entry lives on its
+			 * caller's stack and may vanish once it is done. */
+			next = p->next;
+			bytes += p->bytes;
+			if (p->cb != NULL) {
+				free(p);
+				nasync++;
+			} else {
+				p->is_done = true;
+			}
+		}
+		q->inflight_rid[slot] = 0;
+		q->queued_bytes -= bytes;
+		q->completed += nasync;
+		q->dispatched++;
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->mtx);
+	return NULL;
+}
+
+/* Starts the senders on first use. */
+static int
+commitq_get(pp_client *c, ppi_commitq **qp)
+{
+	ppi_commitq *q;
+	int          i;
+
+	if (__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		return ppi_client_fail(c, PP_ECLOSED, "client is shut down");
+	}
+	pthread_mutex_lock(&init_mtx);
+	if ((q = c->commitq) == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL) {
+			pthread_mutex_unlock(&init_mtx);
+			return PP_ENOMEM;
+		}
+		pthread_mutex_init(&q->mtx, NULL);
+		pthread_cond_init(&q->work, NULL);
+		pthread_cond_init(&q->done, NULL);
+		q->tail    = &q->head;
+		c->commitq = q;
+		for (i = 0; i < SENDERS; i++) {
+			if (pthread_create(&q->senders[i], NULL, sender_main, c) !=
+			    0) {
+				break;
+			}
+			q->nsenders++;
+		}
+	}
+	pthread_mutex_unlock(&init_mtx);
+	if (q->nsenders == 0) {
+		return PP_ENOMEM;
+	}
+	*qp = q;
+	return 0;
+}
+
+/* Checks a call before anything is queued; returns its payload bytes. */
+static int
+validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
+{
+	size_t i, total = 0, tlen;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (recs == NULL && count != 0) {
+		return ppi_client_fail(c, PP_EINVAL, "records is NULL");
+	}
+	if (count == 0) {
+		return ppi_client_fail(c, PP_EEMPTY, "no logs to commit");
+	}
+	for (i = 0; i < count; i++) {
+		tlen = recs[i].topic != NULL ? strlen(recs[i].topic) : 0;
+		if (!ppi_topic_valid(recs[i].topic, tlen)) {
+			return ppi_client_fail(c, PP_EINVALID_TOPIC,
+			    "log %zu: topic '%.*s' must match "
+			    "[A-Za-z0-9_.-]{1,200}",
+			    i, (int) (tlen > 64 ? 64 : tlen),
+			    recs[i].topic != NULL ? recs[i].topic : "");
+		}
+		if (recs[i].body == NULL && recs[i].len != 0) {
+			return ppi_client_fail(
+			    c, PP_EINVAL, "log %zu: body is NULL", i);
+		}
+		if (recs[i].len > c->max_body) {
+			return ppi_client_fail(c, PP_ETOOBIG,
+			    "log %zu: body of %zu bytes exceeds the node's "
+			    "maximum of %llu",
+			    i, recs[i].len, (unsigned long long) c->max_body);
+		}
+		total += recs[i].len + tlen + 16;
+	}
+	if (total > PPI_REQUEST_MAX(c->max_body)) {
+		return ppi_client_fail(c, PP_ETOOLARGE,
+		    "one commit of %zu bytes exceeds the request limit", total);
+	}
+	*bytes = total;
+	return 0;
+}
+
+/* Appends p to the queue; waits while the queue is full (async only). */
+static int
+enqueue(pp_client *c, ppi_commitq *q, pending *p)
+{
+	pthread_mutex_lock(&q->mtx);
+	while (p->cb != NULL && q->queued_bytes > 0 &&
+	    q->queued_bytes + p->bytes > QUEUE_MAX_BYTES && !q->is_stopping) {
+		pthread_cond_wait(&q->done, &q->mtx);
+	}
+	if (q->is_stopping || __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&q->mtx);
+		return ppi_client_fail(c, PP_ECLOSED, "client is shut down");
+	}
+	p->next = NULL;
+	*q->tail = p;
+	q->tail  = &p->next;
+	q->queued_bytes += p->bytes;
+	if (p->cb != NULL) {
+		q->submitted++;
+	}
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mtx);
+	return 0;
+}
+
+int
+pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
+{
+	ppi_commitq *q;
+	pending      p;
+	pp_id       *tmp;
+	size_t       bytes;
+	int          rv;
+
+	if ((rv = validate(c, recs, count, &bytes)) != 0) {
+		return rv;
+	}
+	if (ids == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "ids is NULL");
+	}
+	/* Ids land in a scratch array so that `ids` stays unchanged on
+	 * error, as the header promises. */
+	if ((tmp = malloc(sizeof(*tmp) * count)) == NULL) {
+		return PP_ENOMEM;
+	}
+	if ((rv = commitq_get(c, &q)) != 0) {
+		free(tmp);
+		return rv;
+	}
+	memset(&p, 0, sizeof(p));
+	p.recs  = recs;
+	p.count = count;
+	p.bytes = bytes;
+	p.ids   = tmp;
+	if ((rv = enqueue(c, q, &p)) != 0) {
+		free(tmp);
+		return rv;
+	}
+	pthread_mutex_lock(&q->mtx);
+	while (!p.is_done) {
+		pthread_cond_wait(&q->done, &q->mtx);
+	}
+	pthread_mutex_unlock(&q->mtx);
+	if (p.status == 0) {
+		memcpy(ids, tmp, sizeof(*ids) * count);
+	}
+	free(tmp);
+	if (p.status != 0) {
+		return ppi_client_fail(c, p.status, "%s", p.errmsg);
+	}
+	return 0;
+}
+
+int
+pp_commit_async(pp_client *c, const pp_record *recs, size_t count,
+    pp_commit_cb cb, void *arg)
+{
+	ppi_commitq *q;
+	pending     *p;
+	pp_record   *copy;
+	char        *data;
+	size_t       bytes, i, size, tlen;
+	int          rv;
+
+	if ((rv = validate(c, recs, count, &bytes)) != 0) {
+		return rv;
+	}
+	if (cb == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "callback is NULL");
+	}
+	/* One allocation: entry, ids, record array, then topics and bodies. */
+	size = sizeof(*p) + count * (sizeof(pp_id) + sizeof(pp_record)) + bytes;
+	if ((p = malloc(size)) == NULL) {
+		return PP_ENOMEM;
+	}
+	memset(p, 0, sizeof(*p));
+	p->ids  = (pp_id *) (p + 1);
+	copy    = (pp_record *) (p->ids + count);
+	data    = (char *) (copy + count);
+	for (i = 0; i < count; i++) {
+		tlen = strlen(recs[i].topic);
+		memcpy(data, recs[i].topic, tlen + 1);
+		copy[i].topic = data;
+		data += tlen + 1;
+		if (recs[i].len != 0) {
+			memcpy(data, recs[i].body, recs[i].len);
+		}
+		copy[i].body = data;
+		copy[i].len  = recs[i].len;
+		data += recs[i].len;
+	}
+	p->recs  = copy;
+	p->count = count;
+	p->bytes = bytes;
+	p->cb    = cb;
+	p->arg   = arg;
+	if ((rv = commitq_get(c, &q)) != 0 || (rv = enqueue(c, q, p)) != 0) {
+		free(p);
+		return rv;
+	}
+	return 0;
+}
+
+int
+pp_flush(pp_client *c, int timeout_ms)
+{
+	ppi_commitq    *q;
+	struct timespec deadline;
+	uint64_t        target;
+	int             rv = 0;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	pthread_mutex_lock(&init_mtx);
+	q = c->commitq;
+	pthread_mutex_unlock(&init_mtx);
+	if (q == NULL) {
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	if (timeout_ms >= 0) {
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&q->mtx);
+	target = q->submitted;
+	while (q->completed < target && rv == 0) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&q->done, &q->mtx);
+		} else if (pthread_cond_timedwait(&q->done, &q->mtx, &deadline) !=
+		    0) {
+			rv = q->completed < target ? PP_ETIMEDOUT : 0;
+		}
+	}
+	pthread_mutex_unlock(&q->mtx);
+	return rv;
+}
+
+void
+ppi_commitq_stop(pp_client *c)
+{
+	ppi_commitq *q = c->commitq;
+	int          i;
+
+	if (q == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&q->mtx);
+	q->is_stopping = true;
+	pthread_cond_broadcast(&q->work);
+	pthread_cond_broadcast(&q->done);
+	pthread_mutex_unlock(&q->mtx);
+	/* Senders drain the queue before they exit. */
+	for (i = 0; i < q->nsenders; i++) {
+		pthread_join(q->senders[i], NULL);
+	}
+	pthread_mutex_destroy(&q->mtx);
+	pthread_cond_destroy(&q->work);
+	pthread_cond_destroy(&q->done);
+	free(q);
+	c->commitq = NULL;
+}

@@ -1,0 +1,469 @@
+/*
+ * read.c - reads: pp_range, pp_revrange, the page iterator, pp_length,
+ * pp_topic_stat and pp_topics.
+ *
+ * Arguments are checked here with the same rules the node applies
+ * (id.c), so bad input fails before a round trip; the node checks again
+ * because other clients may not be this library.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "id.h"
+#include "wire.h"
+
+struct pp_result {
+	char   *frame; /* the reply; bodies point into it */
+	pp_log *logs;
+	size_t  count;
+	bool    has_more;
+};
+
+struct pp_iter {
+	pp_client *client;
+	char      *topic;
+	char      *start; /* NULL: open */
+	char      *end;
+	bool       is_start_excl;
+	bool       is_end_excl;
+	bool       is_reverse;
+	bool       is_done;
+	size_t     remaining; /* 0 with has_limit: done */
+	bool       has_limit;
+	pp_result *page;
+	size_t     pos;
+};
+
+struct pp_topic_list {
+	pp_topic_info *items;
+	size_t         count;
+	size_t         cap;
+};
+
+static int
+check_topic(pp_client *c, const char *topic)
+{
+	size_t len = topic != NULL ? strlen(topic) : 0;
+
+	if (!ppi_topic_valid(topic, len)) {
+		return ppi_client_fail(c, PP_EINVALID_TOPIC,
+		    "topic '%.*s' must match [A-Za-z0-9_.-]{1,200}",
+		    (int) (len > 64 ? 64 : len), topic != NULL ? topic : "");
+	}
+	return 0;
+}
+
+/* An empty bound is an open bound; anything else must parse. */
+static int
+check_bound(pp_client *c, const char *bound, const char *which)
+{
+	ppi_idexpr e;
+
+	if (bound == NULL || bound[0] == '\0') {
+		return 0;
+	}
+	if (ppi_idexpr_parse(bound, strlen(bound), &e) != 0) {
+		return ppi_client_fail(c, PP_EINVALID_ID,
+		    "%s '%.64s' is not T-S, T or :S", which, bound);
+	}
+	return 0;
+}
+
+static const char *
+bound_or_null(const char *bound)
+{
+	return bound != NULL && bound[0] != '\0' ? bound : NULL;
+}
+
+static int
+range_call(pp_client *c, const char *topic, const char *start,
+    const char *end, bool sx, bool ex, uint64_t limit, bool is_reverse,
+    pp_result **out)
+{
+	pp_result *r;
+	ppi_buf    req;
+	char      *reply = NULL;
+	size_t     reply_len;
+	char       msg[PPI_ERRMSG_MAX] = "";
+	int        rv;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		return PP_ENOMEM;
+	}
+	ppi_buf_init(&req);
+	ppi_wire_range(&req, topic, start, end, sx, ex, limit, is_reverse);
+	rv = ppi_client_call(c, &req, &reply, &reply_len);
+	ppi_buf_fini(&req);
+	if (rv == 0) {
+		rv = ppi_wire_decode_range(reply, reply_len, &r->logs, &r->count,
+		    &r->has_more, msg, sizeof(msg));
+	}
+	if (rv != 0) {
+		free(reply);
+		free(r);
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	r->frame = reply;
+	*out     = r;
+	return 0;
+}
+
+static int
+range_common(pp_client *c, const char *topic, const pp_range_opts *opts,
+    bool is_reverse, pp_result **result)
+{
+	pp_range_opts none = { NULL, NULL, 0, false };
+	int           rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (result == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "result is NULL");
+	}
+	if (opts == NULL) {
+		opts = &none;
+	}
+	if ((rv = check_topic(c, topic)) != 0 ||
+	    (rv = check_bound(c, opts->start, "start")) != 0 ||
+	    (rv = check_bound(c, opts->end, "end")) != 0) {
+		return rv;
+	}
+	return range_call(c, topic, bound_or_null(opts->start),
+	    bound_or_null(opts->end), opts->is_exclusive, opts->is_exclusive,
+	    opts->limit, is_reverse, result);
+}
+
+int
+pp_range(pp_client *c, const char *topic, const pp_range_opts *opts,
+    pp_result **result)
+{
+	return range_common(c, topic, opts, false, result);
+}
+
+int
+pp_revrange(pp_client *c, const char *topic, const pp_range_opts *opts,
+    pp_result **result)
+{
+	return range_common(c, topic, opts, true, result);
+}
+
+size_t
+pp_result_count(const pp_result *r)
+{
+	return r != NULL ? r->count : 0;
+}
+
+const pp_log *
+pp_result_log(const pp_result *r, size_t i)
+{
+	return r != NULL && i < r->count ? &r->logs[i] : NULL;
+}
+
+bool
+pp_result_has_more(const pp_result *r)
+{
+	return r != NULL && r->has_more;
+}
+
+void
+pp_result_free(pp_result *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	free(r->logs);
+	free(r->frame);
+	free(r);
+}
+
+/* ---- iterator --------------------------------------------------------- */
+
+static char *
+dup_bound(const char *bound, int *rv)
+{
+	char *s;
+
+	if (bound == NULL || bound[0] == '\0') {
+		return NULL;
+	}
+	if ((s = strdup(bound)) == NULL) {
+		*rv = PP_ENOMEM;
+	}
+	return s;
+}
+
+int
+pp_iter_open(pp_client *c, const char *topic, const pp_range_opts *opts,
+    bool is_reverse, pp_iter **iter)
+{
+	pp_range_opts none = { NULL, NULL, 0, false };
+	pp_iter      *it;
+	int           rv = 0;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (iter == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "iter is NULL");
+	}
+	if (opts == NULL) {
+		opts = &none;
+	}
+	if ((rv = check_topic(c, topic)) != 0 ||
+	    (rv = check_bound(c, opts->start, "start")) != 0 ||
+	    (rv = check_bound(c, opts->end, "end")) != 0) {
+		return rv;
+	}
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		return PP_ENOMEM;
+	}
+	it->client        = c;
+	it->topic         = strdup(topic);
+	it->start         = dup_bound(opts->start, &rv);
+	it->end           = dup_bound(opts->end, &rv);
+	it->is_start_excl = opts->is_exclusive;
+	it->is_end_excl   = opts->is_exclusive;
+	it->is_reverse    = is_reverse;
+	it->has_limit     = opts->limit != 0;
+	it->remaining     = opts->limit;
+	if (it->topic == NULL || rv != 0) {
+		pp_iter_close(it);
+		return PP_ENOMEM;
+	}
+	*iter = it;
+	return 0;
+}
+
+/* Moves the start bound past the last log of the page just consumed. */
+static int
+advance(pp_iter *it)
+{
+	const pp_log *last = &it->page->logs[it->page->count - 1];
+	char          buf[PP_ID_STRLEN + 1];
+
+	if (it->is_reverse && last->id.seq == 0) {
+		it->is_done = true;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), ":%llu",
+	    (unsigned long long) (it->is_reverse ? last->id.seq - 1
+	                                         : last->id.seq + 1));
+	free(it->start);
+	if ((it->start = strdup(buf)) == NULL) {
+		return PP_ENOMEM;
+	}
+	it->is_start_excl = false;
+	return 0;
+}
+
+int
+pp_iter_next(pp_iter *it, const pp_log **log)
+{
+	int rv;
+
+	if (it == NULL || log == NULL) {
+		return PP_EINVAL;
+	}
+	while (it->page == NULL || it->pos == it->page->count) {
+		if (it->page != NULL) {
+			if (!it->page->has_more || it->page->count == 0) {
+				it->is_done = true;
+			} else if ((rv = advance(it)) != 0) {
+				return rv;
+			}
+			pp_result_free(it->page);
+			it->page = NULL;
+		}
+		if (it->is_done || (it->has_limit && it->remaining == 0)) {
+			it->is_done = true;
+			return 0;
+		}
+		rv = range_call(it->client, it->topic, it->start, it->end,
+		    it->is_start_excl, it->is_end_excl,
+		    it->has_limit ? it->remaining : 0, it->is_reverse,
+		    &it->page);
+		if (rv != 0) {
+			return rv;
+		}
+		it->pos = 0;
+		if (it->has_limit) {
+			it->remaining -= it->page->count;
+		}
+	}
+	*log = &it->page->logs[it->pos++];
+	return 1;
+}
+
+void
+pp_iter_close(pp_iter *it)
+{
+	if (it == NULL) {
+		return;
+	}
+	pp_result_free(it->page);
+	free(it->topic);
+	free(it->start);
+	free(it->end);
+	free(it);
+}
+
+/* ---- length, stat, topics ----------------------------------------------- */
+
+static int
+topic_call(pp_client *c, enum ppi_op op, const char *topic, char **reply,
+    size_t *reply_len)
+{
+	ppi_buf req;
+	int     rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if ((rv = check_topic(c, topic)) != 0) {
+		return rv;
+	}
+	ppi_buf_init(&req);
+	ppi_wire_topic_op(&req, op, topic);
+	rv = ppi_client_call(c, &req, reply, reply_len);
+	ppi_buf_fini(&req);
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", "") : 0;
+}
+
+int
+pp_length(pp_client *c, const char *topic, uint64_t *count)
+{
+	char  *reply;
+	size_t len;
+	char   msg[PPI_ERRMSG_MAX] = "";
+	int    rv;
+
+	if (count == NULL) {
+		return PP_EINVAL;
+	}
+	if ((rv = topic_call(c, PPI_OP_LENGTH, topic, &reply, &len)) != 0) {
+		return rv;
+	}
+	rv = ppi_wire_decode_count(reply, len, count, msg, sizeof(msg));
+	free(reply);
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
+}
+
+int
+pp_topic_stat(pp_client *c, const char *topic, pp_topic_info *info)
+{
+	pp_topic_info t;
+	char         *reply;
+	size_t        len;
+	char          msg[PPI_ERRMSG_MAX] = "";
+	int           rv;
+
+	if (info == NULL) {
+		return PP_EINVAL;
+	}
+	if ((rv = topic_call(c, PPI_OP_STAT, topic, &reply, &len)) != 0) {
+		return rv;
+	}
+	t.name = topic;
+	rv     = ppi_wire_decode_stat(reply, len, &t, msg, sizeof(msg));
+	free(reply);
+	if (rv != 0) {
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	*info = t;
+	return 0;
+}
+
+static int
+list_add(void *arg, const pp_topic_info *info)
+{
+	pp_topic_list *l = arg;
+	pp_topic_info *items;
+	char          *name;
+
+	if (l->count == l->cap) {
+		l->cap = l->cap != 0 ? l->cap * 2 : 16;
+		if ((items = realloc(l->items, sizeof(*items) * l->cap)) ==
+		    NULL) {
+			return PP_ENOMEM;
+		}
+		l->items = items;
+	}
+	if ((name = strdup(info->name)) == NULL) {
+		return PP_ENOMEM;
+	}
+	l->items[l->count]      = *info;
+	l->items[l->count].name = name;
+	l->count++;
+	return 0;
+}
+
+int
+pp_topics(pp_client *c, pp_topic_list **out)
+{
+	pp_topic_list *l;
+	ppi_buf        req;
+	char          *reply;
+	size_t         len;
+	char           msg[PPI_ERRMSG_MAX] = "";
+	bool           has_more = true;
+	int            rv       = 0;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (out == NULL) {
+		return PP_EINVAL;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		return PP_ENOMEM;
+	}
+	ppi_buf_init(&req);
+	while (has_more && rv == 0) {
+		ppi_buf_reset(&req);
+		ppi_wire_topics(
+		    &req, l->count > 0 ? l->items[l->count - 1].name : NULL);
+		if ((rv = ppi_client_call(c, &req, &reply, &len)) != 0) {
+			break;
+		}
+		rv = ppi_wire_decode_topics(
+		    reply, len, list_add, l, &has_more, msg, sizeof(msg));
+		free(reply);
+	}
+	ppi_buf_fini(&req);
+	if (rv != 0) {
+		pp_topic_list_free(l);
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	*out = l;
+	return 0;
+}
+
+size_t
+pp_topic_list_count(const pp_topic_list *l)
+{
+	return l != NULL ? l->count : 0;
+}
+
+const pp_topic_info *
+pp_topic_list_get(const pp_topic_list *l, size_t i)
+{
+	return l != NULL && i < l->count ? &l->items[i] : NULL;
+}
+
+void
+pp_topic_list_free(pp_topic_list *l)
+{
+	size_t i;
+
+	if (l == NULL) {
+		return;
+	}
+	for (i = 0; i < l->count; i++) {
+		free((char *) l->items[i].name);
+	}
+	free(l->items);
+	free(l);
+}

@@ -1,0 +1,342 @@
+/*
+ * spawn.c - pp_spawn: fork and exec a log node, wait until it is ready,
+ * connect to it.
+ *
+ * Design notes (HOUSE-STYLE anti-pattern 4): the application may be
+ * multithreaded, so between fork and exec the child only makes
+ * async-signal-safe calls. Three pipes connect the two processes:
+ *   exec pipe  (CLOEXEC) the child writes errno if execve fails; EOF means
+ *              the exec succeeded;
+ *   ready pipe the node writes "ready ADDRESS" or "error CODE MESSAGE";
+ *   lifeline   the node polls its read end; EOF means the spawner is gone
+ *              and the node stops gracefully (not with is_detached).
+ * A detached node is double-forked so that it is never our zombie.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "client.h"
+
+#ifndef PP_NODE_INSTALL_PATH
+#define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"
+#endif
+
+#define FD_READY 3
+#define FD_LIFELINE 4
+#define FD_EXEC 5
+#define DEFAULT_START_TIMEOUT_MS 10000u
+
+struct spawn_args {
+	char *argv[24];
+	int   argc;
+	char  sync[32];
+	char  max_body[24];
+};
+
+static void
+add_arg(struct spawn_args *a, char *s)
+{
+	a->argv[a->argc++] = s;
+	a->argv[a->argc]   = NULL;
+}
+
+static void
+build_args(struct spawn_args *a, const char *node, const char *data,
+    const char *address, const pp_spawn_opts *o)
+{
+	a->argc = 0;
+	add_arg(a, (char *) node);
+	add_arg(a, "--data");
+	add_arg(a, (char *) data);
+	add_arg(a, "--listen");
+	add_arg(a, (char *) address);
+	add_arg(a, "--ready-fd");
+	add_arg(a, "3");
+	if (!o->is_detached) {
+		add_arg(a, "--lifeline-fd");
+		add_arg(a, "4");
+	}
+	switch (o->sync_mode) {
+	case PP_SYNC_NONE:
+		snprintf(a->sync, sizeof(a->sync), "none");
+		break;
+	case PP_SYNC_INTERVAL:
+		snprintf(a->sync, sizeof(a->sync), "interval:%u",
+		    o->sync_interval_ms != 0 ? o->sync_interval_ms : 100);
+		break;
+	default:
+		snprintf(a->sync, sizeof(a->sync), "always");
+		break;
+	}
+	add_arg(a, "--sync");
+	add_arg(a, a->sync);
+	if (o->max_body_bytes != 0) {
+		snprintf(a->max_body, sizeof(a->max_body), "%u",
+		    o->max_body_bytes);
+		add_arg(a, "--max-body");
+		add_arg(a, a->max_body);
+	}
+	if (o->is_memory) {
+		add_arg(a, "--memory");
+	}
+}
+
+/* Child side, between fork and exec: async-signal-safe calls only. */
+static void
+exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
+    int exec_w, bool is_detached)
+{
+	struct sigaction dfl;
+	sigset_t         none;
+	int              err, hi_ready, hi_life, hi_exec;
+
+	if (is_detached) {
+		setsid();
+		if (fork() != 0) {
+			_exit(0); /* the grandchild carries on */
+		}
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGINT, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Move our pipes above the fixed numbers, then into place. */
+	hi_ready = fcntl(ready_w, F_DUPFD, 64);
+	hi_life  = lifeline_r >= 0 ? fcntl(lifeline_r, F_DUPFD, 64) : -1;
+	hi_exec  = fcntl(exec_w, F_DUPFD, 64);
+	if (hi_ready < 0 || hi_exec < 0 || dup2(hi_ready, FD_READY) < 0 ||
+	    (hi_life >= 0 && dup2(hi_life, FD_LIFELINE) < 0) ||
+	    dup2(hi_exec, FD_EXEC) < 0) {
+		_exit(127);
+	}
+	fcntl(FD_EXEC, F_SETFD, FD_CLOEXEC);
+	if (hi_life < 0) {
+		close(FD_LIFELINE);
+	}
+	close_range(FD_EXEC + 1, ~0U, 0);
+	execv(a->argv[0], a->argv);
+	err = errno;
+	while (write(FD_EXEC, &err, sizeof(err)) < 0 && errno == EINTR) {
+	}
+	_exit(127);
+}
+
+/* Reads the node's one status line, waiting at most timeout_ms. */
+static int
+read_ready(int fd, uint32_t timeout_ms, char *line, size_t len)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t        used = 0;
+	ssize_t       n;
+	int           rv;
+
+	while (used + 1 < len) {
+		rv = poll(&pfd, 1, (int) timeout_ms);
+		if (rv < 0 && errno == EINTR) {
+			continue;
+		}
+		if (rv == 0) {
+			return PP_ETIMEDOUT;
+		}
+		n = read(fd, line + used, len - 1 - used);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break;
+		}
+		used += (size_t) n;
+		line[used] = '\0';
+		if (strchr(line, '\n') != NULL) {
+			*strchr(line, '\n') = '\0';
+			return 0;
+		}
+	}
+	line[used] = '\0';
+	return PP_ESPAWN;
+}
+
+/* Interprets "ready ADDRESS" / "error CODE MESSAGE". */
+static int
+parse_ready(const char *line, const char *node)
+{
+	char *end;
+	long  code;
+
+	if (strncmp(line, "ready ", 6) == 0) {
+		return 0;
+	}
+	if (strncmp(line, "error ", 6) == 0) {
+		code = strtol(line + 6, &end, 10);
+		if (code < 0 && code > -1000 && *end == ' ') {
+			ppi_set_last_errmsg("%s", end + 1);
+			return (int) code;
+		}
+	}
+	ppi_set_last_errmsg("%s exited before it was ready%s%s", node,
+	    line[0] != '\0' ? ": " : "", line);
+	return PP_ESPAWN;
+}
+
+static int
+start_node(const pp_spawn_opts *o, const char *node, const char *data,
+    const char *address, pid_t *pid_out, int *lifeline_out)
+{
+	struct spawn_args a;
+	int               ready[2] = { -1, -1 }, life[2] = { -1, -1 };
+	int               ex[2] = { -1, -1 }, err = 0, rv;
+	uint32_t          timeout_ms;
+	char              line[1024];
+	pid_t             pid;
+	ssize_t           n;
+
+	build_args(&a, node, data, address, o);
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 ||
+	    (!o->is_detached && pipe2(life, O_CLOEXEC) < 0)) {
+		ppi_set_last_errmsg("pipe: %s", strerror(errno));
+		rv = PP_ESPAWN;
+		goto out;
+	}
+	if ((pid = fork()) < 0) {
+		ppi_set_last_errmsg("fork: %s", strerror(errno));
+		rv = PP_ESPAWN;
+		goto out;
+	}
+	if (pid == 0) {
+		exec_child(&a, ready[1], life[0], ex[1], o->is_detached);
+	}
+	close(ready[1]);
+	close(ex[1]);
+	ready[1] = ex[1] = -1;
+	if (life[0] >= 0) {
+		close(life[0]);
+		life[0] = -1;
+	}
+	if (o->is_detached) {
+		/* The intermediate child exits at once. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		pid = 0;
+	}
+	while ((n = read(ex[0], &err, sizeof(err))) < 0 && errno == EINTR) {
+	}
+	if (n == (ssize_t) sizeof(err)) {
+		ppi_set_last_errmsg("cannot execute %s: %s", node, strerror(err));
+		rv = PP_ESPAWN;
+		goto reap;
+	}
+	timeout_ms = o->start_timeout_ms != 0 ? o->start_timeout_ms
+	                                      : DEFAULT_START_TIMEOUT_MS;
+	if ((rv = read_ready(ready[0], timeout_ms, line, sizeof(line))) != 0) {
+		if (rv == PP_ETIMEDOUT) {
+			ppi_set_last_errmsg(
+			    "%s was not ready after %u ms", node, timeout_ms);
+		} else {
+			rv = parse_ready(line, node);
+		}
+		goto reap;
+	}
+	if ((rv = parse_ready(line, node)) != 0) {
+		goto reap;
+	}
+	*pid_out      = pid;
+	*lifeline_out = life[1];
+	life[1]       = -1;
+	goto out;
+reap:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+	}
+out:
+	for (n = 0; n < 2; n++) {
+		if (ready[n] >= 0) {
+			close(ready[n]);
+		}
+		if (ex[n] >= 0) {
+			close(ex[n]);
+		}
+		if (life[n] >= 0) {
+			close(life[n]);
+		}
+	}
+	return rv;
+}
+
+int
+pp_spawn(const pp_spawn_opts *opts, pp_client **client)
+{
+	pp_spawn_opts none;
+	pp_client    *c;
+	const char   *node, *data;
+	char          address[512];
+	char          msg[PPI_ERRMSG_MAX] = "";
+	pid_t         pid      = 0;
+	int           lifeline = -1, rv;
+
+	ppi_set_last_errmsg("%s", "");
+	if (client == NULL) {
+		return PP_EINVAL;
+	}
+	if (opts == NULL) {
+		memset(&none, 0, sizeof(none));
+		opts = &none;
+	}
+	node = opts->node_path;
+	if (node == NULL || node[0] == '\0') {
+		node = getenv("PIPEPROC_NODE");
+	}
+	if (node == NULL || node[0] == '\0') {
+		node = PP_NODE_INSTALL_PATH;
+	}
+	data = opts->data_dir != NULL ? opts->data_dir : "./pipeproc_data";
+	if (opts->address != NULL) {
+		snprintf(address, sizeof(address), "%s", opts->address);
+	} else if ((rv = ppi_address_default(
+	                opts->namespace_name, address, sizeof(address))) != 0) {
+		ppi_set_last_errmsg("invalid namespace");
+		return rv;
+	}
+	if ((rv = ppi_address_check(address)) != 0) {
+		ppi_set_last_errmsg("invalid address '%s'", address);
+		return rv;
+	}
+	if ((rv = start_node(opts, node, data, address, &pid, &lifeline)) !=
+	    0) {
+		return rv;
+	}
+	rv = ppi_client_connect(address, DEFAULT_START_TIMEOUT_MS,
+	    opts->request_timeout_ms != 0 ? opts->request_timeout_ms
+	                                  : PPI_DEFAULT_REQUEST_TIMEOUT_MS,
+	    &c, msg, sizeof(msg));
+	if (rv != 0) {
+		ppi_set_last_errmsg("%s", msg);
+		if (lifeline >= 0) {
+			close(lifeline);
+		}
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+			}
+		}
+		return rv;
+	}
+	c->node_pid    = pid;
+	c->lifeline_fd = lifeline;
+	c->is_detached = opts->is_detached;
+	*client        = c;
+	return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * wire_impl.h - msgpack helpers shared by the wire*.c files, the only
+ * files that include <msgpack.h>.
+ */
+#ifndef PP_WIRE_IMPL_H
+#define PP_WIRE_IMPL_H
+
+#include <msgpack.h>
+
+#include "wire.h"
+
+/* A packer that appends to a ppi_buf. */
+void ppi_wire_packer(msgpack_packer *pk, ppi_buf *b);
+
+/* Pack a NUL-terminated string / a byte string / a map key. */
+void ppi_wire_pack_cstr(msgpack_packer *pk, const char *s);
+void ppi_wire_pack_str(msgpack_packer *pk, const char *s, size_t len);
+void ppi_wire_pack_status(msgpack_packer *pk, int status);
+
+/*
+ * ppi_wire_unpack - parse exactly one object spanning the whole frame.
+ * Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
+ * msgpack_unpacked_destroy(); on error it already is.
+ */
+int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
+
+/* The value under `key` in a map object, or NULL. */
+const msgpack_object *ppi_wire_get(const msgpack_object *map, const char *key);
+
+/* Typed reads; each returns false when the object has another type. */
+bool ppi_wire_as_u64(const msgpack_object *o, uint64_t *v);
+bool ppi_wire_as_int(const msgpack_object *o, int64_t *v);
+bool ppi_wire_as_str(const msgpack_object *o, ppi_str *s);
+bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
+
+/*
+ * ppi_wire_reply_open - unpack a reply frame and read its status; copies
+ * `msg` on error. Returns the status (or PP_EPROTO); on 0, *root points
+ * into u, which the caller destroys.
+ */
+int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
+    const msgpack_object **root, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,475 @@
+/*
+ * wire_reply.c - reply frames: encoded by the node, decoded by the
+ * library (docs/DESIGN.md §5). Every reply is a map whose "st" is 0 or a
+ * PP_E* code; errors add "msg".
+ *
+ *   commit  {"st":0, "res":[[0, ms, [seq...]] | [code, msg], ...]}
+ *   range   {"st":0, "logs":[ms, seq, body, ms, seq, body, ...], "more":b}
+ *   length  {"st":0, "count":u64}
+ *   stat    {"st":0, "count", "bytes", "first":[ms,seq], "last":[ms,seq],
+ *            "next", "created"}
+ *   topics  {"st":0, "topics":[[name, count, bytes, fms, fseq, lms, lseq,
+ *            next, created], ...], "more":b}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_impl.h"
+
+void
+ppi_wire_reply_error(ppi_buf *b, int status, const char *msg)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 2);
+	ppi_wire_pack_status(&pk, status);
+	ppi_wire_pack_cstr(&pk, "msg");
+	ppi_wire_pack_cstr(&pk, msg != NULL ? msg : "");
+}
+
+void
+ppi_wire_reply_ok(ppi_buf *b)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 1);
+	ppi_wire_pack_status(&pk, 0);
+}
+
+void
+ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 5);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "v");
+	msgpack_pack_uint32(&pk, PPI_WIRE_VERSION);
+	ppi_wire_pack_cstr(&pk, "node");
+	ppi_wire_pack_cstr(&pk, pp_version());
+	ppi_wire_pack_cstr(&pk, "max_body");
+	msgpack_pack_uint64(&pk, max_body);
+	ppi_wire_pack_cstr(&pk, "pid");
+	msgpack_pack_uint64(&pk, pid);
+}
+
+void
+ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 2);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "res");
+	msgpack_pack_array(&pk, ncalls);
+}
+
+void
+ppi_wire_reply_commit_ok(
+    ppi_buf *b, uint64_t ms, const uint64_t *seqs, size_t count)
+{
+	msgpack_packer pk;
+	size_t         i;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_int(&pk, 0);
+	msgpack_pack_uint64(&pk, ms);
+	msgpack_pack_array(&pk, count);
+	for (i = 0; i < count; i++) {
+		msgpack_pack_uint64(&pk, seqs[i]);
+	}
+}
+
+void
+ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_int(&pk, status);
+	ppi_wire_pack_cstr(&pk, msg != NULL ? msg : "");
+}
+
+void
+ppi_wire_reply_range(
+    ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
+{
+	msgpack_packer pk;
+	size_t         i;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "logs");
+	msgpack_pack_array(&pk, count * 3);
+	for (i = 0; i < count; i++) {
+		msgpack_pack_uint64(&pk, entries[i].ms);
+		msgpack_pack_uint64(&pk, entries[i].seq);
+		msgpack_pack_bin(&pk, entries[i].len);
+		msgpack_pack_bin_body(&pk, entries[i].body, entries[i].len);
+	}
+	ppi_wire_pack_cstr(&pk, "more");
+	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+void
+ppi_wire_reply_count(ppi_buf *b, uint64_t count)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 2);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "count");
+	msgpack_pack_uint64(&pk, count);
+}
+
+static void
+pack_id(msgpack_packer *pk, pp_id id)
+{
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_uint64(pk, id.ms);
+	msgpack_pack_uint64(pk, id.seq);
+}
+
+void
+ppi_wire_reply_stat(ppi_buf *b, const pp_topic_info *info)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 7);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "count");
+	msgpack_pack_uint64(&pk, info->count);
+	ppi_wire_pack_cstr(&pk, "bytes");
+	msgpack_pack_uint64(&pk, info->bytes);
+	ppi_wire_pack_cstr(&pk, "first");
+	pack_id(&pk, info->first);
+	ppi_wire_pack_cstr(&pk, "last");
+	pack_id(&pk, info->last);
+	ppi_wire_pack_cstr(&pk, "next");
+	msgpack_pack_uint64(&pk, info->next_seq);
+	ppi_wire_pack_cstr(&pk, "created");
+	msgpack_pack_uint64(&pk, info->created_ms);
+}
+
+void
+ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "topics");
+	msgpack_pack_array(&pk, count);
+}
+
+void
+ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, 9);
+	ppi_wire_pack_cstr(&pk, info->name);
+	msgpack_pack_uint64(&pk, info->count);
+	msgpack_pack_uint64(&pk, info->bytes);
+	msgpack_pack_uint64(&pk, info->first.ms);
+	msgpack_pack_uint64(&pk, info->first.seq);
+	msgpack_pack_uint64(&pk, info->last.ms);
+	msgpack_pack_uint64(&pk, info->last.seq);
+	msgpack_pack_uint64(&pk, info->next_seq);
+	msgpack_pack_uint64(&pk, info->created_ms);
+}
+
+void
+ppi_wire_reply_topics_end(ppi_buf *b, bool has_more)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	ppi_wire_pack_cstr(&pk, "more");
+	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+/* ---- decoding (library side) ---------------------------------------- */
+
+#define PROTO(u)                                                               \
+	do {                                                                   \
+		msgpack_unpacked_destroy(u);                                   \
+		snprintf(msg, msglen, "malformed reply from the node");        \
+		return PP_EPROTO;                                              \
+	} while (0)
+
+int
+ppi_wire_decode_status(const void *frame, size_t len, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) ==
+	    0) {
+		msgpack_unpacked_destroy(&u);
+	}
+	return rv;
+}
+
+int
+ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
+    uint64_t *max_body, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	uint64_t              v, mb;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	if (!ppi_wire_as_u64(ppi_wire_get(root, "v"), &v) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "max_body"), &mb)) {
+		PROTO(&u);
+	}
+	*version  = v;
+	*max_body = mb;
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+/* Decodes one call's entry of a commit reply into ids (count of them). */
+static int
+decode_call(const msgpack_object *o, size_t count, pp_id *ids, int *status,
+    char *msg, size_t msglen)
+{
+	int64_t  st;
+	uint64_t ms, seq;
+	ppi_str  detail;
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
+	    !ppi_wire_as_int(&o->via.array.ptr[0], &st) || st > 0) {
+		return PP_EPROTO;
+	}
+	if (st != 0) {
+		*status = (int) st;
+		if (ppi_wire_as_str(&o->via.array.ptr[1], &detail)) {
+			snprintf(msg, msglen, "%.*s", (int) detail.len,
+			    detail.ptr);
+		}
+		return 0;
+	}
+	if (o->via.array.size != 3 ||
+	    !ppi_wire_as_u64(&o->via.array.ptr[1], &ms) ||
+	    o->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.ptr[2].via.array.size != count) {
+		return PP_EPROTO;
+	}
+	for (i = 0; i < count; i++) {
+		if (!ppi_wire_as_u64(&o->via.array.ptr[2].via.array.ptr[i],
+		        &seq)) {
+			return PP_EPROTO;
+		}
+		ids[i].ms  = ms;
+		ids[i].seq = seq;
+	}
+	*status = 0;
+	return 0;
+}
+
+int
+ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
+    const size_t *counts, pp_id *const *ids, int *status, char *msg,
+    size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root, *res;
+	size_t                i;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	res = ppi_wire_get(root, "res");
+	if (res == NULL || res->type != MSGPACK_OBJECT_ARRAY ||
+	    res->via.array.size != ncalls) {
+		PROTO(&u);
+	}
+	for (i = 0; i < ncalls; i++) {
+		if (decode_call(&res->via.array.ptr[i], counts[i], ids[i],
+		        &status[i], msg, msglen) != 0) {
+			PROTO(&u);
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+int
+ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
+    size_t *count, bool *has_more, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root, *arr, *o;
+	pp_log               *out;
+	size_t                n, i;
+	bool                  more;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	arr = ppi_wire_get(root, "logs");
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+	    arr->via.array.size % 3 != 0 ||
+	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+		PROTO(&u);
+	}
+	n = arr->via.array.size / 3;
+	if ((out = malloc(sizeof(*out) * (n + 1))) == NULL) {
+		msgpack_unpacked_destroy(&u);
+		return PP_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		o = &arr->via.array.ptr[i * 3];
+		/* Bodies are referenced in place: msgpack-c points bin objects
+		 * into the frame, which the caller keeps alive. */
+		if (!ppi_wire_as_u64(&o[0], &out[i].id.ms) ||
+		    !ppi_wire_as_u64(&o[1], &out[i].id.seq) ||
+		    o[2].type != MSGPACK_OBJECT_BIN ||
+		    (o[2].via.bin.size != 0 &&
+		        (o[2].via.bin.ptr < (const char *) frame ||
+		            o[2].via.bin.ptr + o[2].via.bin.size >
+		                (const char *) frame + len))) {
+			free(out);
+			PROTO(&u);
+		}
+		out[i].body = o[2].via.bin.size != 0 ? o[2].via.bin.ptr : "";
+		out[i].len  = o[2].via.bin.size;
+	}
+	msgpack_unpacked_destroy(&u);
+	*logs     = out;
+	*count    = n;
+	*has_more = more;
+	return 0;
+}
+
+int
+ppi_wire_decode_count(
+    const void *frame, size_t len, uint64_t *count, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	if (!ppi_wire_as_u64(ppi_wire_get(root, "count"), count)) {
+		PROTO(&u);
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+static bool
+as_id(const msgpack_object *o, pp_id *id)
+{
+	return o != NULL && o->type == MSGPACK_OBJECT_ARRAY &&
+	    o->via.array.size == 2 &&
+	    ppi_wire_as_u64(&o->via.array.ptr[0], &id->ms) &&
+	    ppi_wire_as_u64(&o->via.array.ptr[1], &id->seq);
+}
+
+int
+ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
+    char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	pp_topic_info         t;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	memset(&t, 0, sizeof(t));
+	if (!ppi_wire_as_u64(ppi_wire_get(root, "count"), &t.count) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "bytes"), &t.bytes) ||
+	    !as_id(ppi_wire_get(root, "first"), &t.first) ||
+	    !as_id(ppi_wire_get(root, "last"), &t.last) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "next"), &t.next_seq) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "created"), &t.created_ms)) {
+		PROTO(&u);
+	}
+	msgpack_unpacked_destroy(&u);
+	t.name = info->name;
+	*info  = t;
+	return 0;
+}
+
+int
+ppi_wire_decode_topics(const void *frame, size_t len,
+    int (*item)(void *arg, const pp_topic_info *info), void *arg,
+    bool *has_more, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root, *arr, *f;
+	pp_topic_info         t;
+	ppi_str               name;
+	char                  scratch[PP_TOPIC_MAX + 1];
+	uint32_t              i;
+	bool                  more;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	arr = ppi_wire_get(root, "topics");
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+		PROTO(&u);
+	}
+	for (i = 0; i < arr->via.array.size; i++) {
+		f = arr->via.array.ptr[i].via.array.ptr;
+		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
+		    arr->via.array.ptr[i].via.array.size != 9 ||
+		    !ppi_wire_as_str(&f[0], &name) ||
+		    name.len > PP_TOPIC_MAX ||
+		    !ppi_wire_as_u64(&f[1], &t.count) ||
+		    !ppi_wire_as_u64(&f[2], &t.bytes) ||
+		    !ppi_wire_as_u64(&f[3], &t.first.ms) ||
+		    !ppi_wire_as_u64(&f[4], &t.first.seq) ||
+		    !ppi_wire_as_u64(&f[5], &t.last.ms) ||
+		    !ppi_wire_as_u64(&f[6], &t.last.seq) ||
+		    !ppi_wire_as_u64(&f[7], &t.next_seq) ||
+		    !ppi_wire_as_u64(&f[8], &t.created_ms)) {
+			PROTO(&u);
+		}
+		memcpy(scratch, name.ptr, name.len);
+		scratch[name.len] = '\0';
+		t.name            = scratch;
+		if ((rv = item(arg, &t)) != 0) {
+			msgpack_unpacked_destroy(&u);
+			return rv;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	*has_more = more;
+	return 0;
+}

@@ -1,0 +1,342 @@
+/*
+ * main.c - pipeproc-node: arguments, start-up and the stop sequence.
+ *
+ * Design notes: signals are blocked before any thread exists (NNG starts
+ * its own) and read from a signalfd in the main thread, which otherwise
+ * only waits in poll() for a reason to stop: SIGTERM/SIGINT, EOF on the
+ * lifeline pipe (the spawner is gone) or a `shutdown` request. Start-up
+ * failures are reported on the ready pipe as "error CODE MESSAGE" so that
+ * pp_spawn() can return the right code (docs/DESIGN.md §1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "datadir.h"
+#include "node.h"
+#include "server.h"
+#include "syncer.h"
+
+#define MAX_LISTEN 8
+#define STOP_TIMEOUT_MS 10000
+
+enum sync_mode { SYNC_ALWAYS, SYNC_INTERVAL, SYNC_NONE };
+
+typedef struct options {
+	const char    *data_dir;
+	const char    *listen[MAX_LISTEN];
+	size_t         nlisten;
+	enum sync_mode sync;
+	uint32_t       sync_ms;
+	bool           is_memory;
+	bool           is_print_ready;
+	uint64_t       max_body;
+	int            ready_fd;
+	int            lifeline_fd;
+} options;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pipeproc-node [--data DIR] [--listen ADDRESS]...\n"
+	    "         [--sync always|interval:MS|none] [--memory]\n"
+	    "         [--max-body BYTES] [--print-ready]\n"
+	    "         [--ready-fd N] [--lifeline-fd N]\n");
+}
+
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char              *end;
+	unsigned long long v;
+
+	if (s == NULL || s[0] < '0' || s[0] > '9') {
+		return false;
+	}
+	errno = 0;
+	v     = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+parse_sync(const char *s, options *o)
+{
+	uint64_t ms;
+
+	if (strcmp(s, "always") == 0) {
+		o->sync = SYNC_ALWAYS;
+	} else if (strcmp(s, "none") == 0) {
+		o->sync = SYNC_NONE;
+	} else if (strncmp(s, "interval:", 9) == 0 &&
+	    parse_u64(s + 9, 3600000, &ms) && ms > 0) {
+		o->sync    = SYNC_INTERVAL;
+		o->sync_ms = (uint32_t) ms;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static int
+parse_args(int argc, char **argv, options *o)
+{
+	uint64_t v;
+	int      i;
+
+	memset(o, 0, sizeof(*o));
+	o->data_dir    = "./pipeproc_data";
+	o->max_body    = PP_BODY_MAX_DEFAULT;
+	o->ready_fd    = -1;
+	o->lifeline_fd = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a   = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--memory") == 0) {
+			o->is_memory = true;
+			continue;
+		}
+		if (strcmp(a, "--print-ready") == 0) {
+			o->is_print_ready = true;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("pipeproc-node %s\n", pp_version());
+			exit(0);
+		}
+		if (val == NULL) {
+			fprintf(stderr, "pipeproc-node: %s needs a value\n", a);
+			return -1;
+		}
+		i++;
+		if (strcmp(a, "--data") == 0) {
+			o->data_dir = val;
+		} else if (strcmp(a, "--listen") == 0) {
+			if (o->nlisten == MAX_LISTEN) {
+				fprintf(stderr, "pipeproc-node: at most %d "
+				    "--listen\n", MAX_LISTEN);
+				return -1;
+			}
+			o->listen[o->nlisten++] = val;
+		} else if (strcmp(a, "--sync") == 0) {
+			if (!parse_sync(val, o)) {
+				fprintf(stderr, "pipeproc-node: bad --sync "
+				    "'%s'\n", val);
+				return -1;
+			}
+		} else if (strcmp(a, "--max-body") == 0) {
+			if (!parse_u64(val, 1u << 30, &o->max_body)) {
+				fprintf(stderr, "pipeproc-node: bad --max-body "
+				    "'%s' (at most 1 GiB)\n", val);
+				return -1;
+			}
+		} else if (strcmp(a, "--ready-fd") == 0 &&
+		    parse_u64(val, INT_MAX, &v)) {
+			o->ready_fd = (int) v;
+		} else if (strcmp(a, "--lifeline-fd") == 0 &&
+		    parse_u64(val, INT_MAX, &v)) {
+			o->lifeline_fd = (int) v;
+		} else {
+			fprintf(stderr, "pipeproc-node: unknown option %s\n", a);
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Tells the spawner (and stderr) why we could not start. */
+static int
+fail_start(const options *o, int rv, const char *msg)
+{
+	char line[1200];
+	int  n;
+
+	fprintf(stderr, "pipeproc-node: %s: %s\n", pp_errname(rv), msg);
+	if (o->ready_fd >= 0) {
+		n = snprintf(line, sizeof(line), "error %d %s\n", rv, msg);
+		if (write(o->ready_fd, line, (size_t) n) < 0) {
+			/* The spawner is gone; stderr has it. */
+		}
+		close(o->ready_fd);
+	}
+	return 1;
+}
+
+static void
+announce_ready(const options *o)
+{
+	char   line[1200];
+	size_t i;
+	int    n;
+
+	for (i = 0; i < o->nlisten; i++) {
+		if (o->is_print_ready) {
+			printf("ready %s\n", o->listen[i]);
+		}
+	}
+	fflush(stdout);
+	if (o->ready_fd >= 0) {
+		n = snprintf(line, sizeof(line), "ready %s\n", o->listen[0]);
+		if (write(o->ready_fd, line, (size_t) n) < 0) {
+			/* The spawner is gone; the lifeline will tell. */
+		}
+		close(o->ready_fd);
+	}
+}
+
+/* Waits for a reason to stop. */
+static void
+wait_for_stop(int sigfd, int lifeline_fd, int stop_fd)
+{
+	struct pollfd           fds[3];
+	struct signalfd_siginfo si;
+	nfds_t                  n = 0;
+
+	fds[n++] = (struct pollfd) { sigfd, POLLIN, 0 };
+	fds[n++] = (struct pollfd) { stop_fd, POLLIN, 0 };
+	if (lifeline_fd >= 0) {
+		fds[n++] = (struct pollfd) { lifeline_fd, POLLIN, 0 };
+	}
+	for (;;) {
+		if (poll(fds, n, -1) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return;
+		}
+		if (fds[0].revents != 0) {
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo == SIGHUP) {
+				continue; /* not a stop request */
+			}
+			return;
+		}
+		if (fds[1].revents != 0) {
+			return;
+		}
+		/* Any event on the lifeline (data, EOF, error) means the
+		 * spawner closed it or died. */
+		if (n == 3 && fds[2].revents != 0) {
+			return;
+		}
+	}
+}
+
+static int
+run(options *o, sigset_t *sigs)
+{
+	node         n;
+	store_config cfg;
+	syncer      *sy = NULL;
+	char         msg[1024] = "", memdir[4096];
+	int          lock_fd, sigfd, rv;
+
+	memset(&n, 0, sizeof(n));
+	n.max_body = o->max_body;
+	if (o->is_memory) {
+		if ((rv = datadir_make_temp(memdir, sizeof(memdir), msg,
+		         sizeof(msg))) != 0) {
+			return fail_start(o, rv, msg);
+		}
+		o->data_dir = memdir;
+		o->sync     = SYNC_NONE;
+	}
+	if ((lock_fd = datadir_lock(o->data_dir, msg, sizeof(msg))) < 0) {
+		return fail_start(o, lock_fd, msg);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir       = o->data_dir;
+	cfg.is_nosync = o->sync != SYNC_ALWAYS;
+	cfg.max_body  = o->max_body;
+	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
+		return fail_start(o, rv, msg);
+	}
+	if (pipe2(n.stop_pipe, O_CLOEXEC) < 0 ||
+	    (sigfd = signalfd(-1, sigs, SFD_CLOEXEC)) < 0) {
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		return fail_start(o, PP_EIO, msg);
+	}
+	if ((rv = writer_start(n.store, &n.writer)) != 0 ||
+	    (rv = reader_start(n.store, 4, &n.reader)) != 0 ||
+	    (o->sync == SYNC_INTERVAL &&
+	        (rv = syncer_start(n.store, o->sync_ms, &sy)) != 0)) {
+		return fail_start(o, rv, "cannot start threads");
+	}
+	if ((rv = server_open(&n, o->listen, o->nlisten, &n.server, msg,
+	         sizeof(msg))) != 0 ||
+	    (rv = server_start(n.server)) != 0) {
+		return fail_start(o, rv, msg[0] != '\0' ? msg : "server");
+	}
+	announce_ready(o);
+
+	wait_for_stop(sigfd, o->lifeline_fd, n.stop_pipe[0]);
+
+	/* Stop: refuse new work, answer what was accepted, sync, go. */
+	server_refuse_new(n.server);
+	writer_stop(n.writer);
+	reader_stop(n.reader);
+	syncer_stop(sy);
+	rv = store_sync(n.store);
+	if (n.shutdown_req != NULL) {
+		if (rv != 0) {
+			ppi_wire_reply_error(&n.shutdown_req->reply, rv,
+			    "final sync failed");
+		} else {
+			ppi_wire_reply_ok(&n.shutdown_req->reply);
+		}
+		server_reply(n.shutdown_req);
+	}
+	server_wait_idle(n.server, 0, STOP_TIMEOUT_MS);
+	server_close(n.server);
+	store_close(n.store);
+	if (o->is_memory) {
+		datadir_remove_temp(o->data_dir);
+	}
+	close(lock_fd);
+	return rv == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	options  o;
+	sigset_t sigs;
+	char     def[512];
+
+	/* Before any thread exists, so every thread inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (parse_args(argc, argv, &o) != 0) {
+		return 2;
+	}
+	if (o.nlisten == 0) {
+		if (ppi_address_default(NULL, def, sizeof(def)) != 0) {
+			return fail_start(&o, PP_EADDR, "no default address");
+		}
+		o.listen[o.nlisten++] = def;
+	}
+	return run(&o, &sigs);
+}

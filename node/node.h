@@ -1,0 +1,58 @@
+/*
+ * node.h - what the node's modules share: the request in flight and the
+ * node object that ties store, writer, readers and server together.
+ *
+ *   server.c   NNG rep contexts: receive, decode, dispatch, reply
+ *   writer.c   the writer thread: group commit
+ *   reader.c   reader threads: range, length, stat, topics
+ *   queue.c    the request queue both of them sleep on
+ *   syncer.c   --sync interval:MS
+ *   main.c     arguments, data directory lock, start and stop
+ */
+#ifndef PP_NODE_NODE_H
+#define PP_NODE_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "store.h"
+#include "wire.h"
+
+typedef struct request request;
+typedef struct server  server;
+typedef struct writer  writer;
+typedef struct reader  reader;
+
+/* One request from receipt to reply; owned by its server context. */
+struct request {
+	request    *next;  /* queue link */
+	ppi_request req;   /* decoded; points into the received frame */
+	ppi_buf     reply; /* the frame to send */
+	void       *conn;  /* the server context that will send it */
+};
+
+typedef struct node {
+	store   *store;
+	writer  *writer;
+	reader  *reader;
+	server  *server;
+	uint64_t max_body;
+	int      stop_pipe[2]; /* server -> main: a shutdown request came */
+	request *shutdown_req; /* answered last, once everything stopped */
+} node;
+
+/* server_reply - send r->reply back to its client (any thread). */
+void server_reply(request *r);
+
+int  writer_start(store *s, writer **w);
+void writer_submit(writer *w, request *r);
+/* writer_stop - answer everything queued, then stop the thread. */
+void writer_stop(writer *w);
+
+int  reader_start(store *s, int nthreads, reader **r);
+void reader_submit(reader *rd, request *r);
+/* reader_stop - answer everything queued, then stop the threads. */
+void reader_stop(reader *rd);
+
+#endif

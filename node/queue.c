@@ -1,0 +1,66 @@
+/*
+ * queue.c - the request FIFO (see queue.h).
+ */
+#include "queue.h"
+
+void
+queue_init(queue *q)
+{
+	pthread_mutex_init(&q->mtx, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->head      = NULL;
+	q->tail      = &q->head;
+	q->is_closed = false;
+}
+
+void
+queue_fini(queue *q)
+{
+	pthread_mutex_destroy(&q->mtx);
+	pthread_cond_destroy(&q->cv);
+}
+
+void
+queue_push(queue *q, request *r)
+{
+	pthread_mutex_lock(&q->mtx);
+	r->next  = NULL;
+	*q->tail = r;
+	q->tail  = &r->next;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
+queue_close(queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->is_closed = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+request *
+queue_pop(queue *q, bool is_all)
+{
+	request *r;
+
+	pthread_mutex_lock(&q->mtx);
+	while (q->head == NULL && !q->is_closed) {
+		pthread_cond_wait(&q->cv, &q->mtx);
+	}
+	r = q->head;
+	if (r != NULL) {
+		if (is_all) {
+			q->head = NULL;
+		} else {
+			q->head = r->next;
+			r->next = NULL;
+		}
+		if (q->head == NULL) {
+			q->tail = &q->head;
+		}
+	}
+	pthread_mutex_unlock(&q->mtx);
+	return r;
+}

@@ -1,0 +1,32 @@
+/*
+ * queue.h - a FIFO of requests that worker threads sleep on. The writer
+ * takes everything at once (group commit); readers take one at a time.
+ */
+#ifndef PP_NODE_QUEUE_H
+#define PP_NODE_QUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "node.h"
+
+typedef struct queue {
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv;
+	request        *head;
+	request       **tail;
+	bool            is_closed;
+} queue;
+
+void queue_init(queue *q);
+void queue_fini(queue *q);
+void queue_push(queue *q, request *r);
+/* queue_close - wake every waiter; pops still drain what is queued. */
+void queue_close(queue *q);
+/*
+ * queue_pop - wait for work. With is_all, take the whole list (linked by
+ * ->next); otherwise one request. NULL once closed and empty.
+ */
+request *queue_pop(queue *q, bool is_all);
+
+#endif

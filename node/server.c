@@ -1,0 +1,338 @@
+/*
+ * server.c - NNG rep server: receive, decode, dispatch, reply.
+ *
+ * Design notes: each of NCONN contexts runs a two-state machine in its
+ * aio callback: RECV (decode the frame, then hand the request to the
+ * writer or a reader, or answer it at once) and SEND (free the frames,
+ * receive again). Callbacks never block: the writer and readers call
+ * server_reply() from their own threads when the answer is ready. A
+ * context carries one request at a time, so NCONN bounds the requests in
+ * flight and the memory they hold.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "server.h"
+
+#define NCONN 64
+#define MAX_LISTENERS 8
+
+enum conn_state { CONN_RECV, CONN_SEND };
+
+typedef struct conn {
+	server         *srv;
+	nng_ctx         ctx;
+	nng_aio        *aio;
+	enum conn_state state;
+	nng_msg        *frame; /* the request; decoded fields point into it */
+	request         req;
+} conn;
+
+struct server {
+	node           *node;
+	nng_socket      sock;
+	conn            conns[NCONN];
+	int             nconns;
+	atomic_bool     is_refusing;
+	pthread_mutex_t mtx;
+	pthread_cond_t  idle;
+	int             inflight;
+};
+
+static int
+map_nng(int rv)
+{
+	switch (rv) {
+	case NNG_EADDRINUSE:
+		return PP_EADDRINUSE;
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+	case NNG_EINVAL:
+		return PP_EADDR;
+	case NNG_EPERM:
+		return PP_EPERM;
+	case NNG_ENOMEM:
+		return PP_ENOMEM;
+	default:
+		return PP_EIO;
+	}
+}
+
+static void
+inflight_add(server *s, int delta)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->inflight += delta;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Releases the finished request and receives the next one. */
+static void
+conn_recycle(conn *c)
+{
+	ppi_wire_request_fini(&c->req.req);
+	ppi_buf_fini(&c->req.reply);
+	nng_msg_free(c->frame);
+	c->frame = NULL;
+	inflight_add(c->srv, -1);
+	c->state = CONN_RECV;
+	nng_ctx_recv(c->ctx, c->aio);
+}
+
+void
+server_reply(request *r)
+{
+	conn    *c = r->conn;
+	nng_msg *msg;
+
+	if (r->reply.is_failed) {
+		ppi_buf_reset(&r->reply);
+		ppi_wire_reply_error(&r->reply, PP_ENOMEM, "out of memory");
+	}
+	if (nng_msg_alloc(&msg, r->reply.len) != 0) {
+		/* Without memory for a reply the client times out; the
+		 * context must still go back to receiving. */
+		conn_recycle(c);
+		return;
+	}
+	memcpy(nng_msg_body(msg), r->reply.data, r->reply.len);
+	nng_aio_set_msg(c->aio, msg);
+	c->state = CONN_SEND;
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+static void
+answer_now(request *r, int status, const char *msg)
+{
+	ppi_wire_reply_error(&r->reply, status, msg);
+	server_reply(r);
+}
+
+static void
+dispatch(server *s, request *r)
+{
+	node    *n = s->node;
+	request *expected = NULL;
+
+	switch (r->req.op) {
+	case PPI_OP_HELLO:
+		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid());
+		server_reply(r);
+		return;
+	case PPI_OP_COMMIT:
+		writer_submit(n->writer, r);
+		return;
+	case PPI_OP_SHUTDOWN:
+		/* Answered by main once everything else is done. */
+		if (__atomic_compare_exchange_n(&n->shutdown_req, &expected, r,
+		        false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			atomic_store(&s->is_refusing, true);
+			if (write(n->stop_pipe[1], "s", 1) < 0) {
+				/* The pipe is never full: one byte per stop. */
+			}
+			return;
+		}
+		answer_now(r, PP_ESHUTDOWN, "node is already shutting down");
+		return;
+	default:
+		reader_submit(n->reader, r);
+		return;
+	}
+}
+
+static void
+on_receive(conn *c)
+{
+	server *s = c->srv;
+	char    msg[256];
+	size_t  len;
+	int     rv;
+
+	c->frame = nng_aio_get_msg(c->aio);
+	len      = nng_msg_len(c->frame);
+	memset(&c->req, 0, sizeof(c->req));
+	ppi_buf_init(&c->req.reply);
+	c->req.conn = c;
+	inflight_add(s, 1);
+	if (atomic_load(&s->is_refusing)) {
+		answer_now(&c->req, PP_ESHUTDOWN, "node is shutting down");
+		return;
+	}
+	if (len > PPI_REQUEST_MAX(s->node->max_body)) {
+		snprintf(msg, sizeof(msg),
+		    "request of %zu bytes exceeds the limit of %llu", len,
+		    (unsigned long long) PPI_REQUEST_MAX(s->node->max_body));
+		answer_now(&c->req, PP_ETOOLARGE, msg);
+		return;
+	}
+	rv = ppi_wire_request_decode(
+	    nng_msg_body(c->frame), len, &c->req.req, msg, sizeof(msg));
+	if (rv != 0) {
+		answer_now(&c->req, rv, msg);
+		return;
+	}
+	dispatch(s, &c->req);
+}
+
+static void
+conn_cb(void *arg)
+{
+	conn *c  = arg;
+	int   rv = nng_aio_result(c->aio);
+
+	if (c->state == CONN_RECV) {
+		if (rv == NNG_ECLOSED) {
+			return;
+		}
+		if (rv == 0) {
+			on_receive(c);
+			return;
+		}
+	} else {
+		if (rv != 0) {
+			/* A failed send leaves the reply with us. */
+			nng_msg_free(nng_aio_get_msg(c->aio));
+		}
+		if (rv == NNG_ECLOSED) {
+			return;
+		}
+		conn_recycle(c);
+		return;
+	}
+	c->state = CONN_RECV;
+	nng_ctx_recv(c->ctx, c->aio);
+}
+
+int
+server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
+    char *msg, size_t msglen)
+{
+	server      *s;
+	nng_listener l;
+	size_t       i;
+	int          rv;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		return PP_ENOMEM;
+	}
+	s->node = n;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	if ((rv = nng_rep0_open(&s->sock)) != 0) {
+		snprintf(msg, msglen, "nng_rep0_open: %s", nng_strerror(rv));
+		goto fail;
+	}
+	/* Frames up to 4x the request limit are read so that they can be
+	 * refused with PP_ETOOLARGE; larger ones make NNG drop the pipe. */
+	nng_socket_set_size(
+	    s->sock, NNG_OPT_RECVMAXSZ, 4 * PPI_REQUEST_MAX(n->max_body));
+	for (i = 0; i < naddrs; i++) {
+		if (strncmp(addrs[i], "ipc://", 6) != 0 || addrs[i][6] == '\0') {
+			snprintf(msg, msglen,
+			    "cannot listen on '%s': only ipc://PATH is "
+			    "supported",
+			    addrs[i]);
+			nng_close(s->sock);
+			rv = NNG_EADDRINVAL;
+			goto fail;
+		}
+		if ((rv = nng_listener_create(&l, s->sock, addrs[i])) != 0 ||
+		    (rv = nng_listener_set_int(
+		         l, NNG_OPT_IPC_PERMISSIONS, 0600)) != 0 ||
+		    (rv = nng_listener_start(l, 0)) != 0) {
+			snprintf(msg, msglen, "cannot listen on %s: %s%s",
+			    addrs[i], nng_strerror(rv),
+			    rv == NNG_EADDRINUSE ? " (a live node serves it)"
+			                         : "");
+			nng_close(s->sock);
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->idle);
+	free(s);
+	return map_nng(rv);
+}
+
+int
+server_start(server *s)
+{
+	conn *c;
+	int   rv;
+
+	for (s->nconns = 0; s->nconns < NCONN; s->nconns++) {
+		c      = &s->conns[s->nconns];
+		c->srv = s;
+		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0) {
+			return map_nng(rv);
+		}
+		if ((rv = nng_ctx_open(&c->ctx, s->sock)) != 0) {
+			nng_aio_free(c->aio);
+			return map_nng(rv);
+		}
+		c->state = CONN_RECV;
+		nng_ctx_recv(c->ctx, c->aio);
+	}
+	return 0;
+}
+
+void
+server_refuse_new(server *s)
+{
+	atomic_store(&s->is_refusing, true);
+}
+
+void
+server_wait_idle(server *s, int allowed, int timeout_ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mtx);
+	while (s->inflight > allowed &&
+	    pthread_cond_timedwait(&s->idle, &s->mtx, &deadline) == 0) {
+	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void
+server_close(server *s)
+{
+	int i;
+
+	if (s == NULL) {
+		return;
+	}
+	nng_close(s->sock);
+	for (i = 0; i < s->nconns; i++) {
+		/* nng_aio_free waits for a running callback to finish. */
+		nng_aio_free(s->conns[i].aio);
+		nng_ctx_close(s->conns[i].ctx);
+		if (s->conns[i].frame != NULL) {
+			ppi_wire_request_fini(&s->conns[i].req.req);
+			ppi_buf_fini(&s->conns[i].req.reply);
+			nng_msg_free(s->conns[i].frame);
+		}
+	}
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->idle);
+	free(s);
+}

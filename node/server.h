@@ -1,0 +1,35 @@
+/*
+ * server.h - the node's request server: an NNG rep socket with a fixed
+ * set of contexts, each receiving one request at a time.
+ */
+#ifndef PP_NODE_SERVER_H
+#define PP_NODE_SERVER_H
+
+#include <stddef.h>
+
+#include "node.h"
+
+/*
+ * server_open - listen on every address (ipc:// only, socket files mode
+ * 0600). Returns 0 or PP_EADDR / PP_EADDRINUSE / PP_EPERM / PP_EIO with a
+ * reason in msg. Nothing is received until server_start().
+ */
+int server_open(node *n, const char *const *addrs, size_t naddrs,
+    server **s, char *msg, size_t msglen);
+
+/* server_start - start receiving requests. */
+int server_start(server *s);
+
+/* server_refuse_new - from now on every new request gets PP_ESHUTDOWN. */
+void server_refuse_new(server *s);
+
+/*
+ * server_wait_idle - wait until at most `allowed` requests are between
+ * receipt and the end of their reply, or timeout_ms passed.
+ */
+void server_wait_idle(server *s, int allowed, int timeout_ms);
+
+/* server_close - close the socket and free every context. */
+void server_close(server *s);
+
+#endif

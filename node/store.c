@@ -1,0 +1,250 @@
+/*
+ * store.c - opening, closing and growing the LMDB environment, plus the
+ * encodings every store_*.c file shares (see store_impl.h).
+ *
+ * The map starts small and doubles on MDB_MAP_FULL (store_grow). Growing
+ * needs every transaction of this process closed, so readers hold
+ * map_lock for reading while their transaction is open and the writer
+ * takes it for writing to resize.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_impl.h"
+
+#define MAP_SIZE_INITIAL (256ull << 20)
+
+void
+store_put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (unsigned char) (v & 0xff);
+		v >>= 8;
+	}
+}
+
+uint64_t
+store_get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int      i;
+
+	for (i = 0; i < 8; i++) {
+		v = (v << 8) | p[i];
+	}
+	return v;
+}
+
+void
+store_put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char) (v >> 24);
+	p[1] = (unsigned char) (v >> 16);
+	p[2] = (unsigned char) (v >> 8);
+	p[3] = (unsigned char) v;
+}
+
+uint32_t
+store_get_be32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+	    ((uint32_t) p[2] << 8) | p[3];
+}
+
+void
+store_topic_encode(const topic_rec *t, unsigned char *out)
+{
+	store_put_be32(out, t->tid);
+	store_put_be32(out + 4, 0);
+	store_put_be64(out + 8, t->next_seq);
+	store_put_be64(out + 16, t->count);
+	store_put_be64(out + 24, t->bytes);
+	store_put_be64(out + 32, t->last_ms);
+	store_put_be64(out + 40, t->created_ms);
+	store_put_be64(out + 48, 0);
+}
+
+bool
+store_topic_decode(const MDB_val *v, topic_rec *t)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != TOPIC_REC_SIZE) {
+		return false;
+	}
+	t->tid        = store_get_be32(p);
+	t->next_seq   = store_get_be64(p + 8);
+	t->count      = store_get_be64(p + 16);
+	t->bytes      = store_get_be64(p + 24);
+	t->last_ms    = store_get_be64(p + 32);
+	t->created_ms = store_get_be64(p + 40);
+	return true;
+}
+
+void
+store_log_key(unsigned char *key, uint32_t tid, uint64_t seq)
+{
+	store_put_be32(key, tid);
+	store_put_be64(key + 4, seq);
+}
+
+int
+store_error(int rc, const char *what, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "%s: %s", what, mdb_strerror(rc));
+	switch (rc) {
+	case MDB_MAP_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return PP_ESTORE_FULL;
+	case ENOMEM:
+		return PP_ENOMEM;
+	case EIO:
+		return PP_EIO;
+	case EACCES:
+	case EPERM:
+		return PP_EPERM;
+	default:
+		return PP_ESTORE;
+	}
+}
+
+/* Creates the databases and checks the schema version. */
+static int
+open_dbs(store *s, char *msg, size_t msglen)
+{
+	MDB_txn      *txn;
+	MDB_val       k = { 6, "schema" }, v;
+	unsigned char ver[4];
+	int           rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		return store_error(rc, "begin", msg, msglen);
+	}
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "topics", MDB_CREATE, &s->topics)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "requests", MDB_CREATE, &s->requests)) !=
+	        0) {
+		mdb_txn_abort(txn);
+		return store_error(rc, "open databases", msg, msglen);
+	}
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		store_put_be32(ver, STORE_SCHEMA);
+		v.mv_data = ver;
+		v.mv_size = sizeof(ver);
+		rc        = mdb_put(txn, s->meta, &k, &v, 0);
+	} else if (rc == 0 &&
+	    (v.mv_size != 4 || store_get_be32(v.mv_data) != STORE_SCHEMA)) {
+		mdb_txn_abort(txn);
+		snprintf(msg, msglen, "unsupported store schema");
+		return PP_ESTORE;
+	}
+	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+		}
+		return store_error(rc, "schema", msg, msglen);
+	}
+	return 0;
+}
+
+int
+store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
+{
+	store       *s;
+	MDB_envinfo  info;
+	unsigned int flags = MDB_NOTLS;
+	int          rc, rv;
+
+	if (mkdir(cfg->dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(msg, msglen, "cannot create %s: %s", cfg->dir,
+		    strerror(errno));
+		return errno == EACCES ? PP_EPERM : PP_EIO;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		return PP_ENOMEM;
+	}
+	pthread_rwlock_init(&s->map_lock, NULL);
+	s->map_size_max = cfg->map_size_max;
+	s->max_body     = cfg->max_body;
+	if (cfg->is_nosync) {
+		flags |= MDB_NOSYNC;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, MAP_SIZE_INITIAL)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
+	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
+		rv = store_error(rc, cfg->dir, msg, msglen);
+		goto fail;
+	}
+	/* An existing store may be larger than our initial map. */
+	mdb_env_info(s->env, &info);
+	s->map_size = info.me_mapsize;
+	if ((rv = open_dbs(s, msg, msglen)) != 0) {
+		goto fail;
+	}
+	*sp = s;
+	return 0;
+fail:
+	if (s->env != NULL) {
+		mdb_env_close(s->env);
+	}
+	pthread_rwlock_destroy(&s->map_lock);
+	free(s);
+	return rv;
+}
+
+int
+store_sync(store *s)
+{
+	char msg[128];
+	int  rc;
+
+	if ((rc = mdb_env_sync(s->env, 1)) != 0) {
+		return store_error(rc, "sync", msg, sizeof(msg));
+	}
+	return 0;
+}
+
+void
+store_close(store *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	mdb_env_sync(s->env, 1);
+	mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->map_lock);
+	free(s);
+}
+
+int
+store_grow(store *s)
+{
+	uint64_t next = s->map_size * 2;
+	char     msg[128];
+	int      rc;
+
+	if (s->map_size_max != 0 && next > s->map_size_max) {
+		if (s->map_size >= s->map_size_max) {
+			return PP_ESTORE_FULL;
+		}
+		next = s->map_size_max;
+	}
+	pthread_rwlock_wrlock(&s->map_lock);
+	rc = mdb_env_set_mapsize(s->env, next);
+	pthread_rwlock_unlock(&s->map_lock);
+	if (rc != 0) {
+		return store_error(rc, "grow map", msg, sizeof(msg));
+	}
+	s->map_size = next;
+	return 0;
+}

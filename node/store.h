@@ -1,0 +1,60 @@
+/*
+ * store.h - the node's LMDB store: schema, topic records, commits, reads
+ * and the request table. The only node module family that includes
+ * <lmdb.h> (store.c, store_commit.c, store_read.c).
+ *
+ * Threads: one writer (store_write_*), any number of readers (store_read_*
+ * via store_range/stat/...). Readers hold a read lock on the map for the
+ * life of their short transactions so the writer can grow the map.
+ */
+#ifndef PP_NODE_STORE_H
+#define PP_NODE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "wire.h"
+
+typedef struct store store;
+
+typedef struct store_config {
+	const char *dir;
+	bool        is_nosync;    /* sync none/interval: the node syncs */
+	uint64_t    max_body;     /* largest accepted body, bytes */
+	uint64_t    map_size_max; /* 0: grow until the disk is full */
+} store_config;
+
+/*
+ * store_open - open (creating) the environment in cfg->dir.
+ * Returns 0 or PP_ESTORE / PP_EIO / PP_ENOMEM with a reason in msg.
+ */
+int store_open(const store_config *cfg, store **s, char *msg, size_t msglen);
+
+/* store_close - sync and close. Accepts NULL. */
+void store_close(store *s);
+
+/* store_sync - flush to disk (sync interval / none at shutdown). */
+int store_sync(store *s);
+
+/* ---- writer side: one group commit at a time (store_commit.c) -------- */
+
+/*
+ * store_commit_group - apply `n` commit requests in one write transaction
+ * and one sync. Each request's reply is written to replies[i]. A storage
+ * failure fails the whole group: every reply is that error.
+ */
+void store_commit_group(
+    store *s, const ppi_request *const *reqs, ppi_buf *const *replies,
+    size_t n);
+
+/* ---- readers (store_read.c) -------------------------------------------- */
+
+/* Each writes a complete reply frame (success or error) into reply. */
+void store_range(store *s, const ppi_request *req, ppi_buf *reply);
+void store_length(store *s, const ppi_request *req, ppi_buf *reply);
+void store_stat(store *s, const ppi_request *req, ppi_buf *reply);
+void store_topics(store *s, const ppi_request *req, ppi_buf *reply);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * store_impl.h - what the store_*.c files share: the environment, the
+ * databases, key encodings and the topic record (docs/DESIGN.md §3).
+ *
+ *   logs key   +--------+------------------+
+ *              | tid:4  | seq:8            |   value: ms:8 | body
+ *              +--------+------------------+
+ *   requests   +------------------+------------------+
+ *              | cid:8            | rid:8            |  value: reply frame
+ *              +------------------+------------------+
+ * All integers big-endian, so byte order is numeric order.
+ */
+#ifndef PP_NODE_STORE_IMPL_H
+#define PP_NODE_STORE_IMPL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "store.h"
+
+#define STORE_SCHEMA 1
+#define TOPIC_REC_SIZE 56
+#define LOG_KEY_SIZE 12
+
+struct store {
+	MDB_env         *env;
+	MDB_dbi          meta;
+	MDB_dbi          topics;
+	MDB_dbi          logs;
+	MDB_dbi          requests;
+	pthread_rwlock_t map_lock; /* readers: rd; map resize: wr */
+	uint64_t         map_size;
+	uint64_t         map_size_max;
+	uint64_t         max_body;
+};
+
+/* A topic's record (56 bytes on disk). */
+typedef struct topic_rec {
+	uint32_t tid;
+	uint64_t next_seq;
+	uint64_t count;
+	uint64_t bytes;
+	uint64_t last_ms;
+	uint64_t created_ms;
+} topic_rec;
+
+void     store_put_be64(unsigned char *p, uint64_t v);
+uint64_t store_get_be64(const unsigned char *p);
+void     store_put_be32(unsigned char *p, uint32_t v);
+uint32_t store_get_be32(const unsigned char *p);
+
+void store_topic_encode(const topic_rec *t, unsigned char *out);
+bool store_topic_decode(const MDB_val *v, topic_rec *t);
+void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
+
+/* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
+int store_error(int rc, const char *what, char *msg, size_t msglen);
+
+/* store_grow - double the map (writer only, no txn open). 0 or error. */
+int store_grow(store *s);
+
+#endif

@@ -1,0 +1,862 @@
+/*
+ * harness.c - the case runner (fork per case, timeout, TAP), assertions
+ * that print both sides, and helpers that start real nodes in private
+ * temporary directories. See harness.h for the contract.
+ *
+ * Design notes: the runner process never calls into libpipeproc or NNG, so
+ * every case process starts with a clean library. A case process writes
+ * the reason of its first failure into a CLOEXEC pipe that the runner
+ * reads after the case ended.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PP_T_DEFAULT_TIMEOUT_S 60
+#define PP_T_MAX_DIRS 128
+
+static char       g_root[PP_T_PATH];
+static char       g_node_path[PATH_MAX];
+static int        g_reason_fd = -1;
+static atomic_int g_has_failed;
+static char       g_dirs[PP_T_MAX_DIRS][PP_T_PATH];
+static int        g_dir_count;
+
+/* ---- assertions ------------------------------------------------------------ */
+
+void
+pp_t_diag(const char *fmt, ...)
+{
+	char    buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "# %s\n", buf);
+}
+
+void
+pp_t_fail(const char *file, int line, const char *fmt, ...)
+{
+	char        msg[2048];
+	char        reason[2200];
+	const char *base = strrchr(file, '/');
+	va_list     ap;
+	int         n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	base = base ? base + 1 : file;
+	fprintf(stderr, "# FAIL %s:%d: %s\n", base, line, msg);
+	fflush(stderr);
+	/* Only the first failure (of any thread or helper) is the reason. */
+	if (atomic_exchange(&g_has_failed, 1) == 0 && g_reason_fd >= 0) {
+		n = snprintf(reason, sizeof(reason), "%s:%d: %s\n", base, line,
+		    msg);
+		if (n > (int)sizeof(reason) - 1) {
+			n = (int)sizeof(reason) - 1;
+		}
+		if (write(g_reason_fd, reason, (size_t)n) < 0) {
+			/* Nothing more we can do; stderr has the detail. */
+		}
+	}
+	_exit(1);
+}
+
+bool
+pp_t_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL) {
+		return (a == b);
+	}
+	return (strcmp(a, b) == 0);
+}
+
+static void
+hex_window(char *out, size_t outlen, const unsigned char *p, size_t len,
+    size_t from)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = from; i < len && i < from + 12 && used + 4 < outlen; i++) {
+		used += (size_t)snprintf(out + used, outlen - used, "%02x ",
+		    p[i]);
+	}
+}
+
+void
+pp_t_mem_eq(const char *file, int line, const char *an, const void *a,
+    size_t alen, const char *bn, const void *b, size_t blen)
+{
+	const unsigned char *pa = a, *pb = b;
+	size_t               i, n = alen < blen ? alen : blen, from;
+	char                 ha[64], hb[64];
+
+	if (alen == blen && (n == 0 || memcmp(a, b, n) == 0)) {
+		return;
+	}
+	for (i = 0; i < n && pa[i] == pb[i]; i++) {
+	}
+	from = i > 4 ? i - 4 : 0;
+	hex_window(ha, sizeof(ha), pa, alen, from);
+	hex_window(hb, sizeof(hb), pb, blen, from);
+	pp_t_fail(file, line,
+	    "%s == %s: lengths %zu vs %zu, first difference at %zu; "
+	    "from %zu: [%s] vs [%s]",
+	    an, bn, alen, blen, i, from, ha, hb);
+}
+
+const char *
+pp_t_errdetail(void)
+{
+	const char *m = pp_last_errmsg();
+
+	return (m ? m : "");
+}
+
+/* ---- time, randomness, files ------------------------------------------------ */
+
+uint64_t
+pp_t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+uint64_t
+pp_t_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+int
+pp_t_scaled(int timeout_ms)
+{
+	static int  scale;
+	const char *s;
+
+	if (scale == 0) {
+#if defined(__SANITIZE_ADDRESS__)
+		scale = 3;
+#else
+		scale = 1;
+#endif
+		if ((s = getenv("PP_TEST_TIMEOUT_SCALE")) != NULL &&
+		    atoi(s) > 0) {
+			scale = atoi(s);
+		}
+	}
+	return (timeout_ms * scale);
+}
+
+void
+pp_t_nap(void)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+uint64_t
+pp_t_seed(void)
+{
+	static uint64_t seed;
+	static bool     is_set;
+	const char     *s;
+
+	if (!is_set) {
+		s    = getenv("PP_TEST_SEED");
+		seed = s ? strtoull(s, NULL, 0) : 0x5eedf00dULL;
+		is_set = true;
+		pp_t_diag("seed %" PRIu64 " (set PP_TEST_SEED to repeat)", seed);
+	}
+	return (seed);
+}
+
+uint64_t
+pp_t_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+uint64_t
+pp_t_rand_below(uint64_t *state, uint64_t n)
+{
+	return (pp_t_rand(state) % n);
+}
+
+const char *
+pp_t_root(void)
+{
+	return (g_root);
+}
+
+const char *
+pp_t_mkdir(const char *tag)
+{
+	char *d;
+
+	if (g_dir_count >= PP_T_MAX_DIRS) {
+		PP_FAIL_AT("too many directories in one case");
+	}
+	d = g_dirs[g_dir_count];
+	snprintf(d, PP_T_PATH, "%s/%s%d", g_root, tag, g_dir_count);
+	g_dir_count++;
+	if (mkdir(d, 0700) != 0) {
+		PP_FAIL_AT("mkdir %s: %s", d, strerror(errno));
+	}
+	return (d);
+}
+
+const char *
+pp_t_node_path(void)
+{
+	return (g_node_path);
+}
+
+/* ---- processes --------------------------------------------------------------- */
+
+bool
+pp_t_pid_gone(pid_t pid)
+{
+	siginfo_t si;
+	char      path[64], buf[512], *p;
+	int       fd;
+	ssize_t   n;
+
+	/* Our child (or an orphan re-parented to us): look without reaping,
+	 * so that the library can still reap the node it spawned. */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
+		return (si.si_pid == pid);
+	}
+	if (kill(pid, 0) != 0 && errno == ESRCH) {
+		return (true);
+	}
+	/* Someone else's zombie has exited too. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return (true);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return (true);
+	}
+	buf[n] = '\0';
+	p      = strrchr(buf, ')');
+	return (p != NULL && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+bool
+pp_t_wait_pid_gone(pid_t pid, int timeout_ms)
+{
+	uint64_t end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(timeout_ms);
+
+	while (!pp_t_pid_gone(pid)) {
+		if (pp_t_mono_ms() > end) {
+			return (false);
+		}
+		pp_t_nap();
+	}
+	return (true);
+}
+
+/* Waits for our child; returns its status or -1 after timeout_ms. */
+static int
+wait_child(pid_t pid, int timeout_ms)
+{
+	uint64_t end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(timeout_ms);
+	int      st;
+	pid_t    r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			return (st);
+		}
+		if (r < 0 && errno != EINTR) {
+			return (-1);
+		}
+		if (pp_t_mono_ms() > end) {
+			return (-1);
+		}
+		pp_t_nap();
+	}
+}
+
+int
+pp_t_read_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	uint64_t      end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(timeout_ms);
+	size_t        used = 0;
+	struct pollfd pfd;
+	uint64_t      now;
+	ssize_t       n;
+	int           rv;
+	char          ch;
+
+	while (used + 1 < len) {
+		now = pp_t_mono_ms();
+		if (now > end) {
+			return (-1);
+		}
+		pfd.fd     = fd;
+		pfd.events = POLLIN;
+		rv         = poll(&pfd, 1, (int)(end - now) + 1);
+		if (rv < 0 && errno == EINTR) {
+			continue;
+		}
+		if (rv < 0) {
+			return (-1);
+		}
+		if (rv == 0) {
+			continue;
+		}
+		n = read(fd, &ch, 1);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return (-1);
+		}
+		if (ch == '\n') {
+			break;
+		}
+		buf[used++] = ch;
+	}
+	buf[used] = '\0';
+	return ((int)used);
+}
+
+void
+pp_t_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t     n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			PP_FAIL_AT("write: %s", strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+pp_t_child_fork(pp_t_child *c, int (*fn)(void *, int, int), void *arg)
+{
+	int to[2], from[2];
+
+	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
+		PP_FAIL_AT("pipe: %s", strerror(errno));
+	}
+	fflush(stdout);
+	fflush(stderr);
+	c->pid = fork();
+	if (c->pid < 0) {
+		PP_FAIL_AT("fork: %s", strerror(errno));
+	}
+	if (c->pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		_exit(fn(arg, to[0], from[1]));
+	}
+	close(to[0]);
+	close(from[1]);
+	c->to_fd   = to[1];
+	c->from_fd = from[0];
+}
+
+int
+pp_t_child_wait(pp_t_child *c, int timeout_ms)
+{
+	int st = wait_child(c->pid, timeout_ms);
+
+	if (st == -1) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	if (c->to_fd >= 0) {
+		close(c->to_fd);
+	}
+	if (c->from_fd >= 0) {
+		close(c->from_fd);
+	}
+	c->to_fd = c->from_fd = -1;
+	return (st);
+}
+
+/* ---- nodes ------------------------------------------------------------------- */
+
+void
+pp_t_node_init(pp_tnode *n)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->dir, sizeof(n->dir), "%s", pp_t_mkdir("n"));
+	snprintf(n->sock, sizeof(n->sock), "%s/sock", n->dir);
+	snprintf(n->address, sizeof(n->address), "ipc://%s", n->sock);
+	n->pid    = -1;
+	n->out_fd = -1;
+}
+
+pid_t
+pp_t_lock_pid(const char *dir)
+{
+	char    path[PP_T_PATH + 16], buf[32];
+	int     fd;
+	ssize_t r;
+	long    v;
+
+	snprintf(path, sizeof(path), "%s/node.lock", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return (-1);
+	}
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0) {
+		return (-1);
+	}
+	buf[r] = '\0';
+	v      = strtol(buf, NULL, 10);
+	return (v > 0 ? (pid_t)v : -1);
+}
+
+int
+pp_t_node_spawn(pp_tnode *n, const pp_spawn_opts *opts)
+{
+	pp_spawn_opts o;
+	int           rv;
+
+	if (opts != NULL) {
+		o = *opts;
+	} else {
+		memset(&o, 0, sizeof(o));
+	}
+	if (o.node_path == NULL) {
+		o.node_path = pp_t_node_path();
+	}
+	if (o.data_dir == NULL && !o.is_memory) {
+		o.data_dir = n->dir;
+	}
+	if (o.address == NULL) {
+		o.address = n->address;
+	}
+	if (o.start_timeout_ms == 0) {
+		o.start_timeout_ms = (uint32_t)pp_t_scaled(30000);
+	}
+	if ((rv = pp_spawn(&o, &n->client)) != 0) {
+		n->client = NULL;
+		return (rv);
+	}
+	n->pid      = o.is_memory ? -1 : pp_t_lock_pid(o.data_dir);
+	n->is_child = false;
+	return (0);
+}
+
+void
+pp_t_node_start(pp_tnode *n, const pp_spawn_opts *opts)
+{
+	PP_PASS(pp_t_node_spawn(n, opts));
+}
+
+void
+pp_t_node_stop(pp_tnode *n)
+{
+	PP_PASS(pp_shutdown(n->client));
+	pp_close(n->client);
+	n->client = NULL;
+	if (n->pid > 0 && !pp_t_wait_pid_gone(n->pid, 10000)) {
+		PP_FAIL_AT("node %d still runs after pp_shutdown", (int)n->pid);
+	}
+	n->pid = -1;
+}
+
+int
+pp_t_node_exec(pp_tnode *n, const char *const *extra)
+{
+	const char *argv[32];
+	char        line[512];
+	int         out[2], argc = 0, i;
+	pid_t       pid;
+
+	argv[argc++] = pp_t_node_path();
+	argv[argc++] = "--data";
+	argv[argc++] = n->dir;
+	argv[argc++] = "--listen";
+	argv[argc++] = n->address;
+	argv[argc++] = "--print-ready";
+	for (i = 0; extra != NULL && extra[i] != NULL && argc < 31; i++) {
+		argv[argc++] = extra[i];
+	}
+	argv[argc] = NULL;
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		PP_FAIL_AT("pipe: %s", strerror(errno));
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		PP_FAIL_AT("fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls: the parent may have threads. */
+		if (dup2(out[1], 1) < 0) {
+			_exit(126);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	n->pid      = pid;
+	n->is_child = true;
+	n->out_fd   = out[0];
+	if (pp_t_read_line(n->out_fd, line, sizeof(line), 30000) < 0 ||
+	    strncmp(line, "ready ", 6) != 0) {
+		pp_t_diag("node %s did not print \"ready\"", n->dir);
+		pp_t_node_kill(n, SIGKILL);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+pp_t_node_kill(pp_tnode *n, int sig)
+{
+	if (n->pid <= 0) {
+		return;
+	}
+	kill(n->pid, sig);
+	if (sig == SIGKILL && n->is_child) {
+		if (pp_t_node_wait(n, 10000) == -1) {
+			PP_FAIL_AT("node %d survived SIGKILL", (int)n->pid);
+		}
+	}
+}
+
+int
+pp_t_node_wait(pp_tnode *n, int timeout_ms)
+{
+	int st = wait_child(n->pid, timeout_ms);
+
+	if (st != -1) {
+		n->pid = -1;
+		if (n->out_fd >= 0) {
+			close(n->out_fd);
+			n->out_fd = -1;
+		}
+	}
+	return (st);
+}
+
+pp_client *
+pp_t_connect(const char *address)
+{
+	pp_client *c = NULL;
+
+	PP_PASS(pp_connect(address, NULL, &c));
+	return (c);
+}
+
+pp_id
+pp_t_commit_str(pp_client *c, const char *topic, const char *body)
+{
+	pp_record r;
+	pp_id     id;
+
+	r.topic = topic;
+	r.body  = body;
+	r.len   = strlen(body);
+	PP_PASS(pp_commit(c, &r, 1, &id));
+	return (id);
+}
+
+uint64_t
+pp_t_length(pp_client *c, const char *topic)
+{
+	uint64_t count = 0;
+
+	PP_PASS(pp_length(c, topic, &count));
+	return (count);
+}
+
+int
+pp_t_id_cmp(pp_id a, pp_id b)
+{
+	if (a.ms != b.ms) {
+		return (a.ms < b.ms ? -1 : 1);
+	}
+	if (a.seq != b.seq) {
+		return (a.seq < b.seq ? -1 : 1);
+	}
+	return (0);
+}
+
+void
+pp_t_read_all(pp_client *c, const char *topic, const pp_range_opts *opts,
+    bool is_reverse, pp_t_logs *out)
+{
+	pp_iter      *it = NULL;
+	const pp_log *log;
+	size_t        cap = 0;
+	int           rv;
+
+	memset(out, 0, sizeof(*out));
+	PP_PASS(pp_iter_open(c, topic, opts, is_reverse, &it));
+	while ((rv = pp_iter_next(it, &log)) == 1) {
+		if (out->count == cap) {
+			cap = cap ? cap * 2 : 256;
+			out->ids    = realloc(out->ids, cap * sizeof(pp_id));
+			out->bodies = realloc(out->bodies, cap * sizeof(char *));
+			out->lens   = realloc(out->lens, cap * sizeof(size_t));
+			if (!out->ids || !out->bodies || !out->lens) {
+				PP_FAIL_AT("out of memory");
+			}
+		}
+		out->ids[out->count]    = log->id;
+		out->lens[out->count]   = log->len;
+		out->bodies[out->count] = malloc(log->len + 1);
+		if (out->bodies[out->count] == NULL) {
+			PP_FAIL_AT("out of memory");
+		}
+		if (log->len > 0) {
+			memcpy(out->bodies[out->count], log->body, log->len);
+		}
+		out->bodies[out->count][log->len] = '\0';
+		out->count++;
+	}
+	if (rv != 0) {
+		PP_FAIL_AT("pp_iter_next on %s returned %d %s (%s)", topic, rv,
+		    pp_errname(rv), pp_strerror(rv));
+	}
+	pp_iter_close(it);
+}
+
+void
+pp_t_logs_free(pp_t_logs *logs)
+{
+	size_t i;
+
+	for (i = 0; i < logs->count; i++) {
+		free(logs->bodies[i]);
+	}
+	free(logs->ids);
+	free(logs->bodies);
+	free(logs->lens);
+	memset(logs, 0, sizeof(*logs));
+}
+
+/* ---- runner ------------------------------------------------------------------ */
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return (0);
+}
+
+static void
+make_root(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	/* ipc paths must fit in sun_path (108 bytes): keep the root short. */
+	if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) > 40) {
+		tmp = "/tmp";
+	}
+	snprintf(g_root, sizeof(g_root), "%s/pp-XXXXXX", tmp);
+	if (mkdtemp(g_root) == NULL) {
+		fprintf(stderr, "# mkdtemp %s: %s\n", g_root, strerror(errno));
+		exit(2);
+	}
+}
+
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r') {
+			*s = (s[1] == '\0') ? '\0' : ' ';
+		}
+	}
+}
+
+/* Runs one case in a child; prints its TAP line; returns 1 when it passed. */
+static int
+run_case(const pp_test_case *tc, int number)
+{
+	int      rfd[2], st = 0, timeout_s, is_timed_out = 0;
+	char     reason[2300] = "", why[2400];
+	uint64_t start, end;
+	pid_t    pid, r;
+	ssize_t  n;
+
+	timeout_s = tc->timeout_s > 0 ? tc->timeout_s : PP_T_DEFAULT_TIMEOUT_S;
+	timeout_s = pp_t_scaled(timeout_s);
+	make_root();
+	if (pipe2(rfd, O_CLOEXEC) != 0) {
+		perror("pipe");
+		exit(2);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	start = pp_t_mono_ms();
+	if ((pid = fork()) < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(rfd[0]);
+		g_reason_fd = rfd[1];
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		signal(SIGPIPE, SIG_IGN);
+		tc->fn();
+		fflush(stdout);
+		fflush(stderr);
+		exit(0);
+	}
+	setpgid(pid, pid);
+	close(rfd[1]);
+	end = start + (uint64_t)timeout_s * 1000u;
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			break;
+		}
+		if (pp_t_mono_ms() > end) {
+			is_timed_out = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		pp_t_nap();
+	}
+	/* Whatever the case left behind in its group goes too. */
+	kill(-pid, SIGKILL);
+	fcntl(rfd[0], F_SETFL, O_NONBLOCK);
+	n = read(rfd[0], reason, sizeof(reason) - 1);
+	reason[n > 0 ? n : 0] = '\0';
+	close(rfd[0]);
+	one_line(reason);
+	nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	if (!is_timed_out && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		printf("ok %d - %s\n", number, tc->name);
+		if (pp_t_mono_ms() - start > 5000) {
+			printf("# %s took %.1f s\n", tc->name,
+			    (double)(pp_t_mono_ms() - start) / 1000.0);
+		}
+		fflush(stdout);
+		return (1);
+	}
+	if (is_timed_out) {
+		snprintf(why, sizeof(why), "timed out after %d s%s%s",
+		    timeout_s, reason[0] ? "; " : "", reason);
+	} else if (WIFSIGNALED(st)) {
+		snprintf(why, sizeof(why), "killed by signal %d (%s)%s%s",
+		    WTERMSIG(st), strsignal(WTERMSIG(st)),
+		    reason[0] ? "; " : "", reason);
+	} else if (reason[0] != '\0') {
+		snprintf(why, sizeof(why), "%s", reason);
+	} else {
+		snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(st));
+	}
+	printf("not ok %d - %s # %s\n", number, tc->name, why);
+	fflush(stdout);
+	return (0);
+}
+
+static void
+usage(const char *prog, const pp_test_case *cases)
+{
+	int i;
+
+	fprintf(stderr, "usage: %s [-l] [-t \"case name\"]\ncases:\n", prog);
+	for (i = 0; cases[i].name != NULL; i++) {
+		fprintf(stderr, "  %s\n", cases[i].name);
+	}
+}
+
+int
+pp_test_main(int argc, char **argv, const pp_test_case *cases)
+{
+	const char *only = NULL, *env;
+	int         i, total = 0, passed = 0, number = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+			only = argv[++i];
+		} else if (strcmp(argv[i], "-l") == 0) {
+			for (i = 0; cases[i].name != NULL; i++) {
+				printf("%s\n", cases[i].name);
+			}
+			return (0);
+		} else {
+			usage(argv[0], cases);
+			return (2);
+		}
+	}
+	env = getenv("PIPEPROC_NODE");
+	if (env == NULL || env[0] == '\0') {
+		env = "build/bin/pipeproc-node";
+	}
+	if (realpath(env, g_node_path) == NULL) {
+		/* Keep the name: pp_spawn will report it. */
+		snprintf(g_node_path, sizeof(g_node_path), "%s", env);
+	}
+	for (i = 0; cases[i].name != NULL; i++) {
+		if (only == NULL || strcmp(only, cases[i].name) == 0) {
+			total++;
+		}
+	}
+	if (total == 0) {
+		fprintf(stderr, "%s: no case named \"%s\"\n", argv[0], only);
+		usage(argv[0], cases);
+		return (2);
+	}
+	printf("1..%d\n", total);
+	fflush(stdout);
+	for (i = 0; cases[i].name != NULL; i++) {
+		if (only != NULL && strcmp(only, cases[i].name) != 0) {
+			continue;
+		}
+		passed += run_case(&cases[i], ++number);
+	}
+	return (passed == total ? 0 : 1);
+}

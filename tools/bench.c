@@ -1,0 +1,465 @@
+/*
+ * bench.c - main program of pipeproc-bench: options, the workload table,
+ * runs and medians, and the JSON lines on stdout.
+ *
+ * Each selected workload runs `-r` times (default 3) in table order; the
+ * line printed for it holds the median of the runs and every run in a
+ * "runs" array. A workload whose baseline is another workload (for example
+ * commit_concurrent against commit_seq) takes the median of that workload
+ * from this same process, measuring it first when it was not selected.
+ * Progress and diagnostics go to stderr, so stdout is pure JSON lines.
+ * The exit status is 0 only when every selected workload could be
+ * measured; missing a target is reported in the JSON, not in the status.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/* How a workload's figures are named in its JSON line. */
+enum bench_kind {
+	BENCH_KIND_RATIO, /* ops_per_s against baseline_ops_per_s */
+	BENCH_KIND_ASYNC, /* as RATIO, plus logs_per_s */
+	BENCH_KIND_MS,    /* a latency in ms, at most target */
+	BENCH_KIND_MIB    /* a memory size in MiB, at most target */
+};
+
+typedef struct bench_workload {
+	const char       *name;
+	bench_workload_fn fn;
+	enum bench_kind   kind;
+	const char       *baseline_of; /* workload giving the baseline */
+	const char       *baseline_text;
+	double            target; /* ratio at least / ms or MiB at most */
+	bool              is_selected;
+	bool              is_done;
+	bool              has_failed;
+	const char       *error; /* why it failed, for the JSON line */
+	int               sample_count;
+	bench_sample      samples[BENCH_RUNS_MAX];
+	double            value;    /* median of samples[].value */
+	double            baseline; /* median of samples[].baseline */
+} bench_workload;
+
+/*
+ * Dependencies come before the workloads that use them. Targets are
+ * issue 2 item 7's.
+ */
+#define WORKLOAD(n, f, k, of, text, t)                                        \
+	{                                                                      \
+		.name = (n), .fn = (f), .kind = (k), .baseline_of = (of),     \
+		.baseline_text = (text), .target = (t)                         \
+	}
+
+static bench_workload workloads[] = {
+	WORKLOAD("commit_batch", bench_commit_batch, BENCH_KIND_RATIO, NULL,
+	    "raw LMDB, 1000 puts per synced txn", 0.5),
+	WORKLOAD("commit_seq", bench_commit_seq, BENCH_KIND_RATIO, NULL,
+	    "raw LMDB, 1 put per synced txn", 0.7),
+	WORKLOAD("commit_seq_nosync", bench_commit_seq_nosync,
+	    BENCH_KIND_RATIO, NULL, "bare NNG req/rep round trips over ipc",
+	    0.7),
+	WORKLOAD("commit_concurrent", bench_commit_concurrent,
+	    BENCH_KIND_RATIO, "commit_seq", "commit_seq", 4.0),
+	WORKLOAD("commit_async", bench_commit_async, BENCH_KIND_ASYNC,
+	    "commit_batch", "commit_batch", 0.6),
+	WORKLOAD("commit_threads", bench_commit_threads, BENCH_KIND_RATIO,
+	    "commit_seq", "commit_seq", 4.0),
+	WORKLOAD("range_scan", bench_read_range_scan, BENCH_KIND_RATIO, NULL,
+	    "raw LMDB cursor scan (MDB_NEXT)", 0.2),
+	WORKLOAD("spawn", bench_node_spawn, BENCH_KIND_MS, NULL, NULL, 20.0),
+	WORKLOAD("memory", bench_read_memory, BENCH_KIND_MIB, NULL, NULL, 32.0),
+};
+
+#define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))
+
+static unsigned dir_counter; /* makes every bench_dir_make() path new */
+
+double
+bench_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double) ts.tv_sec + (double) ts.tv_nsec / 1e9);
+}
+
+void
+bench_body_fill(char *body, size_t len, uint64_t salt)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		body[i] = (char) ('a' + (salt + i) % 26);
+	}
+}
+
+int
+bench_dir_make(const bench_cfg *cfg, const char *tag, int run, char *path,
+    size_t path_len)
+{
+	int n;
+
+	n = snprintf(path, path_len, "%s/%s-%d-%u", cfg->scratch_dir, tag,
+	    run, dir_counter++);
+	if (n < 0 || (size_t) n >= path_len) {
+		fprintf(stderr, "bench: scratch path too long: %s\n",
+		    cfg->scratch_dir);
+		return (-1);
+	}
+	if (mkdir(path, 0700) != 0) {
+		fprintf(stderr, "bench: mkdir %s: %s\n", path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void) st;
+	(void) type;
+	(void) ftw;
+	if (remove(path) != 0 && errno != ENOENT) {
+		fprintf(stderr, "bench: remove %s: %s\n", path,
+		    strerror(errno));
+	}
+	return (0);
+}
+
+void
+bench_dir_remove(const char *path)
+{
+	(void) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *) a;
+	double y = *(const double *) b;
+
+	if (x < y) {
+		return (-1);
+	}
+	return (x > y ? 1 : 0);
+}
+
+/* The median of values[0..count), count >= 1; sorts `values`. */
+static double
+median(double *values, int count)
+{
+	qsort(values, (size_t) count, sizeof(values[0]), compare_double);
+	if (count % 2 == 1) {
+		return (values[count / 2]);
+	}
+	return ((values[count / 2 - 1] + values[count / 2]) / 2.0);
+}
+
+static bench_workload *
+workload_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < WORKLOAD_COUNT; i++) {
+		if (strcmp(workloads[i].name, name) == 0) {
+			return (&workloads[i]);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * Measures `w` cfg->runs times (once per process) and keeps the medians.
+ * A baseline workload is measured first when it has not been yet.
+ * Returns 0, or -1 when a run (or the baseline) failed.
+ */
+static int
+workload_run(const bench_cfg *cfg, bench_workload *w)
+{
+	bench_workload *base = NULL;
+	double          values[BENCH_RUNS_MAX];
+	double          baselines[BENCH_RUNS_MAX];
+	int             run;
+
+	if (w->is_done) {
+		return (w->has_failed ? -1 : 0);
+	}
+	w->is_done = true;
+	if (w->baseline_of != NULL) {
+		base = workload_find(w->baseline_of);
+		if (!base->is_done) {
+			fprintf(stderr, "bench: %s needs %s as baseline\n",
+			    w->name, base->name);
+		}
+		if (workload_run(cfg, base) != 0) {
+			w->has_failed = true;
+			w->error      = "its baseline workload failed";
+			return (-1);
+		}
+	}
+	for (run = 0; run < cfg->runs; run++) {
+		bench_sample *s = &w->samples[run];
+
+		fprintf(stderr, "bench: %s run %d/%d\n", w->name, run + 1,
+		    cfg->runs);
+		memset(s, 0, sizeof(*s));
+		if (w->fn(cfg, run, s) != 0) {
+			fprintf(stderr, "bench: %s failed\n", w->name);
+			w->has_failed = true;
+			w->error      = "measurement failed, see stderr";
+			return (-1);
+		}
+		if (base != NULL) {
+			s->baseline = base->value;
+		}
+		values[run]    = s->value;
+		baselines[run] = s->baseline;
+		w->sample_count++;
+	}
+	w->value    = median(values, cfg->runs);
+	w->baseline = median(baselines, cfg->runs);
+	return (0);
+}
+
+static double
+ratio_of(double value, double baseline)
+{
+	return (baseline > 0 ? value / baseline : 0.0);
+}
+
+static void
+print_runs(const bench_workload *w)
+{
+	int i;
+
+	printf(",\"runs\":[");
+	for (i = 0; i < w->sample_count; i++) {
+		const bench_sample *s = &w->samples[i];
+
+		printf("%s", i > 0 ? "," : "");
+		switch (w->kind) {
+		case BENCH_KIND_RATIO:
+		case BENCH_KIND_ASYNC:
+			printf("{\"ops_per_s\":%.0f,\"baseline_ops_per_s\":%.0f"
+			       ",\"ratio\":%.3f}",
+			    s->value, s->baseline,
+			    ratio_of(s->value, s->baseline));
+			break;
+		case BENCH_KIND_MS:
+		case BENCH_KIND_MIB:
+			printf("%.2f", s->value);
+			break;
+		}
+	}
+	printf("]");
+}
+
+/* Prints the JSON line of a measured (or failed) workload. */
+static void
+workload_print(const bench_cfg *cfg, const bench_workload *w)
+{
+	double ratio = ratio_of(w->value, w->baseline);
+
+	printf("{\"workload\":\"%s\"", w->name);
+	if (w->has_failed) {
+		printf(",\"error\":\"%s\"}\n", w->error);
+		fflush(stdout);
+		return;
+	}
+	switch (w->kind) {
+	case BENCH_KIND_RATIO:
+	case BENCH_KIND_ASYNC:
+		printf(",\"ops_per_s\":%.0f", w->value);
+		if (w->kind == BENCH_KIND_ASYNC) {
+			printf(",\"logs_per_s\":%.0f,\"logs\":%zu", w->value,
+			    cfg->async_logs);
+		}
+		printf(",\"baseline_ops_per_s\":%.0f,\"ratio\":%.3f"
+		       ",\"baseline\":\"%s\",\"target_ratio\":%.1f"
+		       ",\"meets_target\":%s",
+		    w->baseline, ratio, w->baseline_text, w->target,
+		    ratio >= w->target ? "true" : "false");
+		break;
+	case BENCH_KIND_MS:
+		printf(",\"ms\":%.2f,\"target_ms\":%.0f,\"meets_target\":%s",
+		    w->value, w->target,
+		    w->value <= w->target ? "true" : "false");
+		break;
+	case BENCH_KIND_MIB:
+		printf(",\"rss_anon_mib\":%.2f,\"target_mib\":%.0f"
+		       ",\"logs\":%zu,\"meets_target\":%s",
+		    w->value, w->target, cfg->scan_logs,
+		    w->value <= w->target ? "true" : "false");
+		break;
+	}
+	print_runs(w);
+	if (cfg->is_quick) {
+		printf(",\"quick\":true");
+	}
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+	    "usage: pipeproc-bench [-q] [-r RUNS] [-d DIR] [-w NAME]...\n"
+	    "  -w NAME  run this workload (repeatable; default: all)\n"
+	    "  -r RUNS  runs per workload, median reported (default 3)\n"
+	    "  -q       quick mode: small sizes, for smoke tests\n"
+	    "  -d DIR   scratch directory (default: a new one in "
+	    "$TMPDIR or /tmp)\n"
+	    "The node program is $PIPEPROC_NODE. Workloads:");
+	for (i = 0; i < WORKLOAD_COUNT; i++) {
+		fprintf(out, " %s", workloads[i].name);
+	}
+	fprintf(out, "\n");
+}
+
+/* Fills `cfg` from argv. Returns 0, 1 after -h, or -1 on a bad option. */
+static int
+parse_args(int argc, char **argv, bench_cfg *cfg, const char **dir)
+{
+	bench_workload *w;
+	bool            has_selection = false;
+	char           *end;
+	long            runs;
+	int             opt;
+	size_t          i;
+
+	while ((opt = getopt(argc, argv, "w:r:qd:h")) != -1) {
+		switch (opt) {
+		case 'w':
+			if ((w = workload_find(optarg)) == NULL) {
+				fprintf(stderr, "bench: unknown workload %s\n",
+				    optarg);
+				return (-1);
+			}
+			w->is_selected = true;
+			has_selection  = true;
+			break;
+		case 'r':
+			errno = 0;
+			runs  = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || runs < 1 ||
+			    runs > BENCH_RUNS_MAX) {
+				fprintf(stderr, "bench: -r wants 1..%d\n",
+				    BENCH_RUNS_MAX);
+				return (-1);
+			}
+			cfg->runs = (int) runs;
+			break;
+		case 'q':
+			cfg->is_quick = true;
+			break;
+		case 'd':
+			*dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (1);
+		default:
+			usage(stderr);
+			return (-1);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (-1);
+	}
+	for (i = 0; !has_selection && i < WORKLOAD_COUNT; i++) {
+		workloads[i].is_selected = true;
+	}
+	return (0);
+}
+
+/* Creates (or adopts, with -d) the scratch directory into `buf`. */
+static int
+scratch_open(const char *dir, char *buf, size_t buf_len, bool *is_temp)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	*is_temp = (dir == NULL);
+	if (dir != NULL) {
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "bench: mkdir %s: %s\n", dir,
+			    strerror(errno));
+			return (-1);
+		}
+		if (realpath(dir, buf) == NULL) {
+			fprintf(stderr, "bench: %s: %s\n", dir,
+			    strerror(errno));
+			return (-1);
+		}
+		return (0);
+	}
+	if (tmp == NULL || tmp[0] == '\0') {
+		tmp = "/tmp";
+	}
+	if ((size_t) snprintf(buf, buf_len, "%s/ppbench.XXXXXX", tmp) >=
+	    buf_len) {
+		fprintf(stderr, "bench: TMPDIR too long\n");
+		return (-1);
+	}
+	if (mkdtemp(buf) == NULL) {
+		fprintf(stderr, "bench: mkdtemp %s: %s\n", buf,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	bench_cfg   cfg;
+	const char *dir = NULL;
+	char        scratch[PATH_MAX];
+	bool        is_temp;
+	int         status = 0;
+	int         rv;
+	size_t      i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.runs = 3;
+	if ((rv = parse_args(argc, argv, &cfg, &dir)) != 0) {
+		return (rv > 0 ? 0 : 2);
+	}
+	cfg.measure_s  = cfg.is_quick ? 0.3 : 2.0;
+	cfg.scan_logs  = cfg.is_quick ? 100000 : 1000000;
+	cfg.async_logs = cfg.is_quick ? 20000 : 200000;
+	if (scratch_open(dir, scratch, sizeof(scratch), &is_temp) != 0) {
+		return (1);
+	}
+	cfg.scratch_dir = scratch;
+	fprintf(stderr, "bench: node %s, scratch %s%s\n",
+	    getenv("PIPEPROC_NODE") != NULL ? getenv("PIPEPROC_NODE")
+	                                    : "(installed)",
+	    scratch, cfg.is_quick ? ", quick mode" : "");
+
+	for (i = 0; i < WORKLOAD_COUNT; i++) {
+		if (!workloads[i].is_selected) {
+			continue;
+		}
+		if (workload_run(&cfg, &workloads[i]) != 0) {
+			status = 1;
+		}
+		workload_print(&cfg, &workloads[i]);
+	}
+	if (is_temp) {
+		bench_dir_remove(scratch);
+	}
+	return (status);
+}

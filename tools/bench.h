@@ -1,0 +1,103 @@
+/*
+ * bench.h - shared declarations of pipeproc-bench, the benchmark program.
+ *
+ * pipeproc-bench measures each workload of issue 2 item 7 against a
+ * baseline measured by the same process in the same run (raw LMDB, bare
+ * NNG, or another workload) and prints one JSON line per workload. The
+ * files split the job: bench.c (options, runs, medians, JSON), bench_node.c
+ * (spawning nodes in scratch directories, the spawn workload),
+ * bench_commit.c (commit workloads), bench_read.c (range_scan, memory),
+ * bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the NNG baseline).
+ *
+ * A workload function measures one run: it fills a bench_sample and
+ * returns 0, or returns -1 after printing a diagnostic on stderr.
+ */
+#ifndef PP_BENCH_H
+#define PP_BENCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pipeproc.h"
+
+#define BENCH_BODY_BYTES 100  /* body of every benchmark log */
+#define BENCH_TOPIC "bench"   /* topic every workload writes */
+#define BENCH_THREADS 8       /* clients / threads of the concurrent runs */
+#define BENCH_RUNS_MAX 99     /* largest -r */
+
+/* What the whole program was asked to do (read-only once parsed). */
+typedef struct bench_cfg {
+	const char *scratch_dir; /* every node and LMDB env lives below */
+	bool        is_quick;    /* -q: small sizes, short measurements */
+	int         runs;        /* -r: runs per workload, median reported */
+	double      measure_s;   /* length of one duration-limited loop */
+	size_t      scan_logs;   /* logs committed, then read by range_scan */
+	size_t      async_logs;  /* logs sent by commit_async */
+} bench_cfg;
+
+/*
+ * One run of a workload. `value` is the measured figure (ops/s, ms or
+ * MiB); `baseline` is the figure it is compared with (ops/s), 0 when the
+ * workload has none or takes it from another workload.
+ */
+typedef struct bench_sample {
+	double value;
+	double baseline;
+} bench_sample;
+
+/* A workload's measurement of one run (run counts from 0). */
+typedef int (*bench_workload_fn)(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* A node spawned by the benchmark in a fresh directory of its own. */
+typedef struct bench_node {
+	char       dir[PATH_MAX];      /* scratch/TAG-RUN-N, removed at stop */
+	char       data_dir[PATH_MAX]; /* dir/data */
+	char       address[PATH_MAX];  /* ipc://dir/node.ipc */
+	pp_client *client;             /* the spawner */
+	double     spawn_call_s;       /* clock just before pp_spawn() */
+} bench_node;
+
+/* bench.c */
+double bench_now_s(void);
+void   bench_body_fill(char *body, size_t len, uint64_t salt);
+int    bench_dir_make(const bench_cfg *cfg, const char *tag, int run,
+    char *path, size_t path_len);
+void   bench_dir_remove(const char *path);
+
+/* bench_node.c */
+int  bench_node_start(const bench_cfg *cfg, const char *tag, int run,
+    enum pp_sync_mode sync_mode, bench_node *node);
+void bench_node_stop(bench_node *node);
+int  bench_node_rss_anon(const bench_node *node, double *mib);
+int  bench_node_spawn(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_commit.c */
+int bench_commit_batch(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_commit_seq(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_commit_seq_nosync(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_commit_concurrent(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_commit_async(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_commit_threads(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_read.c */
+int bench_read_range_scan(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_lmdb.c: raw LMDB on the node's key/value shape (DESIGN §3). */
+int bench_lmdb_put_rate(const bench_cfg *cfg, const char *tag, int run,
+    size_t puts_per_txn, double *ops_per_s);
+int bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
+    double *ops_per_s);
+
+/* bench_nng.c: bare req/rep round trips over ipc. */
+int bench_nng_round_trip_rate(const bench_cfg *cfg, int run,
+    size_t request_bytes, double *ops_per_s);
+
+#endif /* PP_BENCH_H */
