@@ -146,7 +146,7 @@ demo: all $(DEMO)
 	$(Q)$(TEST_ENV) $(DEMO)
 
 bench: all $(BENCH)
-	$(Q)$(TEST_ENV) $(BENCH)
+	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
 
 # ---- install --------------------------------------------------------------------
 install: all

@@ -31,8 +31,16 @@
  *   full. pp_spawn() blocks until the node accepts requests, at most its
  *   start timeout.
  * - Asynchronous callbacks run on a thread owned by the library. They must
- *   not call pp_close() on their client and should return quickly: while a
- *   callback runs, later completions of that client wait.
+ *   not call pp_close() or pp_flush() on their client and should return
+ *   quickly: while a callback runs, later completions of that client wait.
+ * - Besides the codes listed per function, every call that talks to the
+ *   node may return PP_EPROTO (a malformed frame), PP_ESHUTDOWN (the node
+ *   is stopping), PP_ETOOLARGE (the request exceeds the node's limit of
+ *   its maximum body plus 16 MiB) and PP_EINTERNAL.
+ * - A call that fails with PP_ETIMEDOUT or PP_ECLOSED may or may not have
+ *   been applied by the node; a commit is never applied twice.
+ * - pp_result, pp_iter and pp_topic_list objects are not shared: use each
+ *   from one thread at a time.
  */
 #ifndef PIPEPROC_H
 #define PIPEPROC_H
@@ -91,7 +99,8 @@ extern "C" {
 	X(EUNKNOWN_OP, -23, "unknown operation")                               \
 	X(ETOOLARGE, -24, "request is too large")                              \
 	X(EINTERNAL, -25, "internal error")                                    \
-	X(EPERM, -26, "permission denied")
+	X(EPERM, -26, "permission denied")                                     \
+	X(EORDER, -27, "request arrived before the one it follows")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -245,9 +254,10 @@ PP_API int pp_connect(const char *address, const pp_connect_opts *opts,
  * pp_close - detach from the node and free the client.
  * client: in, may be NULL.
  * Waits for outstanding asynchronous commits to be answered (their
- * callbacks run before pp_close returns; those that cannot be sent fail
- * with PP_ECLOSED). A spawned node keeps running unless the spawner exits
- * or pp_shutdown() was called; pp_close() on a spawner does not stop it.
+ * callbacks run before pp_close returns). When the client spawned its node
+ * (and not with is_detached), the node is stopped gracefully as by
+ * pp_shutdown() and reaped: the spawner owns its node. A detached node, or
+ * a node reached with pp_connect(), keeps running.
  * Must be the last call on the client. Blocks up to the request timeout.
  */
 PP_API void pp_close(pp_client *client);
@@ -378,7 +388,9 @@ typedef struct pp_result pp_result;
  * topic: in. opts: in, may be NULL. result: out.
  * Returns at most `limit` logs, and never more than one page (about
  * 2 MiB of bodies); pp_result_has_more() tells whether the page cut the
- * result short. An empty range is an empty result, not an error.
+ * result short; continue with start ":S+1" (range) or ":S-1" (revrange)
+ * after the last log's sequence S, or use pp_iter_open(). An empty range
+ * is an empty result, not an error.
  * To walk a whole topic without holding it in memory, use pp_iter_open().
  * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_EINVALID_ID,
  * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
@@ -432,9 +444,10 @@ PP_API int pp_iter_open(pp_client *client, const char *topic,
 /*
  * pp_iter_next - the next log of the walk.
  * log: out, valid until the next pp_iter_next() or pp_iter_close().
- * Returns 1 with *log set, 0 at the end, or an error as pp_range().
- * Logs committed during the walk are included when they fall inside the
- * bounds. Blocks for a round trip once per page.
+ * Returns 1 with *log set, 0 at the end, or an error as pp_range(); after
+ * an error the same call may be retried and the walk resumes where it
+ * stopped. Logs committed during the walk are included when they fall
+ * inside the bounds. Blocks for a round trip once per page.
  */
 PP_API int pp_iter_next(pp_iter *iter, const pp_log **log);
 

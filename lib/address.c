@@ -36,23 +36,11 @@ ppi_address_default(const char *ns, char *buf, size_t len)
 int
 ppi_address_check(const char *address)
 {
-	const char *colon;
-
 	if (address == NULL) {
 		return PP_EADDR;
 	}
 	if (strncmp(address, "ipc://", 6) == 0) {
 		return address[6] != '\0' ? 0 : PP_EADDR;
-	}
-	if (strncmp(address, "tcp://", 6) == 0) {
-		/* HOST:PORT, where HOST may be a bracketed IPv6 literal. */
-		colon = strrchr(address + 6, ':');
-		if (colon == NULL || colon == address + 6 || colon[1] == '\0') {
-			return PP_EADDR;
-		}
-		return strspn(colon + 1, "0123456789") == strlen(colon + 1)
-		    ? 0
-		    : PP_EADDR;
 	}
 	return PP_EADDR;
 }

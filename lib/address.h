@@ -17,8 +17,8 @@
 int ppi_address_default(const char *ns, char *buf, size_t len);
 
 /*
- * ppi_address_check - accept "ipc://PATH" (non-empty PATH) and
- * "tcp://HOST:PORT"; everything else is PP_EADDR.
+ * ppi_address_check - accept "ipc://PATH" (non-empty PATH); everything
+ * else is PP_EADDR (remote transports arrive with TLS, issue 6).
  */
 int ppi_address_check(const char *address);
 

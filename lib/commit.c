@@ -87,8 +87,12 @@ take_batch(ppi_commitq *q, pending **out)
 	return n;
 }
 
-/* Sends one batch and records per-entry outcomes (no lock held). */
-static void
+/*
+ * Sends one batch and records per-entry outcomes (no lock held). Returns
+ * PP_EORDER, leaving the entries untouched, when the node saw it before
+ * the batch it follows; the caller then sends it again.
+ */
+static int
 send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
     uint64_t floor)
 {
@@ -119,6 +123,9 @@ send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
 	rv = ppi_wire_decode_commit(
 	    reply, reply_len, n, counts, ids, status, msg, sizeof(msg));
 	free(reply);
+	if (rv == PP_EORDER) {
+		goto out;
+	}
 	if (rv != 0) {
 		goto fail;
 	}
@@ -142,6 +149,7 @@ out:
 	free(counts);
 	free(ids);
 	free(status);
+	return rv;
 }
 
 static void *
@@ -177,7 +185,17 @@ sender_main(void *arg)
 		}
 		pthread_mutex_unlock(&q->mtx);
 
-		send_batch(c, batch, n, rid, floor);
+		if (send_batch(c, batch, n, rid, floor) == PP_EORDER) {
+			/* Our predecessor was still on its way. Once it is
+			 * answered it is below our floor, so the resend
+			 * cannot be refused again. */
+			pthread_mutex_lock(&q->mtx);
+			while (q->dispatched != batch_no) {
+				pthread_cond_wait(&q->done, &q->mtx);
+			}
+			pthread_mutex_unlock(&q->mtx);
+			send_batch(c, batch, n, rid, rid);
+		}
 
 		pthread_mutex_lock(&q->mtx);
 		while (q->dispatched != batch_no) {

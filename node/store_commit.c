@@ -32,6 +32,11 @@ typedef struct cached_topic {
 	bool        is_dirty;
 } cached_topic;
 
+struct order_slot {
+	const ppi_request *req;
+	ppi_buf           *reply;
+};
+
 typedef struct group {
 	store        *s;
 	MDB_txn      *txn;
@@ -286,6 +291,22 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 			return rc;
 		}
 	}
+	/* A client's requests apply in rid order: rid - 1 must be applied
+	 * (stored) or already answered (below floor). Otherwise it is still
+	 * on its way; the client resends this one after it. */
+	if (req->cid != 0 && req->rid > 0 && req->rid - 1 >= req->floor) {
+		store_put_be64(key + 8, req->rid - 1);
+		rc = mdb_get(g->txn, g->s->requests, &k, &v);
+		store_put_be64(key + 8, req->rid);
+		if (rc == MDB_NOTFOUND) {
+			ppi_wire_reply_error(reply, PP_EORDER,
+			    "request arrived before the one it follows");
+			return 0;
+		}
+		if (rc != 0) {
+			return rc;
+		}
+	}
 	ppi_wire_reply_commit_begin(reply, req->ncalls);
 	for (i = 0; i < req->ncalls; i++) {
 		if ((rv = validate_call(g, &req->calls[i])) != 0) {
@@ -346,8 +367,7 @@ flush_topics(group *g)
 
 /* One attempt at the whole group; returns an MDB/errno code. */
 static int
-try_group(group *g, const ppi_request *const *reqs, ppi_buf *const *replies,
-    size_t n)
+try_group(group *g, const struct order_slot *slots, size_t n)
 {
 	size_t i;
 	int    rc;
@@ -356,8 +376,8 @@ try_group(group *g, const ppi_request *const *reqs, ppi_buf *const *replies,
 		return rc;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
-		ppi_buf_reset(replies[i]);
-		rc = apply_request(g, reqs[i], replies[i]);
+		ppi_buf_reset(slots[i].reply);
+		rc = apply_request(g, slots[i].req, slots[i].reply);
 	}
 	if (rc == 0) {
 		rc = flush_topics(g);
@@ -379,30 +399,57 @@ wall_ms(void)
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* Orders a group by (cid, rid) so a client's requests apply in order. */
+static int
+by_client_order(const void *a, const void *b)
+{
+	const ppi_request *x = ((const struct order_slot *) a)->req;
+	const ppi_request *y = ((const struct order_slot *) b)->req;
+
+	if (x->cid != y->cid) {
+		return x->cid < y->cid ? -1 : 1;
+	}
+	if (x->rid != y->rid) {
+		return x->rid < y->rid ? -1 : 1;
+	}
+	return 0;
+}
+
 void
 store_commit_group(store *s, const ppi_request *const *reqs,
     ppi_buf *const *replies, size_t n)
 {
-	group g;
-	char  msg[256];
-	int   rc, rv;
-	size_t i;
+	struct order_slot *slots;
+	group              g;
+	char               msg[256];
+	size_t             i;
+	int                rc, rv;
 
+	if ((slots = malloc(sizeof(*slots) * (n + 1))) == NULL) {
+		rc = ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		slots[i].req   = reqs[i];
+		slots[i].reply = replies[i];
+	}
+	qsort(slots, n, sizeof(*slots), by_client_order);
 	for (;;) {
 		memset(&g, 0, sizeof(g));
 		g.s      = s;
 		g.now_ms = wall_ms();
-		rc       = grow_table(&g) != 0 ? ENOMEM : try_group(&g, reqs,
-                                                           replies, n);
+		rc = grow_table(&g) != 0 ? ENOMEM : try_group(&g, slots, n);
 		free(g.slots);
 		free(g.seqs);
 		if (rc != MDB_MAP_FULL || store_grow(s) != 0) {
 			break;
 		}
 	}
+	free(slots);
 	if (rc == 0) {
 		return;
 	}
+fail:
 	rv = store_error(rc, "commit", msg, sizeof(msg));
 	for (i = 0; i < n; i++) {
 		ppi_buf_reset(replies[i]);

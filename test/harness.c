@@ -36,6 +36,9 @@ static int        g_reason_fd = -1;
 static atomic_int g_has_failed;
 static char       g_dirs[PP_T_MAX_DIRS][PP_T_PATH];
 static int        g_dir_count;
+static pid_t      g_tracked[16];
+static int        g_ntracked;
+static pid_t      g_case_pid;
 
 /* ---- assertions ------------------------------------------------------------ */
 
@@ -66,6 +69,11 @@ pp_t_fail(const char *file, int line, const char *fmt, ...)
 	base = base ? base + 1 : file;
 	fprintf(stderr, "# FAIL %s:%d: %s\n", base, line, msg);
 	fflush(stderr);
+	if (getpid() == g_case_pid) {
+		for (n = 0; n < g_ntracked; n++) {
+			kill(g_tracked[n], SIGKILL);
+		}
+	}
 	/* Only the first failure (of any thread or helper) is the reason. */
 	if (atomic_exchange(&g_has_failed, 1) == 0 && g_reason_fd >= 0) {
 		n = snprintf(reason, sizeof(reason), "%s:%d: %s\n", base, line,
@@ -212,6 +220,20 @@ pp_t_rand_below(uint64_t *state, uint64_t n)
 	return (pp_t_rand(state) % n);
 }
 
+void
+pp_t_format(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int     n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		PP_FAIL_AT("text does not fit in %zu bytes: %s", len, buf);
+	}
+}
+
 const char *
 pp_t_root(void)
 {
@@ -227,7 +249,7 @@ pp_t_mkdir(const char *tag)
 		PP_FAIL_AT("too many directories in one case");
 	}
 	d = g_dirs[g_dir_count];
-	snprintf(d, PP_T_PATH, "%s/%s%d", g_root, tag, g_dir_count);
+	pp_t_format(d, PP_T_PATH, "%s/%s%d", g_root, tag, g_dir_count);
 	g_dir_count++;
 	if (mkdir(d, 0700) != 0) {
 		PP_FAIL_AT("mkdir %s: %s", d, strerror(errno));
@@ -239,6 +261,14 @@ const char *
 pp_t_node_path(void)
 {
 	return (g_node_path);
+}
+
+void
+pp_t_track_pid(pid_t pid)
+{
+	if (pid > 0 && g_ntracked < 16) {
+		g_tracked[g_ntracked++] = pid;
+	}
 }
 
 /* ---- processes --------------------------------------------------------------- */
@@ -425,9 +455,9 @@ void
 pp_t_node_init(pp_tnode *n)
 {
 	memset(n, 0, sizeof(*n));
-	snprintf(n->dir, sizeof(n->dir), "%s", pp_t_mkdir("n"));
-	snprintf(n->sock, sizeof(n->sock), "%s/sock", n->dir);
-	snprintf(n->address, sizeof(n->address), "ipc://%s", n->sock);
+	pp_t_format(n->dir, sizeof(n->dir), "%s", pp_t_mkdir("n"));
+	pp_t_format(n->sock, sizeof(n->sock), "%s/sock", n->dir);
+	pp_t_format(n->address, sizeof(n->address), "ipc://%s", n->sock);
 	n->pid    = -1;
 	n->out_fd = -1;
 }
@@ -440,7 +470,7 @@ pp_t_lock_pid(const char *dir)
 	ssize_t r;
 	long    v;
 
-	snprintf(path, sizeof(path), "%s/node.lock", dir);
+	pp_t_format(path, sizeof(path), "%s/node.lock", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		return (-1);
 	}
@@ -743,6 +773,7 @@ run_case(const pp_test_case *tc, int number)
 		setpgid(0, 0);
 		close(rfd[0]);
 		g_reason_fd = rfd[1];
+		g_case_pid  = getpid();
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		signal(SIGPIPE, SIG_IGN);
 		tc->fn();

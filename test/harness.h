@@ -166,6 +166,10 @@ uint64_t pp_t_rand(uint64_t *state);
 /* Uniform in [0, n); n > 0. */
 uint64_t pp_t_rand_below(uint64_t *state, uint64_t n);
 
+/* snprintf that fails the case instead of truncating. */
+void pp_t_format(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The case's private directory (removed by the runner). */
 const char *pp_t_root(void);
 /* A new, empty directory "ROOT/TAG<k>"; returns a static-lifetime copy. */
@@ -213,6 +217,10 @@ void pp_t_node_kill(pp_tnode *n, int sig);
 /* Waits for our child node to exit; returns its wait status, or -1 on
  * timeout. Closes n->out_fd. */
 int pp_t_node_wait(pp_tnode *n, int timeout_ms);
+
+/* Remembers a process that the case must not leave behind (a detached
+ * node): a failing case SIGKILLs it. */
+void pp_t_track_pid(pid_t pid);
 
 /* The pid written in DIR/node.lock, or -1. */
 pid_t pp_t_lock_pid(const char *dir);

@@ -1,0 +1,652 @@
+/*
+ * node_test.c - the node's lifetime: pp_spawn failures (PP_ESPAWN,
+ * PP_ETIMEDOUT, PP_ELOCKED, PP_EADDRINUSE, PP_EADDR), the ipc socket file
+ * (mode 0600, stale files replaced), pp_connect failures, pp_shutdown from
+ * the spawner and from a connected client, signals, the lifeline (a killed
+ * spawner stops its node), detached and memory nodes (SPEC §3-4, PEER §17
+ * with the fixes of PEER §23.17, DESIGN §1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		PP_FAIL_AT("open %s: %s", path, strerror(errno));
+	}
+	pp_t_write_all(fd, text, strlen(text));
+	close(fd);
+	chmod(path, mode);
+}
+
+/* A unix socket file at path that nobody listens on. */
+static void
+make_stale_socket(const char *path)
+{
+	struct sockaddr_un sa;
+	int                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	PP_ASSERT_TRUE(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		PP_FAIL_AT("bind %s: %s", path, strerror(errno));
+	}
+	close(fd);
+}
+
+static bool
+is_socket(const char *path)
+{
+	struct stat sb;
+
+	return (stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode));
+}
+
+static void
+test_missing_program(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	pp_client    *c = NULL;
+	char          path[PP_T_PATH + 32];
+	uint64_t      start;
+
+	pp_t_node_init(&n);
+	snprintf(path, sizeof(path), "%s/no-such-dir/pipeproc-node",
+	    pp_t_root());
+	memset(&o, 0, sizeof(o));
+	o.node_path = path;
+	o.data_dir  = n.dir;
+	o.address   = n.address;
+	start       = pp_t_mono_ms();
+	PP_FAIL(pp_spawn(&o, &c), PP_ESPAWN);
+	/* An exec failure is reported at once, not after the start timeout. */
+	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 5000);
+	PP_ASSERT_TRUE(c == NULL);
+	if (strstr(pp_last_errmsg(), path) == NULL) {
+		PP_FAIL_AT("pp_last_errmsg \"%s\" does not name %s",
+		    pp_last_errmsg(), path);
+	}
+	/* A file that is not executable. */
+	snprintf(path, sizeof(path), "%s/not-a-program", pp_t_root());
+	write_file(path, "just text\n", 0644);
+	PP_FAIL(pp_spawn(&o, &c), PP_ESPAWN);
+	PP_ASSERT_TRUE(strstr(pp_last_errmsg(), path) != NULL);
+	PP_FAIL(pp_connect(n.address, NULL, &c), PP_ECONNREFUSED);
+}
+
+static void
+test_program_exits_early(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	pp_client    *c = NULL;
+	uint64_t      start;
+
+	pp_t_node_init(&n);
+	memset(&o, 0, sizeof(o));
+	o.node_path        = "/bin/false";
+	o.data_dir         = n.dir;
+	o.address          = n.address;
+	o.start_timeout_ms = 30000;
+	start              = pp_t_mono_ms();
+	PP_FAIL(pp_spawn(&o, &c), PP_ESPAWN);
+	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 10000);
+	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
+}
+
+static void
+test_never_ready(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	pp_client    *c = NULL;
+	char          script[PP_T_PATH + 16], pidfile[PP_T_PATH + 16];
+	char          text[PP_T_PATH * 2], buf[32];
+	pid_t         pid;
+	int           fd;
+	ssize_t       r;
+
+	pp_t_node_init(&n);
+	snprintf(script, sizeof(script), "%s/hang.sh", pp_t_root());
+	snprintf(pidfile, sizeof(pidfile), "%s/hang.pid", pp_t_root());
+	/* A stand-in for a node that hangs before it is ready. */
+	snprintf(text, sizeof(text),
+	    "#!/bin/sh\necho $$ > %s.tmp && mv %s.tmp %s\nexec sleep 100000\n",
+	    pidfile, pidfile, pidfile);
+	write_file(script, text, 0755);
+	memset(&o, 0, sizeof(o));
+	o.node_path        = script;
+	o.data_dir         = n.dir;
+	o.address          = n.address;
+	o.start_timeout_ms = 500;
+	PP_FAIL(pp_spawn(&o, &c), PP_ETIMEDOUT);
+	PP_ASSERT_TRUE(c == NULL);
+	/* No node process is left running. */
+	if ((fd = open(pidfile, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		PP_ASSERT_TRUE(r > 0);
+		buf[r] = '\0';
+		pid    = (pid_t)atoi(buf);
+		if (!pp_t_wait_pid_gone(pid, 5000)) {
+			kill(pid, SIGKILL);
+			PP_FAIL_AT("the hung program %d still runs", (int)pid);
+		}
+	}
+}
+
+static void
+test_locked(void)
+{
+	pp_tnode  a, b;
+	pp_client *c = NULL;
+	pp_id      id;
+
+	pp_t_node_init(&a);
+	pp_t_node_start(&a, NULL);
+	pp_t_commit_str(a.client, "t", "one");
+	pp_t_node_init(&b);
+	/* Same data directory, another address. */
+	snprintf(b.dir, sizeof(b.dir), "%s", a.dir);
+	PP_FAIL(pp_t_node_spawn(&b, NULL), PP_ELOCKED);
+	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
+	PP_FAIL(pp_connect(b.address, NULL, &c), PP_ECONNREFUSED);
+	/* The first node still works, through its client and a new one. */
+	id = pp_t_commit_str(a.client, "t", "two");
+	PP_ASSERT_U64_EQ(id.seq, 1);
+	c = pp_t_connect(a.address);
+	PP_ASSERT_U64_EQ(pp_t_length(c, "t"), 2);
+	pp_close(c);
+	PP_ASSERT_INT_EQ(pp_t_lock_pid(a.dir), a.pid);
+	pp_t_node_stop(&a);
+}
+
+static void
+test_address_in_use(void)
+{
+	pp_tnode   a, b;
+	pp_client *c = NULL;
+	pid_t      pid;
+
+	pp_t_node_init(&a);
+	pp_t_node_start(&a, NULL);
+	pp_t_commit_str(a.client, "t", "from a");
+	pp_t_node_init(&b);
+	snprintf(b.address, sizeof(b.address), "%s", a.address);
+	PP_FAIL(pp_t_node_spawn(&b, NULL), PP_EADDRINUSE);
+	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
+	/* The refused node is gone and released its data directory. */
+	if ((pid = pp_t_lock_pid(b.dir)) > 0) {
+		PP_ASSERT_TRUE(pp_t_wait_pid_gone(pid, 5000));
+	}
+	/* The socket still belongs to the first node. */
+	PP_ASSERT_TRUE(is_socket(a.sock));
+	c = pp_t_connect(a.address);
+	PP_ASSERT_U64_EQ(pp_t_length(c, "t"), 1);
+	pp_close(c);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(a.client, "t", "again").seq, 1);
+	/* b's directory can be used on another address. */
+	snprintf(b.address, sizeof(b.address), "ipc://%s/other", b.dir);
+	pp_t_node_start(&b, NULL);
+	pp_t_node_stop(&b);
+	pp_t_node_stop(&a);
+}
+
+static void
+test_stale_socket(void)
+{
+	pp_tnode   n;
+	pp_client *c = NULL;
+
+	pp_t_node_init(&n);
+	make_stale_socket(n.sock);
+	PP_ASSERT_TRUE(is_socket(n.sock));
+	PP_FAIL(pp_connect(n.address, NULL, &c), PP_ECONNREFUSED);
+	pp_t_node_start(&n, NULL);
+	pp_t_commit_str(n.client, "t", "x");
+	c = pp_t_connect(n.address);
+	PP_ASSERT_U64_EQ(pp_t_length(c, "t"), 1);
+	pp_close(c);
+	pp_t_node_stop(&n);
+}
+
+static void
+test_killed_node_socket(void)
+{
+	pp_tnode   n;
+	pp_client *c;
+	int        st;
+
+	pp_t_node_init(&n);
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+	c = pp_t_connect(n.address);
+	pp_t_commit_str(c, "t", "before");
+	pp_close(c);
+	pp_t_node_kill(&n, SIGKILL);
+	/* The socket file stays behind, with nobody listening. */
+	PP_ASSERT_TRUE(is_socket(n.sock));
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+	c = pp_t_connect(n.address);
+	PP_ASSERT_U64_EQ(pp_t_length(c, "t"), 1);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(c, "t", "after").seq, 1);
+	pp_close(c);
+	pp_t_node_kill(&n, SIGTERM);
+	st = pp_t_node_wait(&n, 10000);
+	PP_ASSERT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void
+test_socket_mode(void)
+{
+	pp_tnode    a, b;
+	struct stat sb;
+
+	/* Even with a permissive umask the socket is private. */
+	umask(0);
+	pp_t_node_init(&a);
+	pp_t_node_start(&a, NULL);
+	PP_ASSERT_INT_EQ(stat(a.sock, &sb), 0);
+	PP_ASSERT_TRUE(S_ISSOCK(sb.st_mode));
+	PP_ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+	pp_t_node_stop(&a);
+	pp_t_node_init(&b);
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&b, NULL), 0);
+	PP_ASSERT_INT_EQ(stat(b.sock, &sb), 0);
+	PP_ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+	pp_t_node_kill(&b, SIGKILL);
+}
+
+static void
+test_connect_refused(void)
+{
+	pp_client *c = NULL;
+	char       addr[PP_T_PATH + 16], sock[PP_T_PATH];
+	uint64_t   start;
+
+	snprintf(addr, sizeof(addr), "ipc://%s/nothing", pp_t_root());
+	start = pp_t_mono_ms();
+	PP_FAIL(pp_connect(addr, NULL, &c), PP_ECONNREFUSED);
+	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 4000);
+	snprintf(sock, sizeof(sock), "%s/stale", pp_t_root());
+	make_stale_socket(sock);
+	snprintf(addr, sizeof(addr), "ipc://%s", sock);
+	start = pp_t_mono_ms();
+	PP_FAIL(pp_connect(addr, NULL, &c), PP_ECONNREFUSED);
+	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 4000);
+	PP_ASSERT_TRUE(c == NULL);
+}
+
+static void
+test_bad_address(void)
+{
+	static const char *bad[] = { "http://x", "ipc://", "", "x", "ipc:/x",
+		"tcp://nohostport", NULL };
+	pp_tnode           n;
+	pp_spawn_opts      o;
+	pp_client         *c = NULL;
+	uint64_t           start;
+	int                i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		if (pp_connect(bad[i], NULL, &c) != PP_EADDR) {
+			PP_FAIL_AT("pp_connect(\"%s\") is not PP_EADDR", bad[i]);
+		}
+	}
+	pp_t_node_init(&n);
+	memset(&o, 0, sizeof(o));
+	o.address = "http://x";
+	start     = pp_t_mono_ms();
+	PP_FAIL(pp_t_node_spawn(&n, &o), PP_EADDR);
+	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 5000);
+	PP_ASSERT_TRUE(pp_t_lock_pid(n.dir) == -1 ||
+	    pp_t_wait_pid_gone(pp_t_lock_pid(n.dir), 5000));
+	PP_ASSERT_TRUE(c == NULL);
+}
+
+static void
+test_shutdown(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	pp_record     r = { "t", "x", 1 };
+	pp_id         id;
+	pid_t         pid;
+	int           rv;
+
+	memset(&o, 0, sizeof(o));
+	o.request_timeout_ms = 3000;
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &o);
+	pp_t_commit_str(n.client, "t", "kept");
+	pid = n.pid;
+	PP_ASSERT_TRUE(pid > 0 && !pp_t_pid_gone(pid));
+	PP_PASS(pp_shutdown(n.client));
+	/* pp_shutdown of the spawner returns once the process is gone. */
+	PP_ASSERT_TRUE(pp_t_pid_gone(pid));
+	rv = pp_commit(n.client, &r, 1, &id);
+	if (rv != PP_ECLOSED && rv != PP_ETIMEDOUT) {
+		PP_FAIL_AT("commit after shutdown: %d %s", rv, pp_errname(rv));
+	}
+	PP_FAIL(pp_commit_async(n.client, &r, 1, NULL, NULL), PP_ECLOSED);
+	pp_close(n.client);
+	n.client = NULL;
+	/* The data directory is free again and kept its log. */
+	pp_t_node_start(&n, &o);
+	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
+	pp_t_node_stop(&n);
+}
+
+static void
+test_shutdown_by_connector(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	pp_client    *c;
+	uint64_t      count;
+	pid_t         pid;
+	int           rv;
+
+	memset(&o, 0, sizeof(o));
+	o.request_timeout_ms = 3000;
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &o);
+	pid = n.pid;
+	c   = pp_t_connect(n.address);
+	pp_t_commit_str(c, "t", "x");
+	PP_PASS(pp_shutdown(c));
+	PP_ASSERT_TRUE(pp_t_wait_pid_gone(pid, 10000));
+	rv = pp_length(n.client, "t", &count);
+	if (rv != PP_ECLOSED && rv != PP_ETIMEDOUT) {
+		PP_FAIL_AT("length after shutdown: %d %s", rv, pp_errname(rv));
+	}
+	pp_close(c);
+	pp_close(n.client);
+	n.client = NULL;
+	pp_t_node_start(&n, NULL);
+	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
+	pp_t_node_stop(&n);
+}
+
+static void
+test_close_keeps_node(void)
+{
+	pp_tnode   n;
+	pp_client *c;
+	pid_t      pid;
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, NULL);
+	pid = n.pid;
+	pp_close(n.client);
+	n.client = NULL;
+	c        = pp_t_connect(n.address);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(c, "t", "x").seq, 0);
+	PP_ASSERT_TRUE(!pp_t_pid_gone(pid));
+	PP_PASS(pp_shutdown(c));
+	PP_ASSERT_TRUE(pp_t_wait_pid_gone(pid, 10000));
+	pp_close(c);
+}
+
+/* Helper process: spawn the node of the pp_tnode in p, report its pid,
+ * then wait until the parent kills us (or closes our input). */
+static int
+spawner_main(void *p, int in_fd, int out_fd)
+{
+	pp_tnode *n = p;
+	char      line[64];
+	int       rv;
+
+	if ((rv = pp_t_node_spawn(n, NULL)) != 0) {
+		snprintf(line, sizeof(line), "error %d\n", rv);
+		pp_t_write_all(out_fd, line, strlen(line));
+		return (1);
+	}
+	snprintf(line, sizeof(line), "ready %d\n", (int)n->pid);
+	pp_t_write_all(out_fd, line, strlen(line));
+	if (pp_t_read_line(in_fd, line, sizeof(line), 120000) >= 0 &&
+	    strcmp(line, "exit") == 0) {
+		/* Exit without pp_shutdown or pp_close. */
+		return (0);
+	}
+	return (0);
+}
+
+static void
+spawner_dies(bool is_killed)
+{
+	pp_tnode   n;
+	pp_t_child kid;
+	pp_client *c;
+	char       line[64];
+	pid_t      pid;
+	int        st;
+
+	pp_t_node_init(&n);
+	/* The helper is forked before this process uses NNG. */
+	pp_t_child_fork(&kid, spawner_main, &n);
+	if (pp_t_read_line(kid.from_fd, line, sizeof(line), 60000) < 0 ||
+	    sscanf(line, "ready %d", &st) != 1) {
+		PP_FAIL_AT("the spawner did not start a node: \"%s\"", line);
+	}
+	pid = (pid_t)st;
+	PP_ASSERT_TRUE(pid > 0);
+	PP_ASSERT_INT_EQ(pp_t_lock_pid(n.dir), pid);
+	c = pp_t_connect(n.address);
+	pp_t_commit_str(c, "t", "before the spawner died");
+	pp_close(c);
+	PP_ASSERT_TRUE(!pp_t_pid_gone(pid));
+	if (is_killed) {
+		kill(kid.pid, SIGKILL);
+	} else {
+		pp_t_write_all(kid.to_fd, "exit\n", 5);
+	}
+	st = pp_t_child_wait(&kid, 10000);
+	PP_ASSERT_TRUE(st != -1);
+	/* The node notices its lifeline and stops by itself. */
+	if (!pp_t_wait_pid_gone(pid, 15000)) {
+		kill(pid, SIGKILL);
+		PP_FAIL_AT("node %d still runs after its spawner died",
+		    (int)pid);
+	}
+	/* It released the data directory. */
+	pp_t_node_start(&n, NULL);
+	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
+	pp_t_node_stop(&n);
+}
+
+static void
+test_killed_spawner(void)
+{
+	spawner_dies(true);
+}
+
+static void
+test_exited_spawner(void)
+{
+	spawner_dies(false);
+}
+
+static void
+test_signals(void)
+{
+	static const int sigs[2] = { SIGTERM, SIGINT };
+	pp_tnode         n;
+	pp_client       *c;
+	pp_t_logs        logs;
+	char             body[32];
+	int              k, i, st;
+
+	pp_t_node_init(&n);
+	for (k = 0; k < 2; k++) {
+		PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+		c = pp_t_connect(n.address);
+		for (i = 0; i < 50; i++) {
+			snprintf(body, sizeof(body), "s%d", k * 50 + i);
+			PP_ASSERT_U64_EQ(pp_t_commit_str(c, "t", body).seq,
+			    (uint64_t)(k * 50 + i));
+		}
+		pp_close(c);
+		pp_t_node_kill(&n, sigs[k]);
+		st = pp_t_node_wait(&n, 10000);
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			PP_FAIL_AT("after %s the node's wait status is %d",
+			    strsignal(sigs[k]), st);
+		}
+	}
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+	c = pp_t_connect(n.address);
+	pp_t_read_all(c, "t", NULL, false, &logs);
+	PP_ASSERT_U64_EQ(logs.count, 100);
+	for (i = 0; i < 100; i++) {
+		snprintf(body, sizeof(body), "s%d", i);
+		PP_ASSERT_STR_EQ(logs.bodies[i], body);
+	}
+	pp_t_logs_free(&logs);
+	pp_close(c);
+	pp_t_node_kill(&n, SIGTERM);
+	PP_ASSERT_INT_EQ(pp_t_node_wait(&n, 10000), 0);
+}
+
+static int
+detached_main(void *p, int in_fd, int out_fd)
+{
+	pp_tnode     *n = p;
+	pp_spawn_opts o;
+
+	(void)in_fd;
+	(void)out_fd;
+	memset(&o, 0, sizeof(o));
+	o.is_detached = true;
+	PP_PASS(pp_t_node_spawn(n, &o));
+	pp_t_commit_str(n->client, "t", "from the spawner");
+	pp_close(n->client);
+	return (0);
+}
+
+static void
+test_detached(void)
+{
+	pp_tnode   n;
+	pp_t_child kid;
+	pp_client *c;
+	pid_t      pid;
+	int        st;
+
+	pp_t_node_init(&n);
+	pp_t_child_fork(&kid, detached_main, &n);
+	st = pp_t_child_wait(&kid, 60000);
+	PP_ASSERT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	pid = pp_t_lock_pid(n.dir);
+	PP_ASSERT_TRUE(pid > 0);
+	pp_t_track_pid(pid);
+	/* The spawner is gone; the node is not. */
+	PP_ASSERT_TRUE(!pp_t_pid_gone(pid));
+	c = pp_t_connect(n.address);
+	PP_ASSERT_U64_EQ(pp_t_length(c, "t"), 1);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(c, "t", "later").seq, 1);
+	PP_PASS(pp_shutdown(c));
+	PP_ASSERT_TRUE(pp_t_wait_pid_gone(pid, 10000));
+	pp_close(c);
+}
+
+static void
+test_memory(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	uint64_t      count;
+
+	memset(&o, 0, sizeof(o));
+	o.is_memory = true;
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &o);
+	pp_t_commit_str(n.client, "t", "gone soon");
+	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
+	pp_t_node_stop(&n);
+	pp_t_node_start(&n, &o);
+	PP_FAIL(pp_length(n.client, "t", &count), PP_ENOTOPIC);
+	pp_t_node_stop(&n);
+}
+
+static void
+test_data_dir_is_a_file(void)
+{
+	pp_tnode      n;
+	pp_spawn_opts o;
+	char          path[PP_T_PATH + 16];
+	int           rv;
+
+	snprintf(path, sizeof(path), "%s/plain-file", pp_t_root());
+	write_file(path, "not a directory\n", 0644);
+	pp_t_node_init(&n);
+	memset(&o, 0, sizeof(o));
+	o.data_dir = path;
+	rv         = pp_t_node_spawn(&n, &o);
+	if (rv != PP_ESTORE && rv != PP_EIO) {
+		PP_FAIL_AT("spawn on a file: %d %s, expected PP_ESTORE or "
+		           "PP_EIO",
+		    rv, pp_errname(rv));
+	}
+	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
+	PP_ASSERT_TRUE(!is_socket(n.sock));
+}
+
+static const pp_test_case cases[] = {
+	{ "a missing node program is PP_ESPAWN at once and named",
+	    test_missing_program, 0 },
+	{ "a program that exits before it is ready is PP_ESPAWN",
+	    test_program_exits_early, 0 },
+	{ "a program that never becomes ready is PP_ETIMEDOUT and is killed",
+	    test_never_ready, 0 },
+	{ "a second node on the same data directory is PP_ELOCKED",
+	    test_locked, 0 },
+	{ "a second node on a live node's address is PP_EADDRINUSE",
+	    test_address_in_use, 0 },
+	{ "a stale socket file is replaced", test_stale_socket, 0 },
+	{ "the socket file of a SIGKILLed node is replaced on restart",
+	    test_killed_node_socket, 0 },
+	{ "the socket file is created mode 0600", test_socket_mode, 0 },
+	{ "pp_connect where nothing listens is PP_ECONNREFUSED",
+	    test_connect_refused, 0 },
+	{ "malformed addresses are PP_EADDR", test_bad_address, 0 },
+	{ "pp_shutdown stops the node and frees its data directory",
+	    test_shutdown, 0 },
+	{ "a connected client can shut the node down",
+	    test_shutdown_by_connector, 0 },
+	{ "pp_close of the spawner leaves the node running",
+	    test_close_keeps_node, 0 },
+	{ "a node whose spawner is killed exits and frees its data directory",
+	    test_killed_spawner, 0 },
+	{ "a node whose spawner exits without pp_shutdown stops too",
+	    test_exited_spawner, 0 },
+	{ "SIGTERM and SIGINT stop a node with status 0 and keep its data",
+	    test_signals, 0 },
+	{ "a detached node outlives its spawner", test_detached, 0 },
+	{ "a memory node keeps nothing after it stops", test_memory, 0 },
+	{ "a data directory that is a file cannot be opened",
+	    test_data_dir_is_a_file, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int
+main(int argc, char **argv)
+{
+	return (pp_test_main(argc, argv, cases));
+}
