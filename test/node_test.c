@@ -43,7 +43,7 @@ make_stale_socket(const char *path)
 	PP_ASSERT_TRUE(fd >= 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	pp_t_format(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		PP_FAIL_AT("bind %s: %s", path, strerror(errno));
 	}
@@ -68,7 +68,7 @@ test_missing_program(void)
 	uint64_t      start;
 
 	pp_t_node_init(&n);
-	snprintf(path, sizeof(path), "%s/no-such-dir/pipeproc-node",
+	pp_t_format(path, sizeof(path), "%s/no-such-dir/pipeproc-node",
 	    pp_t_root());
 	memset(&o, 0, sizeof(o));
 	o.node_path = path;
@@ -84,7 +84,7 @@ test_missing_program(void)
 		    pp_last_errmsg(), path);
 	}
 	/* A file that is not executable. */
-	snprintf(path, sizeof(path), "%s/not-a-program", pp_t_root());
+	pp_t_format(path, sizeof(path), "%s/not-a-program", pp_t_root());
 	write_file(path, "just text\n", 0644);
 	PP_FAIL(pp_spawn(&o, &c), PP_ESPAWN);
 	PP_ASSERT_TRUE(strstr(pp_last_errmsg(), path) != NULL);
@@ -124,10 +124,10 @@ test_never_ready(void)
 	ssize_t       r;
 
 	pp_t_node_init(&n);
-	snprintf(script, sizeof(script), "%s/hang.sh", pp_t_root());
-	snprintf(pidfile, sizeof(pidfile), "%s/hang.pid", pp_t_root());
+	pp_t_format(script, sizeof(script), "%s/hang.sh", pp_t_root());
+	pp_t_format(pidfile, sizeof(pidfile), "%s/hang.pid", pp_t_root());
 	/* A stand-in for a node that hangs before it is ready. */
-	snprintf(text, sizeof(text),
+	pp_t_format(text, sizeof(text),
 	    "#!/bin/sh\necho $$ > %s.tmp && mv %s.tmp %s\nexec sleep 100000\n",
 	    pidfile, pidfile, pidfile);
 	write_file(script, text, 0755);
@@ -164,7 +164,7 @@ test_locked(void)
 	pp_t_commit_str(a.client, "t", "one");
 	pp_t_node_init(&b);
 	/* Same data directory, another address. */
-	snprintf(b.dir, sizeof(b.dir), "%s", a.dir);
+	pp_t_format(b.dir, sizeof(b.dir), "%s", a.dir);
 	PP_FAIL(pp_t_node_spawn(&b, NULL), PP_ELOCKED);
 	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
 	PP_FAIL(pp_connect(b.address, NULL, &c), PP_ECONNREFUSED);
@@ -189,7 +189,7 @@ test_address_in_use(void)
 	pp_t_node_start(&a, NULL);
 	pp_t_commit_str(a.client, "t", "from a");
 	pp_t_node_init(&b);
-	snprintf(b.address, sizeof(b.address), "%s", a.address);
+	pp_t_format(b.address, sizeof(b.address), "%s", a.address);
 	PP_FAIL(pp_t_node_spawn(&b, NULL), PP_EADDRINUSE);
 	PP_ASSERT_TRUE(pp_last_errmsg()[0] != '\0');
 	/* The refused node is gone and released its data directory. */
@@ -203,7 +203,7 @@ test_address_in_use(void)
 	pp_close(c);
 	PP_ASSERT_U64_EQ(pp_t_commit_str(a.client, "t", "again").seq, 1);
 	/* b's directory can be used on another address. */
-	snprintf(b.address, sizeof(b.address), "ipc://%s/other", b.dir);
+	pp_t_format(b.address, sizeof(b.address), "ipc://%s/other", b.dir);
 	pp_t_node_start(&b, NULL);
 	pp_t_node_stop(&b);
 	pp_t_node_stop(&a);
@@ -280,13 +280,13 @@ test_connect_refused(void)
 	char       addr[PP_T_PATH + 16], sock[PP_T_PATH];
 	uint64_t   start;
 
-	snprintf(addr, sizeof(addr), "ipc://%s/nothing", pp_t_root());
+	pp_t_format(addr, sizeof(addr), "ipc://%s/nothing", pp_t_root());
 	start = pp_t_mono_ms();
 	PP_FAIL(pp_connect(addr, NULL, &c), PP_ECONNREFUSED);
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 4000);
-	snprintf(sock, sizeof(sock), "%s/stale", pp_t_root());
+	pp_t_format(sock, sizeof(sock), "%s/stale", pp_t_root());
 	make_stale_socket(sock);
-	snprintf(addr, sizeof(addr), "ipc://%s", sock);
+	pp_t_format(addr, sizeof(addr), "ipc://%s", sock);
 	start = pp_t_mono_ms();
 	PP_FAIL(pp_connect(addr, NULL, &c), PP_ECONNREFUSED);
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, 4000);
@@ -414,11 +414,11 @@ spawner_main(void *p, int in_fd, int out_fd)
 	int       rv;
 
 	if ((rv = pp_t_node_spawn(n, NULL)) != 0) {
-		snprintf(line, sizeof(line), "error %d\n", rv);
+		pp_t_format(line, sizeof(line), "error %d\n", rv);
 		pp_t_write_all(out_fd, line, strlen(line));
 		return (1);
 	}
-	snprintf(line, sizeof(line), "ready %d\n", (int)n->pid);
+	pp_t_format(line, sizeof(line), "ready %d\n", (int)n->pid);
 	pp_t_write_all(out_fd, line, strlen(line));
 	if (pp_t_read_line(in_fd, line, sizeof(line), 120000) >= 0 &&
 	    strcmp(line, "exit") == 0) {
@@ -593,7 +593,7 @@ test_data_dir_is_a_file(void)
 	char          path[PP_T_PATH + 16];
 	int           rv;
 
-	snprintf(path, sizeof(path), "%s/plain-file", pp_t_root());
+	pp_t_format(path, sizeof(path), "%s/plain-file", pp_t_root());
 	write_file(path, "not a directory\n", 0644);
 	pp_t_node_init(&n);
 	memset(&o, 0, sizeof(o));
