@@ -98,9 +98,10 @@ make_event(uint64_t n, char *buf, size_t len)
 
 	return snprintf(buf, len,
 	    "{\"n\":%" PRIu64 ",\"kind\":\"%s\",\"user\":\"u%04u\","
-	    "\"page\":\"/products/%05u\",\"amount_cents\":%u}",
-	    n, kind, (unsigned)(h >> 12) % 5000, (unsigned)(h >> 30) % 20000,
-	    cents);
+	    "\"session\":\"%08x\",\"page\":\"/products/%05u\","
+	    "\"amount_cents\":%u}",
+	    n, kind, (unsigned)(h >> 12) % 5000, (unsigned)(h >> 24),
+	    (unsigned)(h >> 30) % 20000, cents);
 }
 
 /* Fold one event body into the aggregate. */

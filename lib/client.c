@@ -181,27 +181,34 @@ pp_connect(const char *address, const pp_connect_opts *opts,
 	return rv;
 }
 
-/* Polls for the exit of our node child, escalating to SIGKILL. */
-void
+/*
+ * Polls for the exit of our node child, escalating to SIGKILL. Returns 0
+ * when it exited with status 0, -1 otherwise (also when there is none).
+ */
+int
 ppi_client_reap(pp_client *c, uint32_t timeout_ms)
 {
 	struct timespec nap = { 0, 2 * 1000 * 1000 };
 	uint32_t        waited_ms;
+	int             status = -1;
+	pid_t           pid    = c->node_pid;
 
-	if (c->node_pid <= 0) {
-		return;
+	if (pid <= 0) {
+		return -1;
 	}
+	c->node_pid = 0;
 	for (waited_ms = 0; waited_ms < timeout_ms; waited_ms += 2) {
-		if (waitpid(c->node_pid, NULL, WNOHANG) != 0) {
-			c->node_pid = 0;
-			return;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0
+			    ? 0
+			    : -1;
 		}
 		nanosleep(&nap, NULL);
 	}
-	kill(c->node_pid, SIGKILL);
-	while (waitpid(c->node_pid, NULL, 0) < 0 && errno == EINTR) {
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
 	}
-	c->node_pid = 0;
+	return -1;
 }
 
 int
@@ -226,14 +233,22 @@ pp_shutdown(pp_client *c)
 		rv = ppi_wire_decode_status(reply, reply_len, msg, sizeof(msg));
 		free(reply);
 	}
+	/* Hanging up tells the node its reply arrived, so it can exit. */
 	__atomic_store_n(&c->is_closed, true, __ATOMIC_RELEASE);
+	ppi_transport_hangup(c->transport);
 	if (c->lifeline_fd >= 0) {
 		close(c->lifeline_fd);
 		c->lifeline_fd = -1;
 	}
-	ppi_client_reap(c, c->request_timeout_ms);
+	if (ppi_client_reap(c, c->request_timeout_ms) == 0 &&
+	    (rv == PP_ECLOSED || rv == PP_ECONNREFUSED || rv == PP_ETIMEDOUT)) {
+		/* Our own node exited cleanly: the reply was lost, not the
+		 * shutdown. */
+		rv = 0;
+	}
 	if (rv != 0) {
-		return ppi_client_fail(c, rv, "shutdown: %s", msg);
+		return ppi_client_fail(
+		    c, rv, "shutdown%s%s", msg[0] != '\0' ? ": " : "", msg);
 	}
 	return 0;
 }

@@ -64,7 +64,10 @@ int ppi_client_call(pp_client *client, const ppi_buf *req, char **reply,
 /* ppi_commitq_stop - drain and stop the commit senders (pp_close). */
 void ppi_commitq_stop(pp_client *client);
 
-/* ppi_client_reap - wait for a spawned node to exit, then reap it. */
-void ppi_client_reap(pp_client *client, uint32_t timeout_ms);
+/*
+ * ppi_client_reap - wait for a spawned node to exit, then reap it.
+ * Returns 0 when it exited with status 0.
+ */
+int ppi_client_reap(pp_client *client, uint32_t timeout_ms);
 
 #endif

@@ -86,6 +86,12 @@ ppi_transport_open(
 }
 
 void
+ppi_transport_hangup(ppi_transport *t)
+{
+	nng_close(t->sock);
+}
+
+void
 ppi_transport_close(ppi_transport *t)
 {
 	if (t == NULL) {

@@ -18,6 +18,13 @@ typedef struct ppi_transport ppi_transport;
 int ppi_transport_open(
     const char *address, ppi_transport **t, char *msg, size_t msglen);
 
+/*
+ * ppi_transport_hangup - close the connection but keep the object, so
+ * that concurrent calls fail with PP_ECLOSED instead of touching freed
+ * memory. ppi_transport_close() still frees it.
+ */
+void ppi_transport_hangup(ppi_transport *t);
+
 /* ppi_transport_close - close the socket; pending calls fail. Accepts NULL. */
 void ppi_transport_close(ppi_transport *t);
 

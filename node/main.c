@@ -305,6 +305,7 @@ run(options *o, sigset_t *sigs)
 		server_reply(n.shutdown_req);
 	}
 	server_wait_idle(n.server, 0, STOP_TIMEOUT_MS);
+	server_wait_shutdown_peer(n.server, 2000);
 	server_close(n.server);
 	store_close(n.store);
 	if (o->is_memory) {

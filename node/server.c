@@ -45,6 +45,8 @@ struct server {
 	pthread_mutex_t mtx;
 	pthread_cond_t  idle;
 	int             inflight;
+	uint32_t        shutdown_pipe;    /* pipe of the shutdown request */
+	bool            is_shutdown_gone; /* ... and it has disconnected */
 };
 
 static int
@@ -135,6 +137,10 @@ dispatch(server *s, request *r)
 		/* Answered by main once everything else is done. */
 		if (__atomic_compare_exchange_n(&n->shutdown_req, &expected, r,
 		        false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_lock(&s->mtx);
+			s->shutdown_pipe = (uint32_t) nng_pipe_id(nng_msg_get_pipe(
+			    ((conn *) r->conn)->frame));
+			pthread_mutex_unlock(&s->mtx);
 			atomic_store(&s->is_refusing, true);
 			if (write(n->stop_pipe[1], "s", 1) < 0) {
 				/* The pipe is never full: one byte per stop. */
@@ -212,6 +218,22 @@ conn_cb(void *arg)
 	nng_ctx_recv(c->ctx, c->aio);
 }
 
+/* Notes when the client that asked for the shutdown hangs up. */
+static void
+pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	server *s = arg;
+
+	(void) ev;
+	pthread_mutex_lock(&s->mtx);
+	if (s->shutdown_pipe != 0 &&
+	    (uint32_t) nng_pipe_id(p) == s->shutdown_pipe) {
+		s->is_shutdown_gone = true;
+		pthread_cond_broadcast(&s->idle);
+	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
 int
 server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
     char *msg, size_t msglen)
@@ -231,6 +253,7 @@ server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
 		snprintf(msg, msglen, "nng_rep0_open: %s", nng_strerror(rv));
 		goto fail;
 	}
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_removed, s);
 	/* Frames up to 4x the request limit are read so that they can be
 	 * refused with PP_ETOOLARGE; larger ones make NNG drop the pipe. */
 	nng_socket_set_size(
@@ -294,20 +317,40 @@ server_refuse_new(server *s)
 	atomic_store(&s->is_refusing, true);
 }
 
+static struct timespec
+deadline_after(int timeout_ms)
+{
+	struct timespec d;
+
+	clock_gettime(CLOCK_REALTIME, &d);
+	d.tv_sec += timeout_ms / 1000;
+	d.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	return d;
+}
+
 void
 server_wait_idle(server *s, int allowed, int timeout_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = deadline_after(timeout_ms);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&s->mtx);
 	while (s->inflight > allowed &&
+	    pthread_cond_timedwait(&s->idle, &s->mtx, &deadline) == 0) {
+	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void
+server_wait_shutdown_peer(server *s, int timeout_ms)
+{
+	struct timespec deadline = deadline_after(timeout_ms);
+
+	pthread_mutex_lock(&s->mtx);
+	while (s->shutdown_pipe != 0 && !s->is_shutdown_gone &&
 	    pthread_cond_timedwait(&s->idle, &s->mtx, &deadline) == 0) {
 	}
 	pthread_mutex_unlock(&s->mtx);

@@ -29,6 +29,13 @@ void server_refuse_new(server *s);
  */
 void server_wait_idle(server *s, int allowed, int timeout_ms);
 
+/*
+ * server_wait_shutdown_peer - wait until the client that asked for the
+ * shutdown has disconnected (it does so once it read our reply), so that
+ * closing the socket cannot drop that reply; at most timeout_ms.
+ */
+void server_wait_shutdown_peer(server *s, int timeout_ms);
+
 /* server_close - close the socket and free every context. */
 void server_close(server *s);
 

@@ -347,7 +347,7 @@ seq 0 9999 >"$tmp/want"
 cut -d- -f2 "$tmp/sids" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 verdict "stdin ids have sequences 0..9999 in input order"
-sort -n -c -t- -k1,1 "$tmp/sids"
+sort -s -n -c -t- -k1,1 "$tmp/sids"
 verdict "stdin ids never go backwards"
 cp "$tmp/lines" "$tmp/want"
 run pp range s

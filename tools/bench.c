@@ -4,9 +4,12 @@
  *
  * Each selected workload runs `-r` times (default 3) in table order; the
  * line printed for it holds the median of the runs and every run in a
- * "runs" array. A workload whose baseline is another workload (for example
- * commit_concurrent against commit_seq) takes the median of that workload
- * from this same process, measuring it first when it was not selected.
+ * "runs" array. "ratio" is the median of the runs' ratios, so that drift
+ * of the machine between runs cancels out; ops_per_s and
+ * baseline_ops_per_s are medians of their own. A workload whose baseline
+ * is another workload (for example commit_concurrent against commit_seq)
+ * takes the median of that workload from this same process, measuring it
+ * first when it was not selected.
  * Progress and diagnostics go to stderr, so stdout is pure JSON lines.
  * The exit status is 0 only when every selected workload could be
  * measured; missing a target is reported in the JSON, not in the status.
@@ -45,6 +48,7 @@ typedef struct bench_workload {
 	bench_sample      samples[BENCH_RUNS_MAX];
 	double            value;    /* median of samples[].value */
 	double            baseline; /* median of samples[].baseline */
+	double            ratio;    /* median of the samples' ratios */
 } bench_workload;
 
 /*
@@ -164,6 +168,12 @@ median(double *values, int count)
 	return ((values[count / 2 - 1] + values[count / 2]) / 2.0);
 }
 
+static double
+ratio_of(double value, double baseline)
+{
+	return (baseline > 0 ? value / baseline : 0.0);
+}
+
 static bench_workload *
 workload_find(const char *name)
 {
@@ -188,6 +198,7 @@ workload_run(const bench_cfg *cfg, bench_workload *w)
 	bench_workload *base = NULL;
 	double          values[BENCH_RUNS_MAX];
 	double          baselines[BENCH_RUNS_MAX];
+	double          ratios[BENCH_RUNS_MAX];
 	int             run;
 
 	if (w->is_done) {
@@ -223,17 +234,13 @@ workload_run(const bench_cfg *cfg, bench_workload *w)
 		}
 		values[run]    = s->value;
 		baselines[run] = s->baseline;
+		ratios[run]    = ratio_of(s->value, s->baseline);
 		w->sample_count++;
 	}
 	w->value    = median(values, cfg->runs);
 	w->baseline = median(baselines, cfg->runs);
+	w->ratio    = median(ratios, cfg->runs);
 	return (0);
-}
-
-static double
-ratio_of(double value, double baseline)
-{
-	return (baseline > 0 ? value / baseline : 0.0);
 }
 
 static void
@@ -267,7 +274,7 @@ print_runs(const bench_workload *w)
 static void
 workload_print(const bench_cfg *cfg, const bench_workload *w)
 {
-	double ratio = ratio_of(w->value, w->baseline);
+	double ratio = w->ratio;
 
 	printf("{\"workload\":\"%s\"", w->name);
 	if (w->has_failed) {

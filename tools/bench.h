@@ -27,6 +27,7 @@
 #define BENCH_TOPIC "bench"   /* topic every workload writes */
 #define BENCH_THREADS 8       /* clients / threads of the concurrent runs */
 #define BENCH_RUNS_MAX 99     /* largest -r */
+#define BENCH_SLICES 4        /* slices of workload and baseline per run */
 
 /* What the whole program was asked to do (read-only once parsed). */
 typedef struct bench_cfg {
@@ -90,14 +91,30 @@ int bench_read_range_scan(
     const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
 
+/*
+ * A timed slice of a measurement: run for at least `slice_s`, then add
+ * the operations done to *ops and the time taken to *elapsed_s. Slices of
+ * a workload and of its baseline alternate within one run, so a machine
+ * whose speed drifts (other jobs, disk) slows both alike.
+ */
+
 /* bench_lmdb.c: raw LMDB on the node's key/value shape (DESIGN §3). */
-int bench_lmdb_put_rate(const bench_cfg *cfg, const char *tag, int run,
-    size_t puts_per_txn, double *ops_per_s);
-int bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
+typedef struct bench_lmdb bench_lmdb;
+
+int  bench_lmdb_open(const bench_cfg *cfg, const char *tag, int run,
+    bench_lmdb **db);
+int  bench_lmdb_put_slice(bench_lmdb *db, size_t puts_per_txn,
+    double slice_s, double *ops, double *elapsed_s);
+void bench_lmdb_close(bench_lmdb *db);
+int  bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
     double *ops_per_s);
 
 /* bench_nng.c: bare req/rep round trips over ipc. */
-int bench_nng_round_trip_rate(const bench_cfg *cfg, int run,
-    size_t request_bytes, double *ops_per_s);
+typedef struct bench_nng bench_nng;
+
+int  bench_nng_open(const bench_cfg *cfg, int run, bench_nng **nng);
+int  bench_nng_round_trip_slice(bench_nng *nng, size_t request_bytes,
+    double slice_s, double *ops, double *elapsed_s);
+void bench_nng_close(bench_nng *nng);
 
 #endif /* PP_BENCH_H */

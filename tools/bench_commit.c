@@ -2,13 +2,13 @@
  * bench_commit.c - the commit workloads: commit_batch, commit_seq,
  * commit_seq_nosync, commit_concurrent, commit_async and commit_threads.
  *
- * Every run spawns a fresh node (bench_node.c), measures it, stops it,
- * and then measures its own baseline, if it has one, while no node runs:
- * raw LMDB for the synced workloads (bench_lmdb.c) and bare NNG round
- * trips for commit_seq_nosync (bench_nng.c). The others are compared with
- * another workload's median by bench.c. The measured figure is always
- * logs committed (acknowledged) per second; every log is 100 bytes in the
- * topic "bench".
+ * Every run spawns a fresh node (bench_node.c). The workloads with a
+ * baseline of their own alternate slices of node commits with slices of
+ * the baseline (bench.h): raw LMDB for the synced ones (bench_lmdb.c),
+ * bare NNG round trips for commit_seq_nosync (bench_nng.c). The others
+ * are compared with another workload's median by bench.c. The measured
+ * figure is always logs committed (acknowledged) per second; every log is
+ * 100 bytes in the topic "bench".
  *
  * Threads: the concurrent workloads start BENCH_THREADS workers that wait
  * on a barrier, then commit one log per call until a shared deadline. The
@@ -49,103 +49,145 @@ commit_fail(pp_client *client, const char *what, int rv)
 	return (-1);
 }
 
-/*
- * Commits `logs_per_call` logs per pp_commit until cfg->measure_s has
- * passed; *ops_per_s gets acknowledged logs per second. Returns 0 or -1.
- */
-static int
-commit_loop(const bench_cfg *cfg, pp_client *client, size_t logs_per_call,
-    double *ops_per_s)
-{
+/* Sends pp_commit calls of `logs_per_call` logs for commit_slice(). */
+typedef struct committer {
+	pp_client *client;
 	pp_record *recs;
 	pp_id     *ids;
+	size_t     logs_per_call;
 	char       body[BENCH_BODY_BYTES];
-	double     start_s;
-	double     elapsed_s;
-	size_t     logs = 0;
-	size_t     i;
-	int        rv   = 0;
+} committer;
 
-	recs = calloc(logs_per_call, sizeof(*recs));
-	ids  = calloc(logs_per_call, sizeof(*ids));
-	if (recs == NULL || ids == NULL) {
-		free(recs);
-		free(ids);
+static int
+committer_init(committer *cm, pp_client *client, size_t logs_per_call)
+{
+	size_t i;
+
+	cm->client        = client;
+	cm->logs_per_call = logs_per_call;
+	cm->recs          = calloc(logs_per_call, sizeof(*cm->recs));
+	cm->ids           = calloc(logs_per_call, sizeof(*cm->ids));
+	if (cm->recs == NULL || cm->ids == NULL) {
+		free(cm->recs);
+		free(cm->ids);
 		fprintf(stderr, "bench: out of memory\n");
 		return (-1);
 	}
-	bench_body_fill(body, sizeof(body), 0);
+	bench_body_fill(cm->body, sizeof(cm->body), 0);
 	for (i = 0; i < logs_per_call; i++) {
-		recs[i].topic = BENCH_TOPIC;
-		recs[i].body  = body;
-		recs[i].len   = sizeof(body);
+		cm->recs[i].topic = BENCH_TOPIC;
+		cm->recs[i].body  = cm->body;
+		cm->recs[i].len   = sizeof(cm->body);
 	}
-	start_s = bench_now_s();
-	do {
-		if ((rv = pp_commit(client, recs, logs_per_call, ids)) != 0) {
-			break;
-		}
-		logs += logs_per_call;
-		elapsed_s = bench_now_s() - start_s;
-	} while (elapsed_s < cfg->measure_s);
-	free(recs);
-	free(ids);
-	if (rv != 0) {
-		return (commit_fail(client, "pp_commit", rv));
-	}
-	*ops_per_s = (double) logs / elapsed_s;
-	fprintf(stderr, "bench:   %zu logs/commit: %.0f logs/s\n",
-	    logs_per_call, *ops_per_s);
 	return (0);
 }
 
-/* One node, one commit_loop(); the node is stopped before returning. */
-static int
-node_commit_rate(const bench_cfg *cfg, const char *tag, int run,
-    enum pp_sync_mode sync_mode, size_t logs_per_call, double *ops_per_s)
+static void
+committer_fini(committer *cm)
 {
-	bench_node node;
-	int        rv;
+	free(cm->recs);
+	free(cm->ids);
+}
+
+/* A timed slice (bench.h) of awaited pp_commit calls; ops are logs. */
+static int
+commit_slice(committer *cm, double slice_s, double *ops, double *elapsed_s)
+{
+	double start_s = bench_now_s();
+	double took_s;
+	size_t logs = 0;
+	int    rv;
+
+	do {
+		if ((rv = pp_commit(cm->client, cm->recs, cm->logs_per_call,
+		         cm->ids)) != 0) {
+			return (commit_fail(cm->client, "pp_commit", rv));
+		}
+		logs += cm->logs_per_call;
+		took_s = bench_now_s() - start_s;
+	} while (took_s < slice_s);
+	*ops += (double) logs;
+	*elapsed_s += took_s;
+	return (0);
+}
+
+/*
+ * One run of a workload with its own baseline: a fresh node committing
+ * `logs_per_call` logs per call, alternating BENCH_SLICES times with the
+ * baseline: raw LMDB with as many puts per synced txn, or, for a node that
+ * does not sync, bare NNG round trips of a request of the same size.
+ */
+static int
+paired_run(const bench_cfg *cfg, const char *tag, int run,
+    enum pp_sync_mode sync_mode, size_t logs_per_call, bench_sample *sample)
+{
+	bench_node  node;
+	committer   cm;
+	bench_lmdb *db      = NULL;
+	bench_nng  *nng     = NULL;
+	double      slice_s = cfg->measure_s / BENCH_SLICES;
+	double      ops = 0, elapsed_s = 0, base_ops = 0, base_elapsed_s = 0;
+	int         rv;
+	int         i;
 
 	if (bench_node_start(cfg, tag, run, sync_mode, &node) != 0) {
 		return (-1);
 	}
-	rv = commit_loop(cfg, node.client, logs_per_call, ops_per_s);
+	if (committer_init(&cm, node.client, logs_per_call) != 0) {
+		bench_node_stop(&node);
+		return (-1);
+	}
+	if (sync_mode == PP_SYNC_NONE) {
+		rv = bench_nng_open(cfg, run, &nng);
+	} else {
+		rv = bench_lmdb_open(cfg, "lmdb", run, &db);
+	}
+	for (i = 0; rv == 0 && i < BENCH_SLICES; i++) {
+		if ((rv = commit_slice(&cm, slice_s, &ops, &elapsed_s)) != 0) {
+			break;
+		}
+		if (nng != NULL) {
+			rv = bench_nng_round_trip_slice(nng, NNG_REQUEST_BYTES,
+			    slice_s, &base_ops, &base_elapsed_s);
+		} else {
+			rv = bench_lmdb_put_slice(db, logs_per_call, slice_s,
+			    &base_ops, &base_elapsed_s);
+		}
+	}
+	bench_nng_close(nng);
+	bench_lmdb_close(db);
+	committer_fini(&cm);
 	bench_node_stop(&node);
-	return (rv);
+	if (rv != 0) {
+		return (-1);
+	}
+	sample->value    = ops / elapsed_s;
+	sample->baseline = base_ops / base_elapsed_s;
+	fprintf(stderr, "bench:   %zu logs/commit: %.0f logs/s, %s %.0f/s\n",
+	    logs_per_call, sample->value,
+	    sync_mode == PP_SYNC_NONE ? "bare NNG round trips"
+	                              : "raw LMDB puts",
+	    sample->baseline);
+	return (0);
 }
 
 int
 bench_commit_batch(const bench_cfg *cfg, int run, bench_sample *sample)
 {
-	if (node_commit_rate(cfg, "batch", run, PP_SYNC_ALWAYS, BATCH_LOGS,
-	        &sample->value) != 0) {
-		return (-1);
-	}
-	return (bench_lmdb_put_rate(
-	    cfg, "lmdb-batch", run, BATCH_LOGS, &sample->baseline));
+	return (paired_run(
+	    cfg, "batch", run, PP_SYNC_ALWAYS, BATCH_LOGS, sample));
 }
 
 int
 bench_commit_seq(const bench_cfg *cfg, int run, bench_sample *sample)
 {
-	if (node_commit_rate(cfg, "seq", run, PP_SYNC_ALWAYS, 1,
-	        &sample->value) != 0) {
-		return (-1);
-	}
-	return (bench_lmdb_put_rate(
-	    cfg, "lmdb-seq", run, 1, &sample->baseline));
+	return (paired_run(cfg, "seq", run, PP_SYNC_ALWAYS, 1, sample));
 }
 
 int
 bench_commit_seq_nosync(const bench_cfg *cfg, int run, bench_sample *sample)
 {
-	if (node_commit_rate(cfg, "seq-nosync", run, PP_SYNC_NONE, 1,
-	        &sample->value) != 0) {
-		return (-1);
-	}
-	return (bench_nng_round_trip_rate(
-	    cfg, run, NNG_REQUEST_BYTES, &sample->baseline));
+	return (paired_run(cfg, "seq-nosync", run, PP_SYNC_NONE, 1, sample));
 }
 
 /* Worker thread: one log per pp_commit until the deadline. */

@@ -4,17 +4,18 @@
  *
  * The data has the node's shape (DESIGN §3): a named database "logs", key
  * tid:u32 seq:u64 big-endian (12 bytes), value ms:u64 big-endian then a
- * 100-byte body. Each measurement opens a fresh environment in its own
- * scratch directory with default flags, so every mdb_txn_commit() syncs
- * as the node's `--sync always` does, and removes it afterwards.
+ * 100-byte body. Each run opens a fresh environment in its own scratch
+ * directory with default flags, so every mdb_txn_commit() syncs as the
+ * node's `--sync always` does, and removes it when done. Puts come in
+ * timed slices (bench.h) that the caller alternates with the node's.
  *
  *   key   +--------+----------------+   value  +----------------+------+
  *         | tid=1  | seq            |          | ms             | body |
  *         +--------+----------------+          +----------------+------+
  *          0        4               12          0                8    108
  */
-#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -123,41 +124,67 @@ put_txn(MDB_env *env, MDB_dbi dbi, uint64_t seq, size_t count)
 	return (0);
 }
 
-int
-bench_lmdb_put_rate(const bench_cfg *cfg, const char *tag, int run,
-    size_t puts_per_txn, double *ops_per_s)
-{
+struct bench_lmdb {
 	char     dir[PATH_MAX];
 	MDB_env *env;
 	MDB_dbi  dbi;
-	uint64_t seq = 0;
-	double   start_s;
-	double   elapsed_s;
+	uint64_t next_seq; /* sequence of the next put */
+};
 
-	if (bench_dir_make(cfg, tag, run, dir, sizeof(dir)) != 0) {
+int
+bench_lmdb_open(const bench_cfg *cfg, const char *tag, int run,
+    bench_lmdb **dbp)
+{
+	bench_lmdb *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
 		return (-1);
 	}
-	if (env_open(dir, 0, &env, &dbi) != 0) {
-		bench_dir_remove(dir);
+	if (bench_dir_make(cfg, tag, run, db->dir, sizeof(db->dir)) != 0) {
+		free(db);
 		return (-1);
 	}
-	start_s = bench_now_s();
+	if (env_open(db->dir, 0, &db->env, &db->dbi) != 0) {
+		bench_dir_remove(db->dir);
+		free(db);
+		return (-1);
+	}
+	*dbp = db;
+	return (0);
+}
+
+int
+bench_lmdb_put_slice(bench_lmdb *db, size_t puts_per_txn, double slice_s,
+    double *ops, double *elapsed_s)
+{
+	double start_s = bench_now_s();
+	double took_s;
+	size_t puts = 0;
+
 	do {
-		if (put_txn(env, dbi, seq, puts_per_txn) != 0) {
-			mdb_env_close(env);
-			bench_dir_remove(dir);
+		if (put_txn(db->env, db->dbi, db->next_seq, puts_per_txn) !=
+		    0) {
 			return (-1);
 		}
-		seq += puts_per_txn;
-		elapsed_s = bench_now_s() - start_s;
-	} while (elapsed_s < cfg->measure_s);
-	mdb_env_close(env);
-	bench_dir_remove(dir);
-
-	*ops_per_s = (double) seq / elapsed_s;
-	fprintf(stderr, "bench:   lmdb %zu puts/txn: %.0f puts/s\n",
-	    puts_per_txn, *ops_per_s);
+		db->next_seq += puts_per_txn;
+		puts += puts_per_txn;
+		took_s = bench_now_s() - start_s;
+	} while (took_s < slice_s);
+	*ops += (double) puts;
+	*elapsed_s += took_s;
 	return (0);
+}
+
+void
+bench_lmdb_close(bench_lmdb *db)
+{
+	if (db == NULL) {
+		return;
+	}
+	mdb_env_close(db->env);
+	bench_dir_remove(db->dir);
+	free(db);
 }
 
 /* Walks the whole "logs" database once; returns entries seen or -1. */

@@ -15,6 +15,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
@@ -60,97 +61,115 @@ echo_main(void *arg)
 	return (NULL);
 }
 
-/* Sends round trips for cfg->measure_s; returns the count or -1. */
-static long
-round_trips(const bench_cfg *cfg, nng_socket req, size_t request_bytes,
-    double *elapsed_s)
+struct bench_nng {
+	char       dir[PATH_MAX];
+	nng_socket rep;
+	nng_socket req;
+	pthread_t  echo;
+	bool       has_rep;
+	bool       has_req;
+	bool       has_echo;
+};
+
+int
+bench_nng_open(const bench_cfg *cfg, int run, bench_nng **nngp)
+{
+	bench_nng *b;
+	char       address[PATH_MAX + 16];
+	int        rv;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
+		return (-1);
+	}
+	if (bench_dir_make(cfg, "nng", run, b->dir, sizeof(b->dir)) != 0) {
+		free(b);
+		return (-1);
+	}
+	snprintf(address, sizeof(address), "ipc://%s/nng.ipc", b->dir);
+
+	if ((rv = nng_rep0_open(&b->rep)) != 0) {
+		nng_fail("rep0_open", rv);
+		goto fail;
+	}
+	b->has_rep = true;
+	if ((rv = nng_listen(b->rep, address, NULL, 0)) != 0) {
+		nng_fail("listen", rv);
+		goto fail;
+	}
+	if ((rv = pthread_create(&b->echo, NULL, echo_main, &b->rep)) != 0) {
+		fprintf(stderr, "bench: pthread_create: %s\n", strerror(rv));
+		goto fail;
+	}
+	b->has_echo = true;
+	if ((rv = nng_req0_open(&b->req)) != 0) {
+		nng_fail("req0_open", rv);
+		goto fail;
+	}
+	b->has_req = true;
+	if ((rv = nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO,
+	         RECV_TIMEOUT_MS)) != 0 ||
+	    (rv = nng_dial(b->req, address, NULL, 0)) != 0) {
+		nng_fail("dial", rv);
+		goto fail;
+	}
+	*nngp = b;
+	return (0);
+
+fail:
+	bench_nng_close(b);
+	return (-1);
+}
+
+int
+bench_nng_round_trip_slice(bench_nng *b, size_t request_bytes,
+    double slice_s, double *ops, double *elapsed_s)
 {
 	char   request[REQUEST_BYTES_MAX];
 	char   reply[REPLY_BYTES * 2];
 	size_t len;
 	double start_s;
+	double took_s;
 	long   n = 0;
 	int    rv;
 
-	memset(request, 'q', request_bytes);
-	start_s = bench_now_s();
-	do {
-		if ((rv = nng_send(req, request, request_bytes, 0)) != 0) {
-			return (nng_fail("send", rv));
-		}
-		len = sizeof(reply);
-		if ((rv = nng_recv(req, reply, &len, 0)) != 0) {
-			return (nng_fail("recv", rv));
-		}
-		n++;
-		*elapsed_s = bench_now_s() - start_s;
-	} while (*elapsed_s < cfg->measure_s);
-	return (n);
-}
-
-int
-bench_nng_round_trip_rate(const bench_cfg *cfg, int run,
-    size_t request_bytes, double *ops_per_s)
-{
-	char       dir[PATH_MAX];
-	char       address[PATH_MAX + 16];
-	nng_socket rep;
-	nng_socket req;
-	pthread_t  echo;
-	double     elapsed_s = 0;
-	long       n         = -1;
-	int        rv;
-
-	if (request_bytes > REQUEST_BYTES_MAX) {
+	if (request_bytes > sizeof(request)) {
 		fprintf(stderr, "bench: nng request too large\n");
 		return (-1);
 	}
-	if (bench_dir_make(cfg, "nng", run, dir, sizeof(dir)) != 0) {
-		return (-1);
-	}
-	snprintf(address, sizeof(address), "ipc://%s/nng.ipc", dir);
-
-	if ((rv = nng_rep0_open(&rep)) != 0) {
-		nng_fail("rep0_open", rv);
-		goto fail_dir;
-	}
-	if ((rv = nng_listen(rep, address, NULL, 0)) != 0) {
-		nng_fail("listen", rv);
-		goto fail_rep;
-	}
-	if ((rv = pthread_create(&echo, NULL, echo_main, &rep)) != 0) {
-		fprintf(stderr, "bench: pthread_create: %s\n", strerror(rv));
-		goto fail_rep;
-	}
-	if ((rv = nng_req0_open(&req)) != 0) {
-		nng_fail("req0_open", rv);
-		goto fail_echo;
-	}
-	if ((rv = nng_socket_set_ms(req, NNG_OPT_RECVTIMEO,
-	         RECV_TIMEOUT_MS)) != 0 ||
-	    (rv = nng_dial(req, address, NULL, 0)) != 0) {
-		nng_fail("dial", rv);
-		goto fail_req;
-	}
-	n = round_trips(cfg, req, request_bytes, &elapsed_s);
-
-fail_req:
-	nng_close(req);
-fail_echo:
-	nng_close(rep); /* wakes the echo thread with NNG_ECLOSED */
-	pthread_join(echo, NULL);
-	bench_dir_remove(dir);
-	if (n <= 0) {
-		return (-1);
-	}
-	*ops_per_s = (double) n / elapsed_s;
-	fprintf(stderr, "bench:   nng %zu B round trips: %.0f/s\n",
-	    request_bytes, *ops_per_s);
+	memset(request, 'q', request_bytes);
+	start_s = bench_now_s();
+	do {
+		if ((rv = nng_send(b->req, request, request_bytes, 0)) != 0) {
+			return (nng_fail("send", rv));
+		}
+		len = sizeof(reply);
+		if ((rv = nng_recv(b->req, reply, &len, 0)) != 0) {
+			return (nng_fail("recv", rv));
+		}
+		n++;
+		took_s = bench_now_s() - start_s;
+	} while (took_s < slice_s);
+	*ops += (double) n;
+	*elapsed_s += took_s;
 	return (0);
+}
 
-fail_rep:
-	nng_close(rep);
-fail_dir:
-	bench_dir_remove(dir);
-	return (-1);
+void
+bench_nng_close(bench_nng *b)
+{
+	if (b == NULL) {
+		return;
+	}
+	if (b->has_req) {
+		nng_close(b->req);
+	}
+	if (b->has_rep) {
+		nng_close(b->rep); /* wakes the echo thread: NNG_ECLOSED */
+	}
+	if (b->has_echo) {
+		pthread_join(b->echo, NULL);
+	}
+	bench_dir_remove(b->dir);
+	free(b);
 }

@@ -173,7 +173,11 @@ cli_connect(struct cli_ctx *ctx, pp_client **client)
 		return CLI_EXIT_FAIL;
 	}
 	if ((rv = pp_connect(address, NULL, client)) != 0) {
+		/* Always name the address, once. */
 		msg = pp_last_errmsg();
+		if (strstr(msg, address) != NULL) {
+			return cli_fail(ctx, rv, "%s", msg);
+		}
 		return cli_fail(ctx, rv, "%s%s%s", address,
 		    msg[0] != '\0' ? ": " : "", msg);
 	}

@@ -14,15 +14,16 @@
  * (and prints ids) as lines arrive, as a Kafka console producer would.
  *
  * Design notes: memory stays bounded whatever the input size. The batch
- * buffer is reused once pp_commit_async() has copied it, the library's
- * queue blocks this thread when it is full, and ids are not collected:
- * the completion callback prints them straight away. Callbacks of one
+ * buffer is reused once pp_commit_async() has copied it, at most WINDOW
+ * calls are in flight (the library's own 64 MiB queue bound is far larger
+ * than needed to keep the node busy, and costs more than its bytes for
+ * short lines), and ids are not collected: the completion callback prints
+ * them straight away. Callbacks of one
  * client run one at a time in call order (pipeproc.h), so the ids come out
  * in input order; each callback flushes stdout, one write per batch. The
- * mutex only orders the callbacks' record of a failure with the main
- * thread's reads of it. After a failed batch no further batch is queued;
- * ids of every batch that did commit are still printed, and the failure
- * names the lines of the batch that did not.
+ * mutex guards the window count and the record of a failure. After a failed
+ * batch no further batch is queued; ids of every batch that did commit are
+ * still printed, and the failure names the lines of the batch that did not.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,10 +40,13 @@
 #define BATCH_LOGS  1000          /* logs per pp_commit_async() call */
 #define BATCH_BYTES (1024 * 1024) /* body bytes per call (soft limit) */
 #define READ_CHUNK  (64 * 1024)   /* first size of the input buffer */
+#define WINDOW      16            /* calls in flight at most */
 
 /* State shared by the main thread and the completion callbacks. */
 struct commit_state {
 	pthread_mutex_t mtx;
+	pthread_cond_t  cv;         /* signalled when a call completes */
+	size_t          in_flight;  /* calls queued, callback not yet run */
 	int             status;     /* first failed call's code, or 0 */
 	uint64_t        fail_first; /* its first and last input line */
 	uint64_t        fail_last;
@@ -87,6 +91,8 @@ commit_done(void *arg, int status, const pp_id *ids, size_t count)
 	size_t               k;
 
 	pthread_mutex_lock(&state->mtx);
+	state->in_flight--;
+	pthread_cond_signal(&state->cv);
 	if (status != 0) {
 		if (state->status == 0) {
 			state->status = status;
@@ -227,8 +233,17 @@ batch_submit(pp_client *client, struct batch *b, struct commit_state *state)
 		b->records[k].body = b->data + offset;
 		offset += b->records[k].len;
 	}
+	pthread_mutex_lock(&state->mtx);
+	while (state->in_flight >= WINDOW) {
+		pthread_cond_wait(&state->cv, &state->mtx);
+	}
+	state->in_flight++;
+	pthread_mutex_unlock(&state->mtx);
 	rv = pp_commit_async(client, b->records, b->count, commit_done, call);
 	if (rv != 0) {
+		pthread_mutex_lock(&state->mtx);
+		state->in_flight--;
+		pthread_mutex_unlock(&state->mtx);
 		free(call);
 		return rv;
 	}
@@ -272,6 +287,7 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	reader.fd = STDIN_FILENO;
 	memset(&state, 0, sizeof(state));
 	pthread_mutex_init(&state.mtx, NULL);
+	pthread_cond_init(&state.cv, NULL);
 	while (rv == 0 && failed_status(&state) == 0) {
 		if (reader_take(&reader, &line, &len)) {
 			rv = batch_add(b, topic, line, len);
@@ -317,6 +333,7 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	} else {
 		status = cli_finish_output(ctx);
 	}
+	pthread_cond_destroy(&state.cv);
 	pthread_mutex_destroy(&state.mtx);
 	free(reader.buf);
 	free(b->data);
