@@ -110,25 +110,41 @@ range_call(pp_client *c, const char *topic, const char *start,
 	return 0;
 }
 
+/*
+ * Checks the arguments every range call shares; on success *opts points
+ * to usable options (the defaults when NULL was given).
+ */
 static int
-range_common(pp_client *c, const char *topic, const pp_range_opts *opts,
-    bool is_reverse, pp_result **result)
+check_range_args(pp_client *c, const char *topic, const pp_range_opts **opts,
+    const void *out, const char *out_name)
 {
-	pp_range_opts none = { NULL, NULL, 0, false };
-	int           rv;
+	static const pp_range_opts none = { NULL, NULL, 0, false };
+	int                        rv;
 
 	if (c == NULL) {
 		return PP_ENOTCONN;
 	}
-	if (result == NULL) {
-		return ppi_client_fail(c, PP_EINVAL, "result is NULL");
+	if (out == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "%s is NULL", out_name);
 	}
-	if (opts == NULL) {
-		opts = &none;
+	if (*opts == NULL) {
+		*opts = &none;
 	}
 	if ((rv = check_topic(c, topic)) != 0 ||
-	    (rv = check_bound(c, opts->start, "start")) != 0 ||
-	    (rv = check_bound(c, opts->end, "end")) != 0) {
+	    (rv = check_bound(c, (*opts)->start, "start")) != 0 ||
+	    (rv = check_bound(c, (*opts)->end, "end")) != 0) {
+		return rv;
+	}
+	return 0;
+}
+
+static int
+range_common(pp_client *c, const char *topic, const pp_range_opts *opts,
+    bool is_reverse, pp_result **result)
+{
+	int rv;
+
+	if ((rv = check_range_args(c, topic, &opts, result, "result")) != 0) {
 		return rv;
 	}
 	return range_call(c, topic, bound_or_null(opts->start),
@@ -199,22 +215,10 @@ int
 pp_iter_open(pp_client *c, const char *topic, const pp_range_opts *opts,
     bool is_reverse, pp_iter **iter)
 {
-	pp_range_opts none = { NULL, NULL, 0, false };
-	pp_iter      *it;
-	int           rv = 0;
+	pp_iter *it;
+	int      rv;
 
-	if (c == NULL) {
-		return PP_ENOTCONN;
-	}
-	if (iter == NULL) {
-		return ppi_client_fail(c, PP_EINVAL, "iter is NULL");
-	}
-	if (opts == NULL) {
-		opts = &none;
-	}
-	if ((rv = check_topic(c, topic)) != 0 ||
-	    (rv = check_bound(c, opts->start, "start")) != 0 ||
-	    (rv = check_bound(c, opts->end, "end")) != 0) {
+	if ((rv = check_range_args(c, topic, &opts, iter, "iter")) != 0) {
 		return rv;
 	}
 	if ((it = calloc(1, sizeof(*it))) == NULL) {
