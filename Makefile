@@ -31,8 +31,10 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 endif
 
-PROJECT_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilib \
-	-DPP_NODE_INSTALL_PATH='"$(bindir)/pipeproc-node"'
+# The installed node path is compiled in; the generated header changes
+# only when bindir does, so `make install PREFIX=...` rebuilds what uses it.
+CONFIG_H := $(B)/gen/pp_config.h
+PROJECT_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilib -include $(CONFIG_H)
 PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
 	-fvisibility=hidden -pthread -MMD -MP $(SANFLAGS)
 MSGPACK_CFLAGS := $(shell pkg-config --cflags msgpack 2>/dev/null)
@@ -87,7 +89,15 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-$(B)/obj/%.o: %.c
+$(CONFIG_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define PP_NODE_INSTALL_PATH "$(bindir)/pipeproc-node"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
+
+$(B)/obj/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(FINAL_CPPFLAGS) $(FINAL_CFLAGS) -c -o $@ $<
