@@ -42,8 +42,19 @@ struct pending {
 	bool             is_done;
 	pp_commit_cb     cb; /* NULL for a synchronous call */
 	void            *arg;
+	pthread_cond_t  *waiter; /* synchronous: signalled when done */
 	char             errmsg[128];
 };
+
+/* A batch taken from the queue, with what its request needs. */
+typedef struct batch {
+	pending *head;
+	size_t   n;
+	uint64_t no;  /* position in dispatch order */
+	uint64_t rid; /* request number */
+	uint64_t floor;
+	int      slot;
+} batch;
 
 struct ppi_commitq {
 	pthread_mutex_t mtx;
@@ -57,7 +68,8 @@ struct ppi_commitq {
 	uint64_t        submitted;   /* async entries queued so far */
 	uint64_t        completed;   /* async entries whose cb returned */
 	uint64_t        next_rid;
-	uint64_t        inflight_rid[SENDERS];
+	uint64_t        inflight_rid[SENDERS]; /* 0: slot free */
+	int             busy;                  /* slots in use */
 	bool            is_stopping;
 	int             nsenders;
 	pthread_t       senders[SENDERS];
@@ -65,16 +77,22 @@ struct ppi_commitq {
 
 static pthread_mutex_t init_mtx = PTHREAD_MUTEX_INITIALIZER;
 
-/* Takes the queue head up to a batch's worth; returns the entry count. */
-static size_t
-take_batch(ppi_commitq *q, pending **out)
+/*
+ * Takes the queue head (up to a batch's worth) into a free slot. Called
+ * with the lock held, a free slot and a non-empty queue.
+ */
+static void
+take_batch(ppi_commitq *q, batch *b)
 {
-	pending *first = q->head, *p = first, *last = NULL;
-	size_t   bytes = 0, n = 0;
+	pending *p = q->head, *last = NULL;
+	size_t   bytes = 0;
+	int      i;
 
-	while (p != NULL && (n == 0 || bytes + p->bytes <= BATCH_MAX_BYTES)) {
+	b->head = p;
+	b->n    = 0;
+	while (p != NULL && (b->n == 0 || bytes + p->bytes <= BATCH_MAX_BYTES)) {
 		bytes += p->bytes;
-		n++;
+		b->n++;
 		last = p;
 		p    = p->next;
 	}
@@ -83,8 +101,29 @@ take_batch(ppi_commitq *q, pending **out)
 	if (q->head == NULL) {
 		q->tail = &q->head;
 	}
-	*out = first;
-	return n;
+	b->no  = q->next_batch++;
+	b->rid = ++q->next_rid;
+	for (b->slot = 0; q->inflight_rid[b->slot] != 0; b->slot++) {
+	}
+	q->inflight_rid[b->slot] = b->rid;
+	q->busy++;
+	/* floor: the oldest request still unanswered, maybe this one. */
+	b->floor = b->rid;
+	for (i = 0; i < SENDERS; i++) {
+		if (q->inflight_rid[i] != 0 && q->inflight_rid[i] < b->floor) {
+			b->floor = q->inflight_rid[i];
+		}
+	}
+}
+
+static void
+wait_turn(ppi_commitq *q, const batch *b)
+{
+	pthread_mutex_lock(&q->mtx);
+	while (q->dispatched != b->no) {
+		pthread_cond_wait(&q->done, &q->mtx);
+	}
+	pthread_mutex_unlock(&q->mtx);
 }
 
 /*
@@ -152,82 +191,75 @@ out:
 	return rv;
 }
 
+/*
+ * Sends a taken batch and completes its entries, in dispatch order.
+ * Called without the lock; returns with the slot released.
+ */
+static void
+run_batch(pp_client *c, ppi_commitq *q, batch *b)
+{
+	pending *p, *next;
+	size_t   bytes = 0, nasync = 0;
+
+	if (send_batch(c, b->head, b->n, b->rid, b->floor) == PP_EORDER) {
+		/* Our predecessor was still on its way. Once it is answered
+		 * it is below our floor, so the resend cannot be refused. */
+		wait_turn(q, b);
+		send_batch(c, b->head, b->n, b->rid, b->rid);
+	}
+	wait_turn(q, b);
+	/* Callbacks run without the lock, in dispatch order. */
+	for (p = b->head; p != NULL; p = p->next) {
+		if (p->cb != NULL) {
+			p->cb(p->arg, p->status, p->ids, p->count);
+		}
+	}
+	pthread_mutex_lock(&q->mtx);
+	for (p = b->head; p != NULL; p = next) {
+		/* Read next first: a synchronous entry lives on its caller's
+		 * stack and may vanish once it is done. */
+		next = p->next;
+		bytes += p->bytes;
+		if (p->cb != NULL) {
+			free(p);
+			nasync++;
+		} else {
+			p->is_done = true;
+			pthread_cond_signal(p->waiter);
+		}
+	}
+	q->inflight_rid[b->slot] = 0;
+	q->busy--;
+	q->queued_bytes -= bytes;
+	q->completed += nasync;
+	q->dispatched++;
+	pthread_cond_broadcast(&q->done);
+	if (q->head != NULL) {
+		pthread_cond_signal(&q->work);
+	}
+	pthread_mutex_unlock(&q->mtx);
+}
+
 static void *
 sender_main(void *arg)
 {
 	pp_client   *c = arg;
 	ppi_commitq *q = c->commitq;
-	pending     *batch, *p, *next;
-	uint64_t     batch_no, rid, floor;
-	size_t       n, slot, bytes, nasync;
-	int          i;
+	batch        b;
 
 	pthread_mutex_lock(&q->mtx);
 	for (;;) {
-		while (q->head == NULL && !q->is_stopping) {
+		while ((q->head == NULL || q->busy == SENDERS) &&
+		    !(q->is_stopping && q->head == NULL)) {
 			pthread_cond_wait(&q->work, &q->mtx);
 		}
 		if (q->head == NULL) {
-			break;
+			break; /* stopping and drained */
 		}
-		n        = take_batch(q, &batch);
-		batch_no = q->next_batch++;
-		rid      = ++q->next_rid;
-		for (slot = 0; q->inflight_rid[slot] != 0; slot++) {
-		}
-		q->inflight_rid[slot] = rid;
-		floor                 = rid;
-		for (i = 0; i < SENDERS; i++) {
-			if (q->inflight_rid[i] != 0 &&
-			    q->inflight_rid[i] < floor) {
-				floor = q->inflight_rid[i];
-			}
-		}
+		take_batch(q, &b);
 		pthread_mutex_unlock(&q->mtx);
-
-		if (send_batch(c, batch, n, rid, floor) == PP_EORDER) {
-			/* Our predecessor was still on its way. Once it is
-			 * answered it is below our floor, so the resend
-			 * cannot be refused again. */
-			pthread_mutex_lock(&q->mtx);
-			while (q->dispatched != batch_no) {
-				pthread_cond_wait(&q->done, &q->mtx);
-			}
-			pthread_mutex_unlock(&q->mtx);
-			send_batch(c, batch, n, rid, rid);
-		}
-
+		run_batch(c, q, &b);
 		pthread_mutex_lock(&q->mtx);
-		while (q->dispatched != batch_no) {
-			pthread_cond_wait(&q->done, &q->mtx);
-		}
-		pthread_mutex_unlock(&q->mtx);
-		/* Callbacks run without the lock, in batch order. */
-		for (p = batch; p != NULL; p = p->next) {
-			if (p->cb != NULL) {
-				p->cb(p->arg, p->status, p->ids, p->count);
-			}
-		}
-		bytes  = 0;
-		nasync = 0;
-		pthread_mutex_lock(&q->mtx);
-		for (p = batch; p != NULL; p = next) {
-			/* Read next first: a synchronous entry lives on its
-			 * caller's stack and may vanish once it is done. */
-			next = p->next;
-			bytes += p->bytes;
-			if (p->cb != NULL) {
-				free(p);
-				nasync++;
-			} else {
-				p->is_done = true;
-			}
-		}
-		q->inflight_rid[slot] = 0;
-		q->queued_bytes -= bytes;
-		q->completed += nasync;
-		q->dispatched++;
-		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->mtx);
 	return NULL;
@@ -314,9 +346,14 @@ validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
 	return 0;
 }
 
-/* Appends p to the queue; waits while the queue is full (async only). */
+/*
+ * Appends p to the queue; waits while the queue is full (async only).
+ * With `b` given, when p is alone in the queue and a slot is free, p is
+ * taken at once as its own batch (*is_taken): the caller sends it from
+ * its own thread, saving two thread hand-offs per round trip.
+ */
 static int
-enqueue(pp_client *c, ppi_commitq *q, pending *p)
+enqueue(pp_client *c, ppi_commitq *q, pending *p, batch *b, bool *is_taken)
 {
 	pthread_mutex_lock(&q->mtx);
 	while (p->cb != NULL && q->queued_bytes > 0 &&
@@ -334,7 +371,12 @@ enqueue(pp_client *c, ppi_commitq *q, pending *p)
 	if (p->cb != NULL) {
 		q->submitted++;
 	}
-	pthread_cond_signal(&q->work);
+	if (b != NULL && q->head == p && q->busy < SENDERS) {
+		take_batch(q, b);
+		*is_taken = true;
+	} else {
+		pthread_cond_signal(&q->work);
+	}
 	pthread_mutex_unlock(&q->mtx);
 	return 0;
 }
@@ -342,11 +384,14 @@ enqueue(pp_client *c, ppi_commitq *q, pending *p)
 int
 pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
 {
-	ppi_commitq *q;
-	pending      p;
-	pp_id       *tmp;
-	size_t       bytes;
-	int          rv;
+	ppi_commitq   *q;
+	pending        p;
+	batch          b;
+	pthread_cond_t cv;
+	pp_id         *tmp;
+	size_t         bytes;
+	bool           is_taken = false;
+	int            rv;
 
 	if ((rv = validate(c, recs, count, &bytes)) != 0) {
 		return rv;
@@ -364,19 +409,26 @@ pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
 		return rv;
 	}
 	memset(&p, 0, sizeof(p));
-	p.recs  = recs;
-	p.count = count;
-	p.bytes = bytes;
-	p.ids   = tmp;
-	if ((rv = enqueue(c, q, &p)) != 0) {
+	pthread_cond_init(&cv, NULL);
+	p.recs   = recs;
+	p.count  = count;
+	p.bytes  = bytes;
+	p.ids    = tmp;
+	p.waiter = &cv;
+	if ((rv = enqueue(c, q, &p, &b, &is_taken)) != 0) {
+		pthread_cond_destroy(&cv);
 		free(tmp);
 		return rv;
 	}
+	if (is_taken) {
+		run_batch(c, q, &b);
+	}
 	pthread_mutex_lock(&q->mtx);
 	while (!p.is_done) {
-		pthread_cond_wait(&q->done, &q->mtx);
+		pthread_cond_wait(&cv, &q->mtx);
 	}
 	pthread_mutex_unlock(&q->mtx);
+	pthread_cond_destroy(&cv);
 	if (p.status == 0) {
 		memcpy(ids, tmp, sizeof(*ids) * count);
 	}
@@ -430,7 +482,8 @@ pp_commit_async(pp_client *c, const pp_record *recs, size_t count,
 	p->bytes = bytes;
 	p->cb    = cb;
 	p->arg   = arg;
-	if ((rv = commitq_get(c, &q)) != 0 || (rv = enqueue(c, q, p)) != 0) {
+	if ((rv = commitq_get(c, &q)) != 0 ||
+	    (rv = enqueue(c, q, p, NULL, NULL)) != 0) {
 		free(p);
 		return rv;
 	}

@@ -64,3 +64,19 @@ queue_pop(queue *q, bool is_all)
 	pthread_mutex_unlock(&q->mtx);
 	return r;
 }
+
+request *
+queue_pop_until(queue *q, const struct timespec *deadline)
+{
+	request *r;
+
+	pthread_mutex_lock(&q->mtx);
+	while (q->head == NULL && !q->is_closed &&
+	    pthread_cond_timedwait(&q->cv, &q->mtx, deadline) == 0) {
+	}
+	r       = q->head;
+	q->head = NULL;
+	q->tail = &q->head;
+	pthread_mutex_unlock(&q->mtx);
+	return r;
+}

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "node.h"
 
@@ -28,5 +29,11 @@ void queue_close(queue *q);
  * ->next); otherwise one request. NULL once closed and empty.
  */
 request *queue_pop(queue *q, bool is_all);
+
+/*
+ * queue_pop_until - like queue_pop(q, true), but gives up at `deadline`
+ * (CLOCK_REALTIME) and returns NULL then.
+ */
+request *queue_pop_until(queue *q, const struct timespec *deadline);
 
 #endif

@@ -93,6 +93,14 @@ store_log_key(unsigned char *key, uint32_t tid, uint64_t seq)
 	store_put_be64(key + 4, seq);
 }
 
+void
+store_request_key(unsigned char *key, uint64_t cid, uint64_t rid)
+{
+	key[0] = STATE_REQUEST;
+	store_put_be64(key + 1, cid);
+	store_put_be64(key + 9, rid);
+}
+
 int
 store_error(int rc, const char *what, char *msg, size_t msglen)
 {
@@ -119,27 +127,24 @@ static int
 open_dbs(store *s, char *msg, size_t msglen)
 {
 	MDB_txn      *txn;
-	MDB_val       k = { 6, "schema" }, v;
+	MDB_val       k = { 7, "\0schema" }, v;
 	unsigned char ver[4];
 	int           rc;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
 		return store_error(rc, "begin", msg, msglen);
 	}
-	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "topics", MDB_CREATE, &s->topics)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "requests", MDB_CREATE, &s->requests)) !=
-	        0) {
+	if ((rc = mdb_dbi_open(txn, "state", MDB_CREATE, &s->state)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0) {
 		mdb_txn_abort(txn);
 		return store_error(rc, "open databases", msg, msglen);
 	}
-	rc = mdb_get(txn, s->meta, &k, &v);
+	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		store_put_be32(ver, STORE_SCHEMA);
 		v.mv_data = ver;
 		v.mv_size = sizeof(ver);
-		rc        = mdb_put(txn, s->meta, &k, &v, 0);
+		rc        = mdb_put(txn, s->state, &k, &v, 0);
 	} else if (rc == 0 &&
 	    (v.mv_size != 4 || store_get_be32(v.mv_data) != STORE_SCHEMA)) {
 		mdb_txn_abort(txn);

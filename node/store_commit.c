@@ -99,10 +99,10 @@ grow_table(group *g)
 static int
 load_next_tid(group *g)
 {
-	MDB_val k = { 8, "next_tid" }, v;
+	MDB_val k = { 9, "\0next_tid" }, v;
 	int     rc;
 
-	rc = mdb_get(g->txn, g->s->meta, &k, &v);
+	rc = mdb_get(g->txn, g->s->state, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		g->next_tid = 1;
 		return 0;
@@ -131,7 +131,7 @@ topic_get(group *g, const char *name, size_t len, cached_topic **out)
 		return 0;
 	}
 	memset(t, 0, sizeof(*t));
-	rc = mdb_get(g->txn, g->s->topics, &k, &v);
+	rc = mdb_get(g->txn, g->s->state, &k, &v);
 	if (rc == 0) {
 		if (!store_topic_decode(&v, &t->rec)) {
 			return MDB_CORRUPTED;
@@ -244,27 +244,28 @@ static int
 prune_requests(group *g, uint64_t cid, uint64_t floor)
 {
 	MDB_cursor   *cur;
-	unsigned char key[16];
-	MDB_val       k = { 16, key }, v;
+	unsigned char key[REQUEST_KEY_SIZE];
+	MDB_val       k, v;
 	int           rc;
 
-	store_put_be64(key, cid);
-	store_put_be64(key + 8, 0);
-	if ((rc = mdb_cursor_open(g->txn, g->s->requests, &cur)) != 0) {
+	store_request_key(key, cid, 0);
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
 		return rc;
 	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && k.mv_size == 16 &&
-	    store_get_be64(k.mv_data) == cid &&
-	    store_get_be64((unsigned char *) k.mv_data + 8) < floor) {
+	for (;;) {
+		/* Seek again after each delete rather than trust the cursor;
+		 * there are only a few entries per client. */
+		k.mv_size = REQUEST_KEY_SIZE;
+		k.mv_data = key;
+		rc        = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 || k.mv_size != REQUEST_KEY_SIZE ||
+		    memcmp(k.mv_data, key, 9) != 0 ||
+		    store_get_be64((unsigned char *) k.mv_data + 9) >= floor) {
+			break;
+		}
 		if ((rc = mdb_cursor_del(cur, 0)) != 0) {
 			break;
 		}
-		/* Seek again rather than trust the cursor after a delete;
-		 * there are only a few entries per client. */
-		k.mv_size = 16;
-		k.mv_data = key;
-		rc        = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -273,15 +274,14 @@ prune_requests(group *g, uint64_t cid, uint64_t floor)
 static int
 apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 {
-	unsigned char key[16];
-	MDB_val       k = { 16, key }, v;
+	unsigned char key[REQUEST_KEY_SIZE];
+	MDB_val       k = { REQUEST_KEY_SIZE, key }, v;
 	size_t        i;
 	int           rc, rv;
 
-	store_put_be64(key, req->cid);
-	store_put_be64(key + 8, req->rid);
 	if (req->cid != 0) {
-		rc = mdb_get(g->txn, g->s->requests, &k, &v);
+		store_request_key(key, req->cid, req->rid);
+		rc = mdb_get(g->txn, g->s->state, &k, &v);
 		if (rc == 0) {
 			/* A resend of a request we applied: same answer. */
 			ppi_buf_append(reply, v.mv_data, v.mv_size);
@@ -295,9 +295,9 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 	 * (stored) or already answered (below floor). Otherwise it is still
 	 * on its way; the client resends this one after it. */
 	if (req->cid != 0 && req->rid > 0 && req->rid - 1 >= req->floor) {
-		store_put_be64(key + 8, req->rid - 1);
-		rc = mdb_get(g->txn, g->s->requests, &k, &v);
-		store_put_be64(key + 8, req->rid);
+		store_request_key(key, req->cid, req->rid - 1);
+		rc = mdb_get(g->txn, g->s->state, &k, &v);
+		store_request_key(key, req->cid, req->rid);
 		if (rc == MDB_NOTFOUND) {
 			ppi_wire_reply_error(reply, PP_EORDER,
 			    "request arrived before the one it follows");
@@ -323,9 +323,11 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 	if (reply->is_failed) {
 		return ENOMEM;
 	}
+	k.mv_size = REQUEST_KEY_SIZE;
+	k.mv_data = key;
 	v.mv_data = reply->data;
 	v.mv_size = reply->len;
-	if ((rc = mdb_put(g->txn, g->s->requests, &k, &v, 0)) != 0) {
+	if ((rc = mdb_put(g->txn, g->s->state, &k, &v, 0)) != 0) {
 		return rc;
 	}
 	return prune_requests(g, req->cid, req->floor);
@@ -350,17 +352,17 @@ flush_topics(group *g)
 		k.mv_data = (void *) t->name;
 		v.mv_size = sizeof(rec);
 		v.mv_data = rec;
-		if ((rc = mdb_put(g->txn, g->s->topics, &k, &v, 0)) != 0) {
+		if ((rc = mdb_put(g->txn, g->s->state, &k, &v, 0)) != 0) {
 			return rc;
 		}
 	}
 	if (g->is_tid_dirty) {
 		store_put_be32(tid, g->next_tid);
-		k.mv_size = 8;
-		k.mv_data = "next_tid";
+		k.mv_size = 9;
+		k.mv_data = "\0next_tid";
 		v.mv_size = 4;
 		v.mv_data = tid;
-		return mdb_put(g->txn, g->s->meta, &k, &v, 0);
+		return mdb_put(g->txn, g->s->state, &k, &v, 0);
 	}
 	return 0;
 }

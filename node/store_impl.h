@@ -5,10 +5,12 @@
  *   logs key   +--------+------------------+
  *              | tid:4  | seq:8            |   value: ms:8 | body
  *              +--------+------------------+
- *   requests   +------------------+------------------+
- *              | cid:8            | rid:8            |  value: reply frame
- *              +------------------+------------------+
- * All integers big-endian, so byte order is numeric order.
+ *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
+ *              0x01 cid:8 rid:8                     value: reply frame
+ *              topic name ([A-Za-z0-9_.-], >= '-')  value: topic record
+ * All integers big-endian, so byte order is numeric order. Topics,
+ * requests and meta share one database so that a small commit dirties
+ * as few pages as possible: its log, one state leaf, and their parents.
  */
 #ifndef PP_NODE_STORE_IMPL_H
 #define PP_NODE_STORE_IMPL_H
@@ -21,13 +23,16 @@
 #define STORE_SCHEMA 1
 #define TOPIC_REC_SIZE 56
 #define LOG_KEY_SIZE 12
+#define REQUEST_KEY_SIZE 17
+#define STATE_META 0x00
+#define STATE_REQUEST 0x01
+/* Every topic name sorts at or after this byte ('-'). */
+#define STATE_FIRST_TOPIC 0x2d
 
 struct store {
 	MDB_env         *env;
-	MDB_dbi          meta;
-	MDB_dbi          topics;
+	MDB_dbi          state;
 	MDB_dbi          logs;
-	MDB_dbi          requests;
 	pthread_rwlock_t map_lock; /* readers: rd; map resize: wr */
 	uint64_t         map_size;
 	uint64_t         map_size_max;
@@ -52,6 +57,7 @@ uint32_t store_get_be32(const unsigned char *p);
 void store_topic_encode(const topic_rec *t, unsigned char *out);
 bool store_topic_decode(const MDB_val *v, topic_rec *t);
 void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
+void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
 
 /* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
 int store_error(int rc, const char *what, char *msg, size_t msglen);

@@ -67,7 +67,7 @@ load_topic(reader_txn *r, const ppi_str *name)
 		    "topic must match [A-Za-z0-9_.-]{1,200}");
 		return PP_EINVALID_TOPIC;
 	}
-	rc = mdb_get(r->txn, r->s->topics, &k, &v);
+	rc = mdb_get(r->txn, r->s->state, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		snprintf(r->msg, sizeof(r->msg), "topic '%.*s' does not exist",
 		    (int) name->len, name->ptr);
@@ -457,7 +457,7 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 		goto out;
 	}
 	mdb_cursor_open(r.txn, s->logs, &r.cur);
-	if ((rc = mdb_cursor_open(r.txn, s->topics, &tcur)) != 0) {
+	if ((rc = mdb_cursor_open(r.txn, s->state, &tcur)) != 0) {
 		ppi_wire_reply_error(reply, PP_ESTORE, mdb_strerror(rc));
 		txn_end(&r);
 		goto out;
@@ -471,7 +471,10 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 			rc = mdb_cursor_get(tcur, &k, &v, MDB_NEXT);
 		}
 	} else {
-		rc = mdb_cursor_get(tcur, &k, &v, MDB_FIRST);
+		/* Meta and request keys sort before every topic name. */
+		k.mv_size = 1;
+		k.mv_data = "-";
+		rc        = mdb_cursor_get(tcur, &k, &v, MDB_SET_RANGE);
 	}
 	for (; rc == 0; rc = mdb_cursor_get(tcur, &k, &v, MDB_NEXT)) {
 		if (n == PPI_TOPICS_PAGE) {
@@ -479,6 +482,7 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 			break;
 		}
 		if (k.mv_size > PP_TOPIC_MAX ||
+		    ((unsigned char *) k.mv_data)[0] < STATE_FIRST_TOPIC ||
 		    !store_topic_decode(&v, &r.topic)) {
 			continue;
 		}

@@ -5,20 +5,70 @@
  * request and hands them to store_commit_group() as one transaction with
  * one sync, then answers them all. Requests arriving meanwhile form the
  * next group, so the more clients wait, the more each sync carries.
+ *
+ * A group smaller than the previous one lingers up to LINGER_US for the
+ * clients that have not come back yet (their reply is on its way to them
+ * and the next commit on its way back), as PostgreSQL's commit_delay
+ * does. A lone client never waits: its previous group had one request.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "node.h"
 #include "queue.h"
 
 /* Upper bound of requests per group: keeps one transaction bounded. */
 #define GROUP_MAX 4096
+#define LINGER_US 150
 
 struct writer {
 	store    *store;
 	queue     q;
 	pthread_t thread;
+	size_t    last_group; /* requests in the previous group */
 };
+
+static size_t
+list_length(const request *r)
+{
+	size_t n = 0;
+
+	for (; r != NULL; r = r->next) {
+		n++;
+	}
+	return n;
+}
+
+/* Waits briefly for stragglers when the group shrank (see above). */
+static request *
+linger(writer *w, request *list)
+{
+	struct timespec deadline;
+	request        *more, *tail;
+	size_t          n = list_length(list);
+
+	if (n >= w->last_group) {
+		w->last_group = n;
+		return list;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += LINGER_US * 1000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (tail = list; tail->next != NULL; tail = tail->next) {
+	}
+	while (n < w->last_group &&
+	    (more = queue_pop_until(&w->q, &deadline)) != NULL) {
+		tail->next = more;
+		n += list_length(more);
+		for (; tail->next != NULL; tail = tail->next) {
+		}
+	}
+	w->last_group = n;
+	return list;
+}
 
 static void
 commit_list(writer *w, request *list)
@@ -52,7 +102,7 @@ writer_main(void *arg)
 	request *list;
 
 	while ((list = queue_pop(&w->q, true)) != NULL) {
-		commit_list(w, list);
+		commit_list(w, linger(w, list));
 	}
 	return NULL;
 }

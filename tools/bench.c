@@ -55,9 +55,9 @@ typedef struct bench_workload {
  * Dependencies come before the workloads that use them. Targets are
  * issue 2 item 7's.
  */
-#define WORKLOAD(n, f, k, of, text, t)                                        \
+#define WORKLOAD(n, f, k, of, text, t)                                         \
 	{                                                                      \
-		.name = (n), .fn = (f), .kind = (k), .baseline_of = (of),     \
+		.name = (n), .fn = (f), .kind = (k), .baseline_of = (of),      \
 		.baseline_text = (text), .target = (t)                         \
 	}
 
@@ -66,11 +66,10 @@ static bench_workload workloads[] = {
 	    "raw LMDB, 1000 puts per synced txn", 0.5),
 	WORKLOAD("commit_seq", bench_commit_seq, BENCH_KIND_RATIO, NULL,
 	    "raw LMDB, 1 put per synced txn", 0.7),
-	WORKLOAD("commit_seq_nosync", bench_commit_seq_nosync,
-	    BENCH_KIND_RATIO, NULL, "bare NNG req/rep round trips over ipc",
-	    0.7),
-	WORKLOAD("commit_concurrent", bench_commit_concurrent,
-	    BENCH_KIND_RATIO, "commit_seq", "commit_seq", 4.0),
+	WORKLOAD("commit_seq_nosync", bench_commit_seq_nosync, BENCH_KIND_RATIO,
+	    NULL, "bare NNG req/rep round trips over ipc", 0.7),
+	WORKLOAD("commit_concurrent", bench_commit_concurrent, BENCH_KIND_RATIO,
+	    "commit_seq", "commit_seq", 4.0),
 	WORKLOAD("commit_async", bench_commit_async, BENCH_KIND_ASYNC,
 	    "commit_batch", "commit_batch", 0.6),
 	WORKLOAD("commit_threads", bench_commit_threads, BENCH_KIND_RATIO,
@@ -91,7 +90,7 @@ bench_now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double) ts.tv_sec + (double) ts.tv_nsec / 1e9);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
 void
@@ -100,41 +99,39 @@ bench_body_fill(char *body, size_t len, uint64_t salt)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		body[i] = (char) ('a' + (salt + i) % 26);
+		body[i] = (char)('a' + (salt + i) % 26);
 	}
 }
 
 int
-bench_dir_make(const bench_cfg *cfg, const char *tag, int run, char *path,
-    size_t path_len)
+bench_dir_make(
+    const bench_cfg *cfg, const char *tag, int run, char *path, size_t path_len)
 {
 	int n;
 
-	n = snprintf(path, path_len, "%s/%s-%d-%u", cfg->scratch_dir, tag,
-	    run, dir_counter++);
-	if (n < 0 || (size_t) n >= path_len) {
+	n = snprintf(path, path_len, "%s/%s-%d-%u", cfg->scratch_dir, tag, run,
+	    dir_counter++);
+	if (n < 0 || (size_t)n >= path_len) {
 		fprintf(stderr, "bench: scratch path too long: %s\n",
 		    cfg->scratch_dir);
 		return (-1);
 	}
 	if (mkdir(path, 0700) != 0) {
-		fprintf(stderr, "bench: mkdir %s: %s\n", path,
-		    strerror(errno));
+		fprintf(stderr, "bench: mkdir %s: %s\n", path, strerror(errno));
 		return (-1);
 	}
 	return (0);
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void) st;
-	(void) type;
-	(void) ftw;
+	(void)st;
+	(void)type;
+	(void)ftw;
 	if (remove(path) != 0 && errno != ENOENT) {
-		fprintf(stderr, "bench: remove %s: %s\n", path,
-		    strerror(errno));
+		fprintf(
+		    stderr, "bench: remove %s: %s\n", path, strerror(errno));
 	}
 	return (0);
 }
@@ -142,14 +139,14 @@ remove_entry(const char *path, const struct stat *st, int type,
 void
 bench_dir_remove(const char *path)
 {
-	(void) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int
 compare_double(const void *a, const void *b)
 {
-	double x = *(const double *) a;
-	double y = *(const double *) b;
+	double x = *(const double *)a;
+	double y = *(const double *)b;
 
 	if (x < y) {
 		return (-1);
@@ -161,7 +158,7 @@ compare_double(const void *a, const void *b)
 static double
 median(double *values, int count)
 {
-	qsort(values, (size_t) count, sizeof(values[0]), compare_double);
+	qsort(values, (size_t)count, sizeof(values[0]), compare_double);
 	if (count % 2 == 1) {
 		return (values[count / 2]);
 	}
@@ -213,7 +210,7 @@ workload_run(const bench_cfg *cfg, bench_workload *w)
 		}
 		if (workload_run(cfg, base) != 0) {
 			w->has_failed = true;
-			w->error      = "its baseline workload failed";
+			w->error = "its baseline workload failed";
 			return (-1);
 		}
 	}
@@ -226,20 +223,20 @@ workload_run(const bench_cfg *cfg, bench_workload *w)
 		if (w->fn(cfg, run, s) != 0) {
 			fprintf(stderr, "bench: %s failed\n", w->name);
 			w->has_failed = true;
-			w->error      = "measurement failed, see stderr";
+			w->error = "measurement failed, see stderr";
 			return (-1);
 		}
 		if (base != NULL) {
 			s->baseline = base->value;
 		}
-		values[run]    = s->value;
+		values[run] = s->value;
 		baselines[run] = s->baseline;
-		ratios[run]    = ratio_of(s->value, s->baseline);
+		ratios[run] = ratio_of(s->value, s->baseline);
 		w->sample_count++;
 	}
-	w->value    = median(values, cfg->runs);
+	w->value = median(values, cfg->runs);
 	w->baseline = median(baselines, cfg->runs);
-	w->ratio    = median(ratios, cfg->runs);
+	w->ratio = median(ratios, cfg->runs);
 	return (0);
 }
 
@@ -355,18 +352,18 @@ parse_args(int argc, char **argv, bench_cfg *cfg, const char **dir)
 				return (-1);
 			}
 			w->is_selected = true;
-			has_selection  = true;
+			has_selection = true;
 			break;
 		case 'r':
 			errno = 0;
-			runs  = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || runs < 1 ||
-			    runs > BENCH_RUNS_MAX) {
+			runs = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || runs < 1
+			    || runs > BENCH_RUNS_MAX) {
 				fprintf(stderr, "bench: -r wants 1..%d\n",
 				    BENCH_RUNS_MAX);
 				return (-1);
 			}
-			cfg->runs = (int) runs;
+			cfg->runs = (int)runs;
 			break;
 		case 'q':
 			cfg->is_quick = true;
@@ -406,8 +403,8 @@ scratch_open(const char *dir, char *buf, size_t buf_len, bool *is_temp)
 			return (-1);
 		}
 		if (realpath(dir, buf) == NULL) {
-			fprintf(stderr, "bench: %s: %s\n", dir,
-			    strerror(errno));
+			fprintf(
+			    stderr, "bench: %s: %s\n", dir, strerror(errno));
 			return (-1);
 		}
 		return (0);
@@ -415,14 +412,14 @@ scratch_open(const char *dir, char *buf, size_t buf_len, bool *is_temp)
 	if (tmp == NULL || tmp[0] == '\0') {
 		tmp = "/tmp";
 	}
-	if ((size_t) snprintf(buf, buf_len, "%s/ppbench.XXXXXX", tmp) >=
-	    buf_len) {
+	if ((size_t)snprintf(buf, buf_len, "%s/ppbench.XXXXXX", tmp)
+	    >= buf_len) {
 		fprintf(stderr, "bench: TMPDIR too long\n");
 		return (-1);
 	}
 	if (mkdtemp(buf) == NULL) {
-		fprintf(stderr, "bench: mkdtemp %s: %s\n", buf,
-		    strerror(errno));
+		fprintf(
+		    stderr, "bench: mkdtemp %s: %s\n", buf, strerror(errno));
 		return (-1);
 	}
 	return (0);
@@ -444,8 +441,8 @@ main(int argc, char **argv)
 	if ((rv = parse_args(argc, argv, &cfg, &dir)) != 0) {
 		return (rv > 0 ? 0 : 2);
 	}
-	cfg.measure_s  = cfg.is_quick ? 0.3 : 2.0;
-	cfg.scan_logs  = cfg.is_quick ? 100000 : 1000000;
+	cfg.measure_s = cfg.is_quick ? 0.3 : 2.0;
+	cfg.scan_logs = cfg.is_quick ? 100000 : 1000000;
 	cfg.async_logs = cfg.is_quick ? 20000 : 200000;
 	if (scratch_open(dir, scratch, sizeof(scratch), &is_temp) != 0) {
 		return (1);

@@ -23,11 +23,11 @@
 
 #include "pipeproc.h"
 
-#define BENCH_BODY_BYTES 100  /* body of every benchmark log */
-#define BENCH_TOPIC "bench"   /* topic every workload writes */
-#define BENCH_THREADS 8       /* clients / threads of the concurrent runs */
-#define BENCH_RUNS_MAX 99     /* largest -r */
-#define BENCH_SLICES 4        /* slices of workload and baseline per run */
+#define BENCH_BODY_BYTES 100     /* body of every benchmark log */
+#define BENCH_TOPIC      "bench" /* topic every workload writes */
+#define BENCH_THREADS    8       /* clients / threads of the concurrent runs */
+#define BENCH_RUNS_MAX   99      /* largest -r */
+#define BENCH_SLICES     4       /* slices of workload and baseline per run */
 
 /* What the whole program was asked to do (read-only once parsed). */
 typedef struct bench_cfg {
@@ -65,13 +65,13 @@ typedef struct bench_node {
 /* bench.c */
 double bench_now_s(void);
 void   bench_body_fill(char *body, size_t len, uint64_t salt);
-int    bench_dir_make(const bench_cfg *cfg, const char *tag, int run,
-    char *path, size_t path_len);
-void   bench_dir_remove(const char *path);
+int  bench_dir_make(const bench_cfg *cfg, const char *tag, int run, char *path,
+     size_t path_len);
+void bench_dir_remove(const char *path);
 
 /* bench_node.c */
 int  bench_node_start(const bench_cfg *cfg, const char *tag, int run,
-    enum pp_sync_mode sync_mode, bench_node *node);
+     enum pp_sync_mode sync_mode, bench_node *node);
 void bench_node_stop(bench_node *node);
 int  bench_node_rss_anon(const bench_node *node, double *mib);
 int  bench_node_spawn(const bench_cfg *cfg, int run, bench_sample *sample);
@@ -87,8 +87,7 @@ int bench_commit_async(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_commit_threads(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /* bench_read.c */
-int bench_read_range_scan(
-    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /*
@@ -101,20 +100,20 @@ int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
 /* bench_lmdb.c: raw LMDB on the node's key/value shape (DESIGN §3). */
 typedef struct bench_lmdb bench_lmdb;
 
-int  bench_lmdb_open(const bench_cfg *cfg, const char *tag, int run,
-    bench_lmdb **db);
-int  bench_lmdb_put_slice(bench_lmdb *db, size_t puts_per_txn,
-    double slice_s, double *ops, double *elapsed_s);
+int bench_lmdb_open(
+    const bench_cfg *cfg, const char *tag, int run, bench_lmdb **db);
+int  bench_lmdb_put_slice(bench_lmdb *db, size_t puts_per_txn, double slice_s,
+     double *ops, double *elapsed_s);
 void bench_lmdb_close(bench_lmdb *db);
-int  bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
-    double *ops_per_s);
+int  bench_lmdb_scan_rate(
+     const bench_cfg *cfg, int run, size_t count, double *ops_per_s);
 
 /* bench_nng.c: bare req/rep round trips over ipc. */
 typedef struct bench_nng bench_nng;
 
 int  bench_nng_open(const bench_cfg *cfg, int run, bench_nng **nng);
 int  bench_nng_round_trip_slice(bench_nng *nng, size_t request_bytes,
-    double slice_s, double *ops, double *elapsed_s);
+     double slice_s, double *ops, double *elapsed_s);
 void bench_nng_close(bench_nng *nng);
 
 #endif /* PP_BENCH_H */

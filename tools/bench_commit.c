@@ -23,9 +23,9 @@
 
 #include "bench.h"
 
-#define BATCH_LOGS 1000         /* logs per pp_commit in commit_batch */
-#define NNG_REQUEST_BYTES 150   /* a 100 B log in a commit frame */
-#define FLUSH_TIMEOUT_MS 120000 /* commit_async gives up after this */
+#define BATCH_LOGS        1000   /* logs per pp_commit in commit_batch */
+#define NNG_REQUEST_BYTES 150    /* a 100 B log in a commit frame */
+#define FLUSH_TIMEOUT_MS  120000 /* commit_async gives up after this */
 
 typedef struct worker {
 	pp_client         *client;
@@ -63,10 +63,10 @@ committer_init(committer *cm, pp_client *client, size_t logs_per_call)
 {
 	size_t i;
 
-	cm->client        = client;
+	cm->client = client;
 	cm->logs_per_call = logs_per_call;
-	cm->recs          = calloc(logs_per_call, sizeof(*cm->recs));
-	cm->ids           = calloc(logs_per_call, sizeof(*cm->ids));
+	cm->recs = calloc(logs_per_call, sizeof(*cm->recs));
+	cm->ids = calloc(logs_per_call, sizeof(*cm->ids));
 	if (cm->recs == NULL || cm->ids == NULL) {
 		free(cm->recs);
 		free(cm->ids);
@@ -76,8 +76,8 @@ committer_init(committer *cm, pp_client *client, size_t logs_per_call)
 	bench_body_fill(cm->body, sizeof(cm->body), 0);
 	for (i = 0; i < logs_per_call; i++) {
 		cm->recs[i].topic = BENCH_TOPIC;
-		cm->recs[i].body  = cm->body;
-		cm->recs[i].len   = sizeof(cm->body);
+		cm->recs[i].body = cm->body;
+		cm->recs[i].len = sizeof(cm->body);
 	}
 	return (0);
 }
@@ -95,18 +95,19 @@ commit_slice(committer *cm, double slice_s, double *ops, double *elapsed_s)
 {
 	double start_s = bench_now_s();
 	double took_s;
+	size_t n = cm->logs_per_call;
 	size_t logs = 0;
 	int    rv;
 
 	do {
-		if ((rv = pp_commit(cm->client, cm->recs, cm->logs_per_call,
-		         cm->ids)) != 0) {
+		rv = pp_commit(cm->client, cm->recs, n, cm->ids);
+		if (rv != 0) {
 			return (commit_fail(cm->client, "pp_commit", rv));
 		}
-		logs += cm->logs_per_call;
+		logs += n;
 		took_s = bench_now_s() - start_s;
 	} while (took_s < slice_s);
-	*ops += (double) logs;
+	*ops += (double)logs;
 	*elapsed_s += took_s;
 	return (0);
 }
@@ -123,8 +124,8 @@ paired_run(const bench_cfg *cfg, const char *tag, int run,
 {
 	bench_node  node;
 	committer   cm;
-	bench_lmdb *db      = NULL;
-	bench_nng  *nng     = NULL;
+	bench_lmdb *db = NULL;
+	bench_nng  *nng = NULL;
 	double      slice_s = cfg->measure_s / BENCH_SLICES;
 	double      ops = 0, elapsed_s = 0, base_ops = 0, base_elapsed_s = 0;
 	int         rv;
@@ -161,7 +162,7 @@ paired_run(const bench_cfg *cfg, const char *tag, int run,
 	if (rv != 0) {
 		return (-1);
 	}
-	sample->value    = ops / elapsed_s;
+	sample->value = ops / elapsed_s;
 	sample->baseline = base_ops / base_elapsed_s;
 	fprintf(stderr, "bench:   %zu logs/commit: %.0f logs/s, %s %.0f/s\n",
 	    logs_per_call, sample->value,
@@ -174,8 +175,8 @@ paired_run(const bench_cfg *cfg, const char *tag, int run,
 int
 bench_commit_batch(const bench_cfg *cfg, int run, bench_sample *sample)
 {
-	return (paired_run(
-	    cfg, "batch", run, PP_SYNC_ALWAYS, BATCH_LOGS, sample));
+	return (
+	    paired_run(cfg, "batch", run, PP_SYNC_ALWAYS, BATCH_LOGS, sample));
 }
 
 int
@@ -202,8 +203,8 @@ worker_main(void *arg)
 
 	bench_body_fill(body, sizeof(body), 1);
 	rec.topic = BENCH_TOPIC;
-	rec.body  = body;
-	rec.len   = sizeof(body);
+	rec.body = body;
+	rec.len = sizeof(body);
 	pthread_barrier_wait(w->barrier);
 	while (bench_now_s() < *w->deadline_s) {
 		if ((rv = pp_commit(w->client, &rec, 1, &id)) != 0) {
@@ -238,11 +239,11 @@ run_workers(const bench_cfg *cfg, pp_client **clients, double *ops_per_s)
 		worker *w = &workers[started];
 
 		memset(w, 0, sizeof(*w));
-		w->client     = clients[started];
-		w->barrier    = &barrier;
+		w->client = clients[started];
+		w->barrier = &barrier;
 		w->deadline_s = &deadline_s;
-		if (pthread_create(&threads[started], NULL, worker_main, w) !=
-		    0) {
+		rv = pthread_create(&threads[started], NULL, worker_main, w);
+		if (rv != 0) {
 			/* The barrier cannot release now; give up loudly. */
 			fprintf(stderr, "bench: pthread_create failed\n");
 			abort();
@@ -262,7 +263,7 @@ run_workers(const bench_cfg *cfg, pp_client **clients, double *ops_per_s)
 	if (rv != 0) {
 		return (-1);
 	}
-	*ops_per_s = (double) total / elapsed_s;
+	*ops_per_s = (double)total / elapsed_s;
 	fprintf(stderr, "bench:   %d threads, 1 log/commit: %.0f logs/s\n",
 	    BENCH_THREADS, *ops_per_s);
 	return (0);
@@ -277,8 +278,8 @@ bench_commit_concurrent(const bench_cfg *cfg, int run, bench_sample *sample)
 	int        rv = -1;
 	int        err;
 
-	if (bench_node_start(cfg, "concurrent", run, PP_SYNC_ALWAYS, &node) !=
-	    0) {
+	err = bench_node_start(cfg, "concurrent", run, PP_SYNC_ALWAYS, &node);
+	if (err != 0) {
 		return (-1);
 	}
 	for (connected = 0; connected < BENCH_THREADS; connected++) {
@@ -323,11 +324,11 @@ bench_commit_threads(const bench_cfg *cfg, int run, bench_sample *sample)
 static void
 async_done(void *arg, int status, const pp_id *ids, size_t count)
 {
-	async_state *st       = arg;
+	async_state *st = arg;
 	int          expected = 0;
 
-	(void) ids;
-	(void) count;
+	(void)ids;
+	(void)count;
 	if (status == 0) {
 		atomic_fetch_add(&st->ok, 1);
 		return;
@@ -353,8 +354,8 @@ bench_commit_async(const bench_cfg *cfg, int run, bench_sample *sample)
 	atomic_init(&st.first_error, 0);
 	bench_body_fill(body, sizeof(body), 2);
 	rec.topic = BENCH_TOPIC;
-	rec.body  = body;
-	rec.len   = sizeof(body);
+	rec.body = body;
+	rec.len = sizeof(body);
 	if (bench_node_start(cfg, "async", run, PP_SYNC_ALWAYS, &node) != 0) {
 		return (-1);
 	}
@@ -378,12 +379,12 @@ bench_commit_async(const bench_cfg *cfg, int run, bench_sample *sample)
 		    atomic_load(&st.failed), pp_errname(rv));
 		return (-1);
 	}
-	if (rv != 0 || (size_t) atomic_load(&st.ok) != cfg->async_logs) {
+	if (rv != 0 || (size_t)atomic_load(&st.ok) != cfg->async_logs) {
 		fprintf(stderr, "bench: %ld of %zu async commits acked\n",
 		    atomic_load(&st.ok), cfg->async_logs);
 		return (-1);
 	}
-	sample->value = (double) cfg->async_logs / elapsed_s;
+	sample->value = (double)cfg->async_logs / elapsed_s;
 	fprintf(stderr, "bench:   async %zu logs: %.0f logs/s\n",
 	    cfg->async_logs, sample->value);
 	return (0);

@@ -23,10 +23,10 @@
 
 #include "bench.h"
 
-#define KEY_BYTES 12
-#define VALUE_BYTES (8 + BENCH_BODY_BYTES)
-#define MAP_BYTES ((size_t) 4 << 30) /* sparse; never filled here */
-#define FILL_PER_TXN 10000           /* puts per txn when preloading */
+#define KEY_BYTES    12
+#define VALUE_BYTES  (8 + BENCH_BODY_BYTES)
+#define MAP_BYTES    ((size_t)4 << 30) /* sparse; never filled here */
+#define FILL_PER_TXN 10000             /* puts per txn when preloading */
 
 /* Written by the scan so the compiler keeps the loads. */
 static volatile unsigned scan_sink;
@@ -37,7 +37,7 @@ put_be(uint8_t *p, uint64_t v, int bytes)
 	int i;
 
 	for (i = bytes - 1; i >= 0; i--) {
-		p[i] = (uint8_t) (v & 0xff);
+		p[i] = (uint8_t)(v & 0xff);
 		v >>= 8;
 	}
 }
@@ -48,7 +48,7 @@ wall_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 static int
@@ -68,9 +68,9 @@ env_open(const char *dir, unsigned flags, MDB_env **env, MDB_dbi *dbi)
 	if ((rv = mdb_env_create(env)) != 0) {
 		return (lmdb_fail("env_create", rv));
 	}
-	if ((rv = mdb_env_set_mapsize(*env, MAP_BYTES)) != 0 ||
-	    (rv = mdb_env_set_maxdbs(*env, 4)) != 0 ||
-	    (rv = mdb_env_open(*env, dir, flags, 0600)) != 0) {
+	if ((rv = mdb_env_set_mapsize(*env, MAP_BYTES)) != 0
+	    || (rv = mdb_env_set_maxdbs(*env, 4)) != 0
+	    || (rv = mdb_env_open(*env, dir, flags, 0600)) != 0) {
 		mdb_env_close(*env);
 		return (lmdb_fail("env_open", rv));
 	}
@@ -112,7 +112,7 @@ put_txn(MDB_env *env, MDB_dbi dbi, uint64_t seq, size_t count)
 	put_be(value, wall_ms(), 8);
 	for (i = 0; i < count; i++) {
 		put_be(key + 4, seq + i, 8);
-		bench_body_fill((char *) value + 8, BENCH_BODY_BYTES, seq + i);
+		bench_body_fill((char *)value + 8, BENCH_BODY_BYTES, seq + i);
 		if ((rv = mdb_put(txn, dbi, &k, &v, 0)) != 0) {
 			mdb_txn_abort(txn);
 			return (lmdb_fail("put", rv));
@@ -132,8 +132,8 @@ struct bench_lmdb {
 };
 
 int
-bench_lmdb_open(const bench_cfg *cfg, const char *tag, int run,
-    bench_lmdb **dbp)
+bench_lmdb_open(
+    const bench_cfg *cfg, const char *tag, int run, bench_lmdb **dbp)
 {
 	bench_lmdb *db;
 
@@ -161,17 +161,18 @@ bench_lmdb_put_slice(bench_lmdb *db, size_t puts_per_txn, double slice_s,
 	double start_s = bench_now_s();
 	double took_s;
 	size_t puts = 0;
+	int    rv;
 
 	do {
-		if (put_txn(db->env, db->dbi, db->next_seq, puts_per_txn) !=
-		    0) {
+		rv = put_txn(db->env, db->dbi, db->next_seq, puts_per_txn);
+		if (rv != 0) {
 			return (-1);
 		}
 		db->next_seq += puts_per_txn;
 		puts += puts_per_txn;
 		took_s = bench_now_s() - start_s;
 	} while (took_s < slice_s);
-	*ops += (double) puts;
+	*ops += (double)puts;
 	*elapsed_s += took_s;
 	return (0);
 }
@@ -196,7 +197,7 @@ scan(MDB_env *env, MDB_dbi dbi)
 	MDB_val     k;
 	MDB_val     v;
 	unsigned    sum = 0;
-	long        n   = 0;
+	long        n = 0;
 	int         rv;
 
 	if ((rv = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
@@ -207,7 +208,7 @@ scan(MDB_env *env, MDB_dbi dbi)
 		return (lmdb_fail("cursor_open", rv));
 	}
 	while ((rv = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		sum += ((const uint8_t *) v.mv_data)[v.mv_size - 1];
+		sum += ((const uint8_t *)v.mv_data)[v.mv_size - 1];
 		n++;
 	}
 	mdb_cursor_close(cur);
@@ -220,8 +221,8 @@ scan(MDB_env *env, MDB_dbi dbi)
 }
 
 int
-bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
-    double *ops_per_s)
+bench_lmdb_scan_rate(
+    const bench_cfg *cfg, int run, size_t count, double *ops_per_s)
 {
 	char     dir[PATH_MAX];
 	MDB_env *env;
@@ -252,20 +253,20 @@ bench_lmdb_scan_rate(const bench_cfg *cfg, int run, size_t count,
 		goto fail;
 	}
 
-	start_s   = bench_now_s();
-	seen      = scan(env, dbi);
+	start_s = bench_now_s();
+	seen = scan(env, dbi);
 	elapsed_s = bench_now_s() - start_s;
 	if (seen < 0) {
 		goto fail;
 	}
-	if ((size_t) seen != count) {
+	if ((size_t)seen != count) {
 		fprintf(stderr, "bench: lmdb scan saw %ld of %zu entries\n",
 		    seen, count);
 		goto fail;
 	}
 	mdb_env_close(env);
 	bench_dir_remove(dir);
-	*ops_per_s = (double) seen / elapsed_s;
+	*ops_per_s = (double)seen / elapsed_s;
 	fprintf(stderr, "bench:   lmdb scan %ld entries: %.0f entries/s\n",
 	    seen, *ops_per_s);
 	return (0);

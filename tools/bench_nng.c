@@ -24,9 +24,9 @@
 
 #include "bench.h"
 
-#define REPLY_BYTES 32
+#define REPLY_BYTES       32
 #define REQUEST_BYTES_MAX 4096
-#define RECV_TIMEOUT_MS 10000
+#define RECV_TIMEOUT_MS   10000
 
 static int
 nng_fail(const char *what, int rv)
@@ -107,9 +107,12 @@ bench_nng_open(const bench_cfg *cfg, int run, bench_nng **nngp)
 		goto fail;
 	}
 	b->has_req = true;
-	if ((rv = nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO,
-	         RECV_TIMEOUT_MS)) != 0 ||
-	    (rv = nng_dial(b->req, address, NULL, 0)) != 0) {
+	rv = nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, RECV_TIMEOUT_MS);
+	if (rv != 0) {
+		nng_fail("set RECVTIMEO", rv);
+		goto fail;
+	}
+	if ((rv = nng_dial(b->req, address, NULL, 0)) != 0) {
 		nng_fail("dial", rv);
 		goto fail;
 	}
@@ -122,8 +125,8 @@ fail:
 }
 
 int
-bench_nng_round_trip_slice(bench_nng *b, size_t request_bytes,
-    double slice_s, double *ops, double *elapsed_s)
+bench_nng_round_trip_slice(bench_nng *b, size_t request_bytes, double slice_s,
+    double *ops, double *elapsed_s)
 {
 	char   request[REQUEST_BYTES_MAX];
 	char   reply[REPLY_BYTES * 2];
@@ -150,7 +153,7 @@ bench_nng_round_trip_slice(bench_nng *b, size_t request_bytes,
 		n++;
 		took_s = bench_now_s() - start_s;
 	} while (took_s < slice_s);
-	*ops += (double) n;
+	*ops += (double)n;
 	*elapsed_s += took_s;
 	return (0);
 }

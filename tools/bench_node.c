@@ -28,21 +28,21 @@ bench_node_start(const bench_cfg *cfg, const char *tag, int run,
 	if (bench_dir_make(cfg, tag, run, node->dir, sizeof(node->dir)) != 0) {
 		return (-1);
 	}
-	n = snprintf(node->data_dir, sizeof(node->data_dir), "%s/data",
-	    node->dir);
-	if (n < 0 || (size_t) n >= sizeof(node->data_dir)) {
+	n = snprintf(
+	    node->data_dir, sizeof(node->data_dir), "%s/data", node->dir);
+	if (n < 0 || (size_t)n >= sizeof(node->data_dir)) {
 		goto fail_path;
 	}
 	n = snprintf(node->address, sizeof(node->address), "ipc://%s/node.ipc",
 	    node->dir);
-	if (n < 0 || (size_t) n >= sizeof(node->address)) {
+	if (n < 0 || (size_t)n >= sizeof(node->address)) {
 		goto fail_path;
 	}
 
 	memset(&opts, 0, sizeof(opts));
 	opts.node_path = NULL; /* $PIPEPROC_NODE */
-	opts.data_dir  = node->data_dir;
-	opts.address   = node->address;
+	opts.data_dir = node->data_dir;
+	opts.address = node->address;
 	opts.sync_mode = sync_mode;
 
 	node->spawn_call_s = bench_now_s();
@@ -131,7 +131,7 @@ bench_node_rss_anon(const bench_node *node, double *mib)
 		fprintf(stderr, "bench: no RssAnon in %s\n", path);
 		return (-1);
 	}
-	*mib = (double) kib / 1024.0;
+	*mib = (double)kib / 1024.0;
 	return (0);
 }
 
@@ -147,12 +147,12 @@ bench_node_spawn(const bench_cfg *cfg, int run, bench_sample *sample)
 
 	bench_body_fill(body, sizeof(body), 0);
 	rec.topic = BENCH_TOPIC;
-	rec.body  = body;
-	rec.len   = sizeof(body);
+	rec.body = body;
+	rec.len = sizeof(body);
 	if (bench_node_start(cfg, "spawn", run, PP_SYNC_ALWAYS, &node) != 0) {
 		return (-1);
 	}
-	rv      = pp_commit(node.client, &rec, 1, &id);
+	rv = pp_commit(node.client, &rec, 1, &id);
 	acked_s = bench_now_s();
 	if (rv != 0) {
 		fprintf(stderr, "bench: first pp_commit: %s: %s (%s)\n",
@@ -162,8 +162,8 @@ bench_node_spawn(const bench_cfg *cfg, int run, bench_sample *sample)
 		return (-1);
 	}
 	sample->value = (acked_s - node.spawn_call_s) * 1000.0;
-	fprintf(stderr, "bench:   spawn to first commit %.2f ms\n",
-	    sample->value);
+	fprintf(
+	    stderr, "bench:   spawn to first commit %.2f ms\n", sample->value);
 	bench_node_stop(&node);
 	return (0);
 }

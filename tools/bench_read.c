@@ -48,7 +48,7 @@ fill(pp_client *client, size_t count)
 	int        rv = 0;
 
 	recs = calloc(FILL_BATCH, sizeof(*recs));
-	ids  = calloc(FILL_BATCH, sizeof(*ids));
+	ids = calloc(FILL_BATCH, sizeof(*ids));
 	if (recs == NULL || ids == NULL) {
 		free(recs);
 		free(ids);
@@ -58,8 +58,8 @@ fill(pp_client *client, size_t count)
 	bench_body_fill(body, sizeof(body), 3);
 	for (i = 0; i < FILL_BATCH; i++) {
 		recs[i].topic = BENCH_TOPIC;
-		recs[i].body  = body;
-		recs[i].len   = sizeof(body);
+		recs[i].body = body;
+		recs[i].len = sizeof(body);
 	}
 	for (done = 0; done < count; done += n) {
 		n = count - done < FILL_BATCH ? count - done : FILL_BATCH;
@@ -89,7 +89,7 @@ scan(pp_client *client, size_t count, double *ops_per_s)
 	double        start_s;
 	double        elapsed_s;
 	unsigned      sum = 0;
-	size_t        n   = 0;
+	size_t        n = 0;
 	int           rv;
 
 	start_s = bench_now_s();
@@ -100,11 +100,11 @@ scan(pp_client *client, size_t count, double *ops_per_s)
 		if (log->id.seq != n || log->len != BENCH_BODY_BYTES) {
 			fprintf(stderr,
 			    "bench: log %zu has seq %llu and %zu bytes\n", n,
-			    (unsigned long long) log->id.seq, log->len);
+			    (unsigned long long)log->id.seq, log->len);
 			pp_iter_close(it);
 			return (-1);
 		}
-		sum += ((const unsigned char *) log->body)[log->len - 1];
+		sum += ((const unsigned char *)log->body)[log->len - 1];
 		n++;
 	}
 	elapsed_s = bench_now_s() - start_s;
@@ -117,16 +117,16 @@ scan(pp_client *client, size_t count, double *ops_per_s)
 		fprintf(stderr, "bench: scan saw %zu of %zu logs\n", n, count);
 		return (-1);
 	}
-	*ops_per_s = (double) n / elapsed_s;
-	fprintf(stderr, "bench:   scanned %zu logs: %.0f logs/s\n", n,
-	    *ops_per_s);
+	*ops_per_s = (double)n / elapsed_s;
+	fprintf(
+	    stderr, "bench:   scanned %zu logs: %.0f logs/s\n", n, *ops_per_s);
 	return (0);
 }
 
 /* Spawn, fill, scan, read RssAnon, stop. Returns 0 or -1. */
 static int
-fill_and_scan(const bench_cfg *cfg, const char *tag, int run,
-    double *ops_per_s, double *rss_mib)
+fill_and_scan(const bench_cfg *cfg, const char *tag, int run, double *ops_per_s,
+    double *rss_mib)
 {
 	bench_node node;
 	int        rv = -1;
@@ -134,9 +134,9 @@ fill_and_scan(const bench_cfg *cfg, const char *tag, int run,
 	if (bench_node_start(cfg, tag, run, PP_SYNC_ALWAYS, &node) != 0) {
 		return (-1);
 	}
-	if (fill(node.client, cfg->scan_logs) == 0 &&
-	    scan(node.client, cfg->scan_logs, ops_per_s) == 0 &&
-	    bench_node_rss_anon(&node, rss_mib) == 0) {
+	if (fill(node.client, cfg->scan_logs) == 0
+	    && scan(node.client, cfg->scan_logs, ops_per_s) == 0
+	    && bench_node_rss_anon(&node, rss_mib) == 0) {
 		fprintf(stderr, "bench:   node RssAnon %.2f MiB\n", *rss_mib);
 		rv = 0;
 	}
@@ -155,8 +155,8 @@ bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample)
 	if (run == rss_runs && run < BENCH_RUNS_MAX) {
 		rss_by_run[rss_runs++] = rss_mib;
 	}
-	return (bench_lmdb_scan_rate(
-	    cfg, run, cfg->scan_logs, &sample->baseline));
+	return (
+	    bench_lmdb_scan_rate(cfg, run, cfg->scan_logs, &sample->baseline));
 }
 
 int
@@ -166,8 +166,9 @@ bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample)
 
 	if (run < rss_runs) {
 		sample->value = rss_by_run[run];
-		fprintf(stderr, "bench:   RssAnon of range_scan run %d: "
-		                "%.2f MiB\n",
+		fprintf(stderr,
+		    "bench:   RssAnon of range_scan run %d: "
+		    "%.2f MiB\n",
 		    run + 1, sample->value);
 		return (0);
 	}
