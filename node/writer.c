@@ -6,12 +6,15 @@
  * one sync, then answers them all. Requests arriving meanwhile form the
  * next group, so the more clients wait, the more each sync carries.
  *
- * A group smaller than the previous one lingers up to LINGER_US for the
- * clients that have not come back yet (their reply is on its way to them
- * and the next commit on its way back), as PostgreSQL's commit_delay
- * does. A lone client never waits: its previous group had one request.
+ * When fewer requests are queued than clients were active in the last two
+ * groups, the writer lingers up to LINGER_US for the others (their reply
+ * is on its way to them and their next commit on its way back), as
+ * PostgreSQL's commit_delay does. Without it, N busy clients settle into
+ * two cohorts that alternate, each paying for a sync. A lone client never
+ * waits: it is the only active one.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "node.h"
@@ -21,11 +24,14 @@
 #define GROUP_MAX 4096
 #define LINGER_US 150
 
+#define RECENT_MAX 64
+
 struct writer {
 	store    *store;
 	queue     q;
 	pthread_t thread;
-	size_t    last_group; /* requests in the previous group */
+	uint64_t  recent[2][RECENT_MAX]; /* distinct cids of the last groups */
+	size_t    nrecent[2];
 };
 
 static size_t
@@ -39,34 +45,72 @@ list_length(const request *r)
 	return n;
 }
 
-/* Waits briefly for stragglers when the group shrank (see above). */
+static bool
+has_cid(const uint64_t *cids, size_t n, uint64_t cid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (cids[i] == cid) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Distinct clients of the last two groups: the ones worth waiting for. */
+static size_t
+active_clients(const writer *w)
+{
+	size_t n = w->nrecent[0], i;
+
+	for (i = 0; i < w->nrecent[1]; i++) {
+		if (!has_cid(w->recent[0], w->nrecent[0], w->recent[1][i])) {
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+remember_clients(writer *w, const request *list)
+{
+	memcpy(w->recent[1], w->recent[0], sizeof(w->recent[0]));
+	w->nrecent[1] = w->nrecent[0];
+	w->nrecent[0] = 0;
+	for (; list != NULL && w->nrecent[0] < RECENT_MAX; list = list->next) {
+		if (!has_cid(w->recent[0], w->nrecent[0], list->req.cid)) {
+			w->recent[0][w->nrecent[0]++] = list->req.cid;
+		}
+	}
+}
+
+/* Waits briefly for the other active clients (see above). */
 static request *
 linger(writer *w, request *list)
 {
 	struct timespec deadline;
 	request        *more, *tail;
-	size_t          n = list_length(list);
+	size_t          n = list_length(list), want = active_clients(w);
 
-	if (n >= w->last_group) {
-		w->last_group = n;
-		return list;
-	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_nsec += LINGER_US * 1000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	for (tail = list; tail->next != NULL; tail = tail->next) {
-	}
-	while (n < w->last_group &&
-	    (more = queue_pop_until(&w->q, &deadline)) != NULL) {
-		tail->next = more;
-		n += list_length(more);
-		for (; tail->next != NULL; tail = tail->next) {
+	if (n < want) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_nsec += LINGER_US * 1000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		for (tail = list; tail->next != NULL; tail = tail->next) {
+		}
+		while (n < want &&
+		    (more = queue_pop_until(&w->q, &deadline)) != NULL) {
+			tail->next = more;
+			n += list_length(more);
+			for (; tail->next != NULL; tail = tail->next) {
+			}
 		}
 	}
-	w->last_group = n;
+	remember_clients(w, list);
 	return list;
 }
 

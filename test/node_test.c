@@ -321,6 +321,16 @@ test_bad_address(void)
 }
 
 static void
+never_cb(void *arg, int status, const pp_id *ids, size_t count)
+{
+	(void)arg;
+	(void)status;
+	(void)ids;
+	(void)count;
+	PP_FAIL_AT("a refused asynchronous commit called back");
+}
+
+static void
 test_shutdown(void)
 {
 	pp_tnode      n;
@@ -344,7 +354,7 @@ test_shutdown(void)
 	if (rv != PP_ECLOSED && rv != PP_ETIMEDOUT) {
 		PP_FAIL_AT("commit after shutdown: %d %s", rv, pp_errname(rv));
 	}
-	PP_FAIL(pp_commit_async(n.client, &r, 1, NULL, NULL), PP_ECLOSED);
+	PP_FAIL(pp_commit_async(n.client, &r, 1, never_cb, NULL), PP_ECLOSED);
 	pp_close(n.client);
 	n.client = NULL;
 	/* The data directory is free again and kept its log. */
