@@ -7,19 +7,39 @@
 #include "buf.h"
 
 void
+ppi_buf_init_with(ppi_buf *b, ppi_buf_realloc_fn fn, void *arg)
+{
+	b->data        = NULL;
+	b->len         = 0;
+	b->cap         = 0;
+	b->is_failed   = false;
+	b->realloc_fn  = fn;
+	b->realloc_arg = arg;
+}
+
+void
 ppi_buf_init(ppi_buf *b)
 {
-	b->data      = NULL;
-	b->len       = 0;
-	b->cap       = 0;
-	b->is_failed = false;
+	ppi_buf_init_with(b, NULL, NULL);
+}
+
+void
+ppi_buf_forget(ppi_buf *b)
+{
+	ppi_buf_init_with(b, b->realloc_fn, b->realloc_arg);
 }
 
 void
 ppi_buf_fini(ppi_buf *b)
 {
-	free(b->data);
-	ppi_buf_init(b);
+	if (b->realloc_fn != NULL) {
+		if (b->data != NULL) {
+			b->realloc_fn(b->realloc_arg, b->data, 0);
+		}
+	} else {
+		free(b->data);
+	}
+	ppi_buf_forget(b);
 }
 
 void
@@ -49,7 +69,9 @@ ppi_buf_reserve(ppi_buf *b, size_t more)
 	while (cap - b->len < more) {
 		cap *= 2;
 	}
-	if ((p = realloc(b->data, cap)) == NULL) {
+	p = b->realloc_fn != NULL ? b->realloc_fn(b->realloc_arg, b->data, cap)
+	                          : realloc(b->data, cap);
+	if (p == NULL) {
 		b->is_failed = true;
 		return false;
 	}
@@ -68,12 +90,3 @@ ppi_buf_append(ppi_buf *b, const void *p, size_t len)
 	b->len += len;
 }
 
-char *
-ppi_buf_take(ppi_buf *b, size_t *len)
-{
-	char *p = b->data;
-
-	*len = b->len;
-	ppi_buf_init(b);
-	return p;
-}

@@ -62,8 +62,7 @@ pp_last_errmsg(void)
 }
 
 int
-ppi_client_call(
-    pp_client *c, const ppi_buf *req, char **reply, size_t *reply_len)
+ppi_client_begin(pp_client *c, const ppi_buf *req, ppi_call **call)
 {
 	if (req->is_failed) {
 		return PP_ENOMEM;
@@ -71,8 +70,20 @@ ppi_client_call(
 	if (__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
 		return PP_ECLOSED;
 	}
-	return ppi_transport_call(c->transport, req->data, req->len,
-	    c->request_timeout_ms, reply, reply_len);
+	return ppi_transport_begin(c->transport, req->data, req->len,
+	    c->request_timeout_ms, call);
+}
+
+int
+ppi_client_call(pp_client *c, const ppi_buf *req, ppi_frame *reply)
+{
+	ppi_call *call;
+	int       rv;
+
+	if ((rv = ppi_client_begin(c, req, &call)) != 0) {
+		return rv;
+	}
+	return ppi_transport_end(call, reply);
 }
 
 static uint64_t
@@ -97,8 +108,7 @@ ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
 {
 	pp_client *c;
 	ppi_buf    req;
-	char      *reply = NULL;
-	size_t     reply_len;
+	ppi_frame  reply = { NULL, 0, NULL };
 	uint64_t   version;
 	int        rv;
 
@@ -123,7 +133,7 @@ ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
 	ppi_wire_hello(&req);
 	rv = req.is_failed ? PP_ENOMEM
 	                   : ppi_transport_call(c->transport, req.data, req.len,
-	                         connect_timeout_ms, &reply, &reply_len);
+	                         connect_timeout_ms, &reply);
 	ppi_buf_fini(&req);
 	if (rv != 0) {
 		snprintf(msg, msglen, "no handshake reply from %s: %s",
@@ -131,8 +141,8 @@ ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
 		goto fail;
 	}
 	rv = ppi_wire_decode_hello(
-	    reply, reply_len, &version, &c->max_body, msg, msglen);
-	free(reply);
+	    reply.data, reply.len, &version, &c->max_body, msg, msglen);
+	ppi_frame_free(&reply);
 	if (rv == 0 && version != PPI_WIRE_VERSION) {
 		snprintf(msg, msglen, "node speaks protocol %llu, we speak %d",
 		    (unsigned long long) version, PPI_WIRE_VERSION);
@@ -214,11 +224,10 @@ ppi_client_reap(pp_client *c, uint32_t timeout_ms)
 int
 pp_shutdown(pp_client *c)
 {
-	ppi_buf req;
-	char   *reply = NULL;
-	size_t  reply_len;
-	char    msg[PPI_ERRMSG_MAX] = "";
-	int     rv;
+	ppi_buf   req;
+	ppi_frame reply = { NULL, 0, NULL };
+	char      msg[PPI_ERRMSG_MAX] = "";
+	int       rv;
 
 	if (c == NULL) {
 		return PP_ENOTCONN;
@@ -227,11 +236,11 @@ pp_shutdown(pp_client *c)
 	ppi_commitq_stop(c);
 	ppi_buf_init(&req);
 	ppi_wire_shutdown(&req);
-	rv = ppi_client_call(c, &req, &reply, &reply_len);
+	rv = ppi_client_call(c, &req, &reply);
 	ppi_buf_fini(&req);
 	if (rv == 0) {
-		rv = ppi_wire_decode_status(reply, reply_len, msg, sizeof(msg));
-		free(reply);
+		rv = ppi_wire_decode_status(reply.data, reply.len, msg, sizeof(msg));
+		ppi_frame_free(&reply);
 	}
 	/* Hanging up tells the node its reply arrived, so it can exit. */
 	__atomic_store_n(&c->is_closed, true, __ATOMIC_RELEASE);

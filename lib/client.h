@@ -55,11 +55,13 @@ void ppi_set_last_errmsg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 /*
- * ppi_client_call - one request/reply round trip. On 0, *reply is
- * malloc'd. Fails fast with PP_ECLOSED after pp_shutdown.
+ * ppi_client_call - one request/reply round trip. On 0, release *reply
+ * with ppi_frame_free(). Fails fast with PP_ECLOSED after pp_shutdown.
  */
-int ppi_client_call(pp_client *client, const ppi_buf *req, char **reply,
-    size_t *reply_len);
+int ppi_client_call(pp_client *client, const ppi_buf *req, ppi_frame *reply);
+
+/* ppi_client_begin - send a request; collect with ppi_transport_end(). */
+int ppi_client_begin(pp_client *client, const ppi_buf *req, ppi_call **call);
 
 /* ppi_commitq_stop - drain and stop the commit senders (pp_close). */
 void ppi_commitq_stop(pp_client *client);

@@ -137,8 +137,8 @@ send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
 {
 	ppi_buf  req;
 	pending *p;
-	char    *reply = NULL;
-	size_t   reply_len, i;
+	ppi_frame reply = { NULL, 0, NULL };
+	size_t    i;
 	size_t  *counts  = malloc(sizeof(*counts) * n);
 	pp_id  **ids     = malloc(sizeof(*ids) * n);
 	int     *status  = malloc(sizeof(*status) * n);
@@ -156,12 +156,12 @@ send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
 		counts[i] = p->count;
 		ids[i]    = p->ids;
 	}
-	if ((rv = ppi_client_call(c, &req, &reply, &reply_len)) != 0) {
+	if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 		goto fail;
 	}
 	rv = ppi_wire_decode_commit(
-	    reply, reply_len, n, counts, ids, status, msg, sizeof(msg));
-	free(reply);
+	    reply.data, reply.len, n, counts, ids, status, msg, sizeof(msg));
+	ppi_frame_free(&reply);
 	if (rv == PP_EORDER) {
 		goto out;
 	}

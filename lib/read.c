@@ -15,10 +15,10 @@
 #include "wire.h"
 
 struct pp_result {
-	char   *frame; /* the reply; bodies point into it */
-	pp_log *logs;
-	size_t  count;
-	bool    has_more;
+	ppi_frame frame; /* the reply; bodies point into it */
+	pp_log   *logs;
+	size_t    count;
+	bool      has_more;
 };
 
 struct pp_iter {
@@ -34,6 +34,7 @@ struct pp_iter {
 	bool       has_limit;
 	pp_result *page;
 	size_t     pos;
+	ppi_call  *next; /* the following page, already requested */
 };
 
 struct pp_topic_list {
@@ -77,37 +78,60 @@ bound_or_null(const char *bound)
 	return bound != NULL && bound[0] != '\0' ? bound : NULL;
 }
 
+/* Sends a range request; collect the page with range_end(). */
+static int
+range_begin(pp_client *c, const char *topic, const char *start,
+    const char *end, bool sx, bool ex, uint64_t limit, bool is_reverse,
+    ppi_call **call)
+{
+	ppi_buf req;
+	int     rv;
+
+	ppi_buf_init(&req);
+	ppi_wire_range(&req, topic, start, end, sx, ex, limit, is_reverse);
+	rv = ppi_client_begin(c, &req, call);
+	ppi_buf_fini(&req);
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", "") : 0;
+}
+
+static int
+range_end(pp_client *c, ppi_call *call, pp_result **out)
+{
+	pp_result *r;
+	char       msg[PPI_ERRMSG_MAX] = "";
+	int        rv;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		ppi_transport_abandon(call);
+		return PP_ENOMEM;
+	}
+	rv = ppi_transport_end(call, &r->frame);
+	if (rv == 0) {
+		rv = ppi_wire_decode_range(r->frame.data, r->frame.len, &r->logs,
+		    &r->count, &r->has_more, msg, sizeof(msg));
+	}
+	if (rv != 0) {
+		ppi_frame_free(&r->frame);
+		free(r);
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	*out = r;
+	return 0;
+}
+
 static int
 range_call(pp_client *c, const char *topic, const char *start,
     const char *end, bool sx, bool ex, uint64_t limit, bool is_reverse,
     pp_result **out)
 {
-	pp_result *r;
-	ppi_buf    req;
-	char      *reply = NULL;
-	size_t     reply_len;
-	char       msg[PPI_ERRMSG_MAX] = "";
-	int        rv;
+	ppi_call *call;
+	int       rv;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		return PP_ENOMEM;
+	if ((rv = range_begin(c, topic, start, end, sx, ex, limit, is_reverse,
+	         &call)) != 0) {
+		return rv;
 	}
-	ppi_buf_init(&req);
-	ppi_wire_range(&req, topic, start, end, sx, ex, limit, is_reverse);
-	rv = ppi_client_call(c, &req, &reply, &reply_len);
-	ppi_buf_fini(&req);
-	if (rv == 0) {
-		rv = ppi_wire_decode_range(reply, reply_len, &r->logs, &r->count,
-		    &r->has_more, msg, sizeof(msg));
-	}
-	if (rv != 0) {
-		free(reply);
-		free(r);
-		return ppi_client_fail(c, rv, "%s", msg);
-	}
-	r->frame = reply;
-	*out     = r;
-	return 0;
+	return range_end(c, call, out);
 }
 
 /*
@@ -191,7 +215,7 @@ pp_result_free(pp_result *r)
 		return;
 	}
 	free(r->logs);
-	free(r->frame);
+	ppi_frame_free(&r->frame);
 	free(r);
 }
 
@@ -241,7 +265,7 @@ pp_iter_open(pp_client *c, const char *topic, const pp_range_opts *opts,
 	return 0;
 }
 
-/* Moves the start bound past the last log of the page just consumed. */
+/* Moves the start bound past the last log of the page just received. */
 static int
 advance(pp_iter *it)
 {
@@ -263,6 +287,50 @@ advance(pp_iter *it)
 	return 0;
 }
 
+/* Requests the page at the iterator's current start. */
+static int
+iter_request(pp_iter *it, ppi_call **call)
+{
+	return range_begin(it->client, it->topic, it->start, it->end,
+	    it->is_start_excl, it->is_end_excl,
+	    it->has_limit ? it->remaining : 0, it->is_reverse, call);
+}
+
+/*
+ * Takes the next page. As soon as it arrives the page after it is
+ * requested, so the node builds page k+1 while the caller reads page k.
+ */
+static int
+iter_fetch(pp_iter *it)
+{
+	ppi_call *call = it->next;
+	int       rv;
+
+	it->next = NULL;
+	if (call == NULL && (rv = iter_request(it, &call)) != 0) {
+		return rv;
+	}
+	if ((rv = range_end(it->client, call, &it->page)) != 0) {
+		return rv;
+	}
+	it->pos = 0;
+	if (it->has_limit) {
+		it->remaining -= it->page->count;
+	}
+	if (!it->page->has_more || it->page->count == 0 ||
+	    (it->has_limit && it->remaining == 0)) {
+		it->is_done = true;
+		return 0;
+	}
+	if ((rv = advance(it)) != 0) {
+		return rv;
+	}
+	if (!it->is_done && iter_request(it, &it->next) != 0) {
+		it->next = NULL; /* asked again, synchronously, when needed */
+	}
+	return 0;
+}
+
 int
 pp_iter_next(pp_iter *it, const pp_log **log)
 {
@@ -272,29 +340,13 @@ pp_iter_next(pp_iter *it, const pp_log **log)
 		return PP_EINVAL;
 	}
 	while (it->page == NULL || it->pos == it->page->count) {
-		if (it->page != NULL) {
-			if (!it->page->has_more || it->page->count == 0) {
-				it->is_done = true;
-			} else if ((rv = advance(it)) != 0) {
-				return rv;
-			}
-			pp_result_free(it->page);
-			it->page = NULL;
-		}
-		if (it->is_done || (it->has_limit && it->remaining == 0)) {
-			it->is_done = true;
+		pp_result_free(it->page);
+		it->page = NULL;
+		if (it->is_done) {
 			return 0;
 		}
-		rv = range_call(it->client, it->topic, it->start, it->end,
-		    it->is_start_excl, it->is_end_excl,
-		    it->has_limit ? it->remaining : 0, it->is_reverse,
-		    &it->page);
-		if (rv != 0) {
+		if ((rv = iter_fetch(it)) != 0) {
 			return rv;
-		}
-		it->pos = 0;
-		if (it->has_limit) {
-			it->remaining -= it->page->count;
 		}
 	}
 	*log = &it->page->logs[it->pos++];
@@ -307,6 +359,7 @@ pp_iter_close(pp_iter *it)
 	if (it == NULL) {
 		return;
 	}
+	ppi_transport_abandon(it->next);
 	pp_result_free(it->page);
 	free(it->topic);
 	free(it->start);
@@ -317,8 +370,7 @@ pp_iter_close(pp_iter *it)
 /* ---- length, stat, topics ----------------------------------------------- */
 
 static int
-topic_call(pp_client *c, enum ppi_op op, const char *topic, char **reply,
-    size_t *reply_len)
+topic_call(pp_client *c, enum ppi_op op, const char *topic, ppi_frame *reply)
 {
 	ppi_buf req;
 	int     rv;
@@ -331,7 +383,7 @@ topic_call(pp_client *c, enum ppi_op op, const char *topic, char **reply,
 	}
 	ppi_buf_init(&req);
 	ppi_wire_topic_op(&req, op, topic);
-	rv = ppi_client_call(c, &req, reply, reply_len);
+	rv = ppi_client_call(c, &req, reply);
 	ppi_buf_fini(&req);
 	return rv != 0 ? ppi_client_fail(c, rv, "%s", "") : 0;
 }
@@ -339,19 +391,19 @@ topic_call(pp_client *c, enum ppi_op op, const char *topic, char **reply,
 int
 pp_length(pp_client *c, const char *topic, uint64_t *count)
 {
-	char  *reply;
-	size_t len;
-	char   msg[PPI_ERRMSG_MAX] = "";
-	int    rv;
+	ppi_frame reply;
+	char      msg[PPI_ERRMSG_MAX] = "";
+	int       rv;
 
 	if (count == NULL) {
 		return PP_EINVAL;
 	}
-	if ((rv = topic_call(c, PPI_OP_LENGTH, topic, &reply, &len)) != 0) {
+	if ((rv = topic_call(c, PPI_OP_LENGTH, topic, &reply)) != 0) {
 		return rv;
 	}
-	rv = ppi_wire_decode_count(reply, len, count, msg, sizeof(msg));
-	free(reply);
+	rv = ppi_wire_decode_count(reply.data, reply.len, count, msg,
+	    sizeof(msg));
+	ppi_frame_free(&reply);
 	return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
 }
 
@@ -359,20 +411,19 @@ int
 pp_topic_stat(pp_client *c, const char *topic, pp_topic_info *info)
 {
 	pp_topic_info t;
-	char         *reply;
-	size_t        len;
+	ppi_frame     reply;
 	char          msg[PPI_ERRMSG_MAX] = "";
 	int           rv;
 
 	if (info == NULL) {
 		return PP_EINVAL;
 	}
-	if ((rv = topic_call(c, PPI_OP_STAT, topic, &reply, &len)) != 0) {
+	if ((rv = topic_call(c, PPI_OP_STAT, topic, &reply)) != 0) {
 		return rv;
 	}
 	t.name = topic;
-	rv     = ppi_wire_decode_stat(reply, len, &t, msg, sizeof(msg));
-	free(reply);
+	rv = ppi_wire_decode_stat(reply.data, reply.len, &t, msg, sizeof(msg));
+	ppi_frame_free(&reply);
 	if (rv != 0) {
 		return ppi_client_fail(c, rv, "%s", msg);
 	}
@@ -409,8 +460,7 @@ pp_topics(pp_client *c, pp_topic_list **out)
 {
 	pp_topic_list *l;
 	ppi_buf        req;
-	char          *reply;
-	size_t         len;
+	ppi_frame      reply;
 	char           msg[PPI_ERRMSG_MAX] = "";
 	bool           has_more = true;
 	int            rv       = 0;
@@ -429,12 +479,12 @@ pp_topics(pp_client *c, pp_topic_list **out)
 		ppi_buf_reset(&req);
 		ppi_wire_topics(
 		    &req, l->count > 0 ? l->items[l->count - 1].name : NULL);
-		if ((rv = ppi_client_call(c, &req, &reply, &len)) != 0) {
+		if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 			break;
 		}
-		rv = ppi_wire_decode_topics(
-		    reply, len, list_add, l, &has_more, msg, sizeof(msg));
-		free(reply);
+		rv = ppi_wire_decode_topics(reply.data, reply.len, list_add, l,
+		    &has_more, msg, sizeof(msg));
+		ppi_frame_free(&reply);
 	}
 	ppi_buf_fini(&req);
 	if (rv != 0) {

@@ -101,50 +101,109 @@ ppi_transport_close(ppi_transport *t)
 	free(t);
 }
 
-int
-ppi_transport_call(ppi_transport *t, const void *req, size_t len,
-    uint32_t timeout_ms, char **reply, size_t *reply_len)
-{
+struct ppi_call {
 	nng_ctx  ctx;
-	nng_aio *aio = NULL;
-	nng_msg *msg = NULL;
-	char    *out;
-	int      rv;
+	nng_aio *aio;
+};
 
-	if ((rv = nng_ctx_open(&ctx, t->sock)) != 0) {
+static void
+call_free(ppi_call *call)
+{
+	nng_aio_free(call->aio);
+	nng_ctx_close(call->ctx);
+	free(call);
+}
+
+int
+ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
+    uint32_t timeout_ms, ppi_call **out)
+{
+	ppi_call *call;
+	nng_msg  *msg;
+	int       rv;
+
+	if ((call = calloc(1, sizeof(*call))) == NULL) {
+		return PP_ENOMEM;
+	}
+	if ((rv = nng_ctx_open(&call->ctx, t->sock)) != 0) {
+		free(call);
 		return map_nng(rv);
 	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 ||
-	    (rv = nng_msg_alloc(&msg, len)) != 0) {
-		goto done;
+	if ((rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0) {
+		nng_ctx_close(call->ctx);
+		free(call);
+		return map_nng(rv);
+	}
+	if ((rv = nng_msg_alloc(&msg, len)) != 0) {
+		call_free(call);
+		return map_nng(rv);
 	}
 	memcpy(nng_msg_body(msg), req, len);
-	nng_aio_set_timeout(aio, (nng_duration) timeout_ms);
-	nng_aio_set_msg(aio, msg);
-	nng_ctx_send(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
+	nng_aio_set_timeout(call->aio, (nng_duration) timeout_ms);
+	nng_aio_set_msg(call->aio, msg);
+	nng_ctx_send(call->ctx, call->aio);
+	nng_aio_wait(call->aio);
+	if ((rv = nng_aio_result(call->aio)) != 0) {
 		/* A failed send leaves the message with us. */
 		nng_msg_free(msg);
-		goto done;
+		call_free(call);
+		return map_nng(rv);
 	}
-	nng_ctx_recv(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
-		goto done;
+	nng_ctx_recv(call->ctx, call->aio);
+	*out = call;
+	return 0;
+}
+
+int
+ppi_transport_end(ppi_call *call, ppi_frame *reply)
+{
+	nng_msg *msg;
+	int      rv;
+
+	nng_aio_wait(call->aio);
+	if ((rv = nng_aio_result(call->aio)) == 0) {
+		msg         = nng_aio_get_msg(call->aio);
+		reply->msg_ = msg;
+		reply->data = nng_msg_body(msg);
+		reply->len  = nng_msg_len(msg);
 	}
-	msg = nng_aio_get_msg(aio);
-	if ((out = malloc(nng_msg_len(msg) + 1)) == NULL) {
-		nng_msg_free(msg);
-		rv = NNG_ENOMEM;
-		goto done;
-	}
-	memcpy(out, nng_msg_body(msg), nng_msg_len(msg));
-	*reply     = out;
-	*reply_len = nng_msg_len(msg);
-	nng_msg_free(msg);
-done:
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
+	call_free(call);
 	return map_nng(rv);
+}
+
+void
+ppi_transport_abandon(ppi_call *call)
+{
+	if (call == NULL) {
+		return;
+	}
+	nng_aio_stop(call->aio);
+	if (nng_aio_result(call->aio) == 0) {
+		nng_msg_free(nng_aio_get_msg(call->aio));
+	}
+	call_free(call);
+}
+
+int
+ppi_transport_call(ppi_transport *t, const void *req, size_t len,
+    uint32_t timeout_ms, ppi_frame *reply)
+{
+	ppi_call *call;
+	int       rv;
+
+	if ((rv = ppi_transport_begin(t, req, len, timeout_ms, &call)) != 0) {
+		return rv;
+	}
+	return ppi_transport_end(call, reply);
+}
+
+void
+ppi_frame_free(ppi_frame *f)
+{
+	if (f->msg_ != NULL) {
+		nng_msg_free(f->msg_);
+	}
+	f->msg_ = NULL;
+	f->data = NULL;
+	f->len  = 0;
 }

@@ -28,13 +28,39 @@ void ppi_transport_hangup(ppi_transport *t);
 /* ppi_transport_close - close the socket; pending calls fail. Accepts NULL. */
 void ppi_transport_close(ppi_transport *t);
 
+/* A received reply. data/len stay valid until ppi_frame_free(). */
+typedef struct ppi_frame {
+	const char *data;
+	size_t      len;
+	void       *msg_; /* the NNG message that holds the bytes */
+} ppi_frame;
+
+/* ppi_frame_free - release a reply; accepts a zeroed frame. */
+void ppi_frame_free(ppi_frame *f);
+
+/* A request whose reply has not been collected yet. */
+typedef struct ppi_call ppi_call;
+
 /*
- * ppi_transport_call - send one request frame and wait for its reply.
- * Each call uses its own NNG context, so calls from several threads run
- * concurrently. On 0, *reply is malloc'd (the caller frees it). Errors:
- * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOMEM, PP_EIO.
+ * ppi_transport_begin - send one request frame and start waiting for its
+ * reply in the background; collect it with ppi_transport_end(). Each call
+ * has its own NNG context, so calls from several threads run
+ * concurrently. Errors: PP_ETIMEDOUT, PP_ECLOSED, PP_ENOMEM, PP_EIO.
  */
+int ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
+    uint32_t timeout_ms, ppi_call **call);
+
+/*
+ * ppi_transport_end - wait for the reply of a begun call and free the
+ * call. On 0, *reply must be released with ppi_frame_free().
+ */
+int ppi_transport_end(ppi_call *call, ppi_frame *reply);
+
+/* ppi_transport_abandon - give up a begun call. Accepts NULL. */
+void ppi_transport_abandon(ppi_call *call);
+
+/* ppi_transport_call - ppi_transport_begin() then ppi_transport_end(). */
 int ppi_transport_call(ppi_transport *t, const void *req, size_t len,
-    uint32_t timeout_ms, char **reply, size_t *reply_len);
+    uint32_t timeout_ms, ppi_frame *reply);
 
 #endif

@@ -4,7 +4,7 @@
  * PP_E* code; errors add "msg".
  *
  *   commit  {"st":0, "res":[[0, ms, [seq...]] | [code, msg], ...]}
- *   range   {"st":0, "logs":[ms, seq, body, ms, seq, body, ...], "more":b}
+ *   range   {"st":0, "n":count, "batch":bin (record batch), "more":b}
  *   length  {"st":0, "count":u64}
  *   stat    {"st":0, "count", "bytes", "first":[ms,seq], "last":[ms,seq],
  *            "next", "created"}
@@ -97,23 +97,63 @@ ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
 	ppi_wire_pack_cstr(&pk, msg != NULL ? msg : "");
 }
 
+/*
+ * A range page is a record batch: one bin holding, per log,
+ *   +--------+---------+--------+------------+
+ *   | ms:u64 | seq:u64 | len:u32| body (len) |   integers big-endian
+ *   +--------+---------+--------+------------+
+ * so the node writes each log with one copy and the client reads it with
+ * no per-log msgpack object (as Kafka's record batches do).
+ */
+#define RECORD_HEADER 20
+
+static void
+put_be(unsigned char *p, uint64_t v, int bytes)
+{
+	while (bytes-- > 0) {
+		p[bytes] = (unsigned char) (v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+	int      i;
+
+	for (i = 0; i < bytes; i++) {
+		v = (v << 8) | p[i];
+	}
+	return v;
+}
+
 void
 ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
 {
 	msgpack_packer pk;
-	size_t         i;
+	unsigned char  hdr[RECORD_HEADER];
+	size_t         total = 0, i;
 
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "logs");
-	msgpack_pack_array(&pk, count * 3);
 	for (i = 0; i < count; i++) {
-		msgpack_pack_uint64(&pk, entries[i].ms);
-		msgpack_pack_uint64(&pk, entries[i].seq);
-		msgpack_pack_bin(&pk, entries[i].len);
-		msgpack_pack_bin_body(&pk, entries[i].body, entries[i].len);
+		total += RECORD_HEADER + entries[i].len;
+	}
+	/* One allocation for the whole page. */
+	ppi_buf_reserve(b, total + 64);
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 4);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "n");
+	msgpack_pack_uint64(&pk, count);
+	ppi_wire_pack_cstr(&pk, "batch");
+	msgpack_pack_bin(&pk, total);
+	for (i = 0; i < count; i++) {
+		put_be(hdr, entries[i].ms, 8);
+		put_be(hdr + 8, entries[i].seq, 8);
+		put_be(hdr + 16, entries[i].len, 4);
+		ppi_buf_append(b, hdr, sizeof(hdr));
+		ppi_buf_append(b, entries[i].body, entries[i].len);
 	}
 	ppi_wire_pack_cstr(&pk, "more");
 	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
@@ -321,9 +361,10 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
     size_t *count, bool *has_more, char *msg, size_t msglen)
 {
 	msgpack_unpacked      u;
-	const msgpack_object *root, *arr, *o;
+	const msgpack_object *root, *batch;
+	const unsigned char  *p, *end;
 	pp_log               *out;
-	size_t                n, i;
+	uint64_t              n, i, body_len;
 	bool                  more;
 	int                   rv;
 
@@ -331,35 +372,41 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
 	    0) {
 		return rv;
 	}
-	arr = ppi_wire_get(root, "logs");
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    arr->via.array.size % 3 != 0 ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+	batch = ppi_wire_get(root, "batch");
+	if (batch == NULL || batch->type != MSGPACK_OBJECT_BIN ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "n"), &n) ||
+	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more) ||
+	    n > batch->via.bin.size / RECORD_HEADER) {
 		PROTO(&u);
 	}
-	n = arr->via.array.size / 3;
+	/* msgpack-c points bin objects into the frame, which the caller
+	 * keeps alive; bodies are referenced in place. */
+	p   = (const unsigned char *) batch->via.bin.ptr;
+	end = p + batch->via.bin.size;
+	msgpack_unpacked_destroy(&u);
 	if ((out = malloc(sizeof(*out) * (n + 1))) == NULL) {
-		msgpack_unpacked_destroy(&u);
 		return PP_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		o = &arr->via.array.ptr[i * 3];
-		/* Bodies are referenced in place: msgpack-c points bin objects
-		 * into the frame, which the caller keeps alive. */
-		if (!ppi_wire_as_u64(&o[0], &out[i].id.ms) ||
-		    !ppi_wire_as_u64(&o[1], &out[i].id.seq) ||
-		    o[2].type != MSGPACK_OBJECT_BIN ||
-		    (o[2].via.bin.size != 0 &&
-		        (o[2].via.bin.ptr < (const char *) frame ||
-		            o[2].via.bin.ptr + o[2].via.bin.size >
-		                (const char *) frame + len))) {
-			free(out);
-			PROTO(&u);
+		if ((size_t) (end - p) < RECORD_HEADER) {
+			break;
 		}
-		out[i].body = o[2].via.bin.size != 0 ? o[2].via.bin.ptr : "";
-		out[i].len  = o[2].via.bin.size;
+		out[i].id.ms  = get_be(p, 8);
+		out[i].id.seq = get_be(p + 8, 8);
+		body_len      = get_be(p + 16, 4);
+		p += RECORD_HEADER;
+		if (body_len > (size_t) (end - p)) {
+			break;
+		}
+		out[i].body = p;
+		out[i].len  = body_len;
+		p += body_len;
 	}
-	msgpack_unpacked_destroy(&u);
+	if (i != n || p != end) {
+		free(out);
+		snprintf(msg, msglen, "malformed record batch from the node");
+		return PP_EPROTO;
+	}
 	*logs     = out;
 	*count    = n;
 	*has_more = more;

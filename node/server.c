@@ -33,6 +33,7 @@ typedef struct conn {
 	nng_aio        *aio;
 	enum conn_state state;
 	nng_msg        *frame; /* the request; decoded fields point into it */
+	nng_msg        *reply; /* holds req.reply's bytes (see reply_mem) */
 	request         req;
 } conn;
 
@@ -77,6 +78,32 @@ inflight_add(server *s, int delta)
 	pthread_mutex_unlock(&s->mtx);
 }
 
+/*
+ * The reply buffer of a request lives in an NNG message, so a reply (a
+ * 2 MiB range page, say) is sent without being copied.
+ */
+static void *
+reply_mem(void *arg, void *ptr, size_t size)
+{
+	conn *c = arg;
+
+	(void) ptr;
+	if (size == 0) {
+		nng_msg_free(c->reply);
+		c->reply = NULL;
+		return NULL;
+	}
+	if (c->reply == NULL) {
+		if (nng_msg_alloc(&c->reply, size) != 0) {
+			c->reply = NULL;
+			return NULL;
+		}
+	} else if (nng_msg_realloc(c->reply, size) != 0) {
+		return NULL;
+	}
+	return nng_msg_body(c->reply);
+}
+
 /* Releases the finished request and receives the next one. */
 static void
 conn_recycle(conn *c)
@@ -100,13 +127,17 @@ server_reply(request *r)
 		ppi_buf_reset(&r->reply);
 		ppi_wire_reply_error(&r->reply, PP_ENOMEM, "out of memory");
 	}
-	if (nng_msg_alloc(&msg, r->reply.len) != 0) {
+	if (r->reply.is_failed || c->reply == NULL) {
 		/* Without memory for a reply the client times out; the
 		 * context must still go back to receiving. */
 		conn_recycle(c);
 		return;
 	}
-	memcpy(nng_msg_body(msg), r->reply.data, r->reply.len);
+	/* Trim the message to what was written and hand it to NNG. */
+	msg      = c->reply;
+	c->reply = NULL;
+	nng_msg_realloc(msg, r->reply.len);
+	ppi_buf_forget(&r->reply);
 	nng_aio_set_msg(c->aio, msg);
 	c->state = CONN_SEND;
 	nng_ctx_send(c->ctx, c->aio);
@@ -166,7 +197,7 @@ on_receive(conn *c)
 	c->frame = nng_aio_get_msg(c->aio);
 	len      = nng_msg_len(c->frame);
 	memset(&c->req, 0, sizeof(c->req));
-	ppi_buf_init(&c->req.reply);
+	ppi_buf_init_with(&c->req.reply, reply_mem, c);
 	c->req.conn = c;
 	inflight_add(s, 1);
 	if (atomic_load(&s->is_refusing)) {
