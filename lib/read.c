@@ -299,11 +299,16 @@ iter_request(pp_iter *it, ppi_call **call)
 /*
  * Takes the next page. As soon as it arrives the page after it is
  * requested, so the node builds page k+1 while the caller reads page k.
+ * A last page that was requested ahead is checked once more when the
+ * caller reaches its end, so logs committed during the walk are not
+ * missed.
  */
 static int
 iter_fetch(pp_iter *it)
 {
-	ppi_call *call = it->next;
+	ppi_call *call          = it->next;
+	bool      is_prefetched = call != NULL;
+	bool      is_last;
 	int       rv;
 
 	it->next = NULL;
@@ -316,16 +321,20 @@ iter_fetch(pp_iter *it)
 	it->pos = 0;
 	if (it->has_limit) {
 		it->remaining -= it->page->count;
+		if (it->remaining == 0) {
+			it->is_done = true;
+			return 0;
+		}
 	}
-	if (!it->page->has_more || it->page->count == 0 ||
-	    (it->has_limit && it->remaining == 0)) {
+	is_last = !it->page->has_more || it->page->count == 0;
+	if (is_last && !is_prefetched) {
 		it->is_done = true;
 		return 0;
 	}
-	if ((rv = advance(it)) != 0) {
+	if (it->page->count > 0 && (rv = advance(it)) != 0) {
 		return rv;
 	}
-	if (!it->is_done && iter_request(it, &it->next) != 0) {
+	if (!is_last && !it->is_done && iter_request(it, &it->next) != 0) {
 		it->next = NULL; /* asked again, synchronously, when needed */
 	}
 	return 0;

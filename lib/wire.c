@@ -44,12 +44,124 @@ ppi_wire_pack_status(msgpack_packer *pk, int status)
 	msgpack_pack_int(pk, status);
 }
 
+/*
+ * Container and string sizes of the msgpack header byte at p: *n gets the
+ * element count (containers, maps counting keys and values) or payload
+ * length, *hdr the bytes of the header itself. False for 0xc1 or a
+ * truncated header.
+ */
+static bool
+header_size(const unsigned char *p, size_t left, bool *is_container,
+    uint64_t *n, size_t *hdr)
+{
+	static const unsigned char fixed[] = {
+		/* 0xc0 .. 0xdf: header bytes beyond the type byte, payload
+		 * implied (0xff: variable, decoded below) */
+		0, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 4, 8, 1, 2,
+		4, 8, 1, 2, 4, 8, 2, 3, 5, 9, 17, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff
+	};
+	unsigned char b = p[0];
+	unsigned      width, i;
+
+	*is_container = false;
+	*n            = 0;
+	*hdr          = 1;
+	if (b <= 0x7f || b >= 0xe0) {
+		return true;
+	}
+	if (b <= 0x9f) {
+		*is_container = true;
+		*n            = (b & 0x0f) * (b <= 0x8f ? 2u : 1u);
+		return true;
+	}
+	if (b <= 0xbf) {
+		*n = b & 0x1f;
+		return true;
+	}
+	if (fixed[b - 0xc0] != 0xff) {
+		*hdr = 1 + fixed[b - 0xc0];
+		return true;
+	}
+	/* bin, ext, str, array and map with a 1, 2 or 4 byte size */
+	if (b == 0xc4 || b == 0xc7 || b == 0xd9) {
+		width = 1;
+	} else if (b == 0xc5 || b == 0xc8 || b == 0xda || b == 0xdc ||
+	    b == 0xde) {
+		width = 2;
+	} else if (b == 0xc6 || b == 0xc9 || b == 0xdb || b == 0xdd ||
+	    b == 0xdf) {
+		width = 4;
+	} else {
+		return false; /* 0xc1 is never used */
+	}
+	if (left < 1 + width) {
+		return false;
+	}
+	for (i = 0; i < width; i++) {
+		*n = (*n << 8) | p[1 + i];
+	}
+	*hdr = 1 + width + (b >= 0xc7 && b <= 0xc9 ? 1 : 0); /* ext type */
+	if (b >= 0xdc) {
+		*is_container = true;
+		*n *= b >= 0xde ? 2u : 1u;
+	}
+	return true;
+}
+
+/*
+ * Walks the frame's structure before msgpack-c sees it: msgpack-c
+ * allocates count x 24 bytes for a container before reading a single
+ * element, so a 6-byte frame claiming 4 billion elements would ask for
+ * 96 GiB. Every count must fit in the bytes that are left, and nesting
+ * stays within msgpack-c's own limit.
+ */
+static bool
+frame_is_bounded(const unsigned char *p, size_t len)
+{
+	uint64_t pending[PPI_WIRE_MAX_DEPTH + 1];
+	int      depth = 0;
+	size_t   pos = 0, hdr;
+	uint64_t n;
+	bool     is_container;
+
+	pending[0] = 1;
+	while (depth >= 0) {
+		if (pending[depth] == 0) {
+			depth--;
+			continue;
+		}
+		pending[depth]--;
+		if (pos >= len ||
+		    !header_size(p + pos, len - pos, &is_container, &n, &hdr) ||
+		    hdr > len - pos) {
+			return false;
+		}
+		pos += hdr;
+		if (n > len - pos) {
+			return false; /* each element needs a byte at least */
+		}
+		if (!is_container) {
+			pos += (size_t) n;
+		} else if (n > 0) {
+			if (depth == PPI_WIRE_MAX_DEPTH) {
+				return false;
+			}
+			pending[++depth] = n;
+		}
+	}
+	return pos == len;
+}
+
 int
 ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u)
 {
 	size_t                off = 0;
 	msgpack_unpack_return ret;
 
+	if (!frame_is_bounded(frame, len)) {
+		return PP_EPROTO;
+	}
 	msgpack_unpacked_init(u);
 	ret = msgpack_unpack_next(u, frame, len, &off);
 	if (ret == MSGPACK_UNPACK_SUCCESS && off == len) {

@@ -9,6 +9,9 @@
 
 #include "wire.h"
 
+/* Deepest nesting a frame may have (msgpack-c's own stack is 32). */
+#define PPI_WIRE_MAX_DEPTH 24
+
 /* A packer that appends to a ppi_buf. */
 void ppi_wire_packer(msgpack_packer *pk, ppi_buf *b);
 
@@ -18,8 +21,9 @@ void ppi_wire_pack_str(msgpack_packer *pk, const char *s, size_t len);
 void ppi_wire_pack_status(msgpack_packer *pk, int status);
 
 /*
- * ppi_wire_unpack - parse exactly one object spanning the whole frame.
- * Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
+ * ppi_wire_unpack - parse exactly one object spanning the whole frame,
+ * after checking that its declared sizes fit in it (so a tiny frame can
+ * never make msgpack-c allocate much). Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
  * msgpack_unpacked_destroy(); on error it already is.
  */
 int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);

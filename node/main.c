@@ -203,13 +203,17 @@ announce_ready(const options *o)
 	}
 }
 
-/* Waits for a reason to stop. */
+/* How often the listeners are probed (see server_check_listeners). */
+#define LISTENER_CHECK_MS 1000
+
+/* Waits for a reason to stop, checking the listeners meanwhile. */
 static void
-wait_for_stop(int sigfd, int lifeline_fd, int stop_fd)
+wait_for_stop(server *srv, int sigfd, int lifeline_fd, int stop_fd)
 {
 	struct pollfd           fds[3];
 	struct signalfd_siginfo si;
 	nfds_t                  n = 0;
+	int                     rv;
 
 	fds[n++] = (struct pollfd) { sigfd, POLLIN, 0 };
 	fds[n++] = (struct pollfd) { stop_fd, POLLIN, 0 };
@@ -217,11 +221,16 @@ wait_for_stop(int sigfd, int lifeline_fd, int stop_fd)
 		fds[n++] = (struct pollfd) { lifeline_fd, POLLIN, 0 };
 	}
 	for (;;) {
-		if (poll(fds, n, -1) < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
+		rv = poll(fds, n, LISTENER_CHECK_MS);
+		if (rv < 0 && errno == EINTR) {
+			continue;
+		}
+		if (rv < 0) {
 			return;
+		}
+		if (rv == 0) {
+			server_check_listeners(srv);
+			continue;
 		}
 		if (fds[0].revents != 0) {
 			if (read(sigfd, &si, sizeof(si)) == sizeof(si) &&
@@ -288,7 +297,7 @@ run(options *o, sigset_t *sigs)
 	}
 	announce_ready(o);
 
-	wait_for_stop(sigfd, o->lifeline_fd, n.stop_pipe[0]);
+	wait_for_stop(n.server, sigfd, o->lifeline_fd, n.stop_pipe[0]);
 
 	/* Stop: refuse new work, answer what was accepted, sync, go. */
 	server_refuse_new(n.server);

@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 
+#include "probe.h"
 #include "server.h"
 
 #define NCONN 64
@@ -40,6 +42,9 @@ typedef struct conn {
 struct server {
 	node           *node;
 	nng_socket      sock;
+	nng_listener    listeners[MAX_LISTENERS];
+	const char     *addrs[MAX_LISTENERS];
+	size_t          nlisteners;
 	conn            conns[NCONN];
 	int             nconns;
 	atomic_bool     is_refusing;
@@ -265,15 +270,59 @@ pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 	pthread_mutex_unlock(&s->mtx);
 }
 
+/*
+ * Refuses a path a live node answers on and removes a stale socket file,
+ * before NNG sees either (its own check would trip NNG bug #1518).
+ */
+static int
+claim_path(const char *path, char *msg, size_t msglen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		return 0;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(msg, msglen, "cannot listen on %s: not a socket", path);
+		return NNG_EADDRINUSE;
+	}
+	if (probe_ipc(path, 1000) != PROBE_ABSENT) {
+		snprintf(msg, msglen,
+		    "cannot listen on ipc://%s: a live node serves it", path);
+		return NNG_EADDRINUSE;
+	}
+	unlink(path);
+	return 0;
+}
+
+static int
+listen_on(server *s, size_t i, char *msg, size_t msglen)
+{
+	int rv;
+
+	if ((rv = nng_listener_create(&s->listeners[i], s->sock, s->addrs[i])) !=
+	        0 ||
+	    (rv = nng_listener_set_int(
+	         s->listeners[i], NNG_OPT_IPC_PERMISSIONS, 0600)) != 0 ||
+	    (rv = nng_listener_start(s->listeners[i], 0)) != 0) {
+		snprintf(msg, msglen, "cannot listen on %s: %s", s->addrs[i],
+		    nng_strerror(rv));
+	}
+	return rv;
+}
+
 int
 server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
     char *msg, size_t msglen)
 {
-	server      *s;
-	nng_listener l;
-	size_t       i;
-	int          rv;
+	server *s;
+	size_t  i;
+	int     rv;
 
+	if (naddrs > MAX_LISTENERS) {
+		snprintf(msg, msglen, "at most %d listeners", MAX_LISTENERS);
+		return PP_EINVAL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		return PP_ENOMEM;
 	}
@@ -290,26 +339,21 @@ server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
 	nng_socket_set_size(
 	    s->sock, NNG_OPT_RECVMAXSZ, 4 * PPI_REQUEST_MAX(n->max_body));
 	for (i = 0; i < naddrs; i++) {
+		s->addrs[i] = addrs[i];
 		if (strncmp(addrs[i], "ipc://", 6) != 0 || addrs[i][6] == '\0') {
 			snprintf(msg, msglen,
 			    "cannot listen on '%s': only ipc://PATH is "
 			    "supported",
 			    addrs[i]);
-			nng_close(s->sock);
 			rv = NNG_EADDRINVAL;
-			goto fail;
+		} else if ((rv = claim_path(addrs[i] + 6, msg, msglen)) == 0) {
+			rv = listen_on(s, i, msg, msglen);
 		}
-		if ((rv = nng_listener_create(&l, s->sock, addrs[i])) != 0 ||
-		    (rv = nng_listener_set_int(
-		         l, NNG_OPT_IPC_PERMISSIONS, 0600)) != 0 ||
-		    (rv = nng_listener_start(l, 0)) != 0) {
-			snprintf(msg, msglen, "cannot listen on %s: %s%s",
-			    addrs[i], nng_strerror(rv),
-			    rv == NNG_EADDRINUSE ? " (a live node serves it)"
-			                         : "");
+		if (rv != 0) {
 			nng_close(s->sock);
 			goto fail;
 		}
+		s->nlisteners++;
 	}
 	*out = s;
 	return 0;
@@ -318,6 +362,29 @@ fail:
 	pthread_cond_destroy(&s->idle);
 	free(s);
 	return map_nng(rv);
+}
+
+void
+server_check_listeners(server *s)
+{
+	char   msg[256];
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++) {
+		if (probe_ipc(s->addrs[i] + 6, 1000) == PROBE_LIVE) {
+			continue;
+		}
+		/* Closing the listener also drops its pipes; their clients
+		 * redial and NNG resends what was in flight, which the
+		 * request table makes safe. */
+		fprintf(stderr, "pipeproc-node: %s stopped accepting; "
+		    "listening again\n", s->addrs[i]);
+		nng_listener_close(s->listeners[i]);
+		unlink(s->addrs[i] + 6);
+		if (listen_on(s, i, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "pipeproc-node: %s\n", msg);
+		}
+	}
 }
 
 int

@@ -17,6 +17,12 @@
 int server_open(node *n, const char *const *addrs, size_t naddrs,
     server **s, char *msg, size_t msglen);
 
+/*
+ * server_check_listeners - probe every listener and restart one that no
+ * longer completes handshakes (NNG 1.5.2 bug #1518; see probe.h).
+ */
+void server_check_listeners(server *s);
+
 /* server_start - start receiving requests. */
 int server_start(server *s);
 

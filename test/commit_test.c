@@ -609,6 +609,40 @@ test_async_errors(void)
 	PP_ASSERT_INT_EQ(atomic_load(&g_never_calls), 0);
 }
 
+static atomic_int g_close_calls;
+
+static void
+close_cb(void *arg, int status, const pp_id *ids, size_t count)
+{
+	(void)arg;
+	(void)ids;
+	(void)count;
+	if (status == 0) {
+		atomic_fetch_add(&g_close_calls, 1);
+	}
+}
+
+static void
+test_close_answers_async(void)
+{
+	pp_tnode   n;
+	pp_client *c;
+	pp_record  r = { "queued", "q", 1 };
+	int        i;
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, NULL);
+	c = pp_t_connect(n.address);
+	for (i = 0; i < 5000; i++) {
+		PP_PASS(pp_commit_async(c, &r, 1, close_cb, NULL));
+	}
+	/* No pp_flush: pp_close itself waits for every answer. */
+	pp_close(c);
+	PP_ASSERT_INT_EQ(atomic_load(&g_close_calls), 5000);
+	PP_ASSERT_U64_EQ(pp_t_length(n.client, "queued"), 5000);
+	pp_t_node_stop(&n);
+}
+
 /* ---- threads and processes ------------------------------------------------- */
 
 #define THREADS 4
@@ -1020,6 +1054,11 @@ test_missing_topic(void)
 	pp_t_commit_str(n.client, "exists", "x");
 	PP_FAIL(pp_length(n.client, "missing", &count), PP_ENOTOPIC);
 	PP_ASSERT_U64_EQ(count, 77);
+	/* The detail of the failure stays on the client. */
+	if (strstr(pp_client_errmsg(n.client), "missing") == NULL) {
+		PP_FAIL_AT("pp_client_errmsg \"%s\" does not name the topic",
+		    pp_client_errmsg(n.client));
+	}
 	info.count = 55;
 	PP_FAIL(pp_topic_stat(n.client, "missing", &info), PP_ENOTOPIC);
 	PP_ASSERT_U64_EQ(info.count, 55);
@@ -1059,6 +1098,8 @@ static const pp_test_case cases[] = {
 	    test_async_batches, 0 },
 	{ "a refused asynchronous commit never calls back", test_async_errors,
 	    0 },
+	{ "pp_close answers every queued asynchronous commit first",
+	    test_close_answers_async, 0 },
 	{ "4 threads sharing a client get each sequence exactly once",
 	    test_threads, 120 },
 	{ "4 processes x 5,000 commits get sequences 0..19,999 exactly once",

@@ -1,5 +1,6 @@
 /*
- * harness.h - the test harness shared by every test/X_test.c program.
+ * harness.h - the test harness shared by every test/X_test.c program
+ * (harness.c: runner, assertions, time; harness_node.c: processes, nodes).
  *
  * A test program is a table of cases named in sentences. pp_test_main()
  * runs each case in a forked child process (its own process group, with a
@@ -136,9 +137,9 @@ void pp_t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Polls cond every millisecond until it holds; fails after timeout_ms. */
 #define PP_WAIT_UNTIL(cond, timeout_ms)                                        \
 	do {                                                                   \
-		uint64_t ppt_end_ = pp_t_now_ms() + pp_t_scaled(timeout_ms);   \
+		uint64_t ppt_end_ = pp_t_mono_ms() + pp_t_scaled(timeout_ms);  \
 		while (!(cond)) {                                              \
-			if (pp_t_now_ms() > ppt_end_) {                        \
+			if (pp_t_mono_ms() > ppt_end_) {                       \
 				PP_FAIL_AT("not true within %d ms: %s",        \
 				    (int)(timeout_ms), #cond);                 \
 			}                                                      \

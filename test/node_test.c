@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +415,80 @@ test_close_stops_spawned_node(void)
 	pp_t_node_stop(&n);
 }
 
+struct racer {
+	const char *address;
+	uint64_t    acked; /* commits answered 0; their seqs are 0..acked-1 */
+	int         last_rv;
+	atomic_int  progress;
+};
+
+static void *
+racer_main(void *p)
+{
+	struct racer   *rc = p;
+	pp_connect_opts o;
+	pp_client      *c = NULL;
+	pp_record       r;
+	pp_id           id;
+	char            body[32];
+
+	memset(&o, 0, sizeof(o));
+	o.request_timeout_ms = (uint32_t)pp_t_scaled(5000);
+	PP_PASS(pp_connect(rc->address, &o, &c));
+	r.topic = "race";
+	r.body  = body;
+	for (;;) {
+		r.len = (size_t)snprintf(body, sizeof(body), "r%llu",
+		    (unsigned long long)rc->acked);
+		if ((rc->last_rv = pp_commit(c, &r, 1, &id)) != 0) {
+			break;
+		}
+		PP_ASSERT_U64_EQ(id.seq, rc->acked);
+		rc->acked++;
+		atomic_store(&rc->progress, (int)rc->acked);
+	}
+	pp_close(c);
+	return (NULL);
+}
+
+static void
+test_shutdown_race(void)
+{
+	struct racer rc;
+	pthread_t    th;
+	pp_tnode     n;
+	pp_t_logs    logs;
+	char         body[32];
+	uint64_t     i;
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, NULL);
+	memset(&rc, 0, sizeof(rc));
+	rc.address = n.address;
+	PP_ASSERT_INT_EQ(pthread_create(&th, NULL, racer_main, &rc), 0);
+	PP_WAIT_UNTIL(atomic_load(&rc.progress) >= 200, 30000);
+	/* Stop the node while another client keeps committing. */
+	pp_t_node_stop(&n);
+	pthread_join(th, NULL);
+	/* The commit in flight was answered or refused, not lost. */
+	if (rc.last_rv != PP_ESHUTDOWN && rc.last_rv != PP_ECLOSED &&
+	    rc.last_rv != PP_ETIMEDOUT) {
+		PP_FAIL_AT("a commit racing the shutdown got %d %s",
+		    rc.last_rv, pp_errname(rc.last_rv));
+	}
+	pp_t_node_start(&n, NULL);
+	pp_t_read_all(n.client, "race", NULL, false, &logs);
+	/* Every answered commit is stored; at most the refused one more. */
+	PP_ASSERT_U64_CMP(logs.count, >=, rc.acked);
+	PP_ASSERT_U64_CMP(logs.count, <=, rc.acked + 1);
+	for (i = 0; i < rc.acked; i++) {
+		snprintf(body, sizeof(body), "r%llu", (unsigned long long)i);
+		PP_ASSERT_STR_EQ(logs.bodies[i], body);
+	}
+	pp_t_logs_free(&logs);
+	pp_t_node_stop(&n);
+}
+
 /* Helper process: spawn the node of the pp_tnode in p, report its pid,
  * then wait until the parent kills us (or closes our input). */
 static int
@@ -637,6 +713,8 @@ static const pp_test_case cases[] = {
 	{ "malformed addresses are PP_EADDR", test_bad_address, 0 },
 	{ "pp_shutdown stops the node and frees its data directory",
 	    test_shutdown, 0 },
+	{ "commits racing a shutdown are stored or refused, never lost",
+	    test_shutdown_race, 0 },
 	{ "a connected client can shut the node down",
 	    test_shutdown_by_connector, 0 },
 	{ "pp_close of the spawner stops its node",
