@@ -74,16 +74,43 @@ ppi_client_begin(pp_client *c, const ppi_buf *req, ppi_call **call)
 	    c->request_timeout_ms, call);
 }
 
+/* How long a request is retried while its connection is being redialed. */
+#define REDIAL_RETRY_MS 3000
+
+/*
+ * Every request is safe to send again: reads change nothing and commits
+ * are applied once per (cid, rid). So when the connection drops under a
+ * request (the node restarted its listener, say), it is retried for a
+ * while; a node that stays away still fails fast enough.
+ */
+static int
+call_retrying(ppi_transport *t, const ppi_buf *req, uint32_t timeout_ms,
+    ppi_frame *reply)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	uint32_t        waited_ms = 0;
+	int             rv;
+
+	for (;;) {
+		rv = ppi_transport_call(t, req->data, req->len, timeout_ms, reply);
+		if (rv != PP_ECONNREFUSED || waited_ms >= REDIAL_RETRY_MS) {
+			return rv;
+		}
+		nanosleep(&nap, NULL);
+		waited_ms += 10;
+	}
+}
+
 int
 ppi_client_call(pp_client *c, const ppi_buf *req, ppi_frame *reply)
 {
-	ppi_call *call;
-	int       rv;
-
-	if ((rv = ppi_client_begin(c, req, &call)) != 0) {
-		return rv;
+	if (req->is_failed) {
+		return PP_ENOMEM;
 	}
-	return ppi_transport_end(call, reply);
+	if (__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		return PP_ECLOSED;
+	}
+	return call_retrying(c->transport, req, c->request_timeout_ms, reply);
 }
 
 static uint64_t
@@ -132,8 +159,8 @@ ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
 	ppi_buf_init(&req);
 	ppi_wire_hello(&req);
 	rv = req.is_failed ? PP_ENOMEM
-	                   : ppi_transport_call(c->transport, req.data, req.len,
-	                         connect_timeout_ms, &reply);
+	                   : call_retrying(c->transport, &req, connect_timeout_ms,
+	                         &reply);
 	ppi_buf_fini(&req);
 	if (rv != 0) {
 		snprintf(msg, msglen, "no handshake reply from %s: %s",

@@ -20,6 +20,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "probe.h"
 #include "server.h"
@@ -364,6 +365,38 @@ fail:
 	return map_nng(rv);
 }
 
+/*
+ * Sends a hello to our own address through a fresh connection, as a
+ * client would. Under NNG bug #1518 a listener may still complete SP
+ * handshakes yet never hand the new pipes to the socket, so only a full
+ * request proves that new clients are served.
+ */
+static bool
+answers_hello(const char *address)
+{
+	nng_socket sock;
+	nng_msg   *msg = NULL;
+	ppi_buf    req;
+	bool       is_ok = false;
+
+	if (nng_req0_open(&sock) != 0) {
+		return true; /* cannot tell; do not disturb the listener */
+	}
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 1000);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 1000);
+	ppi_buf_init(&req);
+	ppi_wire_hello(&req);
+	if (!req.is_failed && nng_dial(sock, address, NULL, 0) == 0 &&
+	    nng_send(sock, req.data, req.len, 0) == 0 &&
+	    nng_recvmsg(sock, &msg, 0) == 0) {
+		is_ok = true;
+		nng_msg_free(msg);
+	}
+	ppi_buf_fini(&req);
+	nng_close(sock);
+	return is_ok;
+}
+
 void
 server_check_listeners(server *s)
 {
@@ -371,7 +404,7 @@ server_check_listeners(server *s)
 	size_t i;
 
 	for (i = 0; i < s->nlisteners; i++) {
-		if (probe_ipc(s->addrs[i] + 6, 1000) == PROBE_LIVE) {
+		if (answers_hello(s->addrs[i])) {
 			continue;
 		}
 		/* Closing the listener also drops its pipes; their clients
