@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endian.h"
 #include "wire_impl.h"
 
 void
@@ -107,27 +108,6 @@ ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
  */
 #define RECORD_HEADER 20
 
-static void
-put_be(unsigned char *p, uint64_t v, int bytes)
-{
-	while (bytes-- > 0) {
-		p[bytes] = (unsigned char) (v & 0xff);
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_be(const unsigned char *p, int bytes)
-{
-	uint64_t v = 0;
-	int      i;
-
-	for (i = 0; i < bytes; i++) {
-		v = (v << 8) | p[i];
-	}
-	return v;
-}
-
 void
 ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
@@ -149,9 +129,9 @@ ppi_wire_reply_range(
 	ppi_wire_pack_cstr(&pk, "batch");
 	msgpack_pack_bin(&pk, total);
 	for (i = 0; i < count; i++) {
-		put_be(hdr, entries[i].ms, 8);
-		put_be(hdr + 8, entries[i].seq, 8);
-		put_be(hdr + 16, entries[i].len, 4);
+		ppi_put_be64(hdr, entries[i].ms);
+		ppi_put_be64(hdr + 8, entries[i].seq);
+		ppi_put_be32(hdr + 16, (uint32_t) entries[i].len);
 		ppi_buf_append(b, hdr, sizeof(hdr));
 		ppi_buf_append(b, entries[i].body, entries[i].len);
 	}
@@ -391,9 +371,9 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
 		if ((size_t) (end - p) < RECORD_HEADER) {
 			break;
 		}
-		out[i].id.ms  = get_be(p, 8);
-		out[i].id.seq = get_be(p + 8, 8);
-		body_len      = get_be(p + 16, 4);
+		out[i].id.ms  = ppi_get_be64(p);
+		out[i].id.seq = ppi_get_be64(p + 8);
+		body_len      = ppi_get_be32(p + 16);
 		p += RECORD_HEADER;
 		if (body_len > (size_t) (end - p)) {
 			break;

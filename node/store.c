@@ -18,55 +18,16 @@
 #define MAP_SIZE_INITIAL (256ull << 20)
 
 void
-store_put_be64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char) (v & 0xff);
-		v >>= 8;
-	}
-}
-
-uint64_t
-store_get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int      i;
-
-	for (i = 0; i < 8; i++) {
-		v = (v << 8) | p[i];
-	}
-	return v;
-}
-
-void
-store_put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-}
-
-uint32_t
-store_get_be32(const unsigned char *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-	    ((uint32_t) p[2] << 8) | p[3];
-}
-
-void
 store_topic_encode(const topic_rec *t, unsigned char *out)
 {
-	store_put_be32(out, t->tid);
-	store_put_be32(out + 4, 0);
-	store_put_be64(out + 8, t->next_seq);
-	store_put_be64(out + 16, t->count);
-	store_put_be64(out + 24, t->bytes);
-	store_put_be64(out + 32, t->last_ms);
-	store_put_be64(out + 40, t->created_ms);
-	store_put_be64(out + 48, 0);
+	ppi_put_be32(out, t->tid);
+	ppi_put_be32(out + 4, 0);
+	ppi_put_be64(out + 8, t->next_seq);
+	ppi_put_be64(out + 16, t->count);
+	ppi_put_be64(out + 24, t->bytes);
+	ppi_put_be64(out + 32, t->last_ms);
+	ppi_put_be64(out + 40, t->created_ms);
+	ppi_put_be64(out + 48, 0);
 }
 
 bool
@@ -77,28 +38,28 @@ store_topic_decode(const MDB_val *v, topic_rec *t)
 	if (v->mv_size != TOPIC_REC_SIZE) {
 		return false;
 	}
-	t->tid        = store_get_be32(p);
-	t->next_seq   = store_get_be64(p + 8);
-	t->count      = store_get_be64(p + 16);
-	t->bytes      = store_get_be64(p + 24);
-	t->last_ms    = store_get_be64(p + 32);
-	t->created_ms = store_get_be64(p + 40);
+	t->tid        = ppi_get_be32(p);
+	t->next_seq   = ppi_get_be64(p + 8);
+	t->count      = ppi_get_be64(p + 16);
+	t->bytes      = ppi_get_be64(p + 24);
+	t->last_ms    = ppi_get_be64(p + 32);
+	t->created_ms = ppi_get_be64(p + 40);
 	return true;
 }
 
 void
 store_log_key(unsigned char *key, uint32_t tid, uint64_t seq)
 {
-	store_put_be32(key, tid);
-	store_put_be64(key + 4, seq);
+	ppi_put_be32(key, tid);
+	ppi_put_be64(key + 4, seq);
 }
 
 void
 store_request_key(unsigned char *key, uint64_t cid, uint64_t rid)
 {
 	key[0] = STATE_REQUEST;
-	store_put_be64(key + 1, cid);
-	store_put_be64(key + 9, rid);
+	ppi_put_be64(key + 1, cid);
+	ppi_put_be64(key + 9, rid);
 }
 
 int
@@ -141,12 +102,12 @@ open_dbs(store *s, char *msg, size_t msglen)
 	}
 	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		store_put_be32(ver, STORE_SCHEMA);
+		ppi_put_be32(ver, STORE_SCHEMA);
 		v.mv_data = ver;
 		v.mv_size = sizeof(ver);
 		rc        = mdb_put(txn, s->state, &k, &v, 0);
 	} else if (rc == 0 &&
-	    (v.mv_size != 4 || store_get_be32(v.mv_data) != STORE_SCHEMA)) {
+	    (v.mv_size != 4 || ppi_get_be32(v.mv_data) != STORE_SCHEMA)) {
 		mdb_txn_abort(txn);
 		snprintf(msg, msglen, "unsupported store schema");
 		return PP_ESTORE;

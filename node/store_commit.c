@@ -110,7 +110,7 @@ load_next_tid(group *g)
 	if (rc != 0) {
 		return rc;
 	}
-	g->next_tid = v.mv_size == 4 ? store_get_be32(v.mv_data) : 1;
+	g->next_tid = v.mv_size == 4 ? ppi_get_be32(v.mv_data) : 1;
 	return 0;
 }
 
@@ -225,7 +225,7 @@ apply_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 		    0) {
 			return rc;
 		}
-		store_put_be64(v.mv_data, ms);
+		ppi_put_be64(v.mv_data, ms);
 		if (l->len != 0) {
 			memcpy((unsigned char *) v.mv_data + 8, l->body, l->len);
 		}
@@ -260,7 +260,7 @@ prune_requests(group *g, uint64_t cid, uint64_t floor)
 		rc        = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 		if (rc != 0 || k.mv_size != REQUEST_KEY_SIZE ||
 		    memcmp(k.mv_data, key, 9) != 0 ||
-		    store_get_be64((unsigned char *) k.mv_data + 9) >= floor) {
+		    ppi_get_be64((unsigned char *) k.mv_data + 9) >= floor) {
 			break;
 		}
 		if ((rc = mdb_cursor_del(cur, 0)) != 0) {
@@ -357,7 +357,7 @@ flush_topics(group *g)
 		}
 	}
 	if (g->is_tid_dirty) {
-		store_put_be32(tid, g->next_tid);
+		ppi_put_be32(tid, g->next_tid);
 		k.mv_size = 9;
 		k.mv_data = "\0next_tid";
 		v.mv_size = 4;

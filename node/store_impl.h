@@ -18,6 +18,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 
+#include "endian.h"
 #include "store.h"
 
 #define STORE_SCHEMA 1
@@ -49,10 +50,6 @@ typedef struct topic_rec {
 	uint64_t created_ms;
 } topic_rec;
 
-void     store_put_be64(unsigned char *p, uint64_t v);
-uint64_t store_get_be64(const unsigned char *p);
-void     store_put_be32(unsigned char *p, uint32_t v);
-uint32_t store_get_be32(const unsigned char *p);
 
 void store_topic_encode(const topic_rec *t, unsigned char *out);
 bool store_topic_decode(const MDB_val *v, topic_rec *t);

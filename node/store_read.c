@@ -96,19 +96,19 @@ seek(reader_txn *r, uint64_t seq, MDB_val *k, MDB_val *v)
 	k->mv_data = key;
 	return mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE) == 0 &&
 	    k->mv_size == LOG_KEY_SIZE &&
-	    store_get_be32(k->mv_data) == r->topic.tid;
+	    ppi_get_be32(k->mv_data) == r->topic.tid;
 }
 
 static uint64_t
 key_seq(const MDB_val *k)
 {
-	return store_get_be64((const unsigned char *) k->mv_data + 4);
+	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
 }
 
 static uint64_t
 val_ms(const MDB_val *v)
 {
-	return v->mv_size >= 8 ? store_get_be64(v->mv_data) : 0;
+	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
 }
 
 /*
@@ -135,7 +135,7 @@ seek_back(reader_txn *r, uint64_t seq, MDB_val *k, MDB_val *v)
 		rc = mdb_cursor_get(r->cur, k, v, MDB_LAST);
 	}
 	return rc == 0 && k->mv_size == LOG_KEY_SIZE &&
-	    store_get_be32(k->mv_data) == r->topic.tid;
+	    ppi_get_be32(k->mv_data) == r->topic.tid;
 }
 
 /*
@@ -309,14 +309,14 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 		while (ok && key_seq(&k) <= hi && pg->count < limit &&
 		    page_add(pg, &k, &v)) {
 			ok = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT) == 0 &&
-			    store_get_be32(k.mv_data) == r->topic.tid;
+			    ppi_get_be32(k.mv_data) == r->topic.tid;
 		}
 		return;
 	}
 	/* Reverse: the last log with seq <= hi, then backwards. */
 	ok = seek_back(r, hi, &k, &v);
 	/* The cursor may have stepped onto another topic. */
-	while (ok && store_get_be32(k.mv_data) == r->topic.tid &&
+	while (ok && ppi_get_be32(k.mv_data) == r->topic.tid &&
 	    key_seq(&k) >= lo && key_seq(&k) <= hi && pg->count < limit &&
 	    page_add(pg, &k, &v)) {
 		ok = mdb_cursor_get(r->cur, &k, &v, MDB_PREV) == 0;
