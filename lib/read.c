@@ -80,15 +80,13 @@ bound_or_null(const char *bound)
 
 /* Sends a range request; collect the page with range_end(). */
 static int
-range_begin(pp_client *c, const char *topic, const char *start,
-    const char *end, bool sx, bool ex, uint64_t limit, bool is_reverse,
-    ppi_call **call)
+range_begin(pp_client *c, const ppi_range_args *args, ppi_call **call)
 {
 	ppi_buf req;
 	int     rv;
 
 	ppi_buf_init(&req);
-	ppi_wire_range(&req, topic, start, end, sx, ex, limit, is_reverse);
+	ppi_wire_range(&req, args);
 	rv = ppi_client_begin(c, &req, call);
 	ppi_buf_fini(&req);
 	return rv != 0 ? ppi_client_fail(c, rv, "%s", "") : 0;
@@ -120,15 +118,12 @@ range_end(pp_client *c, ppi_call *call, pp_result **out)
 }
 
 static int
-range_call(pp_client *c, const char *topic, const char *start,
-    const char *end, bool sx, bool ex, uint64_t limit, bool is_reverse,
-    pp_result **out)
+range_call(pp_client *c, const ppi_range_args *args, pp_result **out)
 {
 	ppi_call *call;
 	int       rv;
 
-	if ((rv = range_begin(c, topic, start, end, sx, ex, limit, is_reverse,
-	         &call)) != 0) {
+	if ((rv = range_begin(c, args, &call)) != 0) {
 		return rv;
 	}
 	return range_end(c, call, out);
@@ -166,14 +161,21 @@ static int
 range_common(pp_client *c, const char *topic, const pp_range_opts *opts,
     bool is_reverse, pp_result **result)
 {
-	int rv;
+	ppi_range_args args;
+	int            rv;
 
 	if ((rv = check_range_args(c, topic, &opts, result, "result")) != 0) {
 		return rv;
 	}
-	return range_call(c, topic, bound_or_null(opts->start),
-	    bound_or_null(opts->end), opts->is_exclusive, opts->is_exclusive,
-	    opts->limit, is_reverse, result);
+	args.topic         = topic;
+	args.start         = bound_or_null(opts->start);
+	args.end           = bound_or_null(opts->end);
+	args.is_start_excl = opts->is_exclusive;
+	args.is_end_excl   = opts->is_exclusive;
+	args.is_reverse    = is_reverse;
+	args.is_stream     = false;
+	args.limit         = opts->limit;
+	return range_call(c, &args, result);
 }
 
 int
@@ -291,9 +293,17 @@ advance(pp_iter *it)
 static int
 iter_request(pp_iter *it, ppi_call **call)
 {
-	return range_begin(it->client, it->topic, it->start, it->end,
-	    it->is_start_excl, it->is_end_excl,
-	    it->has_limit ? it->remaining : 0, it->is_reverse, call);
+	ppi_range_args args;
+
+	args.topic         = it->topic;
+	args.start         = it->start;
+	args.end           = it->end;
+	args.is_start_excl = it->is_start_excl;
+	args.is_end_excl   = it->is_end_excl;
+	args.is_reverse    = it->is_reverse;
+	args.is_stream     = true;
+	args.limit         = it->has_limit ? it->remaining : 0;
+	return range_begin(it->client, &args, call);
 }
 
 /*

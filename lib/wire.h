@@ -66,6 +66,7 @@ typedef struct ppi_request {
 	bool           is_start_excl;
 	bool           is_end_excl;
 	bool           is_reverse;
+	bool           is_stream; /* range: the next page will be asked for */
 	uint64_t       limit; /* range: 0 = none */
 	ppi_str        after; /* topics */
 	void          *unpacked_; /* decoder state, freed by fini */
@@ -91,10 +92,19 @@ void ppi_wire_commit_begin(
     ppi_buf *b, uint64_t cid, uint64_t rid, uint64_t floor, size_t ncalls);
 void ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count);
 
-/* ppi_wire_range - start/end NULL when open. */
-void ppi_wire_range(ppi_buf *b, const char *topic, const char *start,
-    const char *end, bool is_start_excl, bool is_end_excl, uint64_t limit,
-    bool is_reverse);
+/* What a range request asks for; start/end NULL when open. */
+typedef struct ppi_range_args {
+	const char *topic;
+	const char *start;
+	const char *end;
+	bool        is_start_excl;
+	bool        is_end_excl;
+	bool        is_reverse;
+	bool        is_stream; /* the caller will ask for the next page */
+	uint64_t    limit;
+} ppi_range_args;
+
+void ppi_wire_range(ppi_buf *b, const ppi_range_args *a);
 
 /* ppi_wire_topic_op - length or stat of one topic. */
 void ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic);

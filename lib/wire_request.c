@@ -5,7 +5,7 @@
  *   {"v":1, "op":"commit", "cid":u64, "rid":u64, "floor":u64,
  *    "calls":[ [[topic, body], ...], ... ]}
  *   {"v":1, "op":"range", "topic":str, "start":str?, "end":str?,
- *    "sx":bool, "ex":bool, "limit":u64, "rev":bool}
+ *    "sx":bool, "ex":bool, "limit":u64, "rev":bool, "stream":bool}
  *   {"v":1, "op":"length"|"stat", "topic":str}
  *   {"v":1, "op":"topics", "after":str?}
  *   {"v":1, "op":"hello"|"shutdown"}
@@ -104,32 +104,32 @@ ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count)
 }
 
 void
-ppi_wire_range(ppi_buf *b, const char *topic, const char *start,
-    const char *end, bool is_start_excl, bool is_end_excl, uint64_t limit,
-    bool is_reverse)
+ppi_wire_range(ppi_buf *b, const ppi_range_args *a)
 {
 	msgpack_packer pk;
 
 	begin(&pk, b, PPI_OP_RANGE,
-	    5 + (start != NULL ? 1 : 0) + (end != NULL ? 1 : 0));
+	    6 + (a->start != NULL ? 1 : 0) + (a->end != NULL ? 1 : 0));
 	ppi_wire_pack_cstr(&pk, "topic");
-	ppi_wire_pack_cstr(&pk, topic);
-	if (start != NULL) {
+	ppi_wire_pack_cstr(&pk, a->topic);
+	if (a->start != NULL) {
 		ppi_wire_pack_cstr(&pk, "start");
-		ppi_wire_pack_cstr(&pk, start);
+		ppi_wire_pack_cstr(&pk, a->start);
 	}
-	if (end != NULL) {
+	if (a->end != NULL) {
 		ppi_wire_pack_cstr(&pk, "end");
-		ppi_wire_pack_cstr(&pk, end);
+		ppi_wire_pack_cstr(&pk, a->end);
 	}
 	ppi_wire_pack_cstr(&pk, "sx");
-	is_start_excl ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	a->is_start_excl ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 	ppi_wire_pack_cstr(&pk, "ex");
-	is_end_excl ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	a->is_end_excl ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 	ppi_wire_pack_cstr(&pk, "limit");
-	msgpack_pack_uint64(&pk, limit);
+	msgpack_pack_uint64(&pk, a->limit);
 	ppi_wire_pack_cstr(&pk, "rev");
-	is_reverse ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	a->is_reverse ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	ppi_wire_pack_cstr(&pk, "stream");
+	a->is_stream ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 }
 
 void
@@ -266,7 +266,8 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 		}
 		if (!opt_bool(root, "sx", &req->is_start_excl) ||
 		    !opt_bool(root, "ex", &req->is_end_excl) ||
-		    !opt_bool(root, "rev", &req->is_reverse)) {
+		    !opt_bool(root, "rev", &req->is_reverse) ||
+		    !opt_bool(root, "stream", &req->is_stream)) {
 			FAIL(PP_EPROTO, "range: flags must be booleans");
 		}
 		/* range needs a topic too */

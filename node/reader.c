@@ -1,28 +1,46 @@
 /*
  * reader.c - reader threads: each takes one read request at a time and
  * answers it from a short LMDB read transaction, in parallel with the
- * writer (LMDB readers never block the writer, nor it them).
+ * writer (LMDB readers never block the writer, nor it them). Pages of a
+ * walk are read ahead by spec.c.
  */
 #include <stdlib.h>
 
 #include "node.h"
 #include "queue.h"
+#include "spec.h"
 
 #define READERS_MAX 16
 
 struct reader {
 	store    *store;
+	spec     *spec;
 	queue     q;
 	int       nthreads;
 	pthread_t threads[READERS_MAX];
 };
 
+/* A page of a walk may have been prepared ahead (spec.c). */
 static void
-answer(store *s, request *r)
+answer_range(reader *rd, request *r)
 {
+	store_page page;
+
+	if (!r->req.is_stream ||
+	    !spec_take(rd->spec, &r->req, &r->reply, &page)) {
+		store_range(rd->store, &r->req, &r->reply, &page);
+	}
+	spec_after(rd->spec, &r->req, &page);
+}
+
+static void
+answer(reader *rd, request *r)
+{
+	store *s = rd->store;
+
 	switch (r->req.op) {
 	case PPI_OP_RANGE:
-		store_range(s, &r->req, &r->reply);
+		answer_range(rd, r);
 		break;
 	case PPI_OP_LENGTH:
 		store_length(s, &r->req, &r->reply);
@@ -48,7 +66,7 @@ reader_main(void *arg)
 	request *r;
 
 	while ((r = queue_pop(&rd->q, false)) != NULL) {
-		answer(rd->store, r);
+		answer(rd, r);
 	}
 	return NULL;
 }
@@ -62,6 +80,10 @@ reader_start(store *s, int nthreads, reader **out)
 		return PP_ENOMEM;
 	}
 	rd->store = s;
+	if (spec_start(s, &rd->spec) != 0) {
+		free(rd);
+		return PP_ENOMEM;
+	}
 	queue_init(&rd->q);
 	if (nthreads > READERS_MAX) {
 		nthreads = READERS_MAX;
@@ -73,6 +95,7 @@ reader_start(store *s, int nthreads, reader **out)
 	}
 	if (rd->nthreads == 0) {
 		queue_fini(&rd->q);
+		spec_stop(rd->spec);
 		free(rd);
 		return PP_ENOMEM;
 	}
@@ -99,5 +122,6 @@ reader_stop(reader *rd)
 		pthread_join(rd->threads[i], NULL);
 	}
 	queue_fini(&rd->q);
+	spec_stop(rd->spec);
 	free(rd);
 }

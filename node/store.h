@@ -51,8 +51,19 @@ void store_commit_group(
 
 /* ---- readers (store_read.c) -------------------------------------------- */
 
-/* Each writes a complete reply frame (success or error) into reply. */
-void store_range(store *s, const ppi_request *req, ppi_buf *reply);
+/* What a range page held (for reading ahead, see spec.c). */
+typedef struct store_page {
+	size_t   count;
+	uint64_t last_seq; /* of the last log, when count > 0 */
+	bool     has_more;
+} store_page;
+
+/*
+ * Each writes a complete reply frame (success or error) into reply.
+ * store_range also describes the page in *page (zeroed on error).
+ */
+void store_range(
+    store *s, const ppi_request *req, ppi_buf *reply, store_page *page);
 void store_length(store *s, const ppi_request *req, ppi_buf *reply);
 void store_stat(store *s, const ppi_request *req, ppi_buf *reply);
 void store_topics(store *s, const ppi_request *req, ppi_buf *reply);

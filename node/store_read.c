@@ -260,17 +260,17 @@ parse_bound(reader_txn *r, const ppi_str *text, ppi_idexpr *e, bool *has)
 	return 0;
 }
 
-typedef struct page {
+typedef struct page_buf {
 	ppi_wire_entry *entries;
 	size_t          count;
 	size_t          cap;
 	size_t          bytes;
 	bool            has_more;
-} page;
+} page_buf;
 
 /* Adds one log; false when the page is full (has_more is then set). */
 static bool
-page_add(page *pg, const MDB_val *k, const MDB_val *v)
+page_add(page_buf *pg, const MDB_val *k, const MDB_val *v)
 {
 	ppi_wire_entry *e;
 	size_t          len = v->mv_size - 8;
@@ -298,7 +298,7 @@ page_add(page *pg, const MDB_val *k, const MDB_val *v)
 
 static void
 scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
-    page *pg)
+    page_buf *pg)
 {
 	uint64_t limit = req->limit != 0 ? req->limit : UINT64_MAX;
 	MDB_val  k, v;
@@ -324,16 +324,18 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 }
 
 void
-store_range(store *s, const ppi_request *req, ppi_buf *reply)
+store_range(
+    store *s, const ppi_request *req, ppi_buf *reply, store_page *page)
 {
 	reader_txn r;
 	ppi_idexpr start, end;
 	bool       has_start, has_end, ok = true;
 	uint64_t   lo = 0, hi = UINT64_MAX;
-	page       pg;
+	page_buf   pg;
 	int        rv;
 
 	memset(&pg, 0, sizeof(pg));
+	memset(page, 0, sizeof(*page));
 	r.msg[0] = '\0';
 	if ((rv = parse_bound(&r, &req->start, &start, &has_start)) != 0 ||
 	    (rv = parse_bound(&r, &req->end, &end, &has_end)) != 0) {
@@ -361,6 +363,9 @@ store_range(store *s, const ppi_request *req, ppi_buf *reply)
 		scan(&r, req, lo, hi, &pg);
 	}
 	ppi_wire_reply_range(reply, pg.entries, pg.count, pg.has_more);
+	page->count    = pg.count;
+	page->has_more = pg.has_more;
+	page->last_seq = pg.count > 0 ? pg.entries[pg.count - 1].seq : 0;
 	txn_end(&r);
 	free(pg.entries);
 }
