@@ -30,6 +30,7 @@
 #define SENDERS 2
 #define BATCH_MAX_BYTES (4u << 20)
 #define QUEUE_MAX_BYTES (64u << 20)
+#define LINGER_US 50
 
 typedef struct pending pending;
 struct pending {
@@ -65,6 +66,8 @@ struct ppi_commitq {
 	size_t          queued_bytes;
 	uint64_t        next_batch;  /* number of the next batch taken */
 	uint64_t        dispatched;  /* batches dispatched so far */
+	size_t          nqueued;     /* entries on the queue */
+	size_t          last_n;      /* entries in the last batch taken */
 	uint64_t        submitted;   /* async entries queued so far */
 	uint64_t        completed;   /* async entries whose cb returned */
 	uint64_t        next_rid;
@@ -97,6 +100,8 @@ take_batch(ppi_commitq *q, batch *b)
 		p    = p->next;
 	}
 	q->head    = p;
+	q->nqueued -= b->n;
+	q->last_n  = b->n;
 	last->next = NULL;
 	if (q->head == NULL) {
 		q->tail = &q->head;
@@ -240,12 +245,38 @@ run_batch(pp_client *c, ppi_commitq *q, batch *b)
 	pthread_mutex_unlock(&q->mtx);
 }
 
+/*
+ * When the last batch carried N callers and fewer are queued now, waits
+ * up to LINGER_US for the rest: they were woken together and are about
+ * to commit again. Without this, threads sharing a client split into two
+ * cohorts that alternate, each paying a whole round trip and sync.
+ */
+static void
+linger(ppi_commitq *q)
+{
+	struct timespec deadline;
+
+	if (q->nqueued >= q->last_n || q->is_stopping) {
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += LINGER_US * 1000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (q->nqueued < q->last_n && !q->is_stopping &&
+	    pthread_cond_timedwait(&q->work, &q->mtx, &deadline) == 0) {
+	}
+}
+
 static void *
 sender_main(void *arg)
 {
 	pp_client   *c = arg;
 	ppi_commitq *q = c->commitq;
 	batch        b;
+	bool         is_lingered = false;
 
 	pthread_mutex_lock(&q->mtx);
 	for (;;) {
@@ -256,6 +287,13 @@ sender_main(void *arg)
 		if (q->head == NULL) {
 			break; /* stopping and drained */
 		}
+		if (!is_lingered) {
+			/* The lock is released meanwhile: look again. */
+			linger(q);
+			is_lingered = true;
+			continue;
+		}
+		is_lingered = false;
 		take_batch(q, &b);
 		pthread_mutex_unlock(&q->mtx);
 		run_batch(c, q, &b);
@@ -368,10 +406,13 @@ enqueue(pp_client *c, ppi_commitq *q, pending *p, batch *b, bool *is_taken)
 	*q->tail = p;
 	q->tail  = &p->next;
 	q->queued_bytes += p->bytes;
+	q->nqueued++;
 	if (p->cb != NULL) {
 		q->submitted++;
 	}
-	if (b != NULL && q->head == p && q->busy < SENDERS) {
+	/* Alone, it goes at once; when the last batch carried several
+	 * callers, they are coming back together and go as one batch. */
+	if (b != NULL && q->head == p && q->busy < SENDERS && q->last_n <= 1) {
 		take_batch(q, b);
 		*is_taken = true;
 	} else {
