@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "deadline.h"
 #include "id.h"
 #include "wire.h"
 
@@ -259,12 +260,7 @@ linger(ppi_commitq *q)
 	if (q->nqueued >= q->last_n || q->is_stopping) {
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_nsec += LINGER_US * 1000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = ppi_deadline_after_us(CLOCK_REALTIME, LINGER_US);
 	while (q->nqueued < q->last_n && !q->is_stopping &&
 	    pthread_cond_timedwait(&q->work, &q->mtx, &deadline) == 0) {
 	}
@@ -548,15 +544,8 @@ pp_flush(pp_client *c, int timeout_ms)
 	if (q == NULL) {
 		return 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	if (timeout_ms >= 0) {
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
+	deadline = ppi_deadline_after_us(
+	    CLOCK_REALTIME, timeout_ms >= 0 ? timeout_ms * 1000LL : 0);
 	pthread_mutex_lock(&q->mtx);
 	target = q->submitted;
 	while (q->completed < target && rv == 0) {

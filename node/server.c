@@ -22,6 +22,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "deadline.h"
 #include "probe.h"
 #include "server.h"
 
@@ -448,25 +449,11 @@ server_refuse_new(server *s)
 	atomic_store(&s->is_refusing, true);
 }
 
-static struct timespec
-deadline_after(int timeout_ms)
-{
-	struct timespec d;
-
-	clock_gettime(CLOCK_REALTIME, &d);
-	d.tv_sec += timeout_ms / 1000;
-	d.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-	if (d.tv_nsec >= 1000000000L) {
-		d.tv_sec++;
-		d.tv_nsec -= 1000000000L;
-	}
-	return d;
-}
-
 void
 server_wait_idle(server *s, int allowed, int timeout_ms)
 {
-	struct timespec deadline = deadline_after(timeout_ms);
+	struct timespec deadline =
+	    ppi_deadline_after_us(CLOCK_REALTIME, timeout_ms * 1000LL);
 
 	pthread_mutex_lock(&s->mtx);
 	while (s->inflight > allowed &&
@@ -478,7 +465,8 @@ server_wait_idle(server *s, int allowed, int timeout_ms)
 void
 server_wait_shutdown_peer(server *s, int timeout_ms)
 {
-	struct timespec deadline = deadline_after(timeout_ms);
+	struct timespec deadline =
+	    ppi_deadline_after_us(CLOCK_REALTIME, timeout_ms * 1000LL);
 
 	pthread_mutex_lock(&s->mtx);
 	while (s->shutdown_pipe != 0 && !s->is_shutdown_gone &&

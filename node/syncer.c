@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "syncer.h"
 
 struct syncer {
@@ -27,13 +28,8 @@ syncer_main(void *arg)
 
 	pthread_mutex_lock(&sy->mtx);
 	while (!sy->is_stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &next);
-		next.tv_sec += sy->interval_ms / 1000;
-		next.tv_nsec += (long) (sy->interval_ms % 1000) * 1000000L;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
-		}
+		next = ppi_deadline_after_us(
+		    CLOCK_MONOTONIC, sy->interval_ms * 1000LL);
 		while (!sy->is_stopping &&
 		    pthread_cond_timedwait(&sy->cv, &sy->mtx, &next) == 0) {
 		}

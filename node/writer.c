@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "node.h"
+#include "deadline.h"
 #include "queue.h"
 
 /* Upper bound of requests per group: keeps one transaction bounded. */
@@ -94,12 +95,7 @@ linger(writer *w, request *list)
 	size_t          n = list_length(list), want = active_clients(w);
 
 	if (n < want) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_nsec += LINGER_US * 1000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
+		deadline = ppi_deadline_after_us(CLOCK_REALTIME, LINGER_US);
 		for (tail = list; tail->next != NULL; tail = tail->next) {
 		}
 		while (n < want &&

@@ -1,0 +1,26 @@
+/*
+ * deadline.h - absolute deadlines for pthread_cond_timedwait(), shared by
+ * the library and the node (every wait in the project has one).
+ */
+#ifndef PP_DEADLINE_H
+#define PP_DEADLINE_H
+
+#include <time.h>
+
+/* ppi_deadline_after_us - now on `clock`, plus `us` microseconds. */
+static inline struct timespec
+ppi_deadline_after_us(clockid_t clock, long long us)
+{
+	struct timespec d;
+
+	clock_gettime(clock, &d);
+	d.tv_sec += (time_t) (us / 1000000);
+	d.tv_nsec += (long) (us % 1000000) * 1000L;
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	return d;
+}
+
+#endif
