@@ -17,6 +17,9 @@
  * - A synchronous call's records are not copied: its caller is blocked
  *   until the entry is done. An asynchronous call is copied into one
  *   allocation with its entry.
+ * - A lone synchronous caller sends its own request (no hand-off to a
+ *   sender); callers answered together are batched together again (see
+ *   linger()). docs/DESIGN.md §8 has the measurements behind both.
  */
 #include <stdio.h>
 #include <stdlib.h>
