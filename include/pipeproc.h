@@ -100,7 +100,17 @@ extern "C" {
 	X(ETOOLARGE, -24, "request is too large")                              \
 	X(EINTERNAL, -25, "internal error")                                    \
 	X(EPERM, -26, "permission denied")                                     \
-	X(EORDER, -27, "request arrived before the one it follows")
+	X(EORDER, -27, "request arrived before the one it follows")            \
+	X(ENOPROC, -28, "no proc with that name")                              \
+	X(EPROC_DISABLED, -29, "proc is disabled")                             \
+	X(EPROC_EXISTS, -30, "proc exists with other options or topic")        \
+	X(EPROC_ALREADY_DISABLED, -31, "proc is already disabled")             \
+	X(EPROC_ALREADY_ACTIVE, -32, "proc is already active")                 \
+	X(ENOTHING_TO_RECLAIM, -33, "proc has no outstanding claim")           \
+	X(ENOTHING_TO_ACK, -34, "proc has no outstanding claim to ack")        \
+	X(ESTALE_CLAIM, -35, "claim token does not match the current claim")   \
+	X(EINVALID_NAME, -36, "invalid proc name")                             \
+	X(EINVALID_OPTION, -37, "invalid proc option")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -507,6 +517,169 @@ PP_API const pp_topic_info *pp_topic_list_get(
 
 /* pp_topic_list_free - free a topic list. Accepts NULL. */
 PP_API void pp_topic_list_free(pp_topic_list *list);
+
+/* ------------------------------------------------------------------------
+ * Procs: durable, named consumers of a topic
+ * ------------------------------------------------------------------------ */
+
+/* What happens when a claim was reclaimed max_reclaims times in a row. */
+enum pp_on_max_reclaims {
+	PP_ON_MAX_DISABLE = 0, /* the proc is disabled; its claim stays */
+	PP_ON_MAX_CONTINUE,    /* nothing: the logs are claimed again */
+	PP_ON_MAX_DEADLETTER   /* the claimed logs go to "<topic>.dead", with
+	                        * the proc, attempts and last error, and the
+	                        * claim is acked, in one transaction */
+};
+
+/*
+ * Options of a proc. Every field means what it says, 0 included; start
+ * from PP_PROC_OPTS_INIT (NULL options mean exactly that). They are
+ * persisted when the proc is created; calling pp_proc() later with other
+ * values is PP_EPROC_EXISTS, never silently ignored. Fields are only ever
+ * appended.
+ */
+typedef struct pp_proc_opts {
+	/* Where a new proc starts: ">" the first stored log; "$>" only logs
+	 * committed after its creation; "T-S" or ":S" after that log; "T"
+	 * at the first log of millisecond T. NULL means ">". An offset
+	 * beyond the end waits for logs, it is not an error. */
+	const char *offset;
+	/* Logs per claim, 1 to 100,000. */
+	uint32_t count;
+	/* Reclaims (manual or by timeout) allowed in a row before
+	 * on_max_reclaims applies: 0 means the first reclaim applies it;
+	 * -1 means never. */
+	int32_t max_reclaims;
+	/* A claim not acked after this many ms is reclaimed by the node's
+	 * timer, even if no client calls. -1 means never; 0 is invalid. */
+	int64_t reclaim_timeout_ms;
+	enum pp_on_max_reclaims on_max_reclaims;
+} pp_proc_opts;
+
+#define PP_PROC_OPTS_INIT { NULL, 1, 10, 10000, PP_ON_MAX_DISABLE }
+
+/* A claim: the logs handed to one consumer, and the token that acks it. */
+typedef struct pp_claim pp_claim;
+
+/*
+ * pp_proc - create the proc `name` on `topic` if needed, then claim up to
+ * opts->count logs after its cursor.
+ * topic, name: in; a name is 1 to 200 characters of [A-Za-z0-9_.-].
+ * opts: in, may be NULL (PP_PROC_OPTS_INIT). wait_ms: 0 returns at once;
+ * > 0 waits up to that long for logs (woken by the commit itself);
+ * -1 waits forever. claim: out.
+ * A claim with no logs means nothing was available (not an error). While
+ * a claim is outstanding the proc hands out nothing else.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_EINVALID_NAME, PP_EINVALID_OPTION,
+ * PP_EINVALID_ID (a bad offset; nothing is created), PP_EPROC_EXISTS,
+ * PP_EPROC_DISABLED, PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * On success *claim belongs to the caller; free it with pp_claim_free().
+ * On error *claim is unchanged. Thread-safe; blocks up to wait_ms plus a
+ * round trip.
+ */
+PP_API int pp_proc(pp_client *client, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, pp_claim **claim);
+
+/* pp_claim_count - logs in the claim (0: nothing was available). */
+PP_API size_t pp_claim_count(const pp_claim *claim);
+/* pp_claim_log - the i-th log, or NULL; valid until pp_claim_free(). */
+PP_API const pp_log *pp_claim_log(const pp_claim *claim, size_t i);
+/* pp_claim_token - the token to pass to pp_ack() and pp_reclaim(). */
+PP_API uint64_t pp_claim_token(const pp_claim *claim);
+/* pp_claim_free - free a claim (the claim itself stays with the proc). */
+PP_API void pp_claim_free(pp_claim *claim);
+
+/*
+ * pp_ack - move the proc's cursor past its outstanding claim.
+ * token: the claim's token, or 0 to ack whatever claim is outstanding.
+ * acked: out, may be NULL; the last acked id.
+ * Returns 0, or PP_ENOPROC, PP_ENOTHING_TO_ACK (no claim: nothing
+ * changes), PP_ESTALE_CLAIM (the token is not the current claim's),
+ * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN. Durable once it returns 0.
+ * Thread-safe; blocks for one round trip and one sync.
+ */
+PP_API int pp_ack(
+    pp_client *client, const char *name, uint64_t token, pp_id *acked);
+
+/*
+ * pp_ack_commit - pp_ack() and pp_commit() in one transaction: both
+ * happen or neither does.
+ * records, count, ids: as pp_commit() (count >= 1).
+ * Returns 0 or the errors of pp_ack() and pp_commit().
+ * The library copies the records. Thread-safe; blocks as pp_ack().
+ */
+PP_API int pp_ack_commit(pp_client *client, const char *name,
+    uint64_t token, const pp_record *records, size_t count, pp_id *ids);
+
+/*
+ * pp_reclaim - give the outstanding claim back: the same logs are handed
+ * out again, and the proc's reclaim count grows (see max_reclaims).
+ * token: as pp_ack(). error: in, may be NULL; kept for pp_proc_inspect().
+ * Returns 0, or PP_ENOPROC, PP_EPROC_DISABLED, PP_ENOTHING_TO_RECLAIM,
+ * PP_ESTALE_CLAIM, PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN.
+ * Thread-safe; blocks for one round trip and one sync.
+ */
+PP_API int pp_reclaim(
+    pp_client *client, const char *name, uint64_t token, const char *error);
+
+/* A proc's state, as pp_proc_inspect() and pp_procs() report it. */
+typedef struct pp_proc_info {
+	const char  *name;  /* valid as long as what returned it */
+	const char  *topic;
+	const char  *offset;
+	const char  *last_error; /* "" when none */
+	pp_proc_opts opts;       /* opts.offset == offset */
+	bool         is_disabled;
+	bool         has_claim;
+	pp_id        claim_first; /* when has_claim */
+	pp_id        claim_last;
+	uint64_t     claim_token;
+	uint64_t     claim_deadline_ms; /* 0: never */
+	uint64_t     next_seq;    /* the cursor: first sequence not acked */
+	uint32_t     reclaims;    /* in a row, since the last ack */
+	uint64_t     created_ms;
+	uint64_t     last_claimed_ms; /* 0: never */
+	uint64_t     last_acked_ms;   /* 0: never */
+	uint64_t     lag;             /* logs stored after the cursor */
+	uint64_t     oldest_unacked_ms; /* ms of the first unacked log; 0 */
+} pp_proc_info;
+
+typedef struct pp_proc_list pp_proc_list;
+
+/*
+ * pp_proc_inspect, pp_proc_disable, pp_proc_resume, pp_proc_destroy -
+ * read, disable, resume (resetting reclaims) or destroy the proc `name`;
+ * each returns the proc's state after the call (destroy: before it) in a
+ * one-element list.
+ * list: out, may be NULL.
+ * Returns 0, or PP_ENOPROC, PP_EPROC_ALREADY_DISABLED (disable),
+ * PP_EPROC_ALREADY_ACTIVE (resume), PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN.
+ * A disabled proc keeps its outstanding claim; destroy removes exactly
+ * this proc's records. On success *list belongs to the caller; free it
+ * with pp_proc_list_free(). Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_proc_inspect(
+    pp_client *client, const char *name, pp_proc_list **list);
+PP_API int pp_proc_disable(
+    pp_client *client, const char *name, pp_proc_list **list);
+PP_API int pp_proc_resume(
+    pp_client *client, const char *name, pp_proc_list **list);
+PP_API int pp_proc_destroy(
+    pp_client *client, const char *name, pp_proc_list **list);
+
+/*
+ * pp_procs - every proc with its state and lag, in name order.
+ * Returns 0, or PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * On success *list belongs to the caller; free it with
+ * pp_proc_list_free(). Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_procs(pp_client *client, pp_proc_list **list);
+
+/* pp_proc_list_count, pp_proc_list_get, pp_proc_list_free - as topics. */
+PP_API size_t pp_proc_list_count(const pp_proc_list *list);
+PP_API const pp_proc_info *pp_proc_list_get(
+    const pp_proc_list *list, size_t i);
+PP_API void pp_proc_list_free(pp_proc_list *list);
 
 #ifdef __cplusplus
 }
