@@ -19,6 +19,7 @@
 #include <pthread.h>
 
 #include "endian.h"
+#include "id.h"
 #include "store.h"
 
 #define STORE_SCHEMA 1
@@ -55,6 +56,32 @@ void store_topic_encode(const topic_rec *t, unsigned char *out);
 bool store_topic_decode(const MDB_val *v, topic_rec *t);
 void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
 void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
+
+/* A cursor on the logs of one topic, with the topic's record. */
+typedef struct store_cursor {
+	MDB_cursor *cur;
+	topic_rec   topic;
+} store_cursor;
+
+/* store_key_seq, store_val_ms - the seq of a log key, the ms of a log. */
+uint64_t store_key_seq(const MDB_val *k);
+uint64_t store_val_ms(const MDB_val *v);
+
+/* Positions on the first log with seq >= `seq` / last with seq <= `seq`;
+ * false when the topic has none. */
+bool store_cursor_seek(store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
+bool store_cursor_seek_back(
+    store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
+
+/*
+ * store_cursor_lower / store_cursor_upper - a bound as a sequence
+ * position: logs with seq >= *out (lower) or <= *out (upper) satisfy it.
+ * False when no log can.
+ */
+bool store_cursor_lower(
+    store_cursor *c, const ppi_idexpr *e, bool is_excl, uint64_t *out);
+bool store_cursor_upper(
+    store_cursor *c, const ppi_idexpr *e, bool is_excl, uint64_t *out);
 
 /* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
 int store_error(int rc, const char *what, char *msg, size_t msglen);

@@ -16,19 +16,11 @@
 #include "store_impl.h"
 
 typedef struct reader_txn {
-	store      *s;
-	MDB_txn    *txn;
-	MDB_cursor *cur;
-	topic_rec   topic;
-	char        msg[256];
+	store       *s;
+	MDB_txn     *txn;
+	store_cursor tc; /* the topic being read and a cursor on its logs */
+	char         msg[256];
 } reader_txn;
-
-/* A point (ms, seq) in id order; `is_never` = beyond every id. */
-typedef struct id_point {
-	uint64_t ms;
-	uint64_t seq;
-	bool     is_never;
-} id_point;
 
 static int
 txn_begin(reader_txn *r, store *s)
@@ -36,7 +28,7 @@ txn_begin(reader_txn *r, store *s)
 	int rc;
 
 	r->s   = s;
-	r->cur = NULL;
+	r->tc.cur = NULL;
 	pthread_rwlock_rdlock(&s->map_lock);
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
 		pthread_rwlock_unlock(&s->map_lock);
@@ -48,8 +40,8 @@ txn_begin(reader_txn *r, store *s)
 static void
 txn_end(reader_txn *r)
 {
-	if (r->cur != NULL) {
-		mdb_cursor_close(r->cur);
+	if (r->tc.cur != NULL) {
+		mdb_cursor_close(r->tc.cur);
 	}
 	mdb_txn_abort(r->txn);
 	pthread_rwlock_unlock(&r->s->map_lock);
@@ -76,174 +68,13 @@ load_topic(reader_txn *r, const ppi_str *name)
 	if (rc != 0) {
 		return store_error(rc, "topic", r->msg, sizeof(r->msg));
 	}
-	if (!store_topic_decode(&v, &r->topic)) {
+	if (!store_topic_decode(&v, &r->tc.topic)) {
 		return store_error(MDB_CORRUPTED, "topic", r->msg, sizeof(r->msg));
 	}
-	if ((rc = mdb_cursor_open(r->txn, r->s->logs, &r->cur)) != 0) {
+	if ((rc = mdb_cursor_open(r->txn, r->s->logs, &r->tc.cur)) != 0) {
 		return store_error(rc, "cursor", r->msg, sizeof(r->msg));
 	}
 	return 0;
-}
-
-/* Positions the cursor on the first log of the topic with seq >= `seq`. */
-static bool
-seek(reader_txn *r, uint64_t seq, MDB_val *k, MDB_val *v)
-{
-	unsigned char key[LOG_KEY_SIZE];
-
-	store_log_key(key, r->topic.tid, seq);
-	k->mv_size = LOG_KEY_SIZE;
-	k->mv_data = key;
-	return mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE) == 0 &&
-	    k->mv_size == LOG_KEY_SIZE &&
-	    ppi_get_be32(k->mv_data) == r->topic.tid;
-}
-
-static uint64_t
-key_seq(const MDB_val *k)
-{
-	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
-}
-
-static uint64_t
-val_ms(const MDB_val *v)
-{
-	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
-}
-
-/*
- * Positions the cursor on the last log of the topic with seq <= `seq`:
- * one step back from the first key after it, or the very last key.
- */
-static bool
-seek_back(reader_txn *r, uint64_t seq, MDB_val *k, MDB_val *v)
-{
-	unsigned char key[LOG_KEY_SIZE];
-	int           rc;
-
-	if (seq == UINT64_MAX) {
-		store_log_key(key, r->topic.tid + 1, 0);
-	} else {
-		store_log_key(key, r->topic.tid, seq + 1);
-	}
-	k->mv_size = LOG_KEY_SIZE;
-	k->mv_data = key;
-	rc         = mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE);
-	if (rc == 0) {
-		rc = mdb_cursor_get(r->cur, k, v, MDB_PREV);
-	} else if (rc == MDB_NOTFOUND) {
-		rc = mdb_cursor_get(r->cur, k, v, MDB_LAST);
-	}
-	return rc == 0 && k->mv_size == LOG_KEY_SIZE &&
-	    ppi_get_be32(k->mv_data) == r->topic.tid;
-}
-
-/*
- * The smallest sequence position whose log is at or after `p` in id
- * order: a log's seq, or next_seq when no stored log is.
- */
-static uint64_t
-first_at_or_after(reader_txn *r, id_point p)
-{
-	uint64_t lo = 0, hi = r->topic.next_seq, mid, ms, seq;
-	MDB_val  k, v;
-
-	if (p.is_never) {
-		return r->topic.next_seq;
-	}
-	/* Invariant: the answer lies in [lo, hi]. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (!seek(r, mid, &k, &v)) {
-			hi = mid;
-			continue;
-		}
-		ms  = val_ms(&v);
-		seq = key_seq(&k);
-		if (ms > p.ms || (ms == p.ms && seq >= p.seq)) {
-			hi = mid;
-		} else {
-			lo = seq + 1;
-		}
-	}
-	return seek(r, lo, &k, &v) ? key_seq(&k) : r->topic.next_seq;
-}
-
-/* (ms, seq) + 1 in id order. */
-static id_point
-point_after(uint64_t ms, uint64_t seq)
-{
-	id_point p = { ms, seq + 1, false };
-
-	if (seq == UINT64_MAX) {
-		p.seq      = 0;
-		p.ms       = ms + 1;
-		p.is_never = ms == UINT64_MAX;
-	}
-	return p;
-}
-
-/*
- * Lower bound as a seq position: logs with seq >= the result satisfy it.
- * Returns false when nothing can satisfy it.
- */
-static bool
-lower_seq(reader_txn *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
-{
-	id_point p;
-
-	switch (e->kind) {
-	case PPI_IDEXPR_SEQ:
-		if (is_excl && e->seq == UINT64_MAX) {
-			return false;
-		}
-		*out = is_excl ? e->seq + 1 : e->seq;
-		return true;
-	case PPI_IDEXPR_MS:
-		p = is_excl ? point_after(e->ms, UINT64_MAX)
-		            : (id_point) { e->ms, 0, false };
-		break;
-	default:
-		p = is_excl ? point_after(e->ms, e->seq)
-		            : (id_point) { e->ms, e->seq, false };
-		break;
-	}
-	*out = first_at_or_after(r, p);
-	return true;
-}
-
-/*
- * Upper bound as a seq position: logs with seq <= the result satisfy it.
- * Returns false when nothing can satisfy it.
- */
-static bool
-upper_seq(reader_txn *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
-{
-	id_point beyond;
-	uint64_t first;
-
-	switch (e->kind) {
-	case PPI_IDEXPR_SEQ:
-		if (is_excl && e->seq == 0) {
-			return false;
-		}
-		*out = is_excl ? e->seq - 1 : e->seq;
-		return true;
-	case PPI_IDEXPR_MS:
-		beyond = is_excl ? (id_point) { e->ms, 0, false }
-		                 : point_after(e->ms, UINT64_MAX);
-		break;
-	default:
-		beyond = is_excl ? (id_point) { e->ms, e->seq, false }
-		                 : point_after(e->ms, e->seq);
-		break;
-	}
-	first = first_at_or_after(r, beyond);
-	if (first == 0) {
-		return false;
-	}
-	*out = first - 1;
-	return true;
 }
 
 /* Parses an optional bound; absent gives `open` with *has = false. */
@@ -288,8 +119,8 @@ page_add(page_buf *pg, const MDB_val *k, const MDB_val *v)
 		pg->entries = e;
 	}
 	e       = &pg->entries[pg->count++];
-	e->ms   = val_ms(v);
-	e->seq  = key_seq(k);
+	e->ms   = store_val_ms(v);
+	e->seq  = store_key_seq(k);
 	e->body = (const unsigned char *) v->mv_data + 8;
 	e->len  = len;
 	pg->bytes += len;
@@ -305,21 +136,21 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 	bool     ok;
 
 	if (!req->is_reverse) {
-		ok = seek(r, lo, &k, &v);
-		while (ok && key_seq(&k) <= hi && pg->count < limit &&
+		ok = store_cursor_seek(&r->tc, lo, &k, &v);
+		while (ok && store_key_seq(&k) <= hi && pg->count < limit &&
 		    page_add(pg, &k, &v)) {
-			ok = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT) == 0 &&
-			    ppi_get_be32(k.mv_data) == r->topic.tid;
+			ok = mdb_cursor_get(r->tc.cur, &k, &v, MDB_NEXT) == 0 &&
+			    ppi_get_be32(k.mv_data) == r->tc.topic.tid;
 		}
 		return;
 	}
 	/* Reverse: the last log with seq <= hi, then backwards. */
-	ok = seek_back(r, hi, &k, &v);
+	ok = store_cursor_seek_back(&r->tc, hi, &k, &v);
 	/* The cursor may have stepped onto another topic. */
-	while (ok && ppi_get_be32(k.mv_data) == r->topic.tid &&
-	    key_seq(&k) >= lo && key_seq(&k) <= hi && pg->count < limit &&
+	while (ok && ppi_get_be32(k.mv_data) == r->tc.topic.tid &&
+	    store_key_seq(&k) >= lo && store_key_seq(&k) <= hi && pg->count < limit &&
 	    page_add(pg, &k, &v)) {
-		ok = mdb_cursor_get(r->cur, &k, &v, MDB_PREV) == 0;
+		ok = mdb_cursor_get(r->tc.cur, &k, &v, MDB_PREV) == 0;
 	}
 }
 
@@ -353,11 +184,11 @@ store_range(
 	}
 	/* In revrange `start` is the upper bound (PEER §6.3). */
 	if (!req->is_reverse) {
-		ok = (!has_start || lower_seq(&r, &start, req->is_start_excl, &lo)) &&
-		    (!has_end || upper_seq(&r, &end, req->is_end_excl, &hi));
+		ok = (!has_start || store_cursor_lower(&r.tc, &start, req->is_start_excl, &lo)) &&
+		    (!has_end || store_cursor_upper(&r.tc, &end, req->is_end_excl, &hi));
 	} else {
-		ok = (!has_start || upper_seq(&r, &start, req->is_start_excl, &hi)) &&
-		    (!has_end || lower_seq(&r, &end, req->is_end_excl, &lo));
+		ok = (!has_start || store_cursor_upper(&r.tc, &start, req->is_start_excl, &hi)) &&
+		    (!has_end || store_cursor_lower(&r.tc, &end, req->is_end_excl, &lo));
 	}
 	if (ok && lo <= hi) {
 		scan(&r, req, lo, hi, &pg);
@@ -378,26 +209,26 @@ topic_ends(reader_txn *r, pp_topic_info *info)
 
 	memset(&info->first, 0, sizeof(info->first));
 	memset(&info->last, 0, sizeof(info->last));
-	if (r->topic.count == 0) {
+	if (r->tc.topic.count == 0) {
 		return;
 	}
-	if (seek(r, 0, &k, &v)) {
-		info->first.ms  = val_ms(&v);
-		info->first.seq = key_seq(&k);
+	if (store_cursor_seek(&r->tc, 0, &k, &v)) {
+		info->first.ms  = store_val_ms(&v);
+		info->first.seq = store_key_seq(&k);
 	}
-	if (seek_back(r, UINT64_MAX, &k, &v)) {
-		info->last.ms  = val_ms(&v);
-		info->last.seq = key_seq(&k);
+	if (store_cursor_seek_back(&r->tc, UINT64_MAX, &k, &v)) {
+		info->last.ms  = store_val_ms(&v);
+		info->last.seq = store_key_seq(&k);
 	}
 }
 
 static void
 fill_info(reader_txn *r, pp_topic_info *info)
 {
-	info->count      = r->topic.count;
-	info->bytes      = r->topic.bytes;
-	info->next_seq   = r->topic.next_seq;
-	info->created_ms = r->topic.created_ms;
+	info->count      = r->tc.topic.count;
+	info->bytes      = r->tc.topic.bytes;
+	info->next_seq   = r->tc.topic.next_seq;
+	info->created_ms = r->tc.topic.created_ms;
 	topic_ends(r, info);
 }
 
@@ -421,7 +252,7 @@ topic_reply(store *s, const ppi_request *req, ppi_buf *reply, bool is_stat)
 		fill_info(&r, &info);
 		ppi_wire_reply_stat(reply, &info);
 	} else {
-		ppi_wire_reply_count(reply, r.topic.count);
+		ppi_wire_reply_count(reply, r.tc.topic.count);
 	}
 	txn_end(&r);
 }
@@ -461,7 +292,7 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 		ppi_wire_reply_error(reply, rv, r.msg);
 		goto out;
 	}
-	mdb_cursor_open(r.txn, s->logs, &r.cur);
+	mdb_cursor_open(r.txn, s->logs, &r.tc.cur);
 	if ((rc = mdb_cursor_open(r.txn, s->state, &tcur)) != 0) {
 		ppi_wire_reply_error(reply, PP_ESTORE, mdb_strerror(rc));
 		txn_end(&r);
@@ -488,7 +319,7 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 		}
 		if (k.mv_size > PP_TOPIC_MAX ||
 		    ((unsigned char *) k.mv_data)[0] < STATE_FIRST_TOPIC ||
-		    !store_topic_decode(&v, &r.topic)) {
+		    !store_topic_decode(&v, &r.tc.topic)) {
 			continue;
 		}
 		memcpy(names[n], k.mv_data, k.mv_size);

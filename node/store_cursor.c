@@ -1,0 +1,179 @@
+/*
+ * store_cursor.c - positions in a topic's logs: seeking by sequence, and
+ * turning id-expression bounds into sequence positions (docs/DESIGN.md
+ * §4). Shared by the readers and by the writer (proc offsets).
+ *
+ * Because ms never decreases within a topic, "the first log at or after
+ * (T, S)" is monotone in seq and found by binary search over seq, each
+ * probe one MDB_SET_RANGE.
+ */
+#include "store_impl.h"
+
+/* A point (ms, seq) in id order; `is_never` = beyond every id. */
+typedef struct id_point {
+	uint64_t ms;
+	uint64_t seq;
+	bool     is_never;
+} id_point;
+
+/* Positions the cursor on the first log of the topic with seq >= `seq`. */
+bool
+store_cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+{
+	unsigned char key[LOG_KEY_SIZE];
+
+	store_log_key(key, r->topic.tid, seq);
+	k->mv_size = LOG_KEY_SIZE;
+	k->mv_data = key;
+	return mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE) == 0 &&
+	    k->mv_size == LOG_KEY_SIZE &&
+	    ppi_get_be32(k->mv_data) == r->topic.tid;
+}
+
+uint64_t
+store_key_seq(const MDB_val *k)
+{
+	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
+}
+
+uint64_t
+store_val_ms(const MDB_val *v)
+{
+	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
+}
+
+/*
+ * Positions the cursor on the last log of the topic with seq <= `seq`:
+ * one step back from the first key after it, or the very last key.
+ */
+bool
+store_cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+{
+	unsigned char key[LOG_KEY_SIZE];
+	int           rc;
+
+	if (seq == UINT64_MAX) {
+		store_log_key(key, r->topic.tid + 1, 0);
+	} else {
+		store_log_key(key, r->topic.tid, seq + 1);
+	}
+	k->mv_size = LOG_KEY_SIZE;
+	k->mv_data = key;
+	rc         = mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE);
+	if (rc == 0) {
+		rc = mdb_cursor_get(r->cur, k, v, MDB_PREV);
+	} else if (rc == MDB_NOTFOUND) {
+		rc = mdb_cursor_get(r->cur, k, v, MDB_LAST);
+	}
+	return rc == 0 && k->mv_size == LOG_KEY_SIZE &&
+	    ppi_get_be32(k->mv_data) == r->topic.tid;
+}
+
+/*
+ * The smallest sequence position whose log is at or after `p` in id
+ * order: a log's seq, or next_seq when no stored log is.
+ */
+static uint64_t
+first_at_or_after(store_cursor *r, id_point p)
+{
+	uint64_t lo = 0, hi = r->topic.next_seq, mid, ms, seq;
+	MDB_val  k, v;
+
+	if (p.is_never) {
+		return r->topic.next_seq;
+	}
+	/* Invariant: the answer lies in [lo, hi]. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (!store_cursor_seek(r, mid, &k, &v)) {
+			hi = mid;
+			continue;
+		}
+		ms  = store_val_ms(&v);
+		seq = store_key_seq(&k);
+		if (ms > p.ms || (ms == p.ms && seq >= p.seq)) {
+			hi = mid;
+		} else {
+			lo = seq + 1;
+		}
+	}
+	return store_cursor_seek(r, lo, &k, &v) ? store_key_seq(&k) : r->topic.next_seq;
+}
+
+/* (ms, seq) + 1 in id order. */
+static id_point
+point_after(uint64_t ms, uint64_t seq)
+{
+	id_point p = { ms, seq + 1, false };
+
+	if (seq == UINT64_MAX) {
+		p.seq      = 0;
+		p.ms       = ms + 1;
+		p.is_never = ms == UINT64_MAX;
+	}
+	return p;
+}
+
+/*
+ * Lower bound as a seq position: logs with seq >= the result satisfy it.
+ * Returns false when nothing can satisfy it.
+ */
+bool
+store_cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+{
+	id_point p;
+
+	switch (e->kind) {
+	case PPI_IDEXPR_SEQ:
+		if (is_excl && e->seq == UINT64_MAX) {
+			return false;
+		}
+		*out = is_excl ? e->seq + 1 : e->seq;
+		return true;
+	case PPI_IDEXPR_MS:
+		p = is_excl ? point_after(e->ms, UINT64_MAX)
+		            : (id_point) { e->ms, 0, false };
+		break;
+	default:
+		p = is_excl ? point_after(e->ms, e->seq)
+		            : (id_point) { e->ms, e->seq, false };
+		break;
+	}
+	*out = first_at_or_after(r, p);
+	return true;
+}
+
+/*
+ * Upper bound as a seq position: logs with seq <= the result satisfy it.
+ * Returns false when nothing can satisfy it.
+ */
+bool
+store_cursor_upper(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+{
+	id_point beyond;
+	uint64_t first;
+
+	switch (e->kind) {
+	case PPI_IDEXPR_SEQ:
+		if (is_excl && e->seq == 0) {
+			return false;
+		}
+		*out = is_excl ? e->seq - 1 : e->seq;
+		return true;
+	case PPI_IDEXPR_MS:
+		beyond = is_excl ? (id_point) { e->ms, 0, false }
+		                 : point_after(e->ms, UINT64_MAX);
+		break;
+	default:
+		beyond = is_excl ? (id_point) { e->ms, e->seq, false }
+		                 : point_after(e->ms, e->seq);
+		break;
+	}
+	first = first_at_or_after(r, beyond);
+	if (first == 0) {
+		return false;
+	}
+	*out = first - 1;
+	return true;
+}
+
