@@ -104,13 +104,29 @@ call_retrying(ppi_transport *t, const ppi_buf *req, uint32_t timeout_ms,
 int
 ppi_client_call(pp_client *c, const ppi_buf *req, ppi_frame *reply)
 {
+	return ppi_client_call_wait(c, req, 0, reply);
+}
+
+int
+ppi_client_call_wait(
+    pp_client *c, const ppi_buf *req, int wait_ms, ppi_frame *reply)
+{
+	uint32_t timeout_ms = c->request_timeout_ms;
+
 	if (req->is_failed) {
 		return PP_ENOMEM;
 	}
 	if (__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
 		return PP_ECLOSED;
 	}
-	return call_retrying(c->transport, req, c->request_timeout_ms, reply);
+	/* The node answers a waiting request when its wait ends; the
+	 * request timeout counts from then. */
+	if (wait_ms < 0) {
+		timeout_ms = UINT32_MAX / 2;
+	} else if (wait_ms > 0) {
+		timeout_ms += (uint32_t) wait_ms;
+	}
+	return call_retrying(c->transport, req, timeout_ms, reply);
 }
 
 static uint64_t

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "pipeproc.h"
 #include "transport.h"
+#include "wire.h"
 
 #define PPI_ERRMSG_MAX 512
 #define PPI_DEFAULT_REQUEST_TIMEOUT_MS 60000u
@@ -60,8 +61,24 @@ void ppi_set_last_errmsg(const char *fmt, ...)
  */
 int ppi_client_call(pp_client *client, const ppi_buf *req, ppi_frame *reply);
 
+/*
+ * ppi_client_call_wait - as ppi_client_call, for a request the node may
+ * hold for wait_ms (-1: forever) before answering.
+ */
+int ppi_client_call_wait(
+    pp_client *client, const ppi_buf *req, int wait_ms, ppi_frame *reply);
+
 /* ppi_client_begin - send a request; collect with ppi_transport_end(). */
 int ppi_client_begin(pp_client *client, const ppi_buf *req, ppi_call **call);
+
+/*
+ * ppi_client_proc_call - an ack, ack_commit or reclaim, sent through the
+ * commit queue so that it is ordered with the client's commits and
+ * applied once (docs/DESIGN.md §5). Strings are borrowed for the call.
+ */
+int ppi_client_proc_call(pp_client *client, enum ppi_call_kind kind,
+    const char *name, uint64_t token, const char *error,
+    const pp_record *recs, size_t count, pp_id *ids, pp_id *acked);
 
 /* ppi_commitq_stop - drain and stop the commit senders (pp_close). */
 void ppi_commitq_stop(pp_client *client);

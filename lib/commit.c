@@ -38,8 +38,13 @@
 
 typedef struct pending pending;
 struct pending {
-	pending         *next;
-	const pp_record *recs;
+	pending           *next;
+	enum ppi_call_kind kind;
+	const char        *name;  /* proc calls */
+	uint64_t           token; /* proc calls */
+	const char        *error; /* reclaim; may be NULL */
+	pp_id              acked; /* ack, ack_commit: the last acked id */
+	const pp_record   *recs;
 	size_t           count;
 	size_t           bytes;
 	pp_id           *ids;
@@ -150,26 +155,36 @@ send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
 	size_t    i;
 	size_t  *counts  = malloc(sizeof(*counts) * n);
 	pp_id  **ids     = malloc(sizeof(*ids) * n);
+	pp_id  **acked   = malloc(sizeof(*acked) * n);
 	int     *status  = malloc(sizeof(*status) * n);
 	char     msg[256] = "";
 	int      rv;
 
 	ppi_buf_init(&req);
-	if (counts == NULL || ids == NULL || status == NULL) {
+	if (counts == NULL || ids == NULL || acked == NULL || status == NULL) {
 		rv = PP_ENOMEM;
 		goto fail;
 	}
 	ppi_wire_commit_begin(&req, c->cid, rid, floor, n);
 	for (p = batch, i = 0; p != NULL; p = p->next, i++) {
-		ppi_wire_commit_call(&req, p->recs, p->count);
-		counts[i] = p->count;
-		ids[i]    = p->ids;
+		if (p->kind == PPI_CALL_COMMIT) {
+			ppi_wire_commit_call(&req, p->recs, p->count);
+		} else {
+			ppi_wire_proc_call(&req, p->kind, p->name, p->token,
+			    p->error, p->recs, p->count);
+		}
+		counts[i] = p->kind == PPI_CALL_COMMIT ||
+		        p->kind == PPI_CALL_ACK_COMMIT
+		    ? p->count
+		    : 0;
+		ids[i]   = p->ids;
+		acked[i] = &p->acked;
 	}
 	if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 		goto fail;
 	}
 	rv = ppi_wire_decode_commit(
-	    reply.data, reply.len, n, counts, ids, status, msg, sizeof(msg));
+	    reply.data, reply.len, n, counts, ids, acked, status, msg, sizeof(msg));
 	ppi_frame_free(&reply);
 	if (rv == PP_EORDER) {
 		goto out;
@@ -196,6 +211,7 @@ out:
 	ppi_buf_fini(&req);
 	free(counts);
 	free(ids);
+	free(acked);
 	free(status);
 	return rv;
 }
@@ -421,41 +437,33 @@ enqueue(pp_client *c, ppi_commitq *q, pending *p, batch *b, bool *is_taken)
 	return 0;
 }
 
-int
-pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
+/*
+ * Queues a synchronous call and waits for its answer. p->ids must have
+ * room for p->count ids; they are written only on success.
+ */
+static int
+sync_call(pp_client *c, pending *p, pp_id *ids)
 {
 	ppi_commitq   *q;
-	pending        p;
 	batch          b;
 	pthread_cond_t cv;
-	pp_id         *tmp;
-	size_t         bytes;
+	pp_id         *tmp = NULL;
 	bool           is_taken = false;
 	int            rv;
 
-	if ((rv = validate(c, recs, count, &bytes)) != 0) {
-		return rv;
-	}
-	if (ids == NULL) {
-		return ppi_client_fail(c, PP_EINVAL, "ids is NULL");
-	}
 	/* Ids land in a scratch array so that `ids` stays unchanged on
 	 * error, as the header promises. */
-	if ((tmp = malloc(sizeof(*tmp) * count)) == NULL) {
+	if (p->count > 0 && (tmp = malloc(sizeof(*tmp) * p->count)) == NULL) {
 		return PP_ENOMEM;
 	}
 	if ((rv = commitq_get(c, &q)) != 0) {
 		free(tmp);
 		return rv;
 	}
-	memset(&p, 0, sizeof(p));
 	pthread_cond_init(&cv, NULL);
-	p.recs   = recs;
-	p.count  = count;
-	p.bytes  = bytes;
-	p.ids    = tmp;
-	p.waiter = &cv;
-	if ((rv = enqueue(c, q, &p, &b, &is_taken)) != 0) {
+	p->ids    = tmp;
+	p->waiter = &cv;
+	if ((rv = enqueue(c, q, p, &b, &is_taken)) != 0) {
 		pthread_cond_destroy(&cv);
 		free(tmp);
 		return rv;
@@ -464,19 +472,71 @@ pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
 		run_batch(c, q, &b);
 	}
 	pthread_mutex_lock(&q->mtx);
-	while (!p.is_done) {
+	while (!p->is_done) {
 		pthread_cond_wait(&cv, &q->mtx);
 	}
 	pthread_mutex_unlock(&q->mtx);
 	pthread_cond_destroy(&cv);
-	if (p.status == 0) {
-		memcpy(ids, tmp, sizeof(*ids) * count);
+	if (p->status == 0 && p->count > 0 && ids != NULL) {
+		memcpy(ids, tmp, sizeof(*ids) * p->count);
 	}
 	free(tmp);
-	if (p.status != 0) {
-		return ppi_client_fail(c, p.status, "%s", p.errmsg);
+	if (p->status != 0) {
+		return ppi_client_fail(c, p->status, "%s", p->errmsg);
 	}
 	return 0;
+}
+
+int
+pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
+{
+	pending p;
+	size_t  bytes;
+	int     rv;
+
+	if ((rv = validate(c, recs, count, &bytes)) != 0) {
+		return rv;
+	}
+	if (ids == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "ids is NULL");
+	}
+	memset(&p, 0, sizeof(p));
+	p.kind  = PPI_CALL_COMMIT;
+	p.recs  = recs;
+	p.count = count;
+	p.bytes = bytes;
+	return sync_call(c, &p, ids);
+}
+
+int
+ppi_client_proc_call(pp_client *c, enum ppi_call_kind kind, const char *name,
+    uint64_t token, const char *error, const pp_record *recs, size_t count,
+    pp_id *ids, pp_id *acked)
+{
+	pending p;
+	size_t  bytes = 0;
+	int     rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (kind == PPI_CALL_ACK_COMMIT &&
+	    (rv = validate(c, recs, count, &bytes)) != 0) {
+		return rv;
+	}
+	memset(&p, 0, sizeof(p));
+	p.kind  = kind;
+	p.name  = name;
+	p.token = token;
+	p.error = error;
+	p.recs  = recs;
+	p.count = kind == PPI_CALL_ACK_COMMIT ? count : 0;
+	p.bytes = bytes + strlen(name) + (error != NULL ? strlen(error) : 0) +
+	    32;
+	if ((rv = sync_call(c, &p, ids)) == 0 && acked != NULL) {
+		*acked = p.acked;
+	}
+	return rv;
 }
 
 int
@@ -502,6 +562,7 @@ pp_commit_async(pp_client *c, const pp_record *recs, size_t count,
 		return PP_ENOMEM;
 	}
 	memset(p, 0, sizeof(*p));
+	p->kind = PPI_CALL_COMMIT;
 	p->ids  = (pp_id *) (p + 1);
 	copy    = (pp_record *) (p->ids + count);
 	data    = (char *) (copy + count);

@@ -37,7 +37,21 @@ enum ppi_op {
 	PPI_OP_LENGTH,
 	PPI_OP_STAT,
 	PPI_OP_TOPICS,
-	PPI_OP_SHUTDOWN
+	PPI_OP_SHUTDOWN,
+	PPI_OP_PROC,     /* create if needed, then claim */
+	PPI_OP_PINSPECT, /* proc admin: one proc by name */
+	PPI_OP_PDISABLE,
+	PPI_OP_PRESUME,
+	PPI_OP_PDESTROY,
+	PPI_OP_PROCS     /* list procs */
+};
+
+/* What one call inside a write request does. */
+enum ppi_call_kind {
+	PPI_CALL_COMMIT = 0,
+	PPI_CALL_ACK,
+	PPI_CALL_ACK_COMMIT,
+	PPI_CALL_RECLAIM
 };
 
 typedef struct ppi_wire_log {
@@ -46,10 +60,15 @@ typedef struct ppi_wire_log {
 	size_t      len;
 } ppi_wire_log;
 
-/* One pp_commit() call: atomic on its own. */
+/* One call of a write request (a pp_commit(), pp_ack(), ...): atomic on
+ * its own. */
 typedef struct ppi_wire_call {
-	ppi_wire_log *logs;
-	size_t        count;
+	enum ppi_call_kind kind;
+	ppi_wire_log      *logs; /* commit, ack_commit */
+	size_t             count;
+	ppi_str            name;  /* ack, ack_commit, reclaim */
+	uint64_t           token; /* 0: whatever claim is outstanding */
+	ppi_str            error; /* reclaim; ptr NULL when absent */
 } ppi_wire_call;
 
 /* A decoded request. Which fields are set depends on `op`. */
@@ -68,7 +87,14 @@ typedef struct ppi_request {
 	bool           is_reverse;
 	bool           is_stream; /* range: the next page will be asked for */
 	uint64_t       limit; /* range: 0 = none */
-	ppi_str        after; /* topics */
+	ppi_str        after; /* topics, procs */
+	ppi_str        name;  /* proc ops */
+	ppi_str        offset;           /* proc: ptr NULL when absent */
+	uint64_t       count;            /* proc */
+	int64_t        max_reclaims;     /* proc */
+	int64_t        reclaim_timeout;  /* proc, ms */
+	uint64_t       on_max;           /* proc: enum pp_on_max_reclaims */
+	int64_t        wait_ms;          /* proc: 0 none, -1 forever */
 	void          *unpacked_; /* decoder state, freed by fini */
 } ppi_request;
 
@@ -91,6 +117,9 @@ void ppi_wire_shutdown(ppi_buf *b);
 void ppi_wire_commit_begin(
     ppi_buf *b, uint64_t cid, uint64_t rid, uint64_t floor, size_t ncalls);
 void ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count);
+/* ppi_wire_proc_call - an ack, ack_commit (with recs) or reclaim call. */
+void ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
+    uint64_t token, const char *error, const pp_record *recs, size_t count);
 
 /* What a range request asks for; start/end NULL when open. */
 typedef struct ppi_range_args {
@@ -111,6 +140,16 @@ void ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic);
 
 /* ppi_wire_topics - list topics after `after` (NULL: from the first). */
 void ppi_wire_topics(ppi_buf *b, const char *after);
+
+/* ppi_wire_proc - create-if-needed and claim (see pp_proc()). */
+void ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
+    const pp_proc_opts *opts, int64_t wait_ms);
+
+/* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc. */
+void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name);
+
+/* ppi_wire_procs - list procs after `after` (NULL: from the first). */
+void ppi_wire_procs(ppi_buf *b, const char *after);
 
 /* ---- requests: decoded by the node ------------------------------------ */
 
@@ -134,6 +173,21 @@ void ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls);
 void ppi_wire_reply_commit_ok(
     ppi_buf *b, uint64_t ms, const uint64_t *seqs, size_t count);
 void ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg);
+/* ppi_wire_reply_call - the result of a proc call: committed ids (ms and
+ * seqs, count 0 for none) and, when has_acked, the last acked id. */
+void ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
+    size_t count, bool has_acked, pp_id acked);
+/* ppi_wire_reply_claim - the logs of a claim and its token. */
+void ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries,
+    size_t count, uint64_t token);
+/* A procs reply: begin, `count` items, end. */
+void ppi_wire_reply_procs_begin(ppi_buf *b, size_t count);
+void ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info);
+void ppi_wire_reply_procs_end(ppi_buf *b, bool has_more);
+/* ppi_wire_deadletter - the body of a dead-letter log (a msgpack map). */
+void ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
+    pp_id id, uint32_t attempts, const char *error, const void *body,
+    size_t len);
 void ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more);
 void ppi_wire_reply_count(ppi_buf *b, uint64_t count);
@@ -156,11 +210,22 @@ int ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
     uint64_t *max_body, char *msg, size_t msglen);
 /*
  * ppi_wire_decode_commit - per call i (of ncalls, with counts[i] logs):
- * status[i] = 0 and ids[i][0..counts[i]) filled, or status[i] < 0.
+ * status[i] = 0 and ids[i][0..counts[i]) filled (and *acked[i] when the
+ * call acked and acked[i] is not NULL), or status[i] < 0.
  */
 int ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
-    const size_t *counts, pp_id *const *ids, int *status, char *msg,
-    size_t msglen);
+    const size_t *counts, pp_id *const *ids, pp_id *const *acked,
+    int *status, char *msg, size_t msglen);
+/* ppi_wire_decode_claim - as decode_range, plus the claim's token. */
+int ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
+    size_t *count, uint64_t *token, char *msg, size_t msglen);
+/*
+ * ppi_wire_decode_procs - calls item(arg, &info) per proc; the strings of
+ * info are NUL-terminated copies valid only during the call.
+ */
+int ppi_wire_decode_procs(const void *frame, size_t len,
+    int (*item)(void *arg, const pp_proc_info *info), void *arg,
+    bool *has_more, char *msg, size_t msglen);
 /*
  * ppi_wire_decode_range - *logs is malloc'd (count entries; free it);
  * bodies point into frame.

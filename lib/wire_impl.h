@@ -28,6 +28,13 @@ void ppi_wire_pack_status(msgpack_packer *pk, int status);
  */
 int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
 
+/* A page reply; with token, a claim reply (it adds "token"). */
+void ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries,
+    size_t count, bool has_more, const uint64_t *token);
+
+/* ppi_wire_call_kind - "ack" etc. to its kind; PP_EPROTO if unknown. */
+int ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind);
+
 /* The value under `key` in a map object, or NULL. */
 const msgpack_object *ppi_wire_get(const msgpack_object *map, const char *key);
 

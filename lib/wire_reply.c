@@ -109,8 +109,8 @@ ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
 #define RECORD_HEADER 20
 
 void
-ppi_wire_reply_range(
-    ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
+ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
+    bool has_more, const uint64_t *token)
 {
 	msgpack_packer pk;
 	unsigned char  hdr[RECORD_HEADER];
@@ -122,8 +122,12 @@ ppi_wire_reply_range(
 	/* One allocation for the whole page. */
 	ppi_buf_reserve(b, total + 64);
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 4);
+	msgpack_pack_map(&pk, token != NULL ? 5 : 4);
 	ppi_wire_pack_status(&pk, 0);
+	if (token != NULL) {
+		ppi_wire_pack_cstr(&pk, "token");
+		msgpack_pack_uint64(&pk, *token);
+	}
 	ppi_wire_pack_cstr(&pk, "n");
 	msgpack_pack_uint64(&pk, count);
 	ppi_wire_pack_cstr(&pk, "batch");
@@ -137,6 +141,13 @@ ppi_wire_reply_range(
 	}
 	ppi_wire_pack_cstr(&pk, "more");
 	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+void
+ppi_wire_reply_range(
+    ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
+{
+	ppi_wire_pack_page(b, entries, count, has_more, NULL);
 }
 
 void
@@ -269,8 +280,8 @@ ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
 
 /* Decodes one call's entry of a commit reply into ids (count of them). */
 static int
-decode_call(const msgpack_object *o, size_t count, pp_id *ids, int *status,
-    char *msg, size_t msglen)
+decode_call(const msgpack_object *o, size_t count, pp_id *ids, pp_id *acked,
+    int *status, char *msg, size_t msglen)
 {
 	int64_t  st;
 	uint64_t ms, seq;
@@ -289,7 +300,7 @@ decode_call(const msgpack_object *o, size_t count, pp_id *ids, int *status,
 		}
 		return 0;
 	}
-	if (o->via.array.size != 3 ||
+	if ((o->via.array.size != 3 && o->via.array.size != 5) ||
 	    !ppi_wire_as_u64(&o->via.array.ptr[1], &ms) ||
 	    o->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY ||
 	    o->via.array.ptr[2].via.array.size != count) {
@@ -303,14 +314,19 @@ decode_call(const msgpack_object *o, size_t count, pp_id *ids, int *status,
 		ids[i].ms  = ms;
 		ids[i].seq = seq;
 	}
+	if (o->via.array.size == 5 && acked != NULL &&
+	    (!ppi_wire_as_u64(&o->via.array.ptr[3], &acked->ms) ||
+	        !ppi_wire_as_u64(&o->via.array.ptr[4], &acked->seq))) {
+		return PP_EPROTO;
+	}
 	*status = 0;
 	return 0;
 }
 
 int
 ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
-    const size_t *counts, pp_id *const *ids, int *status, char *msg,
-    size_t msglen)
+    const size_t *counts, pp_id *const *ids, pp_id *const *acked,
+    int *status, char *msg, size_t msglen)
 {
 	msgpack_unpacked      u;
 	const msgpack_object *root, *res;
@@ -328,7 +344,8 @@ ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
 	}
 	for (i = 0; i < ncalls; i++) {
 		if (decode_call(&res->via.array.ptr[i], counts[i], ids[i],
-		        &status[i], msg, msglen) != 0) {
+		        acked != NULL ? acked[i] : NULL, &status[i], msg,
+		        msglen) != 0) {
 			PROTO(&u);
 		}
 	}
@@ -336,35 +353,30 @@ ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
 	return 0;
 }
 
-int
-ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
+/* Reads the record batch of a page reply (see ppi_wire_pack_page). */
+static int
+decode_page(msgpack_unpacked *u, const msgpack_object *root, pp_log **logs,
     size_t *count, bool *has_more, char *msg, size_t msglen)
 {
-	msgpack_unpacked      u;
-	const msgpack_object *root, *batch;
+	const msgpack_object *batch;
 	const unsigned char  *p, *end;
 	pp_log               *out;
 	uint64_t              n, i, body_len;
 	bool                  more;
-	int                   rv;
 
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
 	batch = ppi_wire_get(root, "batch");
 	if (batch == NULL || batch->type != MSGPACK_OBJECT_BIN ||
 	    !ppi_wire_as_u64(ppi_wire_get(root, "n"), &n) ||
 	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more) ||
 	    n > batch->via.bin.size / RECORD_HEADER) {
-		PROTO(&u);
+		PROTO(u);
 	}
 	/* msgpack-c points bin objects into the frame, which the caller
 	 * keeps alive; bodies are referenced in place. */
 	p   = (const unsigned char *) batch->via.bin.ptr;
 	end = p + batch->via.bin.size;
-	msgpack_unpacked_destroy(&u);
 	if ((out = malloc(sizeof(*out) * (n + 1))) == NULL) {
+		msgpack_unpacked_destroy(u);
 		return PP_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -384,6 +396,7 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
 	}
 	if (i != n || p != end) {
 		free(out);
+		msgpack_unpacked_destroy(u);
 		snprintf(msg, msglen, "malformed record batch from the node");
 		return PP_EPROTO;
 	}
@@ -391,6 +404,48 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
 	*count    = n;
 	*has_more = more;
 	return 0;
+}
+
+int
+ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
+    size_t *count, bool *has_more, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	if ((rv = decode_page(&u, root, logs, count, has_more, msg, msglen)) ==
+	    0) {
+		msgpack_unpacked_destroy(&u);
+	}
+	return rv;
+}
+
+int
+ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
+    size_t *count, uint64_t *token, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	bool                  more;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	if (!ppi_wire_as_u64(ppi_wire_get(root, "token"), token)) {
+		PROTO(&u);
+	}
+	if ((rv = decode_page(&u, root, logs, count, &more, msg, msglen)) ==
+	    0) {
+		msgpack_unpacked_destroy(&u);
+	}
+	return rv;
 }
 
 int

@@ -27,6 +27,12 @@ static const struct {
 	{ "stat", PPI_OP_STAT },
 	{ "topics", PPI_OP_TOPICS },
 	{ "shutdown", PPI_OP_SHUTDOWN },
+	{ "proc", PPI_OP_PROC },
+	{ "pinspect", PPI_OP_PINSPECT },
+	{ "pdisable", PPI_OP_PDISABLE },
+	{ "presume", PPI_OP_PRESUME },
+	{ "pdestroy", PPI_OP_PDESTROY },
+	{ "procs", PPI_OP_PROCS },
 };
 
 static const char *
@@ -162,11 +168,79 @@ ppi_wire_topics(ppi_buf *b, const char *after)
 		return (code);                                                 \
 	} while (0)
 
+/* Decodes an array of [topic:str, body:bin] into c->logs. */
+static int
+decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
+    uint32_t i, char *msg, size_t msglen)
+{
+	uint32_t j;
+
+	if (call == NULL || call->type != MSGPACK_OBJECT_ARRAY) {
+		FAIL(PP_EPROTO, "commit: logs of call %u are not an array", i);
+	}
+	c->count = call->via.array.size;
+	c->logs  = msgpack_zone_malloc(zone, sizeof(ppi_wire_log) * (c->count + 1));
+	if (c->logs == NULL) {
+		FAIL(PP_ENOMEM, "commit: out of memory");
+	}
+	for (j = 0; j < call->via.array.size; j++) {
+		const msgpack_object *log = &call->via.array.ptr[j];
+		const msgpack_object *body;
+
+		if (log->type != MSGPACK_OBJECT_ARRAY ||
+		    log->via.array.size != 2 ||
+		    !ppi_wire_as_str(&log->via.array.ptr[0], &c->logs[j].topic)) {
+			FAIL(PP_EPROTO,
+			    "commit: log %u of call %u must be "
+			    "[topic:str, body:bin]",
+			    j, i);
+		}
+		body = &log->via.array.ptr[1];
+		if (body->type != MSGPACK_OBJECT_BIN) {
+			FAIL(PP_EPROTO,
+			    "commit: body of log %u of call %u must be bin", j,
+			    i);
+		}
+		c->logs[j].body = body->via.bin.ptr;
+		c->logs[j].len  = body->via.bin.size;
+	}
+	return 0;
+}
+
+/* A proc call: {"k", "name", "token", "error"?, "logs"?}. */
+static int
+decode_proc_call(msgpack_zone *zone, const msgpack_object *o, ppi_wire_call *c,
+    uint32_t i, char *msg, size_t msglen)
+{
+	ppi_str               kind;
+	const msgpack_object *err;
+
+	if (!ppi_wire_as_str(ppi_wire_get(o, "k"), &kind) ||
+	    ppi_wire_call_kind(&kind, &c->kind) != 0 ||
+	    c->kind == PPI_CALL_COMMIT ||
+	    !ppi_wire_as_str(ppi_wire_get(o, "name"), &c->name) ||
+	    !ppi_wire_as_u64(ppi_wire_get(o, "token"), &c->token)) {
+		FAIL(PP_EPROTO,
+		    "call %u: needs k (ack|ack_commit|reclaim), name and token",
+		    i);
+	}
+	err = ppi_wire_get(o, "error");
+	if (err != NULL && !ppi_wire_as_str(err, &c->error)) {
+		FAIL(PP_EPROTO, "call %u: error must be a string", i);
+	}
+	if (c->kind == PPI_CALL_ACK_COMMIT) {
+		return decode_logs(zone, ppi_wire_get(o, "logs"), c, i, msg,
+		    msglen);
+	}
+	return 0;
+}
+
 static int
 decode_calls(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
     char *msg, size_t msglen)
 {
-	uint32_t i, j;
+	uint32_t i;
+	int      rv;
 
 	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY) {
 		FAIL(PP_EPROTO, "commit: 'calls' must be an array");
@@ -177,41 +251,16 @@ decode_calls(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
 	if (req->calls == NULL) {
 		FAIL(PP_ENOMEM, "commit: out of memory");
 	}
+	memset(req->calls, 0, sizeof(ppi_wire_call) * (req->ncalls + 1));
 	for (i = 0; i < o->via.array.size; i++) {
 		const msgpack_object *call = &o->via.array.ptr[i];
-		ppi_wire_call        *c    = &req->calls[i];
 
-		if (call->type != MSGPACK_OBJECT_ARRAY) {
-			FAIL(PP_EPROTO, "commit: call %u is not an array", i);
-		}
-		c->count = call->via.array.size;
-		c->logs  = msgpack_zone_malloc(
-                    zone, sizeof(ppi_wire_log) * (c->count + 1));
-		if (c->logs == NULL) {
-			FAIL(PP_ENOMEM, "commit: out of memory");
-		}
-		for (j = 0; j < call->via.array.size; j++) {
-			const msgpack_object *log = &call->via.array.ptr[j];
-			const msgpack_object *body;
-
-			if (log->type != MSGPACK_OBJECT_ARRAY ||
-			    log->via.array.size != 2 ||
-			    !ppi_wire_as_str(
-			        &log->via.array.ptr[0], &c->logs[j].topic)) {
-				FAIL(PP_EPROTO,
-				    "commit: log %u of call %u must be "
-				    "[topic:str, body:bin]",
-				    j, i);
-			}
-			body = &log->via.array.ptr[1];
-			if (body->type != MSGPACK_OBJECT_BIN) {
-				FAIL(PP_EPROTO,
-				    "commit: body of log %u of call %u must be "
-				    "bin",
-				    j, i);
-			}
-			c->logs[j].body = body->via.bin.ptr;
-			c->logs[j].len  = body->via.bin.size;
+		/* A commit call is an array of logs; other calls are maps. */
+		rv = call->type == MSGPACK_OBJECT_MAP
+		    ? decode_proc_call(zone, call, &req->calls[i], i, msg, msglen)
+		    : decode_logs(zone, call, &req->calls[i], i, msg, msglen);
+		if (rv != 0) {
+			return rv;
 		}
 	}
 	return 0;
@@ -235,6 +284,29 @@ opt_bool(const msgpack_object *root, const char *key, bool *out)
 
 	*out = false;
 	return o == NULL || ppi_wire_as_bool(o, out);
+}
+
+/* proc: every option must be present and typed; values are the node's
+ * to judge. */
+static int
+decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
+    size_t msglen)
+{
+	if (!ppi_wire_as_str(ppi_wire_get(root, "topic"), &req->topic) ||
+	    !ppi_wire_as_str(ppi_wire_get(root, "name"), &req->name) ||
+	    !opt_str(root, "offset", &req->offset) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "count"), &req->count) ||
+	    !ppi_wire_as_int(
+	        ppi_wire_get(root, "max_reclaims"), &req->max_reclaims) ||
+	    !ppi_wire_as_int(
+	        ppi_wire_get(root, "reclaim_timeout"), &req->reclaim_timeout) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "on_max"), &req->on_max) ||
+	    !ppi_wire_as_int(ppi_wire_get(root, "wait"), &req->wait_ms)) {
+		FAIL(PP_EPROTO,
+		    "proc: needs topic, name, count, max_reclaims, "
+		    "reclaim_timeout, on_max and wait of the right types");
+	}
+	return 0;
 }
 
 static int
@@ -281,6 +353,21 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 	case PPI_OP_TOPICS:
 		if (!opt_str(root, "after", &req->after)) {
 			FAIL(PP_EPROTO, "topics: 'after' must be a string");
+		}
+		return 0;
+	case PPI_OP_PROC:
+		return decode_proc(root, req, msg, msglen);
+	case PPI_OP_PINSPECT:
+	case PPI_OP_PDISABLE:
+	case PPI_OP_PRESUME:
+	case PPI_OP_PDESTROY:
+		if (!ppi_wire_as_str(ppi_wire_get(root, "name"), &req->name)) {
+			FAIL(PP_EPROTO, "'name' must be a string");
+		}
+		return 0;
+	case PPI_OP_PROCS:
+		if (!opt_str(root, "after", &req->after)) {
+			FAIL(PP_EPROTO, "procs: 'after' must be a string");
 		}
 		return 0;
 	case PPI_OP_HELLO:

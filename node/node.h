@@ -30,6 +30,7 @@ struct request {
 	ppi_request req;   /* decoded; points into the received frame */
 	ppi_buf     reply; /* the frame to send */
 	void       *conn;  /* the server context that will send it */
+	uint64_t    park_deadline_ms; /* a waiting claim: 0 = no end */
 };
 
 typedef struct node {

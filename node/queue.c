@@ -80,3 +80,14 @@ queue_pop_until(queue *q, const struct timespec *deadline)
 	pthread_mutex_unlock(&q->mtx);
 	return r;
 }
+
+bool
+queue_is_closed(queue *q)
+{
+	bool is_closed;
+
+	pthread_mutex_lock(&q->mtx);
+	is_closed = q->is_closed && q->head == NULL;
+	pthread_mutex_unlock(&q->mtx);
+	return is_closed;
+}

@@ -30,6 +30,9 @@ void queue_close(queue *q);
  */
 request *queue_pop(queue *q, bool is_all);
 
+/* queue_is_closed - queue_close() was called. */
+bool queue_is_closed(queue *q);
+
 /*
  * queue_pop_until - like queue_pop(q, true), but gives up at `deadline`
  * (CLOCK_REALTIME) and returns NULL then.

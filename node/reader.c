@@ -51,6 +51,12 @@ answer(reader *rd, request *r)
 	case PPI_OP_TOPICS:
 		store_topics(s, &r->req, &r->reply);
 		break;
+	case PPI_OP_PINSPECT:
+		store_proc_inspect(s, &r->req, &r->reply);
+		break;
+	case PPI_OP_PROCS:
+		store_procs(s, &r->req, &r->reply);
+		break;
 	default:
 		ppi_wire_reply_error(
 		    &r->reply, PP_EINTERNAL, "not a read operation");

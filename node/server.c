@@ -169,6 +169,10 @@ dispatch(server *s, request *r)
 		server_reply(r);
 		return;
 	case PPI_OP_COMMIT:
+	case PPI_OP_PROC:
+	case PPI_OP_PDISABLE:
+	case PPI_OP_PRESUME:
+	case PPI_OP_PDESTROY:
 		writer_submit(n->writer, r);
 		return;
 	case PPI_OP_SHUTDOWN:

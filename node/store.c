@@ -140,6 +140,7 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	pthread_rwlock_init(&s->map_lock, NULL);
 	s->map_size_max = cfg->map_size_max;
 	s->max_body     = cfg->max_body;
+	s->is_nosync    = cfg->is_nosync;
 	if (cfg->is_nosync) {
 		flags |= MDB_NOSYNC;
 	}

@@ -40,14 +40,43 @@ int store_sync(store *s);
 
 /* ---- writer side: one group commit at a time (store_commit.c) -------- */
 
+/* A claim deadline the writer's timer must act on. */
+typedef struct store_timer {
+	uint64_t deadline_ms;
+	uint64_t token;
+	char     name[PP_TOPIC_MAX + 1];
+} store_timer;
+
+/* What a group did, for the writer (timers, waking parked claims). */
+typedef struct store_outcome {
+	bool         has_changes; /* logs appended or released: retry parked */
+	store_timer *timers;      /* claims with deadlines; free() them */
+	size_t       ntimers;
+} store_outcome;
+
 /*
- * store_commit_group - apply `n` commit requests in one write transaction
- * and one sync. Each request's reply is written to replies[i]. A storage
+ * store_commit_group - apply `n` write requests (commit, proc, proc
+ * admin) in one write transaction and at most one sync (none when only
+ * claims were written: a lost claim is delivered again). Each request's
+ * reply is written to replies[i]; is_parked[i] is set for a claim that
+ * found nothing and asked to wait (its reply is not final). A storage
  * failure fails the whole group: every reply is that error.
  */
-void store_commit_group(
-    store *s, const ppi_request *const *reqs, ppi_buf *const *replies,
-    size_t n);
+void store_commit_group(store *s, const ppi_request *const *reqs,
+    ppi_buf *const *replies, bool *is_parked, size_t n, store_outcome *out);
+
+/*
+ * store_expire - reclaim the claims whose timers fired (each only if its
+ * token is still current), in one transaction.
+ */
+void store_expire(
+    store *s, const store_timer *timers, size_t n, store_outcome *out);
+
+/* store_load_timers - every outstanding claim deadline (at start-up). */
+int store_load_timers(store *s, store_timer **timers, size_t *n);
+
+/* store_proc_empty_claim - the reply of a wait that ended empty. */
+void store_proc_empty_claim(ppi_buf *reply);
 
 /* ---- readers (store_read.c) -------------------------------------------- */
 
@@ -67,5 +96,8 @@ void store_range(
 void store_length(store *s, const ppi_request *req, ppi_buf *reply);
 void store_stat(store *s, const ppi_request *req, ppi_buf *reply);
 void store_topics(store *s, const ppi_request *req, ppi_buf *reply);
+/* pinspect and procs (store_procs_read.c). */
+void store_proc_inspect(store *s, const ppi_request *req, ppi_buf *reply);
+void store_procs(store *s, const ppi_request *req, ppi_buf *reply);
 
 #endif

@@ -22,34 +22,13 @@
 #include <time.h>
 
 #include "id.h"
-#include "store_impl.h"
-
-typedef struct cached_topic {
-	const char *name; /* points into a request frame of this group */
-	size_t      len;
-	topic_rec   rec;
-	bool        is_new;
-	bool        is_dirty;
-} cached_topic;
+#include "store_group.h"
 
 struct order_slot {
 	const ppi_request *req;
 	ppi_buf           *reply;
+	bool              *is_parked;
 };
-
-typedef struct group {
-	store        *s;
-	MDB_txn      *txn;
-	cached_topic *slots; /* open addressing, power-of-two size */
-	size_t        nslots;
-	size_t        used;
-	uint32_t      next_tid; /* 0: not loaded yet */
-	bool          is_tid_dirty;
-	uint64_t      now_ms;
-	uint64_t     *seqs; /* scratch: sequences of one call */
-	size_t        seqs_cap;
-	char          msg[256];
-} group;
 
 static uint64_t
 hash_name(const char *p, size_t len)
@@ -114,9 +93,9 @@ load_next_tid(group *g)
 	return 0;
 }
 
-/* Finds (or creates) the cached record of a topic. Returns an MDB code. */
-static int
-topic_get(group *g, const char *name, size_t len, cached_topic **out)
+int
+group_topic(group *g, const char *name, size_t len, bool is_create,
+    cached_topic **out)
 {
 	cached_topic *t;
 	MDB_val       k = { len, (void *) name }, v;
@@ -137,6 +116,9 @@ topic_get(group *g, const char *name, size_t len, cached_topic **out)
 			return MDB_CORRUPTED;
 		}
 	} else if (rc == MDB_NOTFOUND) {
+		if (!is_create) {
+			return MDB_NOTFOUND;
+		}
 		if (g->next_tid == 0 && (rc = load_next_tid(g)) != 0) {
 			return rc;
 		}
@@ -155,9 +137,8 @@ topic_get(group *g, const char *name, size_t len, cached_topic **out)
 	return 0;
 }
 
-/* Checks every log of a call; on failure describes it in g->msg. */
-static int
-validate_call(group *g, const ppi_wire_call *call)
+int
+group_validate_call(group *g, const ppi_wire_call *call)
 {
 	size_t i;
 
@@ -186,9 +167,8 @@ validate_call(group *g, const ppi_wire_call *call)
 	return 0;
 }
 
-/* Applies one valid call: all of its logs share one millisecond. */
-static int
-apply_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
+int
+group_append(group *g, const ppi_wire_call *call, uint64_t *ms_out)
 {
 	cached_topic *t;
 	unsigned char key[LOG_KEY_SIZE];
@@ -207,8 +187,8 @@ apply_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 	}
 	/* Ids never go backwards in a topic, even if the clock does. */
 	for (i = 0; i < call->count; i++) {
-		if ((rc = topic_get(g, call->logs[i].topic.ptr,
-		         call->logs[i].topic.len, &t)) != 0) {
+		if ((rc = group_topic(g, call->logs[i].topic.ptr,
+		         call->logs[i].topic.len, true, &t)) != 0) {
 			return rc;
 		}
 		if (t->rec.last_ms > ms) {
@@ -218,7 +198,7 @@ apply_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 	for (i = 0; i < call->count; i++) {
 		const ppi_wire_log *l = &call->logs[i];
 
-		topic_get(g, l->topic.ptr, l->topic.len, &t);
+		group_topic(g, l->topic.ptr, l->topic.len, true, &t);
 		store_log_key(key, t->rec.tid, t->rec.next_seq);
 		v.mv_size = 8 + l->len;
 		if ((rc = mdb_put(g->txn, g->s->logs, &k, &v, MDB_RESERVE)) !=
@@ -235,7 +215,46 @@ apply_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 		t->rec.last_ms = ms;
 		t->is_dirty    = true;
 	}
-	ppi_wire_reply_commit_ok(reply, ms, g->seqs, call->count);
+	*ms_out        = ms;
+	g->needs_sync  = true;
+	g->has_changes = true;
+	return 0;
+}
+
+void *
+group_keep(group *g, const void *p, size_t len)
+{
+	group_mem *m = malloc(sizeof(*m) + len + 1);
+
+	if (m == NULL) {
+		return NULL;
+	}
+	memcpy(m->data, p, len);
+	m->data[len] = '\0';
+	m->next      = g->mem;
+	g->mem       = m;
+	return m->data;
+}
+
+int
+group_add_timer(group *g, const char *name, size_t len, uint64_t token,
+    uint64_t deadline_ms)
+{
+	store_timer *t;
+
+	if (g->ntimers == g->timers_cap) {
+		g->timers_cap = g->timers_cap != 0 ? g->timers_cap * 2 : 8;
+		t = realloc(g->timers, sizeof(*t) * g->timers_cap);
+		if (t == NULL) {
+			return ENOMEM;
+		}
+		g->timers = t;
+	}
+	t = &g->timers[g->ntimers++];
+	memcpy(t->name, name, len);
+	t->name[len]   = '\0';
+	t->token       = token;
+	t->deadline_ms = deadline_ms;
 	return 0;
 }
 
@@ -276,6 +295,7 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	unsigned char key[REQUEST_KEY_SIZE];
 	MDB_val       k = { REQUEST_KEY_SIZE, key }, v;
+	uint64_t      ms;
 	size_t        i;
 	int           rc, rv;
 
@@ -309,11 +329,17 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	ppi_wire_reply_commit_begin(reply, req->ncalls);
 	for (i = 0; i < req->ncalls; i++) {
-		if ((rv = validate_call(g, &req->calls[i])) != 0) {
+		const ppi_wire_call *call = &req->calls[i];
+
+		if (call->kind != PPI_CALL_COMMIT) {
+			rc = procs_call(g, call, reply);
+		} else if ((rv = group_validate_call(g, call)) != 0) {
 			ppi_wire_reply_commit_err(reply, rv, g->msg);
-			continue;
+			rc = 0;
+		} else if ((rc = group_append(g, call, &ms)) == 0) {
+			ppi_wire_reply_commit_ok(reply, ms, g->seqs, call->count);
 		}
-		if ((rc = apply_call(g, &req->calls[i], reply)) != 0) {
+		if (rc != 0) {
 			return rc;
 		}
 	}
@@ -367,31 +393,6 @@ flush_topics(group *g)
 	return 0;
 }
 
-/* One attempt at the whole group; returns an MDB/errno code. */
-static int
-try_group(group *g, const struct order_slot *slots, size_t n)
-{
-	size_t i;
-	int    rc;
-
-	if ((rc = mdb_txn_begin(g->s->env, NULL, 0, &g->txn)) != 0) {
-		return rc;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		ppi_buf_reset(slots[i].reply);
-		rc = apply_request(g, slots[i].req, slots[i].reply);
-	}
-	if (rc == 0) {
-		rc = flush_topics(g);
-	}
-	if (rc != 0) {
-		mdb_txn_abort(g->txn);
-		return rc;
-	}
-	/* mdb_txn_commit frees the txn even when it fails. */
-	return mdb_txn_commit(g->txn);
-}
-
 static uint64_t
 wall_ms(void)
 {
@@ -399,6 +400,84 @@ wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* What a group applies inside its transaction; returns an MDB code. */
+typedef int (*group_fn)(group *g, void *arg);
+
+static void
+group_free(group *g)
+{
+	group_mem *m;
+
+	while ((m = g->mem) != NULL) {
+		g->mem = m->next;
+		free(m);
+	}
+	free(g->slots);
+	free(g->seqs);
+}
+
+/*
+ * Commits the transaction; with nothing but claims in it and the store
+ * syncing every commit, without a sync: a claim lost in a crash is
+ * delivered again, so it is not worth an fsync (SPEC §4).
+ */
+static int
+commit_txn(group *g)
+{
+	bool is_lazy = !g->needs_sync && !g->s->is_nosync;
+	int  rc;
+
+	if (is_lazy) {
+		mdb_env_set_flags(g->s->env, MDB_NOSYNC, 1);
+	}
+	/* mdb_txn_commit frees the txn even when it fails. */
+	rc = mdb_txn_commit(g->txn);
+	if (is_lazy) {
+		mdb_env_set_flags(g->s->env, MDB_NOSYNC, 0);
+	}
+	return rc;
+}
+
+/*
+ * Runs fn in one write transaction, growing the map and retrying when it
+ * is full. On success the outcome is filled; returns an MDB/errno code.
+ */
+static int
+run_group(store *s, group_fn fn, void *arg, store_outcome *out)
+{
+	group g;
+	int   rc;
+
+	for (;;) {
+		memset(&g, 0, sizeof(g));
+		g.s      = s;
+		g.now_ms = wall_ms();
+		rc       = grow_table(&g);
+		if (rc == 0 &&
+		    (rc = mdb_txn_begin(s->env, NULL, 0, &g.txn)) == 0) {
+			if ((rc = fn(&g, arg)) == 0) {
+				rc = flush_topics(&g);
+			}
+			if (rc != 0) {
+				mdb_txn_abort(g.txn);
+			} else {
+				rc = commit_txn(&g);
+			}
+		}
+		if (rc == 0) {
+			out->has_changes = g.has_changes;
+			out->timers      = g.timers;
+			out->ntimers     = g.ntimers;
+			g.timers         = NULL;
+		}
+		free(g.timers);
+		group_free(&g);
+		if (rc != MDB_MAP_FULL || store_grow(s) != 0) {
+			return rc;
+		}
+	}
 }
 
 /* Orders a group by (cid, rid) so a client's requests apply in order. */
@@ -417,44 +496,106 @@ by_client_order(const void *a, const void *b)
 	return 0;
 }
 
+struct requests_arg {
+	struct order_slot *slots;
+	size_t             n;
+};
+
+static int
+apply_requests(group *g, void *arg)
+{
+	struct requests_arg *a = arg;
+	const ppi_request   *req;
+	size_t               i;
+	int                  rc = 0;
+
+	for (i = 0; i < a->n && rc == 0; i++) {
+		req = a->slots[i].req;
+		ppi_buf_reset(a->slots[i].reply);
+		*a->slots[i].is_parked = false;
+		switch (req->op) {
+		case PPI_OP_COMMIT:
+			rc = apply_request(g, req, a->slots[i].reply);
+			break;
+		case PPI_OP_PROC:
+			rc = procs_claim(g, req, a->slots[i].reply,
+			    a->slots[i].is_parked);
+			*a->slots[i].is_parked =
+			    *a->slots[i].is_parked && req->wait_ms != 0;
+			break;
+		default:
+			rc = procs_admin(g, req, a->slots[i].reply);
+			break;
+		}
+	}
+	return rc;
+}
+
 void
 store_commit_group(store *s, const ppi_request *const *reqs,
-    ppi_buf *const *replies, size_t n)
+    ppi_buf *const *replies, bool *is_parked, size_t n, store_outcome *out)
 {
-	struct order_slot *slots;
-	group              g;
-	char               msg[256];
-	size_t             i;
-	int                rc, rv;
+	struct requests_arg a;
+	char                msg[256];
+	size_t              i;
+	int                 rc, rv;
 
-	if ((slots = malloc(sizeof(*slots) * (n + 1))) == NULL) {
+	memset(out, 0, sizeof(*out));
+	if ((a.slots = malloc(sizeof(*a.slots) * (n + 1))) == NULL) {
 		rc = ENOMEM;
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		slots[i].req   = reqs[i];
-		slots[i].reply = replies[i];
+		a.slots[i].req       = reqs[i];
+		a.slots[i].reply     = replies[i];
+		a.slots[i].is_parked = &is_parked[i];
 	}
-	qsort(slots, n, sizeof(*slots), by_client_order);
-	for (;;) {
-		memset(&g, 0, sizeof(g));
-		g.s      = s;
-		g.now_ms = wall_ms();
-		rc = grow_table(&g) != 0 ? ENOMEM : try_group(&g, slots, n);
-		free(g.slots);
-		free(g.seqs);
-		if (rc != MDB_MAP_FULL || store_grow(s) != 0) {
-			break;
-		}
-	}
-	free(slots);
+	a.n = n;
+	qsort(a.slots, n, sizeof(*a.slots), by_client_order);
+	rc = run_group(s, apply_requests, &a, out);
+	free(a.slots);
 	if (rc == 0) {
 		return;
 	}
 fail:
 	rv = store_error(rc, "commit", msg, sizeof(msg));
 	for (i = 0; i < n; i++) {
+		is_parked[i] = false;
 		ppi_buf_reset(replies[i]);
 		ppi_wire_reply_error(replies[i], rv, msg);
+	}
+}
+
+struct expire_arg {
+	const store_timer *timers;
+	size_t             n;
+};
+
+static int
+apply_expire(group *g, void *arg)
+{
+	struct expire_arg *a = arg;
+	size_t             i;
+	int                rc = 0;
+
+	for (i = 0; i < a->n && rc == 0; i++) {
+		rc = procs_expire(g, &a->timers[i]);
+	}
+	return rc;
+}
+
+void
+store_expire(
+    store *s, const store_timer *timers, size_t n, store_outcome *out)
+{
+	struct expire_arg a = { timers, n };
+	char              msg[256];
+	int               rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = run_group(s, apply_expire, &a, out)) != 0) {
+		/* The timers fire again: the writer keeps them. */
+		store_error(rc, "reclaim timer", msg, sizeof(msg));
+		fprintf(stderr, "pipeproc-node: %s\n", msg);
 	}
 }

@@ -7,6 +7,7 @@
  *              +--------+------------------+
  *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
  *              0x01 cid:8 rid:8                     value: reply frame
+ *              0x02 proc name                       value: proc record
  *              topic name ([A-Za-z0-9_.-], >= '-')  value: topic record
  * All integers big-endian, so byte order is numeric order. Topics,
  * requests and meta share one database so that a small commit dirties
@@ -28,6 +29,7 @@
 #define REQUEST_KEY_SIZE 17
 #define STATE_META 0x00
 #define STATE_REQUEST 0x01
+#define STATE_PROC 0x02
 /* Every topic name sorts at or after this byte ('-'). */
 #define STATE_FIRST_TOPIC 0x2d
 
@@ -39,6 +41,7 @@ struct store {
 	uint64_t         map_size;
 	uint64_t         map_size_max;
 	uint64_t         max_body;
+	bool             is_nosync; /* the env never syncs on commit */
 };
 
 /* A topic's record (56 bytes on disk). */

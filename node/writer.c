@@ -13,6 +13,7 @@
  * two cohorts that alternate, each paying for a sync. A lone client never
  * waits: it is the only active one.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "node.h"
 #include "deadline.h"
 #include "queue.h"
+#include "timers.h"
 
 /* Upper bound of requests per group: keeps one transaction bounded. */
 #define GROUP_MAX 4096
@@ -33,6 +35,8 @@ struct writer {
 	pthread_t thread;
 	uint64_t  recent[2][RECENT_MAX]; /* distinct cids of the last groups */
 	size_t    nrecent[2];
+	timers    timers; /* claim deadlines (reclaim timer) */
+	request  *parked; /* claims waiting for logs */
 };
 
 static size_t
@@ -110,14 +114,46 @@ linger(writer *w, request *list)
 	return list;
 }
 
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
 static void
+add_timers(writer *w, store_outcome *out)
+{
+	size_t i;
+
+	for (i = 0; i < out->ntimers; i++) {
+		if (timers_add(&w->timers, &out->timers[i]) != 0) {
+			fprintf(stderr, "pipeproc-node: out of memory for a "
+			    "reclaim timer; the claim is reclaimed at restart\n");
+		}
+	}
+	free(out->timers);
+	out->timers = NULL;
+}
+
+/*
+ * Applies a list of write requests in groups and answers them, except
+ * claims that found nothing and may wait: those join w->parked. Returns
+ * true when logs were appended or released (parked claims may proceed).
+ */
+static bool
 commit_list(writer *w, request *list)
 {
 	const ppi_request *reqs[GROUP_MAX];
 	ppi_buf           *replies[GROUP_MAX];
 	request           *batch[GROUP_MAX];
+	bool               is_parked[GROUP_MAX];
+	store_outcome      out;
 	request           *r, *next;
 	size_t             n, i;
+	bool               has_changes = false;
 
 	while (list != NULL) {
 		for (n = 0, r = list; r != NULL && n < GROUP_MAX; r = next) {
@@ -128,21 +164,106 @@ commit_list(writer *w, request *list)
 			n++;
 		}
 		list = r;
-		store_commit_group(w->store, reqs, replies, n);
+		store_commit_group(w->store, reqs, replies, is_parked, n, &out);
+		has_changes = has_changes || out.has_changes;
+		add_timers(w, &out);
 		for (i = 0; i < n; i++) {
-			server_reply(batch[i]);
+			r = batch[i];
+			if (!is_parked[i]) {
+				server_reply(r);
+				continue;
+			}
+			/* The wait counts from the first attempt. */
+			if (r->park_deadline_ms == 0 && r->req.wait_ms > 0) {
+				r->park_deadline_ms =
+				    wall_ms() + (uint64_t) r->req.wait_ms;
+			}
+			r->next   = w->parked;
+			w->parked = r;
 		}
 	}
+	return has_changes;
+}
+
+/* Fires due timers and ends waits that ran out. */
+static bool
+expire(writer *w)
+{
+	store_timer  *due;
+	store_outcome out;
+	request     **pp, *r;
+	uint64_t      now = wall_ms();
+	size_t        n;
+	bool          has_changes = false;
+
+	if ((n = timers_take_due(&w->timers, now, &due)) > 0) {
+		store_expire(w->store, due, n, &out);
+		has_changes = out.has_changes;
+		add_timers(w, &out);
+	}
+	free(due);
+	for (pp = &w->parked; (r = *pp) != NULL;) {
+		if (r->park_deadline_ms != 0 && r->park_deadline_ms <= now) {
+			*pp = r->next;
+			server_reply(r); /* its reply is the empty claim */
+		} else {
+			pp = &r->next;
+		}
+	}
+	return has_changes;
+}
+
+/* The earliest deadline of timers and waits, ms; 0 when none. */
+static uint64_t
+next_deadline(const writer *w)
+{
+	uint64_t       next = timers_next(&w->timers);
+	const request *r;
+
+	for (r = w->parked; r != NULL; r = r->next) {
+		if (r->park_deadline_ms != 0 &&
+		    (next == 0 || r->park_deadline_ms < next)) {
+			next = r->park_deadline_ms;
+		}
+	}
+	return next;
 }
 
 static void *
 writer_main(void *arg)
 {
-	writer  *w = arg;
-	request *list;
+	writer         *w = arg;
+	request        *list, *r;
+	struct timespec ts;
+	uint64_t        next;
+	bool            has_changes;
 
-	while ((list = queue_pop(&w->q, true)) != NULL) {
-		commit_list(w, linger(w, list));
+	for (;;) {
+		if ((next = next_deadline(w)) == 0) {
+			list = queue_pop(&w->q, true);
+		} else {
+			ts.tv_sec  = (time_t) (next / 1000);
+			ts.tv_nsec = (long) (next % 1000) * 1000000L;
+			list       = queue_pop_until(&w->q, &ts);
+		}
+		if (list == NULL && queue_is_closed(&w->q)) {
+			break;
+		}
+		has_changes = expire(w);
+		if (list != NULL) {
+			has_changes = commit_list(w, linger(w, list)) ||
+			    has_changes;
+		}
+		if (has_changes && w->parked != NULL) {
+			list      = w->parked;
+			w->parked = NULL;
+			commit_list(w, list);
+		}
+	}
+	/* Stopping: waits end now, with what they have (nothing). */
+	while ((r = w->parked) != NULL) {
+		w->parked = r->next;
+		server_reply(r);
 	}
 	return NULL;
 }
@@ -150,13 +271,21 @@ writer_main(void *arg)
 int
 writer_start(store *s, writer **wp)
 {
-	writer *w;
+	writer      *w;
+	store_timer *loaded;
+	size_t       n, i;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		return PP_ENOMEM;
 	}
 	w->store = s;
 	queue_init(&w->q);
+	if (store_load_timers(s, &loaded, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			timers_add(&w->timers, &loaded[i]);
+		}
+		free(loaded);
+	}
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		queue_fini(&w->q);
 		free(w);
@@ -181,5 +310,6 @@ writer_stop(writer *w)
 	queue_close(&w->q);
 	pthread_join(w->thread, NULL);
 	queue_fini(&w->q);
+	timers_fini(&w->timers);
 	free(w);
 }

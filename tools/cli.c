@@ -41,6 +41,21 @@ static const char usage_text[]
       "  length TOPIC      print the number of logs in TOPIC\n"
       "  stat TOPIC        print the statistics of TOPIC as JSON\n"
       "  topics            print NAME COUNT BYTES FIRST LAST per topic\n"
+      "  tail TOPIC [-f] [--json]\n"
+      "      print TOPIC as range does; with -f, keep printing new logs\n"
+      "  proc TOPIC --name NAME [--offset OFF] [--count N] [--wait MS]\n"
+      "       [--max-reclaims N] [--reclaim-timeout MS]\n"
+      "       [--on-max-reclaims disable|continue|deadletter] [--json]\n"
+      "      claim logs for proc NAME (created if needed) and print them;\n"
+      "      prints \"token N\" on stderr when logs were claimed\n"
+      "  ack NAME [--token N]\n"
+      "      ack the outstanding claim of NAME; prints the last acked id\n"
+      "  reclaim NAME [--token N] [--error TEXT]\n"
+      "      give the outstanding claim of NAME back\n"
+      "  inspect NAME      print the state of proc NAME as JSON\n"
+      "  disable NAME | resume NAME | destroy NAME\n"
+      "      change proc NAME; print its state as inspect does\n"
+      "  procs             print NAME TOPIC STATUS LAG CLAIM RECLAIMS per proc\n"
       "  shutdown          stop the node gracefully\n"
       "\n"
       "options:\n"
@@ -205,6 +220,15 @@ static const struct {
 	{ "length", cli_read_length },
 	{ "stat", cli_read_stat },
 	{ "topics", cli_read_topics },
+	{ "tail", cli_tail_run },
+	{ "proc", cli_proc_run },
+	{ "ack", cli_proc_ack },
+	{ "reclaim", cli_proc_reclaim },
+	{ "inspect", cli_proc_admin_inspect },
+	{ "disable", cli_proc_admin_change },
+	{ "resume", cli_proc_admin_change },
+	{ "destroy", cli_proc_admin_change },
+	{ "procs", cli_proc_admin_procs },
 	{ "shutdown", cli_node_shutdown },
 };
 

@@ -2,8 +2,8 @@
  * cli.h - declarations shared by the files of the `pipeproc` command-line
  * tool: the context built from the global options, the exit statuses,
  * option and error helpers (cli.c), one entry point per subcommand
- * (cli_node.c, cli_commit.c, cli_read.c) and the output formats
- * (cli_print.c). The tool uses only the public API of libpipeproc plus the
+ * (cli_node.c, cli_commit.c, cli_read.c, cli_proc.c, cli_proc_admin.c,
+ * cli_tail.c) and the output formats (cli_print.c). The tool uses only the public API of libpipeproc plus the
  * address helpers of lib/address.h.
  */
 #ifndef PP_CLI_H
@@ -87,6 +87,13 @@ int cli_read_range(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_length(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_stat(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_topics(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_ack(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_reclaim(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_admin_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv);
+int cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv);
+int cli_tail_run(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Output formats (cli_print.c); all write to stdout. */
 
@@ -101,5 +108,11 @@ void cli_print_topic(const pp_topic_info *info);
 
 /* cli_print_id - an id and a newline. */
 void cli_print_id(pp_id id);
+
+/*
+ * cli_print_json_string - `len` bytes at `data` as a JSON string, quotes
+ * included, escaped as range --json escapes bodies.
+ */
+void cli_print_json_string(const void *data, size_t len);
 
 #endif /* PP_CLI_H */

@@ -67,9 +67,8 @@ utf8_sequence(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* Write `len` bytes at `data` as a JSON string, quotes included. */
-static void
-print_json_string(const void *data, size_t len)
+void
+cli_print_json_string(const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t               run = 0; /* bytes at p that need no escape */
@@ -141,7 +140,7 @@ cli_print_log(const pp_log *log, bool is_json)
 	pp_id_format(log->id, buf);
 	if (is_json) {
 		printf("{\"id\":\"%s\",\"body\":", buf);
-		print_json_string(log->body, log->len);
+		cli_print_json_string(log->body, log->len);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -168,7 +167,7 @@ void
 cli_print_stat(const pp_topic_info *info)
 {
 	fputs("{\"topic\":", stdout);
-	print_json_string(info->name, strlen(info->name));
+	cli_print_json_string(info->name, strlen(info->name));
 	printf(",\"count\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"first\":",
 	    info->count, info->bytes);
 	print_json_id(info, info->first);

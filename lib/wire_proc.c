@@ -1,0 +1,349 @@
+/*
+ * wire_proc.c - the frames of procs (docs/DESIGN.md §5):
+ *
+ *   {"v":1, "op":"proc", "topic", "name", "offset"?, "count",
+ *    "max_reclaims", "reclaim_timeout", "on_max", "wait"}
+ *       -> {"st":0, "n", "batch" (record batch), "token"}
+ *   {"v":1, "op":"pinspect"|"pdisable"|"presume"|"pdestroy", "name"}
+ *   {"v":1, "op":"procs", "after"?}
+ *       -> {"st":0, "procs":[info...], "more"}
+ *   proc calls inside a commit request's "calls":
+ *       {"k":"ack"|"ack_commit"|"reclaim", "name", "token", "error"?,
+ *        "logs"?: [[topic, body], ...]}
+ *       -> [0, ms, [seq...], acked_ms, acked_seq] | [code, msg]
+ *
+ * A proc's state travels as one array (see pack_info for the order).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_impl.h"
+
+#define INFO_FIELDS 23
+
+static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
+	"reclaim" };
+
+static void
+begin(msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields)
+{
+	ppi_wire_packer(pk, b);
+	msgpack_pack_map(pk, nfields + 2);
+	ppi_wire_pack_cstr(pk, "v");
+	msgpack_pack_uint32(pk, PPI_WIRE_VERSION);
+	ppi_wire_pack_cstr(pk, "op");
+	ppi_wire_pack_cstr(pk, op);
+}
+
+void
+ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
+    const pp_proc_opts *o, int64_t wait_ms)
+{
+	msgpack_packer pk;
+
+	begin(&pk, b, "proc", 7 + (o->offset != NULL ? 1 : 0));
+	ppi_wire_pack_cstr(&pk, "topic");
+	ppi_wire_pack_cstr(&pk, topic);
+	ppi_wire_pack_cstr(&pk, "name");
+	ppi_wire_pack_cstr(&pk, name);
+	if (o->offset != NULL) {
+		ppi_wire_pack_cstr(&pk, "offset");
+		ppi_wire_pack_cstr(&pk, o->offset);
+	}
+	ppi_wire_pack_cstr(&pk, "count");
+	msgpack_pack_uint32(&pk, o->count);
+	ppi_wire_pack_cstr(&pk, "max_reclaims");
+	msgpack_pack_int64(&pk, o->max_reclaims);
+	ppi_wire_pack_cstr(&pk, "reclaim_timeout");
+	msgpack_pack_int64(&pk, o->reclaim_timeout_ms);
+	ppi_wire_pack_cstr(&pk, "on_max");
+	msgpack_pack_uint32(&pk, (uint32_t) o->on_max_reclaims);
+	ppi_wire_pack_cstr(&pk, "wait");
+	msgpack_pack_int64(&pk, wait_ms);
+}
+
+void
+ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name)
+{
+	msgpack_packer pk;
+	const char    *ops[] = { "pinspect", "pdisable", "presume",
+                   "pdestroy" };
+
+	begin(&pk, b, ops[op - PPI_OP_PINSPECT], 1);
+	ppi_wire_pack_cstr(&pk, "name");
+	ppi_wire_pack_cstr(&pk, name);
+}
+
+void
+ppi_wire_procs(ppi_buf *b, const char *after)
+{
+	msgpack_packer pk;
+
+	begin(&pk, b, "procs", after != NULL ? 1 : 0);
+	if (after != NULL) {
+		ppi_wire_pack_cstr(&pk, "after");
+		ppi_wire_pack_cstr(&pk, after);
+	}
+}
+
+void
+ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
+    uint64_t token, const char *error, const pp_record *recs, size_t count)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3 + (error != NULL ? 1 : 0) +
+	        (kind == PPI_CALL_ACK_COMMIT ? 1 : 0));
+	ppi_wire_pack_cstr(&pk, "k");
+	ppi_wire_pack_cstr(&pk, call_kinds[kind]);
+	ppi_wire_pack_cstr(&pk, "name");
+	ppi_wire_pack_cstr(&pk, name);
+	ppi_wire_pack_cstr(&pk, "token");
+	msgpack_pack_uint64(&pk, token);
+	if (error != NULL) {
+		ppi_wire_pack_cstr(&pk, "error");
+		ppi_wire_pack_cstr(&pk, error);
+	}
+	if (kind == PPI_CALL_ACK_COMMIT) {
+		ppi_wire_pack_cstr(&pk, "logs");
+		ppi_wire_commit_call(b, recs, count);
+	}
+}
+
+int
+ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(call_kinds) / sizeof(call_kinds[0]); i++) {
+		if (strlen(call_kinds[i]) == s->len &&
+		    memcmp(call_kinds[i], s->ptr, s->len) == 0) {
+			*kind = (enum ppi_call_kind) i;
+			return 0;
+		}
+	}
+	return PP_EPROTO;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+void
+ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
+    size_t count, bool has_acked, pp_id acked)
+{
+	msgpack_packer pk;
+	size_t         i;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, has_acked ? 5 : 3);
+	msgpack_pack_int(&pk, 0);
+	msgpack_pack_uint64(&pk, ms);
+	msgpack_pack_array(&pk, count);
+	for (i = 0; i < count; i++) {
+		msgpack_pack_uint64(&pk, seqs[i]);
+	}
+	if (has_acked) {
+		msgpack_pack_uint64(&pk, acked.ms);
+		msgpack_pack_uint64(&pk, acked.seq);
+	}
+}
+
+void
+ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
+    uint64_t token)
+{
+	ppi_wire_pack_page(b, entries, count, false, &token);
+}
+
+static void
+pack_info(msgpack_packer *pk, const pp_proc_info *i)
+{
+	msgpack_pack_array(pk, INFO_FIELDS);
+	ppi_wire_pack_cstr(pk, i->name);
+	ppi_wire_pack_cstr(pk, i->topic);
+	ppi_wire_pack_cstr(pk, i->offset);
+	ppi_wire_pack_cstr(pk, i->last_error);
+	msgpack_pack_uint32(pk, i->opts.count);
+	msgpack_pack_int64(pk, i->opts.max_reclaims);
+	msgpack_pack_int64(pk, i->opts.reclaim_timeout_ms);
+	msgpack_pack_uint32(pk, (uint32_t) i->opts.on_max_reclaims);
+	i->is_disabled ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	i->has_claim ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	msgpack_pack_uint64(pk, i->claim_first.ms);
+	msgpack_pack_uint64(pk, i->claim_first.seq);
+	msgpack_pack_uint64(pk, i->claim_last.ms);
+	msgpack_pack_uint64(pk, i->claim_last.seq);
+	msgpack_pack_uint64(pk, i->claim_token);
+	msgpack_pack_uint64(pk, i->claim_deadline_ms);
+	msgpack_pack_uint64(pk, i->next_seq);
+	msgpack_pack_uint32(pk, i->reclaims);
+	msgpack_pack_uint64(pk, i->created_ms);
+	msgpack_pack_uint64(pk, i->last_claimed_ms);
+	msgpack_pack_uint64(pk, i->last_acked_ms);
+	msgpack_pack_uint64(pk, i->lag);
+	msgpack_pack_uint64(pk, i->oldest_unacked_ms);
+}
+
+void
+ppi_wire_reply_procs_begin(ppi_buf *b, size_t count)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "procs");
+	msgpack_pack_array(&pk, count);
+}
+
+void
+ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	pack_info(&pk, info);
+}
+
+void
+ppi_wire_reply_procs_end(ppi_buf *b, bool has_more)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	ppi_wire_pack_cstr(&pk, "more");
+	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+void
+ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
+    pp_id id, uint32_t attempts, const char *error, const void *body,
+    size_t len)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 6);
+	ppi_wire_pack_cstr(&pk, "proc");
+	ppi_wire_pack_cstr(&pk, proc);
+	ppi_wire_pack_cstr(&pk, "topic");
+	ppi_wire_pack_cstr(&pk, topic);
+	ppi_wire_pack_cstr(&pk, "id");
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint64(&pk, id.ms);
+	msgpack_pack_uint64(&pk, id.seq);
+	ppi_wire_pack_cstr(&pk, "attempts");
+	msgpack_pack_uint32(&pk, attempts);
+	ppi_wire_pack_cstr(&pk, "error");
+	ppi_wire_pack_cstr(&pk, error);
+	ppi_wire_pack_cstr(&pk, "body");
+	msgpack_pack_bin(&pk, len);
+	msgpack_pack_bin_body(&pk, body, len);
+}
+
+/* ---- decoding (library side) ---------------------------------------- */
+
+/* Copies a string field into scratch, NUL-terminated; false if too long. */
+static bool
+copy_str(const msgpack_object *o, char *scratch, size_t cap)
+{
+	ppi_str s;
+
+	if (!ppi_wire_as_str(o, &s) || s.len >= cap) {
+		return false;
+	}
+	memcpy(scratch, s.ptr, s.len);
+	scratch[s.len] = '\0';
+	return true;
+}
+
+static bool
+unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600])
+{
+	const msgpack_object *f;
+	int64_t               maxr, rto;
+	uint64_t              count, on_max, reclaims;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != INFO_FIELDS) {
+		return false;
+	}
+	f = o->via.array.ptr;
+	memset(i, 0, sizeof(*i));
+	if (!copy_str(&f[0], scratch[0], sizeof(scratch[0])) ||
+	    !copy_str(&f[1], scratch[1], sizeof(scratch[1])) ||
+	    !copy_str(&f[2], scratch[2], sizeof(scratch[2])) ||
+	    !copy_str(&f[3], scratch[3], sizeof(scratch[3])) ||
+	    !ppi_wire_as_u64(&f[4], &count) || !ppi_wire_as_int(&f[5], &maxr) ||
+	    !ppi_wire_as_int(&f[6], &rto) || !ppi_wire_as_u64(&f[7], &on_max) ||
+	    !ppi_wire_as_bool(&f[8], &i->is_disabled) ||
+	    !ppi_wire_as_bool(&f[9], &i->has_claim) ||
+	    !ppi_wire_as_u64(&f[10], &i->claim_first.ms) ||
+	    !ppi_wire_as_u64(&f[11], &i->claim_first.seq) ||
+	    !ppi_wire_as_u64(&f[12], &i->claim_last.ms) ||
+	    !ppi_wire_as_u64(&f[13], &i->claim_last.seq) ||
+	    !ppi_wire_as_u64(&f[14], &i->claim_token) ||
+	    !ppi_wire_as_u64(&f[15], &i->claim_deadline_ms) ||
+	    !ppi_wire_as_u64(&f[16], &i->next_seq) ||
+	    !ppi_wire_as_u64(&f[17], &reclaims) ||
+	    !ppi_wire_as_u64(&f[18], &i->created_ms) ||
+	    !ppi_wire_as_u64(&f[19], &i->last_claimed_ms) ||
+	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
+	    !ppi_wire_as_u64(&f[21], &i->lag) ||
+	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms)) {
+		return false;
+	}
+	i->name                    = scratch[0];
+	i->topic                   = scratch[1];
+	i->offset                  = scratch[2];
+	i->last_error              = scratch[3];
+	i->opts.offset             = scratch[2];
+	i->opts.count              = (uint32_t) count;
+	i->opts.max_reclaims       = (int32_t) maxr;
+	i->opts.reclaim_timeout_ms = rto;
+	i->opts.on_max_reclaims    = (enum pp_on_max_reclaims) on_max;
+	i->reclaims                = (uint32_t) reclaims;
+	return true;
+}
+
+int
+ppi_wire_decode_procs(const void *frame, size_t len,
+    int (*item)(void *arg, const pp_proc_info *info), void *arg,
+    bool *has_more, char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root, *arr;
+	pp_proc_info          info;
+	char                  scratch[4][600];
+	bool                  more = false;
+	uint32_t              i;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	arr = ppi_wire_get(root, "procs");
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+	    (ppi_wire_get(root, "more") != NULL &&
+	        !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more))) {
+		msgpack_unpacked_destroy(&u);
+		snprintf(msg, msglen, "malformed reply from the node");
+		return PP_EPROTO;
+	}
+	for (i = 0; i < arr->via.array.size; i++) {
+		if (!unpack_info(&arr->via.array.ptr[i], &info, scratch)) {
+			msgpack_unpacked_destroy(&u);
+			snprintf(msg, msglen, "malformed reply from the node");
+			return PP_EPROTO;
+		}
+		if ((rv = item(arg, &info)) != 0) {
+			msgpack_unpacked_destroy(&u);
+			return rv;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	*has_more = more;
+	return 0;
+}

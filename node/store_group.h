@@ -1,0 +1,86 @@
+/*
+ * store_group.h - one group commit in progress: its write transaction and
+ * the topic records it has read or changed. Shared by store_commit.c
+ * (commits, the group itself) and store_procs.c (proc operations).
+ */
+#ifndef PP_NODE_STORE_GROUP_H
+#define PP_NODE_STORE_GROUP_H
+
+#include "store_impl.h"
+
+typedef struct cached_topic {
+	const char *name; /* in a request frame or group-owned memory */
+	size_t      len;
+	topic_rec   rec;
+	bool        is_new;
+	bool        is_dirty;
+} cached_topic;
+
+/* Memory that lives as long as the group (dead-letter names, bodies). */
+typedef struct group_mem {
+	struct group_mem *next;
+	char              data[];
+} group_mem;
+
+typedef struct group {
+	store        *s;
+	MDB_txn      *txn;
+	cached_topic *slots; /* open addressing, power-of-two size */
+	size_t        nslots;
+	size_t        used;
+	uint32_t      next_tid; /* 0: not loaded yet */
+	bool          is_tid_dirty;
+	bool          needs_sync;  /* something beyond claims was written */
+	bool          has_changes; /* logs appended or procs released logs */
+	uint64_t      now_ms;
+	uint64_t     *seqs; /* scratch: sequences of one call */
+	size_t        seqs_cap;
+	store_timer  *timers; /* claim deadlines set by this group */
+	size_t        ntimers;
+	size_t        timers_cap;
+	group_mem    *mem;
+	char          msg[512];
+} group;
+
+/*
+ * group_topic - the cached record of a topic, read once per group. With
+ * is_create a missing topic is created; without, MDB_NOTFOUND.
+ */
+int group_topic(group *g, const char *name, size_t len, bool is_create,
+    cached_topic **out);
+
+/* group_validate_call - a commit call's logs break no rule (PP_E*). */
+int group_validate_call(group *g, const ppi_wire_call *call);
+
+/*
+ * group_append - append a valid call's logs; all get one millisecond,
+ * written to *ms, and their sequences are in g->seqs. An MDB code.
+ */
+int group_append(group *g, const ppi_wire_call *call, uint64_t *ms);
+
+/* group_keep - a copy of len bytes that lives as long as the group. */
+void *group_keep(group *g, const void *p, size_t len);
+
+/* group_add_timer - a claim deadline for the writer's timer. */
+int group_add_timer(group *g, const char *name, size_t len, uint64_t token,
+    uint64_t deadline_ms);
+
+/* ---- store_procs.c ------------------------------------------------------ */
+
+/* procs_call - an ack, ack_commit or reclaim call of a write request. */
+int procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply);
+
+/*
+ * procs_claim - create-if-needed and claim (op "proc"). *is_empty tells
+ * that nothing was claimed (the writer may park the request).
+ */
+int procs_claim(group *g, const ppi_request *req, ppi_buf *reply,
+    bool *is_empty);
+
+/* procs_admin - disable, resume or destroy one proc. */
+int procs_admin(group *g, const ppi_request *req, ppi_buf *reply);
+
+/* procs_expire - reclaim the claim `token` of `name` if still current. */
+int procs_expire(group *g, const store_timer *t);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * store_procs.h - the proc record (docs/DESIGN.md §3) and the state
+ * report built from it; shared by store_procs.c (writer) and
+ * store_procs_read.c (readers).
+ */
+#ifndef PP_NODE_STORE_PROCS_H
+#define PP_NODE_STORE_PROCS_H
+
+#include "store_impl.h"
+
+#define PROC_ERROR_MAX 512
+#define PROC_OFFSET_MAX 64
+#define PROC_KEY_MAX (1 + PP_TOPIC_MAX)
+#define NO_CURSOR UINT64_MAX /* start not resolved to a sequence yet */
+
+typedef struct proc_rec {
+	char       name[PP_TOPIC_MAX + 1];
+	char       topic[PP_TOPIC_MAX + 1];
+	char       offset[PROC_OFFSET_MAX + 1]; /* as given at creation */
+	char       error[PROC_ERROR_MAX + 1];   /* last reclaim error */
+	bool       is_disabled;
+	uint8_t    on_max;
+	ppi_idexpr start;      /* the offset as a bound, until resolved */
+	bool       is_start_excl;
+	uint32_t   count;
+	int32_t    max_reclaims;
+	int64_t    reclaim_timeout_ms;
+	uint64_t   created_ms;
+	uint64_t   cursor; /* first sequence not acked, or NO_CURSOR */
+	uint64_t   claim_first;
+	uint64_t   claim_last;
+	uint64_t   token; /* 0: no claim outstanding */
+	uint64_t   deadline_ms;
+	uint64_t   last_claimed_ms;
+	uint64_t   last_acked_ms;
+	uint32_t   reclaims;
+} proc_rec;
+
+/* proc_key - the state key of a proc; returns its length. */
+size_t proc_key(unsigned char *key, const char *name, size_t len);
+
+/* proc_get - read a proc; MDB_NOTFOUND when there is none. */
+int proc_get(MDB_txn *txn, store *s, const char *name, size_t len,
+    proc_rec *p);
+
+/* proc_put - write a proc record. An MDB code. */
+int proc_put(MDB_txn *txn, store *s, const proc_rec *p);
+
+/* proc_decode - a stored record (false when malformed). */
+bool proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
+
+/*
+ * proc_report - the state of a proc for inspect/procs, with lag and the
+ * ids of its claim, read through `logs` (a cursor on the logs database).
+ */
+int proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
+    pp_proc_info *info);
+
+#endif

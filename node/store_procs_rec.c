@@ -1,0 +1,203 @@
+/*
+ * store_procs_rec.c - the proc record on disk and the state report built
+ * from it.
+ *
+ *   state key: 0x02 name
+ *   value (integers big-endian):
+ *   +----------+-------+-------+------------+---------+---------------+
+ *   | flags:4  | count | maxr  | reclaims   | rto:i64 | created:u64   |
+ *   +----------+-------+-------+------------+---------+---------------+
+ *   | cursor | start_ms | start_seq | claim_first | claim_last | token |
+ *   +--------+----------+-----------+-------------+------------+-------+
+ *   | deadline | last_claimed | last_acked | topic_len:u16 offset_len:u16
+ *   | error_len:u16 0:u16 | topic | offset | error |
+ *   flags: disabled, on_max, start kind, start exclusive (one byte each).
+ * One record per proc, so destroy deletes exactly one key (PEER §10).
+ */
+#include <string.h>
+
+#include "store_procs.h"
+
+#define FIXED 112
+
+size_t
+proc_key(unsigned char *key, const char *name, size_t len)
+{
+	key[0] = STATE_PROC;
+	memcpy(key + 1, name, len);
+	return len + 1;
+}
+
+bool
+proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
+{
+	const unsigned char *b = v->mv_data;
+	size_t               tl, ol, el;
+
+	if (v->mv_size < FIXED || len > PP_TOPIC_MAX) {
+		return false;
+	}
+	tl = (size_t) (b[104] << 8 | b[105]);
+	ol = (size_t) (b[106] << 8 | b[107]);
+	el = (size_t) (b[108] << 8 | b[109]);
+	if (tl > PP_TOPIC_MAX || ol > PROC_OFFSET_MAX || el > PROC_ERROR_MAX ||
+	    v->mv_size != FIXED + tl + ol + el || b[2] > PPI_IDEXPR_SEQ) {
+		return false;
+	}
+	memset(p, 0, sizeof(*p));
+	memcpy(p->name, name, len);
+	p->is_disabled        = b[0] != 0;
+	p->on_max             = b[1];
+	p->start.kind         = (enum ppi_idexpr_kind) b[2];
+	p->is_start_excl      = b[3] != 0;
+	p->count              = ppi_get_be32(b + 4);
+	p->max_reclaims       = (int32_t) ppi_get_be32(b + 8);
+	p->reclaims           = ppi_get_be32(b + 12);
+	p->reclaim_timeout_ms = (int64_t) ppi_get_be64(b + 16);
+	p->created_ms         = ppi_get_be64(b + 24);
+	p->cursor             = ppi_get_be64(b + 32);
+	p->start.ms           = ppi_get_be64(b + 40);
+	p->start.seq          = ppi_get_be64(b + 48);
+	p->claim_first        = ppi_get_be64(b + 56);
+	p->claim_last         = ppi_get_be64(b + 64);
+	p->token              = ppi_get_be64(b + 72);
+	p->deadline_ms        = ppi_get_be64(b + 80);
+	p->last_claimed_ms    = ppi_get_be64(b + 88);
+	p->last_acked_ms      = ppi_get_be64(b + 96);
+	memcpy(p->topic, b + FIXED, tl);
+	memcpy(p->offset, b + FIXED + tl, ol);
+	memcpy(p->error, b + FIXED + tl + ol, el);
+	return true;
+}
+
+int
+proc_get(MDB_txn *txn, store *s, const char *name, size_t len, proc_rec *p)
+{
+	unsigned char key[PROC_KEY_MAX];
+	MDB_val       k, v;
+	int           rc;
+
+	k.mv_data = key;
+	k.mv_size = proc_key(key, name, len);
+	if ((rc = mdb_get(txn, s->state, &k, &v)) != 0) {
+		return rc;
+	}
+	return proc_decode(&v, name, len, p) ? 0 : MDB_CORRUPTED;
+}
+
+int
+proc_put(MDB_txn *txn, store *s, const proc_rec *p)
+{
+	unsigned char  key[PROC_KEY_MAX];
+	unsigned char *b;
+	size_t         tl = strlen(p->topic), ol = strlen(p->offset);
+	size_t         el = strlen(p->error);
+	MDB_val        k, v;
+	int            rc;
+
+	k.mv_data = key;
+	k.mv_size = proc_key(key, p->name, strlen(p->name));
+	v.mv_size = FIXED + tl + ol + el;
+	if ((rc = mdb_put(txn, s->state, &k, &v, MDB_RESERVE)) != 0) {
+		return rc;
+	}
+	b = v.mv_data;
+	memset(b, 0, FIXED);
+	b[0] = p->is_disabled ? 1 : 0;
+	b[1] = p->on_max;
+	b[2] = (unsigned char) p->start.kind;
+	b[3] = p->is_start_excl ? 1 : 0;
+	ppi_put_be32(b + 4, p->count);
+	ppi_put_be32(b + 8, (uint32_t) p->max_reclaims);
+	ppi_put_be32(b + 12, p->reclaims);
+	ppi_put_be64(b + 16, (uint64_t) p->reclaim_timeout_ms);
+	ppi_put_be64(b + 24, p->created_ms);
+	ppi_put_be64(b + 32, p->cursor);
+	ppi_put_be64(b + 40, p->start.ms);
+	ppi_put_be64(b + 48, p->start.seq);
+	ppi_put_be64(b + 56, p->claim_first);
+	ppi_put_be64(b + 64, p->claim_last);
+	ppi_put_be64(b + 72, p->token);
+	ppi_put_be64(b + 80, p->deadline_ms);
+	ppi_put_be64(b + 88, p->last_claimed_ms);
+	ppi_put_be64(b + 96, p->last_acked_ms);
+	b[104] = (unsigned char) (tl >> 8);
+	b[105] = (unsigned char) tl;
+	b[106] = (unsigned char) (ol >> 8);
+	b[107] = (unsigned char) ol;
+	b[108] = (unsigned char) (el >> 8);
+	b[109] = (unsigned char) el;
+	memcpy(b + FIXED, p->topic, tl);
+	memcpy(b + FIXED + tl, p->offset, ol);
+	memcpy(b + FIXED + tl + ol, p->error, el);
+	return 0;
+}
+
+/* The id of the stored log with sequence seq (ms 0 if it is gone). */
+static pp_id
+log_id(store_cursor *c, uint64_t seq)
+{
+	pp_id   id = { 0, seq };
+	MDB_val k, v;
+
+	if (store_cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
+		id.ms = store_val_ms(&v);
+	}
+	return id;
+}
+
+int
+proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
+    pp_proc_info *info)
+{
+	store_cursor c;
+	MDB_val      k = { strlen(p->topic), (void *) p->topic }, v;
+	uint64_t     from = p->cursor;
+	bool         has_topic;
+	int          rc;
+
+	memset(info, 0, sizeof(*info));
+	info->name                    = p->name;
+	info->topic                   = p->topic;
+	info->offset                  = p->offset;
+	info->last_error              = p->error;
+	info->opts.offset             = p->offset;
+	info->opts.count              = p->count;
+	info->opts.max_reclaims       = p->max_reclaims;
+	info->opts.reclaim_timeout_ms = p->reclaim_timeout_ms;
+	info->opts.on_max_reclaims    = (enum pp_on_max_reclaims) p->on_max;
+	info->is_disabled             = p->is_disabled;
+	info->has_claim               = p->token != 0;
+	info->claim_token             = p->token;
+	info->claim_deadline_ms       = p->deadline_ms;
+	info->reclaims                = p->reclaims;
+	info->created_ms              = p->created_ms;
+	info->last_claimed_ms         = p->last_claimed_ms;
+	info->last_acked_ms           = p->last_acked_ms;
+	rc = mdb_get(txn, s->state, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	has_topic = rc == 0 && store_topic_decode(&v, &c.topic);
+	c.cur     = logs;
+	if (!has_topic) {
+		info->next_seq = p->cursor != NO_CURSOR ? p->cursor : 0;
+		return 0;
+	}
+	if (from == NO_CURSOR &&
+	    !store_cursor_lower(&c, &p->start, p->is_start_excl, &from)) {
+		from = c.topic.next_seq;
+	}
+	info->next_seq = from;
+	if (info->has_claim) {
+		info->claim_first = log_id(&c, p->claim_first);
+		info->claim_last  = log_id(&c, p->claim_last);
+	}
+	if (store_cursor_seek(&c, from, &k, &v)) {
+		/* Logs are only removed from the front, so everything from
+		 * here to the end is stored. */
+		info->lag               = c.topic.next_seq - store_key_seq(&k);
+		info->oldest_unacked_ms = store_val_ms(&v);
+	}
+	return 0;
+}

@@ -1,0 +1,652 @@
+#!/bin/sh
+#
+# cli_proc_test.sh - end-to-end tests of the proc subcommands of the
+# `pipeproc` tool: proc, ack, reclaim, inspect, procs, disable, resume,
+# destroy and tail (with -f).
+#
+# Starts a real node with `pipeproc node` in a fresh temporary directory
+# and drives every subcommand through the CLI, checking exit statuses,
+# stdout byte for byte, the "token N" line of proc on stderr and the
+# one-line error format:
+#
+#     pipeproc: SUBCOMMAND: PP_EXXX: text[: detail]
+#
+# Run from the repository root by test/run.sh with $PIPEPROC_CLI and
+# $PIPEPROC_NODE set. Output is TAP; the exit status is non-zero when any
+# case fails. There are no fixed sleeps: every wait polls a condition with
+# a deadline. The trap kills every process this script started and removes
+# the temporary directory on any exit.
+
+if [ -z "${PIPEPROC_CLI:-}" ] || [ -z "${PIPEPROC_NODE:-}" ]; then
+	echo "cli_proc_test.sh: set PIPEPROC_CLI and PIPEPROC_NODE" >&2
+	exit 2
+fi
+export PIPEPROC_NODE
+unset PIPEPROC_ADDRESS
+
+# Unix socket paths are short (108 bytes): keep the directory near the root.
+base=${TMPDIR:-/tmp}
+if [ ${#base} -gt 40 ]; then
+	base=/tmp
+fi
+tmp=$(mktemp -d "$base/ppproc.XXXXXX") || exit 2
+addr=ipc://$tmp/sock
+pids=""
+n=0
+failures=0
+
+# cleanup: stop our processes (SIGTERM, then SIGKILL after 5 s), remove $tmp.
+cleanup() {
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do
+			sleep 0.025
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- TAP helpers -------------------------------------------------------
+
+pass() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+fail() {
+	n=$((n + 1))
+	failures=$((failures + 1))
+	echo "not ok $n - $1"
+}
+
+diag() {
+	printf '%s\n' "$1" | sed 's/^/#   /'
+}
+
+# run CMD...: run a command; stdout in $tmp/out, stderr in $tmp/err, $rc.
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# pp ARGS...: the CLI, talking to the node.
+pp() {
+	"$PIPEPROC_CLI" -a "$addr" "$@"
+}
+
+# is DESC GOT WANT: string equality.
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "got:  '$2'"
+		diag "want: '$3'"
+	fi
+}
+
+# verdict DESC: pass when the command just before it succeeded.
+verdict() {
+	if [ $? -eq 0 ]; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "last exit status $rc; stdout: $(head -c 600 "$tmp/out")"
+		diag "stderr: $(head -c 600 "$tmp/err")"
+	fi
+}
+
+# out_is DESC CMD...: CMD exits 0 and its stdout equals $tmp/want.
+out_is() {
+	desc=$1
+	shift
+	run "$@"
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want"; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit status $rc; stderr: $(cat "$tmp/err")"
+		diag "$(diff "$tmp/want" "$tmp/out" | head -n 20)"
+	fi
+}
+
+# fails_with DESC RC NAME CMD...: CMD exits RC; with RC 1, stderr is one
+# line "pipeproc: ...: NAME: ..."; with RC 2, stderr holds the usage.
+fails_with() {
+	desc=$1
+	want_rc=$2
+	name=$3
+	shift 3
+	run "$@"
+	good=1
+	[ "$rc" -eq "$want_rc" ] || good=0
+	if [ "$want_rc" -eq 1 ]; then
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
+		grep -q "^pipeproc: .*$name: " "$tmp/err" || good=0
+	else
+		grep -q '^usage: pipeproc' "$tmp/err" || good=0
+	fi
+	[ -s "$tmp/out" ] && good=0
+	if [ $good -eq 1 ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit status $rc (want $want_rc); stderr:"
+		diag "$(head -n 5 "$tmp/err")"
+	fi
+}
+
+# pairs ID BODY ...: the expected "ID<TAB>BODY" lines.
+pairs() {
+	while [ $# -gt 1 ]; do
+		printf '%s\t%s\n' "$1" "$2"
+		shift 2
+	done
+}
+
+# token: the claim token proc printed on stderr ("token N"), or "".
+token() {
+	sed -n 's/^token \([0-9][0-9]*\)$/\1/p' "$tmp/err"
+}
+
+# claimed DESC CMD...: CMD (a proc call) exits 0, prints $tmp/want on
+# stdout and exactly "token N" on stderr; N goes into $tok.
+claimed() {
+	desc=$1
+	shift
+	run "$@"
+	tok=$(token)
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want" &&
+		[ -n "$tok" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit status $rc; stderr: $(cat "$tmp/err")"
+		diag "$(diff "$tmp/want" "$tmp/out" | head -n 20)"
+	fi
+}
+
+# nothing DESC CMD...: CMD exits 0 with no output on stdout or stderr.
+nothing() {
+	desc=$1
+	shift
+	run "$@"
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit status $rc; stdout: $(head -c 600 "$tmp/out")"
+		diag "stderr: $(cat "$tmp/err")"
+	fi
+}
+
+# field KEY: the value of KEY in the JSON object in $tmp/out, as JSON text
+# (strings keep their quotes); needs python3.
+field() {
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))[sys.argv[2]]
+print(json.dumps(v))' "$tmp/out" "$1" 2>/dev/null
+}
+
+# inspect_is DESC NAME KEY=VALUE...: `inspect NAME` exits 0 with one JSON
+# line whose KEY fields are VALUE (JSON text).
+inspect_is() {
+	desc=$1
+	name=$2
+	shift 2
+	run pp inspect "$name"
+	good=1
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] || good=0
+	bad=""
+	for kv in "$@"; do
+		got=$(field "${kv%%=*}")
+		if [ "$got" != "${kv#*=}" ]; then
+			good=0
+			bad="$bad ${kv%%=*}=$got"
+		fi
+	done
+	if [ $good -eq 1 ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit status $rc; mismatches:$bad"
+		diag "stdout: $(cat "$tmp/out")"
+		diag "stderr: $(cat "$tmp/err")"
+	fi
+}
+
+# start_bg NAME CMD...: run CMD in the background, its stdout in
+# $tmp/NAME.out and stderr in $tmp/NAME.err; sets bg_pid.
+start_bg() {
+	name=$1
+	shift
+	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
+	bg_pid=$!
+	pids="$pids $bg_pid"
+}
+
+# wait_for CMD...: poll CMD (quietly) every 25 ms until it succeeds, for
+# at most 10 s. Returns CMD's last status.
+wait_for() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		if [ $i -ge 400 ]; then
+			return 1
+		fi
+		sleep 0.025
+		i=$((i + 1))
+	done
+	return 0
+}
+
+# wait_exit PID: wait up to 10 s for PID to exit; its status in $exit_rc.
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ $i -ge 400 ]; then
+			exit_rc=timeout
+			return 1
+		fi
+		sleep 0.025
+		i=$((i + 1))
+	done
+	wait "$1"
+	exit_rc=$?
+}
+
+# lines_at_least FILE N: FILE has at least N lines.
+lines_at_least() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# has_claim NAME VALUE: inspect NAME shows "has_claim":VALUE.
+has_claim() {
+	pp inspect "$1" | grep -q "\"has_claim\":$2"
+}
+
+# procs_has PATTERN: some line of `procs` matches the grep PATTERN.
+procs_has() {
+	pp procs | grep -q "$1"
+}
+
+# no_tail_proc: `procs` succeeds and lists no tail.* proc.
+no_tail_proc() {
+	pp procs >"$tmp/procs.out" && ! grep -q '^tail\.' "$tmp/procs.out"
+}
+
+# other_token TOKEN: a token that is certainly not TOKEN.
+other_token() {
+	if [ "$1" = 1 ]; then
+		echo 2
+	else
+		echo 1
+	fi
+}
+
+# ---- command line without a node --------------------------------------
+
+fails_with "proc without --name is a usage error" 2 "" "$PIPEPROC_CLI" \
+	-a "$addr" proc t
+fails_with "proc without TOPIC is a usage error" 2 "" "$PIPEPROC_CLI" \
+	-a "$addr" proc --name p
+fails_with "proc --count without a value is a usage error" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" proc t --name p --count
+fails_with "proc with an unknown option is a usage error" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" proc t --name p --bogus
+fails_with "a --count that is not a number is PP_EINVALID_OPTION" 1 \
+	PP_EINVALID_OPTION "$PIPEPROC_CLI" -a "$addr" proc t --name p \
+	--count x
+fails_with "an unknown --on-max-reclaims is PP_EINVALID_OPTION" 1 \
+	PP_EINVALID_OPTION "$PIPEPROC_CLI" -a "$addr" proc t --name p \
+	--on-max-reclaims explode
+fails_with "a --wait below -1 is PP_EINVAL" 1 PP_EINVAL \
+	"$PIPEPROC_CLI" -a "$addr" proc t --name p --wait -2
+fails_with "a --token that is not a number is PP_EINVAL" 1 PP_EINVAL \
+	"$PIPEPROC_CLI" -a "$addr" ack p --token x
+fails_with "ack without NAME is a usage error" 2 "" "$PIPEPROC_CLI" \
+	-a "$addr" ack
+fails_with "ack --error is a usage error (reclaim only)" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" ack p --error x
+fails_with "inspect with two names is a usage error" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" inspect a b
+fails_with "procs with an argument is a usage error" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" procs x
+fails_with "tail with an unknown option is a usage error" 2 "" \
+	"$PIPEPROC_CLI" -a "$addr" tail t -x
+fails_with "no node at the address is PP_ECONNREFUSED" 1 PP_ECONNREFUSED \
+	"$PIPEPROC_CLI" -a "$addr" procs
+
+# ---- the node ----------------------------------------------------------
+
+start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
+node_pid=$bg_pid
+if wait_for grep -qxF "ready $addr" "$tmp/node.out"; then
+	pass "node prints 'ready ADDRESS' once it accepts requests"
+else
+	fail "node prints 'ready ADDRESS' once it accepts requests"
+	diag "stdout: $(cat "$tmp/node.out")"
+	diag "stderr: $(cat "$tmp/node.err")"
+	echo "Bail out! the node did not start"
+	exit 1
+fi
+
+run pp commit t a b c
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ]
+verdict "commit three logs to t"
+id0=$(sed -n 1p "$tmp/out")
+id1=$(sed -n 2p "$tmp/out")
+id2=$(sed -n 3p "$tmp/out")
+
+: >"$tmp/want"
+out_is "procs with no procs prints nothing" pp procs
+
+# ---- proc, ack, stale tokens ------------------------------------------
+
+pairs "$id0" a "$id1" b >"$tmp/want"
+claimed "proc claims --count logs, prints them and 'token N' on stderr" \
+	pp proc t --name p1 --count 2
+tok1=$tok
+nothing "a second proc before the ack prints nothing and exits 0" \
+	pp proc t --name p1 --count 2
+inspect_is "inspect shows the outstanding claim and its token" p1 \
+	'name="p1"' 'topic="t"' 'offset=">"' 'count=2' 'has_claim=true' \
+	"claim_first=\"$id0\"" "claim_last=\"$id1\"" "claim_token=$tok1" \
+	'is_disabled=false' 'next_seq=0' 'lag=3'
+printf '%s\n' "$id1" >"$tmp/want"
+out_is "ack --token prints the last acked id" pp ack p1 --token "$tok1"
+pairs "$id2" c >"$tmp/want"
+claimed "after the ack, proc moves on to the next logs" \
+	pp proc t --name p1 --count 2
+tok2=$tok
+[ "$tok2" != "$tok1" ]
+verdict "each claim gets its own token"
+fails_with "ack with the previous claim's token is PP_ESTALE_CLAIM" 1 \
+	PP_ESTALE_CLAIM pp ack p1 --token "$tok1"
+has_claim p1 true
+verdict "a refused stale ack leaves the claim outstanding"
+printf '%s\n' "$id2" >"$tmp/want"
+out_is "ack without --token acks the outstanding claim" pp ack p1
+fails_with "ack with no outstanding claim is PP_ENOTHING_TO_ACK" 1 \
+	PP_ENOTHING_TO_ACK pp ack p1
+nothing "a caught-up proc prints nothing" pp proc t --name p1 --count 2
+inspect_is "inspect after the acks: cursor at the end, no claim" p1 \
+	'has_claim=false' 'claim_first=null' 'claim_token=null' 'next_seq=3' \
+	'lag=0' 'reclaims=0'
+run pp inspect p1
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c '
+import json, sys
+want = ["name", "topic", "offset", "last_error", "count", "max_reclaims",
+    "reclaim_timeout_ms", "on_max_reclaims", "is_disabled", "has_claim",
+    "claim_first", "claim_last", "claim_token", "claim_deadline_ms",
+    "next_seq", "reclaims", "created_ms", "last_claimed_ms",
+    "last_acked_ms", "lag", "oldest_unacked_ms"]
+got = json.load(open(sys.argv[1]))
+sys.exit(0 if list(got) == want else 1)' "$tmp/out"
+	verdict "inspect prints every pp_proc_info field as valid JSON"
+else
+	pass "inspect prints valid JSON # SKIP no python3"
+fi
+fails_with "ack of an unknown proc is PP_ENOPROC" 1 PP_ENOPROC \
+	pp ack nosuch
+fails_with "inspect of an unknown proc is PP_ENOPROC" 1 PP_ENOPROC \
+	pp inspect nosuch
+fails_with "an invalid proc name is PP_EINVALID_NAME" 1 PP_EINVALID_NAME \
+	pp proc t --name 'bad name'
+fails_with "proc on an invalid topic is PP_EINVALID_TOPIC" 1 \
+	PP_EINVALID_TOPIC pp proc 'bad topic' --name p9
+
+# --json and the other offsets.
+printf '{"id":"%s","body":"a"}\n' "$id0" >"$tmp/want"
+claimed "proc --json prints the claim as range --json does" \
+	pp proc t --name pj --json
+pairs "$id1" b "$id2" c >"$tmp/want"
+claimed "--offset ID starts after that log" \
+	pp proc t --name po --offset "$id0" --count 10
+nothing "--offset \$> skips the stored logs" \
+	pp proc t --name pn --offset '$>'
+
+# ---- reclaim, max reclaims, disable, resume ---------------------------
+
+ropts="--max-reclaims 1 --reclaim-timeout -1 --on-max-reclaims disable"
+pairs "$id0" a >"$tmp/want"
+# shellcheck disable=SC2086
+claimed "proc with reclaim options claims" pp proc t --name p2 $ropts
+tokr1=$tok
+fails_with "reclaim with a stale --token is PP_ESTALE_CLAIM" 1 \
+	PP_ESTALE_CLAIM pp reclaim p2 --token "$(other_token "$tokr1")"
+nothing "reclaim --error gives the claim back" \
+	pp reclaim p2 --token "$tokr1" --error "boom 1"
+inspect_is "inspect shows last_error and the reclaim count" p2 \
+	'last_error="boom 1"' 'reclaims=1' 'has_claim=false' \
+	'is_disabled=false' 'max_reclaims=1' 'reclaim_timeout_ms=-1' \
+	'on_max_reclaims="disable"'
+fails_with "reclaim with no outstanding claim is PP_ENOTHING_TO_RECLAIM" 1 \
+	PP_ENOTHING_TO_RECLAIM pp reclaim p2
+# shellcheck disable=SC2086
+claimed "after a reclaim proc hands out the same logs again" \
+	pp proc t --name p2 $ropts
+nothing "a reclaim past --max-reclaims succeeds" \
+	pp reclaim p2 --error "boom 2"
+inspect_is "past --max-reclaims with 'disable' the proc is disabled" p2 \
+	'is_disabled=true' 'last_error="boom 2"'
+# shellcheck disable=SC2086
+fails_with "proc on a disabled proc is PP_EPROC_DISABLED" 1 \
+	PP_EPROC_DISABLED pp proc t --name p2 $ropts
+run pp procs
+grep -q '^p2	t	disabled	' "$tmp/out"
+verdict "procs shows the proc as disabled"
+fails_with "disable of a disabled proc is PP_EPROC_ALREADY_DISABLED" 1 \
+	PP_EPROC_ALREADY_DISABLED pp disable p2
+run pp resume p2
+[ "$rc" -eq 0 ] && [ "$(field is_disabled)" = false ] &&
+	[ "$(field reclaims)" = 0 ] && [ "$(field name)" = '"p2"' ]
+verdict "resume prints the state: active, reclaims reset"
+fails_with "resume of an active proc is PP_EPROC_ALREADY_ACTIVE" 1 \
+	PP_EPROC_ALREADY_ACTIVE pp resume p2
+# shellcheck disable=SC2086
+run pp proc t --name p2 $ropts
+[ "$rc" -eq 0 ]
+verdict "a resumed proc claims again"
+printf '%s\n' "$id0" >"$tmp/want"
+out_is "a resumed proc acks the logs it was stuck on" pp ack p2
+run pp disable p2
+[ "$rc" -eq 0 ] && [ "$(field is_disabled)" = true ]
+verdict "disable prints the state with is_disabled true"
+run pp resume p2
+[ "$rc" -eq 0 ]
+verdict "resume after disable"
+
+# continue: the logs come back however often they are reclaimed.
+copts="--max-reclaims 0 --reclaim-timeout -1 --on-max-reclaims continue"
+pairs "$id0" a >"$tmp/want"
+# shellcheck disable=SC2086
+claimed "a 'continue' proc claims" pp proc t --name pc $copts
+nothing "its reclaim succeeds" pp reclaim pc
+# shellcheck disable=SC2086
+claimed "past --max-reclaims with 'continue' the logs come back" \
+	pp proc t --name pc $copts
+inspect_is "a 'continue' proc stays active" pc 'is_disabled=false' \
+	'on_max_reclaims="continue"'
+
+# deadletter: the claim goes to TOPIC.dead and is acked.
+dopts="--max-reclaims 0 --reclaim-timeout -1 --on-max-reclaims deadletter"
+pairs "$id0" a >"$tmp/want"
+# shellcheck disable=SC2086
+claimed "a 'deadletter' proc claims" pp proc t --name pd $dopts
+nothing "its reclaim past --max-reclaims succeeds" \
+	pp reclaim pd --error "bad input"
+run pp range t.dead
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] &&
+	grep -q 'pd' "$tmp/out" && grep -q 'bad input' "$tmp/out"
+verdict "the dead letter is in t.dead with the proc name and the error"
+inspect_is "the dead-lettered claim was acked" pd 'has_claim=false' \
+	'next_seq=1' 'is_disabled=false'
+pairs "$id1" b >"$tmp/want"
+# shellcheck disable=SC2086
+claimed "after a dead letter the proc moves on" pp proc t --name pd \
+	$dopts
+
+# ---- the node's reclaim timer -----------------------------------------
+
+pairs "$id0" a >"$tmp/want"
+claimed "proc with --reclaim-timeout 200 claims" \
+	pp proc t --name pt --reclaim-timeout 200
+tokt=$tok
+wait_for has_claim pt false
+verdict "the node releases an expired claim without any client call"
+inspect_is "the timer's reclaim counts" pt 'reclaims=1'
+claimed "the released logs are claimed again" \
+	pp proc t --name pt --reclaim-timeout 200
+fails_with "the expired claim's token is stale" 1 PP_ESTALE_CLAIM \
+	pp ack pt --token "$tokt"
+
+# ---- options, offsets, creation ---------------------------------------
+
+fails_with "other options than the stored ones are PP_EPROC_EXISTS" 1 \
+	PP_EPROC_EXISTS pp proc t --name p1 --count 3
+fails_with "another topic than the stored one is PP_EPROC_EXISTS" 1 \
+	PP_EPROC_EXISTS pp proc other --name p1 --count 2
+fails_with "--count 0 is PP_EINVALID_OPTION" 1 PP_EINVALID_OPTION \
+	pp proc t --name pz --count 0
+fails_with "--reclaim-timeout 0 is PP_EINVALID_OPTION" 1 \
+	PP_EINVALID_OPTION pp proc t --name pz --reclaim-timeout 0
+fails_with "a bad --offset is PP_EINVALID_ID" 1 PP_EINVALID_ID \
+	pp proc t --name pbad --offset nope
+run pp procs
+[ "$rc" -eq 0 ] && ! grep -q -e '^pbad	' -e '^pz	' "$tmp/out"
+verdict "refused options and offsets create no proc"
+
+# ---- procs and lag -----------------------------------------------------
+
+run pp commit t d
+id3=$(cat "$tmp/out")
+run pp procs
+printf 'p1\tt\tactive\t1\t-\t0\n' >"$tmp/want"
+grep '^p1	' "$tmp/out" >"$tmp/got"
+cmp -s "$tmp/got" "$tmp/want"
+verdict "procs prints NAME TOPIC STATUS LAG CLAIM RECLAIMS (lag 1)"
+printf 'pc\tt\tactive\t4\t%s..%s\t1\n' "$id0" "$id0" >"$tmp/want"
+grep '^pc	' "$tmp/out" >"$tmp/got"
+cmp -s "$tmp/got" "$tmp/want"
+verdict "procs shows an outstanding claim as FIRST..LAST"
+cut -f1 "$tmp/out" >"$tmp/got"
+LC_ALL=C sort -c "$tmp/got"
+verdict "procs lists the procs in name order"
+
+# ---- destroy ------------------------------------------------------------
+
+run pp destroy p1
+[ "$rc" -eq 0 ] && [ "$(field name)" = '"p1"' ] &&
+	[ "$(field next_seq)" = 3 ]
+verdict "destroy prints the proc's last state"
+fails_with "inspect after destroy is PP_ENOPROC" 1 PP_ENOPROC \
+	pp inspect p1
+fails_with "destroy of an unknown proc is PP_ENOPROC" 1 PP_ENOPROC \
+	pp destroy p1
+run pp procs
+[ "$rc" -eq 0 ] && ! grep -q '^p1	' "$tmp/out" && grep -q '^pc	' "$tmp/out"
+verdict "destroy removes exactly that proc"
+pairs "$id0" a "$id1" b >"$tmp/want"
+claimed "a proc created again after destroy starts from its offset" \
+	pp proc t --name p1 --count 2
+
+# ---- blocking claims ----------------------------------------------------
+
+nothing "--wait on a caught-up proc returns nothing after the wait" \
+	pp proc t --name p1x --offset "$id3" --wait 50
+start_bg waiter "$PIPEPROC_CLI" -a "$addr" proc w --name pw --wait 10000
+waiter_pid=$bg_pid
+wait_for procs_has '^pw	'
+verdict "a waiting proc exists while it waits"
+run pp commit w hello
+wid=$(cat "$tmp/out")
+wait_exit "$waiter_pid"
+pairs "$wid" hello >"$tmp/want"
+[ "$exit_rc" = 0 ] && cmp -s "$tmp/waiter.out" "$tmp/want" &&
+	grep -q '^token [0-9]' "$tmp/waiter.err"
+verdict "proc --wait returns the log committed while it waits"
+
+# ---- tail ---------------------------------------------------------------
+
+pp range t >"$tmp/want"
+out_is "tail prints the topic as range does" pp tail t
+pp range t --json >"$tmp/want"
+out_is "tail --json prints as range --json does" pp tail t --json
+fails_with "tail of a missing topic is PP_ENOTOPIC" 1 PP_ENOTOPIC \
+	pp tail nosuch
+
+start_bg tail "$PIPEPROC_CLI" -a "$addr" tail t -f
+tail_pid=$bg_pid
+wait_for lines_at_least "$tmp/tail.out" 4
+verdict "tail -f prints the stored logs"
+wait_for procs_has '^tail\.'
+verdict "tail -f follows through a temporary proc"
+run pp commit t e f
+id4=$(sed -n 1p "$tmp/out")
+id5=$(sed -n 2p "$tmp/out")
+wait_for lines_at_least "$tmp/tail.out" 6
+{
+	pp range t --end :3
+	pairs "$id4" e "$id5" f
+} >"$tmp/want"
+cmp -s "$tmp/tail.out" "$tmp/want"
+verdict "tail -f prints logs committed afterwards, each once, in order"
+kill -TERM "$tail_pid"
+wait_exit "$tail_pid"
+is "tail -f exits on SIGTERM (status 143)" "$exit_rc" 143
+run pp procs
+[ "$rc" -eq 0 ] && ! grep -q '^tail\.' "$tmp/out"
+verdict "tail -f removes its proc on exit"
+
+# tail -f on a topic that does not exist yet sees its first log.
+start_bg tail2 "$PIPEPROC_CLI" -a "$addr" tail fresh -f --json
+tail2_pid=$bg_pid
+wait_for procs_has '^tail\..*	fresh	'
+verdict "tail -f waits on a topic that does not exist yet"
+run pp commit fresh first
+fid=$(cat "$tmp/out")
+wait_for lines_at_least "$tmp/tail2.out" 1
+printf '{"id":"%s","body":"first"}\n' "$fid" >"$tmp/want"
+cmp -s "$tmp/tail2.out" "$tmp/want"
+verdict "tail -f --json prints the new topic's first log"
+kill -INT "$tail2_pid"
+wait_exit "$tail2_pid"
+is "tail -f exits on SIGINT (status 130)" "$exit_rc" 130
+run pp procs
+[ "$rc" -eq 0 ] && ! grep -q '^tail\.' "$tmp/out"
+verdict "no tail proc is left after SIGINT"
+
+# tail -f into a pipe that closes: SIGPIPE, proc removed. The write that
+# fails is the one after head has gone, so keep committing until then.
+("$PIPEPROC_CLI" -a "$addr" tail s -f | head -n 1 >"$tmp/head.out") &
+pipe_pid=$!
+pids="$pids $pipe_pid"
+i=0
+while kill -0 "$pipe_pid" 2>/dev/null && [ $i -lt 400 ]; do
+	pp commit s x >/dev/null
+	sleep 0.025
+	i=$((i + 1))
+done
+wait_exit "$pipe_pid"
+[ "$exit_rc" = 0 ] && [ "$(cat "$tmp/head.out")" != "" ]
+verdict "tail -f | head -n 1 prints one line and the pipeline ends"
+wait_for no_tail_proc
+verdict "tail -f stops when its reader goes away and removes its proc"
+
+run pp shutdown
+wait_exit "$node_pid"
+is "the node stops on shutdown" "$rc $exit_rc" "0 0"
+
+echo "1..$n"
+[ $failures -eq 0 ]

@@ -1,0 +1,367 @@
+/*
+ * cli_proc.c - the consumer side of procs in the `pipeproc` tool:
+ *
+ *   proc TOPIC --name NAME [--offset OFF] [--count N] [--wait MS]
+ *        [--max-reclaims N] [--reclaim-timeout MS]
+ *        [--on-max-reclaims disable|continue|deadletter] [--json]
+ *   ack NAME [--token N]
+ *   reclaim NAME [--token N] [--error TEXT]
+ *
+ * `proc` makes one pp_proc() call: the proc options start from
+ * PP_PROC_OPTS_INIT and each option given overrides one field, so a
+ * script that always passes the same options always matches the stored
+ * proc (other values are PP_EPROC_EXISTS, from the node). The claimed logs
+ * are printed as range prints them; the claim token goes to stderr as
+ * "token N", so stdout stays a clean stream of logs. Nothing claimed is
+ * not an error: no output, exit status 0 (PEER §8.4 "nothing").
+ *
+ * Option values are checked for shape here (a number that fits the field,
+ * a known mode); whether a value is allowed (count 0, a reclaim timeout of
+ * 0, a bad offset) is the library's and the node's call, so the CLI and
+ * the API refuse exactly the same things with the same codes. Values that
+ * are not numbers are PP_EINVALID_OPTION for proc options and PP_EINVAL
+ * for --wait and --token, with exit status 1, as range reports a bad
+ * --limit; unknown options and missing values are usage errors.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pipeproc.h"
+
+/* What the command line of `proc` asks for. */
+struct proc_args {
+	const char  *topic;
+	const char  *name;
+	pp_proc_opts opts;
+	int          wait_ms;
+	bool         is_json;
+};
+
+/* What the command line of `ack` and `reclaim` asks for. */
+struct claim_args {
+	const char *name;
+	uint64_t    token; /* 0: whatever claim is outstanding */
+	const char *error; /* reclaim only; NULL when not given */
+};
+
+/* True when `arg` is an option word (not "-" and not after "--"). */
+static bool
+is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1] != '\0';
+}
+
+/*
+ * Parse a decimal integer, optionally negative, into *value, which must
+ * lie in [min, max]. Returns 0, or -1 when text is not such a number.
+ */
+static int
+parse_int(const char *text, int64_t min, int64_t max, int64_t *value)
+{
+	long long parsed;
+	char     *end;
+	size_t    k = text[0] == '-' ? 1 : 0;
+
+	/* strtoll alone would accept spaces and a '+'. */
+	if (text[k] < '0' || text[k] > '9') {
+		return -1;
+	}
+	errno = 0;
+	parsed = strtoll(text, &end, 10);
+	if (*end != '\0' || errno != 0 || parsed < min || parsed > max) {
+		return -1;
+	}
+	*value = (int64_t)parsed;
+	return 0;
+}
+
+/* Parse an unsigned decimal uint64 into *value. Returns 0 or -1. */
+static int
+parse_u64(const char *text, uint64_t *value)
+{
+	unsigned long long parsed;
+	char              *end;
+
+	if (text[0] < '0' || text[0] > '9') {
+		return -1;
+	}
+	errno = 0;
+	parsed = strtoull(text, &end, 10);
+	if (*end != '\0' || errno != 0) {
+		return -1;
+	}
+	*value = (uint64_t)parsed;
+	return 0;
+}
+
+/* Parse an --on-max-reclaims mode. Returns 0 or -1. */
+static int
+parse_mode(const char *text, enum pp_on_max_reclaims *mode)
+{
+	if (strcmp(text, "disable") == 0) {
+		*mode = PP_ON_MAX_DISABLE;
+	} else if (strcmp(text, "continue") == 0) {
+		*mode = PP_ON_MAX_CONTINUE;
+	} else if (strcmp(text, "deadletter") == 0) {
+		*mode = PP_ON_MAX_DEADLETTER;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Apply one valued option of `proc` (argv[*i]) to *pa.
+ * Returns 0 when it was one, -1 when argv[*i] is no such option, or an
+ * exit status (already reported) when its value is missing or malformed.
+ */
+static int
+proc_option(
+    struct cli_ctx *ctx, int argc, char **argv, int *i, struct proc_args *pa)
+{
+	const char *value;
+	int64_t     number;
+	int         m;
+
+	if ((m = cli_option(argc, argv, i, "--name", &value)) > 0) {
+		pa->name = value;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--offset", &value)) > 0) {
+		pa->opts.offset = value;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--count", &value)) > 0) {
+		if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--count '%s' is not a count", value);
+		}
+		pa->opts.count = (uint32_t)number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--wait", &value)) > 0) {
+		if (parse_int(value, -1, INT_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVAL,
+			    "--wait '%s' is not -1 or a number of ms", value);
+		}
+		pa->wait_ms = (int)number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value))
+	        > 0) {
+		if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--max-reclaims '%s' is not a number", value);
+		}
+		pa->opts.max_reclaims = (int32_t)number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--reclaim-timeout", &value))
+	        > 0) {
+		if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--reclaim-timeout '%s' is not a number", value);
+		}
+		pa->opts.reclaim_timeout_ms = number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--on-max-reclaims", &value))
+	        > 0) {
+		if (parse_mode(value, &pa->opts.on_max_reclaims) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--on-max-reclaims '%s' is not disable, continue "
+			    "or deadletter",
+			    value);
+		}
+	}
+	if (m < 0) {
+		return cli_usage_error(
+		    ctx, "option '%s' needs an argument", argv[*i]);
+	}
+	return m > 0 ? 0 : -1;
+}
+
+/*
+ * Parse the arguments of `proc` into *pa.
+ * Returns 0 or an exit status (already reported).
+ */
+static int
+proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
+{
+	const pp_proc_opts init = PP_PROC_OPTS_INIT;
+	bool               has_options = true;
+	int                status;
+	int                i;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->opts = init;
+	for (i = 1; i < argc; i++) {
+		if (!has_options || !is_option(argv[i])) {
+			if (pa->topic != NULL) {
+				return cli_usage_error(
+				    ctx, "unexpected argument '%s'", argv[i]);
+			}
+			pa->topic = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			has_options = false;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			pa->is_json = true;
+			continue;
+		}
+		if ((status = proc_option(ctx, argc, argv, &i, pa)) < 0) {
+			return cli_usage_error(
+			    ctx, "unknown option '%s'", argv[i]);
+		}
+		if (status != 0) {
+			return status;
+		}
+	}
+	if (pa->topic == NULL) {
+		return cli_usage_error(ctx, "missing TOPIC");
+	}
+	if (pa->name == NULL) {
+		return cli_usage_error(ctx, "missing --name NAME");
+	}
+	return 0;
+}
+
+int
+cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct proc_args pa;
+	pp_client       *client;
+	pp_claim        *claim;
+	size_t           n;
+	size_t           k;
+	int              status;
+	int              rv;
+
+	if ((status = proc_parse(ctx, argc, argv, &pa)) != 0) {
+		return status;
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	rv = pp_proc(client, pa.topic, pa.name, &pa.opts, pa.wait_ms, &claim);
+	if (rv != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		pp_close(client);
+		return status;
+	}
+	n = pp_claim_count(claim);
+	for (k = 0; k < n; k++) {
+		cli_print_log(pp_claim_log(claim, k), pa.is_json);
+	}
+	/*
+	 * The logs first, then the token: a reader of both streams that
+	 * sees the token has every log of its claim.
+	 */
+	status = cli_finish_output(ctx);
+	if (n > 0) {
+		fprintf(stderr, "token %" PRIu64 "\n", pp_claim_token(claim));
+	}
+	pp_claim_free(claim);
+	pp_close(client);
+	return status;
+}
+
+/*
+ * Parse the arguments of `ack` (is_reclaim false) or `reclaim` into *ca.
+ * Returns 0 or an exit status (already reported).
+ */
+static int
+claim_parse(struct cli_ctx *ctx, int argc, char **argv, bool is_reclaim,
+    struct claim_args *ca)
+{
+	const char *value;
+	bool        has_options = true;
+	int         i;
+	int         m;
+
+	memset(ca, 0, sizeof(*ca));
+	for (i = 1; i < argc; i++) {
+		if (!has_options || !is_option(argv[i])) {
+			if (ca->name != NULL) {
+				return cli_usage_error(
+				    ctx, "unexpected argument '%s'", argv[i]);
+			}
+			ca->name = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			has_options = false;
+			continue;
+		}
+		if ((m = cli_option(argc, argv, &i, "--token", &value)) > 0) {
+			if (parse_u64(value, &ca->token) != 0) {
+				return cli_fail(ctx, PP_EINVAL,
+				    "--token '%s' is not a token", value);
+			}
+		} else if (m == 0 && is_reclaim
+		    && (m = cli_option(argc, argv, &i, "--error", &value))
+		        > 0) {
+			ca->error = value;
+		} else if (m < 0) {
+			return cli_usage_error(
+			    ctx, "option '%s' needs an argument", argv[i]);
+		} else {
+			return cli_usage_error(
+			    ctx, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (ca->name == NULL) {
+		return cli_usage_error(ctx, "missing NAME");
+	}
+	return 0;
+}
+
+int
+cli_proc_ack(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct claim_args ca;
+	pp_client        *client;
+	pp_id             acked;
+	int               status;
+	int               rv;
+
+	if ((status = claim_parse(ctx, argc, argv, false, &ca)) != 0) {
+		return status;
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	if ((rv = pp_ack(client, ca.name, ca.token, &acked)) != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	} else {
+		cli_print_id(acked);
+		status = cli_finish_output(ctx);
+	}
+	pp_close(client);
+	return status;
+}
+
+int
+cli_proc_reclaim(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct claim_args ca;
+	pp_client        *client;
+	int               status;
+	int               rv;
+
+	if ((status = claim_parse(ctx, argc, argv, true, &ca)) != 0) {
+		return status;
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	if ((rv = pp_reclaim(client, ca.name, ca.token, ca.error)) != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	} else {
+		status = cli_finish_output(ctx);
+	}
+	pp_close(client);
+	return status;
+}

@@ -1,0 +1,247 @@
+/*
+ * cli_proc_admin.c - the administrative side of procs in the `pipeproc`
+ * tool, and their output formats:
+ *
+ *   inspect NAME          the proc's state as one JSON object line
+ *   disable NAME          disable it; print its state as inspect does
+ *   resume NAME           resume it (reclaims reset); print its state
+ *   destroy NAME          destroy it; print its state before the call
+ *   procs                 NAME<TAB>TOPIC<TAB>STATUS<TAB>LAG<TAB>CLAIM
+ *                         <TAB>RECLAIMS per proc, in name order
+ *
+ * The JSON object holds every field of pp_proc_info under its C name, in
+ * declaration order, the options flattened into it:
+ *
+ *   {"name":"p","topic":"t","offset":">","last_error":"",
+ *    "count":1,"max_reclaims":10,"reclaim_timeout_ms":10000,
+ *    "on_max_reclaims":"disable","is_disabled":false,"has_claim":true,
+ *    "claim_first":"ID","claim_last":"ID","claim_token":N,
+ *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
+ *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
+ *    "oldest_unacked_ms":MS}
+ *
+ * Ids are "ms-seq" strings. What the struct marks as absent is null, not
+ * a sentinel a script has to know: the claim fields when there is no claim
+ * (and the deadline when it is "never"), and the times whose 0 means
+ * "never" or "none". max_reclaims and reclaim_timeout_ms keep -1 for
+ * "never", the value the options take. In `procs`, STATUS is "active" or
+ * "disabled" and CLAIM is "FIRST..LAST" or "-".
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pipeproc.h"
+
+/* The --on-max-reclaims word for a mode. */
+static const char *
+mode_name(enum pp_on_max_reclaims mode)
+{
+	switch (mode) {
+	case PP_ON_MAX_DISABLE:
+		return "disable";
+	case PP_ON_MAX_CONTINUE:
+		return "continue";
+	case PP_ON_MAX_DEADLETTER:
+		return "deadletter";
+	}
+	return "unknown";
+}
+
+/* Write `"key":` and a string value, escaped. */
+static void
+print_string_field(const char *key, const char *value)
+{
+	printf("\"%s\":", key);
+	cli_print_json_string(value, value != NULL ? strlen(value) : 0);
+}
+
+/* Write `"key":"ms-seq"`, or `"key":null` when !is_present. */
+static void
+print_id_field(const char *key, pp_id id, bool is_present)
+{
+	char buf[PP_ID_STRLEN];
+
+	if (is_present) {
+		printf(",\"%s\":\"%s\"", key, pp_id_format(id, buf));
+	} else {
+		printf(",\"%s\":null", key);
+	}
+}
+
+/* Write `"key":N`, or `"key":null` when !is_present. */
+static void
+print_u64_field(const char *key, uint64_t value, bool is_present)
+{
+	if (is_present) {
+		printf(",\"%s\":%" PRIu64, key, value);
+	} else {
+		printf(",\"%s\":null", key);
+	}
+}
+
+/* Print a proc's state as one JSON object line (see the file comment). */
+static void
+print_proc_json(const pp_proc_info *info)
+{
+	fputc('{', stdout);
+	print_string_field("name", info->name);
+	fputc(',', stdout);
+	print_string_field("topic", info->topic);
+	fputc(',', stdout);
+	print_string_field("offset", info->offset);
+	fputc(',', stdout);
+	print_string_field("last_error", info->last_error);
+	printf(",\"count\":%" PRIu32 ",\"max_reclaims\":%" PRId32
+	       ",\"reclaim_timeout_ms\":%" PRId64 ",\"on_max_reclaims\":\"%s\"",
+	    info->opts.count, info->opts.max_reclaims,
+	    info->opts.reclaim_timeout_ms,
+	    mode_name(info->opts.on_max_reclaims));
+	printf(",\"is_disabled\":%s,\"has_claim\":%s",
+	    info->is_disabled ? "true" : "false",
+	    info->has_claim ? "true" : "false");
+	print_id_field("claim_first", info->claim_first, info->has_claim);
+	print_id_field("claim_last", info->claim_last, info->has_claim);
+	print_u64_field("claim_token", info->claim_token, info->has_claim);
+	print_u64_field("claim_deadline_ms", info->claim_deadline_ms,
+	    info->has_claim && info->claim_deadline_ms != 0);
+	printf(",\"next_seq\":%" PRIu64 ",\"reclaims\":%" PRIu32
+	       ",\"created_ms\":%" PRIu64,
+	    info->next_seq, info->reclaims, info->created_ms);
+	print_u64_field("last_claimed_ms", info->last_claimed_ms,
+	    info->last_claimed_ms != 0);
+	print_u64_field(
+	    "last_acked_ms", info->last_acked_ms, info->last_acked_ms != 0);
+	printf(",\"lag\":%" PRIu64, info->lag);
+	print_u64_field("oldest_unacked_ms", info->oldest_unacked_ms,
+	    info->oldest_unacked_ms != 0);
+	fputs("}\n", stdout);
+}
+
+/* Print a proc as one `procs` line (see the file comment). */
+static void
+print_proc_line(const pp_proc_info *info)
+{
+	char first[PP_ID_STRLEN];
+	char last[PP_ID_STRLEN];
+
+	printf("%s\t%s\t%s\t%" PRIu64 "\t", info->name, info->topic,
+	    info->is_disabled ? "disabled" : "active", info->lag);
+	if (info->has_claim) {
+		printf("%s..%s", pp_id_format(info->claim_first, first),
+		    pp_id_format(info->claim_last, last));
+	} else {
+		fputc('-', stdout);
+	}
+	printf("\t%" PRIu32 "\n", info->reclaims);
+}
+
+/*
+ * The arguments of inspect, disable, resume and destroy: exactly one NAME,
+ * possibly after "--". Returns 0 with *name set, or an exit status
+ * (already reported).
+ */
+static int
+name_parse(struct cli_ctx *ctx, int argc, char **argv, const char **name)
+{
+	int i = 1;
+
+	if (i < argc && strcmp(argv[i], "--") == 0) {
+		i++;
+	} else if (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
+		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
+	}
+	if (i >= argc) {
+		return cli_usage_error(ctx, "missing NAME");
+	}
+	if (i + 1 < argc) {
+		return cli_usage_error(
+		    ctx, "unexpected argument '%s'", argv[i + 1]);
+	}
+	*name = argv[i];
+	return 0;
+}
+
+/*
+ * Run one call that returns a proc's state in a one-element list on the
+ * proc named by the command line, and print that state as JSON.
+ */
+static int
+run_state_call(struct cli_ctx *ctx, int argc, char **argv,
+    int (*call)(pp_client *, const char *, pp_proc_list **))
+{
+	const char   *name = NULL;
+	pp_client    *client;
+	pp_proc_list *list;
+	size_t        k;
+	int           status;
+	int           rv;
+
+	if ((status = name_parse(ctx, argc, argv, &name)) != 0) {
+		return status;
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	if ((rv = call(client, name, &list)) != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	} else {
+		for (k = 0; k < pp_proc_list_count(list); k++) {
+			print_proc_json(pp_proc_list_get(list, k));
+		}
+		pp_proc_list_free(list);
+		status = cli_finish_output(ctx);
+	}
+	pp_close(client);
+	return status;
+}
+
+int
+cli_proc_admin_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return run_state_call(ctx, argc, argv, pp_proc_inspect);
+}
+
+int
+cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv)
+{
+	if (strcmp(argv[0], "disable") == 0) {
+		return run_state_call(ctx, argc, argv, pp_proc_disable);
+	}
+	if (strcmp(argv[0], "resume") == 0) {
+		return run_state_call(ctx, argc, argv, pp_proc_resume);
+	}
+	return run_state_call(ctx, argc, argv, pp_proc_destroy);
+}
+
+int
+cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv)
+{
+	pp_client    *client;
+	pp_proc_list *list;
+	size_t        n;
+	size_t        k;
+	int           status;
+	int           rv;
+
+	if (argc > 1) {
+		return cli_usage_error(
+		    ctx, "unexpected argument '%s'", argv[1]);
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	if ((rv = pp_procs(client, &list)) != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	} else {
+		n = pp_proc_list_count(list);
+		for (k = 0; k < n; k++) {
+			print_proc_line(pp_proc_list_get(list, k));
+		}
+		pp_proc_list_free(list);
+		status = cli_finish_output(ctx);
+	}
+	pp_close(client);
+	return status;
+}
