@@ -39,8 +39,8 @@
  *   its maximum body plus 16 MiB) and PP_EINTERNAL.
  * - A call that fails with PP_ETIMEDOUT or PP_ECLOSED may or may not have
  *   been applied by the node; a commit is never applied twice.
- * - pp_result, pp_iter and pp_topic_list objects are not shared: use each
- *   from one thread at a time.
+ * - pp_result, pp_iter, pp_topic_list, pp_claim and pp_proc_list objects
+ *   are not shared: use each from one thread at a time.
  */
 #ifndef PIPEPROC_H
 #define PIPEPROC_H
@@ -523,12 +523,20 @@ PP_API void pp_topic_list_free(pp_topic_list *list);
  * ------------------------------------------------------------------------ */
 
 /* What happens when a claim was reclaimed max_reclaims times in a row. */
+/*
+ * What happens on the reclaim that goes past max_reclaims (the reclaim
+ * itself succeeds and its logs are released in every case).
+ */
 enum pp_on_max_reclaims {
-	PP_ON_MAX_DISABLE = 0, /* the proc is disabled; its claim stays */
+	PP_ON_MAX_DISABLE = 0, /* the proc is disabled; resume hands the same
+	                        * logs out again */
 	PP_ON_MAX_CONTINUE,    /* nothing: the logs are claimed again */
-	PP_ON_MAX_DEADLETTER   /* the claimed logs go to "<topic>.dead", with
-	                        * the proc, attempts and last error, and the
-	                        * claim is acked, in one transaction */
+	PP_ON_MAX_DEADLETTER   /* the claimed logs go to "<topic>.dead" and
+	                        * the cursor moves past them, in one
+	                        * transaction; each dead letter's body is a
+	                        * msgpack map {proc, topic, id: [ms, seq],
+	                        * attempts, error, body (bin)}. A topic whose
+	                        * name is too long for ".dead" is disabled. */
 };
 
 /*
@@ -546,9 +554,9 @@ typedef struct pp_proc_opts {
 	const char *offset;
 	/* Logs per claim, 1 to 100,000. */
 	uint32_t count;
-	/* Reclaims (manual or by timeout) allowed in a row before
-	 * on_max_reclaims applies: 0 means the first reclaim applies it;
-	 * -1 means never. */
+	/* Reclaims (manual or by timeout) allowed in a row without an ack;
+	 * the next one applies on_max_reclaims. 0: the first reclaim
+	 * applies it; -1: never. */
 	int32_t max_reclaims;
 	/* A claim not acked after this many ms is reclaimed by the node's
 	 * timer, even if no client calls. -1 means never; 0 is invalid. */
@@ -567,7 +575,9 @@ typedef struct pp_claim pp_claim;
  * topic, name: in; a name is 1 to 200 characters of [A-Za-z0-9_.-].
  * opts: in, may be NULL (PP_PROC_OPTS_INIT). wait_ms: 0 returns at once;
  * > 0 waits up to that long for logs (woken by the commit itself);
- * -1 waits forever. claim: out.
+ * -1 waits forever (the request timeout then does not apply). claim:
+ * out. A claim released by the node's timer, an ack or a resume also
+ * wakes a waiting call.
  * A claim with no logs means nothing was available (not an error). While
  * a claim is outstanding the proc hands out nothing else.
  * Returns 0, or PP_EINVALID_TOPIC, PP_EINVALID_NAME, PP_EINVALID_OPTION,
@@ -584,9 +594,11 @@ PP_API int pp_proc(pp_client *client, const char *topic, const char *name,
 PP_API size_t pp_claim_count(const pp_claim *claim);
 /* pp_claim_log - the i-th log, or NULL; valid until pp_claim_free(). */
 PP_API const pp_log *pp_claim_log(const pp_claim *claim, size_t i);
-/* pp_claim_token - the token to pass to pp_ack() and pp_reclaim(). */
+/* pp_claim_token - the token to pass to pp_ack(), pp_ack_commit() and
+ * pp_reclaim(); 0 for a claim without logs. */
 PP_API uint64_t pp_claim_token(const pp_claim *claim);
-/* pp_claim_free - free a claim (the claim itself stays with the proc). */
+/* pp_claim_free - free a claim object (the claim itself stays with the
+ * proc until acked or reclaimed). Accepts NULL. */
 PP_API void pp_claim_free(pp_claim *claim);
 
 /*
@@ -622,6 +634,34 @@ PP_API int pp_ack_commit(pp_client *client, const char *name,
 PP_API int pp_reclaim(
     pp_client *client, const char *name, uint64_t token, const char *error);
 
+/*
+ * pp_available_proc - claim from whichever of the procs `names` has logs
+ * (the call workers use). The procs are tried in turn, starting after the
+ * one this node served last (round robin), and the first that has logs
+ * is claimed. They must exist: create them with pp_proc().
+ * names, count: in, 1 to 64 names. wait_ms: as pp_proc(). index: out,
+ * which name the claim is from (set when it has logs). claim: out.
+ * Returns as pp_proc(), and PP_ENOPROC when a name is unknown.
+ * On success *claim belongs to the caller; free it with pp_claim_free().
+ * Thread-safe; blocks as pp_proc().
+ */
+PP_API int pp_available_proc(pp_client *client, const char *const *names,
+    size_t count, int wait_ms, size_t *index, pp_claim **claim);
+
+/*
+ * pp_wait_for_procs - wait until procs have nothing left to do: no
+ * outstanding claim, and the cursor at the end of the topic (a proc that
+ * never acked but has nothing to read counts as done; PEER §14).
+ * names, count: in; NULL and 0 mean every active proc. Disabled procs are
+ * not waited for: they cannot move. timeout_ms: -1 waits forever.
+ * Returns 0 when all are done, PP_ETIMEDOUT when the time ran out first,
+ * PP_ENOPROC for an unknown name, PP_EINVALID_NAME, PP_ECLOSED,
+ * PP_ENOTCONN. Woken by the acks themselves, not by polling.
+ * Thread-safe; blocks up to timeout_ms.
+ */
+PP_API int pp_wait_for_procs(pp_client *client, const char *const *names,
+    size_t count, int timeout_ms);
+
 /* A proc's state, as pp_proc_inspect() and pp_procs() report it. */
 typedef struct pp_proc_info {
 	const char  *name;  /* valid as long as what returned it */
@@ -631,7 +671,7 @@ typedef struct pp_proc_info {
 	pp_proc_opts opts;       /* opts.offset == offset */
 	bool         is_disabled;
 	bool         has_claim;
-	pp_id        claim_first; /* when has_claim */
+	pp_id        claim_first; /* these four: when has_claim */
 	pp_id        claim_last;
 	uint64_t     claim_token;
 	uint64_t     claim_deadline_ms; /* 0: never */
@@ -640,8 +680,9 @@ typedef struct pp_proc_info {
 	uint64_t     created_ms;
 	uint64_t     last_claimed_ms; /* 0: never */
 	uint64_t     last_acked_ms;   /* 0: never */
-	uint64_t     lag;             /* logs stored after the cursor */
-	uint64_t     oldest_unacked_ms; /* ms of the first unacked log; 0 */
+	uint64_t     lag;             /* logs stored from the cursor on */
+	uint64_t     oldest_unacked_ms; /* id ms of the first unacked log;
+	                                 * 0 when there is none */
 } pp_proc_info;
 
 typedef struct pp_proc_list pp_proc_list;

@@ -74,14 +74,42 @@ check_opts(pp_client *c, const pp_proc_opts *o)
 	return 0;
 }
 
+/* Sends a claiming request (proc or avail) and decodes the claim. */
+static int
+claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
+    pp_claim **out)
+{
+	pp_claim *cl;
+	uint64_t  idx = 0;
+	char      msg[PPI_ERRMSG_MAX] = "";
+	int       rv;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		return PP_ENOMEM;
+	}
+	rv = ppi_client_call_wait(c, req, wait_ms, &cl->frame);
+	if (rv == 0) {
+		rv = ppi_wire_decode_claim(cl->frame.data, cl->frame.len,
+		    &cl->logs, &cl->count, &cl->token, &idx, msg, sizeof(msg));
+	}
+	if (rv != 0) {
+		ppi_frame_free(&cl->frame);
+		free(cl);
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	if (index != NULL) {
+		*index = (size_t) idx;
+	}
+	*out = cl;
+	return 0;
+}
+
 int
 pp_proc(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, pp_claim **out)
 {
 	static const pp_proc_opts defaults = PP_PROC_OPTS_INIT;
-	pp_claim                 *cl;
 	ppi_buf                   req;
-	char                      msg[PPI_ERRMSG_MAX] = "";
 	size_t                    tlen = topic != NULL ? strlen(topic) : 0;
 	int                       rv;
 
@@ -101,24 +129,73 @@ pp_proc(pp_client *c, const char *topic, const char *name,
 	if ((rv = check_name(c, name)) != 0 || (rv = check_opts(c, opts)) != 0) {
 		return rv;
 	}
-	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
-		return PP_ENOMEM;
-	}
 	ppi_buf_init(&req);
 	ppi_wire_proc(&req, topic, name, opts, wait_ms);
-	rv = ppi_client_call_wait(c, &req, wait_ms, &cl->frame);
+	rv = claim_call(c, &req, wait_ms, NULL, out);
+	ppi_buf_fini(&req);
+	return rv;
+}
+
+int
+pp_available_proc(pp_client *c, const char *const *names, size_t count,
+    int wait_ms, size_t *index, pp_claim **out)
+{
+	ppi_buf req;
+	size_t  i;
+	int     rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (names == NULL || count == 0 || count > 64 || out == NULL ||
+	    index == NULL || wait_ms < -1) {
+		return ppi_client_fail(c, PP_EINVAL,
+		    "1 to 64 names, index, claim and wait_ms >= -1 are needed");
+	}
+	for (i = 0; i < count; i++) {
+		if ((rv = check_name(c, names[i])) != 0) {
+			return rv;
+		}
+	}
+	ppi_buf_init(&req);
+	ppi_wire_names_op(&req, PPI_OP_AVAIL, names, count, wait_ms);
+	rv = claim_call(c, &req, wait_ms, index, out);
+	ppi_buf_fini(&req);
+	return rv;
+}
+
+int
+pp_wait_for_procs(pp_client *c, const char *const *names, size_t count,
+    int timeout_ms)
+{
+	ppi_buf   req;
+	ppi_frame reply;
+	char      msg[PPI_ERRMSG_MAX] = "";
+	size_t    i;
+	int       rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if ((names == NULL && count != 0) || count > 64 || timeout_ms < -1) {
+		return ppi_client_fail(c, PP_EINVAL,
+		    "at most 64 names, and timeout_ms >= -1");
+	}
+	for (i = 0; i < count; i++) {
+		if ((rv = check_name(c, names[i])) != 0) {
+			return rv;
+		}
+	}
+	ppi_buf_init(&req);
+	ppi_wire_names_op(&req, PPI_OP_WAITPROCS, names, count, timeout_ms);
+	rv = ppi_client_call_wait(c, &req, timeout_ms, &reply);
 	ppi_buf_fini(&req);
 	if (rv == 0) {
-		rv = ppi_wire_decode_claim(cl->frame.data, cl->frame.len,
-		    &cl->logs, &cl->count, &cl->token, msg, sizeof(msg));
+		rv = ppi_wire_decode_status(reply.data, reply.len, msg,
+		    sizeof(msg));
+		ppi_frame_free(&reply);
 	}
-	if (rv != 0) {
-		ppi_frame_free(&cl->frame);
-		free(cl);
-		return ppi_client_fail(c, rv, "%s", msg);
-	}
-	*out = cl;
-	return 0;
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
 }
 
 size_t

@@ -43,7 +43,9 @@ enum ppi_op {
 	PPI_OP_PDISABLE,
 	PPI_OP_PRESUME,
 	PPI_OP_PDESTROY,
-	PPI_OP_PROCS     /* list procs */
+	PPI_OP_PROCS,    /* list procs */
+	PPI_OP_AVAIL,    /* claim from any of several procs */
+	PPI_OP_WAITPROCS /* wait until procs are done */
 };
 
 /* What one call inside a write request does. */
@@ -94,7 +96,10 @@ typedef struct ppi_request {
 	int64_t        max_reclaims;     /* proc */
 	int64_t        reclaim_timeout;  /* proc, ms */
 	uint64_t       on_max;           /* proc: enum pp_on_max_reclaims */
-	int64_t        wait_ms;          /* proc: 0 none, -1 forever */
+	int64_t        wait_ms;          /* proc, avail, waitprocs: 0 none,
+	                                  * -1 forever */
+	ppi_str       *names;            /* avail, waitprocs */
+	size_t         nnames;
 	void          *unpacked_; /* decoder state, freed by fini */
 } ppi_request;
 
@@ -151,6 +156,10 @@ void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name);
 /* ppi_wire_procs - list procs after `after` (NULL: from the first). */
 void ppi_wire_procs(ppi_buf *b, const char *after);
 
+/* ppi_wire_names_op - avail or waitprocs: names and a wait in ms. */
+void ppi_wire_names_op(ppi_buf *b, enum ppi_op op, const char *const *names,
+    size_t count, int64_t wait_ms);
+
 /* ---- requests: decoded by the node ------------------------------------ */
 
 /*
@@ -177,9 +186,10 @@ void ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg);
  * seqs, count 0 for none) and, when has_acked, the last acked id. */
 void ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
     size_t count, bool has_acked, pp_id acked);
-/* ppi_wire_reply_claim - the logs of a claim and its token. */
+/* ppi_wire_reply_claim - the logs of a claim, its token, and which of
+ * the requested procs it is from (avail; 0 otherwise). */
 void ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries,
-    size_t count, uint64_t token);
+    size_t count, uint64_t token, uint64_t index);
 /* A procs reply: begin, `count` items, end. */
 void ppi_wire_reply_procs_begin(ppi_buf *b, size_t count);
 void ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info);
@@ -218,7 +228,8 @@ int ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
     int *status, char *msg, size_t msglen);
 /* ppi_wire_decode_claim - as decode_range, plus the claim's token. */
 int ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
-    size_t *count, uint64_t *token, char *msg, size_t msglen);
+    size_t *count, uint64_t *token, uint64_t *index, char *msg,
+    size_t msglen);
 /*
  * ppi_wire_decode_procs - calls item(arg, &info) per proc; the strings of
  * info are NUL-terminated copies valid only during the call.

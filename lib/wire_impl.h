@@ -28,9 +28,10 @@ void ppi_wire_pack_status(msgpack_packer *pk, int status);
  */
 int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
 
-/* A page reply; with token, a claim reply (it adds "token"). */
+/* A page reply; with token, a claim reply (it adds "token" and
+ * "index"). */
 void ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries,
-    size_t count, bool has_more, const uint64_t *token);
+    size_t count, bool has_more, const uint64_t *token, uint64_t index);
 
 /* ppi_wire_call_kind - "ack" etc. to its kind; PP_EPROTO if unknown. */
 int ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind);

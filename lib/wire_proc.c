@@ -5,6 +5,10 @@
  *    "max_reclaims", "reclaim_timeout", "on_max", "wait"}
  *       -> {"st":0, "n", "batch" (record batch), "token"}
  *   {"v":1, "op":"pinspect"|"pdisable"|"presume"|"pdestroy", "name"}
+ *   {"v":1, "op":"avail", "names":[str...], "wait"}
+ *       -> as proc, "index" telling which name was claimed
+ *   {"v":1, "op":"waitprocs", "names":[str...] (empty: all), "wait"}
+ *       -> {"st":0} | PP_ETIMEDOUT
  *   {"v":1, "op":"procs", "after"?}
  *       -> {"st":0, "procs":[info...], "more"}
  *   proc calls inside a commit request's "calls":
@@ -88,6 +92,23 @@ ppi_wire_procs(ppi_buf *b, const char *after)
 }
 
 void
+ppi_wire_names_op(ppi_buf *b, enum ppi_op op, const char *const *names,
+    size_t count, int64_t wait_ms)
+{
+	msgpack_packer pk;
+	size_t         i;
+
+	begin(&pk, b, op == PPI_OP_AVAIL ? "avail" : "waitprocs", 2);
+	ppi_wire_pack_cstr(&pk, "names");
+	msgpack_pack_array(&pk, count);
+	for (i = 0; i < count; i++) {
+		ppi_wire_pack_cstr(&pk, names[i]);
+	}
+	ppi_wire_pack_cstr(&pk, "wait");
+	msgpack_pack_int64(&pk, wait_ms);
+}
+
+void
 ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
     uint64_t token, const char *error, const pp_record *recs, size_t count)
 {
@@ -152,9 +173,9 @@ ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
 
 void
 ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
-    uint64_t token)
+    uint64_t token, uint64_t index)
 {
-	ppi_wire_pack_page(b, entries, count, false, &token);
+	ppi_wire_pack_page(b, entries, count, false, &token, index);
 }
 
 static void

@@ -110,7 +110,7 @@ ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
 
 void
 ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
-    bool has_more, const uint64_t *token)
+    bool has_more, const uint64_t *token, uint64_t index)
 {
 	msgpack_packer pk;
 	unsigned char  hdr[RECORD_HEADER];
@@ -122,11 +122,13 @@ ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
 	/* One allocation for the whole page. */
 	ppi_buf_reserve(b, total + 64);
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, token != NULL ? 5 : 4);
+	msgpack_pack_map(&pk, token != NULL ? 6 : 4);
 	ppi_wire_pack_status(&pk, 0);
 	if (token != NULL) {
 		ppi_wire_pack_cstr(&pk, "token");
 		msgpack_pack_uint64(&pk, *token);
+		ppi_wire_pack_cstr(&pk, "index");
+		msgpack_pack_uint64(&pk, index);
 	}
 	ppi_wire_pack_cstr(&pk, "n");
 	msgpack_pack_uint64(&pk, count);
@@ -147,7 +149,7 @@ void
 ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more)
 {
-	ppi_wire_pack_page(b, entries, count, has_more, NULL);
+	ppi_wire_pack_page(b, entries, count, has_more, NULL, 0);
 }
 
 void
@@ -427,7 +429,8 @@ ppi_wire_decode_range(const void *frame, size_t len, pp_log **logs,
 
 int
 ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
-    size_t *count, uint64_t *token, char *msg, size_t msglen)
+    size_t *count, uint64_t *token, uint64_t *index, char *msg,
+    size_t msglen)
 {
 	msgpack_unpacked      u;
 	const msgpack_object *root;
@@ -438,7 +441,8 @@ ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
 	    0) {
 		return rv;
 	}
-	if (!ppi_wire_as_u64(ppi_wire_get(root, "token"), token)) {
+	if (!ppi_wire_as_u64(ppi_wire_get(root, "token"), token) ||
+	    !ppi_wire_as_u64(ppi_wire_get(root, "index"), index)) {
 		PROTO(&u);
 	}
 	if ((rv = decode_page(&u, root, logs, count, &more, msg, msglen)) ==

@@ -33,6 +33,8 @@ static const struct {
 	{ "presume", PPI_OP_PRESUME },
 	{ "pdestroy", PPI_OP_PDESTROY },
 	{ "procs", PPI_OP_PROCS },
+	{ "avail", PPI_OP_AVAIL },
+	{ "waitprocs", PPI_OP_WAITPROCS },
 };
 
 static const char *
@@ -309,6 +311,32 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 	return 0;
 }
 
+/* avail and waitprocs: {"names": [str...], "wait": int}. */
+static int
+decode_names(msgpack_zone *zone, const msgpack_object *root,
+    ppi_request *req, char *msg, size_t msglen)
+{
+	const msgpack_object *o = ppi_wire_get(root, "names");
+	uint32_t              i;
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > 64 ||
+	    !ppi_wire_as_int(ppi_wire_get(root, "wait"), &req->wait_ms)) {
+		FAIL(PP_EPROTO, "needs names (at most 64 strings) and wait");
+	}
+	req->nnames = o->via.array.size;
+	req->names  = msgpack_zone_malloc(zone, sizeof(ppi_str) * (req->nnames + 1));
+	if (req->names == NULL) {
+		FAIL(PP_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < o->via.array.size; i++) {
+		if (!ppi_wire_as_str(&o->via.array.ptr[i], &req->names[i])) {
+			FAIL(PP_EPROTO, "names must be strings");
+		}
+	}
+	return 0;
+}
+
 static int
 decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
     char *msg, size_t msglen)
@@ -365,6 +393,9 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 			FAIL(PP_EPROTO, "'name' must be a string");
 		}
 		return 0;
+	case PPI_OP_AVAIL:
+	case PPI_OP_WAITPROCS:
+		return decode_names(zone, root, req, msg, msglen);
 	case PPI_OP_PROCS:
 		if (!opt_str(root, "after", &req->after)) {
 			FAIL(PP_EPROTO, "procs: 'after' must be a string");

@@ -173,6 +173,8 @@ dispatch(server *s, request *r)
 	case PPI_OP_PDISABLE:
 	case PPI_OP_PRESUME:
 	case PPI_OP_PDESTROY:
+	case PPI_OP_AVAIL:
+	case PPI_OP_WAITPROCS:
 		writer_submit(n->writer, r);
 		return;
 	case PPI_OP_SHUTDOWN:

@@ -520,13 +520,22 @@ apply_requests(group *g, void *arg)
 		case PPI_OP_PROC:
 			rc = procs_claim(g, req, a->slots[i].reply,
 			    a->slots[i].is_parked);
-			*a->slots[i].is_parked =
-			    *a->slots[i].is_parked && req->wait_ms != 0;
+			break;
+		case PPI_OP_AVAIL:
+			rc = procs_available(g, req, a->slots[i].reply,
+			    a->slots[i].is_parked);
+			break;
+		case PPI_OP_WAITPROCS:
+			rc = procs_wait(g, req, a->slots[i].reply,
+			    a->slots[i].is_parked);
 			break;
 		default:
 			rc = procs_admin(g, req, a->slots[i].reply);
 			break;
 		}
+		/* Only a request that asked to wait may be parked. */
+		*a->slots[i].is_parked =
+		    *a->slots[i].is_parked && req->wait_ms != 0;
 	}
 	return rc;
 }

@@ -77,6 +77,17 @@ int procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply);
 int procs_claim(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_empty);
 
+/* procs_available - claim from the first of several procs with logs. */
+int procs_available(group *g, const ppi_request *req, ppi_buf *reply,
+    bool *is_empty);
+
+/*
+ * procs_wait - are the procs done? *is_pending when not; the reply is
+ * then the PP_ETIMEDOUT it gets if the wait runs out.
+ */
+int procs_wait(group *g, const ppi_request *req, ppi_buf *reply,
+    bool *is_pending);
+
 /* procs_admin - disable, resume or destroy one proc. */
 int procs_admin(group *g, const ppi_request *req, ppi_buf *reply);
 

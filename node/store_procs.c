@@ -155,18 +155,84 @@ create_proc(group *g, proc_rec *p)
 	return 0;
 }
 
-int
-procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
+/*
+ * Claims up to p->count logs after the proc's cursor into reply (tagged
+ * with `index`). *is_empty when nothing was claimed; the reply is then
+ * the empty claim.
+ */
+static int
+claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
+    bool *is_empty)
 {
-	proc_rec        want, p;
 	store_cursor    c = { NULL, { 0 } };
 	ppi_wire_entry *e = NULL;
 	MDB_val         k, v;
 	uint64_t        from;
 	size_t          n = 0;
-	int             rv, rc;
+	bool            ok;
+	int             rc;
 
 	*is_empty = true;
+	if (p->token != 0 || (rc = open_topic(g, p->topic, &c)) == MDB_NOTFOUND) {
+		ppi_buf_reset(reply);
+		store_proc_empty_claim(reply);
+		return 0;
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	from = p->cursor;
+	if ((from != NO_CURSOR ||
+	        store_cursor_lower(&c, &p->start, p->is_start_excl, &from)) &&
+	    (e = malloc(sizeof(*e) * p->count)) != NULL) {
+		ok = store_cursor_seek(&c, from, &k, &v);
+		while (ok && n < p->count) {
+			e[n].seq  = store_key_seq(&k);
+			e[n].ms   = store_val_ms(&v);
+			e[n].body = (const unsigned char *) v.mv_data + 8;
+			e[n].len  = v.mv_size - 8;
+			n++;
+			ok = mdb_cursor_get(c.cur, &k, &v, MDB_NEXT) == 0 &&
+			    ppi_get_be32(k.mv_data) == c.topic.tid;
+		}
+	}
+	if (n == 0) {
+		mdb_cursor_close(c.cur);
+		free(e);
+		ppi_buf_reset(reply);
+		store_proc_empty_claim(reply);
+		return 0;
+	}
+	p->claim_first     = e[0].seq;
+	p->claim_last      = e[n - 1].seq;
+	p->token           = new_token();
+	p->last_claimed_ms = g->now_ms;
+	p->deadline_ms     = p->reclaim_timeout_ms > 0
+	        ? g->now_ms + (uint64_t) p->reclaim_timeout_ms
+	        : 0;
+	/* The reply is built now: the entries point into this txn. */
+	ppi_buf_reset(reply);
+	ppi_wire_reply_claim(reply, e, n, p->token, index);
+	mdb_cursor_close(c.cur);
+	free(e);
+	*is_empty = false;
+	if ((rc = proc_put(g->txn, g->s, p)) != 0) {
+		return rc;
+	}
+	if (p->deadline_ms != 0) {
+		return group_add_timer(
+		    g, p->name, strlen(p->name), p->token, p->deadline_ms);
+	}
+	return 0;
+}
+
+int
+procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
+{
+	proc_rec want, p;
+	int      rv, rc;
+
+	*is_empty = false;
 	if ((rv = check_options(g, req, &want)) != 0) {
 		ppi_wire_reply_error(reply, rv, g->msg);
 		return 0;
@@ -188,52 +254,132 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		return reply_fail(
 		    g, reply, PP_EPROC_DISABLED, "proc '%s' is disabled", p.name);
 	}
-	if (p.token != 0 || (rc = open_topic(g, p.topic, &c)) == MDB_NOTFOUND) {
-		store_proc_empty_claim(reply);
-		return 0;
-	}
-	if (rc != 0) {
-		return rc;
-	}
-	from = p.cursor;
-	if ((from != NO_CURSOR ||
-	        store_cursor_lower(&c, &p.start, p.is_start_excl, &from)) &&
-	    (e = malloc(sizeof(*e) * p.count)) != NULL) {
-		bool ok = store_cursor_seek(&c, from, &k, &v);
-		while (ok && n < p.count) {
-			e[n].seq  = store_key_seq(&k);
-			e[n].ms   = store_val_ms(&v);
-			e[n].body = (const unsigned char *) v.mv_data + 8;
-			e[n].len  = v.mv_size - 8;
-			n++;
-			ok = mdb_cursor_get(c.cur, &k, &v, MDB_NEXT) == 0 &&
-			    ppi_get_be32(k.mv_data) == c.topic.tid;
+	return claim_from(g, &p, 0, reply, is_empty);
+}
+
+int
+procs_available(group *g, const ppi_request *req, ppi_buf *reply,
+    bool *is_empty)
+{
+	static uint64_t next_start; /* round robin; the writer's only */
+	proc_rec        p;
+	size_t          i, at;
+	int             rc;
+
+	*is_empty = false;
+	/* Every name must be valid and known before anything is claimed. */
+	for (i = 0; i < req->nnames; i++) {
+		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
+			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
+			    "invalid proc name");
+			return 0;
+		}
+		rc = proc_get(g->txn, g->s, req->names[i].ptr,
+		    req->names[i].len, &p);
+		if (rc == MDB_NOTFOUND) {
+			return reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+			    group_keep(g, req->names[i].ptr, req->names[i].len));
+		}
+		if (rc != 0) {
+			return rc;
 		}
 	}
-	if (n == 0) {
-		mdb_cursor_close(c.cur);
-		free(e);
-		store_proc_empty_claim(reply);
-		return 0;
+	for (i = 0; i < req->nnames; i++) {
+		at = (size_t) ((next_start + i) % req->nnames);
+		if ((rc = proc_get(g->txn, g->s, req->names[at].ptr,
+		         req->names[at].len, &p)) != 0) {
+			return rc;
+		}
+		if (p.is_disabled) {
+			continue;
+		}
+		if ((rc = claim_from(g, &p, at, reply, is_empty)) != 0) {
+			return rc;
+		}
+		if (!*is_empty) {
+			next_start = at + 1;
+			return 0;
+		}
 	}
-	p.claim_first     = e[0].seq;
-	p.claim_last      = e[n - 1].seq;
-	p.token           = new_token();
-	p.last_claimed_ms = g->now_ms;
-	p.deadline_ms     = p.reclaim_timeout_ms > 0
-	        ? g->now_ms + (uint64_t) p.reclaim_timeout_ms
-	        : 0;
-	/* The reply is built now: the entries point into this txn. */
-	ppi_wire_reply_claim(reply, e, n, p.token);
-	mdb_cursor_close(c.cur);
-	free(e);
-	*is_empty = false;
-	if ((rc = proc_put(g->txn, g->s, &p)) != 0) {
+	*is_empty = true;
+	ppi_buf_reset(reply);
+	store_proc_empty_claim(reply);
+	return 0;
+}
+
+int
+procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
+{
+	unsigned char first[1] = { STATE_PROC };
+	MDB_cursor   *cur, *logs;
+	MDB_val       k, v;
+	pp_proc_info  info;
+	proc_rec      p;
+	size_t        i;
+	int           rc;
+
+	*is_pending = false;
+	for (i = 0; i < req->nnames; i++) {
+		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
+			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
+			    "invalid proc name");
+			return 0;
+		}
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
 		return rc;
 	}
-	if (p.deadline_ms != 0) {
-		return group_add_timer(
-		    g, p.name, strlen(p.name), p.token, p.deadline_ms);
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+		mdb_cursor_close(logs);
+		return rc;
+	}
+	/* Named procs, or every proc when no name was given. */
+	k.mv_data = first;
+	k.mv_size = 1;
+	rc = req->nnames > 0 ? 0 : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (i = 0; rc == 0 && !*is_pending; i++) {
+		if (req->nnames > 0) {
+			if (i == req->nnames) {
+				break;
+			}
+			rc = proc_get(g->txn, g->s, req->names[i].ptr,
+			    req->names[i].len, &p);
+			if (rc == MDB_NOTFOUND) {
+				mdb_cursor_close(cur);
+				mdb_cursor_close(logs);
+				return reply_fail(g, reply, PP_ENOPROC,
+				    "no proc '%s'",
+				    group_keep(g, req->names[i].ptr,
+				        req->names[i].len));
+			}
+		} else if (k.mv_size < 2 ||
+		    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
+			break;
+		} else if (!proc_decode(&v, (char *) k.mv_data + 1,
+		               k.mv_size - 1, &p)) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if (rc == 0 && !p.is_disabled &&
+		    (rc = proc_report(g->txn, g->s, logs, &p, &info)) == 0) {
+			*is_pending = info.has_claim || info.lag > 0;
+		}
+		if (rc == 0 && req->nnames == 0) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+	}
+	mdb_cursor_close(cur);
+	mdb_cursor_close(logs);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	/* Pending: the reply waits with the answer it gets if time runs out. */
+	ppi_buf_reset(reply);
+	if (*is_pending) {
+		ppi_wire_reply_error(reply, PP_ETIMEDOUT,
+		    "procs still have logs to ack");
+	} else {
+		ppi_wire_reply_ok(reply);
 	}
 	return 0;
 }
@@ -391,6 +537,14 @@ reclaim_claim(group *g, proc_rec *p, const char *error, size_t error_len)
 			p->is_disabled = true;
 			break;
 		case PP_ON_MAX_DEADLETTER:
+			if (strlen(p->topic) + strlen(DEAD_SUFFIX) >
+			    PP_TOPIC_MAX) {
+				snprintf(p->error, sizeof(p->error),
+				    "dead-letter topic name too long; "
+				    "disabled instead");
+				p->is_disabled = true;
+				break;
+			}
 			if ((rc = dead_letter(g, p, first, last)) != 0) {
 				return rc;
 			}

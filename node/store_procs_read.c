@@ -206,5 +206,5 @@ store_load_timers(store *s, store_timer **timers, size_t *n)
 void
 store_proc_empty_claim(ppi_buf *reply)
 {
-	ppi_wire_reply_claim(reply, NULL, 0, 0);
+	ppi_wire_reply_claim(reply, NULL, 0, 0, 0);
 }
