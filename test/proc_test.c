@@ -89,14 +89,6 @@ length_or_zero(pp_client *c, const char *topic)
 /* ---- claims -------------------------------------------------------------------- */
 
 static pp_proc_opts
-opts_default(void)
-{
-	pp_proc_opts o = PP_PROC_OPTS_INIT;
-
-	return (o);
-}
-
-static pp_proc_opts
 opts_make(const char *offset, uint32_t count, int32_t max_reclaims,
     int64_t reclaim_timeout_ms, enum pp_on_max_reclaims on_max)
 {
@@ -962,7 +954,14 @@ test_invalid_options(void)
 	}
 	/* Nothing was created, and no topic either. */
 	PP_ASSERT_U64_EQ(PROCS(n.client, s, 4), 0);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "bad topic"), 0);
+	{
+		pp_topic_list *tl = NULL;
+
+		PP_PASS(pp_topics(n.client, &tl));
+		PP_ASSERT_U64_EQ(pp_topic_list_count(tl), 1);
+		PP_ASSERT_STR_EQ(pp_topic_list_get(tl, 0)->name, "t");
+		pp_topic_list_free(tl);
+	}
 
 	/* The boundaries are valid. */
 	d.count = 100000;

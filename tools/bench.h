@@ -7,7 +7,9 @@
  * files split the job: bench.c (options, runs, medians, JSON), bench_node.c
  * (spawning nodes in scratch directories, the spawn workload),
  * bench_commit.c (commit workloads), bench_read.c (range_scan, memory),
- * bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the NNG baseline).
+ * bench_proc.c (the proc workloads of issue 3 item 5: claims, acks and
+ * wake latency), bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the
+ * NNG baseline).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -40,13 +42,16 @@ typedef struct bench_cfg {
 } bench_cfg;
 
 /*
- * One run of a workload. `value` is the measured figure (ops/s, ms or
- * MiB); `baseline` is the figure it is compared with (ops/s), 0 when the
- * workload has none or takes it from another workload.
+ * One run of a workload. `value` is the measured figure (ops/s, ms, MiB,
+ * or for a latency distribution its 50th percentile in µs); `baseline` is
+ * the figure it is compared with (ops/s), 0 when the workload has none or
+ * takes it from another workload; `p99` is a latency distribution's 99th
+ * percentile in µs, 0 for the other workloads.
  */
 typedef struct bench_sample {
 	double value;
 	double baseline;
+	double p99;
 } bench_sample;
 
 /* A workload's measurement of one run (run counts from 0). */
@@ -89,6 +94,14 @@ int bench_commit_threads(const bench_cfg *cfg, int run, bench_sample *sample);
 /* bench_read.c */
 int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_proc.c */
+int bench_proc_ack_1(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_proc_ack_1_nosync(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_proc_ack_100(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_proc_wake_latency(
+    const bench_cfg *cfg, int run, bench_sample *sample);
 
 /*
  * A timed slice of a measurement: run for at least `slice_s`, then add
