@@ -26,7 +26,9 @@
 #include "probe.h"
 #include "server.h"
 
-#define NCONN 64
+/* Contexts, so requests in flight at once. Up to PARK_MAX (writer.c) of
+ * them may be claims waiting for logs; the rest keep serving. */
+#define NCONN 256
 #define MAX_LISTENERS 8
 
 enum conn_state { CONN_RECV, CONN_SEND };

@@ -26,6 +26,10 @@
 /* Upper bound of requests per group: keeps one transaction bounded. */
 #define GROUP_MAX 4096
 #define LINGER_US 150
+/* At most this many waiting requests are parked; more are answered at
+ * once (an empty claim), so waits can never take every server context
+ * (NCONN 256 in server.c) and starve the commits they wait for. */
+#define PARK_MAX 192
 
 #define RECENT_MAX 64
 
@@ -37,6 +41,7 @@ struct writer {
 	size_t    nrecent[2];
 	timers    timers; /* claim deadlines (reclaim timer) */
 	request  *parked; /* claims waiting for logs */
+	size_t    nparked;
 };
 
 static size_t
@@ -169,7 +174,7 @@ commit_list(writer *w, request *list)
 		add_timers(w, &out);
 		for (i = 0; i < n; i++) {
 			r = batch[i];
-			if (!is_parked[i]) {
+			if (!is_parked[i] || w->nparked >= PARK_MAX) {
 				server_reply(r);
 				continue;
 			}
@@ -180,6 +185,7 @@ commit_list(writer *w, request *list)
 			}
 			r->next   = w->parked;
 			w->parked = r;
+			w->nparked++;
 		}
 	}
 	return has_changes;
@@ -205,6 +211,7 @@ expire(writer *w)
 	for (pp = &w->parked; (r = *pp) != NULL;) {
 		if (r->park_deadline_ms != 0 && r->park_deadline_ms <= now) {
 			*pp = r->next;
+			w->nparked--;
 			server_reply(r); /* its reply is the empty claim */
 		} else {
 			pp = &r->next;
@@ -255,8 +262,9 @@ writer_main(void *arg)
 			    has_changes;
 		}
 		if (has_changes && w->parked != NULL) {
-			list      = w->parked;
-			w->parked = NULL;
+			list       = w->parked;
+			w->parked  = NULL;
+			w->nparked = 0;
 			commit_list(w, list);
 		}
 	}

@@ -310,7 +310,7 @@ workload_print(const bench_cfg *cfg, const bench_workload *w)
 			printf(",\"logs_per_s\":%.0f", w->value);
 		}
 		printf(",\"baseline_ops_per_s\":%.0f,\"ratio\":%.3f"
-		       ",\"baseline\":\"%s\",\"target_ratio\":%.1f"
+		       ",\"baseline\":\"%s\",\"target_ratio\":%g"
 		       ",\"meets_target\":%s",
 		    w->baseline, ratio, w->baseline_text, w->target,
 		    ratio >= w->target ? "true" : "false");
