@@ -590,6 +590,16 @@ typedef struct pp_claim pp_claim;
 PP_API int pp_proc(pp_client *client, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, pp_claim **claim);
 
+/*
+ * pp_ack_proc - pp_ack(name, token) then pp_proc() in one round trip:
+ * the ack is durable before the next claim is made. On an ack error
+ * nothing is claimed.
+ * Returns 0 or the errors of pp_ack() and pp_proc(). Ownership, threads
+ * and blocking as pp_proc() (plus the ack's sync).
+ */
+PP_API int pp_ack_proc(pp_client *client, const char *topic, const char *name,
+    uint64_t token, const pp_proc_opts *opts, int wait_ms, pp_claim **claim);
+
 /* pp_claim_count - logs in the claim (0: nothing was available). */
 PP_API size_t pp_claim_count(const pp_claim *claim);
 /* pp_claim_log - the i-th log, or NULL; valid until pp_claim_free(). */

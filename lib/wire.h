@@ -96,6 +96,8 @@ typedef struct ppi_request {
 	int64_t        max_reclaims;     /* proc */
 	int64_t        reclaim_timeout;  /* proc, ms */
 	uint64_t       on_max;           /* proc: enum pp_on_max_reclaims */
+	bool           has_ack;          /* proc: ack ack_token first */
+	uint64_t       ack_token;
 	int64_t        wait_ms;          /* proc, avail, waitprocs: 0 none,
 	                                  * -1 forever */
 	ppi_str       *names;            /* avail, waitprocs */
@@ -146,9 +148,11 @@ void ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic);
 /* ppi_wire_topics - list topics after `after` (NULL: from the first). */
 void ppi_wire_topics(ppi_buf *b, const char *after);
 
-/* ppi_wire_proc - create-if-needed and claim (see pp_proc()). */
+/* ppi_wire_proc - create-if-needed and claim (see pp_proc()); with
+ * has_ack, ack the claim `ack_token` first (pp_ack_proc()). */
 void ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
-    const pp_proc_opts *opts, int64_t wait_ms);
+    const pp_proc_opts *opts, int64_t wait_ms, bool has_ack,
+    uint64_t ack_token);
 
 /* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc. */
 void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name);

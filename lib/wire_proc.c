@@ -2,7 +2,7 @@
  * wire_proc.c - the frames of procs (docs/DESIGN.md §5):
  *
  *   {"v":1, "op":"proc", "topic", "name", "offset"?, "count",
- *    "max_reclaims", "reclaim_timeout", "on_max", "wait"}
+ *    "max_reclaims", "reclaim_timeout", "on_max", "wait", "ack"?}
  *       -> {"st":0, "n", "batch" (record batch), "token"}
  *   {"v":1, "op":"pinspect"|"pdisable"|"presume"|"pdestroy", "name"}
  *   {"v":1, "op":"avail", "names":[str...], "wait"}
@@ -42,11 +42,16 @@ begin(msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields)
 
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
-    const pp_proc_opts *o, int64_t wait_ms)
+    const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token)
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "proc", 7 + (o->offset != NULL ? 1 : 0));
+	begin(&pk, b, "proc",
+	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0));
+	if (has_ack) {
+		ppi_wire_pack_cstr(&pk, "ack");
+		msgpack_pack_uint64(&pk, ack_token);
+	}
 	ppi_wire_pack_cstr(&pk, "topic");
 	ppi_wire_pack_cstr(&pk, topic);
 	ppi_wire_pack_cstr(&pk, "name");

@@ -294,6 +294,8 @@ static int
 decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
     size_t msglen)
 {
+	const msgpack_object *ack;
+
 	if (!ppi_wire_as_str(ppi_wire_get(root, "topic"), &req->topic) ||
 	    !ppi_wire_as_str(ppi_wire_get(root, "name"), &req->name) ||
 	    !opt_str(root, "offset", &req->offset) ||
@@ -308,6 +310,11 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 		    "proc: needs topic, name, count, max_reclaims, "
 		    "reclaim_timeout, on_max and wait of the right types");
 	}
+	ack = ppi_wire_get(root, "ack");
+	if (ack != NULL && !ppi_wire_as_u64(ack, &req->ack_token)) {
+		FAIL(PP_EPROTO, "proc: 'ack' must be an unsigned token");
+	}
+	req->has_ack = ack != NULL;
 	return 0;
 }
 

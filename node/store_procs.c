@@ -226,6 +226,32 @@ claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
 	return 0;
 }
 
+static int ack_claim(group *g, proc_rec *p, pp_id *acked);
+
+/*
+ * pp_ack_proc: acks the claim `req->ack_token` of p before claiming.
+ * Returns an MDB code, or -1 after writing an error reply.
+ */
+static int
+ack_first(group *g, const ppi_request *req, proc_rec *p, ppi_buf *reply)
+{
+	pp_id acked;
+	int   status = 0;
+
+	if (p->token == 0) {
+		status = PP_ENOTHING_TO_ACK;
+	} else if (req->ack_token != 0 && req->ack_token != p->token) {
+		status = PP_ESTALE_CLAIM;
+	}
+	if (status != 0) {
+		snprintf(g->msg, sizeof(g->msg), "cannot ack proc '%s': %s",
+		    p->name, pp_strerror(status));
+		ppi_wire_reply_error(reply, status, g->msg);
+		return -1;
+	}
+	return ack_claim(g, p, &acked);
+}
+
 int
 procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 {
@@ -238,6 +264,10 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		return 0;
 	}
 	rc = proc_get(g->txn, g->s, want.name, strlen(want.name), &p);
+	if (rc == MDB_NOTFOUND && req->has_ack) {
+		return reply_fail(g, reply, PP_ENOPROC,
+		    "no proc '%s' to ack", want.name);
+	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;
 		if ((rc = create_proc(g, &p)) != 0 ||
@@ -249,6 +279,15 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	} else if (!same_options(&p, &want)) {
 		return reply_fail(g, reply, PP_EPROC_EXISTS,
 		    "proc '%s' exists with another topic or options", p.name);
+	}
+	if (req->has_ack) {
+		if ((rc = ack_first(g, req, &p, reply)) != 0) {
+			return rc == -1 ? 0 : rc;
+		}
+		/* A parked request is tried again later: ack only once. The
+		 * writer owns the request; if this transaction fails, every
+		 * reply is that failure and nothing is parked. */
+		((ppi_request *) req)->has_ack = false;
 	}
 	if (p.is_disabled) {
 		return reply_fail(

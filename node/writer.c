@@ -89,7 +89,10 @@ remember_clients(writer *w, const request *list)
 	w->nrecent[1] = w->nrecent[0];
 	w->nrecent[0] = 0;
 	for (; list != NULL && w->nrecent[0] < RECENT_MAX; list = list->next) {
-		if (!has_cid(w->recent[0], w->nrecent[0], list->req.cid)) {
+		/* cid 0: claims and admin requests, which carry no client
+		 * id; they must not make one client look like two. */
+		if (list->req.cid != 0 &&
+		    !has_cid(w->recent[0], w->nrecent[0], list->req.cid)) {
 			w->recent[0][w->nrecent[0]++] = list->req.cid;
 		}
 	}

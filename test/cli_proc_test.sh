@@ -486,7 +486,9 @@ pairs "$id0" a >"$tmp/want"
 claimed "a 'deadletter' proc claims" pp proc t --name pd $dopts
 nothing "its reclaim past --max-reclaims succeeds" \
 	pp reclaim pd --error "bad input"
-run pp range t.dead
+# The body is binary (it holds the original log and the reason), so read
+# it with --json: one line per log, every byte escaped.
+run pp range t.dead --json
 [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] &&
 	grep -q 'pd' "$tmp/out" && grep -q 'bad input' "$tmp/out"
 verdict "the dead letter is in t.dead with the proc name and the error"
@@ -643,6 +645,20 @@ wait_exit "$pipe_pid"
 verdict "tail -f | head -n 1 prints one line and the pipeline ends"
 wait_for no_tail_proc
 verdict "tail -f stops when its reader goes away and removes its proc"
+
+# wait: done procs return at once; a lagging proc times out; an ack in
+# the background ends the wait; unknown names are refused.
+pp commit waitt w1 w2 >/dev/null
+pp proc waitt --name waiter --count 2 >/dev/null 2>&1
+fails_with "wait times out while a proc holds a claim" 1 PP_ETIMEDOUT \
+    pp wait waiter --timeout 100
+(sleep 0.2; pp ack waiter >/dev/null) &
+run pp wait waiter --timeout 10000
+is "wait returns 0 once the proc acked everything" "$rc" 0
+fails_with "wait on an unknown proc is PP_ENOPROC" 1 PP_ENOPROC \
+    pp wait no-such-proc --timeout 10
+fails_with "wait with a bad --timeout is PP_EINVAL" 1 PP_EINVAL \
+    pp wait --timeout soon
 
 run pp shutdown
 wait_exit "$node_pid"

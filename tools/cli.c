@@ -42,6 +42,7 @@ static const char usage_text[]
       "  stat TOPIC        print the statistics of TOPIC as JSON\n"
       "  topics            print NAME COUNT BYTES FIRST LAST per topic\n"
       "  tail TOPIC [-f] [--json]\n"
+      "  wait [NAME...] [--timeout MS]\n"
       "      print TOPIC as range does; with -f, keep printing new logs\n"
       "  proc TOPIC --name NAME [--offset OFF] [--count N] [--wait MS]\n"
       "       [--max-reclaims N] [--reclaim-timeout MS]\n"
@@ -221,6 +222,7 @@ static const struct {
 	{ "stat", cli_read_stat },
 	{ "topics", cli_read_topics },
 	{ "tail", cli_tail_run },
+	{ "wait", cli_wait_run },
 	{ "proc", cli_proc_run },
 	{ "ack", cli_proc_ack },
 	{ "reclaim", cli_proc_reclaim },

@@ -94,6 +94,7 @@ int cli_proc_admin_inspect(struct cli_ctx *ctx, int argc, char **argv);
 int cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv);
 int cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv);
 int cli_tail_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_wait_run(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Output formats (cli_print.c); all write to stdout. */
 

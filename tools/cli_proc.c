@@ -148,8 +148,7 @@ proc_option(
 		}
 		pa->wait_ms = (int)number;
 	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value))
-	        > 0) {
+	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value)) > 0) {
 		if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
 			return cli_fail(ctx, PP_EINVALID_OPTION,
 			    "--max-reclaims '%s' is not a number", value);

@@ -103,8 +103,8 @@ tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
  * Returns 0 or a PP_E* code.
  */
 static int
-print_stored(pp_client *client, const struct tail_args *ta, pp_id *last,
-    bool *has_last)
+print_stored(
+    pp_client *client, const struct tail_args *ta, pp_id *last, bool *has_last)
 {
 	pp_iter      *iter;
 	const pp_log *log;
@@ -250,7 +250,7 @@ tail_follow(struct cli_ctx *ctx, const struct tail_args *ta)
 	opts.reclaim_timeout_ms = -1;
 	opts.on_max_reclaims = PP_ON_MAX_CONTINUE;
 	if ((rv = follow_loop(client, ta, name, &opts, &write_errno)) != 0) {
-		/* Report now: the destroy below replaces the client's detail. */
+		/* Report now: destroy replaces the client's detail. */
 		status = follow_fail(ctx, client, rv, write_errno);
 	}
 	/* PP_ENOPROC: the first claim failed, so nothing was created. */
