@@ -300,10 +300,11 @@ int
 procs_available(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_empty)
 {
-	static uint64_t next_start; /* round robin; the writer's only */
-	proc_rec        p;
-	size_t          i, at;
-	int             rc;
+	/* Round robin: the proc served last, by name (the writer's only). */
+	static char last[PP_TOPIC_MAX + 1];
+	proc_rec    p;
+	size_t      i, at, start = 0;
+	int         rc;
 
 	*is_empty = false;
 	/* Every name must be valid and known before anything is claimed. */
@@ -323,8 +324,16 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 			return rc;
 		}
 	}
+	/* Start after the proc served last, wherever it is in this list. */
 	for (i = 0; i < req->nnames; i++) {
-		at = (size_t) ((next_start + i) % req->nnames);
+		if (req->names[i].len == strlen(last) &&
+		    memcmp(req->names[i].ptr, last, req->names[i].len) == 0) {
+			start = i + 1;
+			break;
+		}
+	}
+	for (i = 0; i < req->nnames; i++) {
+		at = (start + i) % req->nnames;
 		if ((rc = proc_get(g->txn, g->s, req->names[at].ptr,
 		         req->names[at].len, &p)) != 0) {
 			return rc;
@@ -336,7 +345,7 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 			return rc;
 		}
 		if (!*is_empty) {
-			next_start = at + 1;
+			memcpy(last, p.name, strlen(p.name) + 1);
 			return 0;
 		}
 	}
@@ -358,11 +367,21 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 	int           rc;
 
 	*is_pending = false;
+	/* Every name valid and known before anything is judged. */
 	for (i = 0; i < req->nnames; i++) {
 		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
 			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
 			    "invalid proc name");
 			return 0;
+		}
+		rc = proc_get(g->txn, g->s, req->names[i].ptr,
+		    req->names[i].len, &p);
+		if (rc == MDB_NOTFOUND) {
+			return reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+			    group_keep(g, req->names[i].ptr, req->names[i].len));
+		}
+		if (rc != 0) {
+			return rc;
 		}
 	}
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
@@ -383,14 +402,6 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 			}
 			rc = proc_get(g->txn, g->s, req->names[i].ptr,
 			    req->names[i].len, &p);
-			if (rc == MDB_NOTFOUND) {
-				mdb_cursor_close(cur);
-				mdb_cursor_close(logs);
-				return reply_fail(g, reply, PP_ENOPROC,
-				    "no proc '%s'",
-				    group_keep(g, req->names[i].ptr,
-				        req->names[i].len));
-			}
 		} else if (k.mv_size < 2 ||
 		    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
 			break;
@@ -668,7 +679,8 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 			return reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
 			    "proc '%s' is already disabled", p.name);
 		}
-		p.is_disabled = true;
+		p.is_disabled  = true;
+		g->has_changes = true; /* waits for procs may now be done */
 	} else if (req->op == PPI_OP_PRESUME) {
 		if (!p.is_disabled) {
 			return reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
