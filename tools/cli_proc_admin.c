@@ -18,7 +18,10 @@
  *    "claim_first":"ID","claim_last":"ID","claim_token":N,
  *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
  *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
- *    "oldest_unacked_ms":MS}
+ *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS}
+ *
+ * oldest_unacked_age_ms (not a struct field) is how long ago that log was
+ * committed, by this machine's clock.
  *
  * Ids are "ms-seq" strings. What the struct marks as absent is null, not
  * a sentinel a script has to know: the claim fields when there is no claim
@@ -30,6 +33,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "pipeproc.h"
@@ -85,6 +89,11 @@ print_u64_field(const char *key, uint64_t value, bool is_present)
 static void
 print_proc_json(const pp_proc_info *info)
 {
+	struct timespec ts;
+	uint64_t        now_ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 	fputc('{', stdout);
 	print_string_field("name", info->name);
 	fputc(',', stdout);
@@ -115,6 +124,10 @@ print_proc_json(const pp_proc_info *info)
 	    "last_acked_ms", info->last_acked_ms, info->last_acked_ms != 0);
 	printf(",\"lag\":%" PRIu64, info->lag);
 	print_u64_field("oldest_unacked_ms", info->oldest_unacked_ms,
+	    info->oldest_unacked_ms != 0);
+	print_u64_field("oldest_unacked_age_ms",
+	    now_ms > info->oldest_unacked_ms ? now_ms - info->oldest_unacked_ms
+	                                     : 0,
 	    info->oldest_unacked_ms != 0);
 	fputs("}\n", stdout);
 }
