@@ -296,6 +296,37 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	return claim_from(g, &p, 0, reply, is_empty);
 }
 
+/*
+ * The names of avail and waitprocs must all be valid and name procs.
+ * Returns 0, an MDB code, or -1 after writing an error reply.
+ */
+static int
+check_names(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	proc_rec p;
+	size_t   i;
+	int      rc;
+
+	for (i = 0; i < req->nnames; i++) {
+		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
+			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
+			    "invalid proc name");
+			return -1;
+		}
+		rc = proc_get(g->txn, g->s, req->names[i].ptr,
+		    req->names[i].len, &p);
+		if (rc == MDB_NOTFOUND) {
+			reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+			    group_keep(g, req->names[i].ptr, req->names[i].len));
+			return -1;
+		}
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int
 procs_available(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_empty)
@@ -308,21 +339,8 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 
 	*is_empty = false;
 	/* Every name must be valid and known before anything is claimed. */
-	for (i = 0; i < req->nnames; i++) {
-		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
-			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
-			    "invalid proc name");
-			return 0;
-		}
-		rc = proc_get(g->txn, g->s, req->names[i].ptr,
-		    req->names[i].len, &p);
-		if (rc == MDB_NOTFOUND) {
-			return reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
-			    group_keep(g, req->names[i].ptr, req->names[i].len));
-		}
-		if (rc != 0) {
-			return rc;
-		}
+	if ((rc = check_names(g, req, reply)) != 0) {
+		return rc == -1 ? 0 : rc;
 	}
 	/* Start after the proc served last, wherever it is in this list. */
 	for (i = 0; i < req->nnames; i++) {
@@ -368,21 +386,8 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 
 	*is_pending = false;
 	/* Every name valid and known before anything is judged. */
-	for (i = 0; i < req->nnames; i++) {
-		if (!ppi_topic_valid(req->names[i].ptr, req->names[i].len)) {
-			ppi_wire_reply_error(reply, PP_EINVALID_NAME,
-			    "invalid proc name");
-			return 0;
-		}
-		rc = proc_get(g->txn, g->s, req->names[i].ptr,
-		    req->names[i].len, &p);
-		if (rc == MDB_NOTFOUND) {
-			return reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
-			    group_keep(g, req->names[i].ptr, req->names[i].len));
-		}
-		if (rc != 0) {
-			return rc;
-		}
+	if ((rc = check_names(g, req, reply)) != 0) {
+		return rc == -1 ? 0 : rc;
 	}
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
 		return rc;
