@@ -91,6 +91,16 @@ int procs_wait(group *g, const ppi_request *req, ppi_buf *reply,
 /* procs_admin - disable, resume or destroy one proc. */
 int procs_admin(group *g, const ppi_request *req, ppi_buf *reply);
 
+/* procs_reply_fail - write an error reply (fmt has one %s); returns 0. */
+int procs_reply_fail(group *g, ppi_buf *reply, int status, const char *fmt,
+    const char *arg);
+
+/*
+ * procs_check_names - the names of avail and waitprocs are all valid and
+ * name procs. Returns 0, an MDB code, or -1 after an error reply.
+ */
+int procs_check_names(group *g, const ppi_request *req, ppi_buf *reply);
+
 /* procs_expire - reclaim the claim `token` of `name` if still current. */
 int procs_expire(group *g, const store_timer *t);
 

@@ -38,8 +38,8 @@ new_token(void)
 	return t != 0 ? t : 1;
 }
 
-static int
-reply_fail(group *g, ppi_buf *reply, int status, const char *fmt,
+int
+procs_reply_fail(group *g, ppi_buf *reply, int status, const char *fmt,
     const char *arg)
 {
 	snprintf(g->msg, sizeof(g->msg), fmt, arg);
@@ -265,7 +265,7 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	}
 	rc = proc_get(g->txn, g->s, want.name, strlen(want.name), &p);
 	if (rc == MDB_NOTFOUND && req->has_ack) {
-		return reply_fail(g, reply, PP_ENOPROC,
+		return procs_reply_fail(g, reply, PP_ENOPROC,
 		    "no proc '%s' to ack", want.name);
 	}
 	if (rc == MDB_NOTFOUND) {
@@ -277,7 +277,7 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	} else if (rc != 0) {
 		return rc;
 	} else if (!same_options(&p, &want)) {
-		return reply_fail(g, reply, PP_EPROC_EXISTS,
+		return procs_reply_fail(g, reply, PP_EPROC_EXISTS,
 		    "proc '%s' exists with another topic or options", p.name);
 	}
 	if (req->has_ack) {
@@ -290,18 +290,14 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		((ppi_request *) req)->has_ack = false;
 	}
 	if (p.is_disabled) {
-		return reply_fail(
+		return procs_reply_fail(
 		    g, reply, PP_EPROC_DISABLED, "proc '%s' is disabled", p.name);
 	}
 	return claim_from(g, &p, 0, reply, is_empty);
 }
 
-/*
- * The names of avail and waitprocs must all be valid and name procs.
- * Returns 0, an MDB code, or -1 after writing an error reply.
- */
-static int
-check_names(group *g, const ppi_request *req, ppi_buf *reply)
+int
+procs_check_names(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	proc_rec p;
 	size_t   i;
@@ -316,7 +312,7 @@ check_names(group *g, const ppi_request *req, ppi_buf *reply)
 		rc = proc_get(g->txn, g->s, req->names[i].ptr,
 		    req->names[i].len, &p);
 		if (rc == MDB_NOTFOUND) {
-			reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+			procs_reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
 			    group_keep(g, req->names[i].ptr, req->names[i].len));
 			return -1;
 		}
@@ -339,7 +335,7 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 
 	*is_empty = false;
 	/* Every name must be valid and known before anything is claimed. */
-	if ((rc = check_names(g, req, reply)) != 0) {
+	if ((rc = procs_check_names(g, req, reply)) != 0) {
 		return rc == -1 ? 0 : rc;
 	}
 	/* Start after the proc served last, wherever it is in this list. */
@@ -370,72 +366,6 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 	*is_empty = true;
 	ppi_buf_reset(reply);
 	store_proc_empty_claim(reply);
-	return 0;
-}
-
-int
-procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
-{
-	unsigned char first[1] = { STATE_PROC };
-	MDB_cursor   *cur, *logs;
-	MDB_val       k, v;
-	pp_proc_info  info;
-	proc_rec      p;
-	size_t        i;
-	int           rc;
-
-	*is_pending = false;
-	/* Every name valid and known before anything is judged. */
-	if ((rc = check_names(g, req, reply)) != 0) {
-		return rc == -1 ? 0 : rc;
-	}
-	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
-		return rc;
-	}
-	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
-		mdb_cursor_close(logs);
-		return rc;
-	}
-	/* Named procs, or every proc when no name was given. */
-	k.mv_data = first;
-	k.mv_size = 1;
-	rc = req->nnames > 0 ? 0 : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (i = 0; rc == 0 && !*is_pending; i++) {
-		if (req->nnames > 0) {
-			if (i == req->nnames) {
-				break;
-			}
-			rc = proc_get(g->txn, g->s, req->names[i].ptr,
-			    req->names[i].len, &p);
-		} else if (k.mv_size < 2 ||
-		    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
-			break;
-		} else if (!proc_decode(&v, (char *) k.mv_data + 1,
-		               k.mv_size - 1, &p)) {
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			continue;
-		}
-		if (rc == 0 && !p.is_disabled &&
-		    (rc = proc_report(g->txn, g->s, logs, &p, &info)) == 0) {
-			*is_pending = info.has_claim || info.lag > 0;
-		}
-		if (rc == 0 && req->nnames == 0) {
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-	}
-	mdb_cursor_close(cur);
-	mdb_cursor_close(logs);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		return rc;
-	}
-	/* Pending: the reply waits with the answer it gets if time runs out. */
-	ppi_buf_reset(reply);
-	if (*is_pending) {
-		ppi_wire_reply_error(reply, PP_ETIMEDOUT,
-		    "procs still have logs to ack");
-	} else {
-		ppi_wire_reply_ok(reply);
-	}
 	return 0;
 }
 
@@ -655,66 +585,6 @@ procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 		    acked);
 		return 0;
 	}
-}
-
-int
-procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
-{
-	unsigned char key[PROC_KEY_MAX];
-	MDB_cursor   *logs;
-	MDB_val       k;
-	pp_proc_info  info;
-	proc_rec      p;
-	int           rc;
-
-	if (!ppi_topic_valid(req->name.ptr, req->name.len)) {
-		ppi_wire_reply_error(reply, PP_EINVALID_NAME, "invalid proc name");
-		return 0;
-	}
-	rc = proc_get(g->txn, g->s, req->name.ptr, req->name.len, &p);
-	if (rc == MDB_NOTFOUND) {
-		return reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
-		    group_keep(g, req->name.ptr, req->name.len));
-	}
-	if (rc != 0) {
-		return rc;
-	}
-	if (req->op == PPI_OP_PDISABLE) {
-		if (p.is_disabled) {
-			return reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
-			    "proc '%s' is already disabled", p.name);
-		}
-		p.is_disabled  = true;
-		g->has_changes = true; /* waits for procs may now be done */
-	} else if (req->op == PPI_OP_PRESUME) {
-		if (!p.is_disabled) {
-			return reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
-			    "proc '%s' is already active", p.name);
-		}
-		p.is_disabled  = false;
-		p.reclaims     = 0;
-		g->has_changes = true; /* waiting claims may proceed */
-	}
-	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
-		return rc;
-	}
-	rc = proc_report(g->txn, g->s, logs, &p, &info);
-	if (rc == 0) {
-		ppi_wire_reply_procs_begin(reply, 1);
-		ppi_wire_reply_procs_item(reply, &info);
-		ppi_wire_reply_procs_end(reply, false);
-	}
-	mdb_cursor_close(logs);
-	if (rc != 0) {
-		return rc;
-	}
-	g->needs_sync = true;
-	if (req->op == PPI_OP_PDESTROY) {
-		k.mv_data = key;
-		k.mv_size = proc_key(key, p.name, strlen(p.name));
-		return mdb_del(g->txn, g->s->state, &k, NULL);
-	}
-	return req->op == PPI_OP_PINSPECT ? 0 : proc_put(g->txn, g->s, &p);
 }
 
 int

@@ -1,0 +1,137 @@
+/*
+ * store_procs_admin.c - proc operations that do not claim: waiting until
+ * procs are done (waitprocs) and disable / resume / destroy, inside a
+ * group commit like the rest of store_procs.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_group.h"
+#include "store_procs.h"
+
+int
+procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
+{
+	unsigned char first[1] = { STATE_PROC };
+	MDB_cursor   *cur, *logs;
+	MDB_val       k, v;
+	pp_proc_info  info;
+	proc_rec      p;
+	size_t        i;
+	int           rc;
+
+	*is_pending = false;
+	/* Every name valid and known before anything is judged. */
+	if ((rc = procs_check_names(g, req, reply)) != 0) {
+		return rc == -1 ? 0 : rc;
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+		mdb_cursor_close(logs);
+		return rc;
+	}
+	/* Named procs, or every proc when no name was given. */
+	k.mv_data = first;
+	k.mv_size = 1;
+	rc = req->nnames > 0 ? 0 : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (i = 0; rc == 0 && !*is_pending; i++) {
+		if (req->nnames > 0) {
+			if (i == req->nnames) {
+				break;
+			}
+			rc = proc_get(g->txn, g->s, req->names[i].ptr,
+			    req->names[i].len, &p);
+		} else if (k.mv_size < 2 ||
+		    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
+			break;
+		} else if (!proc_decode(&v, (char *) k.mv_data + 1,
+		               k.mv_size - 1, &p)) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if (rc == 0 && !p.is_disabled &&
+		    (rc = proc_report(g->txn, g->s, logs, &p, &info)) == 0) {
+			*is_pending = info.has_claim || info.lag > 0;
+		}
+		if (rc == 0 && req->nnames == 0) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+	}
+	mdb_cursor_close(cur);
+	mdb_cursor_close(logs);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	/* Pending: the reply waits with the answer it gets if time runs out. */
+	ppi_buf_reset(reply);
+	if (*is_pending) {
+		ppi_wire_reply_error(reply, PP_ETIMEDOUT,
+		    "procs still have logs to ack");
+	} else {
+		ppi_wire_reply_ok(reply);
+	}
+	return 0;
+}
+
+int
+procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	unsigned char key[PROC_KEY_MAX];
+	MDB_cursor   *logs;
+	MDB_val       k;
+	pp_proc_info  info;
+	proc_rec      p;
+	int           rc;
+
+	if (!ppi_topic_valid(req->name.ptr, req->name.len)) {
+		ppi_wire_reply_error(reply, PP_EINVALID_NAME, "invalid proc name");
+		return 0;
+	}
+	rc = proc_get(g->txn, g->s, req->name.ptr, req->name.len, &p);
+	if (rc == MDB_NOTFOUND) {
+		return procs_reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+		    group_keep(g, req->name.ptr, req->name.len));
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	if (req->op == PPI_OP_PDISABLE) {
+		if (p.is_disabled) {
+			return procs_reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
+			    "proc '%s' is already disabled", p.name);
+		}
+		p.is_disabled  = true;
+		g->has_changes = true; /* waits for procs may now be done */
+	} else if (req->op == PPI_OP_PRESUME) {
+		if (!p.is_disabled) {
+			return procs_reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
+			    "proc '%s' is already active", p.name);
+		}
+		p.is_disabled  = false;
+		p.reclaims     = 0;
+		g->has_changes = true; /* waiting claims may proceed */
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
+		return rc;
+	}
+	rc = proc_report(g->txn, g->s, logs, &p, &info);
+	if (rc == 0) {
+		ppi_wire_reply_procs_begin(reply, 1);
+		ppi_wire_reply_procs_item(reply, &info);
+		ppi_wire_reply_procs_end(reply, false);
+	}
+	mdb_cursor_close(logs);
+	if (rc != 0) {
+		return rc;
+	}
+	g->needs_sync = true;
+	if (req->op == PPI_OP_PDESTROY) {
+		k.mv_data = key;
+		k.mv_size = proc_key(key, p.name, strlen(p.name));
+		return mdb_del(g->txn, g->s->state, &k, NULL);
+	}
+	return req->op == PPI_OP_PINSPECT ? 0 : proc_put(g->txn, g->s, &p);
+}
+
