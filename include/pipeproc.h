@@ -213,6 +213,15 @@ typedef struct pp_spawn_opts {
 	uint32_t max_body_bytes;
 	/* Request timeout of the returned client, ms. 0: 60000. */
 	uint32_t request_timeout_ms;
+	/* Collect logs nobody needs any more (pipeproc-node(8) --gc): a log
+	 * goes once it is older than gc_min_prune_time_ms and every proc
+	 * reading its topic (active, disabled or never acked) is past it; a
+	 * topic without procs is collected by age alone. Off by default. */
+	bool is_gc;
+	/* Age before a log may be collected, ms. 0: 30000. */
+	uint32_t gc_min_prune_time_ms;
+	/* Time between collection runs, ms. 0: 30000. */
+	uint32_t gc_interval_ms;
 } pp_spawn_opts;
 
 /*

@@ -36,10 +36,12 @@
 #define DEFAULT_START_TIMEOUT_MS 10000u
 
 struct spawn_args {
-	char *argv[24];
+	char *argv[32];
 	int   argc;
 	char  sync[32];
 	char  max_body[24];
+	char  gc_prune[24];
+	char  gc_interval[24];
 };
 
 static void
@@ -87,6 +89,18 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	}
 	if (o->is_memory) {
 		add_arg(a, "--memory");
+	}
+	if (o->is_gc) {
+		add_arg(a, "--gc");
+		snprintf(a->gc_prune, sizeof(a->gc_prune), "%u",
+		    o->gc_min_prune_time_ms != 0 ? o->gc_min_prune_time_ms
+		                                 : 30000);
+		snprintf(a->gc_interval, sizeof(a->gc_interval), "%u",
+		    o->gc_interval_ms != 0 ? o->gc_interval_ms : 30000);
+		add_arg(a, "--gc-min-prune-time");
+		add_arg(a, a->gc_prune);
+		add_arg(a, "--gc-interval");
+		add_arg(a, a->gc_interval);
 	}
 }
 

@@ -42,6 +42,7 @@ typedef struct options {
 	uint64_t       max_body;
 	int            ready_fd;
 	int            lifeline_fd;
+	writer_gc      gc;
 } options;
 
 static void
@@ -51,6 +52,7 @@ usage(FILE *f)
 	    "usage: pipeproc-node [--data DIR] [--listen ADDRESS]...\n"
 	    "         [--sync always|interval:MS|none] [--memory]\n"
 	    "         [--max-body BYTES] [--print-ready]\n"
+	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
 	    "         [--ready-fd N] [--lifeline-fd N]\n");
 }
 
@@ -102,6 +104,9 @@ parse_args(int argc, char **argv, options *o)
 	o->max_body    = PP_BODY_MAX_DEFAULT;
 	o->ready_fd    = -1;
 	o->lifeline_fd = -1;
+	/* The peer's defaults (PEER §15), used when --gc is given. */
+	o->gc.min_prune_ms = 30000;
+	o->gc.interval_ms  = 30000;
 	for (i = 1; i < argc; i++) {
 		const char *a   = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -112,6 +117,10 @@ parse_args(int argc, char **argv, options *o)
 		}
 		if (strcmp(a, "--print-ready") == 0) {
 			o->is_print_ready = true;
+			continue;
+		}
+		if (strcmp(a, "--gc") == 0) {
+			o->gc.is_enabled = true;
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -148,6 +157,16 @@ parse_args(int argc, char **argv, options *o)
 				    "'%s' (at most 1 GiB)\n", val);
 				return -1;
 			}
+		} else if (strcmp(a, "--gc-min-prune-time") == 0 ||
+		    strcmp(a, "--gc-interval") == 0) {
+			if (!parse_u64(val, 86400000ull * 365, &v) ||
+			    (v == 0 && a[5] == 'i')) {
+				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				    val);
+				return -1;
+			}
+			*(a[5] == 'i' ? &o->gc.interval_ms
+			              : &o->gc.min_prune_ms) = v;
 		} else if (strcmp(a, "--ready-fd") == 0 &&
 		    parse_u64(val, INT_MAX, &v)) {
 			o->ready_fd = (int) v;
@@ -284,7 +303,7 @@ run(options *o, sigset_t *sigs)
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		return fail_start(o, PP_EIO, msg);
 	}
-	if ((rv = writer_start(n.store, &n.writer)) != 0 ||
+	if ((rv = writer_start(n.store, &o->gc, &n.writer)) != 0 ||
 	    (rv = reader_start(n.store, 4, &n.reader)) != 0 ||
 	    (o->sync == SYNC_INTERVAL &&
 	        (rv = syncer_start(n.store, o->sync_ms, &sy)) != 0)) {

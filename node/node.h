@@ -46,7 +46,14 @@ typedef struct node {
 /* server_reply - send r->reply back to its client (any thread). */
 void server_reply(request *r);
 
-int  writer_start(store *s, writer **w);
+/* Garbage collection settings of the writer (pipeproc-node --gc). */
+typedef struct writer_gc {
+	bool     is_enabled;
+	uint64_t min_prune_ms;
+	uint64_t interval_ms;
+} writer_gc;
+
+int  writer_start(store *s, const writer_gc *gc, writer **w);
 void writer_submit(writer *w, request *r);
 /* writer_stop - answer everything queued, then stop the thread. */
 void writer_stop(writer *w);

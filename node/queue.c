@@ -91,3 +91,14 @@ queue_is_closed(queue *q)
 	pthread_mutex_unlock(&q->mtx);
 	return is_closed;
 }
+
+bool
+queue_is_empty(queue *q)
+{
+	bool is_empty;
+
+	pthread_mutex_lock(&q->mtx);
+	is_empty = q->head == NULL;
+	pthread_mutex_unlock(&q->mtx);
+	return is_empty;
+}

@@ -30,6 +30,9 @@ void queue_close(queue *q);
  */
 request *queue_pop(queue *q, bool is_all);
 
+/* queue_is_empty - nothing is queued right now. */
+bool queue_is_empty(queue *q);
+
 /* queue_is_closed - queue_close() was called. */
 bool queue_is_closed(queue *q);
 

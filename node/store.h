@@ -72,6 +72,13 @@ void store_commit_group(store *s, const ppi_request *const *reqs,
 void store_expire(
     store *s, const store_timer *timers, size_t n, store_outcome *out);
 
+/*
+ * store_gc_step - one collection step (store_gc.c): delete at most
+ * `budget` logs older than cutoff_ms that no proc needs, in one
+ * transaction. *deleted < budget means the run is complete. An MDB code.
+ */
+int store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted);
+
 /* store_load_timers - every outstanding claim deadline (at start-up). */
 int store_load_timers(store *s, store_timer **timers, size_t *n);
 

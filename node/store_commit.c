@@ -402,9 +402,6 @@ wall_ms(void)
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-/* What a group applies inside its transaction; returns an MDB code. */
-typedef int (*group_fn)(group *g, void *arg);
-
 static void
 group_free(group *g)
 {
@@ -440,12 +437,8 @@ commit_txn(group *g)
 	return rc;
 }
 
-/*
- * Runs fn in one write transaction, growing the map and retrying when it
- * is full. On success the outcome is filled; returns an MDB/errno code.
- */
-static int
-run_group(store *s, group_fn fn, void *arg, store_outcome *out)
+int
+store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
 {
 	group g;
 	int   rc;
@@ -561,7 +554,7 @@ store_commit_group(store *s, const ppi_request *const *reqs,
 	}
 	a.n = n;
 	qsort(a.slots, n, sizeof(*a.slots), by_client_order);
-	rc = run_group(s, apply_requests, &a, out);
+	rc = store_run_group(s, apply_requests, &a, out);
 	free(a.slots);
 	if (rc == 0) {
 		return;
@@ -602,7 +595,7 @@ store_expire(
 	int               rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = run_group(s, apply_expire, &a, out)) != 0) {
+	if ((rc = store_run_group(s, apply_expire, &a, out)) != 0) {
 		/* The timers fire again: the writer keeps them. */
 		store_error(rc, "reclaim timer", msg, sizeof(msg));
 		fprintf(stderr, "pipeproc-node: %s\n", msg);

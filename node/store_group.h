@@ -42,6 +42,16 @@ typedef struct group {
 	char          msg[512];
 } group;
 
+/* What a group applies inside its transaction; returns an MDB code. */
+typedef int (*group_fn)(group *g, void *arg);
+
+/*
+ * store_run_group - run fn in one write transaction (with at most one
+ * sync), growing the map and retrying when it is full. On success the
+ * outcome is filled; returns an MDB/errno code.
+ */
+int store_run_group(store *s, group_fn fn, void *arg, store_outcome *out);
+
 /*
  * group_topic - the cached record of a topic, read once per group. With
  * is_create a missing topic is created; without, MDB_NOTFOUND.

@@ -42,6 +42,7 @@ struct store {
 	uint64_t         map_size_max;
 	uint64_t         max_body;
 	bool             is_nosync; /* the env never syncs on commit */
+	uint64_t         gc_collected; /* logs collected so far (atomic) */
 };
 
 /* A topic's record (56 bytes on disk). */

@@ -30,6 +30,9 @@
  * once (an empty claim), so waits can never take every server context
  * (NCONN 256 in server.c) and starve the commits they wait for. */
 #define PARK_MAX 192
+/* Logs deleted per GC transaction: a commit waits behind one step at
+ * most (store_gc.c). */
+#define GC_STEP 1000
 
 #define RECENT_MAX 64
 
@@ -42,6 +45,8 @@ struct writer {
 	timers    timers; /* claim deadlines (reclaim timer) */
 	request  *parked; /* claims waiting for logs */
 	size_t    nparked;
+	writer_gc gc;
+	uint64_t  next_gc_ms; /* 0: GC off */
 };
 
 static size_t
@@ -223,12 +228,39 @@ expire(writer *w)
 	return has_changes;
 }
 
-/* The earliest deadline of timers and waits, ms; 0 when none. */
+/*
+ * Runs GC steps while they come back full and nothing else is queued;
+ * a run interrupted by requests continues right after them.
+ */
+static void
+collect(writer *w)
+{
+	uint64_t now = wall_ms();
+	size_t   deleted;
+
+	if (w->next_gc_ms == 0 || now < w->next_gc_ms) {
+		return;
+	}
+	do {
+		if (store_gc_step(w->store,
+		        now > w->gc.min_prune_ms ? now - w->gc.min_prune_ms : 0,
+		        GC_STEP, &deleted) != 0) {
+			deleted = 0; /* the next run tries again */
+		}
+	} while (deleted == GC_STEP && queue_is_empty(&w->q));
+	w->next_gc_ms = deleted == GC_STEP ? now : now + w->gc.interval_ms;
+}
+
+/* The earliest deadline of timers, waits and GC, ms; 0 when none. */
 static uint64_t
 next_deadline(const writer *w)
 {
 	uint64_t       next = timers_next(&w->timers);
 	const request *r;
+
+	if (w->next_gc_ms != 0 && (next == 0 || w->next_gc_ms < next)) {
+		next = w->next_gc_ms;
+	}
 
 	for (r = w->parked; r != NULL; r = r->next) {
 		if (r->park_deadline_ms != 0 &&
@@ -260,6 +292,7 @@ writer_main(void *arg)
 			break;
 		}
 		has_changes = expire(w);
+		collect(w);
 		if (list != NULL) {
 			has_changes = commit_list(w, linger(w, list)) ||
 			    has_changes;
@@ -280,7 +313,7 @@ writer_main(void *arg)
 }
 
 int
-writer_start(store *s, writer **wp)
+writer_start(store *s, const writer_gc *gc, writer **wp)
 {
 	writer      *w;
 	store_timer *loaded;
@@ -290,6 +323,11 @@ writer_start(store *s, writer **wp)
 		return PP_ENOMEM;
 	}
 	w->store = s;
+	w->gc    = *gc;
+	if (gc->is_enabled) {
+		/* The first run comes one interval after the start. */
+		w->next_gc_ms = wall_ms() + gc->interval_ms;
+	}
 	queue_init(&w->q);
 	if (store_load_timers(s, &loaded, &n) == 0) {
 		for (i = 0; i < n; i++) {

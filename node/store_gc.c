@@ -1,0 +1,199 @@
+/*
+ * store_gc.c - collection of logs nobody needs any more (SPEC §3 GC,
+ * PEER §15 with the fixes of §23.2).
+ *
+ * A log is collected when it is older than the minimum prune time and
+ * every proc reading its topic is past it: the floor of a topic is the
+ * smallest position of its procs, where a disabled proc and a proc that
+ * never acked pin their position too (PEER §15.2-4 collected logs those
+ * procs still needed). A topic without procs is collected by age alone.
+ *
+ * Design notes: one step is one write transaction deleting at most
+ * `budget` logs from the front of the topics, so a commit never waits
+ * behind more than one step; the writer runs steps until one comes back
+ * short, serving queued requests in between. A step with no topics, or
+ * nothing to collect, is simply a short step: the run always ends (PEER
+ * §15.1).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_group.h"
+#include "store_procs.h"
+
+typedef struct proc_pos {
+	char     topic[PP_TOPIC_MAX + 1];
+	uint64_t pos; /* first sequence the proc still needs */
+} proc_pos;
+
+struct gc_arg {
+	uint64_t  cutoff_ms;
+	size_t    budget;
+	size_t    deleted;
+	proc_pos *procs;
+	size_t    nprocs;
+};
+
+/* Where every proc stands; positions of unresolved starts are resolved
+ * against their topic (a "T" offset pins the logs from millisecond T). */
+static int
+load_positions(group *g, struct gc_arg *a)
+{
+	unsigned char first[1] = { STATE_PROC };
+	MDB_cursor   *cur, *logs;
+	MDB_val       k, v, tk, tv;
+	store_cursor  c;
+	proc_rec      p;
+	proc_pos     *pp;
+	size_t        cap = 0;
+	int           rc;
+
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
+		mdb_cursor_close(cur);
+		return rc;
+	}
+	k.mv_data = first;
+	k.mv_size = 1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 2 || ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
+			break;
+		}
+		if (!proc_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
+			continue;
+		}
+		if (a->nprocs == cap) {
+			cap = cap != 0 ? cap * 2 : 16;
+			if ((pp = realloc(a->procs, sizeof(*pp) * cap)) == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			a->procs = pp;
+		}
+		pp = &a->procs[a->nprocs++];
+		memcpy(pp->topic, p.topic, sizeof(pp->topic));
+		pp->pos = p.cursor != NO_CURSOR ? p.cursor : 0;
+		tk.mv_size = strlen(p.topic);
+		tk.mv_data = p.topic;
+		if (p.cursor == NO_CURSOR &&
+		    mdb_get(g->txn, g->s->state, &tk, &tv) == 0 &&
+		    store_topic_decode(&tv, &c.topic)) {
+			c.cur = logs;
+			if (!store_cursor_lower(&c, &p.start, p.is_start_excl,
+			        &pp->pos)) {
+				pp->pos = c.topic.next_seq;
+			}
+		}
+	}
+	mdb_cursor_close(logs);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The first sequence of `topic` some proc still needs (UINT64_MAX: none). */
+static uint64_t
+topic_floor(const struct gc_arg *a, const char *topic)
+{
+	uint64_t floor = UINT64_MAX;
+	size_t   i;
+
+	for (i = 0; i < a->nprocs; i++) {
+		if (a->procs[i].pos < floor &&
+		    strcmp(a->procs[i].topic, topic) == 0) {
+			floor = a->procs[i].pos;
+		}
+	}
+	return floor;
+}
+
+/* Deletes from the front of one topic while the rules allow. */
+static int
+collect_topic(group *g, struct gc_arg *a, cached_topic *t, uint64_t floor)
+{
+	store_cursor c;
+	MDB_val      k, v;
+	int          rc = 0;
+
+	c.topic = t->rec;
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &c.cur)) != 0) {
+		return rc;
+	}
+	while (a->deleted < a->budget && store_cursor_seek(&c, 0, &k, &v) &&
+	    store_key_seq(&k) < floor && store_val_ms(&v) <= a->cutoff_ms) {
+		t->rec.count--;
+		t->rec.bytes -= v.mv_size - 8;
+		t->is_dirty = true;
+		if ((rc = mdb_cursor_del(c.cur, 0)) != 0) {
+			break;
+		}
+		a->deleted++;
+	}
+	mdb_cursor_close(c.cur);
+	g->needs_sync = g->needs_sync || a->deleted > 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+gc_apply(group *g, void *arg)
+{
+	struct gc_arg *a = arg;
+	MDB_cursor    *cur;
+	MDB_val        k, v;
+	cached_topic  *t;
+	topic_rec      rec;
+	char          *name;
+	int            rc;
+
+	if ((rc = load_positions(g, a)) != 0) {
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+		return rc;
+	}
+	k.mv_size = 1;
+	k.mv_data = "-";
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && a->deleted < a->budget;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size > PP_TOPIC_MAX ||
+		    ((unsigned char *) k.mv_data)[0] < STATE_FIRST_TOPIC ||
+		    !store_topic_decode(&v, &rec) || rec.count == 0) {
+			continue;
+		}
+		/* The topic cache keeps the name until the group ends. */
+		if ((name = group_keep(g, k.mv_data, k.mv_size)) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		if ((rc = group_topic(g, name, k.mv_size, false, &t)) != 0 ||
+		    (rc = collect_topic(g, a, t, topic_floor(a, name))) != 0) {
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted)
+{
+	struct gc_arg a;
+	store_outcome out;
+	int           rc;
+
+	memset(&a, 0, sizeof(a));
+	a.cutoff_ms = cutoff_ms;
+	a.budget    = budget;
+	rc          = store_run_group(s, gc_apply, &a, &out);
+	free(a.procs);
+	free(out.timers);
+	*deleted = rc == 0 ? a.deleted : 0;
+	if (rc == 0) {
+		__atomic_add_fetch(&s->gc_collected, a.deleted, __ATOMIC_RELAXED);
+	}
+	return rc;
+}
