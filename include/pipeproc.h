@@ -110,7 +110,9 @@ extern "C" {
 	X(ENOTHING_TO_ACK, -34, "proc has no outstanding claim to ack")        \
 	X(ESTALE_CLAIM, -35, "claim token does not match the current claim")   \
 	X(EINVALID_NAME, -36, "invalid proc name")                             \
-	X(EINVALID_OPTION, -37, "invalid proc option")
+	X(EINVALID_OPTION, -37, "invalid proc option")                        \
+	X(EEXIST, -38, "already exists")                                       \
+	X(ETOPIC_IN_USE, -39, "procs read the topic")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -526,6 +528,32 @@ PP_API const pp_topic_info *pp_topic_list_get(
 
 /* pp_topic_list_free - free a topic list. Accepts NULL. */
 PP_API void pp_topic_list_free(pp_topic_list *list);
+
+/*
+ * pp_backup - write a compacted, consistent copy of the node's store into
+ * the directory `dir` on the node's host (LMDB's own copy: a snapshot of
+ * one moment, taken while the node keeps serving). A node started with
+ * --data on that directory serves the same logs and procs.
+ * dir: in, a path as the node sees it; it must not exist yet, or be an
+ * empty directory.
+ * Returns 0, or PP_EEXIST (dir holds files), PP_EINVAL, PP_EPERM, PP_EIO,
+ * PP_ESTORE_FULL, PP_ESTORE, PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN.
+ * Thread-safe; blocks until the copy is complete (the request timeout
+ * applies).
+ */
+PP_API int pp_backup(pp_client *client, const char *dir);
+
+/*
+ * pp_topic_delete - delete a topic and its logs. The topic is gone at
+ * once (reads get PP_ENOTOPIC, a new commit starts it afresh at sequence
+ * 0); its logs are removed in the background in small transactions.
+ * is_force: also destroy the procs that read it; without it a topic that
+ * procs read is refused with PP_ETOPIC_IN_USE.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_ETOPIC_IN_USE,
+ * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN. Durable when it returns.
+ * Thread-safe; blocks for one round trip and one sync.
+ */
+PP_API int pp_topic_delete(pp_client *client, const char *topic, bool is_force);
 
 /* ------------------------------------------------------------------------
  * Procs: durable, named consumers of a topic

@@ -540,3 +540,55 @@ pp_topic_list_free(pp_topic_list *l)
 	free(l->items);
 	free(l);
 }
+
+int
+pp_backup(pp_client *c, const char *dir)
+{
+	ppi_buf   req;
+	ppi_frame reply;
+	char      msg[PPI_ERRMSG_MAX] = "";
+	int       rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (dir == NULL || dir[0] == '\0' || strlen(dir) > 4000) {
+		return ppi_client_fail(c, PP_EINVAL, "dir must be a path");
+	}
+	ppi_buf_init(&req);
+	ppi_wire_backup(&req, dir);
+	rv = ppi_client_call(c, &req, &reply);
+	ppi_buf_fini(&req);
+	if (rv == 0) {
+		rv = ppi_wire_decode_status(reply.data, reply.len, msg,
+		    sizeof(msg));
+		ppi_frame_free(&reply);
+	}
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
+}
+
+int
+pp_topic_delete(pp_client *c, const char *topic, bool is_force)
+{
+	ppi_buf   req;
+	ppi_frame reply;
+	char      msg[PPI_ERRMSG_MAX] = "";
+	int       rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if ((rv = check_topic(c, topic)) != 0) {
+		return rv;
+	}
+	ppi_buf_init(&req);
+	ppi_wire_topic_delete(&req, topic, is_force);
+	rv = ppi_client_call(c, &req, &reply);
+	ppi_buf_fini(&req);
+	if (rv == 0) {
+		rv = ppi_wire_decode_status(reply.data, reply.len, msg,
+		    sizeof(msg));
+		ppi_frame_free(&reply);
+	}
+	return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
+}

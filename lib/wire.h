@@ -45,7 +45,9 @@ enum ppi_op {
 	PPI_OP_PDESTROY,
 	PPI_OP_PROCS,    /* list procs */
 	PPI_OP_AVAIL,    /* claim from any of several procs */
-	PPI_OP_WAITPROCS /* wait until procs are done */
+	PPI_OP_WAITPROCS, /* wait until procs are done */
+	PPI_OP_BACKUP,    /* copy the store to a directory */
+	PPI_OP_TDELETE    /* delete a topic */
 };
 
 /* What one call inside a write request does. */
@@ -90,6 +92,8 @@ typedef struct ppi_request {
 	bool           is_stream; /* range: the next page will be asked for */
 	uint64_t       limit; /* range: 0 = none */
 	ppi_str        after; /* topics, procs */
+	ppi_str        dir;   /* backup */
+	bool           is_force; /* tdelete */
 	ppi_str        name;  /* proc ops */
 	ppi_str        offset;           /* proc: ptr NULL when absent */
 	uint64_t       count;            /* proc */
@@ -144,6 +148,12 @@ void ppi_wire_range(ppi_buf *b, const ppi_range_args *a);
 
 /* ppi_wire_topic_op - length or stat of one topic. */
 void ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic);
+
+/* ppi_wire_backup - copy the store into dir (a path on the node). */
+void ppi_wire_backup(ppi_buf *b, const char *dir);
+
+/* ppi_wire_topic_delete - delete topic (and its procs with is_force). */
+void ppi_wire_topic_delete(ppi_buf *b, const char *topic, bool is_force);
 
 /* ppi_wire_topics - list topics after `after` (NULL: from the first). */
 void ppi_wire_topics(ppi_buf *b, const char *after);

@@ -35,6 +35,8 @@ static const struct {
 	{ "procs", PPI_OP_PROCS },
 	{ "avail", PPI_OP_AVAIL },
 	{ "waitprocs", PPI_OP_WAITPROCS },
+	{ "backup", PPI_OP_BACKUP },
+	{ "tdelete", PPI_OP_TDELETE },
 };
 
 static const char *
@@ -148,6 +150,28 @@ ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic)
 	begin(&pk, b, op, 1);
 	ppi_wire_pack_cstr(&pk, "topic");
 	ppi_wire_pack_cstr(&pk, topic);
+}
+
+void
+ppi_wire_backup(ppi_buf *b, const char *dir)
+{
+	msgpack_packer pk;
+
+	begin(&pk, b, PPI_OP_BACKUP, 1);
+	ppi_wire_pack_cstr(&pk, "dir");
+	ppi_wire_pack_cstr(&pk, dir);
+}
+
+void
+ppi_wire_topic_delete(ppi_buf *b, const char *topic, bool is_force)
+{
+	msgpack_packer pk;
+
+	begin(&pk, b, PPI_OP_TDELETE, 2);
+	ppi_wire_pack_cstr(&pk, "topic");
+	ppi_wire_pack_cstr(&pk, topic);
+	ppi_wire_pack_cstr(&pk, "force");
+	is_force ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 }
 
 void
@@ -403,6 +427,18 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 	case PPI_OP_AVAIL:
 	case PPI_OP_WAITPROCS:
 		return decode_names(zone, root, req, msg, msglen);
+	case PPI_OP_BACKUP:
+		if (!ppi_wire_as_str(ppi_wire_get(root, "dir"), &req->dir) ||
+		    req->dir.len == 0 || req->dir.len > 4000) {
+			FAIL(PP_EPROTO, "backup: 'dir' must be a path");
+		}
+		return 0;
+	case PPI_OP_TDELETE:
+		if (!ppi_wire_as_str(ppi_wire_get(root, "topic"), &req->topic) ||
+		    !opt_bool(root, "force", &req->is_force)) {
+			FAIL(PP_EPROTO, "tdelete: needs topic and force");
+		}
+		return 0;
 	case PPI_OP_PROCS:
 		if (!opt_str(root, "after", &req->after)) {
 			FAIL(PP_EPROTO, "procs: 'after' must be a string");

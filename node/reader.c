@@ -57,6 +57,9 @@ answer(reader *rd, request *r)
 	case PPI_OP_PROCS:
 		store_procs(s, &r->req, &r->reply);
 		break;
+	case PPI_OP_BACKUP:
+		store_backup(s, &r->req, &r->reply);
+		break;
 	default:
 		ppi_wire_reply_error(
 		    &r->reply, PP_EINTERNAL, "not a read operation");

@@ -177,6 +177,7 @@ dispatch(server *s, request *r)
 	case PPI_OP_PDESTROY:
 	case PPI_OP_AVAIL:
 	case PPI_OP_WAITPROCS:
+	case PPI_OP_TDELETE:
 		writer_submit(n->writer, r);
 		return;
 	case PPI_OP_SHUTDOWN:

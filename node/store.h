@@ -50,6 +50,7 @@ typedef struct store_timer {
 /* What a group did, for the writer (timers, waking parked claims). */
 typedef struct store_outcome {
 	bool         has_changes; /* logs appended or released: retry parked */
+	bool         has_purge;   /* a deleted topic's logs wait for purging */
 	store_timer *timers;      /* claims with deadlines; free() them */
 	size_t       ntimers;
 } store_outcome;
@@ -78,6 +79,15 @@ void store_expire(
  * transaction. *deleted < budget means the run is complete. An MDB code.
  */
 int store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted);
+
+/*
+ * store_purge_step - delete at most `budget` logs of deleted topics in
+ * one transaction; *deleted < budget means nothing is left. An MDB code.
+ */
+int store_purge_step(store *s, size_t budget, size_t *deleted);
+
+/* store_backup - copy the store, compacted, into req->dir (a reader). */
+void store_backup(store *s, const ppi_request *req, ppi_buf *reply);
 
 /* store_load_timers - every outstanding claim deadline (at start-up). */
 int store_load_timers(store *s, store_timer **timers, size_t *n);

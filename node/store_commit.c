@@ -105,12 +105,18 @@ group_topic(group *g, const char *name, size_t len, bool is_create,
 		return ENOMEM;
 	}
 	t = slot_for(g->slots, g->nslots, name, len);
-	if (t->name != NULL) {
+	if (t->name != NULL && !t->is_deleted) {
 		*out = t;
 		return 0;
 	}
+	if (t->name != NULL) {
+		/* Deleted earlier in this group: it exists no more. */
+		rc = MDB_NOTFOUND;
+		g->used--;
+	} else {
+		rc = mdb_get(g->txn, g->s->state, &k, &v);
+	}
 	memset(t, 0, sizeof(*t));
-	rc = mdb_get(g->txn, g->s->state, &k, &v);
 	if (rc == 0) {
 		if (!store_topic_decode(&v, &t->rec)) {
 			return MDB_CORRUPTED;
@@ -373,9 +379,16 @@ flush_topics(group *g)
 		if (t->name == NULL || !t->is_dirty) {
 			continue;
 		}
-		store_topic_encode(&t->rec, rec);
 		k.mv_size = t->len;
 		k.mv_data = (void *) t->name;
+		if (t->is_deleted) {
+			rc = mdb_del(g->txn, g->s->state, &k, NULL);
+			if (rc != 0 && rc != MDB_NOTFOUND) {
+				return rc;
+			}
+			continue;
+		}
+		store_topic_encode(&t->rec, rec);
 		v.mv_size = sizeof(rec);
 		v.mv_data = rec;
 		if ((rc = mdb_put(g->txn, g->s->state, &k, &v, 0)) != 0) {
@@ -461,6 +474,7 @@ store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
 		}
 		if (rc == 0) {
 			out->has_changes = g.has_changes;
+			out->has_purge   = g.has_purge;
 			out->timers      = g.timers;
 			out->ntimers     = g.ntimers;
 			g.timers         = NULL;
@@ -521,6 +535,9 @@ apply_requests(group *g, void *arg)
 		case PPI_OP_WAITPROCS:
 			rc = procs_wait(g, req, a->slots[i].reply,
 			    a->slots[i].is_parked);
+			break;
+		case PPI_OP_TDELETE:
+			rc = procs_topic_delete(g, req, a->slots[i].reply);
 			break;
 		default:
 			rc = procs_admin(g, req, a->slots[i].reply);

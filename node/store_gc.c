@@ -197,3 +197,69 @@ store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted)
 	}
 	return rc;
 }
+
+struct purge_arg {
+	size_t budget;
+	size_t deleted;
+};
+
+/* Deletes logs of the first deleted topic; drops its mark when done. */
+static int
+purge_apply(group *g, void *arg)
+{
+	struct purge_arg *a = arg;
+	unsigned char     first[1] = { STATE_PURGE }, key[LOG_KEY_SIZE];
+	MDB_cursor       *cur, *logs;
+	MDB_val           k, v, lk, lv;
+	uint32_t          tid;
+	int               rc;
+
+	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+		return rc;
+	}
+	k.mv_data = first;
+	k.mv_size = 1;
+	rc        = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc != 0 || k.mv_size != 5 ||
+	    ((unsigned char *) k.mv_data)[0] != STATE_PURGE) {
+		mdb_cursor_close(cur);
+		return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+	}
+	tid = ppi_get_be32((unsigned char *) k.mv_data + 1);
+	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
+		mdb_cursor_close(cur);
+		return rc;
+	}
+	store_log_key(key, tid, 0);
+	while (a->deleted < a->budget) {
+		lk.mv_data = key;
+		lk.mv_size = LOG_KEY_SIZE;
+		rc = mdb_cursor_get(logs, &lk, &lv, MDB_SET_RANGE);
+		if (rc != 0 || ppi_get_be32(lk.mv_data) != tid) {
+			/* Nothing of it is left: forget the topic for good. */
+			rc = mdb_cursor_del(cur, 0);
+			break;
+		}
+		if ((rc = mdb_cursor_del(logs, 0)) != 0) {
+			break;
+		}
+		a->deleted++;
+	}
+	mdb_cursor_close(logs);
+	mdb_cursor_close(cur);
+	g->needs_sync = true;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_purge_step(store *s, size_t budget, size_t *deleted)
+{
+	struct purge_arg a = { budget, 0 };
+	store_outcome    out;
+	int              rc;
+
+	rc = store_run_group(s, purge_apply, &a, &out);
+	free(out.timers);
+	*deleted = rc == 0 ? a.deleted : 0;
+	return rc;
+}

@@ -14,6 +14,7 @@ typedef struct cached_topic {
 	topic_rec   rec;
 	bool        is_new;
 	bool        is_dirty;
+	bool        is_deleted; /* pp_topic_delete: removed at flush */
 } cached_topic;
 
 /* Memory that lives as long as the group (dead-letter names, bodies). */
@@ -32,6 +33,7 @@ typedef struct group {
 	bool          is_tid_dirty;
 	bool          needs_sync;  /* something beyond claims was written */
 	bool          has_changes; /* logs appended or procs released logs */
+	bool          has_purge;   /* a topic was deleted: purge its logs */
 	uint64_t      now_ms;
 	uint64_t     *seqs; /* scratch: sequences of one call */
 	size_t        seqs_cap;
@@ -97,6 +99,9 @@ int procs_available(group *g, const ppi_request *req, ppi_buf *reply,
  */
 int procs_wait(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_pending);
+
+/* procs_topic_delete - delete a topic (and, forced, its procs). */
+int procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply);
 
 /* procs_admin - disable, resume or destroy one proc. */
 int procs_admin(group *g, const ppi_request *req, ppi_buf *reply);

@@ -8,6 +8,7 @@
  *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
  *              0x01 cid:8 rid:8                     value: reply frame
  *              0x02 proc name                       value: proc record
+ *              0x03 tid:4                           (deleted topic, purging)
  *              topic name ([A-Za-z0-9_.-], >= '-')  value: topic record
  * All integers big-endian, so byte order is numeric order. Topics,
  * requests and meta share one database so that a small commit dirties
@@ -30,6 +31,7 @@
 #define STATE_META 0x00
 #define STATE_REQUEST 0x01
 #define STATE_PROC 0x02
+#define STATE_PURGE 0x03 /* tid of a deleted topic whose logs remain */
 /* Every topic name sorts at or after this byte ('-'). */
 #define STATE_FIRST_TOPIC 0x2d
 

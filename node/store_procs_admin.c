@@ -1,8 +1,9 @@
 /*
- * store_procs_admin.c - proc operations that do not claim: waiting until
- * procs are done (waitprocs) and disable / resume / destroy, inside a
- * group commit like the rest of store_procs.c.
+ * store_procs_admin.c - operations that do not claim: waiting until
+ * procs are done (waitprocs), disable / resume / destroy, and deleting a
+ * topic with its procs, inside a group commit like store_procs.c.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,3 +136,87 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	return req->op == PPI_OP_PINSPECT ? 0 : proc_put(g->txn, g->s, &p);
 }
 
+
+int
+procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	unsigned char first[1] = { STATE_PROC };
+	unsigned char purge[5];
+	MDB_cursor   *cur;
+	MDB_val       k, v;
+	cached_topic *t;
+	proc_rec      p;
+	const char   *name;
+	size_t        nprocs = 0;
+	int           pass, rc;
+
+	if (!ppi_topic_valid(req->topic.ptr, req->topic.len)) {
+		ppi_wire_reply_error(reply, PP_EINVALID_TOPIC,
+		    "topic must match [A-Za-z0-9_.-]{1,200}");
+		return 0;
+	}
+	name = group_keep(g, req->topic.ptr, req->topic.len);
+	if (name == NULL) {
+		return ENOMEM;
+	}
+	if ((rc = group_topic(g, name, req->topic.len, false, &t)) ==
+	    MDB_NOTFOUND) {
+		return procs_reply_fail(
+		    g, reply, PP_ENOTOPIC, "topic '%s' does not exist", name);
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	/* Pass 0 counts the procs reading it; pass 1 (forced) destroys
+	 * them. Validate, then mutate. */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && nprocs > 0 && !req->is_force) {
+			return procs_reply_fail(g, reply, PP_ETOPIC_IN_USE,
+			    "procs read topic '%s' (force to destroy them)",
+			    name);
+		}
+		if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
+			return rc;
+		}
+		k.mv_data = first;
+		k.mv_size = 1;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (k.mv_size < 2 ||
+			    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
+				break;
+			}
+			if (!proc_decode(&v, (char *) k.mv_data + 1,
+			        k.mv_size - 1, &p) ||
+			    strcmp(p.topic, name) != 0) {
+				continue;
+			}
+			nprocs++;
+			if (pass == 1 && (rc = mdb_cursor_del(cur, 0)) != 0) {
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			return rc;
+		}
+	}
+	/* The topic is gone now; its logs (under its old tid) are purged in
+	 * the background, and a new commit starts it with a new tid. */
+	purge[0] = STATE_PURGE;
+	ppi_put_be32(purge + 1, t->rec.tid);
+	k.mv_data = purge;
+	k.mv_size = sizeof(purge);
+	v.mv_data = "";
+	v.mv_size = 0;
+	if ((rc = mdb_put(g->txn, g->s->state, &k, &v, 0)) != 0) {
+		return rc;
+	}
+	t->is_deleted  = true;
+	t->is_dirty    = true;
+	g->needs_sync  = true;
+	g->has_purge   = true;
+	g->has_changes = true; /* waits for procs may now be done */
+	ppi_wire_reply_ok(reply);
+	return 0;
+}

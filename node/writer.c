@@ -47,6 +47,7 @@ struct writer {
 	size_t    nparked;
 	writer_gc gc;
 	uint64_t  next_gc_ms; /* 0: GC off */
+	bool      is_purging; /* deleted topics' logs remain */
 };
 
 static size_t
@@ -178,7 +179,8 @@ commit_list(writer *w, request *list)
 		}
 		list = r;
 		store_commit_group(w->store, reqs, replies, is_parked, n, &out);
-		has_changes = has_changes || out.has_changes;
+		has_changes   = has_changes || out.has_changes;
+		w->is_purging = w->is_purging || out.has_purge;
 		add_timers(w, &out);
 		for (i = 0; i < n; i++) {
 			r = batch[i];
@@ -251,6 +253,22 @@ collect(writer *w)
 	w->next_gc_ms = deleted == GC_STEP ? now : now + w->gc.interval_ms;
 }
 
+/* Purges deleted topics' logs while nothing else is queued. */
+static void
+purge(writer *w)
+{
+	size_t deleted = GC_STEP;
+
+	while (w->is_purging && queue_is_empty(&w->q)) {
+		if (store_purge_step(w->store, GC_STEP, &deleted) != 0) {
+			/* Tried again at the next delete or start-up. */
+			w->is_purging = false;
+			return;
+		}
+		w->is_purging = deleted == GC_STEP;
+	}
+}
+
 /* The earliest deadline of timers, waits and GC, ms; 0 when none. */
 static uint64_t
 next_deadline(const writer *w)
@@ -260,6 +278,9 @@ next_deadline(const writer *w)
 
 	if (w->next_gc_ms != 0 && (next == 0 || w->next_gc_ms < next)) {
 		next = w->next_gc_ms;
+	}
+	if (w->is_purging) {
+		next = 1; /* now: purge when the queue is empty */
 	}
 
 	for (r = w->parked; r != NULL; r = r->next) {
@@ -293,6 +314,7 @@ writer_main(void *arg)
 		}
 		has_changes = expire(w);
 		collect(w);
+		purge(w);
 		if (list != NULL) {
 			has_changes = commit_list(w, linger(w, list)) ||
 			    has_changes;
@@ -322,8 +344,9 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		return PP_ENOMEM;
 	}
-	w->store = s;
-	w->gc    = *gc;
+	w->store      = s;
+	w->gc         = *gc;
+	w->is_purging = true; /* a purge may have been cut by a restart */
 	if (gc->is_enabled) {
 		/* The first run comes one interval after the start. */
 		w->next_gc_ms = wall_ms() + gc->interval_ms;

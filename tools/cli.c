@@ -43,6 +43,8 @@ static const char usage_text[]
       "  topics            print NAME COUNT BYTES FIRST LAST per topic\n"
       "  tail TOPIC [-f] [--json]\n"
       "  wait [NAME...] [--timeout MS]\n"
+      "  topic-delete TOPIC [--force]\n"
+      "  backup DIR\n"
       "      print TOPIC as range does; with -f, keep printing new logs\n"
       "  proc TOPIC --name NAME [--offset OFF] [--count N] [--wait MS]\n"
       "       [--max-reclaims N] [--reclaim-timeout MS]\n"
@@ -223,6 +225,8 @@ static const struct {
 	{ "topics", cli_read_topics },
 	{ "tail", cli_tail_run },
 	{ "wait", cli_wait_run },
+	{ "topic-delete", cli_admin_topic_delete },
+	{ "backup", cli_admin_backup },
 	{ "proc", cli_proc_run },
 	{ "ack", cli_proc_ack },
 	{ "reclaim", cli_proc_reclaim },
