@@ -544,6 +544,20 @@ PP_API void pp_topic_list_free(pp_topic_list *list);
 PP_API int pp_backup(pp_client *client, const char *dir);
 
 /*
+ * pp_topic_config - set a topic's retention limits: logs older than
+ * max_age_ms, beyond the newest max_count, or beyond max_bytes of bodies
+ * are removed from the front, whether procs have read them or not. A
+ * proc that loses unread logs this way shows how many in
+ * pp_proc_info.lost. 0 means no limit. Enforced by the node about once a
+ * second (or at the GC interval), in small transactions.
+ * Returns 0, or PP_EINVALID_TOPIC, PP_ENOTOPIC, PP_ETIMEDOUT,
+ * PP_ECLOSED, PP_ENOTCONN. The limits are persisted.
+ * Thread-safe; blocks for one round trip and one sync.
+ */
+PP_API int pp_topic_config(pp_client *client, const char *topic,
+    uint64_t max_age_ms, uint64_t max_count, uint64_t max_bytes);
+
+/*
  * pp_topic_delete - delete a topic and its logs. The topic is gone at
  * once (reads get PP_ENOTOPIC, a new commit starts it afresh at sequence
  * 0); its logs are removed in the background in small transactions.
@@ -730,6 +744,8 @@ typedef struct pp_proc_info {
 	uint64_t     lag;             /* logs stored from the cursor on */
 	uint64_t     oldest_unacked_ms; /* id ms of the first unacked log;
 	                                 * 0 when there is none */
+	uint64_t     lost; /* logs removed by topic retention before this
+	                    * proc acked them (pp_topic_config) */
 } pp_proc_info;
 
 typedef struct pp_proc_list pp_proc_list;

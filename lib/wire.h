@@ -47,7 +47,8 @@ enum ppi_op {
 	PPI_OP_AVAIL,    /* claim from any of several procs */
 	PPI_OP_WAITPROCS, /* wait until procs are done */
 	PPI_OP_BACKUP,    /* copy the store to a directory */
-	PPI_OP_TDELETE    /* delete a topic */
+	PPI_OP_TDELETE,   /* delete a topic */
+	PPI_OP_TCONFIG    /* set a topic's retention limits */
 };
 
 /* What one call inside a write request does. */
@@ -94,6 +95,9 @@ typedef struct ppi_request {
 	ppi_str        after; /* topics, procs */
 	ppi_str        dir;   /* backup */
 	bool           is_force; /* tdelete */
+	uint64_t       max_age_ms; /* tconfig */
+	uint64_t       max_count;
+	uint64_t       max_bytes;
 	ppi_str        name;  /* proc ops */
 	ppi_str        offset;           /* proc: ptr NULL when absent */
 	uint64_t       count;            /* proc */
@@ -151,6 +155,10 @@ void ppi_wire_topic_op(ppi_buf *b, enum ppi_op op, const char *topic);
 
 /* ppi_wire_backup - copy the store into dir (a path on the node). */
 void ppi_wire_backup(ppi_buf *b, const char *dir);
+
+/* ppi_wire_topic_config - a topic's retention limits (0: none). */
+void ppi_wire_topic_config(ppi_buf *b, const char *topic, uint64_t max_age_ms,
+    uint64_t max_count, uint64_t max_bytes);
 
 /* ppi_wire_topic_delete - delete topic (and its procs with is_force). */
 void ppi_wire_topic_delete(ppi_buf *b, const char *topic, bool is_force);

@@ -24,7 +24,7 @@
 
 #include "wire_impl.h"
 
-#define INFO_FIELDS 23
+#define INFO_FIELDS 24
 
 static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
 	"reclaim" };
@@ -210,6 +210,7 @@ pack_info(msgpack_packer *pk, const pp_proc_info *i)
 	msgpack_pack_uint64(pk, i->last_acked_ms);
 	msgpack_pack_uint64(pk, i->lag);
 	msgpack_pack_uint64(pk, i->oldest_unacked_ms);
+	msgpack_pack_uint64(pk, i->lost);
 }
 
 void
@@ -317,7 +318,8 @@ unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600])
 	    !ppi_wire_as_u64(&f[19], &i->last_claimed_ms) ||
 	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
 	    !ppi_wire_as_u64(&f[21], &i->lag) ||
-	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms)) {
+	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms) ||
+	    !ppi_wire_as_u64(&f[23], &i->lost)) {
 		return false;
 	}
 	i->name                    = scratch[0];

@@ -37,6 +37,7 @@ static const struct {
 	{ "waitprocs", PPI_OP_WAITPROCS },
 	{ "backup", PPI_OP_BACKUP },
 	{ "tdelete", PPI_OP_TDELETE },
+	{ "tconfig", PPI_OP_TCONFIG },
 };
 
 static const char *
@@ -160,6 +161,23 @@ ppi_wire_backup(ppi_buf *b, const char *dir)
 	begin(&pk, b, PPI_OP_BACKUP, 1);
 	ppi_wire_pack_cstr(&pk, "dir");
 	ppi_wire_pack_cstr(&pk, dir);
+}
+
+void
+ppi_wire_topic_config(ppi_buf *b, const char *topic, uint64_t max_age_ms,
+    uint64_t max_count, uint64_t max_bytes)
+{
+	msgpack_packer pk;
+
+	begin(&pk, b, PPI_OP_TCONFIG, 4);
+	ppi_wire_pack_cstr(&pk, "topic");
+	ppi_wire_pack_cstr(&pk, topic);
+	ppi_wire_pack_cstr(&pk, "max_age");
+	msgpack_pack_uint64(&pk, max_age_ms);
+	ppi_wire_pack_cstr(&pk, "max_count");
+	msgpack_pack_uint64(&pk, max_count);
+	ppi_wire_pack_cstr(&pk, "max_bytes");
+	msgpack_pack_uint64(&pk, max_bytes);
 }
 
 void
@@ -431,6 +449,18 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 		if (!ppi_wire_as_str(ppi_wire_get(root, "dir"), &req->dir) ||
 		    req->dir.len == 0 || req->dir.len > 4000) {
 			FAIL(PP_EPROTO, "backup: 'dir' must be a path");
+		}
+		return 0;
+	case PPI_OP_TCONFIG:
+		if (!ppi_wire_as_str(ppi_wire_get(root, "topic"), &req->topic) ||
+		    !ppi_wire_as_u64(ppi_wire_get(root, "max_age"),
+		        &req->max_age_ms) ||
+		    !ppi_wire_as_u64(ppi_wire_get(root, "max_count"),
+		        &req->max_count) ||
+		    !ppi_wire_as_u64(ppi_wire_get(root, "max_bytes"),
+		        &req->max_bytes)) {
+			FAIL(PP_EPROTO,
+			    "tconfig: needs topic, max_age, max_count, max_bytes");
 		}
 		return 0;
 	case PPI_OP_TDELETE:

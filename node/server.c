@@ -178,6 +178,7 @@ dispatch(server *s, request *r)
 	case PPI_OP_AVAIL:
 	case PPI_OP_WAITPROCS:
 	case PPI_OP_TDELETE:
+	case PPI_OP_TCONFIG:
 		writer_submit(n->writer, r);
 		return;
 	case PPI_OP_SHUTDOWN:

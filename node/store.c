@@ -28,6 +28,9 @@ store_topic_encode(const topic_rec *t, unsigned char *out)
 	ppi_put_be64(out + 32, t->last_ms);
 	ppi_put_be64(out + 40, t->created_ms);
 	ppi_put_be64(out + 48, 0);
+	ppi_put_be64(out + 56, t->max_age_ms);
+	ppi_put_be64(out + 64, t->max_count);
+	ppi_put_be64(out + 72, t->max_bytes);
 }
 
 bool
@@ -35,8 +38,14 @@ store_topic_decode(const MDB_val *v, topic_rec *t)
 {
 	const unsigned char *p = v->mv_data;
 
-	if (v->mv_size != TOPIC_REC_SIZE) {
+	if (v->mv_size != TOPIC_REC_SIZE && v->mv_size != TOPIC_REC_SIZE_V0) {
 		return false;
+	}
+	t->max_age_ms = t->max_count = t->max_bytes = 0;
+	if (v->mv_size == TOPIC_REC_SIZE) {
+		t->max_age_ms = ppi_get_be64(p + 56);
+		t->max_count  = ppi_get_be64(p + 64);
+		t->max_bytes  = ppi_get_be64(p + 72);
 	}
 	t->tid        = ppi_get_be32(p);
 	t->next_seq   = ppi_get_be64(p + 8);

@@ -74,11 +74,13 @@ void store_expire(
     store *s, const store_timer *timers, size_t n, store_outcome *out);
 
 /*
- * store_gc_step - one collection step (store_gc.c): delete at most
- * `budget` logs older than cutoff_ms that no proc needs, in one
- * transaction. *deleted < budget means the run is complete. An MDB code.
+ * store_gc_step - one collection step (store_gc.c): apply topic retention
+ * and, with is_gc, delete logs older than cutoff_ms that no proc needs;
+ * at most `budget` logs in one transaction. *deleted < budget means the
+ * run is complete. An MDB code.
  */
-int store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted);
+int store_gc_step(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
+    size_t budget, size_t *deleted);
 
 /*
  * store_purge_step - delete at most `budget` logs of deleted topics in

@@ -539,6 +539,9 @@ apply_requests(group *g, void *arg)
 		case PPI_OP_TDELETE:
 			rc = procs_topic_delete(g, req, a->slots[i].reply);
 			break;
+		case PPI_OP_TCONFIG:
+			rc = procs_topic_config(g, req, a->slots[i].reply);
+			break;
 		default:
 			rc = procs_admin(g, req, a->slots[i].reply);
 			break;

@@ -2,7 +2,11 @@
  * store_gc.c - collection of logs nobody needs any more (SPEC §3 GC,
  * PEER §15 with the fixes of §23.2).
  *
- * A log is collected when it is older than the minimum prune time and
+ * Retention first: logs beyond a topic's age, count or bytes limit go
+ * whether procs read them or not, and a proc that had not acked them
+ * counts them as lost (pp_proc_info.lost).
+ *
+ * GC: a log is collected when it is older than the minimum prune time and
  * every proc reading its topic is past it: the floor of a topic is the
  * smallest position of its procs, where a disabled proc and a proc that
  * never acked pin their position too (PEER §15.2-4 collected logs those
@@ -23,11 +27,14 @@
 #include "store_procs.h"
 
 typedef struct proc_pos {
+	char     name[PP_TOPIC_MAX + 1];
 	char     topic[PP_TOPIC_MAX + 1];
 	uint64_t pos; /* first sequence the proc still needs */
 } proc_pos;
 
 struct gc_arg {
+	bool      is_gc;     /* apply the GC rules, not only retention */
+	uint64_t  now_ms;
 	uint64_t  cutoff_ms;
 	size_t    budget;
 	size_t    deleted;
@@ -75,6 +82,7 @@ load_positions(group *g, struct gc_arg *a)
 			a->procs = pp;
 		}
 		pp = &a->procs[a->nprocs++];
+		memcpy(pp->name, p.name, sizeof(pp->name));
 		memcpy(pp->topic, p.topic, sizeof(pp->topic));
 		pp->pos = p.cursor != NO_CURSOR ? p.cursor : 0;
 		tk.mv_size = strlen(p.topic);
@@ -110,20 +118,77 @@ topic_floor(const struct gc_arg *a, const char *topic)
 	return floor;
 }
 
-/* Deletes from the front of one topic while the rules allow. */
+/* Is the front log (seq, ms, len) over one of the topic's limits? */
+static bool
+over_retention(const topic_rec *t, uint64_t now_ms, uint64_t ms)
+{
+	return (t->max_count != 0 && t->count > t->max_count) ||
+	    (t->max_bytes != 0 && t->bytes > t->max_bytes) ||
+	    (t->max_age_ms != 0 && ms + t->max_age_ms < now_ms);
+}
+
+/*
+ * Retention took [first, last] of `topic`: procs that had not acked
+ * those logs lost them; count it where inspect shows it (never silent).
+ */
+static int
+count_lost(group *g, const struct gc_arg *a, const char *topic,
+    uint64_t first, uint64_t last)
+{
+	proc_rec p;
+	uint64_t from;
+	size_t   i;
+	int      rc;
+
+	for (i = 0; i < a->nprocs; i++) {
+		if (strcmp(a->procs[i].topic, topic) != 0 ||
+		    a->procs[i].pos > last) {
+			continue;
+		}
+		from = a->procs[i].pos > first ? a->procs[i].pos : first;
+		if ((rc = proc_get(g->txn, g->s, a->procs[i].name,
+		         strlen(a->procs[i].name), &p)) != 0) {
+			return rc == MDB_NOTFOUND ? 0 : rc;
+		}
+		p.lost += last - from + 1;
+		if ((rc = proc_put(g->txn, g->s, &p)) != 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Deletes from the front of one topic while retention or (with GC) the
+ * collection rules allow.
+ */
 static int
 collect_topic(group *g, struct gc_arg *a, cached_topic *t, uint64_t floor)
 {
 	store_cursor c;
 	MDB_val      k, v;
+	uint64_t     seq, ms, first = 0, last = 0;
+	bool         is_retention, has_lost = false;
 	int          rc = 0;
 
 	c.topic = t->rec;
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &c.cur)) != 0) {
 		return rc;
 	}
-	while (a->deleted < a->budget && store_cursor_seek(&c, 0, &k, &v) &&
-	    store_key_seq(&k) < floor && store_val_ms(&v) <= a->cutoff_ms) {
+	while (a->deleted < a->budget && store_cursor_seek(&c, 0, &k, &v)) {
+		seq          = store_key_seq(&k);
+		ms           = store_val_ms(&v);
+		is_retention = over_retention(&t->rec, a->now_ms, ms);
+		if (!is_retention &&
+		    !(a->is_gc && seq < floor && ms <= a->cutoff_ms)) {
+			break;
+		}
+		if (is_retention && seq >= floor) {
+			/* A proc still needed it: that is a loss. */
+			first    = has_lost ? first : seq;
+			last     = seq;
+			has_lost = true;
+		}
 		t->rec.count--;
 		t->rec.bytes -= v.mv_size - 8;
 		t->is_dirty = true;
@@ -134,6 +199,9 @@ collect_topic(group *g, struct gc_arg *a, cached_topic *t, uint64_t floor)
 	}
 	mdb_cursor_close(c.cur);
 	g->needs_sync = g->needs_sync || a->deleted > 0;
+	if (rc == 0 && has_lost) {
+		rc = count_lost(g, a, t->name, first, last);
+	}
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -161,7 +229,9 @@ gc_apply(group *g, void *arg)
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size > PP_TOPIC_MAX ||
 		    ((unsigned char *) k.mv_data)[0] < STATE_FIRST_TOPIC ||
-		    !store_topic_decode(&v, &rec) || rec.count == 0) {
+		    !store_topic_decode(&v, &rec) || rec.count == 0 ||
+		    (!a->is_gc && rec.max_age_ms == 0 && rec.max_count == 0 &&
+		        rec.max_bytes == 0)) {
 			continue;
 		}
 		/* The topic cache keeps the name until the group ends. */
@@ -179,13 +249,16 @@ gc_apply(group *g, void *arg)
 }
 
 int
-store_gc_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted)
+store_gc_step(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
+    size_t budget, size_t *deleted)
 {
 	struct gc_arg a;
 	store_outcome out;
 	int           rc;
 
 	memset(&a, 0, sizeof(a));
+	a.is_gc     = is_gc;
+	a.now_ms    = now_ms;
 	a.cutoff_ms = cutoff_ms;
 	a.budget    = budget;
 	rc          = store_run_group(s, gc_apply, &a, &out);

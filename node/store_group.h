@@ -100,6 +100,9 @@ int procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 int procs_wait(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_pending);
 
+/* procs_topic_config - set a topic's retention limits. */
+int procs_topic_config(group *g, const ppi_request *req, ppi_buf *reply);
+
 /* procs_topic_delete - delete a topic (and, forced, its procs). */
 int procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply);
 

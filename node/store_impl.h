@@ -25,7 +25,8 @@
 #include "store.h"
 
 #define STORE_SCHEMA 1
-#define TOPIC_REC_SIZE 56
+#define TOPIC_REC_SIZE 80
+#define TOPIC_REC_SIZE_V0 56 /* before retention limits */
 #define LOG_KEY_SIZE 12
 #define REQUEST_KEY_SIZE 17
 #define STATE_META 0x00
@@ -55,6 +56,9 @@ typedef struct topic_rec {
 	uint64_t bytes;
 	uint64_t last_ms;
 	uint64_t created_ms;
+	uint64_t max_age_ms; /* retention limits; 0: none */
+	uint64_t max_count;
+	uint64_t max_bytes;
 } topic_rec;
 
 

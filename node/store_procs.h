@@ -34,6 +34,7 @@ typedef struct proc_rec {
 	uint64_t   last_claimed_ms;
 	uint64_t   last_acked_ms;
 	uint32_t   reclaims;
+	uint64_t   lost; /* unread logs removed by retention */
 } proc_rec;
 
 /* proc_key - the state key of a proc; returns its length. */

@@ -220,3 +220,35 @@ procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 	ppi_wire_reply_ok(reply);
 	return 0;
 }
+
+int
+procs_topic_config(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	cached_topic *t;
+	const char   *name;
+	int           rc;
+
+	if (!ppi_topic_valid(req->topic.ptr, req->topic.len)) {
+		ppi_wire_reply_error(reply, PP_EINVALID_TOPIC,
+		    "topic must match [A-Za-z0-9_.-]{1,200}");
+		return 0;
+	}
+	if ((name = group_keep(g, req->topic.ptr, req->topic.len)) == NULL) {
+		return ENOMEM;
+	}
+	rc = group_topic(g, name, req->topic.len, false, &t);
+	if (rc == MDB_NOTFOUND) {
+		return procs_reply_fail(
+		    g, reply, PP_ENOTOPIC, "topic '%s' does not exist", name);
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	t->rec.max_age_ms = req->max_age_ms;
+	t->rec.max_count  = req->max_count;
+	t->rec.max_bytes  = req->max_bytes;
+	t->is_dirty       = true;
+	g->needs_sync     = true;
+	ppi_wire_reply_ok(reply);
+	return 0;
+}

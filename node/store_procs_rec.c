@@ -10,7 +10,7 @@
  *   | cursor | start_ms | start_seq | claim_first | claim_last | token |
  *   +--------+----------+-----------+-------------+------------+-------+
  *   | deadline | last_claimed | last_acked | topic_len:u16 offset_len:u16
- *   | error_len:u16 0:u16 | topic | offset | error |
+ *   | error_len:u16 0:u16 | lost:u64 | topic | offset | error |
  *   flags: disabled, on_max, start kind, start exclusive (one byte each).
  * One record per proc, so destroy deletes exactly one key (PEER §10).
  */
@@ -18,7 +18,7 @@
 
 #include "store_procs.h"
 
-#define FIXED 112
+#define FIXED 120
 
 size_t
 proc_key(unsigned char *key, const char *name, size_t len)
@@ -64,6 +64,7 @@ proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 	p->deadline_ms        = ppi_get_be64(b + 80);
 	p->last_claimed_ms    = ppi_get_be64(b + 88);
 	p->last_acked_ms      = ppi_get_be64(b + 96);
+	p->lost               = ppi_get_be64(b + 112);
 	memcpy(p->topic, b + FIXED, tl);
 	memcpy(p->offset, b + FIXED + tl, ol);
 	memcpy(p->error, b + FIXED + tl + ol, el);
@@ -121,6 +122,7 @@ proc_put(MDB_txn *txn, store *s, const proc_rec *p)
 	ppi_put_be64(b + 80, p->deadline_ms);
 	ppi_put_be64(b + 88, p->last_claimed_ms);
 	ppi_put_be64(b + 96, p->last_acked_ms);
+	ppi_put_be64(b + 112, p->lost);
 	b[104] = (unsigned char) (tl >> 8);
 	b[105] = (unsigned char) tl;
 	b[106] = (unsigned char) (ol >> 8);
@@ -174,6 +176,7 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 	info->created_ms              = p->created_ms;
 	info->last_claimed_ms         = p->last_claimed_ms;
 	info->last_acked_ms           = p->last_acked_ms;
+	info->lost                    = p->lost;
 	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		return rc;

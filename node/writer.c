@@ -33,6 +33,8 @@
 /* Logs deleted per GC transaction: a commit waits behind one step at
  * most (store_gc.c). */
 #define GC_STEP 1000
+/* Without GC, topic retention still runs this often. */
+#define RETENTION_MS 1000
 
 #define RECENT_MAX 64
 
@@ -46,7 +48,7 @@ struct writer {
 	request  *parked; /* claims waiting for logs */
 	size_t    nparked;
 	writer_gc gc;
-	uint64_t  next_gc_ms; /* 0: GC off */
+	uint64_t  next_gc_ms; /* next GC / retention run */
 	bool      is_purging; /* deleted topics' logs remain */
 };
 
@@ -244,13 +246,15 @@ collect(writer *w)
 		return;
 	}
 	do {
-		if (store_gc_step(w->store,
+		if (store_gc_step(w->store, w->gc.is_enabled, now,
 		        now > w->gc.min_prune_ms ? now - w->gc.min_prune_ms : 0,
 		        GC_STEP, &deleted) != 0) {
 			deleted = 0; /* the next run tries again */
 		}
 	} while (deleted == GC_STEP && queue_is_empty(&w->q));
-	w->next_gc_ms = deleted == GC_STEP ? now : now + w->gc.interval_ms;
+	w->next_gc_ms = deleted == GC_STEP
+	    ? now
+	    : now + (w->gc.is_enabled ? w->gc.interval_ms : RETENTION_MS);
 }
 
 /* Purges deleted topics' logs while nothing else is queued. */
@@ -347,10 +351,9 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	w->store      = s;
 	w->gc         = *gc;
 	w->is_purging = true; /* a purge may have been cut by a restart */
-	if (gc->is_enabled) {
-		/* The first run comes one interval after the start. */
-		w->next_gc_ms = wall_ms() + gc->interval_ms;
-	}
+	/* The first run comes one interval after the start. */
+	w->next_gc_ms =
+	    wall_ms() + (gc->is_enabled ? gc->interval_ms : RETENTION_MS);
 	queue_init(&w->q);
 	if (store_load_timers(s, &loaded, &n) == 0) {
 		for (i = 0; i < n; i++) {

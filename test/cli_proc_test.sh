@@ -390,7 +390,7 @@ want = ["name", "topic", "offset", "last_error", "count", "max_reclaims",
     "reclaim_timeout_ms", "on_max_reclaims", "is_disabled", "has_claim",
     "claim_first", "claim_last", "claim_token", "claim_deadline_ms",
     "next_seq", "reclaims", "created_ms", "last_claimed_ms",
-    "last_acked_ms", "lag", "oldest_unacked_ms", "oldest_unacked_age_ms"]
+    "last_acked_ms", "lag", "oldest_unacked_ms", "oldest_unacked_age_ms", "lost"]
 got = json.load(open(sys.argv[1]))
 sys.exit(0 if list(got) == want else 1)' "$tmp/out"
 	verdict "inspect prints every pp_proc_info field as valid JSON"

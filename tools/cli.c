@@ -43,6 +43,7 @@ static const char usage_text[]
       "  topics            print NAME COUNT BYTES FIRST LAST per topic\n"
       "  tail TOPIC [-f] [--json]\n"
       "  wait [NAME...] [--timeout MS]\n"
+      "  topic-config TOPIC [--max-age MS] [--max-count N] [--max-bytes N]\n"
       "  topic-delete TOPIC [--force]\n"
       "  backup DIR\n"
       "      print TOPIC as range does; with -f, keep printing new logs\n"
@@ -226,6 +227,7 @@ static const struct {
 	{ "tail", cli_tail_run },
 	{ "wait", cli_wait_run },
 	{ "topic-delete", cli_admin_topic_delete },
+	{ "topic-config", cli_admin_topic_config },
 	{ "backup", cli_admin_backup },
 	{ "proc", cli_proc_run },
 	{ "ack", cli_proc_ack },

@@ -97,6 +97,7 @@ int cli_tail_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wait_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_admin_topic_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_admin_backup(struct cli_ctx *ctx, int argc, char **argv);
+int cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Output formats (cli_print.c); all write to stdout. */
 

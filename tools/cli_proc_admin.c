@@ -18,7 +18,7 @@
  *    "claim_first":"ID","claim_last":"ID","claim_token":N,
  *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
  *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
- *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS}
+ *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS,"lost":N}
  *
  * oldest_unacked_age_ms (not a struct field) is how long ago that log was
  * committed, by this machine's clock.
@@ -129,6 +129,7 @@ print_proc_json(const pp_proc_info *info)
 	    now_ms > info->oldest_unacked_ms ? now_ms - info->oldest_unacked_ms
 	                                     : 0,
 	    info->oldest_unacked_ms != 0);
+	printf(",\"lost\":%" PRIu64, info->lost);
 	fputs("}\n", stdout);
 }
 
