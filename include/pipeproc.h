@@ -224,6 +224,10 @@ typedef struct pp_spawn_opts {
 	uint32_t gc_min_prune_time_ms;
 	/* Time between collection runs, ms. 0: 30000. */
 	uint32_t gc_interval_ms;
+	/* Largest the store may grow, bytes (at least 1 MiB); beyond it
+	 * commits fail with PP_ESTORE_FULL while reads, acks and GC go on.
+	 * 0: until the disk is full. */
+	uint64_t max_store_bytes;
 } pp_spawn_opts;
 
 /*

@@ -42,6 +42,7 @@ struct spawn_args {
 	char  max_body[24];
 	char  gc_prune[24];
 	char  gc_interval[24];
+	char  max_store[24];
 };
 
 static void
@@ -89,6 +90,12 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	}
 	if (o->is_memory) {
 		add_arg(a, "--memory");
+	}
+	if (o->max_store_bytes != 0) {
+		snprintf(a->max_store, sizeof(a->max_store), "%llu",
+		    (unsigned long long) o->max_store_bytes);
+		add_arg(a, "--max-store-size");
+		add_arg(a, a->max_store);
 	}
 	if (o->is_gc) {
 		add_arg(a, "--gc");

@@ -40,6 +40,7 @@ typedef struct options {
 	bool           is_memory;
 	bool           is_print_ready;
 	uint64_t       max_body;
+	uint64_t       max_store_bytes; /* 0: grow until the disk is full */
 	int            ready_fd;
 	int            lifeline_fd;
 	writer_gc      gc;
@@ -53,6 +54,7 @@ usage(FILE *f)
 	    "         [--sync always|interval:MS|none] [--memory]\n"
 	    "         [--max-body BYTES] [--print-ready]\n"
 	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
+	    "         [--max-store-size BYTES]\n"
 	    "         [--ready-fd N] [--lifeline-fd N]\n");
 }
 
@@ -157,6 +159,16 @@ parse_args(int argc, char **argv, options *o)
 				    "'%s' (at most 1 GiB)\n", val);
 				return -1;
 			}
+		} else if (strcmp(a, "--max-store-size") == 0) {
+			/* Whole pages, at least 1 MiB. */
+			if (!parse_u64(val, UINT64_MAX / 2, &v) ||
+			    v < (1u << 20)) {
+				fprintf(stderr, "pipeproc-node: bad "
+				    "--max-store-size '%s' (at least 1 MiB)\n",
+				    val);
+				return -1;
+			}
+			o->max_store_bytes = v - v % 4096;
 		} else if (strcmp(a, "--gc-min-prune-time") == 0 ||
 		    strcmp(a, "--gc-interval") == 0) {
 			if (!parse_u64(val, 86400000ull * 365, &v) ||
@@ -294,7 +306,8 @@ run(options *o, sigset_t *sigs)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dir       = o->data_dir;
 	cfg.is_nosync = o->sync != SYNC_ALWAYS;
-	cfg.max_body  = o->max_body;
+	cfg.max_body     = o->max_body;
+	cfg.map_size_max = o->max_store_bytes;
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}

@@ -155,7 +155,10 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, MAP_SIZE_INITIAL)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env,
+	         cfg->map_size_max != 0 && cfg->map_size_max < MAP_SIZE_INITIAL
+	             ? cfg->map_size_max
+	             : MAP_SIZE_INITIAL)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
 	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
 		rv = store_error(rc, cfg->dir, msg, msglen);
