@@ -147,7 +147,16 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 		return PP_ENOMEM;
 	}
 	pthread_rwlock_init(&s->map_lock, NULL);
-	s->map_size_max = cfg->map_size_max;
+	/* The configured limit applies to commits; the map itself gets some
+	 * slack so that deletes, acks and GC can still run on a full store
+	 * (LMDB reuses pages freed by a transaction only in the ones after
+	 * its successor, so freeing space itself needs a few new pages). */
+	s->store_limit  = cfg->map_size_max;
+	s->map_size_max = cfg->map_size_max == 0
+	    ? 0
+	    : cfg->map_size_max + (cfg->map_size_max / 16 > (1u << 20)
+	                                  ? cfg->map_size_max / 16
+	                                  : (1u << 20));
 	s->max_body     = cfg->max_body;
 	s->is_nosync    = cfg->is_nosync;
 	if (cfg->is_nosync) {
@@ -156,8 +165,8 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env,
-	         cfg->map_size_max != 0 && cfg->map_size_max < MAP_SIZE_INITIAL
-	             ? cfg->map_size_max
+	         s->map_size_max != 0 && s->map_size_max < MAP_SIZE_INITIAL
+	             ? s->map_size_max
 	             : MAP_SIZE_INITIAL)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
 	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
@@ -226,4 +235,54 @@ store_grow(store *s)
 	}
 	s->map_size = next;
 	return 0;
+}
+
+/*
+ * Pages in use: the file's high-water mark minus the pages on LMDB's
+ * free list (each free-list record is a page list whose first word is
+ * its length).
+ */
+static uint64_t
+used_bytes(store *s, const MDB_envinfo *info, const MDB_stat *st)
+{
+	MDB_txn    *txn;
+	MDB_cursor *cur;
+	MDB_val     k, v;
+	uint64_t    free_pages = 0;
+	size_t      n;
+
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0) {
+		return (info->me_last_pgno + 1) * st->ms_psize;
+	}
+	if (mdb_cursor_open(txn, 0 /* the free list */, &cur) == 0) {
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			if (v.mv_size >= sizeof(n)) {
+				memcpy(&n, v.mv_data, sizeof(n));
+				free_pages += n;
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return (info->me_last_pgno + 1 - free_pages) * st->ms_psize;
+}
+
+void
+store_update_fullness(store *s)
+{
+	MDB_envinfo info;
+	MDB_stat    st;
+	bool        is_full = false;
+
+	if (s->store_limit == 0) {
+		return;
+	}
+	pthread_rwlock_rdlock(&s->map_lock);
+	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0 &&
+	    (info.me_last_pgno + 1) * st.ms_psize > s->store_limit) {
+		/* Past the high-water mark: count what is really used. */
+		is_full = used_bytes(s, &info, &st) > s->store_limit;
+	}
+	pthread_rwlock_unlock(&s->map_lock);
+	__atomic_store_n(&s->is_full, is_full, __ATOMIC_RELAXED);
 }

@@ -35,6 +35,12 @@ int store_open(const store_config *cfg, store **s, char *msg, size_t msglen);
 /* store_close - sync and close. Accepts NULL. */
 void store_close(store *s);
 
+/*
+ * store_update_fullness - after writes: is the store past its configured
+ * size? Commits are then refused with PP_ESTORE_FULL (the writer only).
+ */
+void store_update_fullness(store *s);
+
 /* store_sync - flush to disk (sync interval / none at shutdown). */
 int store_sync(store *s);
 

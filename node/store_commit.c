@@ -146,6 +146,12 @@ group_topic(group *g, const char *name, size_t len, bool is_create,
 int
 group_validate_call(group *g, const ppi_wire_call *call)
 {
+	if (__atomic_load_n(&g->s->is_full, __ATOMIC_RELAXED)) {
+		snprintf(g->msg, sizeof(g->msg),
+		    "store is past its maximum size (--max-store-size); "
+		    "delete or collect logs");
+		return PP_ESTORE_FULL;
+	}
 	size_t i;
 
 	if (call->count == 0) {

@@ -46,6 +46,8 @@ struct store {
 	uint64_t         max_body;
 	bool             is_nosync; /* the env never syncs on commit */
 	uint64_t         gc_collected; /* logs collected so far (atomic) */
+	uint64_t         store_limit;  /* --max-store-size; 0: none */
+	bool             is_full;      /* in use past store_limit (atomic) */
 };
 
 /* A topic's record (56 bytes on disk). */

@@ -50,6 +50,7 @@ struct writer {
 	writer_gc gc;
 	uint64_t  next_gc_ms; /* next GC / retention run */
 	bool      is_purging; /* deleted topics' logs remain */
+	uint64_t  purge_retry_ms; /* after a failed purge step */
 };
 
 static size_t
@@ -263,12 +264,16 @@ purge(writer *w)
 {
 	size_t deleted = GC_STEP;
 
+	if (w->purge_retry_ms > wall_ms()) {
+		return;
+	}
 	while (w->is_purging && queue_is_empty(&w->q)) {
 		if (store_purge_step(w->store, GC_STEP, &deleted) != 0) {
-			/* Tried again at the next delete or start-up. */
-			w->is_purging = false;
+			/* Tried again after a pause, not in a busy loop. */
+			w->purge_retry_ms = wall_ms() + 100;
 			return;
 		}
+		w->purge_retry_ms = 0;
 		w->is_purging = deleted == GC_STEP;
 	}
 }
@@ -284,7 +289,8 @@ next_deadline(const writer *w)
 		next = w->next_gc_ms;
 	}
 	if (w->is_purging) {
-		next = 1; /* now: purge when the queue is empty */
+		/* Now (purge when the queue is empty), or after a failure. */
+		next = w->purge_retry_ms != 0 ? w->purge_retry_ms : 1;
 	}
 
 	for (r = w->parked; r != NULL; r = r->next) {
@@ -329,6 +335,7 @@ writer_main(void *arg)
 			w->nparked = 0;
 			commit_list(w, list);
 		}
+		store_update_fullness(w->store);
 	}
 	/* Stopping: waits end now, with what they have (nothing). */
 	while ((r = w->parked) != NULL) {
