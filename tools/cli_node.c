@@ -68,8 +68,9 @@ node_program(char *buf, size_t len)
 int
 cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const value_opts[]
-	    = { "--data", "--listen", "--sync", "--max-body" };
+	static const char *const value_opts[] = { "--data", "--listen",
+		"--sync", "--max-body", "--gc-min-prune-time", "--gc-interval",
+		"--max-store-size" };
 	const size_t n_value_opts = sizeof(value_opts) / sizeof(value_opts[0]);
 	char         path_buf[PATH_MAX];
 	const char  *program;
@@ -94,8 +95,9 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 	args[n_args++] = (char *)program;
 	args[n_args++] = "--print-ready";
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--memory") == 0) {
-			args[n_args++] = "--memory";
+		if (strcmp(argv[i], "--memory") == 0 ||
+		    strcmp(argv[i], "--gc") == 0) {
+			args[n_args++] = argv[i];
 			continue;
 		}
 		m = 0;
