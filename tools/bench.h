@@ -9,7 +9,7 @@
  * bench_commit.c (commit workloads), bench_read.c (range_scan, memory),
  * bench_proc.c (the proc workloads of issue 3 item 5: claims, acks and
  * wake latency), bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the
- * NNG baseline).
+ * NNG baseline), bench_gc.c (gc_stall, issue 5 item 7).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -102,6 +102,9 @@ int bench_proc_ack_1_nosync(
 int bench_proc_ack_100(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_proc_wake_latency(
     const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_gc.c */
+int bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /*
  * A timed slice of a measurement: run for at least `slice_s`, then add
