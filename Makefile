@@ -60,6 +60,9 @@ BENCH_SRC  := $(wildcard tools/bench*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
 TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
 DEMO_SRC   := $(wildcard examples/demo*.c)
+WORKER_SRC := $(wildcard worker/*.c)
+PLUGIN_SRC := $(wildcard examples/plugins/*.c)
+TPLUGIN_SRC := $(wildcard test/plugins/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -69,12 +72,15 @@ NODE    := $(B)/bin/pipeproc-node
 CLI     := $(B)/bin/pipeproc
 BENCH   := $(B)/bin/pipeproc-bench
 DEMO    := $(B)/bin/pipeproc-demo
+WORKER  := $(B)/bin/pipeproc-worker
+PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
+TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 PCFILE  := $(B)/pipeproc.pc
 
 .PHONY: all deps test check bench demo install uninstall clean lint-man
 
-all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(PCFILE)
+all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(PLUGINS) $(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
@@ -123,6 +129,28 @@ $(CLI): $(call obj,$(CLI_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+$(WORKER): $(call obj,$(WORKER_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Plugins see only include/pipeproc_plugin.h and never link libpipeproc
+# (pipeproc_plugin(7)); -z defs makes a stray pp_* call a link error. No
+# -fvisibility=hidden: the descriptor must be exported.
+PLUGIN_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC -pthread $(SANFLAGS)
+PLUGIN_LDFLAGS := -shared -pthread -Wl,-z,defs $(SANFLAGS)
+$(B)/plugins/%.so: examples/plugins/%.c include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $<")
+	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
+	  $(LDFLAGS) -o $@ $<
+
+# Broken plugins for the ABI checks (test/worker_check_test.sh).
+$(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $<")
+	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
+	  $(LDFLAGS) -o $@ $<
+
 $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -144,9 +172,12 @@ $(PCFILE): pipeproc.pc.in Makefile
 # ---- test, demo, bench --------------------------------------------------------
 # Tests find the programs through these variables, never through PATH.
 TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
-	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO)
+	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO) \
+	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
+	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
+	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
 
-test check: all $(TESTS)
+test check: all $(TESTS) $(TPLUGINS)
 	$(Q)$(TEST_ENV) sh test/run.sh $(TESTS)
 
 lint-man:
@@ -164,20 +195,23 @@ install: all
 	  $(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir) \
 	  $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
 	  $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8
-	install -m 755 $(NODE) $(CLI) $(DESTDIR)$(bindir)/
+	install -m 755 $(NODE) $(CLI) $(WORKER) $(DESTDIR)$(bindir)/
 	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
 	ln -sf libpipeproc.so.$(VERSION) $(DESTDIR)$(libdir)/libpipeproc.so.$(SOMAJOR)
 	ln -sf libpipeproc.so.$(VERSION) $(DESTDIR)$(libdir)/libpipeproc.so
-	install -m 644 include/pipeproc.h $(DESTDIR)$(includedir)/
+	install -m 644 include/pipeproc.h include/pipeproc_plugin.h \
+	  $(DESTDIR)$(includedir)/
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
+	rm -f $(DESTDIR)$(bindir)/pipeproc-worker
 	rm -f $(DESTDIR)$(libdir)/libpipeproc.a $(DESTDIR)$(libdir)/libpipeproc.so*
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
+	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done

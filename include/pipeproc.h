@@ -112,7 +112,9 @@ extern "C" {
 	X(EINVALID_NAME, -36, "invalid proc name")                             \
 	X(EINVALID_OPTION, -37, "invalid proc option")                        \
 	X(EEXIST, -38, "already exists")                                       \
-	X(ETOPIC_IN_USE, -39, "procs read the topic")
+	X(ETOPIC_IN_USE, -39, "procs read the topic")                          \
+	X(EPLUGIN, -40, "plugin refused (ABI, symbol, load or init)")          \
+	X(ENOSYSPROC, -41, "no systemProc with that name")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -228,7 +230,24 @@ typedef struct pp_spawn_opts {
 	 * commits fail with PP_ESTORE_FULL while reads, acks and GC go on.
 	 * 0: until the disk is full. */
 	uint64_t max_store_bytes;
+	/* Worker processes that run systemProcs (pipeproc-worker(8)).
+	 * 0: one; PP_WORKERS_NONE: none (systemProcs are kept, not run). */
+	int32_t workers;
+	/* Claims in flight per worker (threads). 0: 1. */
+	uint32_t worker_concurrency;
+	/* A worker is replaced after this many claims. 0: never. */
+	uint32_t worker_restart_after;
+	/* pipeproc-worker program. NULL: $PIPEPROC_WORKER, else the
+	 * installed PREFIX/bin/pipeproc-worker. */
+	const char *worker_path;
+	/* Serve the node's metrics over HTTP in the Prometheus text format
+	 * at this URL's GET /metrics ("http://127.0.0.1:9464"; port 0
+	 * picks a free one). NULL: no HTTP server. See pp_stats(). */
+	const char *metrics_address;
 } pp_spawn_opts;
+
+/* pp_spawn_opts.workers: no worker processes at all. */
+#define PP_WORKERS_NONE (-1)
 
 /*
  * pp_spawn - start a log node and connect to it.
@@ -750,6 +769,8 @@ typedef struct pp_proc_info {
 	                                 * 0 when there is none */
 	uint64_t     lost; /* logs removed by topic retention before this
 	                    * proc acked them (pp_topic_config) */
+	const char  *system_proc; /* the systemProc it belongs to, or "" */
+	const char  *plugin;      /* ... and that systemProc's plugin */
 } pp_proc_info;
 
 typedef struct pp_proc_list pp_proc_list;
@@ -788,6 +809,281 @@ PP_API size_t pp_proc_list_count(const pp_proc_list *list);
 PP_API const pp_proc_info *pp_proc_list_get(
     const pp_proc_list *list, size_t i);
 PP_API void pp_proc_list_free(pp_proc_list *list);
+
+/* ------------------------------------------------------------------------
+ * systemProcs: procs whose logs a plugin processes in the node's workers
+ * ------------------------------------------------------------------------ */
+
+/* What a systemProc is made of; see pp_system_proc(). */
+typedef struct pp_system_proc_opts {
+	const char *const *from; /* 1 to 16 topics to read */
+	size_t             nfrom;
+	const char *const *to; /* 0 to 16 topics the plugin's output goes to */
+	size_t             nto;
+	/* The plugin (pipeproc_plugin(7)): a path to a shared object,
+	 * made absolute against the caller's working directory. */
+	const char *plugin;
+	/* Passed to the plugin's init(); NULL means "". At most 4096
+	 * bytes. */
+	const char *config;
+	/* The options of every proc (offset, count, reclaims...). */
+	pp_proc_opts proc;
+} pp_system_proc_opts;
+
+/*
+ * pp_system_proc - create the systemProc `name`: one proc per `from`
+ * topic (named `name` when there is one, `name__TOPIC` for each when
+ * there are several), run by the node's workers with the plugin. A
+ * successful run of the plugin acks the claim and commits its output in
+ * one transaction; a failure or a crash of the worker reclaims it.
+ * Every option is persisted and survives restarts. Creating a systemProc
+ * identical to an existing one returns the existing one; a different
+ * one with the same name is PP_EPROC_EXISTS.
+ * name: 1 to 200 characters of [A-Za-z0-9_.-]; opts: in. procs: out,
+ * may be NULL; the state of its procs, in `from` order.
+ * The plugin is loaded and checked in a separate process before
+ * anything is created: a missing file, a missing descriptor, another ABI
+ * version or a failing init() is PP_EPLUGIN with the reason.
+ * Returns 0, or PP_EINVALID_NAME, PP_EINVALID_TOPIC, PP_EINVALID_OPTION,
+ * PP_EINVALID_ID, PP_EINVAL, PP_EPLUGIN, PP_EPROC_EXISTS, PP_ETIMEDOUT,
+ * PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM. On success *procs belongs to the
+ * caller; free it with pp_proc_list_free(). Thread-safe; blocks for one
+ * round trip, the plugin check and one sync.
+ */
+PP_API int pp_system_proc(pp_client *client, const char *name,
+    const pp_system_proc_opts *opts, pp_proc_list **procs);
+
+/*
+ * pp_system_proc_destroy - remove the systemProc `name` and its procs
+ * (claims in flight in workers are dropped: their acks fail).
+ * Returns 0, or PP_EINVALID_NAME, PP_ENOSYSPROC, PP_ETIMEDOUT,
+ * PP_ECLOSED, PP_ENOTCONN. Thread-safe; blocks for one round trip and
+ * one sync.
+ */
+PP_API int pp_system_proc_destroy(pp_client *client, const char *name);
+
+/* ------------------------------------------------------------------------
+ * liveProcs: a callback in this process fed by a blocking claim
+ * ------------------------------------------------------------------------ */
+
+/* A running liveProc (the handle pp_live_proc() returns). */
+typedef struct pp_live pp_live;
+
+/* Where a liveProc starts. */
+enum pp_live_mode {
+	PP_LIVE_NEW = 0, /* only logs committed after its creation ("live") */
+	PP_LIVE_ALL      /* from the first stored log ("all") */
+};
+
+/*
+ * A liveProc callback: called in the liveProc's own thread with each
+ * claim (at least one log). Inside it, pp_live_ack(),
+ * pp_live_ack_commit() or pp_live_reclaim() settle the claim; if it
+ * returns without settling, 0 acks and any other value reclaims (with
+ * the error text "liveProc callback returned N"). After a reclaim the
+ * liveProc pauses before claiming again, 50 ms doubling to 2 s until
+ * the next ack. The claim is valid until the callback returns.
+ * status is 0, or the error of a failed claim (claim NULL; the liveProc
+ * retries with the same backoff; the return value is then ignored).
+ * After PP_ENOPROC (the proc was destroyed elsewhere) or PP_ECLOSED
+ * (pp_shutdown() on the client) it stops instead of retrying.
+ * The callback may call pp_live_proc_cancel() on its own liveProc, not
+ * pp_live_proc_free().
+ */
+typedef int (*pp_live_fn)(
+    pp_live *live, const pp_claim *claim, int status, void *arg);
+
+/* Options of pp_live_proc(); zero means the default. */
+typedef struct pp_live_opts {
+	enum pp_live_mode mode;
+	uint32_t          count;              /* logs per claim; 0: 1 */
+	int32_t           max_reclaims;       /* 0: 10; -1: never */
+	int64_t           reclaim_timeout_ms; /* 0: 10000; -1: never */
+} pp_live_opts;
+
+/*
+ * pp_live_proc - create a proc on `topic` (named liveproc-<32 random hex
+ * digits>, offset "$>" or ">" by mode, on_max_reclaims continue) and a
+ * thread that claims from it, blocking in the node until logs arrive
+ * (woken by the commit itself, no polling), and calls fn for each claim.
+ * The claim waits in the node for up to the client's request timeout at
+ * a time, so a node that went away reaches fn as an error within about
+ * twice that timeout.
+ * opts: may be NULL. fn, arg: the callback and its last argument.
+ * live: out.
+ * Returns 0, or the errors of pp_proc() (PP_EINVALID_OPTION also for a
+ * mode that is not a pp_live_mode), PP_EINVAL (fn or live NULL),
+ * PP_ENOMEM; on error nothing is created and fn is never called.
+ * On success *live belongs to the caller: pp_live_proc_free() it. The
+ * client must outlive it (free liveProcs before pp_close()).
+ * Thread-safe; blocks for one round trip (creating the proc).
+ */
+PP_API int pp_live_proc(pp_client *client, const char *topic,
+    const pp_live_opts *opts, pp_live_fn fn, void *arg, pp_live **live);
+
+/* pp_live_proc_name - the name of its proc (for pp_proc_inspect()). */
+PP_API const char *pp_live_proc_name(const pp_live *live);
+
+/*
+ * pp_live_ack, pp_live_ack_commit, pp_live_reclaim - settle the claim
+ * being handled, from inside the callback; as pp_ack(), pp_ack_commit()
+ * and pp_reclaim() with its token. Outside a callback (also from
+ * another thread while it runs), or a second time for one claim:
+ * PP_ENOTHING_TO_ACK / PP_ENOTHING_TO_RECLAIM. A call that fails leaves
+ * the claim unsettled, so the callback's return value still decides.
+ * Block for one round trip and one sync.
+ */
+PP_API int pp_live_ack(pp_live *live);
+PP_API int pp_live_ack_commit(pp_live *live, const pp_record *records,
+    size_t count, pp_id *ids);
+PP_API int pp_live_reclaim(pp_live *live, const char *error);
+
+/*
+ * pp_live_proc_cancel - stop the thread and destroy the proc. A callback
+ * that is running finishes first and settles its claim as usual; a
+ * claim that arrived but was not handed to the callback is given back.
+ * A claim waiting in the node is woken at once (the proc is disabled
+ * first, then destroyed once the thread has stopped). May be called
+ * twice (the second call returns 0) and from inside the callback: it
+ * then returns 0 at once, the thread stops and destroys the proc after
+ * the callback returns, and the next call from outside waits for that
+ * and returns its result.
+ * Returns 0, or the error of destroying the proc (the thread is stopped
+ * in any case), PP_EINVAL (live NULL). Thread-safe; blocks while the
+ * callback runs, plus two round trips.
+ */
+PP_API int pp_live_proc_cancel(pp_live *live);
+
+/* pp_live_proc_free - cancel if needed, then free. Accepts NULL. Not
+ * from inside the callback. */
+PP_API void pp_live_proc_free(pp_live *live);
+
+/* ------------------------------------------------------------------------
+ * Metrics: what the node has done and how its store, topics and procs
+ * stand (pipeproc-node(8) --metrics serves the same over HTTP)
+ * ------------------------------------------------------------------------ */
+
+/* Buckets a pp_histogram can hold, the last one included. */
+#define PP_HISTOGRAM_MAX 24
+
+/*
+ * A histogram as Prometheus keeps one: counts[i] observations were at
+ * most le[i] (cumulative). The last bucket has le UINT64_MAX (+Inf), so
+ * counts[nbuckets - 1] == count.
+ */
+typedef struct pp_histogram {
+	size_t   nbuckets;
+	uint64_t le[PP_HISTOGRAM_MAX];
+	uint64_t counts[PP_HISTOGRAM_MAX];
+	uint64_t count; /* observations */
+	uint64_t sum;   /* their sum, in the histogram's unit */
+} pp_histogram;
+
+/*
+ * Node-wide figures. Counters count since the node started; rates are
+ * averages over the last rate_window_ms (up to 10 s). Fields are only
+ * ever appended.
+ */
+typedef struct pp_node_stats {
+	uint64_t now_ms;         /* the node's clock when measured */
+	uint64_t started_ms;     /* when the node started */
+	uint64_t write_requests; /* requests applied by the writer */
+	uint64_t commits;        /* commit and ack_commit calls applied */
+	uint64_t logs;           /* logs appended (dead letters included) */
+	uint64_t bytes;          /* body bytes appended */
+	uint64_t reclaims;       /* claims given back: pp_reclaim(), the
+	                          * timer, a worker's death */
+	uint64_t timer_reclaims; /* ... of which by the reclaim timer */
+	uint64_t dead_letters;   /* logs moved to "<topic>.dead" */
+	uint64_t worker_restarts;
+	uint64_t gc_runs;           /* collection runs (GC or retention) */
+	uint64_t gc_collected;      /* logs they removed, retention included */
+	uint64_t retention_dropped; /* ... of which over a retention limit */
+	uint64_t rate_window_ms;
+	double   commits_per_s;
+	double   logs_per_s;
+	double   bytes_per_s;
+	pp_histogram group_sizes;   /* write requests per group commit */
+	pp_histogram write_latency_us; /* commit request: queued to durable */
+	uint64_t store_file_bytes;  /* size of DIR/data.mdb */
+	uint64_t store_used_bytes;  /* pages up to LMDB's high-water mark */
+	uint64_t map_bytes;         /* LMDB map size now (grows on demand) */
+	uint64_t max_store_bytes;   /* --max-store-size; 0: none */
+} pp_node_stats;
+
+/* One topic in pp_stats(). Fields are only ever appended. */
+typedef struct pp_topic_stats {
+	const char *name;
+	uint64_t    count;    /* logs stored now */
+	uint64_t    bytes;    /* body bytes stored now */
+	pp_id       first;    /* valid if count > 0 */
+	pp_id       last;     /* valid if count > 0 */
+	uint64_t    next_seq; /* logs ever appended to it */
+	uint64_t    created_ms;
+	uint64_t    max_age_ms; /* retention limits (pp_topic_config); 0 */
+	uint64_t    max_count;  /* means none */
+	uint64_t    max_bytes;
+} pp_topic_stats;
+
+/* One proc in pp_stats(). Fields are only ever appended. */
+typedef struct pp_proc_stats {
+	const char *name;
+	const char *topic;
+	bool        is_disabled;
+	bool        has_claim;
+	uint64_t    lag;               /* logs stored from its cursor on */
+	uint64_t    oldest_unacked_ms; /* id ms of the first unacked log;
+	                                * 0 when there is none */
+	uint64_t    oldest_unacked_age_ms; /* now_ms minus that; 0: none */
+	uint32_t    reclaims;              /* in a row, since the last ack */
+	uint64_t    lost; /* removed by retention before it acked them */
+	uint64_t    last_acked_ms; /* 0: never */
+} pp_proc_stats;
+
+typedef struct pp_stats_report pp_stats_report;
+
+/*
+ * pp_stats - the node's metrics: node-wide counters, rates, histograms
+ * and store size, every topic and every proc.
+ * stats: out.
+ * Returns 0, or PP_EINVAL (stats is NULL), PP_ETIMEDOUT, PP_ECLOSED,
+ * PP_ENOTCONN, PP_ENOMEM.
+ * On success *stats belongs to the caller; free it with pp_stats_free().
+ * On error *stats is unchanged.
+ * Thread-safe; blocks for one round trip, plus one per 1,000 topics and
+ * per 500 procs.
+ */
+PP_API int pp_stats(pp_client *client, pp_stats_report **stats);
+
+/* pp_stats_node - the node-wide figures; valid until pp_stats_free(). */
+PP_API const pp_node_stats *pp_stats_node(const pp_stats_report *stats);
+
+/* pp_stats_topic_count - the number of topics (in name order). */
+PP_API size_t pp_stats_topic_count(const pp_stats_report *stats);
+
+/* pp_stats_topic - the i-th topic, or NULL when out of range; valid until
+ * pp_stats_free(). */
+PP_API const pp_topic_stats *pp_stats_topic(const pp_stats_report *stats, size_t i);
+
+/* pp_stats_proc_count - the number of procs (in name order). */
+PP_API size_t pp_stats_proc_count(const pp_stats_report *stats);
+
+/* pp_stats_proc - the i-th proc, or NULL when out of range; valid until
+ * pp_stats_free(). */
+PP_API const pp_proc_stats *pp_stats_proc(const pp_stats_report *stats, size_t i);
+
+/*
+ * pp_stats_json - the whole of `stats` as one JSON object (the format of
+ * `pipeproc stats`, documented in pp_stats(3)), NUL-terminated, without
+ * a newline.
+ * json: out. Returns 0, or PP_EINVAL, PP_ENOMEM. On success *json
+ * belongs to the caller; free it with free(). On error *json is
+ * unchanged. Never blocks; use one report from one thread at a time.
+ */
+PP_API int pp_stats_json(const pp_stats_report *stats, char **json);
+
+/* pp_stats_free - free what pp_stats() returned. Accepts NULL. */
+PP_API void pp_stats_free(pp_stats_report *stats);
 
 #ifdef __cplusplus
 }

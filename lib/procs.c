@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "procs.h"
 #include "id.h"
 #include "wire.h"
 
@@ -44,8 +45,8 @@ check_name(pp_client *c, const char *name)
 }
 
 /* The checks the node makes too, so bad options never cost a trip. */
-static int
-check_opts(pp_client *c, const pp_proc_opts *o)
+int
+ppi_proc_check_opts(pp_client *c, const pp_proc_opts *o)
 {
 	ppi_idexpr e;
 
@@ -75,8 +76,8 @@ check_opts(pp_client *c, const pp_proc_opts *o)
 }
 
 /* Sends a claiming request (proc or avail) and decodes the claim. */
-static int
-claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
+int
+ppi_claim_decode(pp_client *c, ppi_frame *frame, size_t *index,
     pp_claim **out)
 {
 	pp_claim *cl;
@@ -85,13 +86,12 @@ claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
 	int       rv;
 
 	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		ppi_frame_free(frame);
 		return PP_ENOMEM;
 	}
-	rv = ppi_client_call_wait(c, req, wait_ms, &cl->frame);
-	if (rv == 0) {
-		rv = ppi_wire_decode_claim(cl->frame.data, cl->frame.len,
-		    &cl->logs, &cl->count, &cl->token, &idx, msg, sizeof(msg));
-	}
+	cl->frame = *frame;
+	rv = ppi_wire_decode_claim(cl->frame.data, cl->frame.len, &cl->logs,
+	    &cl->count, &cl->token, &idx, msg, sizeof(msg));
 	if (rv != 0) {
 		ppi_frame_free(&cl->frame);
 		free(cl);
@@ -102,6 +102,19 @@ claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
 	}
 	*out = cl;
 	return 0;
+}
+
+static int
+claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
+    pp_claim **out)
+{
+	ppi_frame frame;
+	int       rv;
+
+	if ((rv = ppi_client_call_wait(c, req, wait_ms, &frame)) != 0) {
+		return ppi_client_fail(c, rv, "%s", "");
+	}
+	return ppi_claim_decode(c, &frame, index, out);
 }
 
 /* pp_proc and pp_ack_proc: the same request, the latter with an ack. */
@@ -128,7 +141,7 @@ proc_request(pp_client *c, const char *topic, const char *name,
 		return ppi_client_fail(c, PP_EINVALID_TOPIC,
 		    "topic must match [A-Za-z0-9_.-]{1,200}");
 	}
-	if ((rv = check_name(c, name)) != 0 || (rv = check_opts(c, opts)) != 0) {
+	if ((rv = check_name(c, name)) != 0 || (rv = ppi_proc_check_opts(c, opts)) != 0) {
 		return rv;
 	}
 	ppi_buf_init(&req);
@@ -330,6 +343,8 @@ list_add(void *arg, const pp_proc_info *info)
 	it->topic      = dup_or_null(info->topic, &is_failed);
 	it->offset     = dup_or_null(info->offset, &is_failed);
 	it->last_error = dup_or_null(info->last_error, &is_failed);
+	it->system_proc = dup_or_null(info->system_proc, &is_failed);
+	it->plugin     = dup_or_null(info->plugin, &is_failed);
 	it->opts.offset = it->offset;
 	l->count++;
 	return is_failed ? PP_ENOMEM : 0;
@@ -368,6 +383,33 @@ procs_call(pp_client *c, enum ppi_op op, const char *name,
 		has_more = has_more && op == PPI_OP_PROCS;
 	}
 	ppi_buf_fini(&req);
+	if (rv != 0 || out == NULL) {
+		pp_proc_list_free(l);
+		return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
+	}
+	*out = l;
+	return 0;
+}
+
+int
+ppi_procs_request(pp_client *c, const ppi_buf *req, pp_proc_list **out)
+{
+	pp_proc_list *l;
+	ppi_frame     reply;
+	char          msg[PPI_ERRMSG_MAX] = "";
+	bool          has_more;
+	int           rv;
+
+	if ((rv = ppi_client_call(c, req, &reply)) != 0) {
+		return rv;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		ppi_frame_free(&reply);
+		return PP_ENOMEM;
+	}
+	rv = ppi_wire_decode_procs(reply.data, reply.len, list_add, l,
+	    &has_more, msg, sizeof(msg));
+	ppi_frame_free(&reply);
 	if (rv != 0 || out == NULL) {
 		pp_proc_list_free(l);
 		return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;
@@ -451,6 +493,8 @@ pp_proc_list_free(pp_proc_list *l)
 		free((char *) l->items[i].topic);
 		free((char *) l->items[i].offset);
 		free((char *) l->items[i].last_error);
+		free((char *) l->items[i].system_proc);
+		free((char *) l->items[i].plugin);
 	}
 	free(l->items);
 	free(l);

@@ -36,13 +36,16 @@
 #define DEFAULT_START_TIMEOUT_MS 10000u
 
 struct spawn_args {
-	char *argv[32];
+	char *argv[48];
 	int   argc;
 	char  sync[32];
 	char  max_body[24];
 	char  gc_prune[24];
 	char  gc_interval[24];
 	char  max_store[24];
+	char  workers[16];
+	char  worker_conc[16];
+	char  worker_after[16];
 };
 
 static void
@@ -50,6 +53,37 @@ add_arg(struct spawn_args *a, char *s)
 {
 	a->argv[a->argc++] = s;
 	a->argv[a->argc]   = NULL;
+}
+
+/* Workers: the node's defaults unless asked (pp_spawn_opts). */
+static void
+add_workers(struct spawn_args *a, const pp_spawn_opts *o)
+{
+	const char *path = o->worker_path != NULL ? o->worker_path
+	                                          : getenv("PIPEPROC_WORKER");
+
+	if (o->workers != 0) {
+		snprintf(a->workers, sizeof(a->workers), "%d",
+		    o->workers < 0 ? 0 : o->workers);
+		add_arg(a, "--workers");
+		add_arg(a, a->workers);
+	}
+	if (o->worker_concurrency != 0) {
+		snprintf(a->worker_conc, sizeof(a->worker_conc), "%u",
+		    o->worker_concurrency);
+		add_arg(a, "--worker-concurrency");
+		add_arg(a, a->worker_conc);
+	}
+	if (o->worker_restart_after != 0) {
+		snprintf(a->worker_after, sizeof(a->worker_after), "%u",
+		    o->worker_restart_after);
+		add_arg(a, "--worker-restart-after");
+		add_arg(a, a->worker_after);
+	}
+	if (path != NULL && path[0] != '\0') {
+		add_arg(a, "--worker-path");
+		add_arg(a, (char *) path);
+	}
 }
 
 static void
@@ -96,6 +130,11 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 		    (unsigned long long) o->max_store_bytes);
 		add_arg(a, "--max-store-size");
 		add_arg(a, a->max_store);
+	}
+	add_workers(a, o);
+	if (o->metrics_address != NULL) {
+		add_arg(a, "--metrics");
+		add_arg(a, (char *) o->metrics_address);
 	}
 	if (o->is_gc) {
 		add_arg(a, "--gc");

@@ -48,7 +48,11 @@ enum ppi_op {
 	PPI_OP_WAITPROCS, /* wait until procs are done */
 	PPI_OP_BACKUP,    /* copy the store to a directory */
 	PPI_OP_TDELETE,   /* delete a topic */
-	PPI_OP_TCONFIG    /* set a topic's retention limits */
+	PPI_OP_TCONFIG,   /* set a topic's retention limits */
+	PPI_OP_SYSPROC,   /* create a systemProc (wire_system.c) */
+	PPI_OP_SYSDESTROY, /* destroy a systemProc */
+	PPI_OP_SYSCLAIM,  /* a worker's claim across every systemProc */
+	PPI_OP_STATS      /* metrics: one part per request (wire_stats.h) */
 };
 
 /* What one call inside a write request does. */
@@ -108,8 +112,15 @@ typedef struct ppi_request {
 	uint64_t       ack_token;
 	int64_t        wait_ms;          /* proc, avail, waitprocs: 0 none,
 	                                  * -1 forever */
-	ppi_str       *names;            /* avail, waitprocs */
+	ppi_str       *names;            /* avail, waitprocs; sysproc: from */
 	size_t         nnames;
+	ppi_str       *tos;              /* sysproc: to topics */
+	size_t         ntos;
+	ppi_str        plugin;           /* sysproc */
+	ppi_str        config;           /* sysproc */
+	uint64_t       worker;           /* sysclaim: the worker's slot */
+	uint64_t       known;            /* sysclaim: its table version */
+	uint64_t       part;             /* stats: enum ppi_stats_part */
 	void          *unpacked_; /* decoder state, freed by fini */
 } ppi_request;
 
@@ -277,5 +288,39 @@ int ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
 int ppi_wire_decode_topics(const void *frame, size_t len,
     int (*item)(void *arg, const pp_topic_info *info), void *arg,
     bool *has_more, char *msg, size_t msglen);
+
+/* ---- systemProcs and workers (wire_system.c) ------------------------ */
+
+/* A systemProc as the node sends it to workers. */
+typedef struct ppi_wire_sysitem {
+	const char        *name;
+	const char        *plugin;
+	const char        *config;
+	const char *const *to;
+	size_t             nto;
+	const char *const *from;  /* nfrom topics ... */
+	const char *const *procs; /* ... and the proc reading each */
+	size_t             nfrom;
+	uint32_t           count;
+} ppi_wire_sysitem;
+
+struct ppi_systable;
+
+/* Requests; plugin is the absolute path to send. */
+void ppi_wire_sysproc(ppi_buf *b, const char *name,
+    const pp_system_proc_opts *o, const char *plugin);
+void ppi_wire_sysdestroy(ppi_buf *b, const char *name);
+void ppi_wire_sysclaim(ppi_buf *b, uint64_t worker, uint64_t known,
+    int64_t wait);
+/* ppi_wire_reply_systable - the table a worker must switch to. */
+void ppi_wire_reply_systable(ppi_buf *b, uint64_t version,
+    const ppi_wire_sysitem *items, size_t n);
+/*
+ * ppi_wire_decode_systable - a sysclaim reply: *table is set when it is a
+ * table (free with ppi_systable_free()), NULL when it is a claim (then
+ * decode it with ppi_wire_decode_claim()). Returns the status.
+ */
+int ppi_wire_decode_systable(const void *frame, size_t len,
+    struct ppi_systable **table, char *msg, size_t msglen);
 
 #endif

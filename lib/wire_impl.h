@@ -53,4 +53,9 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
+/* ppi_wire_decode_system - the fields of sysproc, sysdestroy and
+ * sysclaim requests (wire_system.c). */
+int ppi_wire_decode_system(msgpack_zone *zone, const msgpack_object *root,
+    ppi_request *req, char *msg, size_t msglen);
+
 #endif

@@ -24,7 +24,7 @@
 
 #include "wire_impl.h"
 
-#define INFO_FIELDS 24
+#define INFO_FIELDS 26
 
 static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
 	"reclaim" };
@@ -211,6 +211,8 @@ pack_info(msgpack_packer *pk, const pp_proc_info *i)
 	msgpack_pack_uint64(pk, i->lag);
 	msgpack_pack_uint64(pk, i->oldest_unacked_ms);
 	msgpack_pack_uint64(pk, i->lost);
+	ppi_wire_pack_cstr(pk, i->system_proc != NULL ? i->system_proc : "");
+	ppi_wire_pack_cstr(pk, i->plugin != NULL ? i->plugin : "");
 }
 
 void
@@ -287,7 +289,8 @@ copy_str(const msgpack_object *o, char *scratch, size_t cap)
 }
 
 static bool
-unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600])
+unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600],
+    char *plugin, size_t plugin_cap)
 {
 	const msgpack_object *f;
 	int64_t               maxr, rto;
@@ -319,9 +322,13 @@ unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600])
 	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
 	    !ppi_wire_as_u64(&f[21], &i->lag) ||
 	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms) ||
-	    !ppi_wire_as_u64(&f[23], &i->lost)) {
+	    !ppi_wire_as_u64(&f[23], &i->lost) ||
+	    !copy_str(&f[24], scratch[4], sizeof(scratch[4])) ||
+	    !copy_str(&f[25], plugin, plugin_cap)) {
 		return false;
 	}
+	i->system_proc             = scratch[4];
+	i->plugin                  = plugin;
 	i->name                    = scratch[0];
 	i->topic                   = scratch[1];
 	i->offset                  = scratch[2];
@@ -343,7 +350,8 @@ ppi_wire_decode_procs(const void *frame, size_t len,
 	msgpack_unpacked      u;
 	const msgpack_object *root, *arr;
 	pp_proc_info          info;
-	char                  scratch[4][600];
+	char                  scratch[5][600];
+	char                  plugin[4097];
 	bool                  more = false;
 	uint32_t              i;
 	int                   rv;
@@ -361,7 +369,8 @@ ppi_wire_decode_procs(const void *frame, size_t len,
 		return PP_EPROTO;
 	}
 	for (i = 0; i < arr->via.array.size; i++) {
-		if (!unpack_info(&arr->via.array.ptr[i], &info, scratch)) {
+		if (!unpack_info(&arr->via.array.ptr[i], &info, scratch, plugin,
+		        sizeof(plugin))) {
 			msgpack_unpacked_destroy(&u);
 			snprintf(msg, msglen, "malformed reply from the node");
 			return PP_EPROTO;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "wire_impl.h"
+#include "wire_stats.h"
 
 static const struct {
 	const char *name;
@@ -38,6 +39,10 @@ static const struct {
 	{ "backup", PPI_OP_BACKUP },
 	{ "tdelete", PPI_OP_TDELETE },
 	{ "tconfig", PPI_OP_TCONFIG },
+	{ "sysproc", PPI_OP_SYSPROC },
+	{ "sysdestroy", PPI_OP_SYSDESTROY },
+	{ "sysclaim", PPI_OP_SYSCLAIM },
+	{ "stats", PPI_OP_STATS },
 };
 
 static const char *
@@ -451,6 +456,12 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 			FAIL(PP_EPROTO, "backup: 'dir' must be a path");
 		}
 		return 0;
+	case PPI_OP_SYSPROC:
+	case PPI_OP_SYSDESTROY:
+	case PPI_OP_SYSCLAIM:
+		return ppi_wire_decode_system(zone, root, req, msg, msglen);
+	case PPI_OP_STATS:
+		return ppi_wire_decode_stats(root, req, msg, msglen);
 	case PPI_OP_TCONFIG:
 		if (!ppi_wire_as_str(ppi_wire_get(root, "topic"), &req->topic) ||
 		    !ppi_wire_as_u64(ppi_wire_get(root, "max_age"),

@@ -22,9 +22,12 @@
 
 #include "address.h"
 #include "datadir.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "node.h"
 #include "server.h"
 #include "syncer.h"
+#include "workers.h"
 
 #define MAX_LISTEN 8
 #define STOP_TIMEOUT_MS 10000
@@ -44,6 +47,10 @@ typedef struct options {
 	int            ready_fd;
 	int            lifeline_fd;
 	writer_gc      gc;
+	const char    *metrics_address; /* --metrics: NULL for none */
+	char           metrics_url[512]; /* ... as served, port bound */
+	workers_config workers;
+	char           worker_path[PATH_MAX];
 } options;
 
 static void
@@ -54,7 +61,9 @@ usage(FILE *f)
 	    "         [--sync always|interval:MS|none] [--memory]\n"
 	    "         [--max-body BYTES] [--print-ready]\n"
 	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
-	    "         [--max-store-size BYTES]\n"
+	    "         [--max-store-size BYTES] [--metrics http://HOST:PORT]\n"
+	    "         [--workers N] [--worker-concurrency N]\n"
+	    "         [--worker-restart-after N] [--worker-path PATH]\n"
 	    "         [--ready-fd N] [--lifeline-fd N]\n");
 }
 
@@ -109,6 +118,8 @@ parse_args(int argc, char **argv, options *o)
 	/* The peer's defaults (PEER §15), used when --gc is given. */
 	o->gc.min_prune_ms = 30000;
 	o->gc.interval_ms  = 30000;
+	o->workers.count       = 1;
+	o->workers.concurrency = 1;
 	for (i = 1; i < argc; i++) {
 		const char *a   = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -179,6 +190,27 @@ parse_args(int argc, char **argv, options *o)
 			}
 			*(a[5] == 'i' ? &o->gc.interval_ms
 			              : &o->gc.min_prune_ms) = v;
+		} else if (strcmp(a, "--workers") == 0 ||
+		    strcmp(a, "--worker-concurrency") == 0 ||
+		    strcmp(a, "--worker-restart-after") == 0) {
+			if (!parse_u64(val, a[8] == 'r' ? UINT32_MAX : 64, &v) ||
+			    (a[8] == 'c' && v == 0)) {
+				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				    val);
+				return -1;
+			}
+			if (a[8] == 'r') {
+				o->workers.restart_after = (uint32_t) v;
+			} else if (a[8] == 'c') {
+				o->workers.concurrency = (uint32_t) v;
+			} else {
+				o->workers.count = (int) v;
+			}
+		} else if (strcmp(a, "--metrics") == 0) {
+			o->metrics_address = val; /* checked when served */
+		} else if (strcmp(a, "--worker-path") == 0) {
+			snprintf(o->worker_path, sizeof(o->worker_path), "%s",
+			    val);
 		} else if (strcmp(a, "--ready-fd") == 0 &&
 		    parse_u64(val, INT_MAX, &v)) {
 			o->ready_fd = (int) v;
@@ -223,6 +255,9 @@ announce_ready(const options *o)
 		if (o->is_print_ready) {
 			printf("ready %s\n", o->listen[i]);
 		}
+	}
+	if (o->is_print_ready && o->metrics_url[0] != '\0') {
+		printf("metrics %s\n", o->metrics_url);
 	}
 	fflush(stdout);
 	if (o->ready_fd >= 0) {
@@ -281,9 +316,48 @@ wait_for_stop(server *srv, int sigfd, int lifeline_fd, int stop_fd)
 	}
 }
 
+/* pipeproc-worker lives next to pipeproc-node, installed or built. */
+static void
+default_worker_path(options *o)
+{
+	char   *slash;
+	ssize_t n;
+
+	if (o->worker_path[0] != '\0') {
+		return;
+	}
+	n = readlink("/proc/self/exe", o->worker_path,
+	    sizeof(o->worker_path) - sizeof("pipeproc-worker"));
+	if (n <= 0) {
+		snprintf(o->worker_path, sizeof(o->worker_path),
+		    "pipeproc-worker");
+		return;
+	}
+	o->worker_path[n] = '\0';
+	if ((slash = strrchr(o->worker_path, '/')) != NULL) {
+		strcpy(slash + 1, "pipeproc-worker");
+	}
+}
+
+/* Workers connect over ipc even when the node also listens on tcp. */
+static const char *
+worker_address(const options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nlisten; i++) {
+		if (strncmp(o->listen[i], "ipc://", 6) == 0) {
+			return o->listen[i];
+		}
+	}
+	return o->listen[0];
+}
+
 static int
 run(options *o, sigset_t *sigs)
 {
+	workers     *ws = NULL;
+	metrics_http *mh = NULL;
 	node         n;
 	store_config cfg;
 	syncer      *sy = NULL;
@@ -311,6 +385,9 @@ run(options *o, sigset_t *sigs)
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}
+	if (metrics_start() != 0) {
+		return fail_start(o, PP_ENOMEM, "cannot start the metrics");
+	}
 	if (pipe2(n.stop_pipe, O_CLOEXEC) < 0 ||
 	    (sigfd = signalfd(-1, sigs, SFD_CLOEXEC)) < 0) {
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
@@ -322,16 +399,32 @@ run(options *o, sigset_t *sigs)
 	        (rv = syncer_start(n.store, o->sync_ms, &sy)) != 0)) {
 		return fail_start(o, rv, "cannot start threads");
 	}
+	default_worker_path(o);
+	reader_set_system(n.reader, n.writer, o->worker_path);
 	if ((rv = server_open(&n, o->listen, o->nlisten, &n.server, msg,
 	         sizeof(msg))) != 0 ||
 	    (rv = server_start(n.server)) != 0) {
 		return fail_start(o, rv, msg[0] != '\0' ? msg : "server");
 	}
+	if (o->metrics_address != NULL &&
+	    (rv = metrics_http_start(n.store, o->metrics_address, &mh,
+	         o->metrics_url, sizeof(o->metrics_url), msg,
+	         sizeof(msg))) != 0) {
+		return fail_start(o, rv, msg);
+	}
+	o->workers.path    = o->worker_path;
+	o->workers.address = worker_address(o);
+	if ((rv = workers_start(&o->workers, n.writer, &ws)) != 0) {
+		return fail_start(o, rv, "cannot start the worker supervisor");
+	}
 	announce_ready(o);
 
 	wait_for_stop(n.server, sigfd, o->lifeline_fd, n.stop_pipe[0]);
+	metrics_http_stop(mh); /* scrapes read the store: before it closes */
 
-	/* Stop: refuse new work, answer what was accepted, sync, go. */
+	/* Stop: workers first (they settle their claims through the
+	 * server), then refuse new work, answer what was accepted, sync. */
+	workers_stop(ws);
 	server_refuse_new(n.server);
 	writer_stop(n.writer);
 	reader_stop(n.reader);
@@ -350,6 +443,7 @@ run(options *o, sigset_t *sigs)
 	server_wait_shutdown_peer(n.server, 2000);
 	server_close(n.server);
 	store_close(n.store);
+	metrics_stop();
 	if (o->is_memory) {
 		datadir_remove_temp(o->data_dir);
 	}

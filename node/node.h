@@ -7,6 +7,7 @@
  *   reader.c   reader threads: range, length, stat, topics
  *   queue.c    the request queue both of them sleep on
  *   syncer.c   --sync interval:MS
+ *   workers.c  the supervisor of worker processes
  *   main.c     arguments, data directory lock, start and stop
  */
 #ifndef PP_NODE_NODE_H
@@ -31,6 +32,7 @@ struct request {
 	ppi_buf     reply; /* the frame to send */
 	void       *conn;  /* the server context that will send it */
 	uint64_t    park_deadline_ms; /* a waiting claim: 0 = no end */
+	uint64_t    queued_us; /* monotonic, when handed to the writer */
 };
 
 typedef struct node {
@@ -55,10 +57,26 @@ typedef struct writer_gc {
 
 int  writer_start(store *s, const writer_gc *gc, writer **w);
 void writer_submit(writer *w, request *r);
+
+/* A worker that ended; its claims are reclaimed with `why` as error. */
+typedef struct worker_exit {
+	uint32_t slot;
+	char     why[160];
+} worker_exit;
+
+/* writer_worker_exited - worker `slot` is gone: reclaim its claims now
+ * (any thread). */
+void writer_worker_exited(writer *w, uint32_t slot, const char *why);
+/* writer_stop_workers - answer workers' claims with PP_ESHUTDOWN from now
+ * on, waiting ones included (any thread). */
+void writer_stop_workers(writer *w);
 /* writer_stop - answer everything queued, then stop the thread. */
 void writer_stop(writer *w);
 
 int  reader_start(store *s, int nthreads, reader **r);
+/* reader_set_system - where checked systemProcs go, and the program
+ * that checks their plugins (before any request arrives). */
+void reader_set_system(reader *rd, writer *w, const char *worker_path);
 void reader_submit(reader *rd, request *r);
 /* reader_stop - answer everything queued, then stop the threads. */
 void reader_stop(reader *rd);

@@ -11,6 +11,7 @@ queue_init(queue *q)
 	q->head      = NULL;
 	q->tail      = &q->head;
 	q->is_closed = false;
+	q->is_woken  = false;
 }
 
 void
@@ -32,6 +33,15 @@ queue_push(queue *q, request *r)
 }
 
 void
+queue_wake(queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->is_woken = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
 queue_close(queue *q)
 {
 	pthread_mutex_lock(&q->mtx);
@@ -46,9 +56,10 @@ queue_pop(queue *q, bool is_all)
 	request *r;
 
 	pthread_mutex_lock(&q->mtx);
-	while (q->head == NULL && !q->is_closed) {
+	while (q->head == NULL && !q->is_closed && !q->is_woken) {
 		pthread_cond_wait(&q->cv, &q->mtx);
 	}
+	q->is_woken = false;
 	r = q->head;
 	if (r != NULL) {
 		if (is_all) {
@@ -71,9 +82,10 @@ queue_pop_until(queue *q, const struct timespec *deadline)
 	request *r;
 
 	pthread_mutex_lock(&q->mtx);
-	while (q->head == NULL && !q->is_closed &&
+	while (q->head == NULL && !q->is_closed && !q->is_woken &&
 	    pthread_cond_timedwait(&q->cv, &q->mtx, deadline) == 0) {
 	}
+	q->is_woken = false;
 	r       = q->head;
 	q->head = NULL;
 	q->tail = &q->head;

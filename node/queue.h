@@ -17,11 +17,15 @@ typedef struct queue {
 	request        *head;
 	request       **tail;
 	bool            is_closed;
+	bool            is_woken; /* queue_wake() since the last pop */
 } queue;
 
 void queue_init(queue *q);
 void queue_fini(queue *q);
 void queue_push(queue *q, request *r);
+/* queue_wake - make a waiting pop return (maybe NULL): the writer has
+ * work that is not a request (a dead worker's claims). */
+void queue_wake(queue *q);
 /* queue_close - wake every waiter; pops still drain what is queued. */
 void queue_close(queue *q);
 /*

@@ -4,11 +4,15 @@
  * writer (LMDB readers never block the writer, nor it them). Pages of a
  * walk are read ahead by spec.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "node.h"
+#include "plugin_check.h"
 #include "queue.h"
 #include "spec.h"
+#include "stats.h"
 
 #define READERS_MAX 16
 
@@ -18,7 +22,50 @@ struct reader {
 	queue     q;
 	int       nthreads;
 	pthread_t threads[READERS_MAX];
+	writer     *writer;      /* systemProcs go on to it once checked */
+	const char *worker_path; /* runs the plugin checks */
 };
+
+/*
+ * A new systemProc's plugin is checked here, in a reader, because the
+ * check runs a process and may take a while: the writer never waits for
+ * it. A good one goes on to the writer, which stores the systemProc.
+ * Returns true when the request was passed on (not answered here).
+ */
+static bool
+check_system(reader *rd, request *r)
+{
+	char plugin[4097], config[4097], msg[1024];
+	int  rv;
+
+	if (r->req.plugin.len >= sizeof(plugin) ||
+	    r->req.config.len >= sizeof(config)) {
+		ppi_wire_reply_error(&r->reply, PP_EINVAL,
+		    "plugin path or config too long");
+		return false;
+	}
+	memcpy(plugin, r->req.plugin.ptr, r->req.plugin.len);
+	plugin[r->req.plugin.len] = '\0';
+	memcpy(config, r->req.config.ptr, r->req.config.len);
+	config[r->req.config.len] = '\0';
+	if (plugin[0] != '/') {
+		ppi_wire_reply_error(&r->reply, PP_EINVAL,
+		    "plugin must be an absolute path");
+		return false;
+	}
+	if (memchr(r->req.config.ptr, '\0', r->req.config.len) != NULL) {
+		ppi_wire_reply_error(&r->reply, PP_EINVAL,
+		    "config must not contain NUL bytes");
+		return false;
+	}
+	rv = plugin_check(rd->worker_path, plugin, config, msg, sizeof(msg));
+	if (rv != 0) {
+		ppi_wire_reply_error(&r->reply, rv, msg);
+		return false;
+	}
+	writer_submit(rd->writer, r);
+	return true;
+}
 
 /* A page of a walk may have been prepared ahead (spec.c). */
 static void
@@ -59,6 +106,14 @@ answer(reader *rd, request *r)
 		break;
 	case PPI_OP_BACKUP:
 		store_backup(s, &r->req, &r->reply);
+		break;
+	case PPI_OP_STATS:
+		stats_reply(s, &r->req, &r->reply);
+		break;
+	case PPI_OP_SYSPROC:
+		if (check_system(rd, r)) {
+			return;
+		}
 		break;
 	default:
 		ppi_wire_reply_error(
@@ -110,6 +165,13 @@ reader_start(store *s, int nthreads, reader **out)
 	}
 	*out = rd;
 	return 0;
+}
+
+void
+reader_set_system(reader *rd, writer *w, const char *worker_path)
+{
+	rd->writer      = w;
+	rd->worker_path = worker_path;
 }
 
 void

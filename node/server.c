@@ -179,6 +179,8 @@ dispatch(server *s, request *r)
 	case PPI_OP_WAITPROCS:
 	case PPI_OP_TDELETE:
 	case PPI_OP_TCONFIG:
+	case PPI_OP_SYSDESTROY:
+	case PPI_OP_SYSCLAIM:
 		writer_submit(n->writer, r);
 		return;
 	case PPI_OP_SHUTDOWN:

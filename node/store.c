@@ -179,6 +179,11 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if ((rv = open_dbs(s, msg, msglen)) != 0) {
 		goto fail;
 	}
+	if ((rc = store_system_open(s)) != 0) {
+		rv = store_error(rc, "loading systemProcs", msg, msglen);
+		store_system_close(s);
+		goto fail;
+	}
 	*sp = s;
 	return 0;
 fail:
@@ -208,6 +213,7 @@ store_close(store *s)
 	if (s == NULL) {
 		return;
 	}
+	store_system_close(s);
 	mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->map_lock);

@@ -53,12 +53,23 @@ typedef struct store_timer {
 	char     name[PP_TOPIC_MAX + 1];
 } store_timer;
 
+/* What a committed transaction did, for the metrics (metrics.c). */
+typedef struct store_tally {
+	uint64_t commits; /* commit and ack_commit calls applied */
+	uint64_t logs;    /* logs appended, dead letters included */
+	uint64_t bytes;   /* their body bytes */
+	uint64_t reclaims;       /* claims given back, for any reason */
+	uint64_t timer_reclaims; /* ... of which by the timer */
+	uint64_t dead_letters;   /* logs moved to "<topic>.dead" */
+} store_tally;
+
 /* What a group did, for the writer (timers, waking parked claims). */
 typedef struct store_outcome {
 	bool         has_changes; /* logs appended or released: retry parked */
 	bool         has_purge;   /* a deleted topic's logs wait for purging */
 	store_timer *timers;      /* claims with deadlines; free() them */
 	size_t       ntimers;
+	store_tally  tally;       /* zero unless the transaction committed */
 } store_outcome;
 
 /*
@@ -96,6 +107,26 @@ int store_purge_step(store *s, size_t budget, size_t *deleted);
 
 /* store_backup - copy the store, compacted, into req->dir (a reader). */
 void store_backup(store *s, const ppi_request *req, ppi_buf *reply);
+
+/* ---- systemProcs (store_system.c); the writer only ------------------- */
+
+/* store_system_open, store_system_close - the writer's table of
+ * systemProcs, loaded from the store (store_open/close call them). */
+int  store_system_open(store *s);
+void store_system_close(store *s);
+/* store_system_is_dirty, store_system_reload - a group created or
+ * destroyed a systemProc: reload the table (its version grows). */
+bool store_system_is_dirty(const store *s);
+int  store_system_reload(store *s);
+/* store_system_stopping - from now on workers' claims get PP_ESHUTDOWN. */
+void store_system_stopping(store *s);
+/*
+ * store_system_release - reclaim at once the claims held by worker
+ * `slot` (it died), or with is_all every claim of a systemProc proc
+ * (at start-up: no worker survives its node), giving `why` as the error.
+ */
+void store_system_release(store *s, bool is_all, uint32_t slot,
+    const char *why, store_outcome *out);
 
 /* store_load_timers - every outstanding claim deadline (at start-up). */
 int store_load_timers(store *s, store_timer **timers, size_t *n);

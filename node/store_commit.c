@@ -224,6 +224,8 @@ group_append(group *g, const ppi_wire_call *call, uint64_t *ms_out)
 		g->seqs[i] = t->rec.next_seq++;
 		t->rec.count++;
 		t->rec.bytes += l->len;
+		g->tally.logs++;
+		g->tally.bytes += l->len;
 		t->rec.last_ms = ms;
 		t->is_dirty    = true;
 	}
@@ -350,6 +352,7 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 			rc = 0;
 		} else if ((rc = group_append(g, call, &ms)) == 0) {
 			ppi_wire_reply_commit_ok(reply, ms, g->seqs, call->count);
+			g->tally.commits++;
 		}
 		if (rc != 0) {
 			return rc;
@@ -483,6 +486,7 @@ store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
 			out->has_purge   = g.has_purge;
 			out->timers      = g.timers;
 			out->ntimers     = g.ntimers;
+			out->tally       = g.tally;
 			g.timers         = NULL;
 		}
 		free(g.timers);
@@ -547,6 +551,16 @@ apply_requests(group *g, void *arg)
 			break;
 		case PPI_OP_TCONFIG:
 			rc = procs_topic_config(g, req, a->slots[i].reply);
+			break;
+		case PPI_OP_SYSPROC:
+			rc = system_create(g, req, a->slots[i].reply);
+			break;
+		case PPI_OP_SYSDESTROY:
+			rc = system_destroy(g, req, a->slots[i].reply);
+			break;
+		case PPI_OP_SYSCLAIM:
+			rc = system_claim(g, req, a->slots[i].reply,
+			    a->slots[i].is_parked);
 			break;
 		default:
 			rc = procs_admin(g, req, a->slots[i].reply);

@@ -7,6 +7,8 @@
  * (T, S)" is monotone in seq and found by binary search over seq, each
  * probe one MDB_SET_RANGE.
  */
+#include <string.h>
+
 #include "store_impl.h"
 
 /* A point (ms, seq) in id order; `is_never` = beyond every id. */
@@ -28,6 +30,26 @@ store_cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 	return mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE) == 0 &&
 	    k->mv_size == LOG_KEY_SIZE &&
 	    ppi_get_be32(k->mv_data) == r->topic.tid;
+}
+
+void
+store_cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
+{
+	MDB_val k, v;
+
+	memset(first, 0, sizeof(*first));
+	memset(last, 0, sizeof(*last));
+	if (c->topic.count == 0) {
+		return;
+	}
+	if (store_cursor_seek(c, 0, &k, &v)) {
+		first->ms  = store_val_ms(&v);
+		first->seq = store_key_seq(&k);
+	}
+	if (store_cursor_seek_back(c, UINT64_MAX, &k, &v)) {
+		last->ms  = store_val_ms(&v);
+		last->seq = store_key_seq(&k);
+	}
 }
 
 uint64_t

@@ -38,6 +38,7 @@ struct gc_arg {
 	uint64_t  cutoff_ms;
 	size_t    budget;
 	size_t    deleted;
+	size_t    dropped; /* of deleted, over a retention limit */
 	proc_pos *procs;
 	size_t    nprocs;
 };
@@ -196,6 +197,7 @@ collect_topic(group *g, struct gc_arg *a, cached_topic *t, uint64_t floor)
 			break;
 		}
 		a->deleted++;
+		a->dropped += is_retention ? 1 : 0;
 	}
 	mdb_cursor_close(c.cur);
 	g->needs_sync = g->needs_sync || a->deleted > 0;
@@ -267,6 +269,8 @@ store_gc_step(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
 	*deleted = rc == 0 ? a.deleted : 0;
 	if (rc == 0) {
 		__atomic_add_fetch(&s->gc_collected, a.deleted, __ATOMIC_RELAXED);
+		__atomic_add_fetch(
+		    &s->retention_dropped, a.dropped, __ATOMIC_RELAXED);
 	}
 	return rc;
 }

@@ -41,6 +41,7 @@ typedef struct group {
 	size_t        ntimers;
 	size_t        timers_cap;
 	group_mem    *mem;
+	store_tally   tally; /* for the metrics; counted on commit only */
 	char          msg[512];
 } group;
 
@@ -121,5 +122,37 @@ int procs_check_names(group *g, const ppi_request *req, ppi_buf *reply);
 
 /* procs_expire - reclaim the claim `token` of `name` if still current. */
 int procs_expire(group *g, const store_timer *t);
+
+/* procs_release - as procs_expire, whatever the deadline, with `error`
+ * as the reason (a worker died holding the claim). */
+int procs_release(group *g, const char *name, uint64_t token,
+    const char *error);
+
+struct proc_rec;
+
+/*
+ * procs_check_options - a new proc record from a proc request's name,
+ * topic and options; PP_E* (reason in g->msg) when they are invalid.
+ */
+int procs_check_options(group *g, const ppi_request *req, struct proc_rec *p);
+/* procs_same_options - same topic, offset and options. */
+bool procs_same_options(const struct proc_rec *a, const struct proc_rec *b);
+/* procs_create - resolve a new proc's cursor (then proc_put it). */
+int procs_create(group *g, struct proc_rec *p);
+/*
+ * procs_claim_from - claim up to p->count logs of p into reply, tagged
+ * with index; *is_empty when there were none. An MDB code.
+ */
+int procs_claim_from(group *g, struct proc_rec *p, uint64_t index,
+    ppi_buf *reply, bool *is_empty);
+
+/* ---- store_system.c ------------------------------------------------------ */
+
+/* system_create, system_destroy - ops sysproc and sysdestroy. */
+int system_create(group *g, const ppi_request *req, ppi_buf *reply);
+int system_destroy(group *g, const ppi_request *req, ppi_buf *reply);
+/* system_claim - op sysclaim; *is_empty as procs_claim. */
+int system_claim(group *g, const ppi_request *req, ppi_buf *reply,
+    bool *is_empty);
 
 #endif

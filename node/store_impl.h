@@ -9,6 +9,7 @@
  *              0x01 cid:8 rid:8                     value: reply frame
  *              0x02 proc name                       value: proc record
  *              0x03 tid:4                           (deleted topic, purging)
+ *              0x04 systemProc name                 value: systemProc record
  *              topic name ([A-Za-z0-9_.-], >= '-')  value: topic record
  * All integers big-endian, so byte order is numeric order. Topics,
  * requests and meta share one database so that a small commit dirties
@@ -33,6 +34,7 @@
 #define STATE_REQUEST 0x01
 #define STATE_PROC 0x02
 #define STATE_PURGE 0x03 /* tid of a deleted topic whose logs remain */
+#define STATE_SYSTEM 0x04 /* systemProc name -> record (store_system.c) */
 /* Every topic name sorts at or after this byte ('-'). */
 #define STATE_FIRST_TOPIC 0x2d
 
@@ -46,9 +48,13 @@ struct store {
 	uint64_t         max_body;
 	bool             is_nosync; /* the env never syncs on commit */
 	uint64_t         gc_collected; /* logs collected so far (atomic) */
+	uint64_t         retention_dropped; /* ... over a retention limit */
 	uint64_t         store_limit;  /* --max-store-size; 0: none */
 	bool             is_full;      /* in use past store_limit (atomic) */
+	struct sys_table *systable;    /* writer only (store_system.c) */
 };
+
+typedef struct sys_table sys_table;
 
 /* A topic's record (56 bytes on disk). */
 typedef struct topic_rec {
@@ -74,6 +80,10 @@ typedef struct store_cursor {
 	MDB_cursor *cur;
 	topic_rec   topic;
 } store_cursor;
+
+/* store_cursor_ends - the first and last stored ids of the cursor's
+ * topic; both zero when it holds no logs. */
+void store_cursor_ends(store_cursor *c, pp_id *first, pp_id *last);
 
 /* store_key_seq, store_val_ms - the seq of a log key, the ms of a log. */
 uint64_t store_key_seq(const MDB_val *k);

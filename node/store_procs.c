@@ -62,8 +62,8 @@ open_topic(group *g, const char *topic, store_cursor *c)
 }
 
 /* Checks the options of a proc request; fills a new record from them. */
-static int
-check_options(group *g, const ppi_request *req, proc_rec *p)
+int
+procs_check_options(group *g, const ppi_request *req, proc_rec *p)
 {
 	ppi_str off = req->offset;
 
@@ -117,8 +117,8 @@ check_options(group *g, const ppi_request *req, proc_rec *p)
 }
 
 /* Same proc, or PP_EPROC_EXISTS: options are never silently ignored. */
-static bool
-same_options(const proc_rec *a, const proc_rec *b)
+bool
+procs_same_options(const proc_rec *a, const proc_rec *b)
 {
 	return strcmp(a->topic, b->topic) == 0 &&
 	    strcmp(a->offset, b->offset) == 0 && a->count == b->count &&
@@ -128,8 +128,8 @@ same_options(const proc_rec *a, const proc_rec *b)
 }
 
 /* Fills a new proc's cursor from its offset. */
-static int
-create_proc(group *g, proc_rec *p)
+int
+procs_create(group *g, proc_rec *p)
 {
 	cached_topic *t;
 	uint64_t      next = 0;
@@ -160,8 +160,8 @@ create_proc(group *g, proc_rec *p)
  * with `index`). *is_empty when nothing was claimed; the reply is then
  * the empty claim.
  */
-static int
-claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
+int
+procs_claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
     bool *is_empty)
 {
 	store_cursor    c = { NULL, { 0 } };
@@ -185,8 +185,11 @@ claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
 	if ((from != NO_CURSOR ||
 	        store_cursor_lower(&c, &p->start, p->is_start_excl, &from)) &&
 	    (e = malloc(sizeof(*e) * p->count)) != NULL) {
+		/* Retrying a failed claim: one log at a time (proc_rec). */
+		uint32_t limit = p->retry_end > from ? 1 : p->count;
+
 		ok = store_cursor_seek(&c, from, &k, &v);
-		while (ok && n < p->count) {
+		while (ok && n < limit) {
 			e[n].seq  = store_key_seq(&k);
 			e[n].ms   = store_val_ms(&v);
 			e[n].body = (const unsigned char *) v.mv_data + 8;
@@ -259,7 +262,7 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	int      rv, rc;
 
 	*is_empty = false;
-	if ((rv = check_options(g, req, &want)) != 0) {
+	if ((rv = procs_check_options(g, req, &want)) != 0) {
 		ppi_wire_reply_error(reply, rv, g->msg);
 		return 0;
 	}
@@ -270,13 +273,13 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;
-		if ((rc = create_proc(g, &p)) != 0 ||
+		if ((rc = procs_create(g, &p)) != 0 ||
 		    (rc = proc_put(g->txn, g->s, &p)) != 0) {
 			return rc;
 		}
 	} else if (rc != 0) {
 		return rc;
-	} else if (!same_options(&p, &want)) {
+	} else if (!procs_same_options(&p, &want)) {
 		return procs_reply_fail(g, reply, PP_EPROC_EXISTS,
 		    "proc '%s' exists with another topic or options", p.name);
 	}
@@ -293,7 +296,7 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		return procs_reply_fail(
 		    g, reply, PP_EPROC_DISABLED, "proc '%s' is disabled", p.name);
 	}
-	return claim_from(g, &p, 0, reply, is_empty);
+	return procs_claim_from(g, &p, 0, reply, is_empty);
 }
 
 int
@@ -355,7 +358,7 @@ procs_available(group *g, const ppi_request *req, ppi_buf *reply,
 		if (p.is_disabled) {
 			continue;
 		}
-		if ((rc = claim_from(g, &p, at, reply, is_empty)) != 0) {
+		if ((rc = procs_claim_from(g, &p, at, reply, is_empty)) != 0) {
 			return rc;
 		}
 		if (!*is_empty) {
@@ -428,6 +431,9 @@ ack_claim(group *g, proc_rec *p, pp_id *acked)
 		return rc;
 	}
 	p->cursor        = p->claim_last + 1;
+	if (p->retry_end != 0 && p->cursor >= p->retry_end) {
+		p->retry_end = 0;
+	}
 	p->token         = 0;
 	p->deadline_ms   = 0;
 	p->reclaims      = 0;
@@ -488,8 +494,8 @@ dead_letter(group *g, const proc_rec *p, uint64_t first, uint64_t last)
 	}
 	mdb_cursor_close(c.cur);
 	call.count = n;
-	if (rc == 0 && n > 0) {
-		rc = group_append(g, &call, &ms);
+	if (rc == 0 && n > 0 && (rc = group_append(g, &call, &ms)) == 0) {
+		g->tally.dead_letters += n;
 	}
 	free(call.logs);
 	return rc;
@@ -511,11 +517,18 @@ reclaim_claim(group *g, proc_rec *p, const char *error, size_t error_len)
 	}
 	memcpy(p->error, error, error_len);
 	p->error[error_len] = '\0';
-	p->reclaims++;
 	p->token       = 0;
 	p->deadline_ms = 0;
 	g->needs_sync  = true;
 	g->has_changes = true; /* the logs can be claimed again */
+	if (p->is_isolating && last > first) {
+		/* Not counted: its logs are tried again one by one, and
+		 * only a single log's failures count (proc_rec). */
+		p->retry_end = last + 1;
+		return proc_put(g->txn, g->s, p);
+	}
+	p->reclaims++;
+	g->tally.reclaims++;
 	if (p->max_reclaims >= 0 && p->reclaims > (uint32_t) p->max_reclaims) {
 		switch (p->on_max) {
 		case PP_ON_MAX_DISABLE:
@@ -575,6 +588,7 @@ procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
 		if ((rc = group_append(g, call, &ms)) != 0) {
 			return rc;
 		}
+		g->tally.commits++;
 		/* fall through */
 	default:
 		if ((rc = ack_claim(g, &p, &acked)) != 0) {
@@ -603,6 +617,26 @@ procs_expire(group *g, const store_timer *t)
 	if (p.token != t->token || p.deadline_ms > g->now_ms) {
 		return 0; /* acked, reclaimed or claimed again meanwhile */
 	}
+	g->tally.timer_reclaims++;
 	return reclaim_claim(g, &p, "claim timed out",
 	    strlen("claim timed out"));
+}
+
+int
+procs_release(group *g, const char *name, uint64_t token, const char *error)
+{
+	proc_rec p;
+	int      rc;
+
+	rc = proc_get(g->txn, g->s, name, strlen(name), &p);
+	if (rc == MDB_NOTFOUND) {
+		return 0; /* destroyed meanwhile */
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	if (p.token == 0 || p.token != token) {
+		return 0; /* acked, reclaimed or claimed again meanwhile */
+	}
+	return reclaim_claim(g, &p, error, strlen(error));
 }

@@ -35,6 +35,12 @@ typedef struct proc_rec {
 	uint64_t   last_acked_ms;
 	uint32_t   reclaims;
 	uint64_t   lost; /* unread logs removed by retention */
+	/* A systemProc's proc isolates failures: when a claim of several
+	 * logs fails, the logs up to retry_end (exclusive) are handed out
+	 * one at a time and only those single failures count as reclaims,
+	 * so one bad log never drags good ones to the dead letters. */
+	bool       is_isolating;
+	uint64_t   retry_end; /* 0: not retrying */
 } proc_rec;
 
 /* proc_key - the state key of a proc; returns its length. */
@@ -56,5 +62,17 @@ bool proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
  */
 int proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
     pp_proc_info *info);
+
+/* What store_each_proc calls per proc; a non-0 return stops the walk. */
+typedef int (*proc_fn)(void *arg, MDB_txn *txn, MDB_cursor *logs,
+    const proc_rec *p);
+
+/*
+ * store_each_proc - calls fn for every proc after `after` (exclusive;
+ * NULL or an absent string: from the first), in name order, in one read
+ * transaction (store_procs_read.c). Returns 0, fn's non-0 return, or an
+ * MDB code.
+ */
+int store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg);
 
 #endif

@@ -12,12 +12,8 @@
 
 #define PROCS_PAGE 500
 
-/* Calls fn for every proc from `after` on (exclusive); stops on non-0. */
-typedef int (*proc_fn)(void *arg, MDB_txn *txn, MDB_cursor *logs,
-    const proc_rec *p);
-
-static int
-each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
+int
+store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_txn      *txn;
@@ -105,7 +101,7 @@ store_procs(store *s, const ppi_request *req, ppi_buf *reply)
 	memset(&a, 0, sizeof(a));
 	a.s = s;
 	ppi_buf_init(&a.items);
-	rc = each_proc(s, &req->after, list_one, &a);
+	rc = store_each_proc(s, &req->after, list_one, &a);
 	if (rc != 0 && rc != 1) {
 		ppi_wire_reply_error(
 		    reply, store_error(rc, "procs", msg, sizeof(msg)), msg);
@@ -194,7 +190,7 @@ store_load_timers(store *s, store_timer **timers, size_t *n)
 	struct timers_arg a = { NULL, 0, 0 };
 	int               rc;
 
-	if ((rc = each_proc(s, NULL, timer_one, &a)) != 0) {
+	if ((rc = store_each_proc(s, NULL, timer_one, &a)) != 0) {
 		free(a.timers);
 		return rc;
 	}

@@ -10,15 +10,20 @@
  *   | cursor | start_ms | start_seq | claim_first | claim_last | token |
  *   +--------+----------+-----------+-------------+------------+-------+
  *   | deadline | last_claimed | last_acked | topic_len:u16 offset_len:u16
- *   | error_len:u16 0:u16 | lost:u64 | topic | offset | error |
+ *   | error_len:u16 version:u8 isolating:u8 | lost:u64 |
+ *   | retry_end:u64 (version 1) | topic | offset | error |
  *   flags: disabled, on_max, start kind, start exclusive (one byte each).
+ *   Version 0 records (120 fixed bytes) have no retry_end; every record
+ *   is written as version 1 (128 bytes).
  * One record per proc, so destroy deletes exactly one key (PEER §10).
  */
 #include <string.h>
 
 #include "store_procs.h"
+#include "store_system.h"
 
-#define FIXED 120
+#define FIXED_V0 120
+#define FIXED 128
 
 size_t
 proc_key(unsigned char *key, const char *name, size_t len)
@@ -32,16 +37,17 @@ bool
 proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 {
 	const unsigned char *b = v->mv_data;
-	size_t               tl, ol, el;
+	size_t               tl, ol, el, fixed;
 
-	if (v->mv_size < FIXED || len > PP_TOPIC_MAX) {
+	if (v->mv_size < FIXED_V0 || len > PP_TOPIC_MAX || b[110] > 1) {
 		return false;
 	}
+	fixed = b[110] == 1 ? FIXED : FIXED_V0;
 	tl = (size_t) (b[104] << 8 | b[105]);
 	ol = (size_t) (b[106] << 8 | b[107]);
 	el = (size_t) (b[108] << 8 | b[109]);
 	if (tl > PP_TOPIC_MAX || ol > PROC_OFFSET_MAX || el > PROC_ERROR_MAX ||
-	    v->mv_size != FIXED + tl + ol + el || b[2] > PPI_IDEXPR_SEQ) {
+	    v->mv_size != fixed + tl + ol + el || b[2] > PPI_IDEXPR_SEQ) {
 		return false;
 	}
 	memset(p, 0, sizeof(*p));
@@ -65,9 +71,11 @@ proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 	p->last_claimed_ms    = ppi_get_be64(b + 88);
 	p->last_acked_ms      = ppi_get_be64(b + 96);
 	p->lost               = ppi_get_be64(b + 112);
-	memcpy(p->topic, b + FIXED, tl);
-	memcpy(p->offset, b + FIXED + tl, ol);
-	memcpy(p->error, b + FIXED + tl + ol, el);
+	p->is_isolating       = b[111] != 0;
+	p->retry_end          = fixed == FIXED ? ppi_get_be64(b + 120) : 0;
+	memcpy(p->topic, b + fixed, tl);
+	memcpy(p->offset, b + fixed + tl, ol);
+	memcpy(p->error, b + fixed + tl + ol, el);
 	return true;
 }
 
@@ -129,6 +137,9 @@ proc_put(MDB_txn *txn, store *s, const proc_rec *p)
 	b[107] = (unsigned char) ol;
 	b[108] = (unsigned char) (el >> 8);
 	b[109] = (unsigned char) el;
+	b[110] = 1; /* version */
+	b[111] = p->is_isolating ? 1 : 0;
+	ppi_put_be64(b + 120, p->retry_end);
 	memcpy(b + FIXED, p->topic, tl);
 	memcpy(b + FIXED + tl, p->offset, ol);
 	memcpy(b + FIXED + tl + ol, p->error, el);
@@ -177,6 +188,18 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 	info->last_claimed_ms         = p->last_claimed_ms;
 	info->last_acked_ms           = p->last_acked_ms;
 	info->lost                    = p->lost;
+	/* The strings must outlive this call only until the caller has
+	 * encoded info, which it does before reporting the next proc. */
+	static __thread char sys_name[PP_TOPIC_MAX + 1];
+	static __thread char sys_plugin[SYS_PLUGIN_MAX + 1];
+	if (!p->is_isolating || /* only systemProcs' procs are */
+	    !sys_lookup_proc(txn, s, p->name, sys_name, sys_plugin,
+	        sizeof(sys_plugin))) {
+		sys_name[0]   = '\0';
+		sys_plugin[0] = '\0';
+	}
+	info->system_proc = sys_name;
+	info->plugin      = sys_plugin;
 	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		return rc;

@@ -201,27 +201,6 @@ store_range(
 	free(pg.entries);
 }
 
-/* First and last stored ids of the loaded topic (count must be > 0). */
-static void
-topic_ends(reader_txn *r, pp_topic_info *info)
-{
-	MDB_val k, v;
-
-	memset(&info->first, 0, sizeof(info->first));
-	memset(&info->last, 0, sizeof(info->last));
-	if (r->tc.topic.count == 0) {
-		return;
-	}
-	if (store_cursor_seek(&r->tc, 0, &k, &v)) {
-		info->first.ms  = store_val_ms(&v);
-		info->first.seq = store_key_seq(&k);
-	}
-	if (store_cursor_seek_back(&r->tc, UINT64_MAX, &k, &v)) {
-		info->last.ms  = store_val_ms(&v);
-		info->last.seq = store_key_seq(&k);
-	}
-}
-
 static void
 fill_info(reader_txn *r, pp_topic_info *info)
 {
@@ -229,7 +208,7 @@ fill_info(reader_txn *r, pp_topic_info *info)
 	info->bytes      = r->tc.topic.bytes;
 	info->next_seq   = r->tc.topic.next_seq;
 	info->created_ms = r->tc.topic.created_ms;
-	topic_ends(r, info);
+	store_cursor_ends(&r->tc, &info->first, &info->last);
 }
 
 /* length and stat share everything but the reply. */

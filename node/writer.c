@@ -20,6 +20,7 @@
 
 #include "node.h"
 #include "deadline.h"
+#include "metrics.h"
 #include "queue.h"
 #include "timers.h"
 
@@ -51,6 +52,11 @@ struct writer {
 	uint64_t  next_gc_ms; /* next GC / retention run */
 	bool      is_purging; /* deleted topics' logs remain */
 	uint64_t  purge_retry_ms; /* after a failed purge step */
+	/* From the worker supervisor (any thread), under ctl: */
+	pthread_mutex_t ctl;
+	worker_exit    *exits; /* workers that died holding claims */
+	size_t          nexits;
+	bool            is_stopping_workers;
 };
 
 static size_t
@@ -182,6 +188,12 @@ commit_list(writer *w, request *list)
 		}
 		list = r;
 		store_commit_group(w->store, reqs, replies, is_parked, n, &out);
+		metrics_group(batch, n, &out.tally);
+		if (store_system_is_dirty(w->store) &&
+		    store_system_reload(w->store) != 0) {
+			fprintf(stderr, "pipeproc-node: cannot reload the "
+			    "systemProcs; workers keep the old table\n");
+		}
 		has_changes   = has_changes || out.has_changes;
 		w->is_purging = w->is_purging || out.has_purge;
 		add_timers(w, &out);
@@ -217,6 +229,7 @@ expire(writer *w)
 
 	if ((n = timers_take_due(&w->timers, now, &due)) > 0) {
 		store_expire(w->store, due, n, &out);
+		metrics_tally(&out.tally);
 		has_changes = out.has_changes;
 		add_timers(w, &out);
 	}
@@ -229,6 +242,41 @@ expire(writer *w)
 		} else {
 			pp = &r->next;
 		}
+	}
+	return has_changes;
+}
+
+/*
+ * Acts on what the worker supervisor asked for: reclaims the claims of
+ * workers that died, and stops handing work to workers at shutdown.
+ * Returns true when claims were released (parked claims may proceed).
+ */
+static bool
+control(writer *w)
+{
+	worker_exit  *exits;
+	store_outcome out;
+	size_t        n, i;
+	bool          is_stopping, has_changes = false;
+
+	pthread_mutex_lock(&w->ctl);
+	exits               = w->exits;
+	n                   = w->nexits;
+	is_stopping         = w->is_stopping_workers;
+	w->exits            = NULL;
+	w->nexits           = 0;
+	w->is_stopping_workers = false;
+	pthread_mutex_unlock(&w->ctl);
+	for (i = 0; i < n; i++) {
+		store_system_release(
+		    w->store, false, exits[i].slot, exits[i].why, &out);
+		add_timers(w, &out);
+		has_changes = has_changes || out.has_changes;
+	}
+	free(exits);
+	if (is_stopping) {
+		store_system_stopping(w->store);
+		has_changes = true; /* waiting workers get PP_ESHUTDOWN */
 	}
 	return has_changes;
 }
@@ -253,6 +301,9 @@ collect(writer *w)
 			deleted = 0; /* the next run tries again */
 		}
 	} while (deleted == GC_STEP && queue_is_empty(&w->q));
+	if (deleted < GC_STEP) {
+		metrics_gc_run(); /* a short step completes the run */
+	}
 	w->next_gc_ms = deleted == GC_STEP
 	    ? now
 	    : now + (w->gc.is_enabled ? w->gc.interval_ms : RETENTION_MS);
@@ -323,6 +374,7 @@ writer_main(void *arg)
 			break;
 		}
 		has_changes = expire(w);
+		has_changes = control(w) || has_changes;
 		collect(w);
 		purge(w);
 		if (list != NULL) {
@@ -348,9 +400,10 @@ writer_main(void *arg)
 int
 writer_start(store *s, const writer_gc *gc, writer **wp)
 {
-	writer      *w;
-	store_timer *loaded;
-	size_t       n, i;
+	writer       *w;
+	store_timer  *loaded;
+	store_outcome out;
+	size_t        n, i;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		return PP_ENOMEM;
@@ -362,6 +415,11 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	w->next_gc_ms =
 	    wall_ms() + (gc->is_enabled ? gc->interval_ms : RETENTION_MS);
 	queue_init(&w->q);
+	pthread_mutex_init(&w->ctl, NULL);
+	/* No worker outlives its node: claims they held are free again. */
+	store_system_release(s, true, 0,
+	    "the node restarted while a worker held the claim", &out);
+	free(out.timers);
 	if (store_load_timers(s, &loaded, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			timers_add(&w->timers, &loaded[i]);
@@ -380,7 +438,34 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 void
 writer_submit(writer *w, request *r)
 {
+	r->queued_us = metrics_now_us(); /* write latency starts here */
 	queue_push(&w->q, r);
+}
+
+void
+writer_worker_exited(writer *w, uint32_t slot, const char *why)
+{
+	worker_exit *n;
+
+	pthread_mutex_lock(&w->ctl);
+	n = realloc(w->exits, (w->nexits + 1) * sizeof(*n));
+	if (n != NULL) {
+		w->exits = n;
+		n[w->nexits].slot = slot;
+		snprintf(n[w->nexits].why, sizeof(n->why), "%s", why);
+		w->nexits++;
+	}
+	pthread_mutex_unlock(&w->ctl);
+	queue_wake(&w->q);
+}
+
+void
+writer_stop_workers(writer *w)
+{
+	pthread_mutex_lock(&w->ctl);
+	w->is_stopping_workers = true;
+	pthread_mutex_unlock(&w->ctl);
+	queue_wake(&w->q);
 }
 
 void
@@ -393,5 +478,7 @@ writer_stop(writer *w)
 	pthread_join(w->thread, NULL);
 	queue_fini(&w->q);
 	timers_fini(&w->timers);
+	pthread_mutex_destroy(&w->ctl);
+	free(w->exits);
 	free(w);
 }

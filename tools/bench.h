@@ -46,12 +46,16 @@ typedef struct bench_cfg {
  * or for a latency distribution its 50th percentile in µs); `baseline` is
  * the figure it is compared with (ops/s), 0 when the workload has none or
  * takes it from another workload; `p99` is a latency distribution's 99th
- * percentile in µs, 0 for the other workloads.
+ * percentile in µs, 0 for the other workloads. A p99-against-baseline
+ * workload measured while background work ran (gc_stall: GC) sets
+ * `busy_s` to how long that work took and `busy_per_s` to its rate.
  */
 typedef struct bench_sample {
 	double value;
 	double baseline;
 	double p99;
+	double busy_s;
+	double busy_per_s;
 } bench_sample;
 
 /* A workload's measurement of one run (run counts from 0). */

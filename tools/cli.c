@@ -26,7 +26,9 @@ static const char usage_text[]
       "\n"
       "commands:\n"
       "  node [--data DIR] [--listen ADDRESS]... [--sync MODE] [--memory]\n"
-      "       [--max-body BYTES]\n"
+      "       [--max-body BYTES] [--metrics http://HOST:PORT]\n"
+      "       [--workers N] [--worker-concurrency N]\n"
+      "       [--worker-restart-after N] [--worker-path PATH]\n"
       "      run a node in the foreground; prints \"ready ADDRESS\"\n"
       "  commit TOPIC BODY...\n"
       "      commit the BODY arguments atomically, one log each\n"
@@ -60,6 +62,16 @@ static const char usage_text[]
       "  disable NAME | resume NAME | destroy NAME\n"
       "      change proc NAME; print its state as inspect does\n"
       "  procs             print NAME TOPIC STATUS LAG CLAIM RECLAIMS per proc\n"
+      "                    (systemProcs add SYSTEMPROC PLUGIN LAST_ERROR)\n"
+      "  system-proc NAME --from TOPIC... [--to TOPIC...] --plugin PATH\n"
+      "       [--config TEXT] [--offset OFF] [--count N] [--max-reclaims N]\n"
+      "       [--reclaim-timeout MS]\n"
+      "       [--on-max-reclaims disable|continue|deadletter]\n"
+      "      create systemProc NAME, run by the node's workers; print its\n"
+      "      procs as inspect does\n"
+      "  system-proc-destroy NAME\n"
+      "      remove systemProc NAME and its procs\n"
+      "  stats             print the node's metrics as one JSON object\n"
       "  shutdown          stop the node gracefully\n"
       "\n"
       "options:\n"
@@ -238,6 +250,9 @@ static const struct {
 	{ "destroy", cli_proc_admin_change },
 	{ "procs", cli_proc_admin_procs },
 	{ "shutdown", cli_node_shutdown },
+	{ "stats", cli_stats_run },
+	{ "system-proc", cli_system_run },
+	{ "system-proc-destroy", cli_system_destroy },
 };
 
 int

@@ -3,8 +3,9 @@
  * tool: the context built from the global options, the exit statuses,
  * option and error helpers (cli.c), one entry point per subcommand
  * (cli_node.c, cli_commit.c, cli_read.c, cli_proc.c, cli_proc_admin.c,
- * cli_tail.c) and the output formats (cli_print.c). The tool uses only the public API of libpipeproc plus the
- * address helpers of lib/address.h.
+ * cli_tail.c, cli_system.c) and the output formats (cli_print.c). The
+ * tool uses only the public API of libpipeproc plus the address helpers
+ * of lib/address.h.
  */
 #ifndef PP_CLI_H
 #define PP_CLI_H
@@ -98,6 +99,23 @@ int cli_wait_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_admin_topic_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_admin_backup(struct cli_ctx *ctx, int argc, char **argv);
 int cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv);
+int cli_stats_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_system_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv);
+
+/*
+ * cli_proc_option - apply one proc option (--offset, --count,
+ * --max-reclaims, --reclaim-timeout, --on-max-reclaims) at argv[*i] to
+ * *opts, as cli_option() matches it (cli_proc.c).
+ * Returns 0 when it was one, -1 when argv[*i] is no such option, or an
+ * exit status (already reported) when its value is missing or malformed.
+ */
+int cli_proc_option(struct cli_ctx *ctx, int argc, char **argv, int *i,
+    pp_proc_opts *opts);
+
+/* cli_proc_admin_print_json - a proc's state as one JSON object line, as
+ * `inspect` prints it (cli_proc_admin.c). */
+void cli_proc_admin_print_json(const pp_proc_info *info);
 
 /* Output formats (cli_print.c); all write to stdout. */
 

@@ -14,7 +14,9 @@
  *   3. PP_NODE_INSTALL_PATH, the installed location the Makefile defines.
  *
  * Options are checked for shape only (known names, values present); the
- * node validates their values and reports errors itself.
+ * node validates their values and reports errors itself. Without
+ * --worker-path, $PIPEPROC_WORKER (when set) names the worker program, as
+ * it does for pp_spawn(); else the node runs the one next to itself.
  *
  * `pipeproc shutdown` connects and calls pp_shutdown(), which returns once
  * the node has answered what was queued and synced its store; the node
@@ -70,24 +72,29 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const value_opts[] = { "--data", "--listen",
 		"--sync", "--max-body", "--gc-min-prune-time", "--gc-interval",
-		"--max-store-size" };
+		"--max-store-size", "--metrics", "--workers",
+		"--worker-concurrency", "--worker-restart-after",
+		"--worker-path" };
 	const size_t n_value_opts = sizeof(value_opts) / sizeof(value_opts[0]);
 	char         path_buf[PATH_MAX];
 	const char  *program;
 	const char  *value = NULL;
 	const char  *address;
+	const char  *worker_env = getenv("PIPEPROC_WORKER");
 	char       **args;
 	int          n_args = 0;
 	bool         has_listen = false;
+	bool         has_worker_path = false;
 	size_t       k;
 	int          i;
 	int          m;
 
 	/*
 	 * Each option of ours becomes at most two node arguments; add the
-	 * program name, --print-ready, a default --listen and the NULL.
+	 * program name, --print-ready, a default --listen, a default
+	 * --worker-path and the NULL.
 	 */
-	args = calloc((size_t)argc * 2 + 5, sizeof(*args));
+	args = calloc((size_t)argc * 2 + 7, sizeof(*args));
 	if (args == NULL) {
 		return cli_fail(ctx, PP_ENOMEM, "%s", "");
 	}
@@ -122,6 +129,9 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(value_opts[k - 1], "--listen") == 0) {
 			has_listen = true;
 		}
+		if (strcmp(value_opts[k - 1], "--worker-path") == 0) {
+			has_worker_path = true;
+		}
 		args[n_args++] = (char *)value_opts[k - 1];
 		args[n_args++] = (char *)value;
 	}
@@ -132,6 +142,10 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		args[n_args++] = "--listen";
 		args[n_args++] = (char *)address;
+	}
+	if (!has_worker_path && worker_env != NULL && worker_env[0] != '\0') {
+		args[n_args++] = "--worker-path";
+		args[n_args++] = (char *)worker_env;
 	}
 	args[n_args] = NULL;
 	fflush(stdout);

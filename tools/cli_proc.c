@@ -115,10 +115,58 @@ parse_mode(const char *text, enum pp_on_max_reclaims *mode)
 	return 0;
 }
 
+int
+cli_proc_option(
+    struct cli_ctx *ctx, int argc, char **argv, int *i, pp_proc_opts *opts)
+{
+	const char *value;
+	int64_t     number;
+	int         m;
+
+	if ((m = cli_option(argc, argv, i, "--offset", &value)) > 0) {
+		opts->offset = value;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--count", &value)) > 0) {
+		if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--count '%s' is not a count", value);
+		}
+		opts->count = (uint32_t)number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value)) > 0) {
+		if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--max-reclaims '%s' is not a number", value);
+		}
+		opts->max_reclaims = (int32_t)number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--reclaim-timeout", &value))
+	        > 0) {
+		if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--reclaim-timeout '%s' is not a number", value);
+		}
+		opts->reclaim_timeout_ms = number;
+	} else if (m == 0
+	    && (m = cli_option(argc, argv, i, "--on-max-reclaims", &value))
+	        > 0) {
+		if (parse_mode(value, &opts->on_max_reclaims) != 0) {
+			return cli_fail(ctx, PP_EINVALID_OPTION,
+			    "--on-max-reclaims '%s' is not disable, continue "
+			    "or deadletter",
+			    value);
+		}
+	}
+	if (m < 0) {
+		return cli_usage_error(
+		    ctx, "option '%s' needs an argument", argv[*i]);
+	}
+	return m > 0 ? 0 : -1;
+}
+
 /*
- * Apply one valued option of `proc` (argv[*i]) to *pa.
- * Returns 0 when it was one, -1 when argv[*i] is no such option, or an
- * exit status (already reported) when its value is missing or malformed.
+ * Apply one valued option of `proc` (argv[*i]) to *pa: --name, --wait or
+ * a proc option. Returns as cli_proc_option().
  */
 static int
 proc_option(
@@ -131,52 +179,20 @@ proc_option(
 	if ((m = cli_option(argc, argv, i, "--name", &value)) > 0) {
 		pa->name = value;
 	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--offset", &value)) > 0) {
-		pa->opts.offset = value;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--count", &value)) > 0) {
-		if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--count '%s' is not a count", value);
-		}
-		pa->opts.count = (uint32_t)number;
-	} else if (m == 0
 	    && (m = cli_option(argc, argv, i, "--wait", &value)) > 0) {
 		if (parse_int(value, -1, INT_MAX, &number) != 0) {
 			return cli_fail(ctx, PP_EINVAL,
 			    "--wait '%s' is not -1 or a number of ms", value);
 		}
 		pa->wait_ms = (int)number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value)) > 0) {
-		if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--max-reclaims '%s' is not a number", value);
-		}
-		pa->opts.max_reclaims = (int32_t)number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--reclaim-timeout", &value))
-	        > 0) {
-		if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--reclaim-timeout '%s' is not a number", value);
-		}
-		pa->opts.reclaim_timeout_ms = number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--on-max-reclaims", &value))
-	        > 0) {
-		if (parse_mode(value, &pa->opts.on_max_reclaims) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--on-max-reclaims '%s' is not disable, continue "
-			    "or deadletter",
-			    value);
-		}
+	} else if (m == 0) {
+		return cli_proc_option(ctx, argc, argv, i, &pa->opts);
 	}
 	if (m < 0) {
 		return cli_usage_error(
 		    ctx, "option '%s' needs an argument", argv[*i]);
 	}
-	return m > 0 ? 0 : -1;
+	return 0;
 }
 
 /*

@@ -7,7 +7,9 @@
  *   resume NAME           resume it (reclaims reset); print its state
  *   destroy NAME          destroy it; print its state before the call
  *   procs                 NAME<TAB>TOPIC<TAB>STATUS<TAB>LAG<TAB>CLAIM
- *                         <TAB>RECLAIMS per proc, in name order
+ *                         <TAB>RECLAIMS per proc, in name order; a
+ *                         systemProc's proc adds <TAB>SYSTEMPROC<TAB>
+ *                         PLUGIN<TAB>LAST_ERROR
  *
  * The JSON object holds every field of pp_proc_info under its C name, in
  * declaration order, the options flattened into it:
@@ -18,7 +20,11 @@
  *    "claim_first":"ID","claim_last":"ID","claim_token":N,
  *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
  *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
- *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS,"lost":N}
+ *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS,"lost":N,
+ *    "system_proc":"s","plugin":"/path/p.so"}
+ *
+ * system_proc and plugin are there only for the procs of a systemProc,
+ * so the output for plain procs is what it was before systemProcs.
  *
  * oldest_unacked_age_ms (not a struct field) is how long ago that log was
  * committed, by this machine's clock.
@@ -28,7 +34,9 @@
  * (and the deadline when it is "never"), and the times whose 0 means
  * "never" or "none". max_reclaims and reclaim_timeout_ms keep -1 for
  * "never", the value the options take. In `procs`, STATUS is "active" or
- * "disabled" and CLAIM is "FIRST..LAST" or "-".
+ * "disabled" and CLAIM is "FIRST..LAST" or "-"; LAST_ERROR is "-" when
+ * there is none, with tabs and line breaks turned into spaces so that a
+ * proc stays one line of fixed columns.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -85,9 +93,8 @@ print_u64_field(const char *key, uint64_t value, bool is_present)
 	}
 }
 
-/* Print a proc's state as one JSON object line (see the file comment). */
-static void
-print_proc_json(const pp_proc_info *info)
+void
+cli_proc_admin_print_json(const pp_proc_info *info)
 {
 	struct timespec ts;
 	uint64_t        now_ms;
@@ -130,7 +137,29 @@ print_proc_json(const pp_proc_info *info)
 	                                     : 0,
 	    info->oldest_unacked_ms != 0);
 	printf(",\"lost\":%" PRIu64, info->lost);
+	if (info->system_proc != NULL && info->system_proc[0] != '\0') {
+		fputc(',', stdout);
+		print_string_field("system_proc", info->system_proc);
+		fputc(',', stdout);
+		print_string_field("plugin", info->plugin);
+	}
 	fputs("}\n", stdout);
+}
+
+/* Write `text` as one column: "-" when empty, control characters (tabs
+ * and line breaks included) as spaces. */
+static void
+print_column(const char *text)
+{
+	const unsigned char *p;
+
+	if (text == NULL || text[0] == '\0') {
+		fputc('-', stdout);
+		return;
+	}
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, stdout);
+	}
 }
 
 /* Print a proc as one `procs` line (see the file comment). */
@@ -148,7 +177,16 @@ print_proc_line(const pp_proc_info *info)
 	} else {
 		fputc('-', stdout);
 	}
-	printf("\t%" PRIu32 "\n", info->reclaims);
+	printf("\t%" PRIu32, info->reclaims);
+	if (info->system_proc != NULL && info->system_proc[0] != '\0') {
+		fputc('\t', stdout);
+		print_column(info->system_proc);
+		fputc('\t', stdout);
+		print_column(info->plugin);
+		fputc('\t', stdout);
+		print_column(info->last_error);
+	}
+	fputc('\n', stdout);
 }
 
 /*
@@ -202,7 +240,7 @@ run_state_call(struct cli_ctx *ctx, int argc, char **argv,
 		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		for (k = 0; k < pp_proc_list_count(list); k++) {
-			print_proc_json(pp_proc_list_get(list, k));
+			cli_proc_admin_print_json(pp_proc_list_get(list, k));
 		}
 		pp_proc_list_free(list);
 		status = cli_finish_output(ctx);

@@ -1,0 +1,27 @@
+/*
+ * procs.h - what procs.c shares with the other proc-like calls
+ * (system.c, live.c).
+ */
+#ifndef PP_LIB_PROCS_H
+#define PP_LIB_PROCS_H
+
+#include "client.h"
+#include "pipeproc.h"
+#include "transport.h"
+
+/* ppi_proc_check_opts - the option checks the node makes too (PP_E*,
+ * with the client's message set). */
+int ppi_proc_check_opts(pp_client *c, const pp_proc_opts *o);
+
+/*
+ * ppi_claim_decode - a claim reply frame as a pp_claim (which takes the
+ * frame over, also on error). index: out, may be NULL.
+ */
+int ppi_claim_decode(pp_client *c, ppi_frame *frame, size_t *index,
+    pp_claim **out);
+
+/* ppi_procs_request - one request answered with a proc list. out may be
+ * NULL. */
+int ppi_procs_request(pp_client *c, const ppi_buf *req, pp_proc_list **out);
+
+#endif

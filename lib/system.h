@@ -1,0 +1,60 @@
+/*
+ * system.h - what pipeproc-worker needs from the library beyond the
+ * public API: the table of systemProcs and the claim that picks work
+ * across all of them (docs/DESIGN.md, "Workers").
+ *
+ * A worker holds the node's table of systemProcs and its version. Every
+ * claim it makes names that version; when the node's table has changed
+ * (a systemProc was created or destroyed) the node answers with the new
+ * table instead of a claim, at once or while the claim is waiting, so
+ * workers learn of new systemProcs without polling.
+ */
+#ifndef PP_LIB_SYSTEM_H
+#define PP_LIB_SYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeproc.h"
+
+/* One systemProc as workers see it. */
+typedef struct ppi_sysproc {
+	char   *name;
+	char   *plugin; /* absolute path */
+	char   *config; /* "" when none */
+	char  **to;     /* nto topics */
+	size_t  nto;
+	char  **from;   /* nfrom topics ... */
+	char  **procs;  /* ... and the proc reading each */
+	size_t  nfrom;
+	uint32_t count; /* logs per claim */
+} ppi_sysproc;
+
+typedef struct ppi_systable {
+	uint64_t     version;
+	ppi_sysproc *items; /* in name order */
+	size_t       count;
+} ppi_systable;
+
+/*
+ * ppi_system_claim - claim from whichever systemProc proc has logs
+ * (round robin, as pp_available_proc()), for worker `slot` (the node
+ * reclaims a worker's claims when the worker dies).
+ * known: the version of the table the caller holds (0: none).
+ * wait_ms: as pp_proc().
+ * On success exactly one of these happens:
+ *   *table is set (the node's table differs from `known`; no claim);
+ *   *claim is set (possibly empty), with *sys and *proc the indexes of
+ *   the systemProc and of its proc in the table of version `known`.
+ * Returns 0, or PP_ESHUTDOWN (the node is stopping its workers),
+ * PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * Thread-safe; blocks up to wait_ms plus a round trip.
+ */
+int ppi_system_claim(pp_client *c, uint32_t slot, uint64_t known,
+    int wait_ms, ppi_systable **table, pp_claim **claim, size_t *sys,
+    size_t *proc);
+
+/* ppi_systable_free - free a table. Accepts NULL. */
+void ppi_systable_free(ppi_systable *t);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * plugin_check.h - is a plugin loadable, of our ABI, and does its init()
+ * accept the config? Asked of `pipeproc-worker --check` in a child
+ * process, so a plugin that crashes can never take the node down.
+ */
+#ifndef PP_NODE_PLUGIN_CHECK_H
+#define PP_NODE_PLUGIN_CHECK_H
+
+#include <stddef.h>
+
+/*
+ * plugin_check - 0 when the plugin is fine, else PP_EPLUGIN with the
+ * reason in msg (from the worker, or why the check could not run).
+ * Blocks up to a few seconds: readers call it, never the writer.
+ */
+int plugin_check(const char *worker_path, const char *plugin,
+    const char *config, char *msg, size_t msglen);
+
+#endif

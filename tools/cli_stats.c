@@ -1,0 +1,39 @@
+/*
+ * cli_stats.c - `pipeproc stats`: the node's metrics (pp_stats()) as one
+ * JSON object on one line, in the format of pp_stats_json() (node-wide
+ * counters, rates, histograms and store size, then "topics" and
+ * "procs"; pipeproc(1) and pp_stats(3) list the keys).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int
+cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	pp_client       *client;
+	pp_stats_report *report = NULL;
+	char            *json   = NULL;
+	int              status, rv;
+
+	if (argc > 1) {
+		return cli_usage_error(
+		    ctx, "unexpected argument '%s'", argv[1]);
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	if ((rv = pp_stats(client, &report)) != 0) {
+		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	} else if ((rv = pp_stats_json(report, &json)) != 0) {
+		status = cli_fail(ctx, rv, "%s", "formatting the metrics");
+	} else {
+		printf("%s\n", json);
+		status = cli_finish_output(ctx);
+	}
+	free(json);
+	pp_stats_free(report);
+	pp_close(client);
+	return status;
+}

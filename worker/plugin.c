@@ -1,0 +1,237 @@
+/*
+ * plugin.c - loads a processor plugin and checks its descriptor before
+ * trusting any of it (SPEC §5, pipeproc_plugin(7)).
+ *
+ * The order of the checks is the point of this file: the descriptor of a
+ * plugin built against another version of pipeproc_plugin.h may be
+ * shorter or laid out differently, so nothing but its first two fields,
+ * abi_version and size, is read until both match this worker's. Only then
+ * are the name and the function pointers looked at, and init() called.
+ * Every refusal is one line that names the file and what is wrong; the
+ * node shows it to whoever creates the systemProc (PP_EPLUGIN).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plugin.h"
+
+struct plugin {
+	void     *handle;
+	pp_plugin desc; /* a copy, taken once the size is known to match */
+	void     *state;
+};
+
+const char *volatile plugin_stage;
+
+/* Makes err one printable line: the node reads it as one. */
+static void
+flatten(char *err)
+{
+	for (; *err != '\0'; err++) {
+		if ((unsigned char) *err < 0x20 || *err == 0x7f) {
+			*err = ' ';
+		}
+	}
+}
+
+/* True when name is 1 to PLUGIN_NAME_MAX printable ASCII characters. */
+static bool
+name_valid(const char *name)
+{
+	size_t i;
+
+	if (name == NULL) {
+		return false;
+	}
+	for (i = 0; name[i] != '\0'; i++) {
+		if (i == PLUGIN_NAME_MAX || name[i] < 0x20 || name[i] > 0x7e) {
+			return false;
+		}
+	}
+	return i > 0;
+}
+
+/*
+ * The text of dlerror() without a leading "PATH: ", which our own prefix
+ * already gives.
+ */
+static const char *
+dl_reason(const char *path)
+{
+	const char *e = dlerror();
+	size_t      n = strlen(path);
+
+	if (e == NULL) {
+		return "unknown dlopen error";
+	}
+	if (strncmp(e, path, n) == 0 && e[n] == ':' && e[n + 1] == ' ') {
+		return e + n + 2;
+	}
+	return e;
+}
+
+/* dlopen with a path that never searches the library path. */
+static void *
+load(const char *path, char *err, size_t errlen)
+{
+	char        local[4096];
+	const char *p = path;
+	struct stat st;
+	void       *h;
+
+	/* A bare "x.so" would make dlopen search LD_LIBRARY_PATH and the
+	 * system directories; a plugin is always a file we name. */
+	if (strchr(path, '/') == NULL) {
+		if ((size_t) snprintf(local, sizeof(local), "./%s", path) >=
+		    sizeof(local)) {
+			snprintf(err, errlen, "plugin %s: path too long", path);
+			return NULL;
+		}
+		p = local;
+	}
+	if (stat(p, &st) != 0) {
+		snprintf(err, errlen, "plugin %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "plugin %s: not a regular file", path);
+		return NULL;
+	}
+	/* RTLD_NOW: a missing symbol is a refusal now, not a crash in the
+	 * middle of a claim. RTLD_LOCAL: plugins cannot see each other. */
+	plugin_stage = "loading";
+	h            = dlopen(p, RTLD_NOW | RTLD_LOCAL);
+	plugin_stage = NULL;
+	if (h == NULL) {
+		snprintf(err, errlen, "plugin %s: cannot load: %s", path,
+		    dl_reason(p));
+	}
+	return h;
+}
+
+/* Checks the descriptor in the order the ABI promises; copies it. */
+static int
+check(const char *path, const pp_plugin *d, pp_plugin *copy, char *err,
+    size_t errlen)
+{
+	if (d->abi_version != PP_PLUGIN_ABI_VERSION) {
+		snprintf(err, errlen, "plugin %s: abi_version %u, this worker "
+		    "speaks %u", path, (unsigned) d->abi_version,
+		    (unsigned) PP_PLUGIN_ABI_VERSION);
+		return -1;
+	}
+	if (d->size != sizeof(pp_plugin)) {
+		snprintf(err, errlen, "plugin %s: descriptor size %u, this "
+		    "worker expects %zu for abi_version %u", path,
+		    (unsigned) d->size, sizeof(pp_plugin),
+		    (unsigned) PP_PLUGIN_ABI_VERSION);
+		return -1;
+	}
+	memcpy(copy, d, sizeof(*copy));
+	if (copy->name == NULL) {
+		snprintf(err, errlen, "plugin %s: name is NULL (it is "
+		    "required)", path);
+		return -1;
+	}
+	if (!name_valid(copy->name)) {
+		snprintf(err, errlen, "plugin %s: name must be 1 to %d "
+		    "printable ASCII characters", path, PLUGIN_NAME_MAX);
+		return -1;
+	}
+	if (copy->process == NULL) {
+		snprintf(err, errlen, "plugin %s: process is NULL (it is "
+		    "required)", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+plugin_open(const char *path, const char *config, plugin **out, char *err,
+    size_t errlen)
+{
+	const pp_plugin *d;
+	plugin          *p;
+	char             ierr[512];
+	int              rv;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "plugin %s: out of memory", path);
+		return -1;
+	}
+	if ((p->handle = load(path, err, errlen)) == NULL) {
+		goto fail;
+	}
+	dlerror();
+	if ((d = dlsym(p->handle, PP_PLUGIN_SYMBOL)) == NULL) {
+		snprintf(err, errlen, "plugin %s: no symbol '%s' (not a "
+		    "pipeproc plugin?)", path, PP_PLUGIN_SYMBOL);
+		goto fail;
+	}
+	if (check(path, d, &p->desc, err, errlen) != 0) {
+		goto fail;
+	}
+	if (p->desc.init != NULL) {
+		memset(ierr, 0, sizeof(ierr));
+		plugin_stage = "init";
+		rv = p->desc.init(config != NULL ? config : "", &p->state,
+		    ierr, sizeof(ierr));
+		plugin_stage = NULL;
+		ierr[sizeof(ierr) - 1] = '\0';
+		if (rv != 0) {
+			if (ierr[0] != '\0') {
+				snprintf(err, errlen, "plugin %s: init failed: "
+				    "%s", path, ierr);
+			} else {
+				snprintf(err, errlen, "plugin %s: init returned "
+				    "%d", path, rv);
+			}
+			goto fail;
+		}
+	}
+	*out = p;
+	return 0;
+
+fail:
+	flatten(err);
+	if (p->handle != NULL) {
+		dlclose(p->handle);
+	}
+	free(p);
+	return -1;
+}
+
+void
+plugin_close(plugin *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	if (p->desc.fini != NULL) {
+		plugin_stage = "fini";
+		p->desc.fini(p->state);
+		plugin_stage = NULL;
+	}
+	/* fini() must have stopped whatever the plugin started (threads,
+	 * timers): the code goes away here (pipeproc_plugin(7)). */
+	dlclose(p->handle);
+	free(p);
+}
+
+const char *
+plugin_name(const plugin *p)
+{
+	return p->desc.name;
+}
+
+int
+plugin_process(plugin *p, const pp_plugin_log *logs, size_t n,
+    pp_plugin_emitter *em)
+{
+	return p->desc.process(p->state, logs, n, em);
+}
