@@ -91,19 +91,44 @@ void store_expire(
     store *s, const store_timer *timers, size_t n, store_outcome *out);
 
 /*
- * store_gc_step - one collection step (store_gc.c): apply topic retention
- * and, with is_gc, delete logs older than cutoff_ms that no proc needs;
- * at most `budget` logs in one transaction. *deleted < budget means the
- * run is complete. An MDB code.
+ * A collection run (store_gc.c): one walk over the topics that applies
+ * topic retention and, with is_gc, deletes logs older than cutoff_ms that
+ * no proc needs, in steps. Owned by the writer thread.
  */
-int store_gc_step(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
-    size_t budget, size_t *deleted);
+typedef struct store_gc_run store_gc_run;
+
+/* store_gc_begin - a new run; ENOMEM or 0. Free it with store_gc_end(). */
+int store_gc_begin(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
+    store_gc_run **run);
 
 /*
- * store_purge_step - delete at most `budget` logs of deleted topics in
- * one transaction; *deleted < budget means nothing is left. An MDB code.
+ * store_gc_step - the run's next step: one write transaction deleting at
+ * most max_logs logs, stopping after about budget_us of work (checked
+ * after a deletion or a topic, so every step makes progress). *is_done
+ * when the run has passed the last topic. An MDB code; the run may go on
+ * after an error.
  */
-int store_purge_step(store *s, size_t budget, size_t *deleted);
+int store_gc_step(store_gc_run *run, size_t max_logs, uint64_t budget_us,
+    bool *is_done);
+
+/* store_gc_end - free a run, finished or not. Accepts NULL. */
+void store_gc_end(store_gc_run *run);
+
+/*
+ * store_purge_step - delete logs of deleted topics in one transaction, at
+ * most max_logs and for about budget_us; *is_done when none are left. An
+ * MDB code.
+ */
+int store_purge_step(store *s, size_t max_logs, uint64_t budget_us,
+    bool *is_done);
+
+/*
+ * store_requests_prune - forget remembered replies (the dedupe table)
+ * stored before cutoff_ms, at most `budget` in one transaction
+ * (store_requests.c). An MDB code.
+ */
+int store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
+    size_t *deleted);
 
 /* store_backup - copy the store, compacted, into req->dir (a reader). */
 void store_backup(store *s, const ppi_request *req, ppi_buf *reply);

@@ -318,7 +318,10 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 		rc = mdb_get(g->txn, g->s->state, &k, &v);
 		if (rc == 0) {
 			/* A resend of a request we applied: same answer. */
-			ppi_buf_append(reply, v.mv_data, v.mv_size);
+			size_t at = store_request_frame(&v);
+
+			ppi_buf_append(reply, (unsigned char *) v.mv_data + at,
+			    v.mv_size - at);
 			return 0;
 		}
 		if (rc != MDB_NOTFOUND) {
@@ -366,11 +369,16 @@ apply_request(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	k.mv_size = REQUEST_KEY_SIZE;
 	k.mv_data = key;
-	v.mv_data = reply->data;
-	v.mv_size = reply->len;
-	if ((rc = mdb_put(g->txn, g->s->state, &k, &v, 0)) != 0) {
+	v.mv_size = REQUEST_STAMP_SIZE + reply->len;
+	if ((rc = mdb_put(g->txn, g->s->state, &k, &v, MDB_RESERVE)) != 0) {
 		return rc;
 	}
+	/* Stamped, so that replies of clients that went away can be
+	 * forgotten after a while (store_requests.c). */
+	((unsigned char *) v.mv_data)[0] = 0;
+	ppi_put_be64((unsigned char *) v.mv_data + 1, g->now_ms);
+	memcpy((unsigned char *) v.mv_data + REQUEST_STAMP_SIZE, reply->data,
+	    reply->len);
 	return prune_requests(g, req->cid, req->floor);
 }
 

@@ -6,7 +6,7 @@
  *              | tid:4  | seq:8            |   value: ms:8 | body
  *              +--------+------------------+
  *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
- *              0x01 cid:8 rid:8                     value: reply frame
+ *              0x01 cid:8 rid:8                     value: 0x00 ms:8 reply frame
  *              0x02 proc name                       value: proc record
  *              0x03 tid:4                           (deleted topic, purging)
  *              0x04 systemProc name                 value: systemProc record
@@ -49,6 +49,8 @@ struct store {
 	bool             is_nosync; /* the env never syncs on commit */
 	uint64_t         gc_collected; /* logs collected so far (atomic) */
 	uint64_t         retention_dropped; /* ... over a retention limit */
+	uint64_t         procs_gen;    /* bumped by proc_put (writer only):
+	                                * GC reads positions again */
 	uint64_t         store_limit;  /* --max-store-size; 0: none */
 	bool             is_full;      /* in use past store_limit (atomic) */
 	struct sys_table *systable;    /* writer only (store_system.c) */
@@ -74,6 +76,16 @@ void store_topic_encode(const topic_rec *t, unsigned char *out);
 bool store_topic_decode(const MDB_val *v, topic_rec *t);
 void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
 void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
+
+/*
+ * A remembered reply is 0x00, the ms it was stored at (u64), then the
+ * frame. Replies stored before the stamp existed are the bare frame,
+ * which never starts with 0x00 (a msgpack map). store_request_frame
+ * returns where the frame starts; store_request_ms the stamp (0: none).
+ */
+#define REQUEST_STAMP_SIZE 9
+size_t   store_request_frame(const MDB_val *v);
+uint64_t store_request_ms(const MDB_val *v);
 
 /* A cursor on the logs of one topic, with the topic's record. */
 typedef struct store_cursor {

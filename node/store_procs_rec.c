@@ -110,6 +110,7 @@ proc_put(MDB_txn *txn, store *s, const proc_rec *p)
 	if ((rc = mdb_put(txn, s->state, &k, &v, MDB_RESERVE)) != 0) {
 		return rc;
 	}
+	s->procs_gen++; /* a new proc may pin logs: store_gc.c */
 	b = v.mv_data;
 	memset(b, 0, FIXED);
 	b[0] = p->is_disabled ? 1 : 0;

@@ -839,7 +839,7 @@ test_many_logs(void)
 	for (i = 0; i < 3; i++) {
 		COMMIT_SEQS(n.client, topics[i], 0, PER_TOPIC, NULL);
 	}
-	/* 15,000 logs take at least 15 steps of 1,000; commits go on. */
+	/* 15,000 logs take at least 30 steps of 500; commits go on. */
 	deadline = pp_t_mono_ms() + (uint64_t)pp_t_scaled(20000);
 	for (;;) {
 		total = 0;
@@ -873,6 +873,45 @@ test_many_logs(void)
 	/* And the big topics take new logs where they left off. */
 	COMMIT_SEQS(n.client, "big-2", PER_TOPIC, 1, NULL);
 	EXPECT_STORED(n.client, "big-2", PER_TOPIC, 1, PER_TOPIC + 1);
+	pp_t_node_stop(&n);
+}
+
+/*
+ * GC reads proc positions once per run and again only after a proc record
+ * was written (store_gc.c): a proc created while a run is collecting its
+ * topic must pin what is left from the next step on (issue 5 item 1).
+ */
+static void
+test_proc_created_during_a_run(void)
+{
+	enum { TOTAL = 100000, BATCH = 10000 };
+	pp_proc_opts one = proc_opts(">", 1);
+	pp_claim    *cl = NULL;
+	pp_tnode     n;
+	uint64_t     left, deadline;
+	size_t       i;
+
+	start_gc_node(&n, 1);
+	/* "hold" keeps GC off every log while they are committed. */
+	CLAIM(n.client, "big", "hold", &one, 0, 0);
+	for (i = 0; i < TOTAL / BATCH; i++) {
+		COMMIT_SEQS(n.client, "big", i * BATCH, BATCH, NULL);
+	}
+	PP_PASS(pp_proc_destroy(n.client, "hold", NULL));
+	/* Wait until GC has begun on them, then pin the rest. */
+	deadline = pp_t_mono_ms() + (uint64_t)pp_t_scaled(WAIT_MS);
+	while (length_at(__LINE__, n.client, "big") == TOTAL) {
+		if (pp_t_mono_ms() > deadline) {
+			PP_FAIL_AT("GC did not start on \"big\"");
+		}
+		pp_t_nap();
+	}
+	PP_PASS(pp_proc(n.client, "big", "late", &one, 0, &cl));
+	pp_claim_free(cl);
+	left = length_at(__LINE__, n.client, "big");
+	pp_t_diag("\"late\" pinned %" PRIu64 " of %d logs", left, TOTAL);
+	GC_PASSED(n.client);
+	EXPECT_STORED(n.client, "big", TOTAL - left, left, TOTAL);
 	pp_t_node_stop(&n);
 }
 
@@ -1078,6 +1117,9 @@ static const pp_test_case cases[] = {
 	    test_hyphenated_topics, 0 },
 	{ "15,000 logs in three topics are all collected while commits go on",
 	    test_many_logs, 0 },
+	{ "a proc created while GC collects its topic pins what is left from "
+	  "the next step on",
+	    test_proc_created_during_a_run, 0 },
 	{ "range, revrange and pp_iter after GC return exactly the remaining "
 	  "logs and a collected start is no error",
 	    test_reads_after_gc, 0 },

@@ -115,6 +115,7 @@ for f in $pages; do
 
 	case "$f" in
 	*.3) required="NAME SYNOPSIS DESCRIPTION RETURN_VALUES ERRORS SEE_ALSO" ;;
+	*.7) required="NAME SYNOPSIS DESCRIPTION SEE_ALSO" ;;
 	*) required="NAME SYNOPSIS DESCRIPTION EXIT_STATUS SEE_ALSO" ;;
 	esac
 	have=$(sed -n 's/^\.SH  *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$f" |

@@ -9,7 +9,8 @@
  * bench_commit.c (commit workloads), bench_read.c (range_scan, memory),
  * bench_proc.c (the proc workloads of issue 3 item 5: claims, acks and
  * wake latency), bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the
- * NNG baseline), bench_gc.c (gc_stall, issue 5 item 7).
+ * NNG baseline), bench_gc.c (gc_stall, issue 5 item 7), bench_live.c
+ * (live_latency, issue 4 item 4).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -56,6 +57,8 @@ typedef struct bench_sample {
 	double p99;
 	double busy_s;
 	double busy_per_s;
+	double baseline_p50; /* BENCH_KIND_US_BASE: the baseline's p50 in
+	                      * µs (`baseline` then holds its p99) */
 } bench_sample;
 
 /* A workload's measurement of one run (run counts from 0). */
@@ -109,6 +112,9 @@ int bench_proc_wake_latency(
 
 /* bench_gc.c */
 int bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_live.c */
+int bench_live_latency(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /*
  * A timed slice of a measurement: run for at least `slice_s`, then add

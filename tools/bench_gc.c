@@ -12,16 +12,18 @@
  * BENCH_BODY_BYTES in batches of GC_BATCH.
  *
  * Then one client commits one log per pp_commit into GC_PROBE_TOPIC, as
- * fast as it can, timing each call:
- *  1. for GC_BASELINE_S (quick: GC_BASELINE_S_Q) with the pin in place:
- *     GC runs every interval but finds nothing to collect. These are the
- *     latencies without GC work, on the same node in the same run;
- *  2. after pp_proc_destroy() released the pin, until BENCH_TOPIC is
- *     empty: the latencies during GC. pp_length of BENCH_TOPIC is polled
- *     every GC_POLL_S between two commits (untimed); only the commits
- *     after the first poll that saw the count fall and before the last
- *     poll that still saw logs are kept, so every kept commit ran while
- *     GC was collecting.
+ * fast as it can, timing each call, in GC_SLICES pairs of slices:
+ *  1. for GC_BASELINE_S / GC_SLICES (quick: GC_BASELINE_S_Q / ...) with
+ *     the pin in place: GC runs every interval but finds nothing to
+ *     collect. These are the latencies without GC work, on the same node
+ *     in the same run;
+ *  2. after pp_proc_destroy() released the pin, until GC has collected
+ *     another 1/GC_SLICES of the logs (the last slice: all of them), then
+ *     the pin is created again: the latencies during GC. pp_length of
+ *     BENCH_TOPIC is polled every GC_POLL_S between two commits (untimed);
+ *     only the commits after the first poll that saw the count fall and
+ *     before the last poll that saw it above the slice's target are kept,
+ *     so every kept commit ran while GC was collecting.
  * The earlier version let GC collect while the topic was being loaded,
  * which left it a window of 0.1 to 0.3 s and a p99 of a few hundred
  * commits; here GC has all 1,000,000 logs to collect while it is timed.
@@ -47,6 +49,7 @@
 #define GC_PROBE_PIN    "bench-gc-probe-pin"
 #define GC_PROBE_TOPIC  "bench-gc-probe"
 #define GC_POLL_S       0.01
+#define GC_SLICES       BENCH_SLICES
 #define GC_BASELINE_S   3.0
 #define GC_BASELINE_S_Q 1.0
 #define GC_LIMIT_S      120.0 /* longest wait for GC to empty the topic */
@@ -265,46 +268,46 @@ gc_baseline(gc_probe *p, double limit_s, lat_vec *lat)
 }
 
 /*
- * Commits while GC collects the `total` logs of BENCH_TOPIC: keeps the
- * latencies of the commits between the first poll that saw fewer than
- * `total` logs and the last poll that saw any. *gc_s gets the time from
- * the first to the poll that saw none, *collected the logs GC removed in
- * that time.
+ * Commits while GC collects BENCH_TOPIC down to `target` logs (it held
+ * *left at the last poll): keeps the latencies of the commits between
+ * the first poll that saw the count fall and the last poll that saw it
+ * above `target`. Adds the time from that first poll to the one that saw
+ * `target` reached to *gc_s, and the logs collected in it to *collected.
  */
 static int
-gc_during(gc_probe *p, uint64_t total, lat_vec *lat, double *gc_s,
-    uint64_t *collected)
+gc_collect(gc_probe *p, uint64_t target, uint64_t *left, lat_vec *lat,
+    double *gc_s, uint64_t *collected)
 {
 	double   start_s = bench_now_s();
 	double   poll_s = 0, first_s = 0, now_s;
-	uint64_t left = 0, first_left = 0;
-	size_t   kept = 0;
+	uint64_t before = *left, first_left = 0;
+	size_t   kept = lat->len;
 	bool     is_collecting = false;
 	int      rv;
 
 	for (;;) {
 		now_s = bench_now_s();
 		if (now_s >= poll_s) {
-			if ((rv = pp_length(p->client, BENCH_TOPIC, &left)) != 0) {
+			if ((rv = pp_length(p->client, BENCH_TOPIC, left)) != 0) {
 				return (gc_fail(p->client, "pp_length", rv));
 			}
 			now_s = bench_now_s();
-			if (!is_collecting && left < total) {
+			if (!is_collecting && *left < before) {
 				is_collecting = true;
 				first_s = now_s;
-				first_left = left;
+				first_left = *left;
 			}
-			if (left == 0) {
+			if (*left <= target) {
 				break;
 			}
-			/* Every commit so far ran while logs were left. */
+			/* Every commit so far ran while GC had work. */
 			kept = lat->len;
 			poll_s = now_s + GC_POLL_S;
 		}
 		if (now_s - start_s > GC_LIMIT_S) {
-			fprintf(stderr, "bench: GC left %llu of %llu logs after "
-			    "%.0f s\n", (unsigned long long)left,
-			    (unsigned long long)total, GC_LIMIT_S);
+			fprintf(stderr, "bench: GC left %llu logs (target %llu) "
+			    "after %.0f s\n", (unsigned long long)*left,
+			    (unsigned long long)target, GC_LIMIT_S);
 			return (-1);
 		}
 		if (gc_probe_commit(p, is_collecting ? lat : NULL) != 0) {
@@ -312,8 +315,50 @@ gc_during(gc_probe *p, uint64_t total, lat_vec *lat, double *gc_s,
 		}
 	}
 	lat->len = kept;
-	*gc_s = now_s - first_s;
-	*collected = first_left;
+	if (is_collecting) {
+		*gc_s += now_s - first_s;
+		*collected += first_left - *left;
+	}
+	return (0);
+}
+
+/*
+ * The measurement on a loaded node: GC_SLICES times, a baseline slice
+ * with the pin in place, then the pin released until GC has collected
+ * another 1/GC_SLICES of the logs, then the pin created again (">" pins
+ * whatever is left: GC stops at its next step). Alternating the two, as
+ * the other workloads alternate their slices, makes a machine whose speed
+ * drifts slow both alike.
+ */
+static int
+gc_measure(const bench_cfg *cfg, pp_client *client, uint64_t total,
+    lat_vec *during, lat_vec *without, double *gc_s, uint64_t *collected)
+{
+	gc_probe   probe;
+	double     slice_s = (cfg->is_quick ? GC_BASELINE_S_Q : GC_BASELINE_S)
+	    / GC_SLICES;
+	uint64_t   left = total, target;
+	int        i;
+	int        rv;
+
+	gc_probe_init(&probe, client);
+	for (i = 0; i < GC_SLICES; i++) {
+		if (gc_baseline(&probe, slice_s, without) != 0) {
+			return (-1);
+		}
+		if ((rv = pp_proc_destroy(client, GC_PIN_PROC, NULL)) != 0) {
+			return (gc_fail(client, "pp_proc_destroy (pin)", rv));
+		}
+		target = total / GC_SLICES * (uint64_t)(GC_SLICES - 1 - i);
+		if (gc_collect(&probe, target, &left, during, gc_s, collected)
+		    != 0) {
+			return (-1);
+		}
+		if (i + 1 < GC_SLICES &&
+		    gc_pin(client, BENCH_TOPIC, GC_PIN_PROC) != 0) {
+			return (-1);
+		}
+	}
 	return (0);
 }
 
@@ -321,7 +366,6 @@ int
 bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample)
 {
 	bench_node node;
-	gc_probe   probe;
 	lat_vec    during = { NULL, 0, 0 };
 	lat_vec    without = { NULL, 0, 0 };
 	size_t     total = cfg->is_quick ? GC_LOGS_Q : GC_LOGS;
@@ -332,7 +376,6 @@ bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample)
 	if (gc_node_start(cfg, run, &node) != 0) {
 		return (-1);
 	}
-	gc_probe_init(&probe, node.client);
 	if ((rv = gc_pin(node.client, BENCH_TOPIC, GC_PIN_PROC)) == 0 &&
 	    (rv = gc_pin(node.client, GC_PROBE_TOPIC, GC_PROBE_PIN)) == 0) {
 		rv = gc_load(node.client, total);
@@ -347,15 +390,8 @@ bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample)
 		rv = -1;
 	}
 	if (rv == 0) {
-		rv = gc_baseline(&probe,
-		    cfg->is_quick ? GC_BASELINE_S_Q : GC_BASELINE_S, &without);
-	}
-	if (rv == 0 &&
-	    (rv = pp_proc_destroy(node.client, GC_PIN_PROC, NULL)) != 0) {
-		rv = gc_fail(node.client, "pp_proc_destroy (pin)", rv);
-	}
-	if (rv == 0) {
-		rv = gc_during(&probe, loaded, &during, &gc_s, &collected);
+		rv = gc_measure(cfg, node.client, loaded, &during, &without,
+		    &gc_s, &collected);
 	}
 	bench_node_stop(&node);
 	if (rv == 0 && (during.len == 0 || without.len == 0)) {

@@ -350,8 +350,9 @@ run_main(const options *o, sigset_t *sigs)
 		fcntl(o->lifeline_fd, F_SETFD, FD_CLOEXEC);
 	}
 	if ((rv = pp_connect(o->address, NULL, &client)) != 0) {
-		log_msg("cannot connect to %s: %s: %s", o->address,
-		    pp_errname(rv), pp_last_errmsg());
+		log_msg("%s: %s", pp_errname(rv), pp_last_errmsg()[0] != '\0'
+		        ? pp_last_errmsg()
+		        : o->address);
 		return 1;
 	}
 	lo.slot          = (uint32_t) o->slot;

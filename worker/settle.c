@@ -42,6 +42,7 @@ settle_fini(settle_ctx *s)
 {
 	emitter_fini(&s->em);
 	free(s->logs);
+	free(s->ids);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -109,9 +110,22 @@ settle_ok(settle_ctx *s, const char *proc, uint64_t token)
 
 	n    = emitter_records(&s->em, &recs);
 	what = n == 0 ? "ack" : "ack_commit";
-	rv   = n == 0 ? pp_ack(s->client, proc, token, NULL)
-	              : pp_ack_commit(s->client, proc, token, recs, n, NULL);
-	if (rv == 0 || rv == PP_ESHUTDOWN) {
+	if (n > s->cap_ids) {
+		free(s->ids);
+		s->cap_ids = 0;
+		if ((s->ids = malloc(n * sizeof(*s->ids))) == NULL) {
+			return give_back(s, proc, token, "worker out of memory");
+		}
+		s->cap_ids = n;
+	}
+	rv = n == 0 ? pp_ack(s->client, proc, token, NULL)
+	            : pp_ack_commit(s->client, proc, token, recs, n, s->ids);
+	if (rv == 0) {
+		return 0;
+	}
+	if (rv == PP_ESHUTDOWN) {
+		log_msg("proc %s: %s refused: the node is stopping (the claim "
+		    "is handed out again when it restarts)", proc, what);
 		return rv;
 	}
 	snprintf(detail, sizeof(detail), "%s", pp_client_errmsg(s->client));

@@ -17,6 +17,8 @@ typedef struct settle_ctx {
 	emitter        em;
 	pp_plugin_log *logs; /* the claim's logs as the plugin sees them */
 	size_t         cap_logs;
+	pp_id         *ids; /* of the committed outputs */
+	size_t         cap_ids;
 } settle_ctx;
 
 void settle_init(settle_ctx *s, pp_client *client, registry *reg);
