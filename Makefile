@@ -73,6 +73,7 @@ CLI     := $(B)/bin/pipeproc
 BENCH   := $(B)/bin/pipeproc-bench
 DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
+GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
@@ -80,7 +81,8 @@ PCFILE  := $(B)/pipeproc.pc
 
 .PHONY: all deps test check bench demo install uninstall clean lint-man
 
-all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(PLUGINS) $(PCFILE)
+all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
+	$(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
@@ -133,6 +135,11 @@ $(WORKER): $(call obj,$(WORKER_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# Certificates and a token for trying tls+tcp:// out (and for the tests).
+$(GENCERTS): $(call obj,tools/gen-certs.c)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 # Plugins see only include/pipeproc_plugin.h and never link libpipeproc
 # (pipeproc_plugin(7)); -z defs makes a stray pp_* call a link error. No
 # -fvisibility=hidden: the descriptor must be exported.
@@ -174,6 +181,7 @@ $(PCFILE): pipeproc.pc.in Makefile
 TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO) \
 	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
+	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
 	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
 
@@ -195,7 +203,7 @@ install: all
 	  $(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir) \
 	  $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
 	  $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8
-	install -m 755 $(NODE) $(CLI) $(WORKER) $(DESTDIR)$(bindir)/
+	install -m 755 $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(DESTDIR)$(bindir)/
 	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
 	ln -sf libpipeproc.so.$(VERSION) $(DESTDIR)$(libdir)/libpipeproc.so.$(SOMAJOR)
@@ -209,6 +217,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
 	rm -f $(DESTDIR)$(bindir)/pipeproc-worker
+	rm -f $(DESTDIR)$(bindir)/pipeproc-gen-certs
 	rm -f $(DESTDIR)$(libdir)/libpipeproc.a $(DESTDIR)$(libdir)/libpipeproc.so*
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h

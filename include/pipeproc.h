@@ -114,7 +114,10 @@ extern "C" {
 	X(EEXIST, -38, "already exists")                                       \
 	X(ETOPIC_IN_USE, -39, "procs read the topic")                          \
 	X(EPLUGIN, -40, "plugin refused (ABI, symbol, load or init)")          \
-	X(ENOSYSPROC, -41, "no systemProc with that name")
+	X(ENOSYSPROC, -41, "no systemProc with that name")                     \
+	X(EAUTH, -42, "access token missing or wrong")                         \
+	X(ETLS, -43, "TLS handshake or certificate failure")                   \
+	X(EBUSY, -44, "node is at its connection limit")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -244,6 +247,26 @@ typedef struct pp_spawn_opts {
 	 * at this URL's GET /metrics ("http://127.0.0.1:9464"; port 0
 	 * picks a free one). NULL: no HTTP server. See pp_stats(). */
 	const char *metrics_address;
+	/* Remote clients (address "tls+tcp://HOST:PORT"; pipeproc-node(8)):
+	 * PEM files. The node presents tls_cert_file/tls_key_file and
+	 * accepts only clients whose certificate tls_ca_file signed; the
+	 * returned client verifies the node with tls_ca_file and presents
+	 * tls_client_cert_file/tls_client_key_file. Workers use ipc. */
+	const char *tls_ca_file;
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	const char *tls_client_cert_file;
+	const char *tls_client_key_file;
+	/* Access token file (mode 0600, 16 to 255 bytes): the node answers
+	 * PP_EAUTH to every request that does not carry it; the returned
+	 * client sends it. NULL: no token. */
+	const char *token_file;
+	/* Allow a plain "tcp://HOST:PORT" address (needs token_file):
+	 * everything, the token included, crosses the network in clear. */
+	bool is_insecure_tcp;
+	/* Most connections the node serves at once; more are closed as
+	 * they arrive. 0: 256. */
+	uint32_t max_connections;
 } pp_spawn_opts;
 
 /* pp_spawn_opts.workers: no worker processes at all. */
@@ -275,18 +298,43 @@ typedef struct pp_connect_opts {
 	uint32_t timeout_ms;
 	/* Request timeout of the returned client, ms. 0: 60000. */
 	uint32_t request_timeout_ms;
+	/* Mutual TLS, for "tls+tcp://HOST:PORT" (all three required there,
+	 * refused elsewhere): PEM files of the CA that signed the node's
+	 * certificate (checked, with HOST, at every connection), of our
+	 * client certificate and of its unencrypted private key. */
+	const char *tls_ca_file;
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	/* Access token, sent with every request: the content of
+	 * token_file (mode 0600), else `token` (a NUL-terminated string),
+	 * 16 to 255 bytes. NULL: none. */
+	const char *token_file;
+	const char *token;
+	/* Allow a plain "tcp://HOST:PORT" address (needs a token). */
+	bool is_insecure_tcp;
 } pp_connect_opts;
 
 /*
  * pp_connect - attach to a running node.
- * address: in, "ipc:///path" (or NULL for the default address of the
- *   "default" namespace). opts: in, may be NULL. client: out.
+ * address: in, "ipc:///path", "tls+tcp://HOST:PORT" (HOST a name, an
+ *   IPv4 address or a bracketed IPv6 address), "tcp://HOST:PORT" (only
+ *   with is_insecure_tcp and a token), or NULL for the default address of
+ *   the "default" namespace. opts: in, may be NULL. client: out.
  * Dials the node and exchanges a handshake that checks the protocol
- * version.
+ * version (and the access token). The client redials by itself when the
+ * connection drops; requests then wait for the node, up to the request
+ * timeout, and a request whose connection broke is sent again (safe:
+ * reads change nothing, commits are applied once).
  * Returns 0, or PP_EADDR (malformed address or unknown scheme),
  * PP_ECONNREFUSED (nothing listens there), PP_ETIMEDOUT (no handshake
- * reply in time), PP_EVERSION (the node speaks another protocol version),
- * PP_ENOMEM.
+ * reply in timeout_ms), PP_EVERSION (the node speaks another protocol
+ * version), PP_ETLS (a TLS file is unreadable, corrupted or expired, the
+ * node's certificate is not signed by the CA or not issued for HOST, the
+ * node refused our certificate, or one side speaks TLS and the other
+ * not; the detail says which), PP_EAUTH (the node requires a token and
+ * ours is missing or wrong), PP_EBUSY (the node is at its connection
+ * limit), PP_EINVAL (TLS options or a token that do not fit the address),
+ * PP_EPERM (a token file others may read), PP_ENOMEM.
  * On success *client belongs to the caller; release it with pp_close().
  * On error *client is unchanged.
  * Thread-safe; blocks up to timeout_ms.

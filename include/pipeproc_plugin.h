@@ -66,7 +66,9 @@ struct pp_plugin_emitter {
 	 * emit - one output log to every `to` topic of the systemProc (to
 	 * none when it has none). The body is copied. Returns 0, or a
 	 * negative pipeproc error code (pipeproc.h): PP_ETOOBIG (-6) when
-	 * len exceeds the node's limit, PP_ENOMEM (-3).
+	 * len exceeds the node's limit, PP_ETOOLARGE (-24) when this
+	 * claim's outputs together would not fit in one request,
+	 * PP_ENOMEM (-3).
 	 */
 	int (*emit)(pp_plugin_emitter *em, const void *body, size_t len);
 	/*

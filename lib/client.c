@@ -20,6 +20,8 @@
 
 #include "address.h"
 #include "client.h"
+#include "tls.h"
+#include "token.h"
 #include "wire.h"
 
 /* The detail of the last failure, per thread (pp_client_errmsg). */
@@ -78,10 +80,14 @@ ppi_client_begin(pp_client *c, const ppi_buf *req, ppi_call **call)
 #define REDIAL_RETRY_MS 3000
 
 /*
- * Every request is safe to send again: reads change nothing and commits
- * are applied once per (cid, rid). So when the connection drops under a
- * request (the node restarted its listener, say), it is retried for a
- * while; a node that stays away still fails fast enough.
+ * Every request is safe to send again: reads change nothing, commits are
+ * applied once per (cid, rid), and a claim whose reply was lost is
+ * released by the node's reclaim timer (docs/DESIGN.md §5, §10). So when
+ * the connection drops under a request (the node restarted, or restarted
+ * its listener), it is sent again. Each attempt has the request's whole
+ * timeout, and waits in NNG for the socket to redial, so a node that
+ * restarts within that timeout is waited for; the 3 s only bound a run of
+ * attempts that fail at once.
  */
 static int
 call_retrying(ppi_transport *t, const ppi_buf *req, uint32_t timeout_ms,
@@ -144,48 +150,123 @@ random_cid(void)
 	return v;
 }
 
-int
-ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
-    uint32_t request_timeout_ms, pp_client **client, char *msg,
-    size_t msglen)
+/* Checks that the options fit the address; loads the token. */
+static int
+check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
+    char *msg, size_t msglen)
 {
-	pp_client *c;
-	ppi_buf    req;
-	ppi_frame  reply = { NULL, 0, NULL };
-	uint64_t   version;
-	int        rv;
+	bool has_tls = o->tls_ca_file != NULL || o->tls_cert_file != NULL ||
+	    o->tls_key_file != NULL;
+	int  rv;
 
-	if ((rv = ppi_address_check(address)) != 0) {
-		snprintf(msg, msglen, "invalid address '%s' (expected ipc://PATH)",
+	if (a->kind == PPI_ADDR_TLS &&
+	    (o->tls_ca_file == NULL || o->tls_cert_file == NULL ||
+	        o->tls_key_file == NULL)) {
+		snprintf(msg, msglen, "tls+tcp:// needs a CA file, a "
+		    "certificate file and a key file");
+		return PP_EINVAL;
+	}
+	if (a->kind != PPI_ADDR_TLS && has_tls) {
+		snprintf(msg, msglen, "TLS files are for tls+tcp:// addresses "
+		    "only");
+		return PP_EINVAL;
+	}
+	if (a->kind == PPI_ADDR_TCP && !o->is_insecure_tcp) {
+		snprintf(msg, msglen, "plain tcp:// sends everything in clear; "
+		    "use tls+tcp://, or allow it with is_insecure_tcp "
+		    "(--insecure-tcp)");
+		return PP_EINVAL;
+	}
+	if (o->token_file != NULL) {
+		rv = ppi_token_read_file(tok, o->token_file, msg, msglen);
+	} else if (o->token != NULL) {
+		rv = ppi_token_set(tok, o->token, strlen(o->token), msg, msglen);
+	} else {
+		rv = 0;
+	}
+	if (rv == 0 && a->kind == PPI_ADDR_TCP && tok->len == 0) {
+		snprintf(msg, msglen, "plain tcp:// needs an access token");
+		rv = PP_EINVAL;
+	}
+	return rv;
+}
+
+int
+ppi_client_connect(const char *address, const pp_connect_opts *o,
+    pp_client **client, char *msg, size_t msglen)
+{
+	ppi_transport_opts to;
+	ppi_tls_pem        pem;
+	ppi_token          tok;
+	ppi_addr           a;
+	pp_client         *c;
+	ppi_buf            req;
+	ppi_frame          reply = { NULL, 0, NULL };
+	uint64_t           version;
+	uint32_t           timeout_ms;
+	int                rv;
+
+	memset(&pem, 0, sizeof(pem));
+	memset(&tok, 0, sizeof(tok));
+	if ((rv = ppi_address_parse(address, &a)) != 0) {
+		snprintf(msg, msglen, "invalid address '%s' (expected "
+		    "ipc://PATH, tls+tcp://HOST:PORT or tcp://HOST:PORT)",
 		    address);
+		return rv;
+	}
+	timeout_ms = o->timeout_ms != 0 ? o->timeout_ms
+	                                : PPI_DEFAULT_CONNECT_TIMEOUT_MS;
+	if ((rv = check_opts(&a, o, &tok, msg, msglen)) != 0 ||
+	    (a.kind == PPI_ADDR_TLS &&
+	        (rv = ppi_tls_load(o->tls_ca_file, o->tls_cert_file,
+	             o->tls_key_file, false, &pem, msg, msglen)) != 0)) {
+		ppi_tls_pem_fini(&pem);
+		ppi_token_wipe(&tok);
 		return rv;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->address = strdup(address)) == NULL) {
 		free(c);
+		ppi_tls_pem_fini(&pem);
+		ppi_token_wipe(&tok);
 		return PP_ENOMEM;
 	}
-	c->request_timeout_ms = request_timeout_ms;
-	c->cid                = random_cid();
-	c->lifeline_fd        = -1;
-	if ((rv = ppi_transport_open(address, &c->transport, msg, msglen)) !=
-	    0) {
+	c->request_timeout_ms = o->request_timeout_ms != 0
+	    ? o->request_timeout_ms
+	    : PPI_DEFAULT_REQUEST_TIMEOUT_MS;
+	c->cid         = random_cid();
+	c->lifeline_fd = -1;
+	to.pem         = a.kind == PPI_ADDR_TLS ? &pem : NULL;
+	to.token       = &tok;
+	to.timeout_ms  = timeout_ms;
+	rv = ppi_transport_open(address, &to, &c->transport, msg, msglen);
+	/* NNG keeps its own copies of the material. */
+	ppi_tls_pem_fini(&pem);
+	if (rv != 0) {
+		ppi_token_wipe(&tok);
 		goto fail;
 	}
 	ppi_buf_init(&req);
 	ppi_wire_hello(&req);
 	rv = req.is_failed ? PP_ENOMEM
-	                   : call_retrying(c->transport, &req, connect_timeout_ms,
+	                   : call_retrying(c->transport, &req, timeout_ms,
 	                         &reply);
 	ppi_buf_fini(&req);
 	if (rv != 0) {
 		snprintf(msg, msglen, "no handshake reply from %s: %s",
 		    address, pp_strerror(rv));
+		ppi_token_wipe(&tok);
 		goto fail;
 	}
 	rv = ppi_wire_decode_hello(
 	    reply.data, reply.len, &version, &c->max_body, msg, msglen);
 	ppi_frame_free(&reply);
+	if (rv == PP_EAUTH) {
+		snprintf(msg, msglen, "%s: %s", address,
+		    tok.len == 0 ? "the node requires an access token"
+		                 : "the node refused our access token");
+	}
+	ppi_token_wipe(&tok);
 	if (rv == 0 && version != PPI_WIRE_VERSION) {
 		snprintf(msg, msglen, "node speaks protocol %llu, we speak %d",
 		    (unsigned long long) version, PPI_WIRE_VERSION);
@@ -207,11 +288,10 @@ int
 pp_connect(const char *address, const pp_connect_opts *opts,
     pp_client **client)
 {
-	char     def[512];
-	char     msg[PPI_ERRMSG_MAX] = "";
-	uint32_t connect_ms = PPI_DEFAULT_CONNECT_TIMEOUT_MS;
-	uint32_t request_ms = PPI_DEFAULT_REQUEST_TIMEOUT_MS;
-	int      rv;
+	pp_connect_opts none;
+	char            def[512];
+	char            msg[PPI_ERRMSG_MAX] = "";
+	int             rv;
 
 	if (client == NULL) {
 		return PP_EINVAL;
@@ -222,14 +302,11 @@ pp_connect(const char *address, const pp_connect_opts *opts,
 		}
 		address = def;
 	}
-	if (opts != NULL && opts->timeout_ms != 0) {
-		connect_ms = opts->timeout_ms;
+	if (opts == NULL) {
+		memset(&none, 0, sizeof(none));
+		opts = &none;
 	}
-	if (opts != NULL && opts->request_timeout_ms != 0) {
-		request_ms = opts->request_timeout_ms;
-	}
-	rv = ppi_client_connect(
-	    address, connect_ms, request_ms, client, msg, sizeof(msg));
+	rv = ppi_client_connect(address, opts, client, msg, sizeof(msg));
 	ppi_set_last_errmsg("%s", rv != 0 ? msg : "");
 	return rv;
 }

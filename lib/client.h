@@ -38,11 +38,11 @@ struct pp_client {
 
 /*
  * ppi_client_connect - allocate a client and attach it to `address`
- * (dial + hello). Used by pp_connect and pp_spawn.
+ * (checks, dial + hello), as pp_connect() documents. Used by pp_connect
+ * and pp_spawn.
  */
-int ppi_client_connect(const char *address, uint32_t connect_timeout_ms,
-    uint32_t request_timeout_ms, pp_client **client, char *msg,
-    size_t msglen);
+int ppi_client_connect(const char *address, const pp_connect_opts *opts,
+    pp_client **client, char *msg, size_t msglen);
 
 /*
  * ppi_client_fail - remember `fmt` as the calling thread's detail for

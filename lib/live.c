@@ -264,12 +264,12 @@ live_exit(pp_live *lp, pp_claim *claim, uint64_t ack_token)
 static void *
 live_main(void *arg)
 {
-	pp_live *lp    = arg;
-	pp_claim     *claim = lp->first;
-	uint64_t      ack_token = 0, started_ms;
-	uint32_t      backoff_ms = 0;
-	bool          is_reclaimed;
-	int           rv;
+	pp_live  *lp    = arg;
+	pp_claim *claim = lp->first;
+	uint64_t  ack_token = 0, started_ms;
+	uint32_t  backoff_ms = 0;
+	bool      is_reclaimed;
+	int       rv;
 
 	live_self = lp;
 	lp->first = NULL;
@@ -321,8 +321,9 @@ live_main(void *arg)
 		if (pp_claim_count(claim) == 0) {
 			pp_claim_free(claim);
 			claim = NULL;
-			if (mono_ms() - started_ms < (uint64_t) lp->wait_ms / 2 &&
-			    !live_pause(lp, &backoff_ms)) {
+			if (mono_ms() - started_ms >= (uint64_t) lp->wait_ms / 2) {
+				backoff_ms = 0; /* a full wait: all is well */
+			} else if (!live_pause(lp, &backoff_ms)) {
 				break;
 			}
 		}

@@ -36,7 +36,7 @@
 #define DEFAULT_START_TIMEOUT_MS 10000u
 
 struct spawn_args {
-	char *argv[48];
+	char *argv[64];
 	int   argc;
 	char  sync[32];
 	char  max_body[24];
@@ -46,6 +46,7 @@ struct spawn_args {
 	char  workers[16];
 	char  worker_conc[16];
 	char  worker_after[16];
+	char  max_conns[16];
 };
 
 static void
@@ -83,6 +84,37 @@ add_workers(struct spawn_args *a, const pp_spawn_opts *o)
 	if (path != NULL && path[0] != '\0') {
 		add_arg(a, "--worker-path");
 		add_arg(a, (char *) path);
+	}
+}
+
+/* Remote clients: TLS material, token, plain tcp, connection cap. */
+static void
+add_remote(struct spawn_args *a, const pp_spawn_opts *o)
+{
+	if (o->tls_ca_file != NULL) {
+		add_arg(a, "--tls-ca");
+		add_arg(a, (char *) o->tls_ca_file);
+	}
+	if (o->tls_cert_file != NULL) {
+		add_arg(a, "--tls-cert");
+		add_arg(a, (char *) o->tls_cert_file);
+	}
+	if (o->tls_key_file != NULL) {
+		add_arg(a, "--tls-key");
+		add_arg(a, (char *) o->tls_key_file);
+	}
+	if (o->token_file != NULL) {
+		add_arg(a, "--token-file");
+		add_arg(a, (char *) o->token_file);
+	}
+	if (o->is_insecure_tcp) {
+		add_arg(a, "--insecure-tcp");
+	}
+	if (o->max_connections != 0) {
+		snprintf(a->max_conns, sizeof(a->max_conns), "%u",
+		    o->max_connections);
+		add_arg(a, "--max-connections");
+		add_arg(a, a->max_conns);
 	}
 }
 
@@ -136,6 +168,7 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 		add_arg(a, "--metrics");
 		add_arg(a, (char *) o->metrics_address);
 	}
+	add_remote(a, o);
 	if (o->is_gc) {
 		add_arg(a, "--gc");
 		snprintf(a->gc_prune, sizeof(a->gc_prune), "%u",
@@ -339,8 +372,9 @@ out:
 int
 pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 {
-	pp_spawn_opts none;
-	pp_client    *c;
+	pp_spawn_opts   none;
+	pp_connect_opts co;
+	pp_client      *c;
 	const char   *node, *data;
 	char          address[512];
 	char          msg[PPI_ERRMSG_MAX] = "";
@@ -374,14 +408,40 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		ppi_set_last_errmsg("invalid address '%s'", address);
 		return rv;
 	}
+	if (strncmp(address, "tls+tcp://", 10) == 0 &&
+	    (opts->tls_ca_file == NULL || opts->tls_cert_file == NULL ||
+	        opts->tls_key_file == NULL ||
+	        opts->tls_client_cert_file == NULL ||
+	        opts->tls_client_key_file == NULL)) {
+		ppi_set_last_errmsg("tls+tcp:// needs tls_ca_file, "
+		    "tls_cert_file, tls_key_file, tls_client_cert_file and "
+		    "tls_client_key_file");
+		return PP_EINVAL;
+	}
+	if (strncmp(address, "tcp://", 6) == 0 &&
+	    (!opts->is_insecure_tcp || opts->token_file == NULL)) {
+		ppi_set_last_errmsg("plain tcp:// needs is_insecure_tcp and a "
+		    "token_file");
+		return PP_EINVAL;
+	}
 	if ((rv = start_node(opts, node, data, address, &pid, &lifeline)) !=
 	    0) {
 		return rv;
 	}
-	rv = ppi_client_connect(address, DEFAULT_START_TIMEOUT_MS,
-	    opts->request_timeout_ms != 0 ? opts->request_timeout_ms
-	                                  : PPI_DEFAULT_REQUEST_TIMEOUT_MS,
-	    &c, msg, sizeof(msg));
+	memset(&co, 0, sizeof(co));
+	co.timeout_ms         = DEFAULT_START_TIMEOUT_MS;
+	co.request_timeout_ms = opts->request_timeout_ms;
+	co.tls_ca_file        = opts->tls_ca_file;
+	co.tls_cert_file      = opts->tls_client_cert_file;
+	co.tls_key_file       = opts->tls_client_key_file;
+	co.token_file         = opts->token_file;
+	co.is_insecure_tcp    = opts->is_insecure_tcp;
+	if (strncmp(address, "tls+tcp://", 10) != 0) {
+		/* The node's material may be given for its other
+		 * listeners; our connection does not use it. */
+		co.tls_ca_file = co.tls_cert_file = co.tls_key_file = NULL;
+	}
+	rv = ppi_client_connect(address, &co, &c, msg, sizeof(msg));
 	if (rv != 0) {
 		ppi_set_last_errmsg("%s", msg);
 		if (lifeline >= 0) {

@@ -1,25 +1,33 @@
 /*
  * transport.c - NNG req client: one socket per pp_client, one context per
- * request.
+ * request, over ipc, tls+tcp or (asked for) plain tcp.
  *
  * Design notes: the req protocol's timed resend is switched off (we have
- * our own request timeouts), but NNG still resends a request whose pipe
- * broke. That is safe because every write carries (cid, rid) and the node
- * applies each at most once (docs/DESIGN.md §5). NNG error numbers are
- * mapped to PP_E* codes here and go no further.
+ * our own request timeouts). When a pipe breaks under a request NNG fails
+ * it (NNG_ECONNRESET) and client.c sends it again once the dialer has
+ * reconnected, which is safe because every write carries (cid, rid) and
+ * the node applies each at most once (docs/DESIGN.md §5). The access
+ * token, when there is one, is written into every frame here, the single
+ * place all requests pass (token.h). NNG error numbers are mapped to PP_E*
+ * codes here and go no further.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
+#include "deadline.h"
 #include "pipeproc.h"
 #include "transport.h"
 
 struct ppi_transport {
 	nng_socket sock;
+	ppi_token  token;
 };
 
 static int
@@ -39,6 +47,8 @@ map_nng(int rv)
 	case NNG_ENOENT:
 	case NNG_ECONNRESET:
 	case NNG_ECONNSHUT:
+	case NNG_ECONNABORTED:
+	case NNG_EUNREACHABLE:
 		return PP_ECONNREFUSED;
 	case NNG_EADDRINVAL:
 	case NNG_ENOTSUP:
@@ -48,20 +58,124 @@ map_nng(int rv)
 		return PP_EPERM;
 	case NNG_EMSGSIZE:
 		return PP_ETOOLARGE;
+	case NNG_EPEERAUTH:
+	case NNG_ECRYPTO:
+		return PP_ETLS;
+	case NNG_EPROTO:
+		return PP_EPROTO;
 	default:
 		return PP_EIO;
 	}
 }
 
+/* Gives the dialer our CA, certificate and key, and the name to check. */
+static int
+set_tls(nng_dialer d, const ppi_addr *a, const ppi_tls_pem *pem)
+{
+	nng_tls_config *cfg;
+	int             rv;
+
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
+		return rv;
+	}
+	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ==
+	        0 &&
+	    (rv = nng_tls_config_ca_chain(cfg, pem->ca, NULL)) == 0 &&
+	    (rv = nng_tls_config_own_cert(cfg, pem->cert, pem->key, NULL)) ==
+	        0 &&
+	    (rv = nng_tls_config_server_name(cfg, a->host)) == 0) {
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+	}
+	nng_tls_config_free(cfg); /* the dialer holds its own reference */
+	return rv;
+}
+
+/* A synchronous dial on a thread, so that it can be bounded in time. */
+typedef struct dial_job {
+	nng_dialer      d;
+	int             rv;
+	bool            is_done;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+} dial_job;
+
+static void *
+dial_main(void *arg)
+{
+	dial_job *j  = arg;
+	int       rv = nng_dialer_start(j->d, 0);
+
+	pthread_mutex_lock(&j->mu);
+	j->rv      = rv;
+	j->is_done = true;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/*
+ * Dials once within timeout_ms. On timeout the socket is closed, which
+ * ends the dial; the caller must then not use the socket again.
+ */
+static int
+dial_within(nng_socket sock, nng_dialer d, uint32_t timeout_ms, bool *closed)
+{
+	struct timespec deadline =
+	    ppi_deadline_after_us(CLOCK_MONOTONIC, (int64_t) timeout_ms * 1000);
+	pthread_condattr_t attr;
+	pthread_t          th;
+	dial_job           j = { .d = d };
+	int                rv;
+
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&j.cv, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&th, NULL, dial_main, &j) != 0) {
+		rv = nng_dialer_start(d, 0);
+		goto out;
+	}
+	pthread_mutex_lock(&j.mu);
+	while (!j.is_done &&
+	    pthread_cond_timedwait(&j.cv, &j.mu, &deadline) == 0) {
+	}
+	rv = j.rv;
+	if (!j.is_done) {
+		pthread_mutex_unlock(&j.mu);
+		nng_close(sock);
+		*closed = true;
+		pthread_join(th, NULL);
+		rv = NNG_ETIMEDOUT;
+		goto out;
+	}
+	pthread_mutex_unlock(&j.mu);
+	pthread_join(th, NULL);
+out:
+	pthread_cond_destroy(&j.cv);
+	pthread_mutex_destroy(&j.mu);
+	return rv;
+}
+
 int
-ppi_transport_open(
-    const char *address, ppi_transport **tp, char *msg, size_t msglen)
+ppi_transport_open(const char *address, const ppi_transport_opts *o,
+    ppi_transport **tp, char *msg, size_t msglen)
 {
 	ppi_transport *t;
-	int            rv;
+	nng_dialer     d;
+	ppi_addr       a;
+	bool           closed = false;
+	int            rv, why;
 
+	if (ppi_address_parse(address, &a) != 0) {
+		snprintf(msg, msglen, "invalid address '%s'", address);
+		return PP_EADDR;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		return PP_ENOMEM;
+	}
+	if (o->token != NULL) {
+		t->token = *o->token;
 	}
 	if ((rv = nng_req0_open(&t->sock)) != 0) {
 		snprintf(msg, msglen, "nng_req0_open: %s", nng_strerror(rv));
@@ -74,15 +188,42 @@ ppi_transport_open(
 	nng_socket_set_ms(t->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_ms(t->sock, NNG_OPT_RECONNMINT, 10);
 	nng_socket_set_ms(t->sock, NNG_OPT_RECONNMAXT, 1000);
-	if ((rv = nng_dial(t->sock, address, NULL, 0)) != 0) {
+	if ((rv = nng_dialer_create(&d, t->sock, address)) != 0 ||
+	    (a.kind == PPI_ADDR_TLS && (rv = set_tls(d, &a, o->pem)) != 0)) {
 		snprintf(msg, msglen, "cannot connect to %s: %s", address,
 		    nng_strerror(rv));
-		nng_close(t->sock);
-		free(t);
-		return map_nng(rv);
+		goto fail;
+	}
+	if (a.kind != PPI_ADDR_IPC) {
+		nng_dialer_set_bool(d, NNG_OPT_TCP_NODELAY, true);
+		nng_dialer_set_bool(d, NNG_OPT_TCP_KEEPALIVE, true);
+	}
+	if ((rv = dial_within(t->sock, d, o->timeout_ms, &closed)) != 0) {
+		snprintf(msg, msglen, "cannot connect to %s: %s%s", address,
+		    nng_strerror(rv),
+		    rv == NNG_ETIMEDOUT ? " (no connection or handshake in "
+		                          "time)"
+		                        : "");
+		/* NNG's codes do not say which side refused what; look. */
+		if (rv != NNG_ETIMEDOUT &&
+		    (why = ppi_tls_diagnose(&a, o->pem, o->timeout_ms, msg,
+		         msglen)) != 0) {
+			rv = 0;
+			goto fail_pp;
+		}
+		goto fail;
 	}
 	*tp = t;
 	return 0;
+fail:
+	why = map_nng(rv);
+fail_pp:
+	if (!closed) {
+		nng_close(t->sock);
+	}
+	ppi_token_wipe(&t->token);
+	free(t);
+	return why;
 }
 
 void
@@ -98,6 +239,7 @@ ppi_transport_close(ppi_transport *t)
 		return;
 	}
 	nng_close(t->sock);
+	ppi_token_wipe(&t->token);
 	free(t);
 }
 
@@ -112,6 +254,35 @@ call_free(ppi_call *call)
 	nng_aio_free(call->aio);
 	nng_ctx_close(call->ctx);
 	free(call);
+}
+
+/* The frame as sent: the request, with our token first when we have one. */
+static int
+frame_alloc(ppi_transport *t, const void *req, size_t len, nng_msg **out)
+{
+	nng_msg *msg;
+	size_t   n;
+	int      rv;
+
+	if (t->token.len == 0) {
+		if ((rv = nng_msg_alloc(&msg, len)) == 0) {
+			memcpy(nng_msg_body(msg), req, len);
+			*out = msg;
+		}
+		return rv;
+	}
+	if ((rv = nng_msg_alloc(&msg, len + PPI_TOKEN_FRAME_EXTRA(&t->token))) !=
+	    0) {
+		return rv;
+	}
+	if ((n = ppi_token_frame(&t->token, req, len, nng_msg_body(msg))) ==
+	    0) {
+		nng_msg_free(msg);
+		return NNG_EINVAL;
+	}
+	nng_msg_realloc(msg, n); /* shrinking never fails */
+	*out = msg;
+	return 0;
 }
 
 int
@@ -134,11 +305,10 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 		free(call);
 		return map_nng(rv);
 	}
-	if ((rv = nng_msg_alloc(&msg, len)) != 0) {
+	if ((rv = frame_alloc(t, req, len, &msg)) != 0) {
 		call_free(call);
-		return map_nng(rv);
+		return rv == NNG_EINVAL ? PP_EPROTO : map_nng(rv);
 	}
-	memcpy(nng_msg_body(msg), req, len);
 	nng_aio_set_timeout(call->aio, (nng_duration) timeout_ms);
 	nng_aio_set_msg(call->aio, msg);
 	nng_ctx_send(call->ctx, call->aio);

@@ -8,15 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls.h"
+#include "token.h"
+
 typedef struct ppi_transport ppi_transport;
+
+/* How to reach the node; checked by the caller (client.c). */
+typedef struct ppi_transport_opts {
+	const ppi_tls_pem *pem;        /* tls+tcp: our material; else NULL */
+	const ppi_token   *token;      /* sent in every frame; NULL: none */
+	uint32_t           timeout_ms; /* for the first connection */
+} ppi_transport_opts;
 
 /*
  * ppi_transport_open - open a req socket and dial `address` once,
- * synchronously. Returns 0 or PP_EADDR / PP_ECONNREFUSED / PP_ENOMEM /
- * PP_EIO with a reason in msg. On success *t belongs to the caller.
+ * synchronously, for at most o->timeout_ms (a TLS handshake included).
+ * Later the socket redials by itself. Returns 0 or PP_EADDR /
+ * PP_ECONNREFUSED / PP_ETLS / PP_ETIMEDOUT / PP_ENOMEM / PP_EIO with a
+ * reason in msg (a failed tcp or TLS connection is diagnosed, see tls.h).
+ * On success *t belongs to the caller.
  */
-int ppi_transport_open(
-    const char *address, ppi_transport **t, char *msg, size_t msglen);
+int ppi_transport_open(const char *address, const ppi_transport_opts *o,
+    ppi_transport **t, char *msg, size_t msglen);
 
 /*
  * ppi_transport_hangup - close the connection but keep the object, so

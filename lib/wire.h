@@ -120,6 +120,8 @@ typedef struct ppi_request {
 	ppi_str        config;           /* sysproc */
 	uint64_t       worker;           /* sysclaim: the worker's slot */
 	uint64_t       known;            /* sysclaim: its table version */
+	bool           is_retry;         /* node: a parked request tried
+	                                  * again (not from the wire) */
 	uint64_t       part;             /* stats: enum ppi_stats_part */
 	void          *unpacked_; /* decoder state, freed by fini */
 } ppi_request;

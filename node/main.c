@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "metrics_http.h"
 #include "node.h"
+#include "remote.h"
 #include "server.h"
 #include "syncer.h"
 #include "workers.h"
@@ -51,6 +52,7 @@ typedef struct options {
 	char           metrics_url[512]; /* ... as served, port bound */
 	workers_config workers;
 	char           worker_path[PATH_MAX];
+	remote_config  remote; /* --tls-*, --token-*, ... (remote.c) */
 } options;
 
 static void
@@ -64,6 +66,9 @@ usage(FILE *f)
 	    "         [--max-store-size BYTES] [--metrics http://HOST:PORT]\n"
 	    "         [--workers N] [--worker-concurrency N]\n"
 	    "         [--worker-restart-after N] [--worker-path PATH]\n"
+	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
+	    "         [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
+	    "         [--max-connections N] [--auth-timeout MS]\n"
 	    "         [--ready-fd N] [--lifeline-fd N]\n");
 }
 
@@ -126,6 +131,10 @@ parse_args(int argc, char **argv, options *o)
 
 		if (strcmp(a, "--memory") == 0) {
 			o->is_memory = true;
+			continue;
+		}
+		if (strcmp(a, "--insecure-tcp") == 0) {
+			o->remote.is_insecure_tcp = true;
 			continue;
 		}
 		if (strcmp(a, "--print-ready") == 0) {
@@ -193,18 +202,28 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strcmp(a, "--workers") == 0 ||
 		    strcmp(a, "--worker-concurrency") == 0 ||
 		    strcmp(a, "--worker-restart-after") == 0) {
-			if (!parse_u64(val, a[8] == 'r' ? UINT32_MAX : 64, &v) ||
-			    (a[8] == 'c' && v == 0)) {
+			bool is_after = strcmp(a, "--worker-restart-after") == 0;
+			bool is_conc  = strcmp(a, "--worker-concurrency") == 0;
+
+			if (!parse_u64(val, is_after ? UINT32_MAX : 64, &v) ||
+			    (is_conc && v == 0)) {
 				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
 				    val);
 				return -1;
 			}
-			if (a[8] == 'r') {
+			if (is_after) {
 				o->workers.restart_after = (uint32_t) v;
-			} else if (a[8] == 'c') {
+			} else if (is_conc) {
 				o->workers.concurrency = (uint32_t) v;
 			} else {
 				o->workers.count = (int) v;
+			}
+		} else if (strncmp(a, "--tls-", 6) == 0 ||
+		    strncmp(a, "--token-", 8) == 0 ||
+		    strcmp(a, "--max-connections") == 0 ||
+		    strcmp(a, "--auth-timeout") == 0) {
+			if (remote_option(&o->remote, a, val) != 0) {
+				return -1;
 			}
 		} else if (strcmp(a, "--metrics") == 0) {
 			o->metrics_address = val; /* checked when served */
@@ -363,9 +382,18 @@ run(options *o, sigset_t *sigs)
 	syncer      *sy = NULL;
 	char         msg[1024] = "", memdir[4096];
 	int          lock_fd, sigfd, rv;
+	remote       rem;
+	const char  *addrs[MAX_LISTEN + 1];
+	size_t       naddrs;
 
 	memset(&n, 0, sizeof(n));
 	n.max_body = o->max_body;
+	/* Remote-client options fail before anything is opened. */
+	if ((rv = remote_prepare(&o->remote, o->listen, o->nlisten, &rem, msg,
+	         sizeof(msg))) != 0) {
+		remote_cleanup(&rem);
+		return fail_start(o, rv, msg);
+	}
 	if (o->is_memory) {
 		if ((rv = datadir_make_temp(memdir, sizeof(memdir), msg,
 		         sizeof(msg))) != 0) {
@@ -401,7 +429,12 @@ run(options *o, sigset_t *sigs)
 	}
 	default_worker_path(o);
 	reader_set_system(n.reader, n.writer, o->worker_path);
-	if ((rv = server_open(&n, o->listen, o->nlisten, &n.server, msg,
+	memcpy(addrs, o->listen, o->nlisten * sizeof(addrs[0]));
+	naddrs = o->nlisten;
+	if (rem.worker_addr[0] != '\0') {
+		addrs[naddrs++] = rem.worker_addr; /* private, for workers */
+	}
+	if ((rv = server_open(&n, addrs, naddrs, &rem.sec, &n.server, msg,
 	         sizeof(msg))) != 0 ||
 	    (rv = server_start(n.server)) != 0) {
 		return fail_start(o, rv, msg[0] != '\0' ? msg : "server");
@@ -413,7 +446,9 @@ run(options *o, sigset_t *sigs)
 		return fail_start(o, rv, msg);
 	}
 	o->workers.path    = o->worker_path;
-	o->workers.address = worker_address(o);
+	o->workers.address = rem.sec.worker_addr != NULL
+	    ? rem.sec.worker_addr
+	    : worker_address(o);
 	if ((rv = workers_start(&o->workers, n.writer, &ws)) != 0) {
 		return fail_start(o, rv, "cannot start the worker supervisor");
 	}
@@ -448,6 +483,7 @@ run(options *o, sigset_t *sigs)
 		datadir_remove_temp(o->data_dir);
 	}
 	close(lock_fd);
+	remote_cleanup(&rem);
 	return rv == 0 ? 0 : 1;
 }
 

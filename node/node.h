@@ -58,15 +58,26 @@ typedef struct writer_gc {
 int  writer_start(store *s, const writer_gc *gc, writer **w);
 void writer_submit(writer *w, request *r);
 
-/* A worker that ended; its claims are reclaimed with `why` as error. */
-typedef struct worker_exit {
+/* A worker that starts, or ended (its claims go back at once). */
+typedef struct worker_event {
 	uint32_t slot;
+	bool     is_start;
+	bool     is_planned; /* it exited on purpose: not a failure */
 	char     why[160];
-} worker_exit;
+} worker_event;
 
-/* writer_worker_exited - worker `slot` is gone: reclaim its claims now
- * (any thread). */
-void writer_worker_exited(writer *w, uint32_t slot, const char *why);
+/*
+ * writer_worker_started - worker `slot` is about to start: only running
+ * workers get claims (any thread; call before starting it).
+ */
+void writer_worker_started(writer *w, uint32_t slot);
+/*
+ * writer_worker_exited - worker `slot` is gone: give its claims back at
+ * once, counted as failed reclaims with `why` as the error unless
+ * is_planned (any thread).
+ */
+void writer_worker_exited(
+    writer *w, uint32_t slot, bool is_planned, const char *why);
 /* writer_stop_workers - answer workers' claims with PP_ESHUTDOWN from now
  * on, waiting ones included (any thread). */
 void writer_stop_workers(writer *w);

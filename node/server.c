@@ -21,15 +21,19 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
+#include "address.h"
+#include "auth.h"
 #include "deadline.h"
 #include "probe.h"
 #include "server.h"
+#include "tls.h"
 
 /* Contexts, so requests in flight at once. Up to PARK_MAX (writer.c) of
  * them may be claims waiting for logs; the rest keep serving. */
 #define NCONN 256
-#define MAX_LISTENERS 8
+#define MAX_LISTENERS 9 /* 8 --listen, plus the workers' own */
 
 enum conn_state { CONN_RECV, CONN_SEND };
 
@@ -57,7 +61,23 @@ struct server {
 	int             inflight;
 	uint32_t        shutdown_pipe;    /* pipe of the shutdown request */
 	bool            is_shutdown_gone; /* ... and it has disconnected */
+	/* Remote clients (issue 6): auth.c, listen_on(), pipe_adding(). */
+	auth           *auth;
+	nng_tls_config *tls;        /* server side, for tls+tcp listeners */
+	nng_tls_config *tls_probe;  /* client side, for the watchdog */
+	bool            is_exempt[MAX_LISTENERS]; /* the workers' listener */
+	_Atomic uint64_t last_pipe_ms[MAX_LISTENERS]; /* last arrival */
+	_Atomic uint64_t last_refusal_ms; /* cap reached: logged 1/s */
 };
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
 
 static int
 map_nng(int rv)
@@ -73,6 +93,9 @@ map_nng(int rv)
 		return PP_EPERM;
 	case NNG_ENOMEM:
 		return PP_ENOMEM;
+	case NNG_ECRYPTO:
+	case NNG_EPEERAUTH:
+		return PP_ETLS;
 	default:
 		return PP_EIO;
 	}
@@ -191,7 +214,8 @@ dispatch(server *s, request *r)
 			s->shutdown_pipe = (uint32_t) nng_pipe_id(nng_msg_get_pipe(
 			    ((conn *) r->conn)->frame));
 			pthread_mutex_unlock(&s->mtx);
-			atomic_store(&s->is_refusing, true);
+			/* Not refusing yet: main stops the workers first,
+			 * and they settle their claims through us. */
 			if (write(n->stop_pipe[1], "s", 1) < 0) {
 				/* The pipe is never full: one byte per stop. */
 			}
@@ -221,6 +245,13 @@ on_receive(conn *c)
 	inflight_add(s, 1);
 	if (atomic_load(&s->is_refusing)) {
 		answer_now(&c->req, PP_ESHUTDOWN, "node is shutting down");
+		return;
+	}
+	/* Before anything else looks at the frame (auth.c). */
+	if ((rv = auth_check(s->auth,
+	         (uint32_t) nng_pipe_id(nng_msg_get_pipe(c->frame)),
+	         nng_msg_body(c->frame), len, msg, sizeof(msg))) != 0) {
+		answer_now(&c->req, rv, msg);
 		return;
 	}
 	if (len > PPI_REQUEST_MAX(s->node->max_body)) {
@@ -268,6 +299,47 @@ conn_cb(void *arg)
 	nng_ctx_recv(c->ctx, c->aio);
 }
 
+/*
+ * A connection finished its handshakes and is about to be served:
+ * count it against the cap (see auth_pipe_add) and note that its
+ * listener still hands out pipes.
+ */
+static void
+pipe_adding(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	server      *s = arg;
+	nng_listener l = nng_pipe_listener(p);
+	uint64_t     now = mono_ms(), last;
+	bool         is_exempt = false;
+	size_t       i;
+	int          rv;
+
+	(void) ev;
+	for (i = 0; i < s->nlisteners; i++) {
+		if (nng_listener_id(s->listeners[i]) == nng_listener_id(l)) {
+			is_exempt = s->is_exempt[i];
+			atomic_store(&s->last_pipe_ms[i], now);
+		}
+	}
+	if (nng_listener_id(l) <= 0) {
+		is_exempt = true; /* not ours to cap (never happens: rep) */
+	}
+	if ((rv = auth_pipe_add(s->auth, (uint32_t) nng_pipe_id(p),
+	         is_exempt)) == 0) {
+		return;
+	}
+	last = atomic_load(&s->last_refusal_ms);
+	if (now - last >= 10000 &&
+	    atomic_compare_exchange_strong(&s->last_refusal_ms, &last, now)) {
+		fprintf(stderr, "pipeproc-node: connection limit of %u "
+		    "reached; refusing new connections\n",
+		    auth_count(s->auth));
+	}
+	if (rv < 0) {
+		nng_pipe_close(p);
+	}
+}
+
 /* Notes when the client that asked for the shutdown hangs up. */
 static void
 pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -275,6 +347,7 @@ pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 	server *s = arg;
 
 	(void) ev;
+	auth_pipe_remove(s->auth, (uint32_t) nng_pipe_id(p));
 	pthread_mutex_lock(&s->mtx);
 	if (s->shutdown_pipe != 0 &&
 	    (uint32_t) nng_pipe_id(p) == s->shutdown_pipe) {
@@ -309,29 +382,84 @@ claim_path(const char *path, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * One listener. ipc sockets are owner-only. Remote listeners read at
+ * most one request (no slack for a PP_ETOOLARGE answer: a peer that may
+ * not even hold the token must not make us buffer 4x that), tls+tcp ones
+ * demand a client certificate signed by our CA (mutual TLS). NNG 1.5.2
+ * drops a connection whose TLS and SP handshakes take over 10 s.
+ */
 static int
 listen_on(server *s, size_t i, char *msg, size_t msglen)
 {
-	int rv;
+	nng_listener *l = &s->listeners[i];
+	ppi_addr      a;
+	int           rv;
 
-	if ((rv = nng_listener_create(&s->listeners[i], s->sock, s->addrs[i])) !=
-	        0 ||
-	    (rv = nng_listener_set_int(
-	         s->listeners[i], NNG_OPT_IPC_PERMISSIONS, 0600)) != 0 ||
-	    (rv = nng_listener_start(s->listeners[i], 0)) != 0) {
+	ppi_address_parse(s->addrs[i], &a);
+	if ((rv = nng_listener_create(l, s->sock, s->addrs[i])) != 0) {
+		goto fail;
+	}
+	if (a.kind == PPI_ADDR_IPC) {
+		rv = nng_listener_set_int(*l, NNG_OPT_IPC_PERMISSIONS, 0600);
+	} else {
+		rv = nng_listener_set_size(*l, NNG_OPT_RECVMAXSZ,
+		    PPI_REQUEST_MAX(s->node->max_body));
+		nng_listener_set_bool(*l, NNG_OPT_TCP_NODELAY, true);
+		nng_listener_set_bool(*l, NNG_OPT_TCP_KEEPALIVE, true);
+	}
+	if (rv == 0 && a.kind == PPI_ADDR_TLS) {
+		rv = nng_listener_set_ptr(*l, NNG_OPT_TLS_CONFIG, s->tls);
+	}
+	if (rv == 0) {
+		rv = nng_listener_start(*l, 0);
+	}
+	if (rv != 0) {
+		nng_listener_close(*l);
+	}
+fail:
+	if (rv != 0) {
 		snprintf(msg, msglen, "cannot listen on %s: %s", s->addrs[i],
 		    nng_strerror(rv));
 	}
 	return rv;
 }
 
-int
-server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
-    char *msg, size_t msglen)
+/*
+ * The TLS configurations: the listeners' (our certificate, clients must
+ * present one signed by our CA) and the watchdog's (the same material as
+ * a client; see answers_hello).
+ */
+static int
+tls_configs(server *s, const ppi_tls_pem *pem, char *msg, size_t msglen)
 {
-	server *s;
-	size_t  i;
-	int     rv;
+	int rv;
+
+	if ((rv = nng_tls_config_alloc(&s->tls, NNG_TLS_MODE_SERVER)) != 0 ||
+	    (rv = nng_tls_config_auth_mode(s->tls,
+	         NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
+	    (rv = nng_tls_config_ca_chain(s->tls, pem->ca, NULL)) != 0 ||
+	    (rv = nng_tls_config_own_cert(s->tls, pem->cert, pem->key,
+	         NULL)) != 0 ||
+	    (rv = nng_tls_config_alloc(&s->tls_probe, NNG_TLS_MODE_CLIENT)) !=
+	        0 ||
+	    (rv = nng_tls_config_auth_mode(s->tls_probe,
+	         NNG_TLS_AUTH_MODE_NONE)) != 0 ||
+	    (rv = nng_tls_config_own_cert(s->tls_probe, pem->cert, pem->key,
+	         NULL)) != 0) {
+		snprintf(msg, msglen, "TLS set-up: %s", nng_strerror(rv));
+	}
+	return rv;
+}
+
+int
+server_open(node *n, const char *const *addrs, size_t naddrs,
+    const server_security *sec, server **out, char *msg, size_t msglen)
+{
+	server  *s;
+	ppi_addr a;
+	size_t   i;
+	int      rv;
 
 	if (naddrs > MAX_LISTENERS) {
 		snprintf(msg, msglen, "at most %d listeners", MAX_LISTENERS);
@@ -343,24 +471,43 @@ server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
 	s->node = n;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	if ((rv = auth_alloc(sec->token, sec->max_conns, sec->auth_timeout_ms,
+	         &s->auth)) != 0) {
+		pthread_mutex_destroy(&s->mtx);
+		pthread_cond_destroy(&s->idle);
+		free(s);
+		return rv;
+	}
+	if (sec->pem != NULL &&
+	    (rv = tls_configs(s, sec->pem, msg, msglen)) != 0) {
+		goto fail;
+	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
 		snprintf(msg, msglen, "nng_rep0_open: %s", nng_strerror(rv));
 		goto fail;
 	}
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_adding, s);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_removed, s);
 	/* Frames up to 4x the request limit are read so that they can be
 	 * refused with PP_ETOOLARGE; larger ones make NNG drop the pipe. */
 	nng_socket_set_size(
 	    s->sock, NNG_OPT_RECVMAXSZ, 4 * PPI_REQUEST_MAX(n->max_body));
 	for (i = 0; i < naddrs; i++) {
-		s->addrs[i] = addrs[i];
-		if (strncmp(addrs[i], "ipc://", 6) != 0 || addrs[i][6] == '\0') {
+		s->addrs[i]     = addrs[i];
+		s->is_exempt[i] = sec->worker_addr != NULL &&
+		    strcmp(addrs[i], sec->worker_addr) == 0;
+		if (ppi_address_parse(addrs[i], &a) != 0) {
 			snprintf(msg, msglen,
-			    "cannot listen on '%s': only ipc://PATH is "
-			    "supported",
+			    "cannot listen on '%s': expected ipc://PATH, "
+			    "tls+tcp://HOST:PORT or tcp://HOST:PORT",
 			    addrs[i]);
 			rv = NNG_EADDRINVAL;
-		} else if ((rv = claim_path(addrs[i] + 6, msg, msglen)) == 0) {
+		} else if (a.kind == PPI_ADDR_TLS && s->tls == NULL) {
+			snprintf(msg, msglen, "cannot listen on %s: no TLS "
+			    "material", addrs[i]);
+			rv = NNG_EINVAL;
+		} else if (a.kind != PPI_ADDR_IPC ||
+		    (rv = claim_path(addrs[i] + 6, msg, msglen)) == 0) {
 			rv = listen_on(s, i, msg, msglen);
 		}
 		if (rv != 0) {
@@ -372,26 +519,59 @@ server_open(node *n, const char *const *addrs, size_t naddrs, server **out,
 	*out = s;
 	return 0;
 fail:
+	if (s->tls != NULL) {
+		nng_tls_config_free(s->tls);
+	}
+	if (s->tls_probe != NULL) {
+		nng_tls_config_free(s->tls_probe);
+	}
+	auth_free(s->auth);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);
 	return map_nng(rv);
 }
 
+/* Where the watchdog dials a listener: a wildcard host means this one. */
+static void
+probe_address(const char *addr, char *buf, size_t len)
+{
+	ppi_addr a;
+
+	if (ppi_address_parse(addr, &a) != 0 || a.kind == PPI_ADDR_IPC ||
+	    (strcmp(a.host, "*") != 0 && strcmp(a.host, "0.0.0.0") != 0 &&
+	        strcmp(a.host, "::") != 0)) {
+		snprintf(buf, len, "%s", addr);
+		return;
+	}
+	snprintf(buf, len, "%s://%s:%u",
+	    a.kind == PPI_ADDR_TLS ? "tls+tcp" : "tcp",
+	    strcmp(a.host, "::") == 0 ? "[::1]" : "127.0.0.1", a.port);
+}
+
 /*
  * Sends a hello to our own address through a fresh connection, as a
  * client would. Under NNG bug #1518 a listener may still complete SP
  * handshakes yet never hand the new pipes to the socket, so only a full
- * request proves that new clients are served.
+ * request proves that new clients are served. Any answer will do (a
+ * PP_EAUTH one too). A TLS listener is dialed with our own certificate;
+ * when that cannot pass our own client check (a certificate issued for
+ * servers only), the answer is "cannot tell".
  */
 static bool
-answers_hello(const char *address)
+answers_hello(server *s, size_t i)
 {
 	nng_socket sock;
+	nng_dialer d;
 	nng_msg   *msg = NULL;
 	ppi_buf    req;
+	ppi_addr   a;
+	char       addr[300];
 	bool       is_ok = false;
+	int        rv;
 
+	probe_address(s->addrs[i], addr, sizeof(addr));
+	ppi_address_parse(addr, &a);
 	if (nng_req0_open(&sock) != 0) {
 		return true; /* cannot tell; do not disturb the listener */
 	}
@@ -399,7 +579,16 @@ answers_hello(const char *address)
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 1000);
 	ppi_buf_init(&req);
 	ppi_wire_hello(&req);
-	if (!req.is_failed && nng_dial(sock, address, NULL, 0) == 0 &&
+	if ((rv = nng_dialer_create(&d, sock, addr)) == 0 &&
+	    a.kind == PPI_ADDR_TLS) {
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, s->tls_probe);
+	}
+	if (rv == 0) {
+		rv = nng_dialer_start(d, 0);
+	}
+	if (rv == NNG_ECRYPTO || rv == NNG_EPEERAUTH || rv == NNG_ECONNSHUT) {
+		is_ok = true; /* the handshake ran: accepting works */
+	} else if (!req.is_failed && rv == 0 &&
 	    nng_send(sock, req.data, req.len, 0) == 0 &&
 	    nng_recvmsg(sock, &msg, 0) == 0) {
 		is_ok = true;
@@ -413,11 +602,24 @@ answers_hello(const char *address)
 void
 server_check_listeners(server *s)
 {
-	char   msg[256];
-	size_t i;
+	char     msg[256];
+	uint32_t stale[64];
+	nng_pipe p;
+	uint64_t start;
+	size_t   i, n;
 
+	/* Connections that never showed the token in time go first. */
+	n = auth_expired(s->auth, stale, sizeof(stale) / sizeof(stale[0]));
+	for (i = 0; i < n; i++) {
+		p.id = stale[i];
+		nng_pipe_close(p);
+	}
 	for (i = 0; i < s->nlisteners; i++) {
-		if (answers_hello(s->addrs[i])) {
+		start = mono_ms();
+		if (answers_hello(s, i) ||
+		    atomic_load(&s->last_pipe_ms[i]) >= start) {
+			/* Served, or refused only by the connection cap
+			 * after the listener handed the pipe over. */
 			continue;
 		}
 		/* Closing the listener also drops its pipes; their clients
@@ -426,7 +628,9 @@ server_check_listeners(server *s)
 		fprintf(stderr, "pipeproc-node: %s stopped accepting; "
 		    "listening again\n", s->addrs[i]);
 		nng_listener_close(s->listeners[i]);
-		unlink(s->addrs[i] + 6);
+		if (strncmp(s->addrs[i], "ipc://", 6) == 0) {
+			unlink(s->addrs[i] + 6);
+		}
 		if (listen_on(s, i, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "pipeproc-node: %s\n", msg);
 		}
@@ -506,6 +710,13 @@ server_close(server *s)
 			nng_msg_free(s->conns[i].frame);
 		}
 	}
+	if (s->tls != NULL) {
+		nng_tls_config_free(s->tls);
+	}
+	if (s->tls_probe != NULL) {
+		nng_tls_config_free(s->tls_probe);
+	}
+	auth_free(s->auth);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);

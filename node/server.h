@@ -9,13 +9,23 @@
 
 #include "node.h"
 
+/* Remote clients (issue 6): TLS material, token, limits. */
+typedef struct server_security {
+	const struct ppi_tls_pem *pem; /* tls+tcp listeners; else NULL */
+	const struct ppi_token   *token; /* NULL or empty: none */
+	const char *worker_addr; /* the workers' listener: no token, no cap */
+	uint32_t    max_conns;   /* connections at once, worker ones aside */
+	uint32_t    auth_timeout_ms; /* to send a first valid request */
+} server_security;
+
 /*
- * server_open - listen on every address (ipc:// only, socket files mode
- * 0600). Returns 0 or PP_EADDR / PP_EADDRINUSE / PP_EPERM / PP_EIO with a
- * reason in msg. Nothing is received until server_start().
+ * server_open - listen on every address: ipc:// (socket files mode
+ * 0600), tls+tcp:// (mutual TLS with sec->pem) and tcp://. Returns 0 or
+ * PP_EADDR / PP_EADDRINUSE / PP_EPERM / PP_ETLS / PP_EIO with a reason in
+ * msg. Nothing is received until server_start().
  */
 int server_open(node *n, const char *const *addrs, size_t naddrs,
-    server **s, char *msg, size_t msglen);
+    const server_security *sec, server **s, char *msg, size_t msglen);
 
 /*
  * server_check_listeners - probe every listener and restart one that no

@@ -145,10 +145,14 @@ bool store_system_is_dirty(const store *s);
 int  store_system_reload(store *s);
 /* store_system_stopping - from now on workers' claims get PP_ESHUTDOWN. */
 void store_system_stopping(store *s);
+/* store_system_worker - worker `slot` runs (is_running) or not: only
+ * running workers get claims. */
+void store_system_worker(store *s, uint32_t slot, bool is_running);
 /*
- * store_system_release - reclaim at once the claims held by worker
- * `slot` (it died), or with is_all every claim of a systemProc proc
- * (at start-up: no worker survives its node), giving `why` as the error.
+ * store_system_release - give back at once the claims held by worker
+ * `slot` (it ended), or with is_all every claim of a systemProc proc
+ * (at start-up: no worker survives its node). With `why` they count as
+ * failed reclaims with that error; NULL gives them back uncounted.
  */
 void store_system_release(store *s, bool is_all, uint32_t slot,
     const char *why, store_outcome *out);

@@ -147,7 +147,8 @@ load_positions(group *g, store_gc_run *r)
 		}
 		if (r->nprocs == r->cap) {
 			r->cap = r->cap != 0 ? r->cap * 2 : 16;
-			if ((pp = realloc(r->procs, sizeof(*pp) * r->cap)) == NULL) {
+			pp = realloc(r->procs, sizeof(*pp) * r->cap);
+			if (pp == NULL) {
 				rc = ENOMEM;
 				break;
 			}
@@ -174,7 +175,9 @@ load_positions(group *g, store_gc_run *r)
 	if (rc != MDB_NOTFOUND && rc != 0) {
 		return rc;
 	}
-	qsort(r->procs, r->nprocs, sizeof(*r->procs), by_topic);
+	if (r->nprocs > 1) { /* procs is NULL while there were none */
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), by_topic);
+	}
 	r->has_procs = true;
 	r->procs_gen = g->s->procs_gen;
 	return 0;
@@ -186,6 +189,10 @@ topic_procs(const store_gc_run *r, const char *topic, size_t *n)
 {
 	size_t lo = 0, hi = r->nprocs, mid, end;
 
+	*n = 0;
+	if (r->nprocs == 0) {
+		return NULL;
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (strcmp(r->procs[mid].topic, topic) < 0) {
@@ -194,8 +201,9 @@ topic_procs(const store_gc_run *r, const char *topic, size_t *n)
 			hi = mid;
 		}
 	}
-	for (end = lo; end < r->nprocs && strcmp(r->procs[end].topic, topic) == 0;
-	     end++) {
+	end = lo;
+	while (end < r->nprocs && strcmp(r->procs[end].topic, topic) == 0) {
+		end++;
 	}
 	*n = end - lo;
 	return r->procs + lo;
@@ -401,11 +409,13 @@ gc_apply(group *g, void *arg)
 		if (is_candidate(r, &rec)) {
 			/* The topic cache keeps the name until the group
 			 * ends. */
-			if ((name = group_keep(g, k.mv_data, k.mv_size)) == NULL) {
+			name = group_keep(g, k.mv_data, k.mv_size);
+			if (name == NULL) {
 				rc = ENOMEM;
 				break;
 			}
-			if ((rc = group_topic(g, name, k.mv_size, false, &t)) != 0 ||
+			rc = group_topic(g, name, k.mv_size, false, &t);
+			if (rc != 0 ||
 			    (rc = collect_topic(g, st, t, topic_floor(r, name),
 			         end_seq, &is_cut)) != 0 ||
 			    is_cut) {

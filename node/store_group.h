@@ -124,7 +124,9 @@ int procs_check_names(group *g, const ppi_request *req, ppi_buf *reply);
 int procs_expire(group *g, const store_timer *t);
 
 /* procs_release - as procs_expire, whatever the deadline, with `error`
- * as the reason (a worker died holding the claim). */
+ * as the reason (a worker died holding the claim); error NULL gives the
+ * claim back without counting a reclaim (the holder stopped on purpose,
+ * or the node restarted under it). */
 int procs_release(group *g, const char *name, uint64_t token,
     const char *error);
 

@@ -271,6 +271,13 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		return procs_reply_fail(g, reply, PP_ENOPROC,
 		    "no proc '%s' to ack", want.name);
 	}
+	if (rc == MDB_NOTFOUND && req->is_retry) {
+		/* It existed when this claim began to wait: destroyed
+		 * meanwhile, and a waiting claim must not bring it back. */
+		return procs_reply_fail(g, reply, PP_ENOPROC,
+		    "proc '%s' was destroyed while the claim waited",
+		    want.name);
+	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;
 		if ((rc = procs_create(g, &p)) != 0 ||
@@ -637,6 +644,13 @@ procs_release(group *g, const char *name, uint64_t token, const char *error)
 	}
 	if (p.token == 0 || p.token != token) {
 		return 0; /* acked, reclaimed or claimed again meanwhile */
+	}
+	if (error == NULL) {
+		p.token        = 0;
+		p.deadline_ms  = 0;
+		g->needs_sync  = true;
+		g->has_changes = true; /* the logs can be claimed again */
+		return proc_put(g->txn, g->s, &p);
 	}
 	return reclaim_claim(g, &p, error, strlen(error));
 }

@@ -129,6 +129,7 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	g->needs_sync = true;
 	if (req->op == PPI_OP_PDESTROY) {
+		g->has_changes = true; /* its waiting claims get PP_ENOPROC */
 		k.mv_data = key;
 		k.mv_size = proc_key(key, p.name, strlen(p.name));
 		return mdb_del(g->txn, g->s->state, &k, NULL);

@@ -41,6 +41,8 @@ struct sys_table {
 	sys_owner       *owners;
 	size_t           nowners;
 	size_t           owners_cap;
+	uint32_t         running[64]; /* ids of the workers running */
+	size_t           nrunning;
 	bool             is_dirty;    /* reload after this group */
 	bool             is_stopping; /* workers are being stopped */
 };
@@ -507,6 +509,15 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 		    "the node is stopping its workers");
 		return 0;
 	}
+	for (i = 0; i < t->nrunning && t->running[i] != req->worker; i++) {
+	}
+	if (i == t->nrunning) {
+		/* A dead worker's request, still queued or parked: nobody
+		 * would receive what it claimed. */
+		ppi_wire_reply_error(reply, PP_ESHUTDOWN,
+		    "not a running worker of this node");
+		return 0;
+	}
 	if (req->known != t->version) {
 		ppi_buf_reset(reply);
 		ppi_wire_reply_systable(reply, t->version, t->items, t->count);
@@ -653,6 +664,22 @@ store_system_close(store *s)
 		free(s->systable->owners);
 		free(s->systable);
 		s->systable = NULL;
+	}
+}
+
+void
+store_system_worker(store *s, uint32_t slot, bool is_running)
+{
+	sys_table *t = s->systable;
+	size_t     i;
+
+	for (i = 0; i < t->nrunning && t->running[i] != slot; i++) {
+	}
+	if (is_running && i == t->nrunning &&
+	    t->nrunning < sizeof(t->running) / sizeof(t->running[0])) {
+		t->running[t->nrunning++] = slot;
+	} else if (!is_running && i < t->nrunning) {
+		t->running[i] = t->running[--t->nrunning];
 	}
 }
 

@@ -15,7 +15,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "metrics.h"
 #include "workers.h"
 
 #define WORKERS_MAX 64
@@ -50,7 +50,6 @@ struct workers {
 	uint32_t        next_id;
 	int             wake[2]; /* workers_stop -> thread */
 	pthread_t       thread;
-	atomic_uint_fast64_t restarts;
 };
 
 static uint64_t
@@ -72,6 +71,9 @@ start_one(workers *ws, proc_slot *p)
 	int   sv[2], rc;
 
 	p->id = ++ws->next_id;
+	/* Before it can ask: claims of workers the node does not know
+	 * as running are refused (its requests may outlive it). */
+	writer_worker_started(ws->writer, p->id);
 	snprintf(id, sizeof(id), "%u", p->id);
 	snprintf(conc, sizeof(conc), "%u", ws->cfg.concurrency);
 	snprintf(after, sizeof(after), "%u", ws->cfg.restart_after);
@@ -87,6 +89,7 @@ start_one(workers *ws, proc_slot *p)
 	if (rc != 0) {
 		fprintf(stderr, "pipeproc-node: cannot start %s: %s\n",
 		    ws->cfg.path, strerror(rc));
+		writer_worker_exited(ws->writer, p->id, true, "not started");
 		p->pid           = 0;
 		p->failures++;
 		p->restart_at_ms = mono_ms() + BACKOFF_MAX_MS;
@@ -134,7 +137,8 @@ ended(workers *ws, proc_slot *p)
 		nanosleep(&pause, NULL);
 	}
 	describe(p, status, why, sizeof(why));
-	writer_worker_exited(ws->writer, p->id, why);
+	writer_worker_exited(ws->writer, p->id,
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0, why);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		p->failures = 0; /* a planned replacement (restart_after) */
 	} else {
@@ -148,7 +152,7 @@ ended(workers *ws, proc_slot *p)
 	}
 	p->pid           = 0;
 	p->restart_at_ms = now + delay;
-	atomic_fetch_add(&ws->restarts, 1);
+	metrics_worker_restarted();
 }
 
 static void *
@@ -226,12 +230,6 @@ workers_start(const workers_config *cfg, writer *w, workers **out)
 	}
 	*out = ws;
 	return 0;
-}
-
-uint64_t
-workers_restarts(const workers *ws)
-{
-	return ws == NULL ? 0 : atomic_load(&ws->restarts);
 }
 
 void

@@ -27,9 +27,6 @@ typedef struct workers_config {
  */
 int workers_start(const workers_config *cfg, writer *w, workers **out);
 
-/* workers_restarts - how many workers were replaced so far. */
-uint64_t workers_restarts(const workers *ws);
-
 /*
  * workers_stop - graceful stop: workers' claims get PP_ESHUTDOWN, they
  * finish what they hold and exit; after a grace period the rest are

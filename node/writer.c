@@ -37,6 +37,9 @@
  * the step's sync 0.16 ms; the time limit holds for big logs. */
 #define GC_STEP    500
 #define GC_STEP_US 500
+/* Steps in a row while the queue stays empty (~10 ms): then the loop
+ * serves due timers and worker exits before the run goes on. */
+#define GC_STEPS_MAX 32
 /* Without GC, topic retention still runs this often. */
 #define RETENTION_MS 1000
 /* Remembered replies of write requests are kept this long (an hour:
@@ -63,8 +66,8 @@ struct writer {
 	uint64_t  purge_retry_ms; /* after a failed purge step */
 	/* From the worker supervisor (any thread), under ctl: */
 	pthread_mutex_t ctl;
-	worker_exit    *exits; /* workers that died holding claims */
-	size_t          nexits;
+	worker_event   *events; /* workers that started or ended */
+	size_t          nevents;
 	bool            is_stopping_workers;
 };
 
@@ -217,8 +220,9 @@ commit_list(writer *w, request *list)
 				r->park_deadline_ms =
 				    wall_ms() + (uint64_t) r->req.wait_ms;
 			}
-			r->next   = w->parked;
-			w->parked = r;
+			r->req.is_retry = true;
+			r->next         = w->parked;
+			w->parked       = r;
 			w->nparked++;
 		}
 	}
@@ -263,27 +267,32 @@ expire(writer *w)
 static bool
 control(writer *w)
 {
-	worker_exit  *exits;
+	worker_event *ev;
 	store_outcome out;
 	size_t        n, i;
 	bool          is_stopping, has_changes = false;
 
 	pthread_mutex_lock(&w->ctl);
-	exits               = w->exits;
-	n                   = w->nexits;
-	is_stopping         = w->is_stopping_workers;
-	w->exits            = NULL;
-	w->nexits           = 0;
+	ev                     = w->events;
+	n                      = w->nevents;
+	is_stopping            = w->is_stopping_workers;
+	w->events              = NULL;
+	w->nevents             = 0;
 	w->is_stopping_workers = false;
 	pthread_mutex_unlock(&w->ctl);
 	for (i = 0; i < n; i++) {
-		store_system_release(
-		    w->store, false, exits[i].slot, exits[i].why, &out);
+		store_system_worker(w->store, ev[i].slot, ev[i].is_start);
+		if (ev[i].is_start) {
+			continue;
+		}
+		store_system_release(w->store, false, ev[i].slot,
+		    ev[i].is_planned ? NULL : ev[i].why, &out);
 		metrics_tally(&out.tally);
 		add_timers(w, &out);
-		has_changes = has_changes || out.has_changes;
+		/* Its waiting claims are answered (nobody listens). */
+		has_changes = true;
 	}
-	free(exits);
+	free(ev);
 	if (is_stopping) {
 		store_system_stopping(w->store);
 		has_changes = true; /* waiting workers get PP_ESHUTDOWN */
@@ -303,6 +312,7 @@ collect(writer *w)
 {
 	uint64_t now     = wall_ms();
 	bool     is_done = true;
+	int      steps   = 0;
 
 	if (w->gc_run == NULL) {
 		if (w->next_gc_ms == 0 || now < w->next_gc_ms) {
@@ -319,7 +329,8 @@ collect(writer *w)
 		    0) {
 			is_done = true; /* the next run tries again */
 		}
-		if (is_done || !queue_is_empty(&w->q)) {
+		if (is_done || !queue_is_empty(&w->q) ||
+		    ++steps == GC_STEPS_MAX) {
 			break;
 		}
 	}
@@ -362,11 +373,14 @@ static void
 purge(writer *w)
 {
 	bool is_done;
+	int  steps;
 
 	if (w->purge_retry_ms > wall_ms()) {
 		return;
 	}
-	while (w->is_purging && queue_is_empty(&w->q)) {
+	for (steps = 0; w->is_purging && queue_is_empty(&w->q) &&
+	     steps < GC_STEPS_MAX;
+	     steps++) {
 		if (store_purge_step(w->store, GC_STEP, GC_STEP_US, &is_done) !=
 		    0) {
 			/* Tried again after a pause, not in a busy loop. */
@@ -470,8 +484,7 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	queue_init(&w->q);
 	pthread_mutex_init(&w->ctl, NULL);
 	/* No worker outlives its node: claims they held are free again. */
-	store_system_release(s, true, 0,
-	    "the node restarted while a worker held the claim", &out);
+	store_system_release(s, true, 0, NULL, &out);
 	free(out.timers);
 	if (store_load_timers(s, &loaded, &n) == 0) {
 		for (i = 0; i < n; i++) {
@@ -495,21 +508,40 @@ writer_submit(writer *w, request *r)
 	queue_push(&w->q, r);
 }
 
-void
-writer_worker_exited(writer *w, uint32_t slot, const char *why)
+static void
+worker_event_add(writer *w, uint32_t slot, bool is_start, bool is_planned,
+    const char *why)
 {
-	worker_exit *n;
+	worker_event *n;
 
 	pthread_mutex_lock(&w->ctl);
-	n = realloc(w->exits, (w->nexits + 1) * sizeof(*n));
+	n = realloc(w->events, (w->nevents + 1) * sizeof(*n));
 	if (n != NULL) {
-		w->exits = n;
-		n[w->nexits].slot = slot;
-		snprintf(n[w->nexits].why, sizeof(n->why), "%s", why);
-		w->nexits++;
+		w->events             = n;
+		n[w->nevents].slot       = slot;
+		n[w->nevents].is_start   = is_start;
+		n[w->nevents].is_planned = is_planned;
+		snprintf(n[w->nevents].why, sizeof(n->why), "%s", why);
+		w->nevents++;
+	} else {
+		fprintf(stderr, "pipeproc-node: out of memory for a worker "
+		    "event; its claims go back at their timeout\n");
 	}
 	pthread_mutex_unlock(&w->ctl);
 	queue_wake(&w->q);
+}
+
+void
+writer_worker_started(writer *w, uint32_t slot)
+{
+	worker_event_add(w, slot, true, false, "");
+}
+
+void
+writer_worker_exited(
+    writer *w, uint32_t slot, bool is_planned, const char *why)
+{
+	worker_event_add(w, slot, false, is_planned, why);
 }
 
 void
@@ -533,6 +565,6 @@ writer_stop(writer *w)
 	timers_fini(&w->timers);
 	pthread_mutex_destroy(&w->ctl);
 	store_gc_end(w->gc_run);
-	free(w->exits);
+	free(w->events);
 	free(w);
 }

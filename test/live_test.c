@@ -1051,7 +1051,7 @@ test_bad_arguments(void)
 static void
 test_node_killed(void)
 {
-	pp_connect_opts copts = { 0, 500 };
+	pp_connect_opts copts;
 	pp_live_opts    o = { PP_LIVE_NEW, 0, 0, 0 };
 	pp_tnode        n;
 	recorder        r;
@@ -1060,6 +1060,8 @@ test_node_killed(void)
 	uint64_t        start;
 	int             rv;
 
+	memset(&copts, 0, sizeof(copts));
+	copts.request_timeout_ms = 500;
 	pp_t_node_init(&n);
 	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
 	PP_PASS(pp_connect(n.address, &copts, &c));

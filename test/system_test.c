@@ -132,13 +132,13 @@ test_naming(void)
 {
 	static const char *const from3[] = { "a", "b", "c" };
 	static const char *const to2[] = { "o1", "o2" };
-	const char         *upper = system_plugin("upper", 0);
-	pp_system_proc_opts o;
-	pp_proc_list       *l = NULL;
-	pp_claim           *cl = NULL;
-	pp_tnode            n;
-	char                cwd[PATH_MAX], dir[PATH_MAX], *slash;
-	size_t              i;
+	const char              *upper = system_plugin("upper", 0);
+	pp_system_proc_opts      o;
+	pp_proc_list            *l = NULL;
+	pp_claim                *cl = NULL;
+	pp_tnode                 n;
+	char                     cwd[PATH_MAX], dir[PATH_MAX], *slash;
+	size_t                   i;
 
 	start_node(&n, PP_WORKERS_NONE);
 	/* One `from` topic: one proc with the systemProc's own name. */
@@ -149,7 +149,8 @@ test_naming(void)
 	PP_ASSERT_STR_EQ(pp_proc_list_get(l, 0)->offset, ">");
 	PP_ASSERT_U64_EQ(pp_proc_list_get(l, 0)->opts.count, 1);
 	PP_ASSERT_INT_EQ(pp_proc_list_get(l, 0)->opts.max_reclaims, -1);
-	PP_ASSERT_INT_EQ(pp_proc_list_get(l, 0)->opts.reclaim_timeout_ms, 10000);
+	PP_ASSERT_INT_EQ(
+	    pp_proc_list_get(l, 0)->opts.reclaim_timeout_ms, 10000);
 	PP_ASSERT_INT_EQ(
 	    pp_proc_list_get(l, 0)->opts.on_max_reclaims, PP_ON_MAX_DISABLE);
 	pp_proc_list_free(l);
@@ -177,8 +178,8 @@ test_naming(void)
 	l = NULL;
 	PP_PASS(pp_system_proc(n.client, "relative", &o, &l));
 	PP_ASSERT_INT_EQ(chdir(cwd), 0);
-	check_sys_proc(pp_proc_list_get(l, 0), "relative", "in", "relative",
-	    upper);
+	check_sys_proc(
+	    pp_proc_list_get(l, 0), "relative", "in", "relative", upper);
 	PP_ASSERT_STR_EQ(pp_proc_list_get(l, 0)->offset, "$>");
 	pp_proc_list_free(l);
 
@@ -193,8 +194,8 @@ test_naming(void)
 	{
 		static const char *const names[] = { "multi__a", "multi__b",
 			"multi__c", "plain", "relative", "single" };
-		static const char *const syss[] = { "multi", "multi", "multi",
-			"", "relative", "single" };
+		static const char *const syss[]
+		    = { "multi", "multi", "multi", "", "relative", "single" };
 
 		for (i = 0; i < 6; i++) {
 			const pp_proc_info *p = pp_proc_list_get(l, i);
@@ -211,6 +212,28 @@ test_naming(void)
 /* ---- re-creation
  * --------------------------------------------------------------- */
 
+/* Copies the file at `from` into the case directory as `name`; returns
+ * the copy's path (static storage). */
+static const char *
+copy_file(const char *from, const char *name)
+{
+	static char path[PP_T_PATH + 64];
+	char        buf[8192];
+	FILE       *in, *out;
+	size_t      n;
+
+	pp_t_format(path, sizeof(path), "%s/%s", pp_t_root(), name);
+	in = fopen(from, "rb");
+	out = fopen(path, "wb");
+	PP_ASSERT_TRUE(in != NULL && out != NULL);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		PP_ASSERT_U64_EQ(fwrite(buf, 1, n, out), n);
+	}
+	fclose(in);
+	PP_ASSERT_INT_EQ(fclose(out), 0);
+	return (path);
+}
+
 static void
 test_recreate(void)
 {
@@ -223,13 +246,13 @@ test_recreate(void)
 	static const char *const to_swap[] = { "y", "x" };
 	static const char *const to_more[] = { "x", "y", "z" };
 	static const char *const from_taken[] = { "u", "t" };
-	const char         *upper = system_plugin("upper", 0);
-	pp_system_proc_opts base, o;
-	pp_proc_list       *l = NULL;
-	pp_claim           *cl = NULL;
-	system_info         before, after;
-	pp_tnode            n;
-	size_t              k;
+	const char              *upper = system_plugin("upper", 0);
+	pp_system_proc_opts      base, o;
+	pp_proc_list            *l = NULL;
+	pp_claim                *cl = NULL;
+	system_info              before, after;
+	pp_tnode                 n;
+	size_t                   k;
 
 	start_node(&n, PP_WORKERS_NONE);
 	base = system_opts(from, 2, to, 2, upper, "prefix=P");
@@ -261,7 +284,7 @@ test_recreate(void)
 		o.field = value;                                               \
 		REFUSED(n.client, "s", &o, PP_EPROC_EXISTS, "s");              \
 	} while (0)
-	DIFFERENT(plugin, system_plugin("fanout", 1));
+	DIFFERENT(plugin, copy_file(upper, "upper_copy.so"));
 	DIFFERENT(config, "prefix=Q");
 	DIFFERENT(config, NULL);
 	DIFFERENT(nto, 1);
@@ -386,12 +409,13 @@ test_bad_plugins(void)
 	/* A plugin whose init() refuses the config. */
 	PLUGIN_REFUSED(n.client, system_plugin("upper", 0), "colour=red",
 	    "unknown config");
-	PLUGIN_REFUSED(n.client, system_plugin("failer", 0), "sleep-ms=x",
-	    "sleep-ms");
+	PLUGIN_REFUSED(
+	    n.client, system_plugin("failer", 0), "sleep-ms=x", "sleep-ms");
 	/* The broken plugins of test/plugins. */
 	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
 		if ((p = system_test_plugin(broken[i].name, 0)) == NULL) {
-			pp_t_diag("%s.so is not built: skipped", broken[i].name);
+			pp_t_diag(
+			    "%s.so is not built: skipped", broken[i].name);
 			continue;
 		}
 		PLUGIN_REFUSED(n.client, p, broken[i].config, broken[i].needle);
@@ -428,16 +452,15 @@ test_invalid(void)
 	static const char *const bad_topic[] = { "in", "no spaces" };
 	static const char *const twice[] = { "in", "in" };
 	static const char *const empty[] = { "" };
-	static const char *const seventeen[] = { "t0", "t1", "t2", "t3", "t4",
-		"t5", "t6", "t7", "t8", "t9", "t10", "t11", "t12", "t13", "t14",
-		"t15", "t16" };
-	static const char *const long_from[] = { "aaaaaaaaaaaaaaaaaaaa",
-		"b" };
-	const char         *upper = system_plugin("upper", 0);
-	pp_system_proc_opts o;
-	pp_tnode            n;
-	uint64_t            length;
-	char                name[256], *config;
+	static const char *const seventeen[]
+	    = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9",
+		      "t10", "t11", "t12", "t13", "t14", "t15", "t16" };
+	static const char *const long_from[] = { "aaaaaaaaaaaaaaaaaaaa", "b" };
+	const char              *upper = system_plugin("upper", 0);
+	pp_system_proc_opts      o;
+	pp_tnode                 n;
+	uint64_t                 length;
+	char                     name[256], *config;
 
 	start_node(&n, PP_WORKERS_NONE);
 	o = system_opts(g_in, 1, g_out, 1, upper, NULL);
@@ -533,7 +556,7 @@ test_no_to(void)
 	PP_ASSERT_U64_CMP(s.i.last_acked_ms, >, 0);
 	PP_ASSERT_STR_EQ(s.last_error, "");
 	/* Acked, and nothing was written anywhere. */
-	PP_PASS(pp_topics(n.client, NULL, &tl));
+	PP_PASS(pp_topics(n.client, &tl));
 	PP_ASSERT_U64_EQ(pp_topic_list_count(tl), 1);
 	PP_ASSERT_STR_EQ(pp_topic_list_get(tl, 0)->name, "in");
 	pp_topic_list_free(tl);
@@ -546,19 +569,19 @@ test_fanout(void)
 	static const char *const to3[] = { "same", "shout", "size" };
 	static const char *const to2[] = { "e1", "e2" };
 	static const char *const names[] = { "routes", "everywhere" };
-	const char         *fanout = system_plugin("fanout", 0);
-	pp_system_proc_opts o;
-	pp_node_stats       before, after;
-	pp_t_logs           t[3], e[2];
-	char                body[64];
-	pp_tnode            n;
-	size_t              i, k, len;
+	const char              *fanout = system_plugin("fanout", 0);
+	pp_system_proc_opts      o;
+	pp_node_stats            before, after;
+	pp_t_logs                t[3], e[2];
+	char                     body[64];
+	pp_tnode                 n;
+	size_t                   i, k, len;
 
 	start_node(&n, 1);
 	system_commit_inputs(n.client, "in", "in", 0, 40);
 	before = system_node_stats(n.client);
-	o = system_opts(g_in, 1, to3, 3, fanout,
-	    "same=copy,shout=upper,size=length");
+	o = system_opts(
+	    g_in, 1, to3, 3, fanout, "same=copy,shout=upper,size=length");
 	o.proc.count = 4;
 	SYSTEM_CREATE(n.client, "routes", &o);
 	/* With no routes, emit() sends each log to every `to` topic. */
@@ -591,8 +614,9 @@ test_fanout(void)
 		PP_ASSERT_U64_EQ(e[k].count, 40);
 		for (i = 0; i < 40; i++) {
 			len = system_input_body(body, "in", i);
-			PP_ASSERT_MEM_EQ(e[k].bodies[i], e[k].lens[i], body, len);
-			PP_ASSERT_U64_EQ(e[k].ids[i].ms, e[0].ids[0].ms);
+			PP_ASSERT_MEM_EQ(
+			    e[k].bodies[i], e[k].lens[i], body, len);
+			PP_ASSERT_U64_EQ(e[k].ids[i].ms, e[k].ids[0].ms);
 		}
 		pp_t_logs_free(&e[k]);
 	}
@@ -620,20 +644,19 @@ test_count(void)
 	static const char *const summaries[] = { "summaries" };
 	static const char *const names1[] = { "by100" };
 	static const char *const names2[] = { "by1" };
-	pp_system_proc_opts o;
-	pp_node_stats       before, after;
-	pp_t_logs           out;
-	uint32_t            counts[1000];
-	pp_tnode            n;
-	size_t              i, total = 0;
+	pp_system_proc_opts      o;
+	pp_node_stats            before, after;
+	pp_t_logs                out;
+	uint32_t                 counts[1000];
+	pp_tnode                 n;
+	size_t                   i, total = 0;
 
 	start_node(&n, 1);
 	system_commit_inputs(n.client, "in", "in", 0, 1000);
 	before = system_node_stats(n.client);
 	/* The count plugin writes one summary per claim: the plugin gets
 	 * batches of `count` logs (PEER §22.23: the peer always gave one). */
-	o = system_opts(g_in, 1, summaries, 1, system_plugin("count", 0),
-	    NULL);
+	o = system_opts(g_in, 1, summaries, 1, system_plugin("count", 0), NULL);
 	o.proc.count = 100;
 	SYSTEM_CREATE(n.client, "by100", &o);
 	SYSTEM_WAIT_PROCS(n.client, names1, 1, WAIT_MS);
@@ -656,8 +679,8 @@ test_count(void)
 	SYSTEM_WAIT_PROCS(n.client, names2, 1, WAIT_MS);
 	after = system_node_stats(n.client);
 	PP_ASSERT_U64_EQ(after.commits - before.commits, 1000);
-	PP_ASSERT_U64_EQ(system_count_outputs(
-	                     n.client, "out", "in", 1000, counts, NULL),
+	PP_ASSERT_U64_EQ(
+	    system_count_outputs(n.client, "out", "in", 1000, counts, NULL),
 	    1000);
 	SYSTEM_CHECK_ONCE("out", counts, 1000, NULL, 0);
 	pp_t_node_stop(&n);
@@ -677,8 +700,8 @@ test_failure_disables(void)
 	char                want[160];
 
 	start_node(&n, 1);
-	o = system_opts(g_in, 1, g_out, 1, system_plugin("failer", 0),
-	    "fail-on=BAD");
+	o = system_opts(
+	    g_in, 1, g_out, 1, system_plugin("failer", 0), "fail-on=BAD");
 	o.proc.max_reclaims = 2;
 	o.proc.reclaim_timeout_ms = 600000;
 	o.proc.on_max_reclaims = PP_ON_MAX_DISABLE;
@@ -768,17 +791,16 @@ test_dead_letters(void)
 	/* The claim of inputs 5..9 failed; its logs were retried one by
 	 * one, so only input 7 went to the dead letters and the others of
 	 * its claim flowed on. */
-	PP_ASSERT_U64_EQ(system_count_outputs(
-	                     n.client, "out", "in", 40, counts, NULL),
-	    39);
+	PP_ASSERT_U64_EQ(
+	    system_count_outputs(n.client, "out", "in", 40, counts, NULL), 39);
 	SYSTEM_CHECK_ONCE("out", counts, 40, poison, 1);
 	pp_t_read_all(n.client, "in.dead", NULL, false, &dead);
 	PP_ASSERT_U64_EQ(dead.count, 1);
-	if (!system_has_bytes(dead.bodies[0], dead.lens[0], "in-0000007") ||
-	    !system_has_bytes(dead.bodies[0], dead.lens[0], "dl") ||
-	    !system_has_bytes(
-	        dead.bodies[0], dead.lens[0], "contains 'in-0000007'") ||
-	    !system_has_bytes(dead.bodies[0], dead.lens[0], "attempts")) {
+	if (!system_has_bytes(dead.bodies[0], dead.lens[0], "in-0000007")
+	    || !system_has_bytes(dead.bodies[0], dead.lens[0], "dl")
+	    || !system_has_bytes(
+	        dead.bodies[0], dead.lens[0], "contains 'in-0000007'")
+	    || !system_has_bytes(dead.bodies[0], dead.lens[0], "attempts")) {
 		PP_FAIL_AT("dead letter (%zu bytes) lacks the body, the proc "
 		           "or the error",
 		    dead.lens[0]);
@@ -860,8 +882,8 @@ test_destroy_in_flight(void)
 	pp_tnode                 n;
 
 	start_node(&n, 1);
-	o = system_opts(g_in, 1, g_out, 1, system_plugin("failer", 0),
-	    "sleep-ms=400");
+	o = system_opts(
+	    g_in, 1, g_out, 1, system_plugin("failer", 0), "sleep-ms=400");
 	SYSTEM_CREATE(n.client, "slow", &o);
 	pp_t_commit_str(n.client, "in", "x");
 	PP_WAIT_UNTIL(
@@ -908,15 +930,15 @@ test_restart_keeps_options(void)
 	static const char *const to[] = { "o1", "o2", "o3" };
 	static const char *const to_two[] = { "o1", "o2" };
 	static const char *const procs[] = { "keep__a", "keep__b" };
-	const char         *fanout = system_plugin("fanout", 0);
-	pp_system_proc_opts o, other;
-	pp_proc_list       *l = NULL;
-	system_info         before[2], after;
-	pp_t_logs           logs;
-	uint32_t            ca[10], cb[10];
-	uint64_t            other_count = 0;
-	pp_tnode            n;
-	size_t              k;
+	const char              *fanout = system_plugin("fanout", 0);
+	pp_system_proc_opts      o, other;
+	pp_proc_list            *l = NULL;
+	system_info              before[2], after;
+	pp_t_logs                logs;
+	uint32_t                 ca[10], cb[10];
+	uint64_t                 other_count = 0;
+	pp_tnode                 n;
+	size_t                   k;
 
 	start_node(&n, 1);
 	o = system_opts(from, 2, to, 3, fanout, "o1=copy,o2=upper,o3=length");
@@ -946,8 +968,8 @@ test_restart_keeps_options(void)
 	 * §22.10: the peer kept only the last `to`). */
 	PP_PASS(pp_system_proc(n.client, "keep", &o, &l));
 	PP_ASSERT_U64_EQ(pp_proc_list_count(l), 2);
-	PP_ASSERT_U64_EQ(pp_proc_list_get(l, 0)->created_ms,
-	    before[0].i.created_ms);
+	PP_ASSERT_U64_EQ(
+	    pp_proc_list_get(l, 0)->created_ms, before[0].i.created_ms);
 	pp_proc_list_free(l);
 	other = o;
 	other.to = to_two;
@@ -1004,9 +1026,8 @@ test_workers_none(void)
 	/* The same store with a worker runs it. */
 	restart_node(&n, 1);
 	SYSTEM_WAIT_PROCS(n.client, names, 1, WAIT_MS);
-	PP_ASSERT_U64_EQ(system_count_outputs(
-	                     n.client, "out", "IN", 10, counts, NULL),
-	    10);
+	PP_ASSERT_U64_EQ(
+	    system_count_outputs(n.client, "out", "IN", 10, counts, NULL), 10);
 	SYSTEM_CHECK_ONCE("out", counts, 10, NULL, 0);
 	PP_ASSERT_U64_EQ(system_worker_pids(n.pid, pids, 4), 1);
 	pp_t_node_stop(&n);
@@ -1041,15 +1062,15 @@ test_wait_for_procs(void)
 	SYSTEM_WAIT_PROCS(n.client, NULL, 0, 5000);
 	SYSTEM_INSPECT(n.client, "late", &s);
 	PP_ASSERT_U64_EQ(s.i.last_acked_ms, 0);
-	PP_FAIL(pp_wait_for_procs(n.client, (const char *const[]) { "none" },
-	            1, 1000),
+	PP_FAIL(pp_wait_for_procs(
+	            n.client, (const char *const[]) { "none" }, 1, 1000),
 	    PP_ENOPROC);
 
 	/* With work pending, the wait ends when the outputs are there. */
 	system_commit_inputs(n.client, "old", "old", 5, 500);
 	SYSTEM_WAIT_PROCS(n.client, NULL, 0, WAIT_MS);
-	PP_ASSERT_U64_EQ(system_count_outputs(
-	                     n.client, "new", "old", 505, counts, NULL),
+	PP_ASSERT_U64_EQ(
+	    system_count_outputs(n.client, "new", "old", 505, counts, NULL),
 	    500);
 	SYSTEM_CHECK_ONCE("new", counts + 5, 500, NULL, 0);
 	SYSTEM_INSPECT(n.client, "late", &s);
@@ -1082,14 +1103,15 @@ test_concurrency(void)
 	pp_spawn_opts            so = system_spawn_opts(1, 4, 0);
 	pp_system_proc_opts      o;
 	uint32_t                 counts[3];
+	uint64_t                 other;
 	pp_tnode                 n;
 	size_t                   k;
 	pid_t                    pids[4];
 
 	pp_t_node_init(&n);
 	pp_t_node_start(&n, &so);
-	o = system_opts(from, 4, g_out, 1, system_plugin("failer", 0),
-	    "sleep-ms=500");
+	o = system_opts(
+	    from, 4, g_out, 1, system_plugin("failer", 0), "sleep-ms=500");
 	SYSTEM_CREATE(n.client, "wide", &o);
 	for (k = 0; k < 4; k++) {
 		system_commit_inputs(n.client, from[k], from[k], 0, 3);
@@ -1100,7 +1122,8 @@ test_concurrency(void)
 	PP_ASSERT_U64_EQ(system_worker_pids(n.pid, pids, 4), 1);
 	SYSTEM_WAIT_PROCS(n.client, NULL, 0, WAIT_MS);
 	for (k = 0; k < 4; k++) {
-		system_count_outputs(n.client, "out", from[k], 3, counts, NULL);
+		system_count_outputs(
+		    n.client, "out", from[k], 3, counts, &other);
 		SYSTEM_CHECK_ONCE(from[k], counts, 3, NULL, 0);
 	}
 	pp_t_node_stop(&n);

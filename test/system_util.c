@@ -16,7 +16,8 @@
 
 #define INPUT_BATCH 1000
 
-/* ---- paths ------------------------------------------------------------------ */
+/* ---- paths ------------------------------------------------------------------
+ */
 
 const char *
 system_worker_path(void)
@@ -72,18 +73,19 @@ plugin_in(const char *env, const char *fallback, const char *name, int slot,
 const char *
 system_plugin(const char *name, int slot)
 {
-	return (plugin_in("PIPEPROC_PLUGINS", "build/plugins", name, slot,
-	    true));
+	return (
+	    plugin_in("PIPEPROC_PLUGINS", "build/plugins", name, slot, true));
 }
 
 const char *
 system_test_plugin(const char *name, int slot)
 {
-	return (plugin_in("PIPEPROC_TEST_PLUGINS", "build/test/plugins", name,
-	    slot, false));
+	return (plugin_in(
+	    "PIPEPROC_TEST_PLUGINS", "build/test/plugins", name, slot, false));
 }
 
-/* ---- nodes and systemProcs ------------------------------------------------- */
+/* ---- nodes and systemProcs -------------------------------------------------
+ */
 
 pp_spawn_opts
 system_spawn_opts(int32_t workers, uint32_t concurrency, uint32_t restart_after)
@@ -119,16 +121,17 @@ system_opts(const char *const *from, size_t nfrom, const char *const *to,
 }
 
 size_t
-system_create_at(int line, pp_client *c, const char *name,
-    const pp_system_proc_opts *o)
+system_create_at(
+    int line, pp_client *c, const char *name, const pp_system_proc_opts *o)
 {
 	pp_proc_list *l = NULL;
 	size_t        n;
 	int           rv;
 
 	if ((rv = pp_system_proc(c, name, o, &l)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_system_proc(%s) returned %s (%s)%s%s",
-		    name, pp_errname(rv), pp_strerror(rv),
+		pp_t_fail(__FILE__, line,
+		    "pp_system_proc(%s) returned %s (%s)%s%s", name,
+		    pp_errname(rv), pp_strerror(rv),
 		    pp_client_errmsg(c)[0] ? ": " : "", pp_client_errmsg(c));
 	}
 	n = pp_proc_list_count(l);
@@ -206,6 +209,7 @@ system_commit_inputs(pp_client *c, const char *topic, const char *prefix,
 {
 	static char      body[INPUT_BATCH][64];
 	static pp_record r[INPUT_BATCH];
+	static pp_id     ids[INPUT_BATCH];
 	uint64_t         done = 0, k, m;
 	int              rv;
 
@@ -217,7 +221,7 @@ system_commit_inputs(pp_client *c, const char *topic, const char *prefix,
 			r[k].len = system_input_body(
 			    body[k], prefix, first + done + k);
 		}
-		if ((rv = pp_commit(c, r, (size_t)m, NULL)) != 0) {
+		if ((rv = pp_commit(c, r, (size_t)m, ids)) != 0) {
 			PP_FAIL_AT("commit to %s: %s: %s", topic,
 			    pp_errname(rv), pp_client_errmsg(c));
 		}
@@ -261,7 +265,8 @@ system_wait_procs_at(int line, pp_client *c, const char *const *names,
 	}
 }
 
-/* ---- outputs ------------------------------------------------------------------ */
+/* ---- outputs
+ * ------------------------------------------------------------------ */
 
 uint64_t
 system_count_outputs(pp_client *c, const char *topic, const char *prefix,
@@ -286,8 +291,8 @@ system_count_outputs(pp_client *c, const char *topic, const char *prefix,
 		total++;
 		b = log->body;
 		v = 0;
-		if (log->len == plen + 8 && memcmp(b, prefix, plen) == 0 &&
-		    b[plen] == '-') {
+		if (log->len == plen + 8 && memcmp(b, prefix, plen) == 0
+		    && b[plen] == '-') {
 			for (k = plen + 1; k < log->len; k++) {
 				if (b[k] < '0' || b[k] > '9') {
 					break;
@@ -343,14 +348,16 @@ system_check_once_at(int line, const char *what, const uint32_t *counts,
 	}
 	if (missing > 0 || doubled > 0) {
 		pp_t_fail(__FILE__, line,
-		    "%s: %" PRIu64 " inputs without their output (first %" PRIu64
-		    "), %" PRIu64 " with too many (first %" PRIu64 ", %u)",
+		    "%s: %" PRIu64
+		    " inputs without their output (first %" PRIu64 "), %" PRIu64
+		    " with too many (first %" PRIu64 ", %u)",
 		    what, missing, first_missing, doubled, first_doubled,
 		    doubled > 0 ? counts[first_doubled] : 0);
 	}
 }
 
-/* ---- processes ------------------------------------------------------------------ */
+/* ---- processes
+ * ------------------------------------------------------------------ */
 
 /* Reads a small /proc file into buf (NUL-terminated); its length or -1. */
 static ssize_t
@@ -381,13 +388,13 @@ is_worker_of(pid_t pid, pid_t node_pid)
 	char    state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0 ||
-	    (open_paren = strchr(buf, '(')) == NULL ||
-	    (p = strrchr(buf, ')')) == NULL) {
+	if (read_small(path, buf, sizeof(buf)) <= 0
+	    || (open_paren = strchr(buf, '(')) == NULL
+	    || (p = strrchr(buf, ')')) == NULL) {
 		return (false);
 	}
-	if (sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid != node_pid ||
-	    state == 'Z' || state == 'X') {
+	if (sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid != node_pid
+	    || state == 'Z' || state == 'X') {
 		return (false);
 	}
 	*p = '\0';

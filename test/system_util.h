@@ -40,12 +40,11 @@ pp_spawn_opts system_spawn_opts(
  * (nto) with the plugin at `plugin` and `config`; proc options from
  * PP_PROC_OPTS_INIT with max_reclaims -1 unless changed after. */
 pp_system_proc_opts system_opts(const char *const *from, size_t nfrom,
-    const char *const *to, size_t nto, const char *plugin,
-    const char *config);
+    const char *const *to, size_t nto, const char *plugin, const char *config);
 
 /* pp_system_proc that must succeed; returns the number of procs. */
-size_t system_create_at(int line, pp_client *c, const char *name,
-    const pp_system_proc_opts *o);
+size_t system_create_at(
+    int line, pp_client *c, const char *name, const pp_system_proc_opts *o);
 #define SYSTEM_CREATE(c, name, o) system_create_at(__LINE__, (c), (name), (o))
 
 /* The state of proc `name`; strings copied into static storage that the
@@ -59,8 +58,8 @@ typedef struct system_info {
 	char         system_proc[256];
 	char         plugin[4200];
 } system_info;
-void system_inspect_at(int line, pp_client *c, const char *name,
-    system_info *out);
+void system_inspect_at(
+    int line, pp_client *c, const char *name, system_info *out);
 #define SYSTEM_INSPECT(c, name, out)                                           \
 	system_inspect_at(__LINE__, (c), (name), (out))
 
@@ -76,8 +75,8 @@ void system_commit_inputs(pp_client *c, const char *topic, const char *prefix,
     uint64_t first, uint64_t n);
 
 /* Waits (polling pp_length) until `topic` holds at least n logs. */
-void system_wait_length_at(int line, pp_client *c, const char *topic,
-    uint64_t n, int timeout_ms);
+void system_wait_length_at(
+    int line, pp_client *c, const char *topic, uint64_t n, int timeout_ms);
 #define SYSTEM_WAIT_LENGTH(c, topic, n, ms)                                    \
 	system_wait_length_at(__LINE__, (c), (topic), (n), (ms))
 

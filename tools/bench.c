@@ -86,6 +86,10 @@ static bench_workload workloads[] = {
 	    "commit_batch", "commit_batch", 0.6),
 	WORKLOAD("commit_threads", bench_commit_threads, BENCH_KIND_RATIO,
 	    "commit_seq", "commit_seq", 4.0),
+	WORKLOAD("commit_seq_tls", bench_tls_commit_seq, BENCH_KIND_RATIO,
+	    NULL, "commit_seq over ipc, same run", 0.5),
+	WORKLOAD("commit_batch_tls", bench_tls_commit_batch, BENCH_KIND_RATIO,
+	    NULL, "commit_batch over ipc, same run", 0.5),
 	WORKLOAD("range_scan", bench_read_range_scan, BENCH_KIND_RATIO, NULL,
 	    "raw LMDB cursor scan (MDB_NEXT)", 0.2),
 	WORKLOAD("spawn", bench_node_spawn, BENCH_KIND_MS, NULL, NULL, 20.0),
@@ -102,6 +106,10 @@ static bench_workload workloads[] = {
 	    "single-log commits, same node, before GC has work", 2.0),
 	WORKLOAD("live_latency", bench_live_latency, BENCH_KIND_US_BASE, NULL,
 	    "single-log commit round trips, same client, same rounds", 2000.0),
+	WORKLOAD("pipeline_1w", bench_pipeline_1w, BENCH_KIND_LOGS, NULL,
+	    "proc_ack_100 (logs/s), measured before and after each run", 0.5),
+	WORKLOAD("pipeline_2w", bench_pipeline_2w, BENCH_KIND_LOGS, NULL,
+	    "proc_ack_100 (logs/s), measured before and after each run", 0.5),
 };
 
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))

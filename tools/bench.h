@@ -10,7 +10,9 @@
  * bench_proc.c (the proc workloads of issue 3 item 5: claims, acks and
  * wake latency), bench_lmdb.c (raw LMDB baselines) and bench_nng.c (the
  * NNG baseline), bench_gc.c (gc_stall, issue 5 item 7), bench_live.c
- * (live_latency, issue 4 item 4).
+ * (live_latency, issue 4 item 4), bench_pipeline.c (pipeline_1w and
+ * pipeline_2w, systemProcs in workers, issue 4), bench_tls.c
+ * (commit_seq_tls and commit_batch_tls, issue 6 item 9).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -115,6 +117,15 @@ int bench_gc_stall(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /* bench_live.c */
 int bench_live_latency(const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_tls.c */
+int bench_tls_commit_seq(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_tls_commit_batch(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_pipeline.c */
+int bench_pipeline_1w(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_pipeline_2w(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /*
  * A timed slice of a measurement: run for at least `slice_s`, then add

@@ -29,6 +29,9 @@ static const char usage_text[]
       "       [--max-body BYTES] [--metrics http://HOST:PORT]\n"
       "       [--workers N] [--worker-concurrency N]\n"
       "       [--worker-restart-after N] [--worker-path PATH]\n"
+      "       [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
+      "       [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
+      "       [--max-connections N] [--auth-timeout MS]\n"
       "      run a node in the foreground; prints \"ready ADDRESS\"\n"
       "  commit TOPIC BODY...\n"
       "      commit the BODY arguments atomically, one log each\n"
@@ -76,8 +79,16 @@ static const char usage_text[]
       "\n"
       "options:\n"
       "  -a ADDRESS    node address (default: $PIPEPROC_ADDRESS, else\n"
-      "                ipc://$TMPDIR/pipeproc.NAMESPACE)\n"
+      "                ipc://$TMPDIR/pipeproc.NAMESPACE); remote nodes:\n"
+      "                tls+tcp://HOST:PORT, tcp://HOST:PORT\n"
       "  -n NAMESPACE  namespace of the default address (default: default)\n"
+      "  --tls-ca FILE, --tls-cert FILE, --tls-key FILE\n"
+      "                TLS material for tls+tcp:// (default:\n"
+      "                $PIPEPROC_TLS_CA, $PIPEPROC_TLS_CERT, $PIPEPROC_TLS_KEY)\n"
+      "  --token-file FILE\n"
+      "                access token (default: $PIPEPROC_TOKEN_FILE, else\n"
+      "                the token in $PIPEPROC_TOKEN)\n"
+      "  --insecure-tcp  allow a plain tcp:// address (with a token)\n"
       "\n"
       "Id expressions for --start/--end: T-S (an id), T (a millisecond),\n"
       ":S (a sequence number).\n";
@@ -193,17 +204,40 @@ cli_address(struct cli_ctx *ctx, const char **address)
 	return 0;
 }
 
+/* An option, else its environment variable, else NULL. */
+static const char *
+opt_or_env(const char *opt, const char *env)
+{
+	const char *v = opt != NULL ? opt : getenv(env);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 int
 cli_connect(struct cli_ctx *ctx, pp_client **client)
 {
-	const char *address;
-	const char *msg;
-	int         rv;
+	pp_connect_opts opts;
+	const char     *address;
+	const char     *msg;
+	int             rv;
 
 	if (cli_address(ctx, &address) != 0) {
 		return CLI_EXIT_FAIL;
 	}
-	if ((rv = pp_connect(address, NULL, client)) != 0) {
+	memset(&opts, 0, sizeof(opts));
+	if (strncmp(address, "tls+tcp://", 10) == 0) {
+		opts.tls_ca_file   = opt_or_env(ctx->tls_ca, "PIPEPROC_TLS_CA");
+		opts.tls_cert_file = opt_or_env(ctx->tls_cert,
+		    "PIPEPROC_TLS_CERT");
+		opts.tls_key_file = opt_or_env(ctx->tls_key, "PIPEPROC_TLS_KEY");
+	}
+	/* The token never comes from the command line itself (ps). */
+	opts.token_file = opt_or_env(ctx->token_file, "PIPEPROC_TOKEN_FILE");
+	if (opts.token_file == NULL) {
+		opts.token = opt_or_env(NULL, "PIPEPROC_TOKEN");
+	}
+	opts.is_insecure_tcp = ctx->is_insecure_tcp;
+	if ((rv = pp_connect(address, &opts, client)) != 0) {
 		/* Always name the address, once. */
 		msg = pp_last_errmsg();
 		if (strstr(msg, address) != NULL) {
@@ -278,6 +312,32 @@ main(int argc, char **argv)
 		if (strcmp(arg, "--") == 0) {
 			i++;
 			break;
+		}
+		if (strcmp(arg, "--insecure-tcp") == 0) {
+			ctx.is_insecure_tcp = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) == 0) {
+			static const char *const names[] = { "--tls-ca",
+				"--tls-cert", "--tls-key", "--token-file" };
+			const char **dst[] = { &ctx.tls_ca, &ctx.tls_cert,
+				&ctx.tls_key, &ctx.token_file };
+			const char  *val = NULL;
+			int          m = 0;
+
+			for (k = 0; k < 4 && m == 0; k++) {
+				m = cli_option(argc, argv, &i, names[k], &val);
+			}
+			if (m == 0) {
+				return cli_usage_error(
+				    &ctx, "unknown option '%s'", arg);
+			}
+			if (m < 0) {
+				return cli_usage_error(&ctx,
+				    "option '%s' needs an argument", arg);
+			}
+			*dst[k - 1] = val;
+			continue;
 		}
 		if (arg[1] != 'a' && arg[1] != 'n') {
 			return cli_usage_error(

@@ -29,6 +29,11 @@ struct cli_ctx {
 	const char *address_opt;    /* -a ADDRESS, or NULL */
 	const char *namespace_name; /* -n NAMESPACE, or "default" */
 	char        address[CLI_ADDRESS_MAX]; /* resolved by cli_address */
+	/* Remote nodes: --tls-ca/--tls-cert/--tls-key (else $PIPEPROC_TLS_CA,
+	 * ...), --token-file (else $PIPEPROC_TOKEN_FILE, else the token in
+	 * $PIPEPROC_TOKEN), --insecure-tcp. */
+	const char *tls_ca, *tls_cert, *tls_key, *token_file;
+	bool        is_insecure_tcp;
 };
 
 /*

@@ -74,7 +74,9 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 		"--sync", "--max-body", "--gc-min-prune-time", "--gc-interval",
 		"--max-store-size", "--metrics", "--workers",
 		"--worker-concurrency", "--worker-restart-after",
-		"--worker-path" };
+		"--worker-path", "--tls-ca", "--tls-cert", "--tls-key",
+		"--token-file", "--token-env", "--max-connections",
+		"--auth-timeout" };
 	const size_t n_value_opts = sizeof(value_opts) / sizeof(value_opts[0]);
 	char         path_buf[PATH_MAX];
 	const char  *program;
@@ -103,7 +105,8 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 	args[n_args++] = "--print-ready";
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--memory") == 0 ||
-		    strcmp(argv[i], "--gc") == 0) {
+		    strcmp(argv[i], "--gc") == 0 ||
+		    strcmp(argv[i], "--insecure-tcp") == 0) {
 			args[n_args++] = argv[i];
 			continue;
 		}

@@ -176,7 +176,7 @@ run(void *arg)
 		table = NULL;
 		claim = NULL;
 		rv    = ppi_system_claim(l->client, l->o.slot, known, -1,
-                    &table, &claim, &sys, &proc);
+		    &table, &claim, &sys, &proc);
 
 		pthread_mutex_lock(&l->mtx);
 		if (l->is_exiting) {

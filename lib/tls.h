@@ -1,0 +1,49 @@
+/*
+ * tls.h - TLS material for tls+tcp:// (SPEC §4, PEER §18): loading and
+ * checking PEM files before NNG sees them, and explaining a failed
+ * connection. The only library module besides transport.c that knows
+ * about TLS; it uses mbedTLS directly (NNG's own TLS engine is mbedTLS).
+ */
+#ifndef PP_TLS_H
+#define PP_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "address.h"
+
+/* The three PEM files of one side, read into memory (NUL-terminated). */
+typedef struct ppi_tls_pem {
+	const char *ca_file, *cert_file, *key_file; /* borrowed names */
+	char       *ca, *cert, *key;
+} ppi_tls_pem;
+
+/*
+ * ppi_tls_load - read and check a CA, a certificate and its key: each
+ * file must be readable, hold PEM that parses, the certificate must be
+ * valid now and match the key. is_server only changes the wording.
+ * Returns 0, or PP_ETLS (bad material) / PP_EINVAL (a name is missing) /
+ * PP_ENOMEM with the reason in msg. Release with ppi_tls_pem_fini() in
+ * both cases.
+ */
+int ppi_tls_load(const char *ca_file, const char *cert_file,
+    const char *key_file, bool is_server, ppi_tls_pem *pem, char *msg,
+    size_t msglen);
+
+/* ppi_tls_pem_fini - wipe and free the PEM text; accepts a zeroed one. */
+void ppi_tls_pem_fini(ppi_tls_pem *pem);
+
+/*
+ * ppi_tls_diagnose - after NNG failed to connect to `a`, find out why by
+ * looking at the peer directly: whether it speaks plain SP or waits for
+ * TLS, and, for TLS, running one handshake that records what failed
+ * (our verification of its certificate, or its alert about ours).
+ * pem: our material, NULL for a plain client. At most timeout_ms.
+ * Returns a PP_E* code with the explanation in msg, or 0 when nothing
+ * conclusive was found (msg untouched).
+ */
+int ppi_tls_diagnose(const ppi_addr *a, const ppi_tls_pem *pem,
+    uint32_t timeout_ms, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * remote.h - the node's side of remote clients (issue 6): the options
+ * (--tls-*, --token-*, --insecure-tcp, --max-connections,
+ * --auth-timeout), their checks at start-up, and the private ipc
+ * listener the node's own workers use when the others will not do.
+ */
+#ifndef PP_NODE_REMOTE_H
+#define PP_NODE_REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+#include "tls.h"
+#include "token.h"
+
+typedef struct remote_config {
+	const char *tls_ca, *tls_cert, *tls_key;
+	const char *token_file, *token_env;
+	bool        is_insecure_tcp;
+	uint32_t    max_conns;       /* 0: 256 */
+	uint32_t    auth_timeout_ms; /* 0: 10000 */
+} remote_config;
+
+typedef struct remote {
+	ppi_tls_pem     pem;
+	ppi_token       token;
+	char            worker_dir[512]; /* "" unless we made one */
+	char            worker_addr[600];
+	server_security sec;
+} remote;
+
+/*
+ * remote_option - take option `name` with value `val` into c. Returns 0,
+ * or -1 after printing why the value is bad.
+ */
+int remote_option(remote_config *c, const char *name, const char *val);
+
+/*
+ * remote_prepare - check the listen addresses against the options, read
+ * the token and the TLS material, and decide where workers connect:
+ * the first ipc listener, or (when there is none, or a token guards
+ * them) a private one in a new 0700 directory, r->worker_addr, which the
+ * caller adds to the listeners. Returns 0 or a PP_E* code with msg.
+ */
+int remote_prepare(const remote_config *c, const char *const *listen,
+    size_t nlisten, remote *r, char *msg, size_t msglen);
+
+/* remote_cleanup - wipe secrets, remove the private listener's dir. */
+void remote_cleanup(remote *r);
+
+#endif
