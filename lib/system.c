@@ -110,7 +110,8 @@ pp_system_proc_destroy(pp_client *c, const char *name)
 
 int
 ppi_system_claim(pp_client *c, uint32_t slot, uint64_t known, int wait_ms,
-    ppi_systable **table, pp_claim **claim, size_t *sys, size_t *proc)
+    const ppi_settle *settle, bool *is_settle_error, ppi_systable **table,
+    pp_claim **claim, size_t *sys, size_t *proc)
 {
 	ppi_buf   req;
 	ppi_frame reply;
@@ -118,20 +119,21 @@ ppi_system_claim(pp_client *c, uint32_t slot, uint64_t known, int wait_ms,
 	size_t    index = 0;
 	int       rv;
 
+	*table           = NULL;
+	*claim           = NULL;
+	*is_settle_error = false;
 	if (c == NULL) {
 		return PP_ENOTCONN;
 	}
-	*table = NULL;
-	*claim = NULL;
 	ppi_buf_init(&req);
-	ppi_wire_sysclaim(&req, slot, known, wait_ms);
+	ppi_wire_sysclaim(&req, slot, known, wait_ms, settle);
 	rv = ppi_client_call_wait(c, &req, wait_ms, &reply);
 	ppi_buf_fini(&req);
 	if (rv != 0) {
 		return rv;
 	}
-	rv = ppi_wire_decode_systable(reply.data, reply.len, table, msg,
-	    sizeof(msg));
+	rv = ppi_wire_decode_systable(reply.data, reply.len, table,
+	    is_settle_error, msg, sizeof(msg));
 	if (rv != 0 || *table != NULL) {
 		ppi_frame_free(&reply);
 		return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;

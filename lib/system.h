@@ -12,10 +12,12 @@
 #ifndef PP_LIB_SYSTEM_H
 #define PP_LIB_SYSTEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pipeproc.h"
+#include "wire.h"
 
 /* One systemProc as workers see it. */
 typedef struct ppi_sysproc {
@@ -41,7 +43,11 @@ typedef struct ppi_systable {
  * (round robin, as pp_available_proc()), for worker `slot` (the node
  * reclaims a worker's claims when the worker dies).
  * known: the version of the table the caller holds (0: none).
- * wait_ms: as pp_proc().
+ * wait_ms: as pp_proc(). settle: NULL, or the caller's previous claim
+ * to ack (or ack_commit) first, in the same round trip; when the node
+ * refuses it, the call returns that refusal with *is_settle_error set
+ * and nothing claimed. Any other result means the settle was applied
+ * (transport errors excepted: then nobody knows).
  * On success exactly one of these happens:
  *   *table is set (the node's table differs from `known`; no claim);
  *   *claim is set (possibly empty), with *sys and *proc the indexes of
@@ -51,8 +57,8 @@ typedef struct ppi_systable {
  * Thread-safe; blocks up to wait_ms plus a round trip.
  */
 int ppi_system_claim(pp_client *c, uint32_t slot, uint64_t known,
-    int wait_ms, ppi_systable **table, pp_claim **claim, size_t *sys,
-    size_t *proc);
+    int wait_ms, const ppi_settle *settle, bool *is_settle_error,
+    ppi_systable **table, pp_claim **claim, size_t *sys, size_t *proc);
 
 /* ppi_systable_free - free a table. Accepts NULL. */
 void ppi_systable_free(ppi_systable *t);

@@ -120,6 +120,7 @@ typedef struct ppi_request {
 	ppi_str        config;           /* sysproc */
 	uint64_t       worker;           /* sysclaim: the worker's slot */
 	uint64_t       known;            /* sysclaim: its table version */
+	struct ppi_wire_call *settle;    /* sysclaim: settle this first */
 	bool           is_retry;         /* node: a parked request tried
 	                                  * again (not from the wire) */
 	uint64_t       part;             /* stats: enum ppi_stats_part */
@@ -312,17 +313,31 @@ struct ppi_systable;
 void ppi_wire_sysproc(ppi_buf *b, const char *name,
     const pp_system_proc_opts *o, const char *plugin);
 void ppi_wire_sysdestroy(ppi_buf *b, const char *name);
+/* A worker's claim settled with its next claim: an ack, or (count > 0)
+ * an ack_commit of recs. */
+typedef struct ppi_settle {
+	const char      *proc;
+	uint64_t         token;
+	const pp_record *recs;
+	size_t           count;
+} ppi_settle;
+
 void ppi_wire_sysclaim(ppi_buf *b, uint64_t worker, uint64_t known,
-    int64_t wait);
+    int64_t wait, const ppi_settle *settle);
+/* ppi_wire_reply_settle_error - a sysclaim whose settle was refused. */
+void ppi_wire_reply_settle_error(ppi_buf *b, int status, const char *msg);
 /* ppi_wire_reply_systable - the table a worker must switch to. */
 void ppi_wire_reply_systable(ppi_buf *b, uint64_t version,
     const ppi_wire_sysitem *items, size_t n);
 /*
  * ppi_wire_decode_systable - a sysclaim reply: *table is set when it is a
  * table (free with ppi_systable_free()), NULL when it is a claim (then
- * decode it with ppi_wire_decode_claim()). Returns the status.
+ * decode it with ppi_wire_decode_claim()). Returns the status; on an
+ * error *is_settle_error tells that the node refused the settle (and
+ * claimed nothing).
  */
 int ppi_wire_decode_systable(const void *frame, size_t len,
-    struct ppi_systable **table, char *msg, size_t msglen);
+    struct ppi_systable **table, bool *is_settle_error, char *msg,
+    size_t msglen);
 
 #endif

@@ -53,6 +53,11 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
+/* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map
+ * (call number i, for messages). */
+int ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
+    ppi_wire_call *c, uint32_t i, char *msg, size_t msglen);
+
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and
  * sysclaim requests (wire_system.c). */
 int ppi_wire_decode_system(msgpack_zone *zone, const msgpack_object *root,

@@ -257,9 +257,9 @@ decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
 }
 
 /* A proc call: {"k", "name", "token", "error"?, "logs"?}. */
-static int
-decode_proc_call(msgpack_zone *zone, const msgpack_object *o, ppi_wire_call *c,
-    uint32_t i, char *msg, size_t msglen)
+int
+ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
+    ppi_wire_call *c, uint32_t i, char *msg, size_t msglen)
 {
 	ppi_str               kind;
 	const msgpack_object *err;
@@ -306,7 +306,7 @@ decode_calls(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
 
 		/* A commit call is an array of logs; other calls are maps. */
 		rv = call->type == MSGPACK_OBJECT_MAP
-		    ? decode_proc_call(zone, call, &req->calls[i], i, msg, msglen)
+		    ? ppi_wire_decode_proc_call(zone, call, &req->calls[i], i, msg, msglen)
 		    : decode_logs(zone, call, &req->calls[i], i, msg, msglen);
 		if (rv != 0) {
 			return rv;

@@ -7,11 +7,15 @@
  *    "reclaim_timeout", "on_max"}
  *       -> {"st":0, "procs":[info...], "more":false}   (as "procs")
  *   {"v":1, "op":"sysdestroy", "name"}        -> {"st":0}
- *   {"v":1, "op":"sysclaim", "worker", "known", "wait"}
+ *   {"v":1, "op":"sysclaim", "worker", "known", "wait", "settle"?}
  *       -> a claim ("index" = systemProc << 8 | from), or, when the
  *          node's table is not version `known`:
  *          {"st":0, "table":version, "items":[[name, plugin, config,
  *           count, [to...], [from...], [proc...]], ...]}
+ *       "settle" is a proc call ({"k":"ack"|"ack_commit", ...}, as in a
+ *       commit request) applied before the claim; when the node refuses
+ *       it the reply is {"st":code, "msg", "settle":true} and nothing
+ *       is claimed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,17 +94,39 @@ ppi_wire_sysdestroy(ppi_buf *b, const char *name)
 }
 
 void
-ppi_wire_sysclaim(ppi_buf *b, uint64_t worker, uint64_t known, int64_t wait)
+ppi_wire_sysclaim(ppi_buf *b, uint64_t worker, uint64_t known, int64_t wait,
+    const ppi_settle *settle)
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "sysclaim", 3);
+	begin(&pk, b, "sysclaim", settle != NULL ? 4 : 3);
 	ppi_wire_pack_cstr(&pk, "worker");
 	msgpack_pack_uint64(&pk, worker);
 	ppi_wire_pack_cstr(&pk, "known");
 	msgpack_pack_uint64(&pk, known);
 	ppi_wire_pack_cstr(&pk, "wait");
 	msgpack_pack_int64(&pk, wait);
+	if (settle != NULL) {
+		ppi_wire_pack_cstr(&pk, "settle");
+		ppi_wire_proc_call(b,
+		    settle->count > 0 ? PPI_CALL_ACK_COMMIT : PPI_CALL_ACK,
+		    settle->proc, settle->token, NULL, settle->recs,
+		    settle->count);
+	}
+}
+
+void
+ppi_wire_reply_settle_error(ppi_buf *b, int status, const char *msg)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3);
+	ppi_wire_pack_status(&pk, status);
+	ppi_wire_pack_cstr(&pk, "msg");
+	ppi_wire_pack_cstr(&pk, msg);
+	ppi_wire_pack_cstr(&pk, "settle");
+	msgpack_pack_true(&pk);
 }
 
 /* ---- decoding (node side) ---------------------------------------------- */
@@ -169,6 +195,32 @@ decode_sysproc(msgpack_zone *zone, const msgpack_object *root,
 	return 0;
 }
 
+/* sysclaim's optional "settle": an ack or ack_commit call. */
+static int
+decode_settle(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
+    char *msg, size_t msglen)
+{
+	int rv;
+
+	if (o == NULL) {
+		return 0;
+	}
+	if (o->type != MSGPACK_OBJECT_MAP ||
+	    (req->settle = msgpack_zone_malloc(zone, sizeof(*req->settle))) ==
+	        NULL) {
+		FAIL(PP_EPROTO, "sysclaim: 'settle' must be a proc call");
+	}
+	memset(req->settle, 0, sizeof(*req->settle));
+	if ((rv = ppi_wire_decode_proc_call(zone, o, req->settle, 0, msg,
+	         msglen)) != 0) {
+		return rv;
+	}
+	if (req->settle->kind == PPI_CALL_RECLAIM) {
+		FAIL(PP_EPROTO, "sysclaim: 'settle' is an ack or ack_commit");
+	}
+	return 0;
+}
+
 int
 ppi_wire_decode_system(msgpack_zone *zone, const msgpack_object *root,
     ppi_request *req, char *msg, size_t msglen)
@@ -188,7 +240,8 @@ ppi_wire_decode_system(msgpack_zone *zone, const msgpack_object *root,
 			FAIL(PP_EPROTO,
 			    "sysclaim: needs worker, known and wait");
 		}
-		return 0;
+		return decode_settle(zone, ppi_wire_get(root, "settle"), req,
+		    msg, msglen);
 	}
 }
 
@@ -312,15 +365,22 @@ decode_table(const msgpack_object *root, ppi_systable **out)
 
 int
 ppi_wire_decode_systable(const void *frame, size_t len, ppi_systable **table,
-    char *msg, size_t msglen)
+    bool *is_settle_error, char *msg, size_t msglen)
 {
 	msgpack_unpacked      u;
 	const msgpack_object *root;
 	int                   rv;
 
 	*table = NULL;
+	*is_settle_error = false;
 	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
 	    0) {
+		/* Open again only to tell a refused settle (rare). */
+		if (ppi_wire_unpack(frame, len, &u) == 0) {
+			*is_settle_error = u.data.type == MSGPACK_OBJECT_MAP &&
+			    ppi_wire_get(&u.data, "settle") != NULL;
+			msgpack_unpacked_destroy(&u);
+		}
 		return rv;
 	}
 	if (ppi_wire_get(root, "table") != NULL &&

@@ -83,6 +83,10 @@ int group_add_timer(group *g, const char *name, size_t len, uint64_t token,
 /* procs_call - an ack, ack_commit or reclaim call of a write request. */
 int procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply);
 
+/* procs_settle - the same call without a reply: *status is 0 or the
+ * refusal, with the reason in g->msg. An MDB code. */
+int procs_settle(group *g, const ppi_wire_call *call, int *status);
+
 /*
  * procs_claim - create-if-needed and claim (op "proc"). *is_empty tells
  * that nothing was claimed (the writer may park the request).

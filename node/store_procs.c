@@ -562,50 +562,75 @@ reclaim_claim(group *g, proc_rec *p, const char *error, size_t error_len)
 	return proc_put(g->txn, g->s, p);
 }
 
-int
-procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
+/*
+ * Applies an ack, ack_commit or reclaim call. *status is 0 or the PP_E*
+ * refusal (reason in g->msg; nothing changed then). For ack_commit *ms
+ * is the outputs' millisecond (their sequences in g->seqs); *acked the
+ * last acked id. An MDB code.
+ */
+static int
+apply_call(group *g, const ppi_wire_call *call, int *status, uint64_t *ms,
+    pp_id *acked)
 {
 	proc_rec p;
-	pp_id    acked = { 0, 0 };
-	uint64_t ms    = 0;
-	int      status, rc;
+	int      rc;
 
+	*ms     = 0;
+	*acked  = (pp_id) { 0, 0 };
+	*status = 0;
 	if (call->kind == PPI_CALL_ACK_COMMIT &&
-	    (status = group_validate_call(g, call)) != 0) {
-		ppi_wire_reply_commit_err(reply, status, g->msg);
+	    (*status = group_validate_call(g, call)) != 0) {
 		return 0;
 	}
-	if ((rc = load_claimed(g, call, &p, &status)) != 0) {
+	if ((rc = load_claimed(g, call, &p, status)) != 0 || *status != 0) {
 		return rc;
-	}
-	if (status != 0) {
-		ppi_wire_reply_commit_err(reply, status, g->msg);
-		return 0;
 	}
 	switch (call->kind) {
 	case PPI_CALL_RECLAIM:
-		rc = reclaim_claim(g, &p, call->error.ptr != NULL ? call->error.ptr : "",
+		return reclaim_claim(g, &p,
+		    call->error.ptr != NULL ? call->error.ptr : "",
 		    call->error.len);
-		if (rc == 0) {
-			ppi_wire_reply_call(reply, 0, NULL, 0, false, acked);
-		}
-		return rc;
 	case PPI_CALL_ACK_COMMIT:
 		/* Both or neither: one transaction holds them. */
-		if ((rc = group_append(g, call, &ms)) != 0) {
+		if ((rc = group_append(g, call, ms)) != 0) {
 			return rc;
 		}
 		g->tally.commits++;
 		/* fall through */
 	default:
-		if ((rc = ack_claim(g, &p, &acked)) != 0) {
-			return rc;
-		}
+		return ack_claim(g, &p, acked);
+	}
+}
+
+int
+procs_call(group *g, const ppi_wire_call *call, ppi_buf *reply)
+{
+	pp_id    acked;
+	uint64_t ms;
+	int      status, rc;
+
+	if ((rc = apply_call(g, call, &status, &ms, &acked)) != 0) {
+		return rc;
+	}
+	if (status != 0) {
+		ppi_wire_reply_commit_err(reply, status, g->msg);
+	} else if (call->kind == PPI_CALL_RECLAIM) {
+		ppi_wire_reply_call(reply, 0, NULL, 0, false, acked);
+	} else {
 		ppi_wire_reply_call(reply, ms, g->seqs,
 		    call->kind == PPI_CALL_ACK_COMMIT ? call->count : 0, true,
 		    acked);
-		return 0;
 	}
+	return 0;
+}
+
+int
+procs_settle(group *g, const ppi_wire_call *call, int *status)
+{
+	pp_id    acked;
+	uint64_t ms;
+
+	return apply_call(g, call, status, &ms, &acked);
 }
 
 int

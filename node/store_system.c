@@ -504,6 +504,23 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 	int        rc;
 
 	*is_empty = false;
+	if (req->settle != NULL) {
+		/* The worker's previous claim, settled in the same round
+		 * trip as the next claim (as pp_ack_proc). Safe to repeat:
+		 * its token makes a resend a refusal, not a second apply. */
+		int status;
+
+		if ((rc = procs_settle(g, req->settle, &status)) != 0) {
+			return rc;
+		}
+		/* A parked request is tried again later: settle only once
+		 * (the writer owns the request). */
+		((ppi_request *) req)->settle = NULL;
+		if (status != 0) {
+			ppi_wire_reply_settle_error(reply, status, g->msg);
+			return 0;
+		}
+	}
 	if (t->is_stopping) {
 		ppi_wire_reply_error(reply, PP_ESHUTDOWN,
 		    "the node is stopping its workers");

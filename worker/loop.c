@@ -152,7 +152,10 @@ run(void *arg)
 {
 	loop               *l = arg;
 	settle_ctx          s;
-	registry_table     *held;
+	registry_table     *held, *pending_held = NULL;
+	ppi_settle          settle;
+	const ppi_settle   *sp;
+	bool                is_refused;
 	const ppi_systable *t;
 	ppi_systable       *table;
 	pp_claim           *claim;
@@ -175,8 +178,14 @@ run(void *arg)
 
 		table = NULL;
 		claim = NULL;
-		rv    = ppi_system_claim(l->client, l->o.slot, known, -1,
-		    &table, &claim, &sys, &proc);
+		/* The previous claim's ack travels with this request. */
+		sp = settle_pending(&s, &settle);
+		rv = ppi_system_claim(l->client, l->o.slot, known, -1, sp,
+		    &is_refused, &table, &claim, &sys, &proc);
+		settle_sent(&s, rv, is_refused);
+		/* Its records pointed into the table it was made with. */
+		registry_drop(l->reg, pending_held);
+		pending_held = NULL;
 
 		pthread_mutex_lock(&l->mtx);
 		if (l->is_exiting) {
@@ -194,7 +203,7 @@ run(void *arg)
 			    (unsigned long long) l->claimed);
 			stop_locked(l, 0);
 		}
-		if (rv != 0 && rv != PP_ETIMEDOUT) {
+		if (rv != 0 && rv != PP_ETIMEDOUT && !is_refused) {
 			claim_failed(l, rv, &first_error_ms, &backoff_ms);
 		}
 		pthread_mutex_unlock(&l->mtx);
@@ -210,9 +219,18 @@ run(void *arg)
 			}
 		}
 		pp_claim_free(claim);
-		registry_drop(l->reg, held);
+		if (s.has_pending) {
+			pending_held = held; /* until the settle is sent */
+		} else {
+			registry_drop(l->reg, held);
+		}
 		pthread_mutex_lock(&l->mtx);
 	}
+	/* Stopping with a claim processed: settle it on its own. */
+	pthread_mutex_unlock(&l->mtx);
+	settle_flush(&s);
+	registry_drop(l->reg, pending_held);
+	pthread_mutex_lock(&l->mtx);
 	l->busy--;
 	l->running--;
 	poke(l);

@@ -2,10 +2,12 @@
  * settle.c - one claim, start to end: hand its logs to the plugin, then
  * settle the claim by what process() said (pipeproc_plugin(7)):
  *
- *   0, nothing emitted      pp_ack
- *   0, logs emitted         pp_ack_commit: the ack and the outputs in one
+ *   0, nothing emitted      ack
+ *   0, logs emitted         ack_commit: the ack and the outputs in one
  *                           transaction, so each input's outputs are
  *                           committed exactly once
+ *   (both travel with the thread's next claim request, settle_pending();
+ *   settle_flush() sends a last one on its own)
  *   non-zero                pp_reclaim with the fail() text, else
  *                           "process() returned N"
  *   plugin cannot load      pp_reclaim with the load error
@@ -98,31 +100,20 @@ give_back(settle_ctx *s, const char *proc, uint64_t token, const char *why)
 	return 0;
 }
 
-/* process() succeeded: ack, with the outputs when there are some. */
+/*
+ * An ack (or ack_commit of the emitter's records) the node did not
+ * apply, or may not have: rv is its error. Returns as settle_claim().
+ */
 static int
-settle_ok(settle_ctx *s, const char *proc, uint64_t token)
+ack_failed(settle_ctx *s, const char *proc, uint64_t token, int rv)
 {
 	const pp_record *recs;
 	const char      *what;
 	char             why[1024], detail[512]; /* give_back() clips */
 	size_t           n;
-	int              rv;
 
 	n    = emitter_records(&s->em, &recs);
 	what = n == 0 ? "ack" : "ack_commit";
-	if (n > s->cap_ids) {
-		free(s->ids);
-		s->cap_ids = 0;
-		if ((s->ids = malloc(n * sizeof(*s->ids))) == NULL) {
-			return give_back(s, proc, token, "worker out of memory");
-		}
-		s->cap_ids = n;
-	}
-	rv = n == 0 ? pp_ack(s->client, proc, token, NULL)
-	            : pp_ack_commit(s->client, proc, token, recs, n, s->ids);
-	if (rv == 0) {
-		return 0;
-	}
 	if (rv == PP_ESHUTDOWN) {
 		log_msg("proc %s: %s refused: the node is stopping (the claim "
 		    "is handed out again when it restarts)", proc, what);
@@ -141,6 +132,70 @@ settle_ok(settle_ctx *s, const char *proc, uint64_t token)
 	    n, pp_errname(rv), detail[0] != '\0' ? ": " : "", detail);
 	log_msg("proc %s: %s", proc, why);
 	return give_back(s, proc, token, why);
+}
+
+/* process() succeeded: the ack goes with the next claim request. */
+static int
+settle_ok(settle_ctx *s, const char *proc, uint64_t token)
+{
+	snprintf(s->pending_proc, sizeof(s->pending_proc), "%s", proc);
+	s->pending_token = token;
+	s->has_pending   = true;
+	return 0;
+}
+
+const ppi_settle *
+settle_pending(settle_ctx *s, ppi_settle *out)
+{
+	if (!s->has_pending) {
+		return NULL;
+	}
+	out->proc  = s->pending_proc;
+	out->token = s->pending_token;
+	out->count = emitter_records(&s->em, &out->recs);
+	return out;
+}
+
+void
+settle_sent(settle_ctx *s, int rv, bool is_refused)
+{
+	if (!s->has_pending) {
+		return;
+	}
+	s->has_pending = false;
+	/* Any other outcome means the node applied it. */
+	if (is_refused || is_transport(rv)) {
+		ack_failed(s, s->pending_proc, s->pending_token, rv);
+	}
+}
+
+int
+settle_flush(settle_ctx *s)
+{
+	const pp_record *recs;
+	size_t           n;
+	int              rv;
+
+	if (!s->has_pending) {
+		return 0;
+	}
+	s->has_pending = false;
+	n = emitter_records(&s->em, &recs);
+	if (n > s->cap_ids) {
+		free(s->ids);
+		s->cap_ids = 0;
+		if ((s->ids = malloc(n * sizeof(*s->ids))) == NULL) {
+			return give_back(s, s->pending_proc, s->pending_token,
+			    "worker out of memory");
+		}
+		s->cap_ids = n;
+	}
+	rv = n == 0 ? pp_ack(s->client, s->pending_proc, s->pending_token,
+	                  NULL)
+	            : pp_ack_commit(s->client, s->pending_proc,
+	                  s->pending_token, recs, n, s->ids);
+	return rv == 0 ? 0 : ack_failed(s, s->pending_proc, s->pending_token,
+	                         rv);
 }
 
 /* Makes s->logs hold at least n entries. */
