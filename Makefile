@@ -86,7 +86,7 @@ all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils
+	groff-base lmdb-utils iproute2
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

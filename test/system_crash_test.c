@@ -459,7 +459,7 @@ static void
 test_kill_idle_worker(void)
 {
 	static const char *const from[] = { "a", "b", "c", "d" };
-	static uint32_t          counts[2];
+	static uint32_t          counts[6];
 	pp_system_proc_opts      o;
 	pid_t                    pids[MAX_PIDS], gone[MAX_PIDS];
 	uint64_t                 other;
