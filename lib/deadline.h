@@ -1,11 +1,24 @@
 /*
- * deadline.h - absolute deadlines for pthread_cond_timedwait(), shared by
- * the library and the node (every wait in the project has one).
+ * deadline.h - clocks and absolute deadlines for pthread_cond_timedwait(),
+ * shared by the library, the node and the worker (every wait in the
+ * project has one).
  */
 #ifndef PP_DEADLINE_H
 #define PP_DEADLINE_H
 
+#include <stdint.h>
 #include <time.h>
+
+/* ppi_clock_ms - `clock` in milliseconds (CLOCK_MONOTONIC for time
+ * spans, CLOCK_REALTIME for log ids and stored times). */
+static inline uint64_t
+ppi_clock_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
 
 /* ppi_deadline_after_us - now on `clock`, plus `us` microseconds. */
 static inline struct timespec

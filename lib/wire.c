@@ -25,6 +25,18 @@ ppi_wire_packer(msgpack_packer *pk, ppi_buf *b)
 }
 
 void
+ppi_wire_begin_request(
+    msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields)
+{
+	ppi_wire_packer(pk, b);
+	msgpack_pack_map(pk, nfields + 2);
+	ppi_wire_pack_cstr(pk, "v");
+	msgpack_pack_uint32(pk, PPI_WIRE_VERSION);
+	ppi_wire_pack_cstr(pk, "op");
+	ppi_wire_pack_cstr(pk, op);
+}
+
+void
 ppi_wire_pack_str(msgpack_packer *pk, const char *s, size_t len)
 {
 	msgpack_pack_str(pk, len);

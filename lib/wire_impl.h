@@ -15,6 +15,11 @@
 /* A packer that appends to a ppi_buf. */
 void ppi_wire_packer(msgpack_packer *pk, ppi_buf *b);
 
+/* ppi_wire_begin_request - a request map of nfields fields after the
+ * version and the operation, which every request starts with. */
+void ppi_wire_begin_request(
+    msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields);
+
 /* Pack a NUL-terminated string / a byte string / a map key. */
 void ppi_wire_pack_cstr(msgpack_packer *pk, const char *s);
 void ppi_wire_pack_str(msgpack_packer *pk, const char *s, size_t len);

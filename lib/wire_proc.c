@@ -29,24 +29,13 @@
 static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
 	"reclaim" };
 
-static void
-begin(msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields)
-{
-	ppi_wire_packer(pk, b);
-	msgpack_pack_map(pk, nfields + 2);
-	ppi_wire_pack_cstr(pk, "v");
-	msgpack_pack_uint32(pk, PPI_WIRE_VERSION);
-	ppi_wire_pack_cstr(pk, "op");
-	ppi_wire_pack_cstr(pk, op);
-}
-
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token)
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "proc",
+	ppi_wire_begin_request(&pk, b, "proc",
 	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0));
 	if (has_ack) {
 		ppi_wire_pack_cstr(&pk, "ack");
@@ -79,7 +68,7 @@ ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name)
 	const char    *ops[] = { "pinspect", "pdisable", "presume",
                    "pdestroy" };
 
-	begin(&pk, b, ops[op - PPI_OP_PINSPECT], 1);
+	ppi_wire_begin_request(&pk, b, ops[op - PPI_OP_PINSPECT], 1);
 	ppi_wire_pack_cstr(&pk, "name");
 	ppi_wire_pack_cstr(&pk, name);
 }
@@ -89,7 +78,7 @@ ppi_wire_procs(ppi_buf *b, const char *after)
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "procs", after != NULL ? 1 : 0);
+	ppi_wire_begin_request(&pk, b, "procs", after != NULL ? 1 : 0);
 	if (after != NULL) {
 		ppi_wire_pack_cstr(&pk, "after");
 		ppi_wire_pack_cstr(&pk, after);
@@ -103,7 +92,8 @@ ppi_wire_names_op(ppi_buf *b, enum ppi_op op, const char *const *names,
 	msgpack_packer pk;
 	size_t         i;
 
-	begin(&pk, b, op == PPI_OP_AVAIL ? "avail" : "waitprocs", 2);
+	ppi_wire_begin_request(
+	    &pk, b, op == PPI_OP_AVAIL ? "avail" : "waitprocs", 2);
 	ppi_wire_pack_cstr(&pk, "names");
 	msgpack_pack_array(&pk, count);
 	for (i = 0; i < count; i++) {

@@ -62,12 +62,7 @@ op_name(enum ppi_op op)
 static void
 begin(msgpack_packer *pk, ppi_buf *b, enum ppi_op op, size_t nfields)
 {
-	ppi_wire_packer(pk, b);
-	msgpack_pack_map(pk, nfields + 2);
-	ppi_wire_pack_cstr(pk, "v");
-	msgpack_pack_uint32(pk, PPI_WIRE_VERSION);
-	ppi_wire_pack_cstr(pk, "op");
-	ppi_wire_pack_cstr(pk, op_name(op));
+	ppi_wire_begin_request(pk, b, op_name(op), nfields);
 }
 
 void

@@ -55,12 +55,7 @@ ppi_wire_stats(ppi_buf *b, enum ppi_stats_part part, const char *after)
 {
 	msgpack_packer pk;
 
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, after != NULL ? 4 : 3);
-	ppi_wire_pack_cstr(&pk, "v");
-	msgpack_pack_uint32(&pk, PPI_WIRE_VERSION);
-	ppi_wire_pack_cstr(&pk, "op");
-	ppi_wire_pack_cstr(&pk, "stats");
+	ppi_wire_begin_request(&pk, b, "stats", after != NULL ? 2 : 1);
 	ppi_wire_pack_cstr(&pk, "part");
 	ppi_wire_pack_cstr(&pk, part_names[part]);
 	if (after != NULL) {

@@ -30,17 +30,6 @@
 #define ITEM_FIELDS 7
 
 static void
-begin(msgpack_packer *pk, ppi_buf *b, const char *op, size_t nfields)
-{
-	ppi_wire_packer(pk, b);
-	msgpack_pack_map(pk, nfields + 2);
-	ppi_wire_pack_cstr(pk, "v");
-	msgpack_pack_uint32(pk, PPI_WIRE_VERSION);
-	ppi_wire_pack_cstr(pk, "op");
-	ppi_wire_pack_cstr(pk, op);
-}
-
-static void
 pack_strs(msgpack_packer *pk, const char *const *v, size_t n)
 {
 	size_t i;
@@ -58,7 +47,8 @@ ppi_wire_sysproc(ppi_buf *b, const char *name, const pp_system_proc_opts *o,
 	const pp_proc_opts *p = &o->proc;
 	msgpack_packer      pk;
 
-	begin(&pk, b, "sysproc", 9 + (p->offset != NULL ? 1 : 0));
+	ppi_wire_begin_request(
+	    &pk, b, "sysproc", 9 + (p->offset != NULL ? 1 : 0));
 	ppi_wire_pack_cstr(&pk, "name");
 	ppi_wire_pack_cstr(&pk, name);
 	ppi_wire_pack_cstr(&pk, "from");
@@ -88,7 +78,7 @@ ppi_wire_sysdestroy(ppi_buf *b, const char *name)
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "sysdestroy", 1);
+	ppi_wire_begin_request(&pk, b, "sysdestroy", 1);
 	ppi_wire_pack_cstr(&pk, "name");
 	ppi_wire_pack_cstr(&pk, name);
 }
@@ -99,7 +89,7 @@ ppi_wire_sysclaim(ppi_buf *b, uint64_t worker, uint64_t known, int64_t wait,
 {
 	msgpack_packer pk;
 
-	begin(&pk, b, "sysclaim", settle != NULL ? 4 : 3);
+	ppi_wire_begin_request(&pk, b, "sysclaim", settle != NULL ? 4 : 3);
 	ppi_wire_pack_cstr(&pk, "worker");
 	msgpack_pack_uint64(&pk, worker);
 	ppi_wire_pack_cstr(&pk, "known");

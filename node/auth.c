@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "pipeproc.h"
 #include "auth.h"
 
@@ -49,15 +50,6 @@ struct auth {
 
 /* How long a connection over the cap is kept to receive its PP_EBUSY. */
 #define OVER_MS 1000
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 int
 auth_alloc(const ppi_token *token, uint32_t max_conns,
@@ -122,7 +114,7 @@ auth_pipe_add(auth *a, uint32_t pipe, bool is_exempt)
 			.is_exempt             = is_exempt,
 			.is_authed             = is_exempt,
 			.is_over               = is_over,
-			.added_ms              = mono_ms() };
+			.added_ms              = ppi_clock_ms(CLOCK_MONOTONIC) };
 		if (is_over) {
 			atomic_fetch_add(&a->n_over, 1);
 			rv = 1;
@@ -205,7 +197,7 @@ auth_check(auth *a, uint32_t pipe, const void *frame, size_t len, char *msg,
 size_t
 auth_expired(auth *a, uint32_t *pipes, size_t max)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = ppi_clock_ms(CLOCK_MONOTONIC);
 	size_t   i, k = 0;
 
 	if (a->token.len == 0 && atomic_load(&a->n_over) == 0) {

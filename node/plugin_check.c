@@ -15,19 +15,11 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "deadline.h"
 #include "plugin_check.h"
 #include "pipeproc.h"
 
 #define CHECK_TIMEOUT_MS 10000
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 /* Reaps pid by the deadline; false (and it is killed) when it would not
  * end. Short sleeps: the child has closed its output and is exiting. */
@@ -37,7 +29,7 @@ reap(pid_t pid, int *status, uint64_t deadline)
 	struct timespec pause = { 0, 1000000 };
 
 	while (waitpid(pid, status, WNOHANG) == 0) {
-		if (mono_ms() >= deadline) {
+		if (ppi_clock_ms(CLOCK_MONOTONIC) >= deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			return false;
@@ -56,7 +48,8 @@ read_verdict(int fd, char *buf, size_t cap, uint64_t deadline)
 	ssize_t       n;
 	uint64_t      now;
 
-	while (len + 1 < cap && (now = mono_ms()) < deadline) {
+	while (len + 1 < cap &&
+	    (now = ppi_clock_ms(CLOCK_MONOTONIC)) < deadline) {
 		if (poll(&p, 1, (int) (deadline - now)) <= 0) {
 			break;
 		}
@@ -93,7 +86,7 @@ plugin_check(const char *worker_path, const char *plugin, const char *config,
 		    worker_path, plugin, strerror(rc));
 		return PP_EPLUGIN;
 	}
-	deadline = mono_ms() + CHECK_TIMEOUT_MS;
+	deadline = ppi_clock_ms(CLOCK_MONOTONIC) + CHECK_TIMEOUT_MS;
 	read_verdict(fds[0], out, sizeof(out), deadline);
 	close(fds[0]);
 	if (!reap(pid, &status, deadline)) {

@@ -70,15 +70,6 @@ struct server {
 	_Atomic uint64_t last_refusal_ms; /* cap reached: logged 1/s */
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static int
 map_nng(int rv)
 {
@@ -309,7 +300,7 @@ pipe_adding(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	server      *s = arg;
 	nng_listener l = nng_pipe_listener(p);
-	uint64_t     now = mono_ms(), last;
+	uint64_t     now = ppi_clock_ms(CLOCK_MONOTONIC), last;
 	bool         is_exempt = false;
 	size_t       i;
 	int          rv;
@@ -615,7 +606,7 @@ server_check_listeners(server *s)
 		nng_pipe_close(p);
 	}
 	for (i = 0; i < s->nlisteners; i++) {
-		start = mono_ms();
+		start = ppi_clock_ms(CLOCK_MONOTONIC);
 		if (answers_hello(s, i) ||
 		    atomic_load(&s->last_pipe_ms[i]) >= start) {
 			/* Served, or refused only by the connection cap

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "deadline.h"
 #include "metrics.h"
 #include "workers.h"
 
@@ -51,15 +52,6 @@ struct workers {
 	int             wake[2]; /* workers_stop -> thread */
 	pthread_t       thread;
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 static void
 start_one(workers *ws, proc_slot *p)
@@ -92,11 +84,11 @@ start_one(workers *ws, proc_slot *p)
 		writer_worker_exited(ws->writer, p->id, true, "not started");
 		p->pid           = 0;
 		p->failures++;
-		p->restart_at_ms = mono_ms() + BACKOFF_MAX_MS;
+		p->restart_at_ms = ppi_clock_ms(CLOCK_MONOTONIC) + BACKOFF_MAX_MS;
 		return;
 	}
 	p->fd         = sv[0];
-	p->started_ms = mono_ms();
+	p->started_ms = ppi_clock_ms(CLOCK_MONOTONIC);
 }
 
 /* Why a worker ended, for its claims' error and the log. */
@@ -119,7 +111,7 @@ ended(workers *ws, proc_slot *p)
 {
 	char     why[160];
 	int      status = 0;
-	uint64_t now = mono_ms(), delay = 0;
+	uint64_t now = ppi_clock_ms(CLOCK_MONOTONIC), delay = 0;
 	uint32_t i;
 
 	close(p->fd);
@@ -165,7 +157,7 @@ supervise(void *arg)
 	int           n, i, timeout;
 
 	for (;;) {
-		now  = mono_ms();
+		now  = ppi_clock_ms(CLOCK_MONOTONIC);
 		next = 0;
 		n    = 0;
 		fds[n++] = (struct pollfd) { ws->wake[0], POLLIN, 0 };
@@ -254,7 +246,7 @@ workers_stop(workers *ws)
 			kill(ws->slots[i].pid, SIGTERM);
 		}
 	}
-	deadline = mono_ms() + STOP_GRACE_MS;
+	deadline = ppi_clock_ms(CLOCK_MONOTONIC) + STOP_GRACE_MS;
 	for (;;) {
 		for (n = 0, i = 0; i < ws->count; i++) {
 			if (ws->slots[i].pid != 0) {
@@ -263,10 +255,10 @@ workers_stop(workers *ws)
 					0 };
 			}
 		}
-		if (n == 0 || mono_ms() >= deadline) {
+		if (n == 0 || ppi_clock_ms(CLOCK_MONOTONIC) >= deadline) {
 			break;
 		}
-		if (poll(fds, (nfds_t) n, (int) (deadline - mono_ms())) < 0 &&
+		if (poll(fds, (nfds_t) n, (int) (deadline - ppi_clock_ms(CLOCK_MONOTONIC))) < 0 &&
 		    errno != EINTR) {
 			break;
 		}
