@@ -30,9 +30,9 @@
  *
  * sample->value is the p99 during GC in µs, sample->baseline the p99
  * without; bench.c reports their ratio (target at most 2). sample->busy_s
- * is how long GC took (first poll that saw the count fall to the first
- * that saw it empty) and sample->busy_per_s the logs it collected per
- * second over that time.
+ * is how long GC collected (in each GC slice, from the first poll that saw
+ * the count fall to the one that saw the slice's target reached) and
+ * sample->busy_per_s the logs it collected per second over that time.
  */
 #include <stdio.h>
 #include <stdlib.h>
