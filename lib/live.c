@@ -47,6 +47,7 @@
 
 #include "client.h"
 #include "deadline.h"
+#include "procs.h"
 
 #define LIVE_NAME_PREFIX "liveproc-"
 #define LIVE_NAME_LEN    (sizeof(LIVE_NAME_PREFIX) - 1 + 32)
@@ -92,15 +93,6 @@ struct pp_live {
 
 /* The liveProc whose thread this is, if any: "inside the callback". */
 static __thread pp_live *live_self;
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 /* liveproc-<32 hex digits> from getrandom(); PP_EINTERNAL without entropy. */
 static int
@@ -292,7 +284,7 @@ live_main(void *arg)
 		if (!live_enter(lp, LIVE_CLAIMING)) {
 			break;
 		}
-		started_ms = mono_ms();
+		started_ms = ppi_clock_ms(CLOCK_MONOTONIC);
 		if (ack_token != 0) {
 			rv = pp_ack_proc(lp->client, lp->topic, lp->name,
 			    ack_token, &lp->opts, lp->wait_ms, &claim);
@@ -303,8 +295,9 @@ live_main(void *arg)
 				continue;
 			}
 		} else {
-			rv = pp_proc(lp->client, lp->topic, lp->name,
-			    &lp->opts, lp->wait_ms, &claim);
+			/* Never re-create a proc someone destroyed. */
+			rv = ppi_proc_existing(lp->client, lp->topic,
+			    lp->name, &lp->opts, lp->wait_ms, &claim);
 		}
 		if (rv != 0) {
 			claim = NULL;
@@ -321,7 +314,8 @@ live_main(void *arg)
 		if (pp_claim_count(claim) == 0) {
 			pp_claim_free(claim);
 			claim = NULL;
-			if (mono_ms() - started_ms >= (uint64_t) lp->wait_ms / 2) {
+			if (ppi_clock_ms(CLOCK_MONOTONIC) - started_ms >=
+			    (uint64_t) lp->wait_ms / 2) {
 				backoff_ms = 0; /* a full wait: all is well */
 			} else if (!live_pause(lp, &backoff_ms)) {
 				break;

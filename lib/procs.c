@@ -121,7 +121,7 @@ claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
 static int
 proc_request(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
-    pp_claim **out)
+    bool must_exist, pp_claim **out)
 {
 	static const pp_proc_opts defaults = PP_PROC_OPTS_INIT;
 	ppi_buf                   req;
@@ -145,7 +145,8 @@ proc_request(pp_client *c, const char *topic, const char *name,
 		return rv;
 	}
 	ppi_buf_init(&req);
-	ppi_wire_proc(&req, topic, name, opts, wait_ms, has_ack, token);
+	ppi_wire_proc(
+	    &req, topic, name, opts, wait_ms, has_ack, token, must_exist);
 	rv = claim_call(c, &req, wait_ms, NULL, out);
 	ppi_buf_fini(&req);
 	return rv;
@@ -155,14 +156,23 @@ int
 pp_proc(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
-	return proc_request(c, topic, name, opts, wait_ms, false, 0, claim);
+	return proc_request(
+	    c, topic, name, opts, wait_ms, false, 0, false, claim);
+}
+
+int
+ppi_proc_existing(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
+{
+	return proc_request(c, topic, name, opts, wait_ms, false, 0, true, claim);
 }
 
 int
 pp_ack_proc(pp_client *c, const char *topic, const char *name,
     uint64_t token, const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
-	return proc_request(c, topic, name, opts, wait_ms, true, token, claim);
+	return proc_request(
+	    c, topic, name, opts, wait_ms, true, token, false, claim);
 }
 
 int

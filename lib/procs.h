@@ -20,6 +20,11 @@ int ppi_proc_check_opts(pp_client *c, const pp_proc_opts *o);
 int ppi_claim_decode(pp_client *c, ppi_frame *frame, size_t *index,
     pp_claim **out);
 
+/* ppi_proc_existing - pp_proc() of a proc that must exist: a missing
+ * one is PP_ENOPROC, never created again (liveProcs after a destroy). */
+int ppi_proc_existing(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, pp_claim **claim);
+
 /* ppi_procs_request - one request answered with a proc list. out may be
  * NULL. */
 int ppi_procs_request(pp_client *c, const ppi_buf *req, pp_proc_list **out);

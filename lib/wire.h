@@ -109,6 +109,7 @@ typedef struct ppi_request {
 	int64_t        reclaim_timeout;  /* proc, ms */
 	uint64_t       on_max;           /* proc: enum pp_on_max_reclaims */
 	bool           has_ack;          /* proc: ack ack_token first */
+	bool           must_exist;       /* proc: never create */
 	uint64_t       ack_token;
 	int64_t        wait_ms;          /* proc, avail, waitprocs: 0 none,
 	                                  * -1 forever */
@@ -181,10 +182,11 @@ void ppi_wire_topic_delete(ppi_buf *b, const char *topic, bool is_force);
 void ppi_wire_topics(ppi_buf *b, const char *after);
 
 /* ppi_wire_proc - create-if-needed and claim (see pp_proc()); with
- * has_ack, ack the claim `ack_token` first (pp_ack_proc()). */
+ * has_ack, ack the claim `ack_token` first (pp_ack_proc()); with
+ * must_exist, a missing proc is PP_ENOPROC instead of created. */
 void ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *opts, int64_t wait_ms, bool has_ack,
-    uint64_t ack_token);
+    uint64_t ack_token, bool must_exist);
 
 /* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc. */
 void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name);

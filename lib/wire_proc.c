@@ -2,7 +2,8 @@
  * wire_proc.c - the frames of procs (docs/DESIGN.md §5):
  *
  *   {"v":1, "op":"proc", "topic", "name", "offset"?, "count",
- *    "max_reclaims", "reclaim_timeout", "on_max", "wait", "ack"?}
+ *    "max_reclaims", "reclaim_timeout", "on_max", "wait", "ack"?,
+ *    "exist"? (true: never create)}
  *       -> {"st":0, "n", "batch" (record batch), "token"}
  *   {"v":1, "op":"pinspect"|"pdisable"|"presume"|"pdestroy", "name"}
  *   {"v":1, "op":"avail", "names":[str...], "wait"}
@@ -31,12 +32,18 @@ static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
 
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
-    const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token)
+    const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token,
+    bool must_exist)
 {
 	msgpack_packer pk;
 
 	ppi_wire_begin_request(&pk, b, "proc",
-	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0));
+	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0) +
+	        (must_exist ? 1 : 0));
+	if (must_exist) {
+		ppi_wire_pack_cstr(&pk, "exist");
+		msgpack_pack_true(&pk);
+	}
 	if (has_ack) {
 		ppi_wire_pack_cstr(&pk, "ack");
 		msgpack_pack_uint64(&pk, ack_token);

@@ -356,6 +356,9 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 	if (ack != NULL && !ppi_wire_as_u64(ack, &req->ack_token)) {
 		FAIL(PP_EPROTO, "proc: 'ack' must be an unsigned token");
 	}
+	if (!opt_bool(root, "exist", &req->must_exist)) {
+		FAIL(PP_EPROTO, "proc: 'exist' must be a boolean");
+	}
 	req->has_ack = ack != NULL;
 	return 0;
 }

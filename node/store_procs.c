@@ -271,12 +271,12 @@ procs_claim(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 		return procs_reply_fail(g, reply, PP_ENOPROC,
 		    "no proc '%s' to ack", want.name);
 	}
-	if (rc == MDB_NOTFOUND && req->is_retry) {
-		/* It existed when this claim began to wait: destroyed
-		 * meanwhile, and a waiting claim must not bring it back. */
+	if (rc == MDB_NOTFOUND && (req->is_retry || req->must_exist)) {
+		/* It existed when this claim began to wait (or the caller
+		 * knows it did): destroyed meanwhile, and a claim must not
+		 * bring it back. */
 		return procs_reply_fail(g, reply, PP_ENOPROC,
-		    "proc '%s' was destroyed while the claim waited",
-		    want.name);
+		    "proc '%s' was destroyed", want.name);
 	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;

@@ -576,7 +576,7 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 	return 0;
 }
 
-/* ---- the table (writer side) ---------------------------------------------- */
+/* ---- the table (writer side) ------------------------------------------ */
 
 static void
 table_clear(sys_table *t)

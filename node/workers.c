@@ -229,7 +229,7 @@ workers_stop(workers *ws)
 {
 	struct pollfd fds[WORKERS_MAX];
 	proc_slot    *at[WORKERS_MAX];
-	uint64_t      deadline;
+	uint64_t      deadline, now;
 	int           i, n, status;
 
 	if (ws == NULL) {
@@ -255,10 +255,11 @@ workers_stop(workers *ws)
 					0 };
 			}
 		}
-		if (n == 0 || ppi_clock_ms(CLOCK_MONOTONIC) >= deadline) {
+		now = ppi_clock_ms(CLOCK_MONOTONIC);
+		if (n == 0 || now >= deadline) {
 			break;
 		}
-		if (poll(fds, (nfds_t) n, (int) (deadline - ppi_clock_ms(CLOCK_MONOTONIC))) < 0 &&
+		if (poll(fds, (nfds_t) n, (int) (deadline - now)) < 0 &&
 		    errno != EINTR) {
 			break;
 		}

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "loop.h"
 #include "registry.h"
@@ -57,15 +58,6 @@ struct loop {
 	int             status;
 	int             notify[2]; /* pipe: main() polls notify[0] */
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 /* Wakes main(); called locked. A full pipe already says it. */
 static void
@@ -117,7 +109,7 @@ nap_locked(loop *l, unsigned ms)
 static void
 claim_failed(loop *l, int rv, uint64_t *first_error_ms, unsigned *backoff_ms)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = ppi_clock_ms(CLOCK_MONOTONIC);
 
 	if (rv == PP_ESHUTDOWN) {
 		stop_locked(l, 0); /* the node is stopping its workers */
