@@ -33,18 +33,18 @@
 
 /* The writer's in-memory copy of every systemProc. */
 struct sys_table {
-	uint64_t         version;
-	ppi_wire_sysitem *items;
-	sys_def          *defs; /* the same, with their proc options */
-	size_t           count;
-	size_t           next; /* round robin: flat index to try first */
-	sys_owner       *owners;
-	size_t           nowners;
-	size_t           owners_cap;
-	uint32_t         running[64]; /* ids of the workers running */
-	size_t           nrunning;
-	bool             is_dirty;    /* reload after this group */
-	bool             is_stopping; /* workers are being stopped */
+	uint64_t          version;
+	ppi_wire_sysitem *items; /* as sent to workers */
+	sys_def          *defs;  /* the same, with their proc options */
+	size_t            count;
+	size_t            next; /* round robin: flat index to try first */
+	sys_owner        *owners;
+	size_t            nowners;
+	size_t            owners_cap;
+	uint32_t          running[64]; /* ids of the workers running */
+	size_t            nrunning;
+	bool              is_dirty;    /* reload after this group */
+	bool              is_stopping; /* workers are being stopped */
 };
 
 /* ---- the record ------------------------------------------------------ */
@@ -122,49 +122,48 @@ proc_name(char *out, const char *name, size_t nfrom, const char *topic)
 bool
 sys_def_decode(const MDB_val *k, const MDB_val *v, sys_def *d)
 {
-	const unsigned char *b = v->mv_data, *end = b + v->mv_size;
+	const unsigned char *h = v->mv_data, *end = h + v->mv_size, *b;
 	char                 pname[PP_TOPIC_MAX + 1];
-	size_t               i;
+	size_t               nfrom, nto, i;
 
 	memset(d, 0, sizeof(*d));
 	if (v->mv_size < HEADER || k->mv_size < 2 ||
-	    k->mv_size > PP_TOPIC_MAX + 1 || b[17] < 1 || b[17] > LIST_MAX ||
-	    b[18] > LIST_MAX) {
+	    k->mv_size > PP_TOPIC_MAX + 1) {
 		return false;
 	}
-	d->count              = ppi_get_be32(b);
-	d->max_reclaims       = (int32_t) ppi_get_be32(b + 4);
-	d->reclaim_timeout_ms = (int64_t) ppi_get_be64(b + 8);
-	d->on_max             = b[16];
-	d->nfrom              = 0;
-	d->created_ms         = ppi_get_be64(b + 20);
+	nfrom = h[17];
+	nto   = h[18];
+	if (nfrom < 1 || nfrom > LIST_MAX || nto > LIST_MAX) {
+		return false;
+	}
+	d->count              = ppi_get_be32(h);
+	d->max_reclaims       = (int32_t) ppi_get_be32(h + 4);
+	d->reclaim_timeout_ms = (int64_t) ppi_get_be64(h + 8);
+	d->on_max             = h[16];
+	d->created_ms         = ppi_get_be64(h + 20);
 	d->name = strndup((const char *) k->mv_data + 1, k->mv_size - 1);
-	b += HEADER;
+	b       = h + HEADER;
 	if (d->name == NULL || (d->offset = get_str(&b, end)) == NULL ||
 	    (d->plugin = get_str(&b, end)) == NULL ||
 	    (d->config = get_str(&b, end)) == NULL) {
 		sys_def_free(d);
 		return false;
 	}
-	for (i = 0; i < ((const unsigned char *) v->mv_data)[17]; i++) {
+	/* Counted as they are filled, so sys_def_free() frees just those. */
+	for (i = 0; i < nfrom; i++, d->nfrom++) {
 		if ((d->from[i] = get_str(&b, end)) == NULL ||
-		    !proc_name(pname, d->name, ((const unsigned char *)
-		                                    v->mv_data)[17],
-		        d->from[i]) ||
+		    !proc_name(pname, d->name, nfrom, d->from[i]) ||
 		    (d->procs[i] = strdup(pname)) == NULL) {
-			d->nfrom = i + 1;
+			d->nfrom++;
 			sys_def_free(d);
 			return false;
 		}
-		d->nfrom = i + 1;
 	}
-	for (i = 0; i < ((const unsigned char *) v->mv_data)[18]; i++) {
+	for (i = 0; i < nto; i++, d->nto++) {
 		if ((d->to[i] = get_str(&b, end)) == NULL) {
-			d->nto = i + 1;
 			sys_def_free(d);
 			return false;
 		}
-		d->nto = i + 1;
 	}
 	return true;
 }
