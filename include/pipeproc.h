@@ -1057,6 +1057,8 @@ typedef struct pp_node_stats {
 	uint64_t store_used_bytes;  /* pages up to LMDB's high-water mark */
 	uint64_t map_bytes;         /* LMDB map size now (grows on demand) */
 	uint64_t max_store_bytes;   /* --max-store-size; 0: none */
+	uint64_t waiting_requests;  /* claims and waits parked in the node
+	                             * until logs arrive, now */
 } pp_node_stats;
 
 /* One topic in pp_stats(). Fields are only ever appended. */

@@ -33,6 +33,7 @@ const ppi_stats_field ppi_stats_node_fields[] = {
 	FIELD(store_used_bytes),
 	FIELD(map_bytes),
 	FIELD(max_store_bytes),
+	FIELD(waiting_requests),
 };
 const size_t ppi_stats_node_nfields =
     sizeof(ppi_stats_node_fields) / sizeof(ppi_stats_node_fields[0]);

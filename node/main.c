@@ -461,6 +461,7 @@ run(options *o, sigset_t *sigs)
 	 * server), then refuse new work, answer what was accepted, sync. */
 	workers_stop(ws);
 	server_refuse_new(n.server);
+	server_detach_writer(n.server);
 	writer_stop(n.writer);
 	reader_stop(n.reader);
 	syncer_stop(sy);

@@ -38,6 +38,7 @@ enum counter {
 	C_DEAD_LETTERS,
 	C_WORKER_RESTARTS,
 	C_GC_RUNS,
+	C_WAITING, /* a gauge: set, not added to */
 	C_COUNT
 };
 
@@ -248,6 +249,13 @@ metrics_worker_restarted(void)
 	add(C_WORKER_RESTARTS, 1);
 }
 
+void
+metrics_waiting(size_t n)
+{
+	atomic_store_explicit(&m.counters[C_WAITING], (uint64_t) n,
+	    memory_order_relaxed);
+}
+
 /* The rates over the window (see the design notes). */
 static void
 read_rates(pp_node_stats *out)
@@ -298,6 +306,7 @@ metrics_read(pp_node_stats *out)
 	out->timer_reclaims  = get(C_TIMER_RECLAIMS);
 	out->dead_letters    = get(C_DEAD_LETTERS);
 	out->worker_restarts = get(C_WORKER_RESTARTS);
+	out->waiting_requests = get(C_WAITING);
 	out->gc_runs         = get(C_GC_RUNS);
 	out->commits_per_s = out->logs_per_s = out->bytes_per_s = 0;
 	read_rates(out);

@@ -53,6 +53,10 @@ void metrics_gc_run(void);
  */
 void metrics_worker_restarted(void);
 
+/* metrics_waiting - how many requests are parked in the writer now
+ * (writer thread, after each change). */
+void metrics_waiting(size_t n);
+
 /*
  * metrics_read - the counters, rates and histograms into *out (the store
  * fields are left alone; see stats_node()). Any thread.

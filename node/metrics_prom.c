@@ -183,6 +183,9 @@ node_figures(ppi_buf *b, const pp_node_stats *st)
 	    "Logs moved to dead-letter topics.", st->dead_letters);
 	scalar(b, "pipeproc_worker_restarts_total", "counter",
 	    "Worker processes replaced.", st->worker_restarts);
+	scalar(b, "pipeproc_waiting_requests", "gauge",
+	    "Claims and waits parked until logs arrive.",
+	    st->waiting_requests);
 	scalar(b, "pipeproc_gc_runs_total", "counter",
 	    "Completed collection runs (GC and retention).", st->gc_runs);
 	scalar(b, "pipeproc_gc_collected_logs_total", "counter",

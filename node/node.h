@@ -31,6 +31,7 @@ struct request {
 	ppi_request req;   /* decoded; points into the received frame */
 	ppi_buf     reply; /* the frame to send */
 	void       *conn;  /* the server context that will send it */
+	uint32_t    pipe_id; /* the connection it came on (NNG pipe) */
 	uint64_t    park_deadline_ms; /* a waiting claim: 0 = no end */
 	uint64_t    queued_us; /* monotonic, when handed to the writer */
 };
@@ -78,6 +79,9 @@ void writer_worker_started(writer *w, uint32_t slot);
  */
 void writer_worker_exited(
     writer *w, uint32_t slot, bool is_planned, const char *why);
+/* writer_pipe_closed - the client of connection `pipe_id` is gone: drop
+ * its waiting requests (any thread). */
+void writer_pipe_closed(writer *w, uint32_t pipe_id);
 /* writer_stop_workers - answer workers' claims with PP_ESHUTDOWN from now
  * on, waiting ones included (any thread). */
 void writer_stop_workers(writer *w);

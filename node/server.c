@@ -61,6 +61,7 @@ struct server {
 	int             inflight;
 	uint32_t        shutdown_pipe;    /* pipe of the shutdown request */
 	bool            is_shutdown_gone; /* ... and it has disconnected */
+	bool            is_writer_detached; /* the writer is stopping */
 	/* Remote clients (issue 6): auth.c, listen_on(), pipe_adding(). */
 	auth           *auth;
 	nng_tls_config *tls;        /* server side, for tls+tcp listeners */
@@ -232,7 +233,8 @@ on_receive(conn *c)
 	len      = nng_msg_len(c->frame);
 	memset(&c->req, 0, sizeof(c->req));
 	ppi_buf_init_with(&c->req.reply, reply_mem, c);
-	c->req.conn = c;
+	c->req.conn    = c;
+	c->req.pipe_id = (uint32_t) nng_pipe_id(nng_msg_get_pipe(c->frame));
 	inflight_add(s, 1);
 	if (atomic_load(&s->is_refusing)) {
 		answer_now(&c->req, PP_ESHUTDOWN, "node is shutting down");
@@ -340,6 +342,10 @@ pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 	(void) ev;
 	auth_pipe_remove(s->auth, (uint32_t) nng_pipe_id(p));
 	pthread_mutex_lock(&s->mtx);
+	/* Its waiting claims must not take logs nobody will receive. */
+	if (!s->is_writer_detached) {
+		writer_pipe_closed(s->node->writer, (uint32_t) nng_pipe_id(p));
+	}
 	if (s->shutdown_pipe != 0 &&
 	    (uint32_t) nng_pipe_id(p) == s->shutdown_pipe) {
 		s->is_shutdown_gone = true;
@@ -648,6 +654,14 @@ server_start(server *s)
 		nng_ctx_recv(c->ctx, c->aio);
 	}
 	return 0;
+}
+
+void
+server_detach_writer(server *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->is_writer_detached = true;
+	pthread_mutex_unlock(&s->mtx);
 }
 
 void

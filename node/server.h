@@ -36,6 +36,10 @@ void server_check_listeners(server *s);
 /* server_start - start receiving requests. */
 int server_start(server *s);
 
+/* server_detach_writer - stop telling the writer about closed
+ * connections (before writer_stop frees it). */
+void server_detach_writer(server *s);
+
 /* server_refuse_new - from now on every new request gets PP_ESHUTDOWN. */
 void server_refuse_new(server *s);
 

@@ -69,6 +69,8 @@ struct writer {
 	worker_event   *events; /* workers that started or ended */
 	size_t          nevents;
 	bool            is_stopping_workers;
+	uint32_t       *closed; /* pipes whose waits are to be dropped */
+	size_t          nclosed;
 };
 
 static size_t
@@ -260,6 +262,30 @@ expire(writer *w)
 }
 
 /*
+ * Answers (into the void) the parked requests of connections that were
+ * closed: a waiting claim whose client gave up or went away would
+ * otherwise take logs that nobody receives, until their reclaim timeout.
+ */
+static void
+drop_waits(writer *w, const uint32_t *closed, size_t nclosed)
+{
+	request **pp, *r;
+	size_t    i;
+
+	for (pp = &w->parked; nclosed > 0 && (r = *pp) != NULL;) {
+		for (i = 0; i < nclosed && closed[i] != r->pipe_id; i++) {
+		}
+		if (i < nclosed) {
+			*pp = r->next;
+			w->nparked--;
+			server_reply(r); /* the empty claim; NNG drops it */
+		} else {
+			pp = &r->next;
+		}
+	}
+}
+
+/*
  * Acts on what the worker supervisor asked for: reclaims the claims of
  * workers that died, and stops handing work to workers at shutdown.
  * Returns true when claims were released (parked claims may proceed).
@@ -269,10 +295,15 @@ control(writer *w)
 {
 	worker_event *ev;
 	store_outcome out;
-	size_t        n, i;
+	uint32_t     *closed;
+	size_t        n, nclosed, i;
 	bool          is_stopping, has_changes = false;
 
 	pthread_mutex_lock(&w->ctl);
+	closed                 = w->closed;
+	nclosed                = w->nclosed;
+	w->closed              = NULL;
+	w->nclosed             = 0;
 	ev                     = w->events;
 	n                      = w->nevents;
 	is_stopping            = w->is_stopping_workers;
@@ -293,6 +324,8 @@ control(writer *w)
 		has_changes = true;
 	}
 	free(ev);
+	drop_waits(w, closed, nclosed);
+	free(closed);
 	if (is_stopping) {
 		store_system_stopping(w->store);
 		has_changes = true; /* waiting workers get PP_ESHUTDOWN */
@@ -455,6 +488,7 @@ writer_main(void *arg)
 		purge(w);
 		prune_requests(w);
 		store_update_fullness(w->store);
+		metrics_waiting(w->nparked);
 	}
 	/* Stopping: waits end now, with what they have (nothing). */
 	while ((r = w->parked) != NULL) {
@@ -545,6 +579,21 @@ writer_worker_exited(
 }
 
 void
+writer_pipe_closed(writer *w, uint32_t pipe_id)
+{
+	uint32_t *n;
+
+	/* Connections close rarely next to requests: one wake-up each. */
+	pthread_mutex_lock(&w->ctl);
+	if ((n = realloc(w->closed, (w->nclosed + 1) * sizeof(*n))) != NULL) {
+		w->closed               = n;
+		w->closed[w->nclosed++] = pipe_id;
+	}
+	pthread_mutex_unlock(&w->ctl);
+	queue_wake(&w->q);
+}
+
+void
 writer_stop_workers(writer *w)
 {
 	pthread_mutex_lock(&w->ctl);
@@ -566,5 +615,6 @@ writer_stop(writer *w)
 	pthread_mutex_destroy(&w->ctl);
 	store_gc_end(w->gc_run);
 	free(w->events);
+	free(w->closed);
 	free(w);
 }

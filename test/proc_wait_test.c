@@ -14,6 +14,7 @@
  * time. Helpers that assert take the caller's line.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1391,6 +1392,78 @@ test_wait_all_active(void)
 	pp_t_node_stop(&n);
 }
 
+/* The node's count of parked requests, once it equals `want` (or the
+ * deadline passes: then the last value). */
+static uint64_t
+waiting_becomes(pp_client *c, uint64_t want, int timeout_ms)
+{
+	uint64_t         end = pp_t_mono_ms() + (uint64_t) timeout_ms, v = 0;
+	pp_stats_report *st;
+
+	do {
+		PP_PASS(pp_stats(c, &st));
+		v = pp_stats_node(st)->waiting_requests;
+		pp_stats_free(st);
+		if (v == want) {
+			break;
+		}
+		pp_t_nap();
+	} while (pp_t_mono_ms() < end);
+	return (v);
+}
+
+/* The helper process: reads the node's address, claims and waits. */
+static int
+waiter_main(void *arg, int in_fd, int out_fd)
+{
+	pp_proc_opts o = quiet_opts(">", 1);
+	pp_claim    *mine = NULL;
+	pp_client   *c;
+	char         address[PP_T_PATH];
+
+	(void) arg;
+	(void) out_fd;
+	if (pp_t_read_line(in_fd, address, sizeof(address), 30000) < 0) {
+		return (1);
+	}
+	c = pp_t_connect(address);
+	pp_proc(c, "t", "p", &o, 60000, &mine);
+	return (0); /* not reached before the kill */
+}
+
+/* A waiting claim whose client dies must not take the next log with it:
+ * nobody would receive it, and it would stay claimed until the reclaim
+ * timeout (here: never). */
+static void
+test_dead_waiter_dropped(void)
+{
+	pp_proc_opts  o = quiet_opts(">", 1);
+	pp_spawn_opts so;
+	pp_t_child    waiter;
+	pp_claim     *cl;
+	pp_tnode      n;
+
+	/* Forked before this process uses NNG (harness.h). */
+	pp_t_child_fork(&waiter, waiter_main, NULL);
+	memset(&so, 0, sizeof(so));
+	so.workers = PP_WORKERS_NONE; /* an idle worker waits too */
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &so);
+	MAKE_PROC(n.client, "t", "p", &o);
+	pp_t_write_all(waiter.to_fd, n.address, strlen(n.address));
+	pp_t_write_all(waiter.to_fd, "\n", 1);
+	PP_ASSERT_U64_EQ(waiting_becomes(n.client, 1, 10000), 1);
+	kill(waiter.pid, SIGKILL);
+	pp_t_child_wait(&waiter, 10000);
+	/* The node learns of the closed connection and drops the wait. */
+	PP_ASSERT_U64_EQ(waiting_becomes(n.client, 0, 10000), 0);
+	PUT_LOGS(n.client, "t", 0, 1);
+	cl = claim_at(__LINE__, n.client, "t", "p", &o);
+	PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
+	pp_claim_free(cl);
+	pp_t_node_stop(&n);
+}
+
 static const pp_test_case cases[] = {
 	{ "pp_available_proc with an unknown name fails with PP_ENOPROC at "
 	  "once and claims nothing from the others",
@@ -1458,6 +1531,9 @@ static const pp_test_case cases[] = {
 	{ "pp_wait_for_procs with no names waits for every active proc, "
 	  "including one created meanwhile",
 	    test_wait_all_active, 0 },
+	{ "a waiting claim whose client was killed is dropped and takes no "
+	  "log",
+	    test_dead_waiter_dropped, 0 },
 	{ NULL, NULL, 0 },
 };
 
