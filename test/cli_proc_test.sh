@@ -17,141 +17,15 @@
 # a deadline. The trap kills every process this script started and removes
 # the temporary directory on any exit.
 
-if [ -z "${PIPEPROC_CLI:-}" ] || [ -z "${PIPEPROC_NODE:-}" ]; then
-	echo "cli_proc_test.sh: set PIPEPROC_CLI and PIPEPROC_NODE" >&2
-	exit 2
-fi
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_env PIPEPROC_CLI PIPEPROC_NODE
 export PIPEPROC_NODE
 unset PIPEPROC_ADDRESS
 
-# Unix socket paths are short (108 bytes): keep the directory near the root.
-base=${TMPDIR:-/tmp}
-if [ ${#base} -gt 40 ]; then
-	base=/tmp
-fi
-tmp=$(mktemp -d "$base/ppproc.XXXXXX") || exit 2
+make_tmp ppproc
 addr=ipc://$tmp/sock
-pids=""
-n=0
-failures=0
-
-# cleanup: stop our processes (SIGTERM, then SIGKILL after 5 s), remove $tmp.
-cleanup() {
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do
-			sleep 0.025
-			i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---- TAP helpers -------------------------------------------------------
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# run CMD...: run a command; stdout in $tmp/out, stderr in $tmp/err, $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# pp ARGS...: the CLI, talking to the node.
-pp() {
-	"$PIPEPROC_CLI" -a "$addr" "$@"
-}
-
-# is DESC GOT WANT: string equality.
-is() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "got:  '$2'"
-		diag "want: '$3'"
-	fi
-}
-
-# verdict DESC: pass when the command just before it succeeded.
-verdict() {
-	if [ $? -eq 0 ]; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "last exit status $rc; stdout: $(head -c 600 "$tmp/out")"
-		diag "stderr: $(head -c 600 "$tmp/err")"
-	fi
-}
-
-# out_is DESC CMD...: CMD exits 0 and its stdout equals $tmp/want.
-out_is() {
-	desc=$1
-	shift
-	run "$@"
-	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want"; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit status $rc; stderr: $(cat "$tmp/err")"
-		diag "$(diff "$tmp/want" "$tmp/out" | head -n 20)"
-	fi
-}
-
-# fails_with DESC RC NAME CMD...: CMD exits RC; with RC 1, stderr is one
-# line "pipeproc: ...: NAME: ..."; with RC 2, stderr holds the usage.
-fails_with() {
-	desc=$1
-	want_rc=$2
-	name=$3
-	shift 3
-	run "$@"
-	good=1
-	[ "$rc" -eq "$want_rc" ] || good=0
-	if [ "$want_rc" -eq 1 ]; then
-		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
-		grep -q "^pipeproc: .*$name: " "$tmp/err" || good=0
-	else
-		grep -q '^usage: pipeproc' "$tmp/err" || good=0
-	fi
-	[ -s "$tmp/out" ] && good=0
-	if [ $good -eq 1 ]; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit status $rc (want $want_rc); stderr:"
-		diag "$(head -n 5 "$tmp/err")"
-	fi
-}
-
-# pairs ID BODY ...: the expected "ID<TAB>BODY" lines.
-pairs() {
-	while [ $# -gt 1 ]; do
-		printf '%s\t%s\n' "$1" "$2"
-		shift 2
-	done
-}
 
 # token: the claim token proc printed on stderr ("token N"), or "".
 token() {
@@ -225,45 +99,6 @@ inspect_is() {
 	fi
 }
 
-# start_bg NAME CMD...: run CMD in the background, its stdout in
-# $tmp/NAME.out and stderr in $tmp/NAME.err; sets bg_pid.
-start_bg() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	bg_pid=$!
-	pids="$pids $bg_pid"
-}
-
-# wait_for CMD...: poll CMD (quietly) every 25 ms until it succeeds, for
-# at most 10 s. Returns CMD's last status.
-wait_for() {
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		if [ $i -ge 400 ]; then
-			return 1
-		fi
-		sleep 0.025
-		i=$((i + 1))
-	done
-	return 0
-}
-
-# wait_exit PID: wait up to 10 s for PID to exit; its status in $exit_rc.
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ $i -ge 400 ]; then
-			exit_rc=timeout
-			return 1
-		fi
-		sleep 0.025
-		i=$((i + 1))
-	done
-	wait "$1"
-	exit_rc=$?
-}
-
 # lines_at_least FILE N: FILE has at least N lines.
 lines_at_least() {
 	[ "$(wc -l <"$1")" -ge "$2" ]
@@ -330,7 +165,7 @@ fails_with "no node at the address is PP_ECONNREFUSED" 1 PP_ECONNREFUSED \
 
 start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
 node_pid=$bg_pid
-if wait_for grep -qxF "ready $addr" "$tmp/node.out"; then
+if wait_ready node "ready $addr"; then
 	pass "node prints 'ready ADDRESS' once it accepts requests"
 else
 	fail "node prints 'ready ADDRESS' once it accepts requests"
@@ -664,5 +499,4 @@ run pp shutdown
 wait_exit "$node_pid"
 is "the node stops on shutdown" "$rc $exit_rc" "0 0"
 
-echo "1..$n"
-[ $failures -eq 0 ]
+done_testing

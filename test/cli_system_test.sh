@@ -19,127 +19,22 @@
 # process this script started and removes the temporary directory on any
 # exit.
 
-if [ -z "${PIPEPROC_CLI:-}" ] || [ -z "${PIPEPROC_NODE:-}" ] ||
-	[ -z "${PIPEPROC_PLUGINS:-}" ]; then
-	echo "cli_system_test.sh: set PIPEPROC_CLI, PIPEPROC_NODE and" \
-		"PIPEPROC_PLUGINS" >&2
-	exit 2
-fi
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_PLUGINS
 export PIPEPROC_NODE
 unset PIPEPROC_ADDRESS
+# Workers under a sanitizer are slow: every wait may take up to 20 s.
+deadline_s=20
 plugins=$PIPEPROC_PLUGINS
 case "$plugins" in
 /*) ;;
 *) plugins=$PWD/$plugins ;;
 esac
 
-# Unix socket paths are short (108 bytes): keep the directory near the root.
-base=${TMPDIR:-/tmp}
-if [ ${#base} -gt 40 ]; then
-	base=/tmp
-fi
-tmp=$(mktemp -d "$base/ppsys.XXXXXX") || exit 2
+make_tmp ppsys
 addr=ipc://$tmp/sock
-pids=""
-n=0
-failures=0
-
-# cleanup: stop our processes (SIGTERM, then SIGKILL after 5 s), remove $tmp.
-cleanup() {
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do
-			sleep 0.025
-			i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---- TAP helpers -------------------------------------------------------
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# run CMD...: run a command; stdout in $tmp/out, stderr in $tmp/err, $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# pp ARGS...: the CLI, talking to the node.
-pp() {
-	"$PIPEPROC_CLI" -a "$addr" "$@"
-}
-
-# is DESC GOT WANT: string equality.
-is() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "got:  '$2'"
-		diag "want: '$3'"
-	fi
-}
-
-# verdict DESC: pass when the command just before it succeeded.
-verdict() {
-	if [ $? -eq 0 ]; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "last exit status $rc; stdout: $(head -c 600 "$tmp/out")"
-		diag "stderr: $(head -c 600 "$tmp/err")"
-	fi
-}
-
-# fails_with DESC RC NAME CMD...: CMD exits RC with nothing on stdout;
-# with RC 1, stderr is one line "pipeproc: ...: NAME: ..."; with RC 2,
-# stderr holds the usage.
-fails_with() {
-	desc=$1
-	want_rc=$2
-	name=$3
-	shift 3
-	run "$@"
-	good=1
-	[ "$rc" -eq "$want_rc" ] || good=0
-	if [ "$want_rc" -eq 1 ]; then
-		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
-		grep -q "^pipeproc: .*$name: " "$tmp/err" || good=0
-	else
-		grep -q '^usage: pipeproc' "$tmp/err" || good=0
-	fi
-	[ -s "$tmp/out" ] && good=0
-	if [ $good -eq 1 ]; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit status $rc (want $want_rc); stderr:"
-		diag "$(head -n 5 "$tmp/err")"
-	fi
-}
 
 # field N KEY: the value of KEY in the JSON object on line N of $tmp/out,
 # as JSON text (strings keep their quotes); needs python3.
@@ -149,45 +44,6 @@ import json, sys
 line = open(sys.argv[1]).read().splitlines()[int(sys.argv[2]) - 1]
 print(json.dumps(json.loads(line).get(sys.argv[3])))' "$tmp/out" "$1" "$2" \
 		2>/dev/null
-}
-
-# start_bg NAME CMD...: run CMD in the background, its stdout in
-# $tmp/NAME.out and stderr in $tmp/NAME.err; sets bg_pid.
-start_bg() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	bg_pid=$!
-	pids="$pids $bg_pid"
-}
-
-# wait_for CMD...: poll CMD (quietly) every 25 ms until it succeeds, for
-# at most 20 s (workers under a sanitizer are slow). Returns 0 or 1.
-wait_for() {
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		if [ $i -ge 800 ]; then
-			return 1
-		fi
-		sleep 0.025
-		i=$((i + 1))
-	done
-	return 0
-}
-
-# wait_exit PID: wait up to 10 s for PID to exit; its status in $exit_rc.
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ $i -ge 400 ]; then
-			exit_rc=timeout
-			return 1
-		fi
-		sleep 0.025
-		i=$((i + 1))
-	done
-	wait "$1"
-	exit_rc=$?
 }
 
 # length_is TOPIC N: `length TOPIC` prints N.
@@ -246,7 +102,7 @@ addr2=ipc://$tmp/sock2
 start_bg node2 "$PIPEPROC_CLI" node --data "$tmp/d2" --listen "$addr2" \
 	--workers 1 --worker-concurrency 2 --worker-restart-after 1000
 node2_pid=$bg_pid
-if wait_for grep -qxF "ready $addr2" "$tmp/node2.out"; then
+if wait_ready node2 "ready $addr2"; then
 	pass "node takes --worker-concurrency 2 --worker-restart-after 1000"
 else
 	fail "node takes --worker-concurrency 2 --worker-restart-after 1000"
@@ -258,7 +114,7 @@ wait_exit "$node2_pid"
 start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr" \
 	--workers 2
 node_pid=$bg_pid
-if wait_for grep -qxF "ready $addr" "$tmp/node.out"; then
+if wait_ready node "ready $addr"; then
 	pass "node with --workers 2 starts"
 else
 	fail "node with --workers 2 starts"
@@ -430,5 +286,4 @@ run pp shutdown
 wait_exit "$node_pid"
 is "the node (and its workers) stop on shutdown" "$rc $exit_rc" "0 0"
 
-echo "1..$n"
-[ $failures -eq 0 ]
+done_testing

@@ -14,179 +14,15 @@
 # every wait polls a condition with a deadline. The trap kills every node
 # this script started and removes the temporary directory on any exit.
 
-if [ -z "${PIPEPROC_CLI:-}" ] || [ -z "${PIPEPROC_NODE:-}" ]; then
-	echo "cli_test.sh: set PIPEPROC_CLI and PIPEPROC_NODE" >&2
-	exit 2
-fi
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_env PIPEPROC_CLI PIPEPROC_NODE
 export PIPEPROC_NODE
 unset PIPEPROC_ADDRESS
 
-# Unix socket paths are short (108 bytes): keep the directory near the root.
-base=${TMPDIR:-/tmp}
-if [ ${#base} -gt 40 ]; then
-	base=/tmp
-fi
-tmp=$(mktemp -d "$base/ppcli.XXXXXX") || exit 2
+make_tmp ppcli
 addr=ipc://$tmp/sock
-pids=""
-n=0
-failures=0
-
-# cleanup: stop our nodes (SIGTERM, then SIGKILL after 5 s), remove $tmp.
-cleanup() {
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do
-			sleep 0.025
-			i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---- TAP helpers -------------------------------------------------------
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# run CMD...: run a command; stdout in $tmp/out, stderr in $tmp/err, $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# pp ARGS...: the CLI, talking to the main node.
-pp() {
-	"$PIPEPROC_CLI" -a "$addr" "$@"
-}
-
-# is DESC GOT WANT: string equality.
-is() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "got:  '$2'"
-		diag "want: '$3'"
-	fi
-}
-
-# verdict DESC: pass when the command just before it succeeded.
-verdict() {
-	if [ $? -eq 0 ]; then
-		pass "$1"
-	else
-		fail "$1"
-	fi
-}
-
-# out_is DESC CMD...: CMD exits 0 and its stdout equals $tmp/want.
-out_is() {
-	desc=$1
-	shift
-	run "$@"
-	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want"; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit status $rc; stderr: $(cat "$tmp/err")"
-		diag "$(diff "$tmp/want" "$tmp/out" | head -n 20)"
-	fi
-}
-
-# fails_with DESC RC NAME CMD...: CMD exits RC; with RC 1, stderr is one
-# line "pipeproc: ...: NAME: ..."; with RC 2, stderr holds the usage.
-fails_with() {
-	desc=$1
-	want_rc=$2
-	name=$3
-	shift 3
-	run "$@"
-	good=1
-	[ "$rc" -eq "$want_rc" ] || good=0
-	if [ "$want_rc" -eq 1 ]; then
-		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
-		grep -q "^pipeproc: .*$name: " "$tmp/err" || good=0
-	else
-		grep -q '^usage: pipeproc' "$tmp/err" || good=0
-	fi
-	[ -s "$tmp/out" ] && good=0
-	if [ $good -eq 1 ]; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit status $rc (want $want_rc); stderr:"
-		diag "$(head -n 5 "$tmp/err")"
-	fi
-}
-
-# pairs ID BODY ...: the expected "ID<TAB>BODY" lines.
-pairs() {
-	while [ $# -gt 1 ]; do
-		printf '%s\t%s\n' "$1" "$2"
-		shift 2
-	done
-}
-
-# start_node NAME CMD...: run CMD (which execs a node) in the background,
-# its stdout in $tmp/NAME.out; sets node_pid.
-start_node() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	node_pid=$!
-	pids="$pids $node_pid"
-}
-
-# wait_ready NAME LINE: wait up to 10 s for exactly LINE on the node's
-# stdout; fails early if the node exits.
-wait_ready() {
-	i=0
-	while [ $i -lt 400 ]; do
-		if grep -qxF "$2" "$tmp/$1.out" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$node_pid" 2>/dev/null || return 1
-		sleep 0.025
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_exit PID: wait up to 10 s for PID to exit; its status in $exit_rc.
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ $i -ge 400 ]; then
-			exit_rc=timeout
-			return 1
-		fi
-		sleep 0.025
-		i=$((i + 1))
-	done
-	wait "$1"
-	exit_rc=$?
-}
 
 # seq_of ID: the sequence part; ms_of ID: the millisecond part.
 seq_of() { echo "${1#*-}"; }
@@ -222,8 +58,8 @@ fails_with "a namespace with a slash is PP_EINVAL" 1 PP_EINVAL \
 
 # ---- the main node ----------------------------------------------------
 
-start_node main "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
-main_pid=$node_pid
+start_bg main "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
+main_pid=$bg_pid
 if wait_ready main "ready $addr"; then
 	pass "node prints 'ready ADDRESS' once it accepts requests"
 else
@@ -419,12 +255,7 @@ mkfifo "$tmp/fifo"
 live_pid=$!
 exec 3>"$tmp/fifo"
 echo first >&3
-i=0
-while [ ! -s "$tmp/live.out" ] && [ $i -lt 400 ]; do
-	sleep 0.025
-	i=$((i + 1))
-done
-[ -s "$tmp/live.out" ]
+wait_for test -s "$tmp/live.out"
 verdict "a line is committed and its id printed while stdin is open"
 echo second >&3
 exec 3>&-
@@ -472,9 +303,9 @@ fails_with "range without TOPIC is a usage error" 2 "" pp range
 fails_with "commit without TOPIC is a usage error" 2 "" pp commit
 fails_with "length with two topics is a usage error" 2 "" pp length a b
 fails_with "topics with an argument is a usage error" 2 "" pp topics x
-start_node second "$PIPEPROC_CLI" node --data "$tmp/d" \
+start_bg second "$PIPEPROC_CLI" node --data "$tmp/d" \
 	--listen "ipc://$tmp/sock2"
-wait_exit "$node_pid"
+wait_exit "$bg_pid"
 [ "$exit_rc" != 0 ] && [ "$exit_rc" != timeout ] &&
 	grep -q -e ELOCKED -e 'in use' "$tmp/second.out" "$tmp/second.err"
 verdict "a second node on the same data directory is refused"
@@ -486,8 +317,8 @@ out_is "\$PIPEPROC_ADDRESS is the default address" \
 out_is "-a overrides \$PIPEPROC_ADDRESS" \
 	env PIPEPROC_ADDRESS="ipc://$tmp/nothing" "$PIPEPROC_CLI" -a "$addr" \
 	length t
-start_node ns2 env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 node --data "$tmp/d2"
-ns2_pid=$node_pid
+start_bg ns2 env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 node --data "$tmp/d2"
+ns2_pid=$bg_pid
 wait_ready ns2 "ready ipc://$tmp/pipeproc.ns2"
 verdict "without --listen, node listens on ipc://\$TMPDIR/pipeproc.NS"
 run env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 commit x hello
@@ -506,9 +337,9 @@ is "shutdown -n NS stops that node with exit status 0" "$rc $exit_rc" "0 0"
 
 # Node options pass through: --memory, --sync, --max-body.
 maddr=ipc://$tmp/pipeproc.default
-start_node mem env TMPDIR="$tmp" "$PIPEPROC_CLI" node --memory --sync none \
+start_bg mem env TMPDIR="$tmp" "$PIPEPROC_CLI" node --memory --sync none \
 	--max-body 10
-mem_pid=$node_pid
+mem_pid=$bg_pid
 wait_ready mem "ready $maddr"
 verdict "node --memory --sync none --max-body on the default namespace"
 run "$PIPEPROC_CLI" -a "$maddr" commit small 1234567890
@@ -531,8 +362,8 @@ verdict "shutdown exits 0"
 wait_exit "$main_pid"
 is "the node exits 0 after shutdown" "$exit_rc" 0
 fails_with "after shutdown nothing listens" 1 PP_ECONNREFUSED pp length t
-start_node main2 "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
-main_pid=$node_pid
+start_bg main2 "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
+main_pid=$bg_pid
 wait_ready main2 "ready $addr"
 verdict "the node restarts on the same data and address"
 printf '10000\n' >"$tmp/want"
@@ -543,5 +374,4 @@ run pp shutdown
 wait_exit "$main_pid"
 is "the restarted node stops on shutdown" "$rc $exit_rc" "0 0"
 
-echo "1..$n"
-[ $failures -eq 0 ]
+done_testing

@@ -17,35 +17,12 @@ case "${PIPEPROC_LIB_SO:-}" in
 "" | /*) ;;
 *) PIPEPROC_LIB_SO=$PWD/$PIPEPROC_LIB_SO ;;
 esac
+
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
 
 HEADER=include/pipeproc.h
-n=0
-failures=0
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-finish() {
-	echo "1..$n"
-	if [ "$failures" -ne 0 ]; then
-		echo "# $failures of $n checks failed"
-		exit 1
-	fi
-	exit 0
-}
 
 lib=${PIPEPROC_LIB_SO:-build/lib/libpipeproc.so}
 if [ -f "$lib" ]; then
@@ -53,34 +30,24 @@ if [ -f "$lib" ]; then
 else
 	fail "the shared library exists: $lib"
 	diag "build it with make, or set PIPEPROC_LIB_SO"
-	finish
+	done_testing
 fi
 
 if ! command -v nm >/dev/null 2>&1; then
 	fail "nm is installed"
-	finish
+	done_testing
 fi
 
 # Declared functions, one per line, sorted.
-declared=$(sed -n 's/^PP_API[^(]*[ *]\(pp_[A-Za-z0-9_]*\)(.*/\1/p' \
-    "$HEADER" | sort -u)
-count=$(printf '%s\n' "$declared" | grep -c .)
-lines=$(grep -c '^PP_API' "$HEADER")
-if [ "$count" -gt 0 ] && [ "$count" -eq "$lines" ]; then
-	pass "found the $count PP_API functions of $HEADER"
-else
-	fail "found the PP_API functions of $HEADER"
-	diag "$lines lines start with PP_API but $count names were extracted;"
-	diag "keep each 'PP_API type pp_name(' on one line"
-	finish
-fi
+check_api_functions || done_testing
+declared=$(printf '%s\n' "$functions" | sort -u)
 
 # Defined dynamic symbols as "TYPE NAME", without version suffixes
 # (pp_commit@@PIPEPROC_0 -> pp_commit), skipping version nodes (type A).
 if ! syms=$(LC_ALL=C nm -D --defined-only "$lib" 2>&1); then
 	fail "nm -D --defined-only $lib"
 	diag "$syms"
-	finish
+	done_testing
 fi
 syms=$(printf '%s\n' "$syms" |
     awk 'NF >= 2 && $(NF-1) != "A" { sub(/@.*/, "", $NF); print $(NF-1), $NF }' |
@@ -128,4 +95,4 @@ else
 	    sed 's/^/  /')"
 fi
 
-finish
+done_testing

@@ -12,36 +12,15 @@
 #
 # Run from the repository root (test/run.sh does); works from anywhere.
 
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
 
 HEADER=include/pipeproc.h
-n=0
-failures=0
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-# diag TEXT: print TEXT as TAP comment lines.
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
 
 # is_link FILE: true when FILE is a one-line ".so" link page.
 is_link() {
 	[ "$(wc -l <"$1")" -le 1 ] && head -n 1 "$1" | grep -q '^\.so '
-}
-
-# api_functions: the pp_* functions declared with PP_API, one per line.
-api_functions() {
-	sed -n 's/^PP_API[^(]*[ *]\(pp_[A-Za-z0-9_]*\)(.*/\1/p' "$HEADER"
 }
 
 # name_line FILE: the text of the NAME section of a page, on one line.
@@ -53,8 +32,7 @@ name_line() {
 pages=$(ls man/*.[1-8] 2>/dev/null)
 if [ -z "$pages" ]; then
 	fail "man/ holds man pages"
-	echo "1..$n"
-	exit 1
+	done_testing
 fi
 
 if ! command -v groff >/dev/null 2>&1; then
@@ -133,16 +111,7 @@ for f in $pages; do
 done
 
 # ---- every public function is documented ---------------------------------------
-functions=$(api_functions)
-declared=$(grep -c '^PP_API' "$HEADER")
-count=$(printf '%s\n' "$functions" | grep -c .)
-if [ "$count" -gt 0 ] && [ "$count" -eq "$declared" ]; then
-	pass "found the $count PP_API functions of $HEADER"
-else
-	fail "found the PP_API functions of $HEADER"
-	diag "$declared lines start with PP_API but $count names were extracted;"
-	diag "keep each 'PP_API type pp_name(' on one line"
-fi
+check_api_functions
 
 # Names listed in the NAME lines of section 3 pages, one per line.
 named=""
@@ -177,9 +146,4 @@ else
 	diag "not declared:$stale"
 fi
 
-echo "1..$n"
-if [ "$failures" -ne 0 ]; then
-	echo "# $failures of $n checks failed"
-	exit 1
-fi
-exit 0
+done_testing

@@ -9,12 +9,10 @@
 # Run by test/run.sh with $PIPEPROC_CLI, $PIPEPROC_NODE and
 # $PIPEPROC_GEN_CERTS set. Output is TAP; waits poll with a deadline.
 
-if [ -z "${PIPEPROC_CLI:-}" ] || [ -z "${PIPEPROC_NODE:-}" ] ||
-    [ -z "${PIPEPROC_GEN_CERTS:-}" ]; then
-	echo "netns_test.sh: set PIPEPROC_CLI, PIPEPROC_NODE and" \
-	    "PIPEPROC_GEN_CERTS" >&2
-	exit 2
-fi
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_GEN_CERTS
 unset PIPEPROC_ADDRESS PIPEPROC_TOKEN PIPEPROC_TOKEN_FILE
 
 skip() {
@@ -28,23 +26,14 @@ tag=pp$$
 nsa=${tag}a
 nsb=${tag}b
 net=10.$((($$ >> 8) % 200 + 20)).$(($$ % 250)).
-dir=$(mktemp -d "/tmp/ppnetns.XXXXXX") || exit 2
-node_pid=""
-count=0
-failed=0
+make_tmp ppnetns
 
-finish() {
-	if [ -n "$node_pid" ]; then
-		kill -TERM "$node_pid" 2>/dev/null
-		wait "$node_pid" 2>/dev/null
-	fi
+# del_namespaces: remove both namespaces, and with them the veth pair.
+del_namespaces() {
 	ip netns del "$nsa" 2>/dev/null
 	ip netns del "$nsb" 2>/dev/null
-	rm -rf "$dir"
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+at_exit del_namespaces
 
 if ! ip netns add "$nsa" 2>/dev/null; then
 	skip "ip netns add failed (no CAP_SYS_ADMIN, or in a container)"
@@ -60,78 +49,57 @@ ip -n "$nsb" link set "${tag}y" up &&
 ip -n "$nsa" link set lo up &&
 ip -n "$nsb" link set lo up || skip "cannot set up the veth pair"
 
-ok() {
-	count=$((count + 1))
-	echo "ok $count - $1"
-}
-not_ok() {
-	count=$((count + 1))
-	failed=$((failed + 1))
-	echo "not ok $count - $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
-
-"$PIPEPROC_GEN_CERTS" "$dir/pki" --host "${net}1" >/dev/null || exit 1
-"$PIPEPROC_GEN_CERTS" "$dir/other" --host "${net}1" >/dev/null || exit 1
+"$PIPEPROC_GEN_CERTS" "$tmp/pki" --host "${net}1" >/dev/null || exit 1
+"$PIPEPROC_GEN_CERTS" "$tmp/other" --host "${net}1" >/dev/null || exit 1
 addr="tls+tcp://${net}1:7000"
-ip netns exec "$nsa" "$PIPEPROC_NODE" --data "$dir/data" --print-ready \
-    --workers 0 --listen "$addr" --tls-ca "$dir/pki/ca.pem" \
-    --tls-cert "$dir/pki/node.pem" --tls-key "$dir/pki/node.key" \
-    --token-file "$dir/pki/token" >"$dir/node.out" 2>"$dir/node.err" &
-node_pid=$!
-i=0
-while ! grep -q '^ready ' "$dir/node.out" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 1000 ] || ! kill -0 "$node_pid" 2>/dev/null; then
-		cat "$dir/node.err" >&2
-		echo "Bail out! the node in $nsa did not start"
-		exit 1
-	fi
-	sleep 0.01
-done
+start_bg node ip netns exec "$nsa" "$PIPEPROC_NODE" --data "$tmp/data" \
+    --print-ready --workers 0 --listen "$addr" --tls-ca "$tmp/pki/ca.pem" \
+    --tls-cert "$tmp/pki/node.pem" --tls-key "$tmp/pki/node.key" \
+    --token-file "$tmp/pki/token"
+if ! wait_ready node "ready $addr"; then
+	cat "$tmp/node.err" >&2
+	echo "Bail out! the node in $nsa did not start"
+	exit 1
+fi
 
 cli() {
 	cli_ca=$1
 	shift
 	ip netns exec "$nsb" env PIPEPROC_TLS_CA="$cli_ca" \
-	    PIPEPROC_TLS_CERT="$dir/pki/client.pem" \
-	    PIPEPROC_TLS_KEY="$dir/pki/client.key" \
-	    PIPEPROC_TOKEN_FILE="$dir/pki/token" "$PIPEPROC_CLI" -a "$addr" \
-	    "$@" 2>"$dir/cli.err"
+	    PIPEPROC_TLS_CERT="$tmp/pki/client.pem" \
+	    PIPEPROC_TLS_KEY="$tmp/pki/client.key" \
+	    PIPEPROC_TOKEN_FILE="$tmp/pki/token" "$PIPEPROC_CLI" -a "$addr" \
+	    "$@" 2>"$tmp/cli.err"
 }
-ca="$dir/pki/ca.pem"
+ca="$tmp/pki/ca.pem"
 
 out=$(cli "$ca" commit remote hello world)
 if [ $? -eq 0 ] && [ "$(echo "$out" | wc -l)" -eq 2 ]; then
-	ok "a client in another namespace commits over tls+tcp"
+	pass "a client in another namespace commits over tls+tcp"
 else
-	not_ok "a client in another namespace commits over tls+tcp" \
-	    "$out" "$(cat "$dir/cli.err")"
+	fail "a client in another namespace commits over tls+tcp" \
+	    "$out" "$(cat "$tmp/cli.err")"
 fi
 out=$(cli "$ca" range remote | cut -f2 | tr '\n' ' ')
 if [ "$out" = "hello world " ]; then
-	ok "and reads its logs back"
+	pass "and reads its logs back"
 else
-	not_ok "and reads its logs back" "got '$out'" "$(cat "$dir/cli.err")"
+	fail "and reads its logs back" "got '$out'" "$(cat "$tmp/cli.err")"
 fi
-cli "$dir/other/ca.pem" length remote >/dev/null
-if [ $? -ne 0 ] && grep -q 'PP_ETLS.*not signed by CA' "$dir/cli.err"; then
-	ok "a client that does not trust the node's CA gets PP_ETLS"
+cli "$tmp/other/ca.pem" length remote >/dev/null
+if [ $? -ne 0 ] && grep -q 'PP_ETLS.*not signed by CA' "$tmp/cli.err"; then
+	pass "a client that does not trust the node's CA gets PP_ETLS"
 else
-	not_ok "a client that does not trust the node's CA gets PP_ETLS" \
-	    "$(cat "$dir/cli.err")"
+	fail "a client that does not trust the node's CA gets PP_ETLS" \
+	    "$(cat "$tmp/cli.err")"
 fi
 ip netns exec "$nsb" env PIPEPROC_TLS_CA="$ca" \
-    PIPEPROC_TLS_CERT="$dir/pki/client.pem" \
-    PIPEPROC_TLS_KEY="$dir/pki/client.key" \
-    "$PIPEPROC_CLI" -a "$addr" length remote 2>"$dir/cli.err" >/dev/null
-if [ $? -ne 0 ] && grep -q 'PP_EAUTH' "$dir/cli.err"; then
-	ok "a client without the token gets PP_EAUTH"
+    PIPEPROC_TLS_CERT="$tmp/pki/client.pem" \
+    PIPEPROC_TLS_KEY="$tmp/pki/client.key" \
+    "$PIPEPROC_CLI" -a "$addr" length remote 2>"$tmp/cli.err" >/dev/null
+if [ $? -ne 0 ] && grep -q 'PP_EAUTH' "$tmp/cli.err"; then
+	pass "a client without the token gets PP_EAUTH"
 else
-	not_ok "a client without the token gets PP_EAUTH" "$(cat "$dir/cli.err")"
+	fail "a client without the token gets PP_EAUTH" "$(cat "$tmp/cli.err")"
 fi
-echo "1..$count"
-[ "$failed" -eq 0 ]
+done_testing

@@ -14,45 +14,15 @@
 # $PIPEPROC_PLUGINS and $PIPEPROC_TEST_PLUGINS set (make test does).
 # Output is TAP; the exit status is non-zero when any case fails.
 
-if [ -z "${PIPEPROC_WORKER:-}" ] || [ -z "${PIPEPROC_PLUGINS:-}" ] ||
-    [ -z "${PIPEPROC_TEST_PLUGINS:-}" ]; then
-	echo "worker_check_test.sh: set PIPEPROC_WORKER, PIPEPROC_PLUGINS" \
-	    "and PIPEPROC_TEST_PLUGINS" >&2
-	exit 2
-fi
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_env PIPEPROC_WORKER PIPEPROC_PLUGINS PIPEPROC_TEST_PLUGINS
 W=$PIPEPROC_WORKER
 P=$PIPEPROC_PLUGINS
 T=$PIPEPROC_TEST_PLUGINS
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ppwcheck.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-n=0
-failures=0
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# run ARGS...: the worker; stdout in $tmp/out, stderr in $tmp/err, $rc.
-run() {
-	"$W" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+make_tmp ppwcheck
 
 # expect NAME STATUS LINE ARGS...: the worker exits with STATUS and
 # prints exactly LINE (one line) on stdout; a success says nothing on
@@ -62,7 +32,7 @@ expect() {
 	status=$2
 	line=$3
 	shift 3
-	run "$@"
+	run "$W" "$@"
 	got=$(cat "$tmp/out")
 	lines=$(wc -l <"$tmp/out")
 	if [ "$rc" -eq "$status" ] && [ "$got" = "$line" ] &&
@@ -84,7 +54,7 @@ expect_prefix() {
 	name=$1
 	prefix=$2
 	shift 2
-	run "$@"
+	run "$W" "$@"
 	got=$(cat "$tmp/out")
 	case "$got" in
 	"$prefix"*)
@@ -105,7 +75,7 @@ expect_prefix() {
 expect_usage() {
 	name=$1
 	shift
-	run "$@"
+	run "$W" "$@"
 	if [ "$rc" -eq 1 ] && [ ! -s "$tmp/out" ] && [ -s "$tmp/err" ]; then
 		pass "$name"
 	else
@@ -174,7 +144,7 @@ expect "an abort in init is reported" 1 \
 expect "a crash in fini is reported" 1 \
     "error plugin $T/bad_init.so: crashed with signal 11 during fini" \
     --check "$T/bad_init.so" --config fini-crash
-run --check "$T/bad_init.so" --config print
+run "$W" --check "$T/bad_init.so" --config print
 if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "ok bad_init" ] &&
     grep -qx "ok fake-name" "$tmp/err"; then
 	pass "what init prints goes to stderr, apart from the answer"
@@ -220,7 +190,7 @@ expect_usage "--concurrency 0 is a usage error" \
     --address "ipc://$tmp/sock" --slot 1 --concurrency 0
 expect_usage "a closed --lifeline-fd is a usage error" \
     --address "ipc://$tmp/sock" --slot 1 --lifeline-fd 57
-run --address "ipc://$tmp/sock" --slot 3
+run "$W" --address "ipc://$tmp/sock" --slot 3
 if [ "$rc" -eq 1 ] && grep -q "^pipeproc-worker\[3\]: PP_ECONNREFUSED" \
     "$tmp/err"; then
 	pass "no node at the address: status 1 and the reason"
@@ -229,9 +199,4 @@ else
 	diag "exit status $rc; stderr: $(cat "$tmp/err")"
 fi
 
-echo "1..$n"
-if [ "$failures" -ne 0 ]; then
-	echo "# $failures of $n checks failed"
-	exit 1
-fi
-exit 0
+done_testing
