@@ -165,15 +165,8 @@ fails_with "no node at the address is PP_ECONNREFUSED" 1 PP_ECONNREFUSED \
 
 start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
 node_pid=$bg_pid
-if wait_ready node "ready $addr"; then
-	pass "node prints 'ready ADDRESS' once it accepts requests"
-else
-	fail "node prints 'ready ADDRESS' once it accepts requests"
-	diag "stdout: $(cat "$tmp/node.out")"
-	diag "stderr: $(cat "$tmp/node.err")"
-	echo "Bail out! the node did not start"
-	exit 1
-fi
+ready_or_bail "node prints 'ready ADDRESS' once it accepts requests" \
+	node "ready $addr"
 
 run pp commit t a b c
 [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ]

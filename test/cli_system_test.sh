@@ -114,15 +114,7 @@ wait_exit "$node2_pid"
 start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr" \
 	--workers 2
 node_pid=$bg_pid
-if wait_ready node "ready $addr"; then
-	pass "node with --workers 2 starts"
-else
-	fail "node with --workers 2 starts"
-	diag "stdout: $(cat "$tmp/node.out")"
-	diag "stderr: $(cat "$tmp/node.err")"
-	echo "Bail out! the node did not start"
-	exit 1
-fi
+ready_or_bail "node with --workers 2 starts" node "ready $addr"
 
 i=0
 : >"$tmp/in.txt"

@@ -60,15 +60,8 @@ fails_with "a namespace with a slash is PP_EINVAL" 1 PP_EINVAL \
 
 start_bg main "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
 main_pid=$bg_pid
-if wait_ready main "ready $addr"; then
-	pass "node prints 'ready ADDRESS' once it accepts requests"
-else
-	fail "node prints 'ready ADDRESS' once it accepts requests"
-	diag "stdout: $(cat "$tmp/main.out")"
-	diag "stderr: $(cat "$tmp/main.err")"
-	echo "Bail out! the node did not start"
-	exit 1
-fi
+ready_or_bail "node prints 'ready ADDRESS' once it accepts requests" \
+	main "ready $addr"
 is "the socket file is mode 0600" "$(stat -c %a "$tmp/sock")" 600
 
 # commit with arguments: one atomic call, ids in order.

@@ -82,10 +82,7 @@ else
 fi
 
 # Nothing else is exported.
-extra=""
-for s in $exported; do
-	printf '%s\n' "$declared" | grep -qx "$s" || extra="$extra $s"
-done
+extra=$(words_not_in "$exported" "$declared")
 if [ -z "$extra" ]; then
 	pass "nothing but the declared functions is exported"
 else

@@ -15,10 +15,11 @@
 #   - A temporary directory: make_tmp creates $tmp and installs the traps
 #     that stop every process of $pids and remove $tmp on any exit; at_exit
 #     adds more cleanup.
-#   - Processes and waits: run, pp, start_bg, wait_for, wait_ready and
-#     wait_exit. There are no fixed sleeps: every wait polls a condition
+#   - Processes and waits: run, pp, start_bg, wait_for, wait_ready,
+#     ready_or_bail and wait_exit. There are no fixed sleeps: every wait polls a condition
 #     every 25 ms up to a deadline of $deadline_s seconds.
-#   - Small text helpers: pairs, api_functions, check_api_functions.
+#   - Small text helpers: pairs, words_not_in, api_functions and
+#     check_api_functions.
 #
 # POSIX sh only. There is no `local`, so the helpers that are not simple
 # wrappers keep their scratch variables under names a script does not use.
@@ -270,6 +271,19 @@ wait_ready() {
 	return 1
 }
 
+# ready_or_bail DESC NAME LINE: one case, passing when wait_ready NAME
+# LINE does. Otherwise it shows the process's stdout and stderr and bails
+# out (exit 1): nothing after a node that did not start can run.
+ready_or_bail() {
+	if wait_ready "$2" "$3"; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1" "stdout: $(cat "$tmp/$2.out")" "stderr: $(cat "$tmp/$2.err")"
+	echo "Bail out! the node did not start"
+	exit 1
+}
+
 # wait_exit PID: wait up to $deadline_s seconds for PID (a child) to exit
 # and reap it: its exit status in $exit_rc, and PID leaves $pids so that
 # cleanup never signals a reused pid. At the deadline, exit_rc=timeout
@@ -302,6 +316,17 @@ pairs() {
 		printf '%s\t%s\n' "$1" "$2"
 		shift 2
 	done
+}
+
+# words_not_in WORDS LINES: the words of WORDS (split on blanks) that are
+# not a whole line of LINES (matched as a grep pattern), each after a
+# space, as in " a b"; nothing when every word is there.
+words_not_in() {
+	wn_out=""
+	for wn_word in $1; do
+		printf '%s\n' "$2" | grep -qx "$wn_word" || wn_out="$wn_out $wn_word"
+	done
+	printf '%s' "$wn_out"
 }
 
 # api_functions: the pp_* functions declared with PP_API in $HEADER, one

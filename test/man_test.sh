@@ -98,10 +98,7 @@ for f in $pages; do
 	esac
 	have=$(sed -n 's/^\.SH  *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$f" |
 	    tr ' ' '_')
-	missing=""
-	for s in $required; do
-		printf '%s\n' "$have" | grep -qx "$s" || missing="$missing $s"
-	done
+	missing=$(words_not_in "$required" "$have")
 	if [ -z "$missing" ]; then
 		pass "$f has the required sections"
 	else
@@ -135,10 +132,8 @@ for fn in $functions; do
 done
 
 # The reverse: a NAME line must not list a function the header lacks.
-stale=""
-for nm in $(printf '%s\n' "$named" | grep '^pp_' | sort -u); do
-	printf '%s\n' "$functions" | grep -qx "$nm" || stale="$stale $nm"
-done
+stale=$(words_not_in "$(printf '%s\n' "$named" | grep '^pp_' | sort -u)" \
+    "$functions")
 if [ -z "$stale" ]; then
 	pass "every pp_* name in a NAME line is declared in $HEADER"
 else
