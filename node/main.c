@@ -405,6 +405,11 @@ run(options *o, sigset_t *sigs)
 	if ((lock_fd = datadir_lock(o->data_dir, msg, sizeof(msg))) < 0) {
 		return fail_start(o, lock_fd, msg);
 	}
+	if ((rv = remote_worker_listener(&rem, o->data_dir, msg,
+	         sizeof(msg))) != 0) {
+		remote_cleanup(&rem);
+		return fail_start(o, rv, msg);
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dir       = o->data_dir;
 	cfg.is_nosync = o->sync != SYNC_ALWAYS;

@@ -12,6 +12,7 @@
  *   - a token guards every listener but the workers' private one.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,30 @@ private_listener(remote *r, char *msg, size_t msglen)
 }
 
 int
+remote_worker_listener(remote *r, const char *data_dir, char *msg,
+    size_t msglen)
+{
+	char dir[PATH_MAX];
+	int  rv;
+
+	if (!r->needs_private) {
+		return 0;
+	}
+	/* A socket path must fit in sun_path (108 bytes). */
+	if (realpath(data_dir, dir) != NULL &&
+	    strlen(dir) + sizeof("/workers.sock") <= 100) {
+		snprintf(r->worker_sock, sizeof(r->worker_sock),
+		    "%s/workers.sock", dir);
+		snprintf(r->worker_addr, sizeof(r->worker_addr), "ipc://%s",
+		    r->worker_sock);
+	} else if ((rv = private_listener(r, msg, msglen)) != 0) {
+		return rv;
+	}
+	r->sec.worker_addr = r->worker_addr;
+	return 0;
+}
+
+int
 remote_prepare(const remote_config *c, const char *const *listen,
     size_t nlisten, remote *r, char *msg, size_t msglen)
 {
@@ -154,14 +179,10 @@ remote_prepare(const remote_config *c, const char *const *listen,
 	                    true, &r->pem, msg, msglen)) != 0) {
 		return rv;
 	}
-	if ((ipc == NULL || r->token.len > 0) &&
-	    (rv = private_listener(r, msg, msglen)) != 0) {
-		return rv;
-	}
-	r->sec.pem   = has_tls ? &r->pem : NULL;
-	r->sec.token = &r->token;
-	r->sec.worker_addr =
-	    r->worker_addr[0] != '\0' ? r->worker_addr : ipc;
+	r->needs_private   = ipc == NULL || r->token.len > 0;
+	r->sec.pem         = has_tls ? &r->pem : NULL;
+	r->sec.token       = &r->token;
+	r->sec.worker_addr = ipc;
 	r->sec.max_conns = c->max_conns != 0 ? c->max_conns
 	                                     : DEFAULT_MAX_CONNS;
 	r->sec.auth_timeout_ms = c->auth_timeout_ms != 0
@@ -177,6 +198,10 @@ remote_cleanup(remote *r)
 
 	ppi_token_wipe(&r->token);
 	ppi_tls_pem_fini(&r->pem);
+	if (r->worker_sock[0] != '\0') {
+		unlink(r->worker_sock);
+		r->worker_sock[0] = '\0';
+	}
 	if (r->worker_dir[0] != '\0') {
 		snprintf(path, sizeof(path), "%s/workers", r->worker_dir);
 		unlink(path);
