@@ -480,9 +480,22 @@ pp commit waitt w1 w2 >/dev/null
 pp proc waitt --name waiter --count 2 >/dev/null 2>&1
 fails_with "wait times out while a proc holds a claim" 1 PP_ETIMEDOUT \
     pp wait waiter --timeout 100
-(sleep 0.2; pp ack waiter >/dev/null) &
-run pp wait waiter --timeout 10000
-is "wait returns 0 once the proc acked everything" "$rc" 0
+# The ack comes once the wait is parked in the node (its waiting_requests
+# gauge grows by one), so the wait is really woken by it.
+waiting() {
+	pp stats | sed -n 's/.*"waiting_requests": *\([0-9]*\).*/\1/p'
+}
+waiting_is() {
+	[ "$(waiting)" = "$1" ]
+}
+waiting_before=$(waiting)
+start_bg waitbg pp wait waiter --timeout 10000
+waitbg_pid=$bg_pid
+wait_for waiting_is $((waiting_before + 1))
+verdict "the wait is parked in the node"
+pp ack waiter >/dev/null
+wait_exit "$waitbg_pid"
+is "wait returns 0 once the proc acked everything" "$exit_rc" 0
 fails_with "wait on an unknown proc is PP_ENOPROC" 1 PP_ENOPROC \
     pp wait no-such-proc --timeout 10
 fails_with "wait with a bad --timeout is PP_EINVAL" 1 PP_EINVAL \
