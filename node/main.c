@@ -64,6 +64,7 @@ usage(FILE *f)
 	    "         [--max-body BYTES] [--print-ready]\n"
 	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
 	    "         [--max-store-size BYTES] [--metrics http://HOST:PORT]\n"
+	    "         [--dedupe-window MS]\n"
 	    "         [--workers N] [--worker-concurrency N]\n"
 	    "         [--worker-restart-after N] [--worker-path PATH]\n"
 	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
@@ -225,6 +226,17 @@ parse_args(int argc, char **argv, options *o)
 			if (remote_option(&o->remote, a, val) != 0) {
 				return -1;
 			}
+		} else if (strcmp(a, "--dedupe-window") == 0) {
+			/* At least a second: resends come within the
+			 * request timeout, never sooner. */
+			if (!parse_u64(val, 86400000ull * 365, &v) ||
+			    v < 1000) {
+				fprintf(stderr, "pipeproc-node: bad "
+				    "--dedupe-window '%s' (at least 1000 ms)\n",
+				    val);
+				return -1;
+			}
+			o->gc.dedupe_window_ms = v;
 		} else if (strcmp(a, "--metrics") == 0) {
 			o->metrics_address = val; /* checked when served */
 		} else if (strcmp(a, "--worker-path") == 0) {

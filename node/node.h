@@ -54,6 +54,9 @@ typedef struct writer_gc {
 	bool     is_enabled;
 	uint64_t min_prune_ms;
 	uint64_t interval_ms;
+	/* How long replies of write requests are remembered for resends
+	 * (--dedupe-window); 0: an hour. */
+	uint64_t dedupe_window_ms;
 } writer_gc;
 
 int  writer_start(store *s, const writer_gc *gc, writer **w);

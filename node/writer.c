@@ -42,8 +42,9 @@
 #define GC_STEPS_MAX 32
 /* Without GC, topic retention still runs this often. */
 #define RETENTION_MS 1000
-/* Remembered replies of write requests are kept this long (an hour:
- * far beyond any resend), and looked through this often. */
+/* Remembered replies of write requests are kept this long by default
+ * (an hour: far beyond any resend), and looked through this often (or
+ * every dedupe window, when that is shorter). */
 #define REQUEST_KEEP_MS (3600 * 1000)
 #define REQUEST_PRUNE_MS (60 * 1000)
 
@@ -379,7 +380,7 @@ collect(writer *w)
 }
 
 /*
- * Forgets remembered replies older than REQUEST_KEEP_MS (clients that
+ * Forgets remembered replies older than the dedupe window (clients that
  * went away), a step at a time while nothing else is queued.
  */
 static void
@@ -392,12 +393,19 @@ prune_requests(writer *w)
 		return;
 	}
 	while (deleted == GC_STEP && queue_is_empty(&w->q)) {
-		if (store_requests_prune(w->store, now - REQUEST_KEEP_MS,
+		if (store_requests_prune(w->store,
+		        now > w->gc.dedupe_window_ms
+		            ? now - w->gc.dedupe_window_ms
+		            : 0,
 		        GC_STEP, &deleted) != 0) {
 			break;
 		}
 	}
-	w->next_prune_ms = deleted == GC_STEP ? now : now + REQUEST_PRUNE_MS;
+	w->next_prune_ms = deleted == GC_STEP
+	    ? now
+	    : now + (w->gc.dedupe_window_ms < REQUEST_PRUNE_MS
+	                    ? w->gc.dedupe_window_ms
+	                    : REQUEST_PRUNE_MS);
 }
 
 /* Purges deleted topics' logs, in steps as GC's, while nothing else is
@@ -511,6 +519,9 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	}
 	w->store      = s;
 	w->gc         = *gc;
+	if (w->gc.dedupe_window_ms == 0) {
+		w->gc.dedupe_window_ms = REQUEST_KEEP_MS;
+	}
 	w->is_purging = true; /* a purge may have been cut by a restart */
 	/* The first run comes one interval after the start. */
 	w->next_gc_ms =
