@@ -287,9 +287,11 @@ drop_waits(writer *w, const uint32_t *closed, size_t nclosed)
 }
 
 /*
- * Acts on what the worker supervisor asked for: reclaims the claims of
- * workers that died, and stops handing work to workers at shutdown.
- * Returns true when claims were released (parked claims may proceed).
+ * Acts on what other threads asked for: the worker supervisor (workers
+ * that started or ended: their claims go back; stop handing work to
+ * workers at shutdown) and the server (connections that closed: their
+ * waiting requests go). Returns true when parked requests should be
+ * tried again.
  */
 static bool
 control(writer *w)
