@@ -133,7 +133,7 @@ int store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
 /* store_backup - copy the store, compacted, into req->dir (a reader). */
 void store_backup(store *s, const ppi_request *req, ppi_buf *reply);
 
-/* ---- systemProcs (store_system.c); the writer only ------------------- */
+/* ---- systemProcs (store_system_table.c); the writer only ------------- */
 
 /* store_system_open, store_system_close - the writer's table of
  * systemProcs, loaded from the store (store_open/close call them). */

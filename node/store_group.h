@@ -152,12 +152,12 @@ int procs_create(group *g, struct proc_rec *p);
 int procs_claim_from(group *g, struct proc_rec *p, uint64_t index,
     ppi_buf *reply, bool *is_empty);
 
-/* ---- store_system.c ------------------------------------------------------ */
+/* ---- store_system.c, store_system_table.c ------------------------------- */
 
 /* system_create, system_destroy - ops sysproc and sysdestroy. */
 int system_create(group *g, const ppi_request *req, ppi_buf *reply);
 int system_destroy(group *g, const ppi_request *req, ppi_buf *reply);
-/* system_claim - op sysclaim; *is_empty as procs_claim. */
+/* system_claim - op sysclaim (the table); *is_empty as procs_claim. */
 int system_claim(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_empty);
 

@@ -53,7 +53,7 @@ struct store {
 	                                * GC reads positions again */
 	uint64_t         store_limit;  /* --max-store-size; 0: none */
 	bool             is_full;      /* in use past store_limit (atomic) */
-	struct sys_table *systable;    /* writer only (store_system.c) */
+	struct sys_table *systable;    /* writer only (store_system_table.c) */
 };
 
 typedef struct sys_table sys_table;

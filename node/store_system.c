@@ -1,8 +1,9 @@
 /*
- * store_system.c - systemProcs in the store, and the writer's table of
- * them that workers claim from (SPEC §3, PEER §12 with the fixes of
- * §22-23: every option persisted, the whole `to` list kept, identical
- * re-creation idempotent and a different one an error).
+ * store_system.c - systemProcs in the store (SPEC §3, PEER §12 with the
+ * fixes of §22-23: every option persisted, the whole `to` list kept,
+ * identical re-creation idempotent and a different one an error): the
+ * record, creation and destruction, and which systemProc a proc belongs
+ * to. The writer's table of them is store_system_table.c.
  *
  *   state key: 0x04 name
  *   value (integers big-endian):
@@ -11,14 +12,7 @@
  *   +---------+--------+-------+--------+-------+-----+------------+
  *   then strings, each len:u16 + bytes: offset, plugin, config,
  *   from[nfrom], to[nto]
- *
- * The writer keeps every systemProc in memory (the table), reloaded
- * after a group created or destroyed one; its version tells workers
- * when their copy is stale (lib/system.h). It also remembers which
- * worker holds each claim of a systemProc's proc, so that the claims of
- * a worker that died are reclaimed at once, not at their timeout.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +22,7 @@
 #include "store_system.h"
 
 #define HEADER 28
-#define LIST_MAX 16
 #define NAME_SEP "__"
-
-/* The writer's in-memory copy of every systemProc. */
-struct sys_table {
-	uint64_t          version;
-	ppi_wire_sysitem *items; /* as sent to workers */
-	sys_def          *defs;  /* the same, with their proc options */
-	size_t            count;
-	size_t            next; /* round robin: flat index to try first */
-	sys_owner        *owners;
-	size_t            nowners;
-	size_t            owners_cap;
-	uint32_t          running[64]; /* ids of the workers running */
-	size_t            nrunning;
-	bool              is_dirty;    /* reload after this group */
-	bool              is_stopping; /* workers are being stopped */
-};
 
 /* ---- the record ------------------------------------------------------ */
 
@@ -133,7 +110,7 @@ sys_def_decode(const MDB_val *k, const MDB_val *v, sys_def *d)
 	}
 	nfrom = h[17];
 	nto   = h[18];
-	if (nfrom < 1 || nfrom > LIST_MAX || nto > LIST_MAX) {
+	if (nfrom < 1 || nfrom > SYS_LIST_MAX || nto > SYS_LIST_MAX) {
 		return false;
 	}
 	d->count              = ppi_get_be32(h);
@@ -246,7 +223,8 @@ same_system(const ppi_request *req, const char *offset, const sys_def *d)
 
 	if (req->nnames != d->nfrom || req->ntos != d->nto ||
 	    !str_eq(&req->plugin, d->plugin) ||
-	    !str_eq(&req->config, d->config) || strcmp(offset, d->offset) != 0 ||
+	    !str_eq(&req->config, d->config) ||
+	    strcmp(offset, d->offset) != 0 ||
 	    req->count != d->count || req->max_reclaims != d->max_reclaims ||
 	    req->reclaim_timeout != d->reclaim_timeout_ms ||
 	    req->on_max != d->on_max) {
@@ -307,17 +285,18 @@ check_system(group *g, const ppi_request *req,
 	}
 	if (req->nnames < 1) {
 		snprintf(g->msg, sizeof(g->msg),
-		    "a systemProc reads 1 to %d topics", LIST_MAX);
+		    "a systemProc reads 1 to %d topics", SYS_LIST_MAX);
 		return PP_EINVALID_OPTION;
 	}
 	for (i = 0; i < req->nnames + req->ntos; i++) {
-		const ppi_str *t = i < req->nnames ? &req->names[i]
-		                                    : &req->tos[i - req->nnames];
+		const ppi_str *t = i < req->nnames
+		    ? &req->names[i]
+		    : &req->tos[i - req->nnames];
 
 		if (!ppi_topic_valid(t->ptr, t->len)) {
 			snprintf(g->msg, sizeof(g->msg),
-			    "invalid topic name '%.*s'", (int) (t->len > 64 ? 64 : t->len),
-			    t->ptr);
+			    "invalid topic name '%.*s'",
+			    (int) (t->len > 64 ? 64 : t->len), t->ptr);
 			return PP_EINVALID_TOPIC;
 		}
 	}
@@ -340,8 +319,8 @@ check_system(group *g, const ppi_request *req,
 		topic[req->names[i].len] = '\0';
 		if (!proc_name(procs[i], name, req->nnames, topic)) {
 			snprintf(g->msg, sizeof(g->msg),
-			    "proc name '%s" NAME_SEP "%s' would exceed %d characters",
-			    name, topic, PP_TOPIC_MAX);
+			    "proc name '%s" NAME_SEP "%s' would exceed %d "
+			    "characters", name, topic, PP_TOPIC_MAX);
 			return PP_EINVALID_NAME;
 		}
 	}
@@ -351,8 +330,8 @@ check_system(group *g, const ppi_request *req,
 int
 system_create(group *g, const ppi_request *req, ppi_buf *reply)
 {
-	char        procs[LIST_MAX][PP_TOPIC_MAX + 1];
-	proc_rec    want[LIST_MAX], p;
+	char        procs[SYS_LIST_MAX][PP_TOPIC_MAX + 1];
+	proc_rec    want[SYS_LIST_MAX], p;
 	ppi_request one;
 	sys_def     d;
 	size_t      i;
@@ -409,7 +388,7 @@ system_create(group *g, const ppi_request *req, ppi_buf *reply)
 	if ((rc = sys_put(g, req, want[0].offset)) != 0) {
 		return rc;
 	}
-	g->s->systable->is_dirty = true;
+	sys_table_changed(g->s);
 	g->needs_sync            = true;
 	g->has_changes           = true; /* waiting workers get the table */
 	return reply_procs(g, procs, req->nnames, reply);
@@ -453,332 +432,11 @@ system_destroy(group *g, const ppi_request *req, ppi_buf *reply)
 	if ((rc = mdb_del(g->txn, g->s->state, &k, NULL)) != 0) {
 		return rc;
 	}
-	g->s->systable->is_dirty = true;
+	sys_table_changed(g->s);
 	g->needs_sync            = true;
 	g->has_changes           = true;
 	ppi_wire_reply_ok(reply);
 	return 0;
-}
-
-/* ---- claims for workers ------------------------------------------------ */
-
-/* Remembers that worker `slot` holds p's claim. */
-static void
-own(sys_table *t, const proc_rec *p, uint32_t slot)
-{
-	sys_owner *o;
-	size_t     i;
-
-	for (i = 0; i < t->nowners; i++) {
-		if (strcmp(t->owners[i].proc, p->name) == 0) {
-			break;
-		}
-	}
-	if (i == t->nowners) {
-		if (t->nowners == t->owners_cap) {
-			size_t     cap = t->owners_cap ? t->owners_cap * 2 : 16;
-			sys_owner *n   = realloc(t->owners, cap * sizeof(*n));
-
-			if (n == NULL) {
-				return; /* the claim times out instead */
-			}
-			t->owners     = n;
-			t->owners_cap = cap;
-		}
-		t->nowners++;
-	}
-	o = &t->owners[i];
-	memcpy(o->proc, p->name, strlen(p->name) + 1);
-	o->slot  = slot;
-	o->token = p->token;
-}
-
-int
-system_claim(group *g, const ppi_request *req, ppi_buf *reply,
-    bool *is_empty)
-{
-	sys_table *t = g->s->systable;
-	proc_rec   p;
-	size_t     total = 0, i, at, si, pi;
-	int        rc;
-
-	*is_empty = false;
-	if (req->settle != NULL) {
-		/* The worker's previous claim, settled in the same round
-		 * trip as the next claim (as pp_ack_proc). Safe to repeat:
-		 * its token makes a resend a refusal, not a second apply. */
-		int status;
-
-		if ((rc = procs_settle(g, req->settle, &status)) != 0) {
-			return rc;
-		}
-		/* A parked request is tried again later: settle only once
-		 * (the writer owns the request). */
-		((ppi_request *) req)->settle = NULL;
-		if (status != 0) {
-			ppi_wire_reply_settle_error(reply, status, g->msg);
-			return 0;
-		}
-	}
-	if (t->is_stopping) {
-		ppi_wire_reply_error(reply, PP_ESHUTDOWN,
-		    "the node is stopping its workers");
-		return 0;
-	}
-	for (i = 0; i < t->nrunning && t->running[i] != req->worker; i++) {
-	}
-	if (i == t->nrunning) {
-		/* A dead worker's request, still queued or parked: nobody
-		 * would receive what it claimed. */
-		ppi_wire_reply_error(reply, PP_ESHUTDOWN,
-		    "not a running worker of this node");
-		return 0;
-	}
-	if (req->known != t->version) {
-		ppi_buf_reset(reply);
-		ppi_wire_reply_systable(reply, t->version, t->items, t->count);
-		return 0;
-	}
-	for (si = 0; si < t->count; si++) {
-		total += t->items[si].nfrom;
-	}
-	/* Round robin over every proc of every systemProc. */
-	for (i = 0; i < total; i++) {
-		at = (t->next + i) % total;
-		for (si = 0, pi = at; pi >= t->items[si].nfrom; si++) {
-			pi -= t->items[si].nfrom;
-		}
-		rc = proc_get(g->txn, g->s, t->items[si].procs[pi],
-		    strlen(t->items[si].procs[pi]), &p);
-		if (rc == MDB_NOTFOUND) {
-			continue; /* destroyed by hand */
-		}
-		if (rc != 0) {
-			return rc;
-		}
-		if (p.is_disabled) {
-			continue;
-		}
-		if ((rc = procs_claim_from(g, &p, (uint64_t) si << 8 | pi,
-		         reply, is_empty)) != 0) {
-			return rc;
-		}
-		if (!*is_empty) {
-			t->next = at + 1;
-			own(t, &p, (uint32_t) req->worker);
-			return 0;
-		}
-	}
-	*is_empty = true;
-	ppi_buf_reset(reply);
-	store_proc_empty_claim(reply);
-	return 0;
-}
-
-/* ---- the table (writer side) ------------------------------------------ */
-
-static void
-table_clear(sys_table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->count; i++) {
-		sys_def_free(&t->defs[i]);
-	}
-	free(t->defs);
-	free(t->items);
-	t->defs  = NULL;
-	t->items = NULL;
-	t->count = 0;
-}
-
-int
-store_system_reload(store *s)
-{
-	sys_table    *t = s->systable;
-	unsigned char first = STATE_SYSTEM;
-	MDB_txn      *txn;
-	MDB_cursor   *cur;
-	MDB_val       k = { 1, &first }, v;
-	sys_def      *defs = NULL, *n;
-	size_t        count = 0, i;
-	int           rc;
-
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		return rc;
-	}
-	if ((rc = mdb_cursor_open(txn, s->state, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && ((const unsigned char *) k.mv_data)[0] == STATE_SYSTEM) {
-		if ((n = realloc(defs, (count + 1) * sizeof(*defs))) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		defs = n;
-		if (sys_def_decode(&k, &v, &defs[count])) {
-			count++;
-		} else {
-			fprintf(stderr, "pipeproc-node: skipping a malformed "
-			    "systemProc record\n");
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		for (i = 0; i < count; i++) {
-			sys_def_free(&defs[i]);
-		}
-		free(defs);
-		return rc;
-	}
-	table_clear(t);
-	t->items = calloc(count + 1, sizeof(*t->items));
-	if (t->items == NULL) {
-		for (i = 0; i < count; i++) {
-			sys_def_free(&defs[i]);
-		}
-		free(defs);
-		return ENOMEM;
-	}
-	t->defs  = defs;
-	t->count = count;
-	for (i = 0; i < count; i++) {
-		t->items[i].name   = defs[i].name;
-		t->items[i].plugin = defs[i].plugin;
-		t->items[i].config = defs[i].config;
-		t->items[i].to     = (const char *const *) defs[i].to;
-		t->items[i].nto    = defs[i].nto;
-		t->items[i].from   = (const char *const *) defs[i].from;
-		t->items[i].procs  = (const char *const *) defs[i].procs;
-		t->items[i].nfrom  = defs[i].nfrom;
-		t->items[i].count  = defs[i].count;
-	}
-	t->version++;
-	t->is_dirty = false;
-	t->next     = 0;
-	return 0;
-}
-
-int
-store_system_open(store *s)
-{
-	if ((s->systable = calloc(1, sizeof(*s->systable))) == NULL) {
-		return ENOMEM;
-	}
-	return store_system_reload(s);
-}
-
-void
-store_system_close(store *s)
-{
-	if (s->systable != NULL) {
-		table_clear(s->systable);
-		free(s->systable->owners);
-		free(s->systable);
-		s->systable = NULL;
-	}
-}
-
-void
-store_system_worker(store *s, uint32_t slot, bool is_running)
-{
-	sys_table *t = s->systable;
-	size_t     i;
-
-	for (i = 0; i < t->nrunning && t->running[i] != slot; i++) {
-	}
-	if (is_running && i == t->nrunning &&
-	    t->nrunning < sizeof(t->running) / sizeof(t->running[0])) {
-		t->running[t->nrunning++] = slot;
-	} else if (!is_running && i < t->nrunning) {
-		t->running[i] = t->running[--t->nrunning];
-	}
-}
-
-bool
-store_system_is_dirty(const store *s)
-{
-	return s->systable->is_dirty;
-}
-
-void
-store_system_stopping(store *s)
-{
-	s->systable->is_stopping = true;
-}
-
-struct release_arg {
-	sys_table  *t;
-	bool        is_all;  /* every claim of every systemProc proc */
-	uint32_t    slot;
-	const char *why;
-};
-
-static int
-apply_release(group *g, void *arg)
-{
-	struct release_arg *a = arg;
-	sys_table          *t = a->t;
-	proc_rec            p;
-	size_t              i, j;
-	int                 rc = 0;
-
-	if (!a->is_all) {
-		for (i = 0; i < t->nowners && rc == 0; i++) {
-			if (t->owners[i].slot == a->slot) {
-				rc = procs_release(g, t->owners[i].proc,
-				    t->owners[i].token, a->why);
-			}
-		}
-		return rc;
-	}
-	for (i = 0; i < t->count && rc == 0; i++) {
-		for (j = 0; j < t->defs[i].nfrom && rc == 0; j++) {
-			rc = proc_get(g->txn, g->s, t->defs[i].procs[j],
-			    strlen(t->defs[i].procs[j]), &p);
-			if (rc == MDB_NOTFOUND) {
-				rc = 0;
-			} else if (rc == 0 && p.token != 0) {
-				rc = procs_release(g, p.name, p.token, a->why);
-			}
-		}
-	}
-	return rc;
-}
-
-/* Forgets the owners the release handled. */
-static void
-drop_owners(sys_table *t, bool is_all, uint32_t slot)
-{
-	size_t i, kept = 0;
-
-	for (i = 0; i < t->nowners; i++) {
-		if (!is_all && t->owners[i].slot != slot) {
-			t->owners[kept++] = t->owners[i];
-		}
-	}
-	t->nowners = kept;
-}
-
-void
-store_system_release(store *s, bool is_all, uint32_t slot, const char *why,
-    store_outcome *out)
-{
-	struct release_arg a = { s->systable, is_all, slot, why };
-	char               msg[256];
-	int                rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = store_run_group(s, apply_release, &a, out)) != 0) {
-		store_error(rc, "releasing a worker's claims", msg, sizeof(msg));
-		fprintf(stderr, "pipeproc-node: %s; they are reclaimed at "
-		    "their timeout\n", msg);
-	}
-	drop_owners(s->systable, is_all, slot);
 }
 
 /* ---- readers: which systemProc a proc belongs to ------------------------ */

@@ -1,6 +1,7 @@
 /*
- * store_system.h - systemProc records and the writer's table of them
- * (store_system.c), shared with the proc report (store_procs_rec.c).
+ * store_system.h - systemProc records (store_system.c) and the writer's
+ * table of them (store_system_table.c), shared with the proc report
+ * (store_procs_rec.c).
  */
 #ifndef PP_NODE_STORE_SYSTEM_H
 #define PP_NODE_STORE_SYSTEM_H
@@ -39,6 +40,10 @@ void sys_def_free(sys_def *d);
 bool sys_def_decode(const MDB_val *k, const MDB_val *v, sys_def *d);
 /* sys_get - read a systemProc; MDB_NOTFOUND when there is none. */
 int sys_get(MDB_txn *txn, store *s, const char *name, size_t len, sys_def *d);
+
+/* sys_table_changed - a systemProc was created or destroyed in this
+ * group: the writer reloads its table after it (store_system_table.c). */
+void sys_table_changed(store *s);
 
 /*
  * sys_lookup_proc - the systemProc that proc belongs to: its name (room
