@@ -6,7 +6,7 @@
  *              | tid:4  | seq:8            |   value: ms:8 | body
  *              +--------+------------------+
  *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
- *              0x01 cid:8 rid:8                     value: 0x00 ms:8 reply frame
+ *              0x01 cid:8 rid:8                     0x00 ms:8 reply frame
  *              0x02 proc name                       value: proc record
  *              0x03 tid:4                           (deleted topic, purging)
  *              0x04 systemProc name                 value: systemProc record
