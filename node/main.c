@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "metrics_http.h"
 #include "node.h"
+#include "number.h"
 #include "remote.h"
 #include "server.h"
 #include "syncer.h"
@@ -74,24 +75,6 @@ usage(FILE *f)
 }
 
 static bool
-parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char              *end;
-	unsigned long long v;
-
-	if (s == NULL || s[0] < '0' || s[0] > '9') {
-		return false;
-	}
-	errno = 0;
-	v     = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool
 parse_sync(const char *s, options *o)
 {
 	uint64_t ms;
@@ -101,7 +84,7 @@ parse_sync(const char *s, options *o)
 	} else if (strcmp(s, "none") == 0) {
 		o->sync = SYNC_NONE;
 	} else if (strncmp(s, "interval:", 9) == 0 &&
-	    parse_u64(s + 9, 3600000, &ms) && ms > 0) {
+	    ppi_parse_u64(s + 9, 3600000, &ms) && ms > 0) {
 		o->sync    = SYNC_INTERVAL;
 		o->sync_ms = (uint32_t) ms;
 	} else {
@@ -175,14 +158,14 @@ parse_args(int argc, char **argv, options *o)
 				return -1;
 			}
 		} else if (strcmp(a, "--max-body") == 0) {
-			if (!parse_u64(val, 1u << 30, &o->max_body)) {
+			if (!ppi_parse_u64(val, 1u << 30, &o->max_body)) {
 				fprintf(stderr, "pipeproc-node: bad --max-body "
 				    "'%s' (at most 1 GiB)\n", val);
 				return -1;
 			}
 		} else if (strcmp(a, "--max-store-size") == 0) {
 			/* Whole pages, at least 1 MiB. */
-			if (!parse_u64(val, UINT64_MAX / 2, &v) ||
+			if (!ppi_parse_u64(val, UINT64_MAX / 2, &v) ||
 			    v < (1u << 20)) {
 				fprintf(stderr, "pipeproc-node: bad "
 				    "--max-store-size '%s' (at least 1 MiB)\n",
@@ -192,7 +175,7 @@ parse_args(int argc, char **argv, options *o)
 			o->max_store_bytes = v - v % 4096;
 		} else if (strcmp(a, "--gc-min-prune-time") == 0 ||
 		    strcmp(a, "--gc-interval") == 0) {
-			if (!parse_u64(val, 86400000ull * 365, &v) ||
+			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    (v == 0 && a[5] == 'i')) {
 				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
 				    val);
@@ -206,7 +189,7 @@ parse_args(int argc, char **argv, options *o)
 			bool is_after = strcmp(a, "--worker-restart-after") == 0;
 			bool is_conc  = strcmp(a, "--worker-concurrency") == 0;
 
-			if (!parse_u64(val, is_after ? UINT32_MAX : 64, &v) ||
+			if (!ppi_parse_u64(val, is_after ? UINT32_MAX : 64, &v) ||
 			    (is_conc && v == 0)) {
 				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
 				    val);
@@ -229,7 +212,7 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strcmp(a, "--dedupe-window") == 0) {
 			/* At least a second: resends come within the
 			 * request timeout, never sooner. */
-			if (!parse_u64(val, 86400000ull * 365, &v) ||
+			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    v < 1000) {
 				fprintf(stderr, "pipeproc-node: bad "
 				    "--dedupe-window '%s' (at least 1000 ms)\n",
@@ -243,10 +226,10 @@ parse_args(int argc, char **argv, options *o)
 			snprintf(o->worker_path, sizeof(o->worker_path), "%s",
 			    val);
 		} else if (strcmp(a, "--ready-fd") == 0 &&
-		    parse_u64(val, INT_MAX, &v)) {
+		    ppi_parse_u64(val, INT_MAX, &v)) {
 			o->ready_fd = (int) v;
 		} else if (strcmp(a, "--lifeline-fd") == 0 &&
-		    parse_u64(val, INT_MAX, &v)) {
+		    ppi_parse_u64(val, INT_MAX, &v)) {
 			o->lifeline_fd = (int) v;
 		} else {
 			fprintf(stderr, "pipeproc-node: unknown option %s\n", a);

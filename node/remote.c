@@ -20,6 +20,7 @@
 
 #include "pipeproc.h"
 #include "address.h"
+#include "number.h"
 #include "remote.h"
 
 #define DEFAULT_MAX_CONNS 256
@@ -28,15 +29,9 @@
 static bool
 parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	unsigned long v;
-	char         *end;
+	uint64_t v;
 
-	if (s == NULL || s[0] < '0' || s[0] > '9') {
-		return false;
-	}
-	errno = 0;
-	v     = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
+	if (!ppi_parse_u64(s, hi, &v) || v < lo) {
 		return false;
 	}
 	*out = (uint32_t) v;

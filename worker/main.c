@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "number.h"
 #include "plugin.h"
 
 /* --check gives up on a plugin whose load, init or fini takes longer;
@@ -62,24 +63,6 @@ usage(FILE *f)
 	    "       pipeproc-worker --address ADDRESS --slot N "
 	    "[--concurrency C]\n"
 	    "         [--restart-after R] [--lifeline-fd FD]\n");
-}
-
-static bool
-parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char              *end;
-	unsigned long long v;
-
-	if (s == NULL || s[0] < '0' || s[0] > '9') {
-		return false;
-	}
-	errno = 0;
-	v     = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max) {
-		return false;
-	}
-	*out = v;
-	return true;
 }
 
 /* Fills o from argv; returns 0, or -1 after printing why. */
@@ -117,17 +100,17 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strcmp(a, "--address") == 0) {
 			o->address = val;
 		} else if (strcmp(a, "--slot") == 0 &&
-		    parse_u64(val, UINT32_MAX, &o->slot)) {
+		    ppi_parse_u64(val, UINT32_MAX, &o->slot)) {
 			o->has_slot = true;
 		} else if (strcmp(a, "--concurrency") == 0 &&
-		    parse_u64(val, CONCURRENCY_MAX, &o->concurrency) &&
+		    ppi_parse_u64(val, CONCURRENCY_MAX, &o->concurrency) &&
 		    o->concurrency > 0) {
 			continue;
 		} else if (strcmp(a, "--restart-after") == 0 &&
-		    parse_u64(val, UINT64_MAX, &o->restart_after)) {
+		    ppi_parse_u64(val, UINT64_MAX, &o->restart_after)) {
 			continue;
 		} else if (strcmp(a, "--lifeline-fd") == 0 &&
-		    parse_u64(val, INT_MAX, &v)) {
+		    ppi_parse_u64(val, INT_MAX, &v)) {
 			o->lifeline_fd = (int) v;
 		} else {
 			fprintf(stderr, "pipeproc-worker: bad option %s %s\n",
