@@ -143,6 +143,10 @@ void store_system_close(store *s);
  * destroyed a systemProc: reload the table (its version grows). */
 bool store_system_is_dirty(const store *s);
 int  store_system_reload(store *s);
+/* store_system_is_idle - a parked sysclaim that would get nothing now:
+ * no systemProc exists, its table is current and workers are not being
+ * stopped. */
+bool store_system_is_idle(const store *s, const ppi_request *req);
 /* store_system_stopping - from now on workers' claims get PP_ESHUTDOWN. */
 void store_system_stopping(store *s);
 /* store_system_worker - worker `slot` runs (is_running) or not: only

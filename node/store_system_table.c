@@ -276,6 +276,19 @@ store_system_worker(store *s, uint32_t slot, bool is_running)
 }
 
 bool
+store_system_is_idle(const store *s, const ppi_request *req)
+{
+	const sys_table *t = s->systable;
+	size_t           i;
+
+	for (i = 0; i < t->nrunning && t->running[i] != req->worker; i++) {
+	}
+	return t->count == 0 && !t->is_stopping && !t->is_dirty &&
+	    req->known == t->version && req->settle == NULL &&
+	    i < t->nrunning;
+}
+
+bool
 store_system_is_dirty(const store *s)
 {
 	return s->systable->is_dirty;

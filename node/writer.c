@@ -232,6 +232,32 @@ commit_list(writer *w, request *list)
 	return has_changes;
 }
 
+/*
+ * The parked requests worth trying again after a change: all of them,
+ * except workers' claims that cannot get anything (no systemProc exists,
+ * and nothing else would change their answer). Those stay parked, so a
+ * node without systemProcs pays nothing per commit for its idle workers.
+ */
+static request *
+take_retries(writer *w)
+{
+	request **pp, *r, *list = NULL, **tail = &list;
+
+	for (pp = &w->parked; (r = *pp) != NULL;) {
+		if (r->req.op == PPI_OP_SYSCLAIM &&
+		    store_system_is_idle(w->store, &r->req)) {
+			pp = &r->next;
+			continue;
+		}
+		*pp     = r->next;
+		r->next = NULL;
+		*tail   = r;
+		tail    = &r->next;
+		w->nparked--;
+	}
+	return list;
+}
+
 /* Fires due timers and ends waits that ran out. */
 static bool
 expire(writer *w)
@@ -485,10 +511,7 @@ writer_main(void *arg)
 			has_changes = commit_list(w, linger(w, list)) ||
 			    has_changes;
 		}
-		if (has_changes && w->parked != NULL) {
-			list       = w->parked;
-			w->parked  = NULL;
-			w->nparked = 0;
+		if (has_changes && (list = take_retries(w)) != NULL) {
 			commit_list(w, list);
 		}
 		/* After the requests taken above, never before: GC and purge
