@@ -26,9 +26,11 @@
  *   disabled proc is answered PP_EPROC_DISABLED at once. A disable that
  *   reaches the node before the claim does has the same effect, so there
  *   is no window. Only once the thread is joined (so its claim has been
- *   answered and the node holds no parked claim for the proc) is the proc
- *   destroyed: a claim parked past the destroy would re-create the proc
- *   when the node retries it (pp_proc creates missing procs).
+ *   answered) is the proc destroyed, by the thread itself, so cancel
+ *   reports that destroy's own outcome. (A destroy would wake the claim
+ *   too: the node answers a parked claim of a destroyed proc with
+ *   PP_ENOPROC, and our later claims are sent with "exist", so a proc
+ *   someone else destroyed is never created again.)
  * - After fn returns 0 without settling, the ack travels with the next
  *   claim (pp_ack_proc: one round trip, and a missing proc is PP_ENOPROC
  *   there instead of being created again).

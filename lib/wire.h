@@ -228,10 +228,9 @@ void ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
  * the requested procs it is from (avail; 0 otherwise). */
 void ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries,
     size_t count, uint64_t token, uint64_t index);
-/* A procs reply: begin, `count` items, end. */
+/* A procs reply: begin, `count` items, ppi_wire_reply_list_end(). */
 void ppi_wire_reply_procs_begin(ppi_buf *b, size_t count);
 void ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info);
-void ppi_wire_reply_procs_end(ppi_buf *b, bool has_more);
 /* ppi_wire_deadletter - the body of a dead-letter log (a msgpack map). */
 void ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
     pp_id id, uint32_t attempts, const char *error, const void *body,
@@ -240,10 +239,16 @@ void ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more);
 void ppi_wire_reply_count(ppi_buf *b, uint64_t count);
 void ppi_wire_reply_stat(ppi_buf *b, const pp_topic_info *info);
-/* A topics reply: begin, `count` items, end. */
+/* A topics reply: begin, `count` items, ppi_wire_reply_list_end(). */
 void ppi_wire_reply_topics_begin(ppi_buf *b, size_t count);
 void ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info);
-void ppi_wire_reply_topics_end(ppi_buf *b, bool has_more);
+/*
+ * ppi_wire_reply_list_begin, ppi_wire_reply_list_end - every list reply
+ * (topics, procs, stats pages) is {"st":0, key: [count items], "more"}:
+ * begin, then the items, then end.
+ */
+void ppi_wire_reply_list_begin(ppi_buf *b, const char *key, size_t count);
+void ppi_wire_reply_list_end(ppi_buf *b, bool has_more);
 
 /* ---- replies: decoded by the library ------------------------------------ */
 

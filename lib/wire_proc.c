@@ -215,13 +215,7 @@ pack_info(msgpack_packer *pk, const pp_proc_info *i)
 void
 ppi_wire_reply_procs_begin(ppi_buf *b, size_t count)
 {
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "procs");
-	msgpack_pack_array(&pk, count);
+	ppi_wire_reply_list_begin(b, "procs", count);
 }
 
 void
@@ -231,16 +225,6 @@ ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
 
 	ppi_wire_packer(&pk, b);
 	pack_info(&pk, info);
-}
-
-void
-ppi_wire_reply_procs_end(ppi_buf *b, bool has_more)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	ppi_wire_pack_cstr(&pk, "more");
-	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 }
 
 void

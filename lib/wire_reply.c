@@ -195,15 +195,31 @@ ppi_wire_reply_stat(ppi_buf *b, const pp_topic_info *info)
 }
 
 void
-ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
+ppi_wire_reply_list_begin(ppi_buf *b, const char *key, size_t count)
 {
 	msgpack_packer pk;
 
 	ppi_wire_packer(&pk, b);
 	msgpack_pack_map(&pk, 3);
 	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "topics");
+	ppi_wire_pack_cstr(&pk, key);
 	msgpack_pack_array(&pk, count);
+}
+
+void
+ppi_wire_reply_list_end(ppi_buf *b, bool has_more)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	ppi_wire_pack_cstr(&pk, "more");
+	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+void
+ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
+{
+	ppi_wire_reply_list_begin(b, "topics", count);
 }
 
 void
@@ -224,15 +240,6 @@ ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
 	msgpack_pack_uint64(&pk, info->created_ms);
 }
 
-void
-ppi_wire_reply_topics_end(ppi_buf *b, bool has_more)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	ppi_wire_pack_cstr(&pk, "more");
-	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-}
 
 /* ---- decoding (library side) ---------------------------------------- */
 

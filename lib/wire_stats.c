@@ -142,13 +142,7 @@ ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st)
 void
 ppi_wire_reply_stats_begin(ppi_buf *b, size_t count)
 {
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "items");
-	msgpack_pack_array(&pk, count);
+	ppi_wire_reply_list_begin(b, "items", count);
 }
 
 void
@@ -189,16 +183,6 @@ ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
 	msgpack_pack_uint64(&pk, p->reclaims);
 	msgpack_pack_uint64(&pk, p->lost);
 	msgpack_pack_uint64(&pk, p->last_acked_ms);
-}
-
-void
-ppi_wire_reply_stats_end(ppi_buf *b, bool has_more)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	ppi_wire_pack_cstr(&pk, "more");
-	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 }
 
 /* ---- replies: library side ------------------------------------------------- */

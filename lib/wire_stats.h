@@ -70,11 +70,11 @@ int ppi_wire_decode_stats(const struct msgpack_object *root,
 /* ---- replies: encoded by the node ---------------------------------------- */
 
 void ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st);
-/* A topics or procs page: begin with its count, the items, then end. */
+/* A topics or procs page: begin with its count, the items, then
+ * ppi_wire_reply_list_end(). */
 void ppi_wire_reply_stats_begin(ppi_buf *b, size_t count);
 void ppi_wire_reply_stats_topic(ppi_buf *b, const pp_topic_stats *t);
 void ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p);
-void ppi_wire_reply_stats_end(ppi_buf *b, bool has_more);
 
 /* ---- replies: decoded by the library --------------------------------------- */
 

@@ -84,7 +84,7 @@ stats_reply(store *s, const ppi_request *req, ppi_buf *reply)
 	} else {
 		ppi_wire_reply_stats_begin(reply, a.n);
 		ppi_buf_append(reply, a.items.data, a.items.len);
-		ppi_wire_reply_stats_end(reply, has_more);
+		ppi_wire_reply_list_end(reply, has_more);
 	}
 	ppi_buf_fini(&a.items);
 }

@@ -63,6 +63,14 @@ bool proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
 int proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
     pp_proc_info *info);
 
+/*
+ * proc_report_system - add to info the systemProc p belongs to and its
+ * plugin (left "" for a plain proc): for the reports sent to clients
+ * (inspect, procs, admin), not for waits and stats, which need no names.
+ */
+void proc_report_system(MDB_txn *txn, store *s, const proc_rec *p,
+    pp_proc_info *info);
+
 /* What store_each_proc calls per proc; a non-0 return stops the walk. */
 typedef int (*proc_fn)(void *arg, MDB_txn *txn, MDB_cursor *logs,
     const proc_rec *p);

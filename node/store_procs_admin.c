@@ -119,9 +119,10 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	rc = proc_report(g->txn, g->s, logs, &p, &info);
 	if (rc == 0) {
+		proc_report_system(g->txn, g->s, &p, &info);
 		ppi_wire_reply_procs_begin(reply, 1);
 		ppi_wire_reply_procs_item(reply, &info);
-		ppi_wire_reply_procs_end(reply, false);
+		ppi_wire_reply_list_end(reply, false);
 	}
 	mdb_cursor_close(logs);
 	if (rc != 0) {

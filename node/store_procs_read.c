@@ -86,6 +86,7 @@ list_one(void *arg, MDB_txn *txn, MDB_cursor *logs, const proc_rec *p)
 	if ((rc = proc_report(txn, a->s, logs, p, &info)) != 0) {
 		return rc;
 	}
+	proc_report_system(txn, a->s, p, &info);
 	ppi_wire_reply_procs_item(&a->items, &info);
 	a->n++;
 	return 0;
@@ -108,7 +109,7 @@ store_procs(store *s, const ppi_request *req, ppi_buf *reply)
 	} else {
 		ppi_wire_reply_procs_begin(reply, a.n);
 		ppi_buf_append(reply, a.items.data, a.items.len);
-		ppi_wire_reply_procs_end(reply, a.has_more);
+		ppi_wire_reply_list_end(reply, a.has_more);
 	}
 	ppi_buf_fini(&a.items);
 }
@@ -134,9 +135,10 @@ store_proc_inspect(store *s, const ppi_request *req, ppi_buf *reply)
 		    (rc = mdb_cursor_open(txn, s->logs, &logs)) == 0) {
 			rc = proc_report(txn, s, logs, &p, &info);
 			if (rc == 0) {
+				proc_report_system(txn, s, &p, &info);
 				ppi_wire_reply_procs_begin(reply, 1);
 				ppi_wire_reply_procs_item(reply, &info);
-				ppi_wire_reply_procs_end(reply, false);
+				ppi_wire_reply_list_end(reply, false);
 			}
 			mdb_cursor_close(logs);
 		}

@@ -189,18 +189,8 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 	info->last_claimed_ms         = p->last_claimed_ms;
 	info->last_acked_ms           = p->last_acked_ms;
 	info->lost                    = p->lost;
-	/* The strings must outlive this call only until the caller has
-	 * encoded info, which it does before reporting the next proc. */
-	static __thread char sys_name[PP_TOPIC_MAX + 1];
-	static __thread char sys_plugin[SYS_PLUGIN_MAX + 1];
-	if (!p->is_isolating || /* only systemProcs' procs are */
-	    !sys_lookup_proc(txn, s, p->name, sys_name, sys_plugin,
-	        sizeof(sys_plugin))) {
-		sys_name[0]   = '\0';
-		sys_plugin[0] = '\0';
-	}
-	info->system_proc = sys_name;
-	info->plugin      = sys_plugin;
+	info->system_proc             = "";
+	info->plugin                  = "";
 	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		return rc;
@@ -227,4 +217,21 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 		info->oldest_unacked_ms = store_val_ms(&v);
 	}
 	return 0;
+}
+
+void
+proc_report_system(MDB_txn *txn, store *s, const proc_rec *p,
+    pp_proc_info *info)
+{
+	/* The strings must outlive this call only until the caller has
+	 * encoded info, which it does before reporting the next proc. */
+	static __thread char sys_name[PP_TOPIC_MAX + 1];
+	static __thread char sys_plugin[SYS_PLUGIN_MAX + 1];
+
+	if (p->is_isolating && /* only systemProcs' procs are */
+	    sys_lookup_proc(txn, s, p->name, sys_name, sys_plugin,
+	        sizeof(sys_plugin))) {
+		info->system_proc = sys_name;
+		info->plugin      = sys_plugin;
+	}
 }

@@ -312,7 +312,7 @@ store_topics(store *s, const ppi_request *req, ppi_buf *reply)
 	for (i = 0; i < n; i++) {
 		ppi_wire_reply_topics_item(reply, &items[i]);
 	}
-	ppi_wire_reply_topics_end(reply, has_more);
+	ppi_wire_reply_list_end(reply, has_more);
 	txn_end(&r);
 out:
 	free(items);

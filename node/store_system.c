@@ -263,10 +263,11 @@ reply_procs(group *g, char (*names)[PP_TOPIC_MAX + 1], size_t n,
 		if ((rc = proc_get(g->txn, g->s, names[i], strlen(names[i]),
 		         &p)) == 0 &&
 		    (rc = proc_report(g->txn, g->s, logs, &p, &info)) == 0) {
+			proc_report_system(g->txn, g->s, &p, &info);
 			ppi_wire_reply_procs_item(reply, &info);
 		}
 	}
-	ppi_wire_reply_procs_end(reply, false);
+	ppi_wire_reply_list_end(reply, false);
 	mdb_cursor_close(logs);
 	return rc;
 }

@@ -214,6 +214,25 @@ opt_or_env(const char *opt, const char *env)
 }
 
 int
+cli_run_no_args(struct cli_ctx *ctx, int argc, char **argv,
+    int (*fn)(struct cli_ctx *ctx, pp_client *client))
+{
+	pp_client *client;
+	int        status;
+
+	if (argc > 1) {
+		return cli_usage_error(
+		    ctx, "unexpected argument '%s'", argv[1]);
+	}
+	if ((status = cli_connect(ctx, &client)) != 0) {
+		return status;
+	}
+	status = fn(ctx, client);
+	pp_close(client);
+	return status;
+}
+
+int
 cli_connect(struct cli_ctx *ctx, pp_client **client)
 {
 	pp_connect_opts opts;

@@ -50,6 +50,14 @@ int cli_address(struct cli_ctx *ctx, const char **address);
 int cli_connect(struct cli_ctx *ctx, pp_client **client);
 
 /*
+ * cli_run_no_args - the body of a command without arguments (procs,
+ * topics, stats): refuse extra arguments, connect, run fn with the
+ * client, close. Returns fn's exit status, or the usage/connect failure.
+ */
+int cli_run_no_args(struct cli_ctx *ctx, int argc, char **argv,
+    int (*fn)(struct cli_ctx *ctx, pp_client *client));
+
+/*
  * cli_fail - print "pipeproc: CMD: PP_EXXX: text[: detail]" on stderr,
  * where detail is printf(fmt, ...) and is left out when empty.
  * Returns CLI_EXIT_FAIL.

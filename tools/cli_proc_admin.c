@@ -267,33 +267,25 @@ cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv)
 	return run_state_call(ctx, argc, argv, pp_proc_destroy);
 }
 
+static int
+print_procs(struct cli_ctx *ctx, pp_client *client)
+{
+	pp_proc_list *list;
+	size_t        k;
+	int           rv;
+
+	if ((rv = pp_procs(client, &list)) != 0) {
+		return cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	}
+	for (k = 0; k < pp_proc_list_count(list); k++) {
+		print_proc_line(pp_proc_list_get(list, k));
+	}
+	pp_proc_list_free(list);
+	return cli_finish_output(ctx);
+}
+
 int
 cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv)
 {
-	pp_client    *client;
-	pp_proc_list *list;
-	size_t        n;
-	size_t        k;
-	int           status;
-	int           rv;
-
-	if (argc > 1) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[1]);
-	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
-		return status;
-	}
-	if ((rv = pp_procs(client, &list)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
-	} else {
-		n = pp_proc_list_count(list);
-		for (k = 0; k < n; k++) {
-			print_proc_line(pp_proc_list_get(list, k));
-		}
-		pp_proc_list_free(list);
-		status = cli_finish_output(ctx);
-	}
-	pp_close(client);
-	return status;
+	return cli_run_no_args(ctx, argc, argv, print_procs);
 }

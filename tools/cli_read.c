@@ -226,33 +226,25 @@ cli_read_stat(struct cli_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
+static int
+print_topics(struct cli_ctx *ctx, pp_client *client)
+{
+	pp_topic_list *list;
+	size_t         k;
+	int            rv;
+
+	if ((rv = pp_topics(client, &list)) != 0) {
+		return cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	}
+	for (k = 0; k < pp_topic_list_count(list); k++) {
+		cli_print_topic(pp_topic_list_get(list, k));
+	}
+	pp_topic_list_free(list);
+	return cli_finish_output(ctx);
+}
+
 int
 cli_read_topics(struct cli_ctx *ctx, int argc, char **argv)
 {
-	pp_client     *client;
-	pp_topic_list *list;
-	size_t         n;
-	size_t         k;
-	int            status;
-	int            rv;
-
-	if (argc > 1) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[1]);
-	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
-		return status;
-	}
-	if ((rv = pp_topics(client, &list)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
-	} else {
-		n = pp_topic_list_count(list);
-		for (k = 0; k < n; k++) {
-			cli_print_topic(pp_topic_list_get(list, k));
-		}
-		pp_topic_list_free(list);
-		status = cli_finish_output(ctx);
-	}
-	pp_close(client);
-	return status;
+	return cli_run_no_args(ctx, argc, argv, print_topics);
 }

@@ -9,21 +9,13 @@
 
 #include "cli.h"
 
-int
-cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
+static int
+print_stats(struct cli_ctx *ctx, pp_client *client)
 {
-	pp_client       *client;
 	pp_stats_report *report = NULL;
 	char            *json   = NULL;
 	int              status, rv;
 
-	if (argc > 1) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[1]);
-	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
-		return status;
-	}
 	if ((rv = pp_stats(client, &report)) != 0) {
 		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else if ((rv = pp_stats_json(report, &json)) != 0) {
@@ -34,6 +26,11 @@ cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	free(json);
 	pp_stats_free(report);
-	pp_close(client);
 	return status;
+}
+
+int
+cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_run_no_args(ctx, argc, argv, print_stats);
 }
