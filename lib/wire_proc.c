@@ -341,10 +341,8 @@ ppi_wire_decode_procs(const void *frame, size_t len,
 	    0) {
 		return rv;
 	}
-	arr = ppi_wire_get(root, "procs");
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    (ppi_wire_get(root, "more") != NULL &&
-	        !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more))) {
+	if ((arr = ppi_wire_list_items(root, "procs", INFO_FIELDS, &more)) ==
+	    NULL) {
 		msgpack_unpacked_destroy(&u);
 		snprintf(msg, msglen, "malformed reply from the node");
 		return PP_EPROTO;

@@ -515,6 +515,26 @@ ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
 	return 0;
 }
 
+const msgpack_object *
+ppi_wire_list_items(const msgpack_object *root, const char *key,
+    uint32_t fields, bool *has_more)
+{
+	const msgpack_object *arr = ppi_wire_get(root, key);
+	uint32_t              i;
+
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), has_more)) {
+		return NULL;
+	}
+	for (i = 0; i < arr->via.array.size; i++) {
+		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
+		    arr->via.array.ptr[i].via.array.size < fields) {
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 int
 ppi_wire_decode_topics(const void *frame, size_t len,
     int (*item)(void *arg, const pp_topic_info *info), void *arg,
@@ -533,15 +553,12 @@ ppi_wire_decode_topics(const void *frame, size_t len,
 	    0) {
 		return rv;
 	}
-	arr = ppi_wire_get(root, "topics");
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+	if ((arr = ppi_wire_list_items(root, "topics", 9, &more)) == NULL) {
 		PROTO(&u);
 	}
 	for (i = 0; i < arr->via.array.size; i++) {
 		f = arr->via.array.ptr[i].via.array.ptr;
-		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
-		    arr->via.array.ptr[i].via.array.size != 9 ||
+		if (arr->via.array.ptr[i].via.array.size != 9 ||
 		    !ppi_wire_as_str(&f[0], &name) ||
 		    name.len > PP_TOPIC_MAX ||
 		    !ppi_wire_as_u64(&f[1], &t.count) ||

@@ -282,26 +282,6 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 	return 0;
 }
 
-/* The items array of a page, each an array of at least `fields`. */
-static const msgpack_object *
-page_items(const msgpack_object *root, uint32_t fields, bool *has_more)
-{
-	const msgpack_object *arr = ppi_wire_get(root, "items");
-	uint32_t              i;
-
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), has_more)) {
-		return NULL;
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
-		    arr->via.array.ptr[i].via.array.size < fields) {
-			return NULL;
-		}
-	}
-	return arr;
-}
-
 /* Copies a name of at most PP_TOPIC_MAX bytes into out (NUL-terminated). */
 static bool
 as_name(const msgpack_object *o, char *out)
@@ -333,7 +313,7 @@ ppi_wire_decode_stats_topics(const void *frame, size_t len,
 	    0) {
 		return rv;
 	}
-	if ((arr = page_items(root, TOPIC_FIELDS, &more)) == NULL) {
+	if ((arr = ppi_wire_list_items(root, "items", TOPIC_FIELDS, &more)) == NULL) {
 		PROTO(&u);
 	}
 	for (i = 0; i < arr->via.array.size; i++) {
@@ -381,7 +361,7 @@ ppi_wire_decode_stats_procs(const void *frame, size_t len,
 	    0) {
 		return rv;
 	}
-	if ((arr = page_items(root, PROC_FIELDS, &more)) == NULL) {
+	if ((arr = ppi_wire_list_items(root, "items", PROC_FIELDS, &more)) == NULL) {
 		PROTO(&u);
 	}
 	for (i = 0; i < arr->via.array.size; i++) {
