@@ -10,6 +10,13 @@
  * token, when there is one, is written into every frame here, the single
  * place all requests pass (token.h). NNG error numbers are mapped to PP_E*
  * codes here and go no further.
+ *
+ * NNG 1.5.2's tls+tcp dialer can stop redialing after the node died in
+ * the middle of a handshake: the socket then has no pipe and never gets
+ * one, and every request times out. So when a request times out while
+ * the socket has no pipe (counted by pipe notifications), the dialer is
+ * replaced by a fresh one, at most once a second; the next requests go
+ * out on its connection.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,9 +32,18 @@
 #include "pipeproc.h"
 #include "transport.h"
 
+#define REDIAL_MIN_MS 1000
+
 struct ppi_transport {
-	nng_socket sock;
-	ppi_token  token;
+	nng_socket      sock;
+	ppi_token       token;
+	char            address[512];
+	ppi_addr        addr;
+	nng_tls_config *tls;     /* tls+tcp: kept for new dialers */
+	pthread_mutex_t mu;      /* guards dialer and redialed_ms */
+	nng_dialer      dialer;
+	uint64_t        redialed_ms;
+	int             npipes;  /* atomic: pipes open now */
 };
 
 static int
@@ -68,9 +84,9 @@ map_nng(int rv)
 	}
 }
 
-/* Gives the dialer our CA, certificate and key, and the name to check. */
+/* Our CA, certificate and key, and the name to check, into t->tls. */
 static int
-set_tls(nng_dialer d, const ppi_addr *a, const ppi_tls_pem *pem)
+make_tls(ppi_transport *t, const ppi_tls_pem *pem)
 {
 	nng_tls_config *cfg;
 	int             rv;
@@ -83,11 +99,73 @@ set_tls(nng_dialer d, const ppi_addr *a, const ppi_tls_pem *pem)
 	    (rv = nng_tls_config_ca_chain(cfg, pem->ca, NULL)) == 0 &&
 	    (rv = nng_tls_config_own_cert(cfg, pem->cert, pem->key, NULL)) ==
 	        0 &&
-	    (rv = nng_tls_config_server_name(cfg, a->host)) == 0) {
-		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+	    (rv = nng_tls_config_server_name(cfg, t->addr.host)) == 0) {
+		t->tls = cfg;
+		return 0;
 	}
-	nng_tls_config_free(cfg); /* the dialer holds its own reference */
+	nng_tls_config_free(cfg);
 	return rv;
+}
+
+/* A dialer for t's address with t's TLS material and TCP options. */
+static int
+make_dialer(ppi_transport *t, nng_dialer *d)
+{
+	int rv;
+
+	if ((rv = nng_dialer_create(d, t->sock, t->address)) != 0) {
+		return rv;
+	}
+	if (t->tls != NULL &&
+	    (rv = nng_dialer_set_ptr(*d, NNG_OPT_TLS_CONFIG, t->tls)) != 0) {
+		nng_dialer_close(*d);
+		return rv;
+	}
+	if (t->addr.kind != PPI_ADDR_IPC) {
+		nng_dialer_set_bool(*d, NNG_OPT_TCP_NODELAY, true);
+		nng_dialer_set_bool(*d, NNG_OPT_TCP_KEEPALIVE, true);
+	}
+	return 0;
+}
+
+static void
+pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void) p;
+	(void) ev;
+	__atomic_add_fetch(&((ppi_transport *) arg)->npipes, 1,
+	    __ATOMIC_RELAXED);
+}
+
+static void
+pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void) p;
+	(void) ev;
+	__atomic_sub_fetch(&((ppi_transport *) arg)->npipes, 1,
+	    __ATOMIC_RELAXED);
+}
+
+/* A request timed out: with no pipe, the dialer may be stuck (above). */
+static void
+redial_if_stuck(ppi_transport *t)
+{
+	nng_dialer d;
+	uint64_t   now = ppi_clock_ms(CLOCK_MONOTONIC);
+
+	if (__atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0) {
+		return;
+	}
+	pthread_mutex_lock(&t->mu);
+	if (now - t->redialed_ms >= REDIAL_MIN_MS &&
+	    make_dialer(t, &d) == 0) {
+		nng_dialer_close(t->dialer);
+		t->dialer      = d;
+		t->redialed_ms = now;
+		/* Non-blocking: it keeps redialing on its own. */
+		nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+	}
+	pthread_mutex_unlock(&t->mu);
 }
 
 /* A synchronous dial on a thread, so that it can be bounded in time. */
@@ -188,16 +266,19 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	nng_socket_set_ms(t->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_ms(t->sock, NNG_OPT_RECONNMINT, 10);
 	nng_socket_set_ms(t->sock, NNG_OPT_RECONNMAXT, 1000);
-	if ((rv = nng_dialer_create(&d, t->sock, address)) != 0 ||
-	    (a.kind == PPI_ADDR_TLS && (rv = set_tls(d, &a, o->pem)) != 0)) {
+	snprintf(t->address, sizeof(t->address), "%s", address);
+	t->addr = a;
+	pthread_mutex_init(&t->mu, NULL);
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
+	if ((a.kind == PPI_ADDR_TLS && (rv = make_tls(t, o->pem)) != 0) ||
+	    (rv = make_dialer(t, &d)) != 0) {
 		snprintf(msg, msglen, "cannot connect to %s: %s", address,
 		    nng_strerror(rv));
 		goto fail;
 	}
-	if (a.kind != PPI_ADDR_IPC) {
-		nng_dialer_set_bool(d, NNG_OPT_TCP_NODELAY, true);
-		nng_dialer_set_bool(d, NNG_OPT_TCP_KEEPALIVE, true);
-	}
+	t->dialer      = d;
+	t->redialed_ms = ppi_clock_ms(CLOCK_MONOTONIC);
 	if ((rv = dial_within(t->sock, d, o->timeout_ms, &closed)) != 0) {
 		snprintf(msg, msglen, "cannot connect to %s: %s%s", address,
 		    nng_strerror(rv),
@@ -221,6 +302,10 @@ fail_pp:
 	if (!closed) {
 		nng_close(t->sock);
 	}
+	if (t->tls != NULL) {
+		nng_tls_config_free(t->tls);
+	}
+	pthread_mutex_destroy(&t->mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 	return why;
@@ -239,13 +324,18 @@ ppi_transport_close(ppi_transport *t)
 		return;
 	}
 	nng_close(t->sock);
+	if (t->tls != NULL) {
+		nng_tls_config_free(t->tls);
+	}
+	pthread_mutex_destroy(&t->mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 }
 
 struct ppi_call {
-	nng_ctx  ctx;
-	nng_aio *aio;
+	ppi_transport *t;
+	nng_ctx        ctx;
+	nng_aio       *aio;
 };
 
 static void
@@ -311,12 +401,16 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 	}
 	nng_aio_set_timeout(call->aio, (nng_duration) timeout_ms);
 	nng_aio_set_msg(call->aio, msg);
+	call->t = t;
 	nng_ctx_send(call->ctx, call->aio);
 	nng_aio_wait(call->aio);
 	if ((rv = nng_aio_result(call->aio)) != 0) {
 		/* A failed send leaves the message with us. */
 		nng_msg_free(msg);
 		call_free(call);
+		if (rv == NNG_ETIMEDOUT) {
+			redial_if_stuck(t);
+		}
 		return map_nng(rv);
 	}
 	nng_ctx_recv(call->ctx, call->aio);
@@ -336,6 +430,8 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		reply->msg_ = msg;
 		reply->data = nng_msg_body(msg);
 		reply->len  = nng_msg_len(msg);
+	} else if (rv == NNG_ETIMEDOUT) {
+		redial_if_stuck(call->t);
 	}
 	call_free(call);
 	return map_nng(rv);
