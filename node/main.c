@@ -473,7 +473,7 @@ run(options *o, sigset_t *sigs)
 		} else {
 			ppi_wire_reply_ok(&n.shutdown_req->reply);
 		}
-		server_reply(n.shutdown_req);
+		request_done(n.shutdown_req);
 	}
 	server_wait_idle(n.server, 0, STOP_TIMEOUT_MS);
 	server_wait_shutdown_peer(n.server, 2000);

@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node.h"
+#include "request.h"
+#include "store.h"
 
 /*
  * metrics_start - note the start time and start the sampler thread that

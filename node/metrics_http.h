@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "node.h"
+#include "store.h"
 
 typedef struct metrics_http metrics_http;
 

@@ -4,7 +4,7 @@
 #ifndef PP_NODE_METRICS_PROM_H
 #define PP_NODE_METRICS_PROM_H
 
-#include "node.h"
+#include "store.h"
 
 /*
  * metrics_prom_write - append the whole exposition (node figures, every

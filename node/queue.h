@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "node.h"
+#include "request.h"
 
 typedef struct queue {
 	pthread_mutex_t mtx;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node.h"
+#include "reader.h"
 #include "plugin_check.h"
 #include "queue.h"
 #include "spec.h"
@@ -120,7 +120,7 @@ answer(reader *rd, request *r)
 		    &r->reply, PP_EINTERNAL, "not a read operation");
 		break;
 	}
-	server_reply(r);
+	request_done(r);
 }
 
 static void *

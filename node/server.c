@@ -4,8 +4,9 @@
  * Design notes: each of NCONN contexts runs a two-state machine in its
  * aio callback: RECV (decode the frame, then hand the request to the
  * writer or a reader, or answer it at once) and SEND (free the frames,
- * receive again). Callbacks never block: the writer and readers call
- * server_reply() from their own threads when the answer is ready. A
+ * receive again). Callbacks never block: the writer and readers finish a
+ * request with request_done() from their own threads when the answer is
+ * ready, which calls conn_reply() here (request.h). A
  * context carries one request at a time, so NCONN bounds the requests in
  * flight and the memory they hold.
  */
@@ -141,8 +142,10 @@ conn_recycle(conn *c)
 	nng_ctx_recv(c->ctx, c->aio);
 }
 
-void
-server_reply(request *r)
+/* The request's completion (request_done): send its reply on its
+ * context; without memory for a reply, receive again at once. */
+static void
+conn_reply(request *r)
 {
 	conn    *c = r->conn;
 	nng_msg *msg;
@@ -171,7 +174,7 @@ static void
 answer_now(request *r, int status, const char *msg)
 {
 	ppi_wire_reply_error(&r->reply, status, msg);
-	server_reply(r);
+	conn_reply(r);
 }
 
 static void
@@ -183,7 +186,7 @@ dispatch(server *s, request *r)
 	switch (r->req.op) {
 	case PPI_OP_HELLO:
 		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid());
-		server_reply(r);
+		conn_reply(r);
 		return;
 	case PPI_OP_COMMIT:
 	case PPI_OP_PROC:
@@ -234,6 +237,7 @@ on_receive(conn *c)
 	memset(&c->req, 0, sizeof(c->req));
 	ppi_buf_init_with(&c->req.reply, reply_mem, c);
 	c->req.conn    = c;
+	c->req.done    = conn_reply;
 	c->req.pipe_id = (uint32_t) nng_pipe_id(nng_msg_get_pipe(c->frame));
 	inflight_add(s, 1);
 	if (atomic_load(&s->is_refusing)) {

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "node.h"
+#include "writer.h"
 
 typedef struct workers workers;
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "node.h"
+#include "writer.h"
 #include "deadline.h"
 #include "metrics.h"
 #include "queue.h"
@@ -49,6 +49,14 @@
 #define REQUEST_PRUNE_MS (60 * 1000)
 
 #define RECENT_MAX 64
+
+/* A worker that starts, or ended (its claims go back at once). */
+typedef struct worker_event {
+	uint32_t slot;
+	bool     is_start;
+	bool     is_planned; /* it exited on purpose: not a failure */
+	char     why[160];
+} worker_event;
 
 struct writer {
 	store    *store;
@@ -215,7 +223,7 @@ commit_list(writer *w, request *list)
 		for (i = 0; i < n; i++) {
 			r = batch[i];
 			if (!is_parked[i] || w->nparked >= PARK_MAX) {
-				server_reply(r);
+				request_done(r);
 				continue;
 			}
 			/* The wait counts from the first attempt. */
@@ -280,7 +288,7 @@ expire(writer *w)
 		if (r->park_deadline_ms != 0 && r->park_deadline_ms <= now) {
 			*pp = r->next;
 			w->nparked--;
-			server_reply(r); /* its reply is the empty claim */
+			request_done(r); /* its reply is the empty claim */
 		} else {
 			pp = &r->next;
 		}
@@ -305,7 +313,7 @@ drop_waits(writer *w, const uint32_t *closed, size_t nclosed)
 		if (i < nclosed) {
 			*pp = r->next;
 			w->nparked--;
-			server_reply(r); /* the empty claim; NNG drops it */
+			request_done(r); /* the empty claim; NNG drops it */
 		} else {
 			pp = &r->next;
 		}
@@ -526,7 +534,7 @@ writer_main(void *arg)
 	/* Stopping: waits end now, with what they have (nothing). */
 	while ((r = w->parked) != NULL) {
 		w->parked = r->next;
-		server_reply(r);
+		request_done(r);
 	}
 	return NULL;
 }
