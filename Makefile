@@ -39,8 +39,14 @@ PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
 	-fvisibility=hidden -pthread -MMD -MP $(SANFLAGS)
 MSGPACK_CFLAGS := $(shell pkg-config --cflags msgpack 2>/dev/null)
 MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
-DEP_LIBS := -lnng -llmdb $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
-	-lpthread -ldl
+# Each binary links only what it uses: the library NNG, msgpack and
+# mbedTLS (lib/tls.c); the node adds LMDB, the worker libdl, the
+# benchmarks LMDB (their bare-LMDB baseline).
+LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+DEP_LIBS    := $(LIB_LIBS)
+NODE_LIBS   := $(LIB_LIBS) -llmdb
+WORKER_LIBS := $(LIB_LIBS) -ldl
+BENCH_LIBS  := $(LIB_LIBS) -llmdb
 
 FINAL_CPPFLAGS := $(PROJECT_CPPFLAGS) $(MSGPACK_CFLAGS) $(CPPFLAGS)
 FINAL_CFLAGS   := $(PROJECT_CFLAGS) $(CFLAGS)
@@ -54,7 +60,7 @@ endif
 
 # ---- sources ----------------------------------------------------------------
 LIB_SRC    := $(wildcard lib/*.c)
-NODE_SRC   := $(wildcard node/*.c)
+NODE_SRC   := $(wildcard node/*.c node/store/*.c)
 CLI_SRC    := $(wildcard tools/cli*.c)
 BENCH_SRC  := $(wildcard tools/bench*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
@@ -79,9 +85,11 @@ TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all deps test check bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test check bench demo install uninstall clean lint-man
 
-all: deps $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
+# A plain `make` only builds: it never installs packages (make deps does,
+# and test, demo and bench run it first).
+all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 	$(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
@@ -119,13 +127,13 @@ $(LIB_SO): $(call obj,$(LIB_SRC)) lib/libpipeproc.map
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -Wl,-soname,libpipeproc.so.$(SOMAJOR) \
 	  -Wl,--version-script=lib/libpipeproc.map $(FINAL_LDFLAGS) -o $@ \
-	  $(call obj,$(LIB_SRC)) $(DEP_LIBS)
+	  $(call obj,$(LIB_SRC)) $(LIB_LIBS)
 	$(Q)ln -sf libpipeproc.so.$(VERSION) $(B)/lib/libpipeproc.so.$(SOMAJOR)
 	$(Q)ln -sf libpipeproc.so.$(VERSION) $(B)/lib/libpipeproc.so
 
 $(NODE): $(call obj,$(NODE_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(NODE_LIBS)
 
 $(CLI): $(call obj,$(CLI_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -133,7 +141,7 @@ $(CLI): $(call obj,$(CLI_SRC)) $(LIB_A)
 
 $(WORKER): $(call obj,$(WORKER_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(WORKER_LIBS)
 
 # Certificates and a token for trying tls+tcp:// out (and for the tests).
 $(GENCERTS): $(call obj,tools/gen-certs.c)
@@ -160,7 +168,7 @@ $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 
 $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
 $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -185,16 +193,22 @@ TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
 	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
 
-test check: all $(TESTS) $(TPLUGINS)
+test check: deps
+	$(Q)$(MAKE) --no-print-directory all-tests
 	$(Q)$(TEST_ENV) sh test/run.sh $(TESTS)
+
+# Everything the tests run, built after deps (so -j never races apt).
+all-tests: all $(TESTS) $(TPLUGINS)
 
 lint-man:
 	$(Q)sh test/man_test.sh
 
-demo: all $(DEMO)
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(DEMO)
 	$(Q)$(TEST_ENV) $(DEMO)
 
-bench: all $(BENCH)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
 
 # ---- install --------------------------------------------------------------------

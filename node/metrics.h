@@ -8,7 +8,7 @@
  *   writer.c      metrics_group() after each group commit is durable,
  *                 metrics_tally() after the reclaim timer's transaction,
  *                 metrics_gc_run() after each collection run;
- *   store_gc.c    the store's own collected / retention counters, read
+ *   store/gc.c    the store's own collected / retention counters, read
  *                 through store_stats_size();
  *   worker code   metrics_worker_restarted() each time a worker process
  *                 is replaced (supervision).
@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "request.h"
-#include "store.h"
+#include "store/store.h"
 
 /*
  * metrics_start - note the start time and start the sampler thread that

@@ -22,7 +22,7 @@
 
 #include "metrics_prom.h"
 #include "stats.h"
-#include "store_stats.h"
+#include "store/store.h"
 
 /* Per-topic and per-proc families, in output order. */
 enum family {

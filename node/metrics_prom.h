@@ -4,7 +4,7 @@
 #ifndef PP_NODE_METRICS_PROM_H
 #define PP_NODE_METRICS_PROM_H
 
-#include "store.h"
+#include "store/store.h"
 
 /*
  * metrics_prom_write - append the whole exposition (node figures, every

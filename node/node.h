@@ -20,7 +20,7 @@
 
 #include "reader.h"
 #include "request.h"
-#include "store.h"
+#include "store/store.h"
 #include "writer.h"
 
 typedef struct server server;

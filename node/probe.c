@@ -16,18 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "probe.h"
 
 #define SP_REQ0 0x30
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Reads exactly len bytes before the deadline; false otherwise. */
 static bool
@@ -39,8 +31,8 @@ read_full(int fd, unsigned char *buf, size_t len, long deadline)
 	long          left;
 
 	while (got < len) {
-		if ((left = deadline - now_ms()) <= 0 ||
-		    poll(&pfd, 1, (int) left) <= 0) {
+		left = deadline - (long) ppi_clock_ms(CLOCK_MONOTONIC);
+		if (left <= 0 || poll(&pfd, 1, (int) left) <= 0) {
 			return false;
 		}
 		n = read(fd, buf + got, len - got);
@@ -62,7 +54,7 @@ probe_ipc(const char *path, int timeout_ms)
 		0 };
 	struct sockaddr_un addr;
 	unsigned char      answer[8];
-	long               deadline = now_ms() + timeout_ms;
+	long               deadline = (long) ppi_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
 	bool               is_live;
 	int                fd;
 

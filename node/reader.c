@@ -75,7 +75,7 @@ answer_range(reader *rd, request *r)
 
 	if (!r->req.is_stream ||
 	    !spec_take(rd->spec, &r->req, &r->reply, &page)) {
-		store_range(rd->store, &r->req, &r->reply, &page);
+		store_read_range(rd->store, &r->req, &r->reply, &page);
 	}
 	spec_after(rd->spec, &r->req, &page);
 }
@@ -90,19 +90,19 @@ answer(reader *rd, request *r)
 		answer_range(rd, r);
 		break;
 	case PPI_OP_LENGTH:
-		store_length(s, &r->req, &r->reply);
+		store_read_length(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_STAT:
-		store_stat(s, &r->req, &r->reply);
+		store_read_stat(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_TOPICS:
-		store_topics(s, &r->req, &r->reply);
+		store_read_topics(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_PINSPECT:
-		store_proc_inspect(s, &r->req, &r->reply);
+		store_inspect_proc(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_PROCS:
-		store_procs(s, &r->req, &r->reply);
+		store_inspect_procs(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_BACKUP:
 		store_backup(s, &r->req, &r->reply);

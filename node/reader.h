@@ -7,7 +7,7 @@
 #define PP_NODE_READER_H
 
 #include "request.h"
-#include "store.h"
+#include "store/store.h"
 #include "writer.h"
 
 typedef struct reader reader;

@@ -21,11 +21,11 @@ typedef void (*request_done_fn)(request *r);
 
 /* One request from receipt to reply; owned by its server context. */
 struct request {
-	request        *next;  /* queue link */
-	ppi_request     req;   /* decoded; points into the received frame */
-	ppi_buf         reply; /* the frame to send */
-	request_done_fn done;  /* sends the reply (any thread) */
-	void           *conn;  /* the owner's context, for done() */
+	request        *next;    /* queue link */
+	ppi_request     req;     /* decoded; points into the received frame */
+	ppi_buf         reply;   /* the frame to send */
+	request_done_fn done;    /* sends the reply (any thread) */
+	void           *conn;    /* the owner's context, for done() */
 	uint32_t        pipe_id; /* the connection it came on (NNG pipe) */
 	uint64_t        park_deadline_ms; /* a waiting claim: 0 = no end */
 	uint64_t        queued_us; /* monotonic, when handed to the writer */

@@ -87,7 +87,7 @@ spec_main(void *arg)
 		pthread_mutex_unlock(&sp->mtx);
 		/* The slot stays QUEUED (so nobody reuses it) while built. */
 		ppi_buf_reset(&sl->reply);
-		store_range(sp->store, &sl->req, &sl->reply, &sl->page);
+		store_read_range(sp->store, &sl->req, &sl->reply, &sl->page);
 		pthread_mutex_lock(&sp->mtx);
 		sl->state = SLOT_READY;
 		pthread_cond_broadcast(&sp->ready);

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "store.h"
+#include "store/store.h"
 
 typedef struct spec spec;
 

@@ -9,19 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "metrics.h"
 #include "stats.h"
-#include "store_stats.h"
+#include "store/store.h"
 #include "wire_stats.h"
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 void
 stats_node(store *s, pp_node_stats *out)
@@ -77,7 +69,7 @@ stats_reply(store *s, const ppi_request *req, ppi_buf *reply)
 	} else {
 		/* Ages count on the node's clock, not the client's. */
 		rv = store_stats_procs(s, &req->after, PPI_STATS_PROCS_PAGE,
-		    wall_ms(), add_proc, &a, &has_more);
+		    ppi_clock_ms(CLOCK_REALTIME), add_proc, &a, &has_more);
 	}
 	if (rv != 0) {
 		ppi_wire_reply_error(reply, rv, "cannot read the store for stats");

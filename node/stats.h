@@ -6,7 +6,7 @@
 #ifndef PP_NODE_STATS_H
 #define PP_NODE_STATS_H
 
-#include "store.h"
+#include "store/store.h"
 
 /* stats_node - every node-wide figure into *out (any thread). */
 void stats_node(store *s, pp_node_stats *out);

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 typedef struct syncer syncer;
 

@@ -1,14 +1,14 @@
 /*
  * timers.h - the claim deadlines the writer acts on: a binary min-heap
  * of store_timer ordered by deadline. Entries may be stale (the claim was
- * acked meanwhile); procs_expire() checks the token before acting.
+ * acked meanwhile); settle_expire() checks the token before acting.
  */
 #ifndef PP_NODE_TIMERS_H
 #define PP_NODE_TIMERS_H
 
 #include <stddef.h>
 
-#include "store.h"
+#include "store/store.h"
 
 typedef struct timers {
 	store_timer *heap;

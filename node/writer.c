@@ -31,7 +31,7 @@
  * once (an empty claim), so waits can never take every server context
  * (NCONN 256 in server.c) and starve the commits they wait for. */
 #define PARK_MAX 192
-/* Limits of one GC or purge step (one transaction, store_gc.c). A
+/* Limits of one GC or purge step (one transaction, store/gc.c). A
  * request waits behind one step at most, so a step costs about what a
  * commit does: measured, 500 deletions of 100-byte logs take 0.14 ms and
  * the step's sync 0.16 ms; the time limit holds for big logs. */
@@ -160,15 +160,6 @@ linger(writer *w, request *list)
 	return list;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static void
 add_timers(writer *w, store_outcome *out)
 {
@@ -212,8 +203,8 @@ commit_list(writer *w, request *list)
 		list = r;
 		store_commit_group(w->store, reqs, replies, is_parked, n, &out);
 		metrics_group(batch, n, &out.tally);
-		if (store_system_is_dirty(w->store) &&
-		    store_system_reload(w->store) != 0) {
+		if (store_systable_is_dirty(w->store) &&
+		    store_systable_reload(w->store) != 0) {
 			fprintf(stderr, "pipeproc-node: cannot reload the "
 			    "systemProcs; workers keep the old table\n");
 		}
@@ -228,8 +219,8 @@ commit_list(writer *w, request *list)
 			}
 			/* The wait counts from the first attempt. */
 			if (r->park_deadline_ms == 0 && r->req.wait_ms > 0) {
-				r->park_deadline_ms =
-				    wall_ms() + (uint64_t) r->req.wait_ms;
+				r->park_deadline_ms = ppi_clock_ms(CLOCK_REALTIME) +
+				    (uint64_t) r->req.wait_ms;
 			}
 			r->req.is_retry = true;
 			r->next         = w->parked;
@@ -253,7 +244,7 @@ take_retries(writer *w)
 
 	for (pp = &w->parked; (r = *pp) != NULL;) {
 		if (r->req.op == PPI_OP_SYSCLAIM &&
-		    store_system_is_idle(w->store, &r->req)) {
+		    store_systable_is_idle(w->store, &r->req)) {
 			pp = &r->next;
 			continue;
 		}
@@ -273,12 +264,12 @@ expire(writer *w)
 	store_timer  *due;
 	store_outcome out;
 	request     **pp, *r;
-	uint64_t      now = wall_ms();
+	uint64_t      now = ppi_clock_ms(CLOCK_REALTIME);
 	size_t        n;
 	bool          has_changes = false;
 
 	if ((n = timers_take_due(&w->timers, now, &due)) > 0) {
-		store_expire(w->store, due, n, &out);
+		store_commit_expire(w->store, due, n, &out);
 		metrics_tally(&out.tally);
 		has_changes = out.has_changes;
 		add_timers(w, &out);
@@ -349,11 +340,11 @@ control(writer *w)
 	w->is_stopping_workers = false;
 	pthread_mutex_unlock(&w->ctl);
 	for (i = 0; i < n; i++) {
-		store_system_worker(w->store, ev[i].slot, ev[i].is_start);
+		store_systable_worker(w->store, ev[i].slot, ev[i].is_start);
 		if (ev[i].is_start) {
 			continue;
 		}
-		store_system_release(w->store, false, ev[i].slot,
+		store_systable_release(w->store, false, ev[i].slot,
 		    ev[i].is_planned ? NULL : ev[i].why, &out);
 		metrics_tally(&out.tally);
 		add_timers(w, &out);
@@ -364,7 +355,7 @@ control(writer *w)
 	drop_waits(w, closed, nclosed);
 	free(closed);
 	if (is_stopping) {
-		store_system_stopping(w->store);
+		store_systable_stopping(w->store);
 		has_changes = true; /* waiting workers get PP_ESHUTDOWN */
 	}
 	return has_changes;
@@ -380,7 +371,7 @@ control(writer *w)
 static void
 collect(writer *w)
 {
-	uint64_t now     = wall_ms();
+	uint64_t now     = ppi_clock_ms(CLOCK_REALTIME);
 	bool     is_done = true;
 	int      steps   = 0;
 
@@ -422,7 +413,7 @@ collect(writer *w)
 static void
 prune_requests(writer *w)
 {
-	uint64_t now = wall_ms();
+	uint64_t now = ppi_clock_ms(CLOCK_REALTIME);
 	size_t   deleted = GC_STEP;
 
 	if (now < w->next_prune_ms) {
@@ -452,16 +443,16 @@ purge(writer *w)
 	bool is_done;
 	int  steps;
 
-	if (w->purge_retry_ms > wall_ms()) {
+	if (w->purge_retry_ms > ppi_clock_ms(CLOCK_REALTIME)) {
 		return;
 	}
 	for (steps = 0; w->is_purging && queue_is_empty(&w->q) &&
 	     steps < GC_STEPS_MAX;
 	     steps++) {
-		if (store_purge_step(w->store, GC_STEP, GC_STEP_US, &is_done) !=
+		if (store_gc_purge_step(w->store, GC_STEP, GC_STEP_US, &is_done) !=
 		    0) {
 			/* Tried again after a pause, not in a busy loop. */
-			w->purge_retry_ms = wall_ms() + 100;
+			w->purge_retry_ms = ppi_clock_ms(CLOCK_REALTIME) + 100;
 			return;
 		}
 		w->purge_retry_ms = 0;
@@ -545,10 +536,18 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	writer       *w;
 	store_timer  *loaded;
 	store_outcome out;
+	char          msg[256];
 	size_t        n, i;
+	int           rv;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		return PP_ENOMEM;
+	}
+	/* The table of systemProcs is the writer's alone (systable.c). */
+	if ((rv = store_systable_open(s, msg, sizeof(msg))) != 0) {
+		fprintf(stderr, "pipeproc-node: %s\n", msg);
+		free(w);
+		return rv;
 	}
 	w->store      = s;
 	w->gc         = *gc;
@@ -557,14 +556,14 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	}
 	w->is_purging = true; /* a purge may have been cut by a restart */
 	/* The first run comes one interval after the start. */
-	w->next_gc_ms =
-	    wall_ms() + (gc->is_enabled ? gc->interval_ms : RETENTION_MS);
+	w->next_gc_ms = ppi_clock_ms(CLOCK_REALTIME) +
+	    (gc->is_enabled ? gc->interval_ms : RETENTION_MS);
 	queue_init(&w->q);
 	pthread_mutex_init(&w->ctl, NULL);
 	/* No worker outlives its node: claims they held are free again. */
-	store_system_release(s, true, 0, NULL, &out);
+	store_systable_release(s, true, 0, NULL, &out);
 	free(out.timers);
-	if (store_load_timers(s, &loaded, &n) == 0) {
+	if (store_inspect_timers(s, &loaded, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			timers_add(&w->timers, &loaded[i]);
 		}
@@ -572,6 +571,7 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	}
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		queue_fini(&w->q);
+		store_systable_close(s);
 		free(w);
 		return PP_ENOMEM;
 	}
@@ -658,6 +658,7 @@ writer_stop(writer *w)
 	timers_fini(&w->timers);
 	pthread_mutex_destroy(&w->ctl);
 	store_gc_end(w->gc_run);
+	store_systable_close(w->store);
 	free(w->events);
 	free(w->closed);
 	free(w);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "request.h"
-#include "store.h"
+#include "store/store.h"
 
 typedef struct writer writer;
 

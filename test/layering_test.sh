@@ -30,6 +30,8 @@ circles() {
 	find "$objdir/$1" -name '*.o' | sort | while read -r o; do
 		f=${o#"$objdir"/}
 		f=${f%.o}.c
+		# An object whose source is gone is a leftover of an old build.
+		[ -f "$f" ] || continue
 		LC_ALL=C nm --defined-only -g "$o" |
 		    awk -v f="$f" 'NF == 3 { print "D", f, $3 }'
 		LC_ALL=C nm -u "$o" | awk -v f="$f" '{ print "U", f, $NF }'

@@ -1,5 +1,5 @@
 /*
- * store_procs_rec.c - the proc record on disk and the state report built
+ * proc_rec.c - the proc record on disk and the state report built
  * from it.
  *
  *   state key: 0x02 name
@@ -19,14 +19,15 @@
  */
 #include <string.h>
 
-#include "store_procs.h"
-#include "store_system.h"
+#include "cursor.h"
+#include "proc_rec.h"
+#include "sys_rec.h"
 
 #define FIXED_V0 120
 #define FIXED 128
 
 size_t
-proc_key(unsigned char *key, const char *name, size_t len)
+proc_rec_key(unsigned char *key, const char *name, size_t len)
 {
 	key[0] = STATE_PROC;
 	memcpy(key + 1, name, len);
@@ -34,7 +35,7 @@ proc_key(unsigned char *key, const char *name, size_t len)
 }
 
 bool
-proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
+proc_rec_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 {
 	const unsigned char *b = v->mv_data;
 	size_t               tl, ol, el, fixed;
@@ -80,22 +81,22 @@ proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 }
 
 int
-proc_get(MDB_txn *txn, store *s, const char *name, size_t len, proc_rec *p)
+proc_rec_get(MDB_txn *txn, store *s, const char *name, size_t len, proc_rec *p)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_val       k, v;
 	int           rc;
 
 	k.mv_data = key;
-	k.mv_size = proc_key(key, name, len);
+	k.mv_size = proc_rec_key(key, name, len);
 	if ((rc = mdb_get(txn, s->state, &k, &v)) != 0) {
 		return rc;
 	}
-	return proc_decode(&v, name, len, p) ? 0 : MDB_CORRUPTED;
+	return proc_rec_decode(&v, name, len, p) ? 0 : MDB_CORRUPTED;
 }
 
 int
-proc_put(MDB_txn *txn, store *s, const proc_rec *p)
+proc_rec_put(MDB_txn *txn, store *s, const proc_rec *p)
 {
 	unsigned char  key[PROC_KEY_MAX];
 	unsigned char *b;
@@ -105,12 +106,12 @@ proc_put(MDB_txn *txn, store *s, const proc_rec *p)
 	int            rc;
 
 	k.mv_data = key;
-	k.mv_size = proc_key(key, p->name, strlen(p->name));
+	k.mv_size = proc_rec_key(key, p->name, strlen(p->name));
 	v.mv_size = FIXED + tl + ol + el;
 	if ((rc = mdb_put(txn, s->state, &k, &v, MDB_RESERVE)) != 0) {
 		return rc;
 	}
-	s->procs_gen++; /* a new proc may pin logs: store_gc.c */
+	s->procs_gen++; /* a new proc may pin logs: gc.c */
 	b = v.mv_data;
 	memset(b, 0, FIXED);
 	b[0] = p->is_disabled ? 1 : 0;
@@ -154,14 +155,14 @@ log_id(store_cursor *c, uint64_t seq)
 	pp_id   id = { 0, seq };
 	MDB_val k, v;
 
-	if (store_cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
+	if (cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
 		id.ms = store_val_ms(&v);
 	}
 	return id;
 }
 
 int
-proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
+proc_rec_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
     pp_proc_info *info)
 {
 	store_cursor c;
@@ -202,7 +203,7 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 		return 0;
 	}
 	if (from == NO_CURSOR &&
-	    !store_cursor_lower(&c, &p->start, p->is_start_excl, &from)) {
+	    !cursor_lower(&c, &p->start, p->is_start_excl, &from)) {
 		from = c.topic.next_seq;
 	}
 	info->next_seq = from;
@@ -210,7 +211,7 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 		info->claim_first = log_id(&c, p->claim_first);
 		info->claim_last  = log_id(&c, p->claim_last);
 	}
-	if (store_cursor_seek(&c, from, &k, &v)) {
+	if (cursor_seek(&c, from, &k, &v)) {
 		/* Logs are only removed from the front, so everything from
 		 * here to the end is stored. */
 		info->lag               = c.topic.next_seq - store_key_seq(&k);
@@ -220,7 +221,7 @@ proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 }
 
 void
-proc_report_system(MDB_txn *txn, store *s, const proc_rec *p,
+proc_rec_report_system(MDB_txn *txn, store *s, const proc_rec *p,
     pp_proc_info *info)
 {
 	/* The strings must outlive this call only until the caller has
@@ -229,7 +230,7 @@ proc_report_system(MDB_txn *txn, store *s, const proc_rec *p,
 	static __thread char sys_plugin[SYS_PLUGIN_MAX + 1];
 
 	if (p->is_isolating && /* only systemProcs' procs are */
-	    sys_lookup_proc(txn, s, p->name, sys_name, sys_plugin,
+	    sys_rec_lookup_proc(txn, s, p->name, sys_name, sys_plugin,
 	        sizeof(sys_plugin))) {
 		info->system_proc = sys_name;
 		info->plugin      = sys_plugin;

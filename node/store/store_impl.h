@@ -1,6 +1,9 @@
 /*
- * store_impl.h - what the store_*.c files share: the environment, the
- * databases, key encodings and the topic record (docs/DESIGN.md §3).
+ * store_impl.h - what every file of the store wing (node/store/) shares:
+ * the environment, the databases, key encodings and the topic record
+ * (docs/DESIGN.md §3). It includes <lmdb.h>, so every file of the wing
+ * does, and no file outside node/store/ includes it: store.h, the wing's
+ * one face, speaks only PP_E* codes and the node's own types.
  *
  *   logs key   +--------+------------------+
  *              | tid:4  | seq:8            |   value: ms:8 | body
@@ -34,7 +37,7 @@
 #define STATE_REQUEST 0x01
 #define STATE_PROC 0x02
 #define STATE_PURGE 0x03 /* tid of a deleted topic whose logs remain */
-#define STATE_SYSTEM 0x04 /* systemProc name -> record (store_system.c) */
+#define STATE_SYSTEM 0x04 /* systemProc name -> record (sys_rec.c) */
 /* Every topic name sorts at or after this byte ('-'). */
 #define STATE_FIRST_TOPIC 0x2d
 
@@ -49,11 +52,11 @@ struct store {
 	bool             is_nosync; /* the env never syncs on commit */
 	uint64_t         gc_collected; /* logs collected so far (atomic) */
 	uint64_t         retention_dropped; /* ... over a retention limit */
-	uint64_t         procs_gen;    /* bumped by proc_put (writer only):
+	uint64_t         procs_gen;    /* bumped by proc_rec_put (writer only):
 	                                * GC reads positions again */
 	uint64_t         store_limit;  /* --max-store-size; 0: none */
 	bool             is_full;      /* in use past store_limit (atomic) */
-	struct sys_table *systable;    /* writer only (store_system_table.c) */
+	struct sys_table *systable;    /* writer only (systable.c) */
 };
 
 typedef struct sys_table sys_table;
@@ -77,45 +80,9 @@ bool store_topic_decode(const MDB_val *v, topic_rec *t);
 void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
 void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
 
-/*
- * A remembered reply is 0x00, the ms it was stored at (u64), then the
- * frame. Replies stored before the stamp existed are the bare frame,
- * which never starts with 0x00 (a msgpack map). store_request_frame
- * returns where the frame starts; store_request_ms the stamp (0: none).
- */
-#define REQUEST_STAMP_SIZE 9
-size_t   store_request_frame(const MDB_val *v);
-uint64_t store_request_ms(const MDB_val *v);
-
-/* A cursor on the logs of one topic, with the topic's record. */
-typedef struct store_cursor {
-	MDB_cursor *cur;
-	topic_rec   topic;
-} store_cursor;
-
-/* store_cursor_ends - the first and last stored ids of the cursor's
- * topic; both zero when it holds no logs. */
-void store_cursor_ends(store_cursor *c, pp_id *first, pp_id *last);
-
 /* store_key_seq, store_val_ms - the seq of a log key, the ms of a log. */
 uint64_t store_key_seq(const MDB_val *k);
 uint64_t store_val_ms(const MDB_val *v);
-
-/* Positions on the first log with seq >= `seq` / last with seq <= `seq`;
- * false when the topic has none. */
-bool store_cursor_seek(store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
-bool store_cursor_seek_back(
-    store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
-
-/*
- * store_cursor_lower / store_cursor_upper - a bound as a sequence
- * position: logs with seq >= *out (lower) or <= *out (upper) satisfy it.
- * False when no log can.
- */
-bool store_cursor_lower(
-    store_cursor *c, const ppi_idexpr *e, bool is_excl, uint64_t *out);
-bool store_cursor_upper(
-    store_cursor *c, const ppi_idexpr *e, bool is_excl, uint64_t *out);
 
 /* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
 int store_error(int rc, const char *what, char *msg, size_t msglen);

@@ -1,5 +1,5 @@
 /*
- * store_backup.c - pp_backup: LMDB's own compacting copy of the live
+ * backup.c - pp_backup: LMDB's own compacting copy of the live
  * environment (mdb_env_copy2 with MDB_CP_COMPACT) into a fresh
  * directory. It reads through one read transaction, so the copy is one
  * consistent moment while the writer carries on.

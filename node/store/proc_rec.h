@@ -1,10 +1,10 @@
 /*
- * store_procs.h - the proc record (docs/DESIGN.md §3) and the state
- * report built from it; shared by store_procs.c (writer) and
- * store_procs_read.c (readers).
+ * proc_rec.h - the proc record (proc_rec.c; docs/DESIGN.md §3) and the
+ * state report built from it: below every handler and reader that uses
+ * procs.
  */
-#ifndef PP_NODE_STORE_PROCS_H
-#define PP_NODE_STORE_PROCS_H
+#ifndef PP_NODE_STORE_PROC_REC_H
+#define PP_NODE_STORE_PROC_REC_H
 
 #include "store_impl.h"
 
@@ -43,44 +43,32 @@ typedef struct proc_rec {
 	uint64_t   retry_end; /* 0: not retrying */
 } proc_rec;
 
-/* proc_key - the state key of a proc; returns its length. */
-size_t proc_key(unsigned char *key, const char *name, size_t len);
+/* proc_rec_key - the state key of a proc; returns its length. */
+size_t proc_rec_key(unsigned char *key, const char *name, size_t len);
 
-/* proc_get - read a proc; MDB_NOTFOUND when there is none. */
-int proc_get(MDB_txn *txn, store *s, const char *name, size_t len,
+/* proc_rec_get - read a proc; MDB_NOTFOUND when there is none. */
+int proc_rec_get(MDB_txn *txn, store *s, const char *name, size_t len,
     proc_rec *p);
 
-/* proc_put - write a proc record. An MDB code. */
-int proc_put(MDB_txn *txn, store *s, const proc_rec *p);
+/* proc_rec_put - write a proc record. An MDB code. */
+int proc_rec_put(MDB_txn *txn, store *s, const proc_rec *p);
 
-/* proc_decode - a stored record (false when malformed). */
-bool proc_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
+/* proc_rec_decode - a stored record (false when malformed). */
+bool proc_rec_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
 
 /*
- * proc_report - the state of a proc for inspect/procs, with lag and the
+ * proc_rec_report - the state of a proc for inspect/procs, with lag and the
  * ids of its claim, read through `logs` (a cursor on the logs database).
  */
-int proc_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
+int proc_rec_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
     pp_proc_info *info);
 
 /*
- * proc_report_system - add to info the systemProc p belongs to and its
+ * proc_rec_report_system - add to info the systemProc p belongs to and its
  * plugin (left "" for a plain proc): for the reports sent to clients
  * (inspect, procs, admin), not for waits and stats, which need no names.
  */
-void proc_report_system(MDB_txn *txn, store *s, const proc_rec *p,
+void proc_rec_report_system(MDB_txn *txn, store *s, const proc_rec *p,
     pp_proc_info *info);
-
-/* What store_each_proc calls per proc; a non-0 return stops the walk. */
-typedef int (*proc_fn)(void *arg, MDB_txn *txn, MDB_cursor *logs,
-    const proc_rec *p);
-
-/*
- * store_each_proc - calls fn for every proc after `after` (exclusive;
- * NULL or an absent string: from the first), in name order, in one read
- * transaction (store_procs_read.c). Returns 0, fn's non-0 return, or an
- * MDB code.
- */
-int store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg);
 
 #endif

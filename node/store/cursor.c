@@ -1,5 +1,5 @@
 /*
- * store_cursor.c - positions in a topic's logs: seeking by sequence, and
+ * cursor.c - positions in a topic's logs: seeking by sequence, and
  * turning id-expression bounds into sequence positions (docs/DESIGN.md
  * §4). Shared by the readers and by the writer (proc offsets).
  *
@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "store_impl.h"
+#include "cursor.h"
 
 /* A point (ms, seq) in id order; `is_never` = beyond every id. */
 typedef struct id_point {
@@ -20,7 +20,7 @@ typedef struct id_point {
 
 /* Positions the cursor on the first log of the topic with seq >= `seq`. */
 bool
-store_cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 {
 	unsigned char key[LOG_KEY_SIZE];
 
@@ -33,7 +33,7 @@ store_cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 }
 
 void
-store_cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
+cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
 {
 	MDB_val k, v;
 
@@ -42,26 +42,14 @@ store_cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
 	if (c->topic.count == 0) {
 		return;
 	}
-	if (store_cursor_seek(c, 0, &k, &v)) {
+	if (cursor_seek(c, 0, &k, &v)) {
 		first->ms  = store_val_ms(&v);
 		first->seq = store_key_seq(&k);
 	}
-	if (store_cursor_seek_back(c, UINT64_MAX, &k, &v)) {
+	if (cursor_seek_back(c, UINT64_MAX, &k, &v)) {
 		last->ms  = store_val_ms(&v);
 		last->seq = store_key_seq(&k);
 	}
-}
-
-uint64_t
-store_key_seq(const MDB_val *k)
-{
-	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
-}
-
-uint64_t
-store_val_ms(const MDB_val *v)
-{
-	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
 }
 
 /*
@@ -69,7 +57,7 @@ store_val_ms(const MDB_val *v)
  * one step back from the first key after it, or the very last key.
  */
 bool
-store_cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 {
 	unsigned char key[LOG_KEY_SIZE];
 	int           rc;
@@ -107,7 +95,7 @@ first_at_or_after(store_cursor *r, id_point p)
 	/* Invariant: the answer lies in [lo, hi]. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (!store_cursor_seek(r, mid, &k, &v)) {
+		if (!cursor_seek(r, mid, &k, &v)) {
 			hi = mid;
 			continue;
 		}
@@ -119,7 +107,7 @@ first_at_or_after(store_cursor *r, id_point p)
 			lo = seq + 1;
 		}
 	}
-	return store_cursor_seek(r, lo, &k, &v) ? store_key_seq(&k) : r->topic.next_seq;
+	return cursor_seek(r, lo, &k, &v) ? store_key_seq(&k) : r->topic.next_seq;
 }
 
 /* (ms, seq) + 1 in id order. */
@@ -141,7 +129,7 @@ point_after(uint64_t ms, uint64_t seq)
  * Returns false when nothing can satisfy it.
  */
 bool
-store_cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
 {
 	id_point p;
 
@@ -170,7 +158,7 @@ store_cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t 
  * Returns false when nothing can satisfy it.
  */
 bool
-store_cursor_upper(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+cursor_upper(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
 {
 	id_point beyond;
 	uint64_t first;

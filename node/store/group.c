@@ -1,19 +1,17 @@
 /*
- * store_commit.c - the write side of the store: one group commit applies
- * every queued commit request in one LMDB write transaction.
+ * group.c - the group engine: one write transaction that the handlers of
+ * a group commit run in (group.h), with the topic records they read or
+ * change, memory that lives as long as the group, and the claim
+ * deadlines it set. It knows no request type: commit.c dispatches.
  *
  * Design notes:
- * - Validate, then mutate: a call whose logs break a rule gets its own
- *   error and writes nothing; the other calls of the group go on.
  * - Topic records are read once per group into a small hash table and
  *   written back once at the end, so a group of many one-log commits to
  *   one topic costs one topic update.
  * - Nothing outside LMDB is changed before the commit succeeds: the topic
- *   table lives only in this function's frame, so a failed group leaves
- *   no gap and no phantom topic (PEER §5.4).
- * - Each request's reply is stored under (cid, rid) in the same
- *   transaction; a request seen again gets the stored reply and changes
- *   nothing (docs/DESIGN.md §5).
+ *   table lives only in group_run's frame, so a failed group leaves no
+ *   gap and no phantom topic (PEER §5.4).
+ * - A full map is grown and the whole group run again (group_run).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,14 +19,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
+#include "group.h"
 #include "id.h"
-#include "store_group.h"
-
-struct order_slot {
-	const ppi_request *req;
-	ppi_buf           *reply;
-	bool              *is_parked;
-};
 
 static uint64_t
 hash_name(const char *p, size_t len)
@@ -136,8 +129,15 @@ group_topic(group *g, const char *name, size_t len, bool is_create,
 	} else {
 		return rc;
 	}
-	t->name = name;
-	t->len  = len;
+	/* The group keeps its own copy of the name: callers pass names
+	 * that die before the group does (a proc record on a handler's
+	 * stack), and a cached topic found, or flushed, under a name that
+	 * changed under it would be written back under that garbage. */
+	if ((t->name = group_keep(g, name, len)) == NULL) {
+		memset(t, 0, sizeof(*t));
+		return ENOMEM;
+	}
+	t->len = len;
 	g->used++;
 	*out = t;
 	return 0;
@@ -272,114 +272,26 @@ group_add_timer(group *g, const char *name, size_t len, uint64_t token,
 	return 0;
 }
 
-/* Deletes this client's remembered replies below `floor`. */
-static int
-prune_requests(group *g, uint64_t cid, uint64_t floor)
+int
+group_reply_fail(group *g, ppi_buf *reply, int status, const char *fmt,
+    const char *arg)
 {
-	MDB_cursor   *cur;
-	unsigned char key[REQUEST_KEY_SIZE];
-	MDB_val       k, v;
-	int           rc;
-
-	store_request_key(key, cid, 0);
-	if ((rc = mdb_cursor_open(g->txn, g->s->state, &cur)) != 0) {
-		return rc;
-	}
-	for (;;) {
-		/* Seek again after each delete rather than trust the cursor;
-		 * there are only a few entries per client. */
-		k.mv_size = REQUEST_KEY_SIZE;
-		k.mv_data = key;
-		rc        = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (rc != 0 || k.mv_size != REQUEST_KEY_SIZE ||
-		    memcmp(k.mv_data, key, 9) != 0 ||
-		    ppi_get_be64((unsigned char *) k.mv_data + 9) >= floor) {
-			break;
-		}
-		if ((rc = mdb_cursor_del(cur, 0)) != 0) {
-			break;
-		}
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	snprintf(g->msg, sizeof(g->msg), fmt, arg);
+	ppi_wire_reply_error(reply, status, g->msg);
+	return 0;
 }
 
-static int
-apply_request(group *g, const ppi_request *req, ppi_buf *reply)
+int
+group_open_topic(group *g, const char *topic, store_cursor *c)
 {
-	unsigned char key[REQUEST_KEY_SIZE];
-	MDB_val       k = { REQUEST_KEY_SIZE, key }, v;
-	uint64_t      ms;
-	size_t        i;
-	int           rc, rv;
+	cached_topic *t;
+	int           rc;
 
-	if (req->cid != 0) {
-		store_request_key(key, req->cid, req->rid);
-		rc = mdb_get(g->txn, g->s->state, &k, &v);
-		if (rc == 0) {
-			/* A resend of a request we applied: same answer. */
-			size_t at = store_request_frame(&v);
-
-			ppi_buf_append(reply, (unsigned char *) v.mv_data + at,
-			    v.mv_size - at);
-			return 0;
-		}
-		if (rc != MDB_NOTFOUND) {
-			return rc;
-		}
-	}
-	/* A client's requests apply in rid order: rid - 1 must be applied
-	 * (stored) or already answered (below floor). Otherwise it is still
-	 * on its way; the client resends this one after it. */
-	if (req->cid != 0 && req->rid > 0 && req->rid - 1 >= req->floor) {
-		store_request_key(key, req->cid, req->rid - 1);
-		rc = mdb_get(g->txn, g->s->state, &k, &v);
-		store_request_key(key, req->cid, req->rid);
-		if (rc == MDB_NOTFOUND) {
-			ppi_wire_reply_error(reply, PP_EORDER,
-			    "request arrived before the one it follows");
-			return 0;
-		}
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	ppi_wire_reply_commit_begin(reply, req->ncalls);
-	for (i = 0; i < req->ncalls; i++) {
-		const ppi_wire_call *call = &req->calls[i];
-
-		if (call->kind != PPI_CALL_COMMIT) {
-			rc = procs_call(g, call, reply);
-		} else if ((rv = group_validate_call(g, call)) != 0) {
-			ppi_wire_reply_commit_err(reply, rv, g->msg);
-			rc = 0;
-		} else if ((rc = group_append(g, call, &ms)) == 0) {
-			ppi_wire_reply_commit_ok(reply, ms, g->seqs, call->count);
-			g->tally.commits++;
-		}
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	if (req->cid == 0) {
-		return 0;
-	}
-	if (reply->is_failed) {
-		return ENOMEM;
-	}
-	k.mv_size = REQUEST_KEY_SIZE;
-	k.mv_data = key;
-	v.mv_size = REQUEST_STAMP_SIZE + reply->len;
-	if ((rc = mdb_put(g->txn, g->s->state, &k, &v, MDB_RESERVE)) != 0) {
+	if ((rc = group_topic(g, topic, strlen(topic), false, &t)) != 0) {
 		return rc;
 	}
-	/* Stamped, so that replies of clients that went away can be
-	 * forgotten after a while (store_requests.c). */
-	((unsigned char *) v.mv_data)[0] = 0;
-	ppi_put_be64((unsigned char *) v.mv_data + 1, g->now_ms);
-	memcpy((unsigned char *) v.mv_data + REQUEST_STAMP_SIZE, reply->data,
-	    reply->len);
-	return prune_requests(g, req->cid, req->floor);
+	c->topic = t->rec;
+	return mdb_cursor_open(g->txn, g->s->logs, &c->cur);
 }
 
 /* Writes back every changed topic record and the topic id counter. */
@@ -423,15 +335,6 @@ flush_topics(group *g)
 	return 0;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static void
 group_free(group *g)
 {
@@ -468,7 +371,7 @@ commit_txn(group *g)
 }
 
 int
-store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
+group_run(store *s, group_fn fn, void *arg, store_outcome *out)
 {
 	group g;
 	int   rc;
@@ -476,7 +379,7 @@ store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
 	for (;;) {
 		memset(&g, 0, sizeof(g));
 		g.s      = s;
-		g.now_ms = wall_ms();
+		g.now_ms = ppi_clock_ms(CLOCK_REALTIME);
 		rc       = grow_table(&g);
 		if (rc == 0 &&
 		    (rc = mdb_txn_begin(s->env, NULL, 0, &g.txn)) == 0) {
@@ -502,150 +405,5 @@ store_run_group(store *s, group_fn fn, void *arg, store_outcome *out)
 		if (rc != MDB_MAP_FULL || store_grow(s) != 0) {
 			return rc;
 		}
-	}
-}
-
-/* Orders a group by (cid, rid) so a client's requests apply in order. */
-static int
-by_client_order(const void *a, const void *b)
-{
-	const ppi_request *x = ((const struct order_slot *) a)->req;
-	const ppi_request *y = ((const struct order_slot *) b)->req;
-
-	if (x->cid != y->cid) {
-		return x->cid < y->cid ? -1 : 1;
-	}
-	if (x->rid != y->rid) {
-		return x->rid < y->rid ? -1 : 1;
-	}
-	return 0;
-}
-
-struct requests_arg {
-	struct order_slot *slots;
-	size_t             n;
-};
-
-static int
-apply_requests(group *g, void *arg)
-{
-	struct requests_arg *a = arg;
-	const ppi_request   *req;
-	size_t               i;
-	int                  rc = 0;
-
-	for (i = 0; i < a->n && rc == 0; i++) {
-		req = a->slots[i].req;
-		ppi_buf_reset(a->slots[i].reply);
-		*a->slots[i].is_parked = false;
-		switch (req->op) {
-		case PPI_OP_COMMIT:
-			rc = apply_request(g, req, a->slots[i].reply);
-			break;
-		case PPI_OP_PROC:
-			rc = procs_claim(g, req, a->slots[i].reply,
-			    a->slots[i].is_parked);
-			break;
-		case PPI_OP_AVAIL:
-			rc = procs_available(g, req, a->slots[i].reply,
-			    a->slots[i].is_parked);
-			break;
-		case PPI_OP_WAITPROCS:
-			rc = procs_wait(g, req, a->slots[i].reply,
-			    a->slots[i].is_parked);
-			break;
-		case PPI_OP_TDELETE:
-			rc = procs_topic_delete(g, req, a->slots[i].reply);
-			break;
-		case PPI_OP_TCONFIG:
-			rc = procs_topic_config(g, req, a->slots[i].reply);
-			break;
-		case PPI_OP_SYSPROC:
-			rc = system_create(g, req, a->slots[i].reply);
-			break;
-		case PPI_OP_SYSDESTROY:
-			rc = system_destroy(g, req, a->slots[i].reply);
-			break;
-		case PPI_OP_SYSCLAIM:
-			rc = system_claim(g, req, a->slots[i].reply,
-			    a->slots[i].is_parked);
-			break;
-		default:
-			rc = procs_admin(g, req, a->slots[i].reply);
-			break;
-		}
-		/* Only a request that asked to wait may be parked. */
-		*a->slots[i].is_parked =
-		    *a->slots[i].is_parked && req->wait_ms != 0;
-	}
-	return rc;
-}
-
-void
-store_commit_group(store *s, const ppi_request *const *reqs,
-    ppi_buf *const *replies, bool *is_parked, size_t n, store_outcome *out)
-{
-	struct requests_arg a;
-	char                msg[256];
-	size_t              i;
-	int                 rc, rv;
-
-	memset(out, 0, sizeof(*out));
-	if ((a.slots = malloc(sizeof(*a.slots) * (n + 1))) == NULL) {
-		rc = ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		a.slots[i].req       = reqs[i];
-		a.slots[i].reply     = replies[i];
-		a.slots[i].is_parked = &is_parked[i];
-	}
-	a.n = n;
-	qsort(a.slots, n, sizeof(*a.slots), by_client_order);
-	rc = store_run_group(s, apply_requests, &a, out);
-	free(a.slots);
-	if (rc == 0) {
-		return;
-	}
-fail:
-	rv = store_error(rc, "commit", msg, sizeof(msg));
-	for (i = 0; i < n; i++) {
-		is_parked[i] = false;
-		ppi_buf_reset(replies[i]);
-		ppi_wire_reply_error(replies[i], rv, msg);
-	}
-}
-
-struct expire_arg {
-	const store_timer *timers;
-	size_t             n;
-};
-
-static int
-apply_expire(group *g, void *arg)
-{
-	struct expire_arg *a = arg;
-	size_t             i;
-	int                rc = 0;
-
-	for (i = 0; i < a->n && rc == 0; i++) {
-		rc = procs_expire(g, &a->timers[i]);
-	}
-	return rc;
-}
-
-void
-store_expire(
-    store *s, const store_timer *timers, size_t n, store_outcome *out)
-{
-	struct expire_arg a = { timers, n };
-	char              msg[256];
-	int               rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = store_run_group(s, apply_expire, &a, out)) != 0) {
-		/* The timers fire again: the writer keeps them. */
-		store_error(rc, "reclaim timer", msg, sizeof(msg));
-		fprintf(stderr, "pipeproc-node: %s\n", msg);
 	}
 }

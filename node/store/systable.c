@@ -1,6 +1,6 @@
 /*
- * store_system_table.c - the writer's table of systemProcs and the claims
- * workers make from it.
+ * systable.c - the writer's table of systemProcs and the claims workers
+ * make from it (op sysclaim). The writer opens it at its start.
  *
  * The writer keeps every systemProc in memory (the table), reloaded
  * after a group created or destroyed one; its version tells workers
@@ -15,9 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_group.h"
-#include "store_procs.h"
-#include "store_system.h"
+#include "claim.h"
+#include "group.h"
+#include "ops.h"
+#include "proc_rec.h"
+#include "settle.h"
+#include "sys_rec.h"
+#include "systable.h"
+
+/* Which worker holds a systemProc proc's claim. */
+typedef struct sys_owner {
+	char     proc[PP_TOPIC_MAX + 1];
+	uint32_t slot;
+	uint64_t token;
+} sys_owner;
 
 /* The writer's in-memory copy of every systemProc. */
 struct sys_table {
@@ -69,7 +80,7 @@ own(sys_table *t, const proc_rec *p, uint32_t slot)
 }
 
 int
-system_claim(group *g, const ppi_request *req, ppi_buf *reply,
+systable_claim(group *g, const ppi_request *req, ppi_buf *reply,
     bool *is_empty)
 {
 	sys_table *t = g->s->systable;
@@ -84,7 +95,7 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 		 * its token makes a resend a refusal, not a second apply. */
 		int status;
 
-		if ((rc = procs_settle(g, req->settle, &status)) != 0) {
+		if ((rc = settle_call_status(g, req->settle, &status)) != 0) {
 			return rc;
 		}
 		/* A parked request is tried again later: settle only once
@@ -123,7 +134,7 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 		for (si = 0, pi = at; pi >= t->items[si].nfrom; si++) {
 			pi -= t->items[si].nfrom;
 		}
-		rc = proc_get(g->txn, g->s, t->items[si].procs[pi],
+		rc = proc_rec_get(g->txn, g->s, t->items[si].procs[pi],
 		    strlen(t->items[si].procs[pi]), &p);
 		if (rc == MDB_NOTFOUND) {
 			continue; /* destroyed by hand */
@@ -134,7 +145,7 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 		if (p.is_disabled) {
 			continue;
 		}
-		if ((rc = procs_claim_from(g, &p, (uint64_t) si << 8 | pi,
+		if ((rc = claim_from(g, &p, (uint64_t) si << 8 | pi,
 		         reply, is_empty)) != 0) {
 			return rc;
 		}
@@ -146,7 +157,7 @@ system_claim(group *g, const ppi_request *req, ppi_buf *reply,
 	}
 	*is_empty = true;
 	ppi_buf_reset(reply);
-	store_proc_empty_claim(reply);
+	claim_empty_reply(reply);
 	return 0;
 }
 
@@ -158,7 +169,7 @@ table_clear(sys_table *t)
 	size_t i;
 
 	for (i = 0; i < t->count; i++) {
-		sys_def_free(&t->defs[i]);
+		sys_rec_free(&t->defs[i]);
 	}
 	free(t->defs);
 	free(t->items);
@@ -167,8 +178,9 @@ table_clear(sys_table *t)
 	t->count = 0;
 }
 
-int
-store_system_reload(store *s)
+/* Loads the table again; an MDB/errno code. */
+static int
+table_load(store *s)
 {
 	sys_table    *t = s->systable;
 	unsigned char first = STATE_SYSTEM;
@@ -194,7 +206,7 @@ store_system_reload(store *s)
 			break;
 		}
 		defs = n;
-		if (sys_def_decode(&k, &v, &defs[count])) {
+		if (sys_rec_decode(&k, &v, &defs[count])) {
 			count++;
 		} else {
 			fprintf(stderr, "pipeproc-node: skipping a malformed "
@@ -206,7 +218,7 @@ store_system_reload(store *s)
 	mdb_txn_abort(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		for (i = 0; i < count; i++) {
-			sys_def_free(&defs[i]);
+			sys_rec_free(&defs[i]);
 		}
 		free(defs);
 		return rc;
@@ -215,7 +227,7 @@ store_system_reload(store *s)
 	t->items = calloc(count + 1, sizeof(*t->items));
 	if (t->items == NULL) {
 		for (i = 0; i < count; i++) {
-			sys_def_free(&defs[i]);
+			sys_rec_free(&defs[i]);
 		}
 		free(defs);
 		return ENOMEM;
@@ -240,16 +252,33 @@ store_system_reload(store *s)
 }
 
 int
-store_system_open(store *s)
+store_systable_reload(store *s)
 {
-	if ((s->systable = calloc(1, sizeof(*s->systable))) == NULL) {
-		return ENOMEM;
+	char msg[256];
+	int  rc;
+
+	if ((rc = table_load(s)) == 0) {
+		return 0;
 	}
-	return store_system_reload(s);
+	return store_error(rc, "loading systemProcs", msg, sizeof(msg));
+}
+
+int
+store_systable_open(store *s, char *msg, size_t msglen)
+{
+	int rc;
+
+	if ((s->systable = calloc(1, sizeof(*s->systable))) == NULL) {
+		rc = ENOMEM;
+	} else if ((rc = table_load(s)) == 0) {
+		return 0;
+	}
+	store_systable_close(s);
+	return store_error(rc, "loading systemProcs", msg, msglen);
 }
 
 void
-store_system_close(store *s)
+store_systable_close(store *s)
 {
 	if (s->systable != NULL) {
 		table_clear(s->systable);
@@ -260,7 +289,7 @@ store_system_close(store *s)
 }
 
 void
-store_system_worker(store *s, uint32_t slot, bool is_running)
+store_systable_worker(store *s, uint32_t slot, bool is_running)
 {
 	sys_table *t = s->systable;
 	size_t     i;
@@ -276,7 +305,7 @@ store_system_worker(store *s, uint32_t slot, bool is_running)
 }
 
 bool
-store_system_is_idle(const store *s, const ppi_request *req)
+store_systable_is_idle(const store *s, const ppi_request *req)
 {
 	const sys_table *t = s->systable;
 	size_t           i;
@@ -289,13 +318,13 @@ store_system_is_idle(const store *s, const ppi_request *req)
 }
 
 bool
-store_system_is_dirty(const store *s)
+store_systable_is_dirty(const store *s)
 {
 	return s->systable->is_dirty;
 }
 
 void
-store_system_stopping(store *s)
+store_systable_stopping(store *s)
 {
 	s->systable->is_stopping = true;
 }
@@ -319,7 +348,7 @@ apply_release(group *g, void *arg)
 	if (!a->is_all) {
 		for (i = 0; i < t->nowners && rc == 0; i++) {
 			if (t->owners[i].slot == a->slot) {
-				rc = procs_release(g, t->owners[i].proc,
+				rc = settle_release(g, t->owners[i].proc,
 				    t->owners[i].token, a->why);
 			}
 		}
@@ -327,12 +356,12 @@ apply_release(group *g, void *arg)
 	}
 	for (i = 0; i < t->count && rc == 0; i++) {
 		for (j = 0; j < t->defs[i].nfrom && rc == 0; j++) {
-			rc = proc_get(g->txn, g->s, t->defs[i].procs[j],
+			rc = proc_rec_get(g->txn, g->s, t->defs[i].procs[j],
 			    strlen(t->defs[i].procs[j]), &p);
 			if (rc == MDB_NOTFOUND) {
 				rc = 0;
 			} else if (rc == 0 && p.token != 0) {
-				rc = procs_release(g, p.name, p.token, a->why);
+				rc = settle_release(g, p.name, p.token, a->why);
 			}
 		}
 	}
@@ -354,7 +383,7 @@ drop_owners(sys_table *t, bool is_all, uint32_t slot)
 }
 
 void
-store_system_release(store *s, bool is_all, uint32_t slot, const char *why,
+store_systable_release(store *s, bool is_all, uint32_t slot, const char *why,
     store_outcome *out)
 {
 	struct release_arg a = { s->systable, is_all, slot, why };
@@ -362,7 +391,7 @@ store_system_release(store *s, bool is_all, uint32_t slot, const char *why,
 	int                rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_run_group(s, apply_release, &a, out)) != 0) {
+	if ((rc = group_run(s, apply_release, &a, out)) != 0) {
 		store_error(
 		    rc, "releasing a worker's claims", msg, sizeof(msg));
 		fprintf(stderr, "pipeproc-node: %s; they are reclaimed at "
@@ -372,7 +401,7 @@ store_system_release(store *s, bool is_all, uint32_t slot, const char *why,
 }
 
 void
-sys_table_changed(store *s)
+systable_changed(store *s)
 {
 	s->systable->is_dirty = true;
 }

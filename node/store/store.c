@@ -71,6 +71,18 @@ store_request_key(unsigned char *key, uint64_t cid, uint64_t rid)
 	ppi_put_be64(key + 9, rid);
 }
 
+uint64_t
+store_key_seq(const MDB_val *k)
+{
+	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
+}
+
+uint64_t
+store_val_ms(const MDB_val *v)
+{
+	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
+}
+
 int
 store_error(int rc, const char *what, char *msg, size_t msglen)
 {
@@ -179,11 +191,6 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if ((rv = open_dbs(s, msg, msglen)) != 0) {
 		goto fail;
 	}
-	if ((rc = store_system_open(s)) != 0) {
-		rv = store_error(rc, "loading systemProcs", msg, msglen);
-		store_system_close(s);
-		goto fail;
-	}
 	*sp = s;
 	return 0;
 fail:
@@ -213,7 +220,6 @@ store_close(store *s)
 	if (s == NULL) {
 		return;
 	}
-	store_system_close(s);
 	mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->map_lock);

@@ -1,5 +1,5 @@
 /*
- * store_gc.c - collection of logs nobody needs any more (SPEC §3 GC,
+ * gc.c - collection of logs nobody needs any more (SPEC §3 GC,
  * PEER §15 with the fixes of §23.2).
  *
  * Retention first: logs beyond a topic's age, count or bytes limit go
@@ -24,7 +24,7 @@
  *
  * Proc positions are read once per run, sorted by topic, and read again
  * only when a proc record was written since (s->procs_gen, bumped by
- * proc_put): a new proc may pin logs below a floor, whereas acks and
+ * proc_rec_put): a new proc may pin logs below a floor, whereas acks and
  * destroys only raise floors, so positions a few steps old never let GC
  * take a log a proc still needs. Nothing but memory lives from one step
  * to the next; each step opens its own cursors.
@@ -34,8 +34,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_group.h"
-#include "store_procs.h"
+#include "group.h"
+#include "proc_rec.h"
 
 /* Deletions between two looks at the clock. */
 #define CLOCK_EVERY 32
@@ -89,7 +89,7 @@ mono_ns(void)
 }
 
 /*
- * Runs one step's transaction. Its sync skips the meta page
+ * Runs one step's transaction; 0 or a PP_E* code. Its sync skips the meta page
  * (MDB_NOMETASYNC): a crash of the host may undo the last steps, never
  * the store's integrity (lmdb.h), and their logs are simply collected
  * again; the next commit's sync makes them durable. That halves a
@@ -99,12 +99,13 @@ mono_ns(void)
 static int
 run_step(store *s, group_fn fn, void *arg, store_outcome *out)
 {
-	int rc;
+	char msg[256];
+	int  rc;
 
 	mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1);
-	rc = store_run_group(s, fn, arg, out);
+	rc = group_run(s, fn, arg, out);
 	mdb_env_set_flags(s->env, MDB_NOMETASYNC, 0);
-	return rc;
+	return rc == 0 ? 0 : store_error(rc, "collection", msg, sizeof(msg));
 }
 
 static int
@@ -142,7 +143,7 @@ load_positions(group *g, store_gc_run *r)
 		if (k.mv_size < 2 || ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
 			break;
 		}
-		if (!proc_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
+		if (!proc_rec_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
 			continue;
 		}
 		if (r->nprocs == r->cap) {
@@ -164,7 +165,7 @@ load_positions(group *g, store_gc_run *r)
 		    mdb_get(g->txn, g->s->state, &tk, &tv) == 0 &&
 		    store_topic_decode(&tv, &c.topic)) {
 			c.cur = logs;
-			if (!store_cursor_lower(&c, &p.start, p.is_start_excl,
+			if (!cursor_lower(&c, &p.start, p.is_start_excl,
 			        &pp->pos)) {
 				pp->pos = c.topic.next_seq;
 			}
@@ -253,7 +254,7 @@ count_lost(group *g, const store_gc_run *r, const char *topic,
 
 	pp = topic_procs(r, topic, &n);
 	for (i = 0; i < n; i++) {
-		rc = proc_get(g->txn, g->s, pp[i].name, strlen(pp[i].name), &p);
+		rc = proc_rec_get(g->txn, g->s, pp[i].name, strlen(pp[i].name), &p);
 		if (rc == MDB_NOTFOUND) {
 			continue; /* destroyed since */
 		}
@@ -266,7 +267,7 @@ count_lost(group *g, const store_gc_run *r, const char *topic,
 		}
 		from = from > first ? from : first;
 		p.lost += last - from + 1;
-		if ((rc = proc_put(g->txn, g->s, &p)) != 0) {
+		if ((rc = proc_rec_put(g->txn, g->s, &p)) != 0) {
 			return rc;
 		}
 	}
@@ -304,7 +305,7 @@ collect_topic(group *g, struct gc_step *st, cached_topic *t,
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &c.cur)) != 0) {
 		return rc;
 	}
-	while (store_cursor_seek(&c, 0, &k, &v)) {
+	while (cursor_seek(&c, 0, &k, &v)) {
 		seq = store_key_seq(&k);
 		if (seq >= end_seq) {
 			break;
@@ -550,7 +551,7 @@ purge_apply(group *g, void *arg)
 }
 
 int
-store_purge_step(store *s, size_t max_logs, uint64_t budget_us,
+store_gc_purge_step(store *s, size_t max_logs, uint64_t budget_us,
     bool *is_done)
 {
 	struct purge_arg a;

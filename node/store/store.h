@@ -1,11 +1,18 @@
 /*
- * store.h - the node's LMDB store: schema, topic records, commits, reads
- * and the request table. The only node module family that includes
- * <lmdb.h> (store.c, store_commit.c, store_read.c).
+ * store.h - the store wing's one face (node/store/): the node's LMDB
+ * store, its schema, commits, reads, collection and the writer's table
+ * of systemProcs. Every file of the wing includes <lmdb.h> (through the
+ * private store_impl.h); no file outside node/store/ does, and nothing
+ * here speaks LMDB: every code is 0 or a PP_E* code.
  *
- * Threads: one writer (store_write_*), any number of readers (store_read_*
- * via store_range/stat/...). Readers hold a read lock on the map for the
- * life of their short transactions so the writer can grow the map.
+ * Threads: one writer (store_commit_*, store_gc_*, store_systable_*,
+ * store_requests_prune), any number of readers (store_read_*,
+ * store_inspect_*, store_stats_*, store_backup). Readers hold a read
+ * lock on the map for the life of their short transactions so the
+ * writer can grow the map.
+ *
+ * Names: a function's prefix names its file: store_open lives in
+ * store.c, store_read_range in read.c, store_gc_step in gc.c.
  */
 #ifndef PP_NODE_STORE_H
 #define PP_NODE_STORE_H
@@ -44,7 +51,7 @@ void store_update_fullness(store *s);
 /* store_sync - flush to disk (sync interval / none at shutdown). */
 int store_sync(store *s);
 
-/* ---- writer side: one group commit at a time (store_commit.c) -------- */
+/* ---- writer side: one group commit at a time (commit.c) ------------- */
 
 /* A claim deadline the writer's timer must act on. */
 typedef struct store_timer {
@@ -53,7 +60,7 @@ typedef struct store_timer {
 	char     name[PP_TOPIC_MAX + 1];
 } store_timer;
 
-/* What a committed transaction did, for the metrics (metrics.c). */
+/* What a committed transaction did, for the node's metrics. */
 typedef struct store_tally {
 	uint64_t commits; /* commit and ack_commit calls applied */
 	uint64_t logs;    /* logs appended, dead letters included */
@@ -84,14 +91,14 @@ void store_commit_group(store *s, const ppi_request *const *reqs,
     ppi_buf *const *replies, bool *is_parked, size_t n, store_outcome *out);
 
 /*
- * store_expire - reclaim the claims whose timers fired (each only if its
- * token is still current), in one transaction.
+ * store_commit_expire - reclaim the claims whose timers fired (each only
+ * if its token is still current), in one transaction.
  */
-void store_expire(
+void store_commit_expire(
     store *s, const store_timer *timers, size_t n, store_outcome *out);
 
 /*
- * A collection run (store_gc.c): one walk over the topics that applies
+ * A collection run (gc.c): one walk over the topics that applies
  * topic retention and, with is_gc, deletes logs older than cutoff_ms that
  * no proc needs, in steps. Owned by the writer thread.
  */
@@ -105,8 +112,8 @@ int store_gc_begin(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
  * store_gc_step - the run's next step: one write transaction deleting at
  * most max_logs logs, stopping after about budget_us of work (checked
  * after a deletion or a topic, so every step makes progress). *is_done
- * when the run has passed the last topic. An MDB code; the run may go on
- * after an error.
+ * when the run has passed the last topic. 0 or a PP_E* code; the run may
+ * go on after an error.
  */
 int store_gc_step(store_gc_run *run, size_t max_logs, uint64_t budget_us,
     bool *is_done);
@@ -115,59 +122,64 @@ int store_gc_step(store_gc_run *run, size_t max_logs, uint64_t budget_us,
 void store_gc_end(store_gc_run *run);
 
 /*
- * store_purge_step - delete logs of deleted topics in one transaction, at
- * most max_logs and for about budget_us; *is_done when none are left. An
- * MDB code.
+ * store_gc_purge_step - delete logs of deleted topics in one transaction,
+ * at most max_logs and for about budget_us; *is_done when none are left.
+ * 0 or a PP_E* code.
  */
-int store_purge_step(store *s, size_t max_logs, uint64_t budget_us,
+int store_gc_purge_step(store *s, size_t max_logs, uint64_t budget_us,
     bool *is_done);
 
 /*
  * store_requests_prune - forget remembered replies (the dedupe table)
  * stored before cutoff_ms, at most `budget` in one transaction
- * (store_requests.c). An MDB code.
+ * (requests.c). 0 or a PP_E* code.
  */
 int store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
     size_t *deleted);
 
-/* store_backup - copy the store, compacted, into req->dir (a reader). */
+/* store_backup - copy the store, compacted, into req->dir (a reader;
+ * backup.c). */
 void store_backup(store *s, const ppi_request *req, ppi_buf *reply);
 
-/* ---- systemProcs (store_system_table.c); the writer only ------------- */
+/* ---- systemProcs (systable.c); the writer only ------------------------ */
 
-/* store_system_open, store_system_close - the writer's table of
- * systemProcs, loaded from the store (store_open/close call them). */
-int  store_system_open(store *s);
-void store_system_close(store *s);
-/* store_system_is_dirty, store_system_reload - a group created or
+/*
+ * store_systable_open - load the writer's table of systemProcs from the
+ * store (the writer, at its start). 0 or a PP_E* code, with a reason in
+ * msg.
+ */
+int store_systable_open(store *s, char *msg, size_t msglen);
+/* store_systable_close - free the table (the writer, at its end).
+ * Accepts a store without one. */
+void store_systable_close(store *s);
+/* store_systable_is_dirty, store_systable_reload - a group created or
  * destroyed a systemProc: reload the table (its version grows). */
-bool store_system_is_dirty(const store *s);
-int  store_system_reload(store *s);
-/* store_system_is_idle - a parked sysclaim that would get nothing now:
+bool store_systable_is_dirty(const store *s);
+int  store_systable_reload(store *s); /* 0 or a PP_E* code */
+/* store_systable_is_idle - a parked sysclaim that would get nothing now:
  * no systemProc exists, its table is current and workers are not being
  * stopped. */
-bool store_system_is_idle(const store *s, const ppi_request *req);
-/* store_system_stopping - from now on workers' claims get PP_ESHUTDOWN. */
-void store_system_stopping(store *s);
-/* store_system_worker - worker `slot` runs (is_running) or not: only
+bool store_systable_is_idle(const store *s, const ppi_request *req);
+/* store_systable_stopping - from now on workers' claims get PP_ESHUTDOWN. */
+void store_systable_stopping(store *s);
+/* store_systable_worker - worker `slot` runs (is_running) or not: only
  * running workers get claims. */
-void store_system_worker(store *s, uint32_t slot, bool is_running);
+void store_systable_worker(store *s, uint32_t slot, bool is_running);
 /*
- * store_system_release - give back at once the claims held by worker
+ * store_systable_release - give back at once the claims held by worker
  * `slot` (it ended), or with is_all every claim of a systemProc proc
  * (at start-up: no worker survives its node). With `why` they count as
  * failed reclaims with that error; NULL gives them back uncounted.
  */
-void store_system_release(store *s, bool is_all, uint32_t slot,
+void store_systable_release(store *s, bool is_all, uint32_t slot,
     const char *why, store_outcome *out);
 
-/* store_load_timers - every outstanding claim deadline (at start-up). */
-int store_load_timers(store *s, store_timer **timers, size_t *n);
+/* store_inspect_timers - every outstanding claim deadline (at start-up;
+ * inspect.c). 0 or a PP_E* code; on success *timers is the caller's to
+ * free(). */
+int store_inspect_timers(store *s, store_timer **timers, size_t *n);
 
-/* store_proc_empty_claim - the reply of a wait that ended empty. */
-void store_proc_empty_claim(ppi_buf *reply);
-
-/* ---- readers (store_read.c) -------------------------------------------- */
+/* ---- readers (read.c, inspect.c, stats.c, backup.c) --------------------- */
 
 /* What a range page held (for reading ahead, see spec.c). */
 typedef struct store_page {
@@ -178,15 +190,38 @@ typedef struct store_page {
 
 /*
  * Each writes a complete reply frame (success or error) into reply.
- * store_range also describes the page in *page (zeroed on error).
+ * store_read_range also describes the page in *page (zeroed on error).
  */
-void store_range(
+void store_read_range(
     store *s, const ppi_request *req, ppi_buf *reply, store_page *page);
-void store_length(store *s, const ppi_request *req, ppi_buf *reply);
-void store_stat(store *s, const ppi_request *req, ppi_buf *reply);
-void store_topics(store *s, const ppi_request *req, ppi_buf *reply);
+void store_read_length(store *s, const ppi_request *req, ppi_buf *reply);
+void store_read_stat(store *s, const ppi_request *req, ppi_buf *reply);
+void store_read_topics(store *s, const ppi_request *req, ppi_buf *reply);
 /* pinspect and procs (store_procs_read.c). */
-void store_proc_inspect(store *s, const ppi_request *req, ppi_buf *reply);
-void store_procs(store *s, const ppi_request *req, ppi_buf *reply);
+void store_inspect_proc(store *s, const ppi_request *req, ppi_buf *reply);
+void store_inspect_procs(store *s, const ppi_request *req, ppi_buf *reply);
+
+/* ---- metrics (stats.c): any thread, one short read txn per page -------- */
+
+/*
+ * store_stats_size - file size, pages in use, map size, the size limit
+ * and the collection counters into the store fields of *out.
+ */
+void store_stats_size(store *s, pp_node_stats *out);
+
+/*
+ * store_stats_topics - calls fn for at most `max` topics after `after`
+ * (exclusive; ptr NULL: from the first) in name order. *has_more tells
+ * that topics remain. The strings fn gets live only during the call.
+ * Returns 0, fn's non-0 return, or a PP_E* code.
+ */
+int store_stats_topics(store *s, const ppi_str *after, size_t max,
+    int (*fn)(void *arg, const pp_topic_stats *t), void *arg,
+    bool *has_more);
+
+/* store_stats_procs - the same for procs; ages count up to now_ms. */
+int store_stats_procs(store *s, const ppi_str *after, size_t max,
+    uint64_t now_ms, int (*fn)(void *arg, const pp_proc_stats *p),
+    void *arg, bool *has_more);
 
 #endif

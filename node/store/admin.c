@@ -1,17 +1,20 @@
 /*
- * store_procs_admin.c - operations that do not claim: waiting until
- * procs are done (waitprocs), disable / resume / destroy, and deleting a
- * topic with its procs, inside a group commit like store_procs.c.
+ * admin.c - the handlers of the write operations that do not claim:
+ * waiting until procs are done (waitprocs), disable / resume / destroy,
+ * a topic's retention limits, and deleting a topic with its procs,
+ * inside a group commit like every handler (ops.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store_group.h"
-#include "store_procs.h"
+#include "claim.h"
+#include "group.h"
+#include "ops.h"
+#include "proc_rec.h"
 
 int
-procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
+admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 {
 	unsigned char first[1] = { STATE_PROC };
 	MDB_cursor   *cur, *logs;
@@ -23,7 +26,7 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 
 	*is_pending = false;
 	/* Every name valid and known before anything is judged. */
-	if ((rc = procs_check_names(g, req, reply)) != 0) {
+	if ((rc = claim_check_names(g, req, reply)) != 0) {
 		return rc == -1 ? 0 : rc;
 	}
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
@@ -42,18 +45,18 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 			if (i == req->nnames) {
 				break;
 			}
-			rc = proc_get(g->txn, g->s, req->names[i].ptr,
+			rc = proc_rec_get(g->txn, g->s, req->names[i].ptr,
 			    req->names[i].len, &p);
 		} else if (k.mv_size < 2 ||
 		    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
 			break;
-		} else if (!proc_decode(&v, (char *) k.mv_data + 1,
+		} else if (!proc_rec_decode(&v, (char *) k.mv_data + 1,
 		               k.mv_size - 1, &p)) {
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			continue;
 		}
 		if (rc == 0 && !p.is_disabled &&
-		    (rc = proc_report(g->txn, g->s, logs, &p, &info)) == 0) {
+		    (rc = proc_rec_report(g->txn, g->s, logs, &p, &info)) == 0) {
 			*is_pending = info.has_claim || info.lag > 0;
 		}
 		if (rc == 0 && req->nnames == 0) {
@@ -77,7 +80,7 @@ procs_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 }
 
 int
-procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
+admin_proc(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_cursor   *logs;
@@ -90,9 +93,9 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 		ppi_wire_reply_error(reply, PP_EINVALID_NAME, "invalid proc name");
 		return 0;
 	}
-	rc = proc_get(g->txn, g->s, req->name.ptr, req->name.len, &p);
+	rc = proc_rec_get(g->txn, g->s, req->name.ptr, req->name.len, &p);
 	if (rc == MDB_NOTFOUND) {
-		return procs_reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
+		return group_reply_fail(g, reply, PP_ENOPROC, "no proc '%s'",
 		    group_keep(g, req->name.ptr, req->name.len));
 	}
 	if (rc != 0) {
@@ -100,14 +103,14 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	if (req->op == PPI_OP_PDISABLE) {
 		if (p.is_disabled) {
-			return procs_reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
+			return group_reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
 			    "proc '%s' is already disabled", p.name);
 		}
 		p.is_disabled  = true;
 		g->has_changes = true; /* waits for procs may now be done */
 	} else if (req->op == PPI_OP_PRESUME) {
 		if (!p.is_disabled) {
-			return procs_reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
+			return group_reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
 			    "proc '%s' is already active", p.name);
 		}
 		p.is_disabled  = false;
@@ -117,9 +120,9 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	if ((rc = mdb_cursor_open(g->txn, g->s->logs, &logs)) != 0) {
 		return rc;
 	}
-	rc = proc_report(g->txn, g->s, logs, &p, &info);
+	rc = proc_rec_report(g->txn, g->s, logs, &p, &info);
 	if (rc == 0) {
-		proc_report_system(g->txn, g->s, &p, &info);
+		proc_rec_report_system(g->txn, g->s, &p, &info);
 		ppi_wire_reply_procs_begin(reply, 1);
 		ppi_wire_reply_procs_item(reply, &info);
 		ppi_wire_reply_list_end(reply, false);
@@ -132,15 +135,15 @@ procs_admin(group *g, const ppi_request *req, ppi_buf *reply)
 	if (req->op == PPI_OP_PDESTROY) {
 		g->has_changes = true; /* its waiting claims get PP_ENOPROC */
 		k.mv_data = key;
-		k.mv_size = proc_key(key, p.name, strlen(p.name));
+		k.mv_size = proc_rec_key(key, p.name, strlen(p.name));
 		return mdb_del(g->txn, g->s->state, &k, NULL);
 	}
-	return req->op == PPI_OP_PINSPECT ? 0 : proc_put(g->txn, g->s, &p);
+	return req->op == PPI_OP_PINSPECT ? 0 : proc_rec_put(g->txn, g->s, &p);
 }
 
 
 int
-procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
+admin_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	unsigned char first[1] = { STATE_PROC };
 	unsigned char purge[5];
@@ -163,7 +166,7 @@ procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	if ((rc = group_topic(g, name, req->topic.len, false, &t)) ==
 	    MDB_NOTFOUND) {
-		return procs_reply_fail(
+		return group_reply_fail(
 		    g, reply, PP_ENOTOPIC, "topic '%s' does not exist", name);
 	}
 	if (rc != 0) {
@@ -173,7 +176,7 @@ procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 	 * them. Validate, then mutate. */
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 1 && nprocs > 0 && !req->is_force) {
-			return procs_reply_fail(g, reply, PP_ETOPIC_IN_USE,
+			return group_reply_fail(g, reply, PP_ETOPIC_IN_USE,
 			    "procs read topic '%s' (force to destroy them)",
 			    name);
 		}
@@ -188,7 +191,7 @@ procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 			    ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
 				break;
 			}
-			if (!proc_decode(&v, (char *) k.mv_data + 1,
+			if (!proc_rec_decode(&v, (char *) k.mv_data + 1,
 			        k.mv_size - 1, &p) ||
 			    strcmp(p.topic, name) != 0) {
 				continue;
@@ -224,7 +227,7 @@ procs_topic_delete(group *g, const ppi_request *req, ppi_buf *reply)
 }
 
 int
-procs_topic_config(group *g, const ppi_request *req, ppi_buf *reply)
+admin_topic_config(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	cached_topic *t;
 	const char   *name;
@@ -240,7 +243,7 @@ procs_topic_config(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	rc = group_topic(g, name, req->topic.len, false, &t);
 	if (rc == MDB_NOTFOUND) {
-		return procs_reply_fail(
+		return group_reply_fail(
 		    g, reply, PP_ENOTOPIC, "topic '%s' does not exist", name);
 	}
 	if (rc != 0) {

@@ -1,5 +1,5 @@
 /*
- * store_read.c - the read side of the store: range/revrange pages,
+ * read.c - the read side of the store: range/revrange pages,
  * length, stat and the topic list. Each call is one short read
  * transaction (LMDB grows when readers linger, so pages are bounded).
  *
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "id.h"
-#include "store_impl.h"
 
 typedef struct reader_txn {
 	store       *s;
@@ -136,7 +136,7 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 	bool     ok;
 
 	if (!req->is_reverse) {
-		ok = store_cursor_seek(&r->tc, lo, &k, &v);
+		ok = cursor_seek(&r->tc, lo, &k, &v);
 		while (ok && store_key_seq(&k) <= hi && pg->count < limit &&
 		    page_add(pg, &k, &v)) {
 			ok = mdb_cursor_get(r->tc.cur, &k, &v, MDB_NEXT) == 0 &&
@@ -145,7 +145,7 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 		return;
 	}
 	/* Reverse: the last log with seq <= hi, then backwards. */
-	ok = store_cursor_seek_back(&r->tc, hi, &k, &v);
+	ok = cursor_seek_back(&r->tc, hi, &k, &v);
 	/* The cursor may have stepped onto another topic. */
 	while (ok && ppi_get_be32(k.mv_data) == r->tc.topic.tid &&
 	    store_key_seq(&k) >= lo && store_key_seq(&k) <= hi && pg->count < limit &&
@@ -155,7 +155,7 @@ scan(reader_txn *r, const ppi_request *req, uint64_t lo, uint64_t hi,
 }
 
 void
-store_range(
+store_read_range(
     store *s, const ppi_request *req, ppi_buf *reply, store_page *page)
 {
 	reader_txn r;
@@ -184,11 +184,11 @@ store_range(
 	}
 	/* In revrange `start` is the upper bound (PEER §6.3). */
 	if (!req->is_reverse) {
-		ok = (!has_start || store_cursor_lower(&r.tc, &start, req->is_start_excl, &lo)) &&
-		    (!has_end || store_cursor_upper(&r.tc, &end, req->is_end_excl, &hi));
+		ok = (!has_start || cursor_lower(&r.tc, &start, req->is_start_excl, &lo)) &&
+		    (!has_end || cursor_upper(&r.tc, &end, req->is_end_excl, &hi));
 	} else {
-		ok = (!has_start || store_cursor_upper(&r.tc, &start, req->is_start_excl, &hi)) &&
-		    (!has_end || store_cursor_lower(&r.tc, &end, req->is_end_excl, &lo));
+		ok = (!has_start || cursor_upper(&r.tc, &start, req->is_start_excl, &hi)) &&
+		    (!has_end || cursor_lower(&r.tc, &end, req->is_end_excl, &lo));
 	}
 	if (ok && lo <= hi) {
 		scan(&r, req, lo, hi, &pg);
@@ -208,7 +208,7 @@ fill_info(reader_txn *r, pp_topic_info *info)
 	info->bytes      = r->tc.topic.bytes;
 	info->next_seq   = r->tc.topic.next_seq;
 	info->created_ms = r->tc.topic.created_ms;
-	store_cursor_ends(&r->tc, &info->first, &info->last);
+	cursor_ends(&r->tc, &info->first, &info->last);
 }
 
 /* length and stat share everything but the reply. */
@@ -237,19 +237,19 @@ topic_reply(store *s, const ppi_request *req, ppi_buf *reply, bool is_stat)
 }
 
 void
-store_length(store *s, const ppi_request *req, ppi_buf *reply)
+store_read_length(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	topic_reply(s, req, reply, false);
 }
 
 void
-store_stat(store *s, const ppi_request *req, ppi_buf *reply)
+store_read_stat(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	topic_reply(s, req, reply, true);
 }
 
 void
-store_topics(store *s, const ppi_request *req, ppi_buf *reply)
+store_read_topics(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	reader_txn     r;
 	MDB_cursor    *tcur;

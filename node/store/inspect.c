@@ -1,19 +1,21 @@
 /*
- * store_procs_read.c - procs seen by readers: inspect one, list all (in
- * name order, paged), and the claim deadlines the writer's timer loads at
- * start-up. Short read transactions, as every read.
+ * inspect.c - procs seen by readers: inspect one, list all (in name
+ * order, paged), walk them all (inspect.h), and the claim deadlines the
+ * writer's timer loads at start-up. Short read transactions, as every
+ * read.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_procs.h"
+#include "cursor.h"
+#include "inspect.h"
 
 #define PROCS_PAGE 500
 
 int
-store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
+inspect_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_txn      *txn;
@@ -36,8 +38,8 @@ store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
 	k.mv_data = key;
 	k.mv_size = after != NULL && after->ptr != NULL &&
 	        after->len <= PP_TOPIC_MAX
-	    ? proc_key(key, after->ptr, after->len)
-	    : proc_key(key, "", 0);
+	    ? proc_rec_key(key, after->ptr, after->len)
+	    : proc_rec_key(key, "", 0);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && after != NULL && after->ptr != NULL &&
 	    k.mv_size == after->len + 1 &&
@@ -49,7 +51,7 @@ store_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
 			rc = MDB_NOTFOUND;
 			break;
 		}
-		if (!proc_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
+		if (!proc_rec_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
 			continue;
 		}
 		if ((rc = fn(arg, txn, logs, &p)) != 0) {
@@ -83,17 +85,17 @@ list_one(void *arg, MDB_txn *txn, MDB_cursor *logs, const proc_rec *p)
 		a->has_more = true;
 		return 1;
 	}
-	if ((rc = proc_report(txn, a->s, logs, p, &info)) != 0) {
+	if ((rc = proc_rec_report(txn, a->s, logs, p, &info)) != 0) {
 		return rc;
 	}
-	proc_report_system(txn, a->s, p, &info);
+	proc_rec_report_system(txn, a->s, p, &info);
 	ppi_wire_reply_procs_item(&a->items, &info);
 	a->n++;
 	return 0;
 }
 
 void
-store_procs(store *s, const ppi_request *req, ppi_buf *reply)
+store_inspect_procs(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	struct list_arg a;
 	char            msg[128];
@@ -102,7 +104,7 @@ store_procs(store *s, const ppi_request *req, ppi_buf *reply)
 	memset(&a, 0, sizeof(a));
 	a.s = s;
 	ppi_buf_init(&a.items);
-	rc = store_each_proc(s, &req->after, list_one, &a);
+	rc = inspect_each_proc(s, &req->after, list_one, &a);
 	if (rc != 0 && rc != 1) {
 		ppi_wire_reply_error(
 		    reply, store_error(rc, "procs", msg, sizeof(msg)), msg);
@@ -115,7 +117,7 @@ store_procs(store *s, const ppi_request *req, ppi_buf *reply)
 }
 
 void
-store_proc_inspect(store *s, const ppi_request *req, ppi_buf *reply)
+store_inspect_proc(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	MDB_txn     *txn;
 	MDB_cursor  *logs;
@@ -130,12 +132,12 @@ store_proc_inspect(store *s, const ppi_request *req, ppi_buf *reply)
 	}
 	pthread_rwlock_rdlock(&s->map_lock);
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) == 0) {
-		rc = proc_get(txn, s, req->name.ptr, req->name.len, &p);
+		rc = proc_rec_get(txn, s, req->name.ptr, req->name.len, &p);
 		if (rc == 0 &&
 		    (rc = mdb_cursor_open(txn, s->logs, &logs)) == 0) {
-			rc = proc_report(txn, s, logs, &p, &info);
+			rc = proc_rec_report(txn, s, logs, &p, &info);
 			if (rc == 0) {
-				proc_report_system(txn, s, &p, &info);
+				proc_rec_report_system(txn, s, &p, &info);
 				ppi_wire_reply_procs_begin(reply, 1);
 				ppi_wire_reply_procs_item(reply, &info);
 				ppi_wire_reply_list_end(reply, false);
@@ -187,22 +189,17 @@ timer_one(void *arg, MDB_txn *txn, MDB_cursor *logs, const proc_rec *p)
 }
 
 int
-store_load_timers(store *s, store_timer **timers, size_t *n)
+store_inspect_timers(store *s, store_timer **timers, size_t *n)
 {
 	struct timers_arg a = { NULL, 0, 0 };
+	char              msg[256];
 	int               rc;
 
-	if ((rc = store_each_proc(s, NULL, timer_one, &a)) != 0) {
+	if ((rc = inspect_each_proc(s, NULL, timer_one, &a)) != 0) {
 		free(a.timers);
-		return rc;
+		return store_error(rc, "loading claim timers", msg, sizeof(msg));
 	}
 	*timers = a.timers;
 	*n      = a.n;
 	return 0;
-}
-
-void
-store_proc_empty_claim(ppi_buf *reply)
-{
-	ppi_wire_reply_claim(reply, NULL, 0, 0, 0);
 }

@@ -1,10 +1,10 @@
 /*
- * store_stats.c - the store's side of the metrics: its size on disk and
+ * stats.c - the store's side of the metrics: its size on disk and
  * in the map, and topics and procs described for pp_stats() and the HTTP
  * exporter.
  *
- * Pages reuse what the other reads use (store_cursor_ends for a topic's
- * first and last ids, store_each_proc and proc_report for a proc's lag
+ * Pages reuse what the other reads use (cursor_ends for a topic's
+ * first and last ids, inspect_each_proc and proc_rec_report for a proc's lag
  * and oldest unacked log), so a figure here always equals what stat,
  * topics and procs report. Each page is one short read transaction:
  * long ones would keep LMDB from reusing pages.
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store_procs.h"
-#include "store_stats.h"
+#include "cursor.h"
+#include "inspect.h"
 
 void
 store_stats_size(store *s, pp_node_stats *out)
@@ -114,7 +114,7 @@ store_stats_topics(store *s, const ppi_str *after, size_t max,
 		t.max_age_ms = c.topic.max_age_ms;
 		t.max_count  = c.topic.max_count;
 		t.max_bytes  = c.topic.max_bytes;
-		store_cursor_ends(&c, &t.first, &t.last);
+		cursor_ends(&c, &t.first, &t.last);
 		n++;
 		if ((frv = fn(arg, &t)) != 0) {
 			break;
@@ -161,7 +161,7 @@ proc_one(void *arg, MDB_txn *txn, MDB_cursor *logs, const proc_rec *p)
 		a->has_more = true;
 		return 1;
 	}
-	if ((rc = proc_report(txn, a->s, logs, p, &info)) != 0) {
+	if ((rc = proc_rec_report(txn, a->s, logs, p, &info)) != 0) {
 		return rc;
 	}
 	memset(&ps, 0, sizeof(ps));
@@ -200,7 +200,7 @@ store_stats_procs(store *s, const ppi_str *after, size_t max,
 	a.now_ms = now_ms;
 	a.fn     = fn;
 	a.arg    = arg;
-	rc       = store_each_proc(s, after, proc_one, &a);
+	rc       = inspect_each_proc(s, after, proc_one, &a);
 	*has_more = a.has_more;
 	if (a.rv != 0) {
 		return a.rv;
