@@ -12,12 +12,9 @@
  *       -> {"st":0} | PP_ETIMEDOUT
  *   {"v":1, "op":"procs", "after"?}
  *       -> {"st":0, "procs":[info...], "more"}
- *   proc calls inside a commit request's "calls":
- *       {"k":"ack"|"ack_commit"|"reclaim", "name", "token", "error"?,
- *        "logs"?: [[topic, body], ...]}
- *       -> [0, ms, [seq...], acked_ms, acked_seq] | [code, msg]
  *
- * A proc's state travels as one array (see pack_info for the order).
+ * Acks, ack-commits and reclaims are calls inside a commit request
+ * (wire_call.c). A proc's state travels as one array (see pack_info for the order).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +23,6 @@
 #include "wire_impl.h"
 
 #define INFO_FIELDS 26
-
-static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
-	"reclaim" };
 
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
@@ -110,68 +104,7 @@ ppi_wire_names_op(ppi_buf *b, enum ppi_op op, const char *const *names,
 	msgpack_pack_int64(&pk, wait_ms);
 }
 
-void
-ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
-    uint64_t token, const char *error, const pp_record *recs, size_t count)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3 + (error != NULL ? 1 : 0) +
-	        (kind == PPI_CALL_ACK_COMMIT ? 1 : 0));
-	ppi_wire_pack_cstr(&pk, "k");
-	ppi_wire_pack_cstr(&pk, call_kinds[kind]);
-	ppi_wire_pack_cstr(&pk, "name");
-	ppi_wire_pack_cstr(&pk, name);
-	ppi_wire_pack_cstr(&pk, "token");
-	msgpack_pack_uint64(&pk, token);
-	if (error != NULL) {
-		ppi_wire_pack_cstr(&pk, "error");
-		ppi_wire_pack_cstr(&pk, error);
-	}
-	if (kind == PPI_CALL_ACK_COMMIT) {
-		ppi_wire_pack_cstr(&pk, "logs");
-		ppi_wire_commit_call(b, recs, count);
-	}
-}
-
-int
-ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(call_kinds) / sizeof(call_kinds[0]); i++) {
-		if (strlen(call_kinds[i]) == s->len &&
-		    memcmp(call_kinds[i], s->ptr, s->len) == 0) {
-			*kind = (enum ppi_call_kind) i;
-			return 0;
-		}
-	}
-	return PP_EPROTO;
-}
-
 /* ---- replies ------------------------------------------------------------ */
-
-void
-ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
-    size_t count, bool has_acked, pp_id acked)
-{
-	msgpack_packer pk;
-	size_t         i;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, has_acked ? 5 : 3);
-	msgpack_pack_int(&pk, 0);
-	msgpack_pack_uint64(&pk, ms);
-	msgpack_pack_array(&pk, count);
-	for (i = 0; i < count; i++) {
-		msgpack_pack_uint64(&pk, seqs[i]);
-	}
-	if (has_acked) {
-		msgpack_pack_uint64(&pk, acked.ms);
-		msgpack_pack_uint64(&pk, acked.seq);
-	}
-}
 
 void
 ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries, size_t count,

@@ -3,7 +3,7 @@
  * library (docs/DESIGN.md §5). Every reply is a map whose "st" is 0 or a
  * PP_E* code; errors add "msg".
  *
- *   commit  {"st":0, "res":[[0, ms, [seq...]] | [code, msg], ...]}
+ *   commit  {"st":0, "res":[...]}                    (wire_call.c)
  *   range   {"st":0, "n":count, "batch":bin (record batch), "more":b}
  *   length  {"st":0, "count":u64}
  *   stat    {"st":0, "count", "bytes", "first":[ms,seq], "last":[ms,seq],
@@ -56,46 +56,6 @@ ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid)
 	msgpack_pack_uint64(&pk, max_body);
 	ppi_wire_pack_cstr(&pk, "pid");
 	msgpack_pack_uint64(&pk, pid);
-}
-
-void
-ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 2);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "res");
-	msgpack_pack_array(&pk, ncalls);
-}
-
-void
-ppi_wire_reply_commit_ok(
-    ppi_buf *b, uint64_t ms, const uint64_t *seqs, size_t count)
-{
-	msgpack_packer pk;
-	size_t         i;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 3);
-	msgpack_pack_int(&pk, 0);
-	msgpack_pack_uint64(&pk, ms);
-	msgpack_pack_array(&pk, count);
-	for (i = 0; i < count; i++) {
-		msgpack_pack_uint64(&pk, seqs[i]);
-	}
-}
-
-void
-ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_int(&pk, status);
-	ppi_wire_pack_cstr(&pk, msg != NULL ? msg : "");
 }
 
 /*
@@ -283,81 +243,6 @@ ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
 	}
 	*version  = v;
 	*max_body = mb;
-	msgpack_unpacked_destroy(&u);
-	return 0;
-}
-
-/* Decodes one call's entry of a commit reply into ids (count of them). */
-static int
-decode_call(const msgpack_object *o, size_t count, pp_id *ids, pp_id *acked,
-    int *status, char *msg, size_t msglen)
-{
-	int64_t  st;
-	uint64_t ms, seq;
-	ppi_str  detail;
-	uint32_t i;
-
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
-	    !ppi_wire_as_int(&o->via.array.ptr[0], &st) || st > 0) {
-		return PP_EPROTO;
-	}
-	if (st != 0) {
-		*status = (int) st;
-		if (ppi_wire_as_str(&o->via.array.ptr[1], &detail)) {
-			snprintf(msg, msglen, "%.*s", (int) detail.len,
-			    detail.ptr);
-		}
-		return 0;
-	}
-	if ((o->via.array.size != 3 && o->via.array.size != 5) ||
-	    !ppi_wire_as_u64(&o->via.array.ptr[1], &ms) ||
-	    o->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY ||
-	    o->via.array.ptr[2].via.array.size != count) {
-		return PP_EPROTO;
-	}
-	for (i = 0; i < count; i++) {
-		if (!ppi_wire_as_u64(&o->via.array.ptr[2].via.array.ptr[i],
-		        &seq)) {
-			return PP_EPROTO;
-		}
-		ids[i].ms  = ms;
-		ids[i].seq = seq;
-	}
-	if (o->via.array.size == 5 && acked != NULL &&
-	    (!ppi_wire_as_u64(&o->via.array.ptr[3], &acked->ms) ||
-	        !ppi_wire_as_u64(&o->via.array.ptr[4], &acked->seq))) {
-		return PP_EPROTO;
-	}
-	*status = 0;
-	return 0;
-}
-
-int
-ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
-    const size_t *counts, pp_id *const *ids, pp_id *const *acked,
-    int *status, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *res;
-	size_t                i;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	res = ppi_wire_get(root, "res");
-	if (res == NULL || res->type != MSGPACK_OBJECT_ARRAY ||
-	    res->via.array.size != ncalls) {
-		PROTO(&u);
-	}
-	for (i = 0; i < ncalls; i++) {
-		if (decode_call(&res->via.array.ptr[i], counts[i], ids[i],
-		        acked != NULL ? acked[i] : NULL, &status[i], msg,
-		        msglen) != 0) {
-			PROTO(&u);
-		}
-	}
 	msgpack_unpacked_destroy(&u);
 	return 0;
 }
