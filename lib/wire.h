@@ -314,7 +314,27 @@ typedef struct ppi_wire_sysitem {
 	uint32_t           count;
 } ppi_wire_sysitem;
 
-struct ppi_systable;
+/* One systemProc as workers see it (decoded from a systable reply). */
+typedef struct ppi_sysproc {
+	char   *name;
+	char   *plugin; /* absolute path */
+	char   *config; /* "" when none */
+	char  **to;     /* nto topics */
+	size_t  nto;
+	char  **from;   /* nfrom topics ... */
+	char  **procs;  /* ... and the proc reading each */
+	size_t  nfrom;
+	uint32_t count; /* logs per claim */
+} ppi_sysproc;
+
+typedef struct ppi_systable {
+	uint64_t     version;
+	ppi_sysproc *items; /* in name order */
+	size_t       count;
+} ppi_systable;
+
+/* ppi_systable_free - free a decoded table. Accepts NULL. */
+void ppi_systable_free(ppi_systable *t);
 
 /* Requests; plugin is the absolute path to send. */
 void ppi_wire_sysproc(ppi_buf *b, const char *name,
@@ -344,7 +364,7 @@ void ppi_wire_reply_systable(ppi_buf *b, uint64_t version,
  * claimed nothing).
  */
 int ppi_wire_decode_systable(const void *frame, size_t len,
-    struct ppi_systable **table, bool *is_settle_error, char *msg,
+    ppi_systable **table, bool *is_settle_error, char *msg,
     size_t msglen);
 
 #endif
