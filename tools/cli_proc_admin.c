@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "deadline.h"
 #include "pipeproc.h"
 
 /* The --on-max-reclaims word for a mode. */
@@ -96,11 +97,8 @@ print_u64_field(const char *key, uint64_t value, bool is_present)
 void
 cli_proc_admin_print_json(const pp_proc_info *info)
 {
-	struct timespec ts;
-	uint64_t        now_ms;
+	uint64_t now_ms = ppi_clock_ms(CLOCK_REALTIME);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now_ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 	fputc('{', stdout);
 	print_string_field("name", info->name);
 	fputc(',', stdout);
