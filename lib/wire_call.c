@@ -21,7 +21,7 @@
 static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
 	"reclaim" };
 
-/* ---- calls: encoded by the library ------------------------------------- */
+/* ---- calls: encoded by the library --------------------------------------- */
 
 void
 ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count)
@@ -64,7 +64,7 @@ ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
 	}
 }
 
-/* ---- calls: decoded by the node ----------------------------------------- */
+/* ---- calls: decoded by the node ------------------------------------------ */
 
 #define FAIL(code, ...)                                                        \
 	do {                                                                   \
@@ -99,7 +99,8 @@ decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
 		FAIL(PP_EPROTO, "commit: logs of call %u are not an array", i);
 	}
 	c->count = call->via.array.size;
-	c->logs  = msgpack_zone_malloc(zone, sizeof(ppi_wire_log) * (c->count + 1));
+	c->logs  = msgpack_zone_malloc(
+	     zone, sizeof(ppi_wire_log) * (c->count + 1));
 	if (c->logs == NULL) {
 		FAIL(PP_ENOMEM, "commit: out of memory");
 	}
@@ -109,7 +110,8 @@ decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
 
 		if (log->type != MSGPACK_OBJECT_ARRAY ||
 		    log->via.array.size != 2 ||
-		    !ppi_wire_as_str(&log->via.array.ptr[0], &c->logs[j].topic)) {
+		    !ppi_wire_as_str(
+		        &log->via.array.ptr[0], &c->logs[j].topic)) {
 			FAIL(PP_EPROTO,
 			    "commit: log %u of call %u must be "
 			    "[topic:str, body:bin]",
@@ -250,7 +252,7 @@ ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
 	}
 }
 
-/* ---- results: decoded by the library -------------------------------------- */
+/* ---- results: decoded by the library ------------------------------------- */
 
 #define PROTO(u)                                                               \
 	do {                                                                   \

@@ -55,14 +55,6 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
-/*
- * ppi_wire_list_items - the items of a list reply (see
- * ppi_wire_reply_list_begin): the array under `key`, each item an array
- * of at least `fields`, and "more". NULL when the reply is malformed.
- */
-const msgpack_object *ppi_wire_list_items(const msgpack_object *root,
-    const char *key, uint32_t fields, bool *has_more);
-
 /* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map
  * (call number i, for messages); wire_call.c. */
 int ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,

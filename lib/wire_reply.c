@@ -8,8 +8,7 @@
  *   length  {"st":0, "count":u64}
  *   stat    {"st":0, "count", "bytes", "first":[ms,seq], "last":[ms,seq],
  *            "next", "created"}
- *   topics  {"st":0, "topics":[[name, count, bytes, fms, fseq, lms, lseq,
- *            next, created], ...], "more":b}
+ *   topics  {"st":0, "topics":[...], "more":b}         (wire_list.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,52 +150,6 @@ ppi_wire_reply_stat(ppi_buf *b, const pp_topic_info *info)
 	ppi_wire_pack_cstr(&pk, "next");
 	msgpack_pack_uint64(&pk, info->next_seq);
 	ppi_wire_pack_cstr(&pk, "created");
-	msgpack_pack_uint64(&pk, info->created_ms);
-}
-
-void
-ppi_wire_reply_list_begin(ppi_buf *b, const char *key, size_t count)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, key);
-	msgpack_pack_array(&pk, count);
-}
-
-void
-ppi_wire_reply_list_end(ppi_buf *b, bool has_more)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	ppi_wire_pack_cstr(&pk, "more");
-	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-}
-
-void
-ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
-{
-	ppi_wire_reply_list_begin(b, "topics", count);
-}
-
-void
-ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 9);
-	ppi_wire_pack_cstr(&pk, info->name);
-	msgpack_pack_uint64(&pk, info->count);
-	msgpack_pack_uint64(&pk, info->bytes);
-	msgpack_pack_uint64(&pk, info->first.ms);
-	msgpack_pack_uint64(&pk, info->first.seq);
-	msgpack_pack_uint64(&pk, info->last.ms);
-	msgpack_pack_uint64(&pk, info->last.seq);
-	msgpack_pack_uint64(&pk, info->next_seq);
 	msgpack_pack_uint64(&pk, info->created_ms);
 }
 
@@ -397,74 +350,5 @@ ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
 	msgpack_unpacked_destroy(&u);
 	t.name = info->name;
 	*info  = t;
-	return 0;
-}
-
-const msgpack_object *
-ppi_wire_list_items(const msgpack_object *root, const char *key,
-    uint32_t fields, bool *has_more)
-{
-	const msgpack_object *arr = ppi_wire_get(root, key);
-	uint32_t              i;
-
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), has_more)) {
-		return NULL;
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
-		    arr->via.array.ptr[i].via.array.size < fields) {
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-int
-ppi_wire_decode_topics(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_topic_info *info), void *arg,
-    bool *has_more, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *arr, *f;
-	pp_topic_info         t;
-	ppi_str               name;
-	char                  scratch[PP_TOPIC_MAX + 1];
-	uint32_t              i;
-	bool                  more;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	if ((arr = ppi_wire_list_items(root, "topics", 9, &more)) == NULL) {
-		PROTO(&u);
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		f = arr->via.array.ptr[i].via.array.ptr;
-		if (arr->via.array.ptr[i].via.array.size != 9 ||
-		    !ppi_wire_as_str(&f[0], &name) ||
-		    name.len > PP_TOPIC_MAX ||
-		    !ppi_wire_as_u64(&f[1], &t.count) ||
-		    !ppi_wire_as_u64(&f[2], &t.bytes) ||
-		    !ppi_wire_as_u64(&f[3], &t.first.ms) ||
-		    !ppi_wire_as_u64(&f[4], &t.first.seq) ||
-		    !ppi_wire_as_u64(&f[5], &t.last.ms) ||
-		    !ppi_wire_as_u64(&f[6], &t.last.seq) ||
-		    !ppi_wire_as_u64(&f[7], &t.next_seq) ||
-		    !ppi_wire_as_u64(&f[8], &t.created_ms)) {
-			PROTO(&u);
-		}
-		memcpy(scratch, name.ptr, name.len);
-		scratch[name.len] = '\0';
-		t.name            = scratch;
-		if ((rv = item(arg, &t)) != 0) {
-			msgpack_unpacked_destroy(&u);
-			return rv;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	*has_more = more;
 	return 0;
 }
