@@ -16,12 +16,13 @@ run_one(struct cli_ctx *ctx, const char *arg,
 	pp_client *client;
 	int        status, rv;
 
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv     = call(client, arg, is_force);
-	status = rv != 0 ? cli_fail(ctx, rv, "%s", pp_client_errmsg(client))
-	                 : 0;
+	status = rv != 0
+	    ? cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client))
+	    : 0;
 	pp_close(client);
 	return status;
 }
@@ -31,23 +32,22 @@ cli_admin_topic_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *topic    = NULL;
 	bool        is_force = false;
-	int         i;
+	cli_opt     opts[] = {
+		    { "--force", false, cli_opts_flag, &is_force },
+		    { NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0) {
-			is_force = true;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		} else if (topic == NULL) {
-			topic = argv[i];
-		} else {
-			return cli_usage_error(
-			    ctx, "unexpected argument '%s'", argv[i]);
-		}
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	a.words = &topic;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (topic == NULL) {
-		return cli_usage_error(ctx, "missing TOPIC");
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	return run_one(ctx, topic, pp_topic_delete, is_force);
 }
@@ -64,60 +64,57 @@ int
 cli_admin_backup(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
-		return cli_usage_error(ctx, "usage: backup DIR");
+		return cli_report_usage_error(ctx, "usage: backup DIR");
 	}
 	return run_one(ctx, argv[1], backup, false);
+}
+
+/* --max-age, --max-count, --max-bytes: an unsigned number. */
+static int
+set_limit(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	char *end;
+
+	*(uint64_t *)dst = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0') {
+		return cli_report_fail(
+		    ctx, PP_EINVAL, "%s must be a number", opt->name);
+	}
+	return 0;
 }
 
 int
 cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const names[3] = { "--max-age", "--max-count",
-		"--max-bytes" };
 	uint64_t    limits[3] = { 0, 0, 0 };
-	const char *topic     = NULL, *value;
-	pp_client  *client;
-	char       *end;
-	int         i, j, rv, status;
+	const char *topic = NULL;
+	cli_opt     opts[] = {
+		    { "--max-age", true, set_limit, &limits[0] },
+		    { "--max-count", true, set_limit, &limits[1] },
+		    { "--max-bytes", true, set_limit, &limits[2] },
+		    { NULL, false, NULL, NULL },
+	};
+	pp_client *client;
+	cli_args   a;
+	int        rv, status;
 
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < 3; j++) {
-			if ((rv = cli_option(argc, argv, &i, names[j], &value)) <
-			    0) {
-				return cli_usage_error(
-				    ctx, "%s needs a value", names[j]);
-			}
-			if (rv == 1) {
-				limits[j] = strtoull(value, &end, 10);
-				if (*value < '0' || *value > '9' || *end != '\0') {
-					return cli_fail(ctx, PP_EINVAL,
-					    "%s must be a number", names[j]);
-				}
-				break;
-			}
-		}
-		if (j < 3) {
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		}
-		if (topic != NULL) {
-			return cli_usage_error(
-			    ctx, "unexpected argument '%s'", argv[i]);
-		}
-		topic = argv[i];
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	a.words = &topic;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (topic == NULL) {
-		return cli_usage_error(ctx, "missing TOPIC");
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv = pp_topic_config(client, topic, limits[0], limits[1], limits[2]);
-	status = rv != 0 ? cli_fail(ctx, rv, "%s", pp_client_errmsg(client))
-	                 : 0;
+	status = rv != 0
+	    ? cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client))
+	    : 0;
 	pp_close(client);
 	return status;
 }
