@@ -61,8 +61,8 @@ endif
 # ---- sources ----------------------------------------------------------------
 LIB_SRC    := $(wildcard lib/*.c)
 NODE_SRC   := $(wildcard node/*.c node/store/*.c)
-CLI_SRC    := $(wildcard tools/cli*.c)
-BENCH_SRC  := $(wildcard tools/bench*.c)
+CLI_SRC    := $(wildcard tools/cli/*.c)
+BENCH_SRC  := $(wildcard tools/bench/*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
 TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
 DEMO_SRC   := $(wildcard examples/demo*.c)
@@ -144,9 +144,9 @@ $(WORKER): $(call obj,$(WORKER_SRC)) $(LIB_A)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(WORKER_LIBS)
 
 # Certificates and a token for trying tls+tcp:// out (and for the tests).
-$(GENCERTS): $(call obj,tools/gen-certs.c)
+$(GENCERTS): $(call obj,tools/gen-certs/gen-certs.c)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
 # Plugins see only include/pipeproc_plugin.h and never link libpipeproc
 # (pipeproc_plugin(7)); -z defs makes a stray pp_* call a link error. No

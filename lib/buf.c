@@ -1,6 +1,8 @@
 /*
  * buf.c - growable byte buffer (see buf.h).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,3 +92,32 @@ ppi_buf_append(ppi_buf *b, const void *p, size_t len)
 	b->len += len;
 }
 
+
+void
+ppi_buf_printf(ppi_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t  room;
+	int     n;
+
+	if (b->is_failed) {
+		return;
+	}
+	/* Most pieces fit in the room already there: format once. */
+	room = b->cap - b->len;
+	va_start(ap, fmt);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n <= 0) {
+		return;
+	}
+	if ((size_t) n >= room) {
+		if (!ppi_buf_reserve(b, (size_t) n + 1)) {
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t) n;
+}

@@ -46,6 +46,13 @@ bool ppi_buf_reserve(ppi_buf *b, size_t more);
 void ppi_buf_append(ppi_buf *b, const void *p, size_t len);
 
 /*
+ * ppi_buf_printf - append printf-formatted text, without its NUL, however
+ * long (sticky failure, see above).
+ */
+void ppi_buf_printf(ppi_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * ppi_buf_forget - the memory now belongs to someone else (it was handed
  * over whole); b becomes empty without freeing it.
  */

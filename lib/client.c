@@ -1,20 +1,19 @@
 /*
  * client.c - the client handle: connect (dial + version handshake),
- * close, shutdown, and the per-thread error detail.
+ * requests (sent again when the connection drops), and the per-thread
+ * error detail. Shutdown and close are in close.c, above the commit
+ * queue.
  *
  * Design notes: a client holds one NNG socket; every request opens its
  * own context (transport.c), so the handle needs no lock of its own. The
  * only mutable state after connect is `is_closed` and the commit queue,
  * both guarded in commit.c.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -309,94 +308,4 @@ pp_connect(const char *address, const pp_connect_opts *opts,
 	rv = ppi_client_connect(address, opts, client, msg, sizeof(msg));
 	ppi_set_last_errmsg("%s", rv != 0 ? msg : "");
 	return rv;
-}
-
-/*
- * Polls for the exit of our node child, escalating to SIGKILL. Returns 0
- * when it exited with status 0, -1 otherwise (also when there is none).
- */
-int
-ppi_client_reap(pp_client *c, uint32_t timeout_ms)
-{
-	struct timespec nap = { 0, 2 * 1000 * 1000 };
-	uint32_t        waited_ms;
-	int             status = -1;
-	pid_t           pid    = c->node_pid;
-
-	if (pid <= 0) {
-		return -1;
-	}
-	c->node_pid = 0;
-	for (waited_ms = 0; waited_ms < timeout_ms; waited_ms += 2) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0
-			    ? 0
-			    : -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-	}
-	return -1;
-}
-
-int
-pp_shutdown(pp_client *c)
-{
-	ppi_buf   req;
-	ppi_frame reply = { NULL, 0, NULL };
-	char      msg[PPI_ERRMSG_MAX] = "";
-	int       rv;
-
-	if (c == NULL) {
-		return PP_ENOTCONN;
-	}
-	/* Answer our own queued commits first: they were accepted. */
-	ppi_commitq_stop(c);
-	ppi_buf_init(&req);
-	ppi_wire_shutdown(&req);
-	rv = ppi_client_call(c, &req, &reply);
-	ppi_buf_fini(&req);
-	if (rv == 0) {
-		rv = ppi_wire_decode_status(reply.data, reply.len, msg, sizeof(msg));
-		ppi_frame_free(&reply);
-	}
-	/* Hanging up tells the node its reply arrived, so it can exit. */
-	__atomic_store_n(&c->is_closed, true, __ATOMIC_RELEASE);
-	ppi_transport_hangup(c->transport);
-	if (c->lifeline_fd >= 0) {
-		close(c->lifeline_fd);
-		c->lifeline_fd = -1;
-	}
-	if (ppi_client_reap(c, c->request_timeout_ms) == 0 &&
-	    (rv == PP_ECLOSED || rv == PP_ECONNREFUSED || rv == PP_ETIMEDOUT)) {
-		/* Our own node exited cleanly: the reply was lost, not the
-		 * shutdown. */
-		rv = 0;
-	}
-	if (rv != 0) {
-		return ppi_client_fail(
-		    c, rv, "shutdown%s%s", msg[0] != '\0' ? ": " : "", msg);
-	}
-	return 0;
-}
-
-void
-pp_close(pp_client *c)
-{
-	if (c == NULL) {
-		return;
-	}
-	ppi_commitq_stop(c);
-	ppi_transport_close(c->transport);
-	/* The spawner owns its node: closing the lifeline stops it
-	 * gracefully, and we reap it so no zombie is left behind. */
-	if (c->lifeline_fd >= 0) {
-		close(c->lifeline_fd);
-		c->lifeline_fd = -1;
-	}
-	ppi_client_reap(c, c->request_timeout_ms);
-	free(c->address);
-	free(c);
 }

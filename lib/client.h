@@ -1,7 +1,8 @@
 /*
  * client.h - the pp_client object shared by the library's modules:
- * client.c (connect, close, shutdown, errors), commit.c (the commit
- * queue), read.c (reads) and spawn.c (starting a node).
+ * client.c (connect, requests, errors), commit.c (the commit queue),
+ * close.c (shutdown, close), read.c (reads) and spawn.c (starting a
+ * node).
  */
 #ifndef PP_CLIENT_H
 #define PP_CLIENT_H
@@ -80,13 +81,7 @@ int ppi_client_proc_call(pp_client *client, enum ppi_call_kind kind,
     const char *name, uint64_t token, const char *error,
     const pp_record *recs, size_t count, pp_id *ids, pp_id *acked);
 
-/* ppi_commitq_stop - drain and stop the commit senders (pp_close). */
+/* ppi_commitq_stop - drain and stop the commit senders (close.c). */
 void ppi_commitq_stop(pp_client *client);
-
-/*
- * ppi_client_reap - wait for a spawned node to exit, then reap it.
- * Returns 0 when it exited with status 0.
- */
-int ppi_client_reap(pp_client *client, uint32_t timeout_ms);
 
 #endif

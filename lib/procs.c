@@ -333,9 +333,10 @@ dup_or_null(const char *s, bool *is_failed)
 }
 
 static int
-list_add(void *arg, const pp_proc_info *info)
+list_add(void *arg, const void *row)
 {
-	pp_proc_list *l = arg;
+	const pp_proc_info *info = row;
+	pp_proc_list       *l    = arg;
 	pp_proc_info *items, *it;
 	bool          is_failed = false;
 
@@ -387,8 +388,8 @@ procs_call(pp_client *c, enum ppi_op op, const char *name,
 		if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 			break;
 		}
-		rv = ppi_wire_decode_procs(reply.data, reply.len, list_add, l,
-		    &has_more, msg, sizeof(msg));
+		rv = ppi_wire_decode_list(reply.data, reply.len,
+		    PPI_LIST_PROCS, list_add, l, &has_more, msg, sizeof(msg));
 		ppi_frame_free(&reply);
 		has_more = has_more && op == PPI_OP_PROCS;
 	}
@@ -417,8 +418,8 @@ ppi_procs_request(pp_client *c, const ppi_buf *req, pp_proc_list **out)
 		ppi_frame_free(&reply);
 		return PP_ENOMEM;
 	}
-	rv = ppi_wire_decode_procs(reply.data, reply.len, list_add, l,
-	    &has_more, msg, sizeof(msg));
+	rv = ppi_wire_decode_list(reply.data, reply.len, PPI_LIST_PROCS,
+	    list_add, l, &has_more, msg, sizeof(msg));
 	ppi_frame_free(&reply);
 	if (rv != 0 || out == NULL) {
 		pp_proc_list_free(l);

@@ -451,9 +451,10 @@ pp_topic_stat(pp_client *c, const char *topic, pp_topic_info *info)
 }
 
 static int
-list_add(void *arg, const pp_topic_info *info)
+list_add(void *arg, const void *row)
 {
-	pp_topic_list *l = arg;
+	const pp_topic_info *info = row;
+	pp_topic_list       *l    = arg;
 	pp_topic_info *items;
 	char          *name;
 
@@ -501,8 +502,8 @@ pp_topics(pp_client *c, pp_topic_list **out)
 		if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 			break;
 		}
-		rv = ppi_wire_decode_topics(reply.data, reply.len, list_add, l,
-		    &has_more, msg, sizeof(msg));
+		rv = ppi_wire_decode_list(reply.data, reply.len,
+		    PPI_LIST_TOPICS, list_add, l, &has_more, msg, sizeof(msg));
 		ppi_frame_free(&reply);
 	}
 	ppi_buf_fini(&req);

@@ -30,9 +30,10 @@ stats_call(pp_client *c, enum ppi_stats_part part, const char *after,
 }
 
 static int
-add_topic(void *arg, const pp_topic_stats *t)
+add_topic(void *arg, const void *row)
 {
-	pp_stats_report *s = arg;
+	const pp_topic_stats *t = row;
+	pp_stats_report      *s = arg;
 	pp_topic_stats *items;
 	char           *name;
 
@@ -54,9 +55,10 @@ add_topic(void *arg, const pp_topic_stats *t)
 }
 
 static int
-add_proc(void *arg, const pp_proc_stats *p)
+add_proc(void *arg, const void *row)
 {
-	pp_stats_report *s = arg;
+	const pp_proc_stats *p = row;
+	pp_stats_report     *s = arg;
 	pp_proc_stats *items;
 	char          *name, *topic;
 
@@ -99,10 +101,12 @@ read_pages(pp_client *c, pp_stats_report *s, enum ppi_stats_part part, char *msg
 			return rv;
 		}
 		rv = part == PPI_STATS_TOPICS
-		    ? ppi_wire_decode_stats_topics(reply.data, reply.len,
-		          add_topic, s, &has_more, msg, msglen)
-		    : ppi_wire_decode_stats_procs(reply.data, reply.len,
-		          add_proc, s, &has_more, msg, msglen);
+		    ? ppi_wire_decode_list(reply.data, reply.len,
+		          PPI_LIST_STATS_TOPICS, add_topic, s, &has_more, msg,
+		          msglen)
+		    : ppi_wire_decode_list(reply.data, reply.len,
+		          PPI_LIST_STATS_PROCS, add_proc, s, &has_more, msg,
+		          msglen);
 		ppi_frame_free(&reply);
 		if ((part == PPI_STATS_TOPICS ? s->ntopics : s->nprocs) ==
 		    before) {

@@ -13,34 +13,12 @@
  * one vocabulary. A histogram's +Inf bucket is its "count".
  */
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "stats_impl.h"
 #include "wire_stats.h"
-
-static void
-put(ppi_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Appends formatted text; every piece here is short. */
-static void
-put(ppi_buf *b, const char *fmt, ...)
-{
-	char    tmp[128];
-	va_list ap;
-	int     n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		ppi_buf_append(b, tmp, (size_t) n < sizeof(tmp) ? (size_t) n
-		                                                : sizeof(tmp) - 1);
-	}
-}
 
 /* A JSON string; names are [A-Za-z0-9_.-], but escape what JSON needs. */
 static void
@@ -49,9 +27,10 @@ put_str(ppi_buf *b, const char *s)
 	ppi_buf_append(b, "\"", 1);
 	for (; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\') {
-			put(b, "\\%c", *s);
+			ppi_buf_printf(b, "\\%c", *s);
 		} else if ((unsigned char) *s < 0x20) {
-			put(b, "\\u%04x", (unsigned) (unsigned char) *s);
+			ppi_buf_printf(
+			    b, "\\u%04x", (unsigned)(unsigned char)*s);
 		} else {
 			ppi_buf_append(b, s, 1);
 		}
@@ -62,19 +41,20 @@ put_str(ppi_buf *b, const char *s)
 static void
 put_key(ppi_buf *b, const char *key)
 {
-	put(b, ",\"%s\":", key);
+	ppi_buf_printf(b, ",\"%s\":", key);
 }
 
 static void
 put_u64(ppi_buf *b, const char *key, uint64_t v)
 {
-	put(b, ",\"%s\":%" PRIu64, key, v);
+	ppi_buf_printf(b, ",\"%s\":%" PRIu64, key, v);
 }
 
 static void
 put_id(ppi_buf *b, const char *key, pp_id id)
 {
-	put(b, ",\"%s\":\"%" PRIu64 "-%" PRIu64 "\"", key, id.ms, id.seq);
+	ppi_buf_printf(
+	    b, ",\"%s\":\"%" PRIu64 "-%" PRIu64 "\"", key, id.ms, id.seq);
 }
 
 static void
@@ -83,16 +63,16 @@ put_hist(ppi_buf *b, const char *key, const pp_histogram *h)
 	size_t i, n = h->nbuckets > 0 ? h->nbuckets - 1 : 0; /* no +Inf */
 
 	put_key(b, key);
-	put(b, "{\"le\":[");
+	ppi_buf_printf(b, "{\"le\":[");
 	for (i = 0; i < n; i++) {
-		put(b, "%s%" PRIu64, i > 0 ? "," : "", h->le[i]);
+		ppi_buf_printf(b, "%s%" PRIu64, i > 0 ? "," : "", h->le[i]);
 	}
-	put(b, "],\"counts\":[");
+	ppi_buf_printf(b, "],\"counts\":[");
 	for (i = 0; i < n; i++) {
-		put(b, "%s%" PRIu64, i > 0 ? "," : "", h->counts[i]);
+		ppi_buf_printf(b, "%s%" PRIu64, i > 0 ? "," : "", h->counts[i]);
 	}
-	put(b, "],\"count\":%" PRIu64 ",\"sum\":%" PRIu64 "}", h->count,
-	    h->sum);
+	ppi_buf_printf(b, "],\"count\":%" PRIu64 ",\"sum\":%" PRIu64 "}",
+	    h->count, h->sum);
 }
 
 static void
@@ -103,18 +83,19 @@ put_node(ppi_buf *b, const pp_node_stats *st)
 	double      d;
 	size_t      i;
 
-	put(b, "{\"v\":1");
+	ppi_buf_printf(b, "{\"v\":1");
 	for (i = 0; i < ppi_stats_node_nfields; i++) {
 		memcpy(&u, base + ppi_stats_node_fields[i].offset, sizeof(u));
 		put_u64(b, ppi_stats_node_fields[i].name, u);
 	}
 	for (i = 0; i < ppi_stats_rate_nfields; i++) {
 		memcpy(&d, base + ppi_stats_rate_fields[i].offset, sizeof(d));
-		put(b, ",\"%s\":%.3f", ppi_stats_rate_fields[i].name, d);
+		ppi_buf_printf(
+		    b, ",\"%s\":%.3f", ppi_stats_rate_fields[i].name, d);
 	}
-	put(b, ",\"map_usage\":%.6f",
+	ppi_buf_printf(b, ",\"map_usage\":%.6f",
 	    st->map_bytes > 0
-	        ? (double) st->store_used_bytes / (double) st->map_bytes
+	        ? (double)st->store_used_bytes / (double)st->map_bytes
 	        : 0.0);
 	put_hist(b, "group_sizes", &st->group_sizes);
 	put_hist(b, "write_latency_us", &st->write_latency_us);
@@ -123,7 +104,7 @@ put_node(ppi_buf *b, const pp_node_stats *st)
 static void
 put_topic(ppi_buf *b, const pp_topic_stats *t)
 {
-	put(b, "{\"name\":");
+	ppi_buf_printf(b, "{\"name\":");
 	put_str(b, t->name);
 	put_u64(b, "count", t->count);
 	put_u64(b, "bytes", t->bytes);
@@ -136,17 +117,17 @@ put_topic(ppi_buf *b, const pp_topic_stats *t)
 	put_u64(b, "max_age_ms", t->max_age_ms);
 	put_u64(b, "max_count", t->max_count);
 	put_u64(b, "max_bytes", t->max_bytes);
-	put(b, "}");
+	ppi_buf_printf(b, "}");
 }
 
 static void
 put_proc(ppi_buf *b, const pp_proc_stats *p)
 {
-	put(b, "{\"name\":");
+	ppi_buf_printf(b, "{\"name\":");
 	put_str(b, p->name);
-	put(b, ",\"topic\":");
+	ppi_buf_printf(b, ",\"topic\":");
 	put_str(b, p->topic);
-	put(b, ",\"status\":\"%s\",\"has_claim\":%s",
+	ppi_buf_printf(b, ",\"status\":\"%s\",\"has_claim\":%s",
 	    p->is_disabled ? "disabled" : "active",
 	    p->has_claim ? "true" : "false");
 	put_u64(b, "lag", p->lag);
@@ -155,7 +136,7 @@ put_proc(ppi_buf *b, const pp_proc_stats *p)
 	put_u64(b, "reclaims", p->reclaims);
 	put_u64(b, "lost", p->lost);
 	put_u64(b, "last_acked_ms", p->last_acked_ms);
-	put(b, "}");
+	ppi_buf_printf(b, "}");
 }
 
 int
@@ -169,17 +150,17 @@ pp_stats_json(const pp_stats_report *s, char **json)
 	}
 	ppi_buf_init(&b);
 	put_node(&b, &s->node);
-	put(&b, ",\"topics\":[");
+	ppi_buf_printf(&b, ",\"topics\":[");
 	for (i = 0; i < s->ntopics; i++) {
-		put(&b, "%s", i > 0 ? "," : "");
+		ppi_buf_printf(&b, "%s", i > 0 ? "," : "");
 		put_topic(&b, &s->topics[i]);
 	}
-	put(&b, "],\"procs\":[");
+	ppi_buf_printf(&b, "],\"procs\":[");
 	for (i = 0; i < s->nprocs; i++) {
-		put(&b, "%s", i > 0 ? "," : "");
+		ppi_buf_printf(&b, "%s", i > 0 ? "," : "");
 		put_proc(&b, &s->procs[i]);
 	}
-	put(&b, "]}");
+	ppi_buf_printf(&b, "]}");
 	ppi_buf_append(&b, "", 1); /* the NUL */
 	if (b.is_failed) {
 		ppi_buf_fini(&b);

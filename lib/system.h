@@ -1,7 +1,8 @@
 /*
  * system.h - what pipeproc-worker needs from the library beyond the
- * public API: the table of systemProcs and the claim that picks work
- * across all of them (docs/DESIGN.md, "Workers").
+ * public API: the claim that picks work across all systemProcs
+ * (docs/DESIGN.md, "Workers"). The table of systemProcs it may get
+ * back is wire.h's ppi_systable.
  *
  * A worker holds the node's table of systemProcs and its version. Every
  * claim it makes names that version; when the node's table has changed
@@ -18,25 +19,6 @@
 
 #include "pipeproc.h"
 #include "wire.h"
-
-/* One systemProc as workers see it. */
-typedef struct ppi_sysproc {
-	char   *name;
-	char   *plugin; /* absolute path */
-	char   *config; /* "" when none */
-	char  **to;     /* nto topics */
-	size_t  nto;
-	char  **from;   /* nfrom topics ... */
-	char  **procs;  /* ... and the proc reading each */
-	size_t  nfrom;
-	uint32_t count; /* logs per claim */
-} ppi_sysproc;
-
-typedef struct ppi_systable {
-	uint64_t     version;
-	ppi_sysproc *items; /* in name order */
-	size_t       count;
-} ppi_systable;
 
 /*
  * ppi_system_claim - claim from whichever systemProc proc has logs
@@ -59,8 +41,5 @@ typedef struct ppi_systable {
 int ppi_system_claim(pp_client *c, uint32_t slot, uint64_t known,
     int wait_ms, const ppi_settle *settle, bool *is_settle_error,
     ppi_systable **table, pp_claim **claim, size_t *sys, size_t *proc);
-
-/* ppi_systable_free - free a table. Accepts NULL. */
-void ppi_systable_free(ppi_systable *t);
 
 #endif

@@ -36,6 +36,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "deadline.h"
 #include "pipeproc.h"
 #include "tls.h"
 
@@ -174,15 +175,6 @@ ppi_tls_pem_fini(ppi_tls_pem *p)
 
 /* ---- diagnosis ------------------------------------------------------------ */
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* A TCP connection to a->host:a->port within the deadline, or -1. */
 static int
 tcp_connect(const ppi_addr *a, long deadline, char *msg, size_t msglen)
@@ -216,7 +208,9 @@ tcp_connect(const ppi_addr *a, long deadline, char *msg, size_t msglen)
 		}
 		pfd = (struct pollfd) { fd, POLLOUT, 0 };
 		len = sizeof(err);
-		if (poll(&pfd, 1, (int) (deadline - now_ms())) <= 0) {
+		if (poll(&pfd, 1,
+		        (int) (deadline -
+		            (long) ppi_clock_ms(CLOCK_MONOTONIC))) <= 0) {
 			err = ETIMEDOUT;
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) <
 		    0) {
@@ -391,11 +385,12 @@ handshake(int fd, const ppi_addr *a, const ppi_tls_pem *p, long deadline,
 	mbedtls_x509_crt         ca, crt;
 	mbedtls_pk_context       key;
 	struct timeval           tv;
-	long                     left = deadline - now_ms();
+	long                     left;
 	uint32_t                 flags;
 	char                     err[160];
 	int                      rv = 0, ret;
 
+	left       = deadline - (long) ppi_clock_ms(CLOCK_MONOTONIC);
 	tv.tv_sec  = left > 0 ? left / 1000 : 0;
 	tv.tv_usec = left > 0 ? (left % 1000) * 1000 : 1000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -482,7 +477,8 @@ int
 ppi_tls_diagnose(const ppi_addr *a, const ppi_tls_pem *p,
     uint32_t timeout_ms, char *msg, size_t msglen)
 {
-	long deadline = now_ms() + (long) timeout_ms;
+	long deadline =
+	    (long) ppi_clock_ms(CLOCK_MONOTONIC) + (long) timeout_ms;
 	int  fd, rv = 0;
 
 	if (a->kind == PPI_ADDR_IPC) {

@@ -46,12 +46,14 @@ struct ppi_transport {
 	int             npipes;  /* atomic: pipes open now */
 };
 
-static int
-map_nng(int rv)
+int
+ppi_transport_map_nng(int rv)
 {
 	switch (rv) {
 	case 0:
 		return 0;
+	case NNG_EADDRINUSE:
+		return PP_EADDRINUSE;
 	case NNG_ETIMEDOUT:
 		return PP_ETIMEDOUT;
 	case NNG_ECLOSED:
@@ -258,7 +260,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	if ((rv = nng_req0_open(&t->sock)) != 0) {
 		snprintf(msg, msglen, "nng_req0_open: %s", nng_strerror(rv));
 		free(t);
-		return map_nng(rv);
+		return ppi_transport_map_nng(rv);
 	}
 	/* Replies are trusted (they come from our node); a range page plus
 	 * framing stays far below this. */
@@ -297,7 +299,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	*tp = t;
 	return 0;
 fail:
-	why = map_nng(rv);
+	why = ppi_transport_map_nng(rv);
 fail_pp:
 	if (!closed) {
 		nng_close(t->sock);
@@ -388,16 +390,16 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 	}
 	if ((rv = nng_ctx_open(&call->ctx, t->sock)) != 0) {
 		free(call);
-		return map_nng(rv);
+		return ppi_transport_map_nng(rv);
 	}
 	if ((rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0) {
 		nng_ctx_close(call->ctx);
 		free(call);
-		return map_nng(rv);
+		return ppi_transport_map_nng(rv);
 	}
 	if ((rv = frame_alloc(t, req, len, &msg)) != 0) {
 		call_free(call);
-		return rv == NNG_EINVAL ? PP_EPROTO : map_nng(rv);
+		return rv == NNG_EINVAL ? PP_EPROTO : ppi_transport_map_nng(rv);
 	}
 	nng_aio_set_timeout(call->aio, (nng_duration) timeout_ms);
 	nng_aio_set_msg(call->aio, msg);
@@ -411,7 +413,7 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 		if (rv == NNG_ETIMEDOUT) {
 			redial_if_stuck(t);
 		}
-		return map_nng(rv);
+		return ppi_transport_map_nng(rv);
 	}
 	nng_ctx_recv(call->ctx, call->aio);
 	*out = call;
@@ -434,7 +436,7 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		redial_if_stuck(call->t);
 	}
 	call_free(call);
-	return map_nng(rv);
+	return ppi_transport_map_nng(rv);
 }
 
 void

@@ -41,6 +41,14 @@ void ppi_transport_hangup(ppi_transport *t);
 /* ppi_transport_close - close the socket; pending calls fail. Accepts NULL. */
 void ppi_transport_close(ppi_transport *t);
 
+/*
+ * ppi_transport_map_nng - an NNG error as a PP_E* code (the boundary
+ * rule: no NNG_ value leaves a module that includes <nng/nng.h>). For
+ * the client's dialer and requests and for the node's listeners alike;
+ * anything without a better code is PP_EIO.
+ */
+int ppi_transport_map_nng(int nng_rv);
+
 /* A received reply. data/len stay valid until ppi_frame_free(). */
 typedef struct ppi_frame {
 	const char *data;

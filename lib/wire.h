@@ -274,13 +274,6 @@ int ppi_wire_decode_claim(const void *frame, size_t len, pp_log **logs,
     size_t *count, uint64_t *token, uint64_t *index, char *msg,
     size_t msglen);
 /*
- * ppi_wire_decode_procs - calls item(arg, &info) per proc; the strings of
- * info are NUL-terminated copies valid only during the call.
- */
-int ppi_wire_decode_procs(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_proc_info *info), void *arg,
-    bool *has_more, char *msg, size_t msglen);
-/*
  * ppi_wire_decode_range - *logs is malloc'd (count entries; free it);
  * bodies point into frame.
  */
@@ -290,14 +283,24 @@ int ppi_wire_decode_count(
     const void *frame, size_t len, uint64_t *count, char *msg, size_t msglen);
 int ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
     char *msg, size_t msglen);
+/* What a list reply holds (ppi_wire_decode_list). */
+enum ppi_list_kind {
+	PPI_LIST_TOPICS,       /* pp_topic_info */
+	PPI_LIST_PROCS,        /* pp_proc_info */
+	PPI_LIST_STATS_TOPICS, /* pp_topic_stats (wire_stats.h) */
+	PPI_LIST_STATS_PROCS   /* pp_proc_stats */
+};
+
 /*
- * ppi_wire_decode_topics - calls item(arg, &info) for each topic; info.name
- * is NUL-terminated only for the duration of the call (copied into
- * scratch). A non-zero return of item stops decoding and is returned.
+ * ppi_wire_decode_list - a list reply (topics, procs, stats pages;
+ * wire_list.c): calls row(arg, item) per item, item pointing at the type
+ * its kind names. The strings of an item are NUL-terminated copies valid
+ * only during the call. A non-zero return of row stops decoding and is
+ * returned.
  */
-int ppi_wire_decode_topics(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_topic_info *info), void *arg,
-    bool *has_more, char *msg, size_t msglen);
+int ppi_wire_decode_list(const void *frame, size_t len,
+    enum ppi_list_kind kind, int (*row)(void *arg, const void *item),
+    void *arg, bool *has_more, char *msg, size_t msglen);
 
 /* ---- systemProcs and workers (wire_system.c) ------------------------ */
 
@@ -314,7 +317,27 @@ typedef struct ppi_wire_sysitem {
 	uint32_t           count;
 } ppi_wire_sysitem;
 
-struct ppi_systable;
+/* One systemProc as workers see it (decoded from a systable reply). */
+typedef struct ppi_sysproc {
+	char   *name;
+	char   *plugin; /* absolute path */
+	char   *config; /* "" when none */
+	char  **to;     /* nto topics */
+	size_t  nto;
+	char  **from;   /* nfrom topics ... */
+	char  **procs;  /* ... and the proc reading each */
+	size_t  nfrom;
+	uint32_t count; /* logs per claim */
+} ppi_sysproc;
+
+typedef struct ppi_systable {
+	uint64_t     version;
+	ppi_sysproc *items; /* in name order */
+	size_t       count;
+} ppi_systable;
+
+/* ppi_systable_free - free a decoded table. Accepts NULL. */
+void ppi_systable_free(ppi_systable *t);
 
 /* Requests; plugin is the absolute path to send. */
 void ppi_wire_sysproc(ppi_buf *b, const char *name,
@@ -344,7 +367,7 @@ void ppi_wire_reply_systable(ppi_buf *b, uint64_t version,
  * claimed nothing).
  */
 int ppi_wire_decode_systable(const void *frame, size_t len,
-    struct ppi_systable **table, bool *is_settle_error, char *msg,
+    ppi_systable **table, bool *is_settle_error, char *msg,
     size_t msglen);
 
 #endif

@@ -38,9 +38,6 @@ int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
 void ppi_wire_pack_page(ppi_buf *b, const ppi_wire_entry *entries,
     size_t count, bool has_more, const uint64_t *token, uint64_t index);
 
-/* ppi_wire_call_kind - "ack" etc. to its kind; PP_EPROTO if unknown. */
-int ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind);
-
 /* The value under `key` in a map object, or NULL. */
 const msgpack_object *ppi_wire_get(const msgpack_object *map, const char *key);
 
@@ -58,18 +55,15 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
-/*
- * ppi_wire_list_items - the items of a list reply (see
- * ppi_wire_reply_list_begin): the array under `key`, each item an array
- * of at least `fields`, and "more". NULL when the reply is malformed.
- */
-const msgpack_object *ppi_wire_list_items(const msgpack_object *root,
-    const char *key, uint32_t fields, bool *has_more);
-
 /* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map
- * (call number i, for messages). */
+ * (call number i, for messages); wire_call.c. */
 int ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
     ppi_wire_call *c, uint32_t i, char *msg, size_t msglen);
+
+/* ppi_wire_decode_calls - the "calls" array of a commit request into
+ * req->calls (wire_call.c). */
+int ppi_wire_decode_calls(msgpack_zone *zone, const msgpack_object *o,
+    ppi_request *req, char *msg, size_t msglen);
 
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and
  * sysclaim requests (wire_system.c). */

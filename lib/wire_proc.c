@@ -12,23 +12,16 @@
  *       -> {"st":0} | PP_ETIMEDOUT
  *   {"v":1, "op":"procs", "after"?}
  *       -> {"st":0, "procs":[info...], "more"}
- *   proc calls inside a commit request's "calls":
- *       {"k":"ack"|"ack_commit"|"reclaim", "name", "token", "error"?,
- *        "logs"?: [[topic, body], ...]}
- *       -> [0, ms, [seq...], acked_ms, acked_seq] | [code, msg]
  *
- * A proc's state travels as one array (see pack_info for the order).
+ * Acks, ack-commits and reclaims are calls inside a commit request
+ * (wire_call.c). A proc's state travels as one array, the item of a
+ * procs list (wire_list.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wire_impl.h"
-
-#define INFO_FIELDS 26
-
-static const char *const call_kinds[] = { "commit", "ack", "ack_commit",
-	"reclaim" };
 
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
@@ -110,121 +103,13 @@ ppi_wire_names_op(ppi_buf *b, enum ppi_op op, const char *const *names,
 	msgpack_pack_int64(&pk, wait_ms);
 }
 
-void
-ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
-    uint64_t token, const char *error, const pp_record *recs, size_t count)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3 + (error != NULL ? 1 : 0) +
-	        (kind == PPI_CALL_ACK_COMMIT ? 1 : 0));
-	ppi_wire_pack_cstr(&pk, "k");
-	ppi_wire_pack_cstr(&pk, call_kinds[kind]);
-	ppi_wire_pack_cstr(&pk, "name");
-	ppi_wire_pack_cstr(&pk, name);
-	ppi_wire_pack_cstr(&pk, "token");
-	msgpack_pack_uint64(&pk, token);
-	if (error != NULL) {
-		ppi_wire_pack_cstr(&pk, "error");
-		ppi_wire_pack_cstr(&pk, error);
-	}
-	if (kind == PPI_CALL_ACK_COMMIT) {
-		ppi_wire_pack_cstr(&pk, "logs");
-		ppi_wire_commit_call(b, recs, count);
-	}
-}
-
-int
-ppi_wire_call_kind(const ppi_str *s, enum ppi_call_kind *kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(call_kinds) / sizeof(call_kinds[0]); i++) {
-		if (strlen(call_kinds[i]) == s->len &&
-		    memcmp(call_kinds[i], s->ptr, s->len) == 0) {
-			*kind = (enum ppi_call_kind) i;
-			return 0;
-		}
-	}
-	return PP_EPROTO;
-}
-
 /* ---- replies ------------------------------------------------------------ */
-
-void
-ppi_wire_reply_call(ppi_buf *b, uint64_t ms, const uint64_t *seqs,
-    size_t count, bool has_acked, pp_id acked)
-{
-	msgpack_packer pk;
-	size_t         i;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, has_acked ? 5 : 3);
-	msgpack_pack_int(&pk, 0);
-	msgpack_pack_uint64(&pk, ms);
-	msgpack_pack_array(&pk, count);
-	for (i = 0; i < count; i++) {
-		msgpack_pack_uint64(&pk, seqs[i]);
-	}
-	if (has_acked) {
-		msgpack_pack_uint64(&pk, acked.ms);
-		msgpack_pack_uint64(&pk, acked.seq);
-	}
-}
 
 void
 ppi_wire_reply_claim(ppi_buf *b, const ppi_wire_entry *entries, size_t count,
     uint64_t token, uint64_t index)
 {
 	ppi_wire_pack_page(b, entries, count, false, &token, index);
-}
-
-static void
-pack_info(msgpack_packer *pk, const pp_proc_info *i)
-{
-	msgpack_pack_array(pk, INFO_FIELDS);
-	ppi_wire_pack_cstr(pk, i->name);
-	ppi_wire_pack_cstr(pk, i->topic);
-	ppi_wire_pack_cstr(pk, i->offset);
-	ppi_wire_pack_cstr(pk, i->last_error);
-	msgpack_pack_uint32(pk, i->opts.count);
-	msgpack_pack_int64(pk, i->opts.max_reclaims);
-	msgpack_pack_int64(pk, i->opts.reclaim_timeout_ms);
-	msgpack_pack_uint32(pk, (uint32_t) i->opts.on_max_reclaims);
-	i->is_disabled ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-	i->has_claim ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-	msgpack_pack_uint64(pk, i->claim_first.ms);
-	msgpack_pack_uint64(pk, i->claim_first.seq);
-	msgpack_pack_uint64(pk, i->claim_last.ms);
-	msgpack_pack_uint64(pk, i->claim_last.seq);
-	msgpack_pack_uint64(pk, i->claim_token);
-	msgpack_pack_uint64(pk, i->claim_deadline_ms);
-	msgpack_pack_uint64(pk, i->next_seq);
-	msgpack_pack_uint32(pk, i->reclaims);
-	msgpack_pack_uint64(pk, i->created_ms);
-	msgpack_pack_uint64(pk, i->last_claimed_ms);
-	msgpack_pack_uint64(pk, i->last_acked_ms);
-	msgpack_pack_uint64(pk, i->lag);
-	msgpack_pack_uint64(pk, i->oldest_unacked_ms);
-	msgpack_pack_uint64(pk, i->lost);
-	ppi_wire_pack_cstr(pk, i->system_proc != NULL ? i->system_proc : "");
-	ppi_wire_pack_cstr(pk, i->plugin != NULL ? i->plugin : "");
-}
-
-void
-ppi_wire_reply_procs_begin(ppi_buf *b, size_t count)
-{
-	ppi_wire_reply_list_begin(b, "procs", count);
-}
-
-void
-ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	pack_info(&pk, info);
 }
 
 void
@@ -254,112 +139,3 @@ ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
 }
 
 /* ---- decoding (library side) ---------------------------------------- */
-
-/* Copies a string field into scratch, NUL-terminated; false if too long. */
-static bool
-copy_str(const msgpack_object *o, char *scratch, size_t cap)
-{
-	ppi_str s;
-
-	if (!ppi_wire_as_str(o, &s) || s.len >= cap) {
-		return false;
-	}
-	memcpy(scratch, s.ptr, s.len);
-	scratch[s.len] = '\0';
-	return true;
-}
-
-static bool
-unpack_info(const msgpack_object *o, pp_proc_info *i, char (*scratch)[600],
-    char *plugin, size_t plugin_cap)
-{
-	const msgpack_object *f;
-	int64_t               maxr, rto;
-	uint64_t              count, on_max, reclaims;
-
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != INFO_FIELDS) {
-		return false;
-	}
-	f = o->via.array.ptr;
-	memset(i, 0, sizeof(*i));
-	if (!copy_str(&f[0], scratch[0], sizeof(scratch[0])) ||
-	    !copy_str(&f[1], scratch[1], sizeof(scratch[1])) ||
-	    !copy_str(&f[2], scratch[2], sizeof(scratch[2])) ||
-	    !copy_str(&f[3], scratch[3], sizeof(scratch[3])) ||
-	    !ppi_wire_as_u64(&f[4], &count) || !ppi_wire_as_int(&f[5], &maxr) ||
-	    !ppi_wire_as_int(&f[6], &rto) || !ppi_wire_as_u64(&f[7], &on_max) ||
-	    !ppi_wire_as_bool(&f[8], &i->is_disabled) ||
-	    !ppi_wire_as_bool(&f[9], &i->has_claim) ||
-	    !ppi_wire_as_u64(&f[10], &i->claim_first.ms) ||
-	    !ppi_wire_as_u64(&f[11], &i->claim_first.seq) ||
-	    !ppi_wire_as_u64(&f[12], &i->claim_last.ms) ||
-	    !ppi_wire_as_u64(&f[13], &i->claim_last.seq) ||
-	    !ppi_wire_as_u64(&f[14], &i->claim_token) ||
-	    !ppi_wire_as_u64(&f[15], &i->claim_deadline_ms) ||
-	    !ppi_wire_as_u64(&f[16], &i->next_seq) ||
-	    !ppi_wire_as_u64(&f[17], &reclaims) ||
-	    !ppi_wire_as_u64(&f[18], &i->created_ms) ||
-	    !ppi_wire_as_u64(&f[19], &i->last_claimed_ms) ||
-	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
-	    !ppi_wire_as_u64(&f[21], &i->lag) ||
-	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms) ||
-	    !ppi_wire_as_u64(&f[23], &i->lost) ||
-	    !copy_str(&f[24], scratch[4], sizeof(scratch[4])) ||
-	    !copy_str(&f[25], plugin, plugin_cap)) {
-		return false;
-	}
-	i->system_proc             = scratch[4];
-	i->plugin                  = plugin;
-	i->name                    = scratch[0];
-	i->topic                   = scratch[1];
-	i->offset                  = scratch[2];
-	i->last_error              = scratch[3];
-	i->opts.offset             = scratch[2];
-	i->opts.count              = (uint32_t) count;
-	i->opts.max_reclaims       = (int32_t) maxr;
-	i->opts.reclaim_timeout_ms = rto;
-	i->opts.on_max_reclaims    = (enum pp_on_max_reclaims) on_max;
-	i->reclaims                = (uint32_t) reclaims;
-	return true;
-}
-
-int
-ppi_wire_decode_procs(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_proc_info *info), void *arg,
-    bool *has_more, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *arr;
-	pp_proc_info          info;
-	char                  scratch[5][600];
-	char                  plugin[4097];
-	bool                  more = false;
-	uint32_t              i;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	if ((arr = ppi_wire_list_items(root, "procs", INFO_FIELDS, &more)) ==
-	    NULL) {
-		msgpack_unpacked_destroy(&u);
-		snprintf(msg, msglen, "malformed reply from the node");
-		return PP_EPROTO;
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		if (!unpack_info(&arr->via.array.ptr[i], &info, scratch, plugin,
-		        sizeof(plugin))) {
-			msgpack_unpacked_destroy(&u);
-			snprintf(msg, msglen, "malformed reply from the node");
-			return PP_EPROTO;
-		}
-		if ((rv = item(arg, &info)) != 0) {
-			msgpack_unpacked_destroy(&u);
-			return rv;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	*has_more = more;
-	return 0;
-}

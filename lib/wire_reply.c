@@ -3,13 +3,12 @@
  * library (docs/DESIGN.md §5). Every reply is a map whose "st" is 0 or a
  * PP_E* code; errors add "msg".
  *
- *   commit  {"st":0, "res":[[0, ms, [seq...]] | [code, msg], ...]}
+ *   commit  {"st":0, "res":[...]}                    (wire_call.c)
  *   range   {"st":0, "n":count, "batch":bin (record batch), "more":b}
  *   length  {"st":0, "count":u64}
  *   stat    {"st":0, "count", "bytes", "first":[ms,seq], "last":[ms,seq],
  *            "next", "created"}
- *   topics  {"st":0, "topics":[[name, count, bytes, fms, fseq, lms, lseq,
- *            next, created], ...], "more":b}
+ *   topics  {"st":0, "topics":[...], "more":b}         (wire_list.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,46 +55,6 @@ ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid)
 	msgpack_pack_uint64(&pk, max_body);
 	ppi_wire_pack_cstr(&pk, "pid");
 	msgpack_pack_uint64(&pk, pid);
-}
-
-void
-ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 2);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, "res");
-	msgpack_pack_array(&pk, ncalls);
-}
-
-void
-ppi_wire_reply_commit_ok(
-    ppi_buf *b, uint64_t ms, const uint64_t *seqs, size_t count)
-{
-	msgpack_packer pk;
-	size_t         i;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 3);
-	msgpack_pack_int(&pk, 0);
-	msgpack_pack_uint64(&pk, ms);
-	msgpack_pack_array(&pk, count);
-	for (i = 0; i < count; i++) {
-		msgpack_pack_uint64(&pk, seqs[i]);
-	}
-}
-
-void
-ppi_wire_reply_commit_err(ppi_buf *b, int status, const char *msg)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_int(&pk, status);
-	ppi_wire_pack_cstr(&pk, msg != NULL ? msg : "");
 }
 
 /*
@@ -194,52 +153,6 @@ ppi_wire_reply_stat(ppi_buf *b, const pp_topic_info *info)
 	msgpack_pack_uint64(&pk, info->created_ms);
 }
 
-void
-ppi_wire_reply_list_begin(ppi_buf *b, const char *key, size_t count)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 3);
-	ppi_wire_pack_status(&pk, 0);
-	ppi_wire_pack_cstr(&pk, key);
-	msgpack_pack_array(&pk, count);
-}
-
-void
-ppi_wire_reply_list_end(ppi_buf *b, bool has_more)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	ppi_wire_pack_cstr(&pk, "more");
-	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-}
-
-void
-ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
-{
-	ppi_wire_reply_list_begin(b, "topics", count);
-}
-
-void
-ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, 9);
-	ppi_wire_pack_cstr(&pk, info->name);
-	msgpack_pack_uint64(&pk, info->count);
-	msgpack_pack_uint64(&pk, info->bytes);
-	msgpack_pack_uint64(&pk, info->first.ms);
-	msgpack_pack_uint64(&pk, info->first.seq);
-	msgpack_pack_uint64(&pk, info->last.ms);
-	msgpack_pack_uint64(&pk, info->last.seq);
-	msgpack_pack_uint64(&pk, info->next_seq);
-	msgpack_pack_uint64(&pk, info->created_ms);
-}
-
 
 /* ---- decoding (library side) ---------------------------------------- */
 
@@ -283,81 +196,6 @@ ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
 	}
 	*version  = v;
 	*max_body = mb;
-	msgpack_unpacked_destroy(&u);
-	return 0;
-}
-
-/* Decodes one call's entry of a commit reply into ids (count of them). */
-static int
-decode_call(const msgpack_object *o, size_t count, pp_id *ids, pp_id *acked,
-    int *status, char *msg, size_t msglen)
-{
-	int64_t  st;
-	uint64_t ms, seq;
-	ppi_str  detail;
-	uint32_t i;
-
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
-	    !ppi_wire_as_int(&o->via.array.ptr[0], &st) || st > 0) {
-		return PP_EPROTO;
-	}
-	if (st != 0) {
-		*status = (int) st;
-		if (ppi_wire_as_str(&o->via.array.ptr[1], &detail)) {
-			snprintf(msg, msglen, "%.*s", (int) detail.len,
-			    detail.ptr);
-		}
-		return 0;
-	}
-	if ((o->via.array.size != 3 && o->via.array.size != 5) ||
-	    !ppi_wire_as_u64(&o->via.array.ptr[1], &ms) ||
-	    o->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY ||
-	    o->via.array.ptr[2].via.array.size != count) {
-		return PP_EPROTO;
-	}
-	for (i = 0; i < count; i++) {
-		if (!ppi_wire_as_u64(&o->via.array.ptr[2].via.array.ptr[i],
-		        &seq)) {
-			return PP_EPROTO;
-		}
-		ids[i].ms  = ms;
-		ids[i].seq = seq;
-	}
-	if (o->via.array.size == 5 && acked != NULL &&
-	    (!ppi_wire_as_u64(&o->via.array.ptr[3], &acked->ms) ||
-	        !ppi_wire_as_u64(&o->via.array.ptr[4], &acked->seq))) {
-		return PP_EPROTO;
-	}
-	*status = 0;
-	return 0;
-}
-
-int
-ppi_wire_decode_commit(const void *frame, size_t len, size_t ncalls,
-    const size_t *counts, pp_id *const *ids, pp_id *const *acked,
-    int *status, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *res;
-	size_t                i;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	res = ppi_wire_get(root, "res");
-	if (res == NULL || res->type != MSGPACK_OBJECT_ARRAY ||
-	    res->via.array.size != ncalls) {
-		PROTO(&u);
-	}
-	for (i = 0; i < ncalls; i++) {
-		if (decode_call(&res->via.array.ptr[i], counts[i], ids[i],
-		        acked != NULL ? acked[i] : NULL, &status[i], msg,
-		        msglen) != 0) {
-			PROTO(&u);
-		}
-	}
 	msgpack_unpacked_destroy(&u);
 	return 0;
 }
@@ -512,74 +350,5 @@ ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
 	msgpack_unpacked_destroy(&u);
 	t.name = info->name;
 	*info  = t;
-	return 0;
-}
-
-const msgpack_object *
-ppi_wire_list_items(const msgpack_object *root, const char *key,
-    uint32_t fields, bool *has_more)
-{
-	const msgpack_object *arr = ppi_wire_get(root, key);
-	uint32_t              i;
-
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), has_more)) {
-		return NULL;
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		if (arr->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY ||
-		    arr->via.array.ptr[i].via.array.size < fields) {
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-int
-ppi_wire_decode_topics(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_topic_info *info), void *arg,
-    bool *has_more, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *arr, *f;
-	pp_topic_info         t;
-	ppi_str               name;
-	char                  scratch[PP_TOPIC_MAX + 1];
-	uint32_t              i;
-	bool                  more;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	if ((arr = ppi_wire_list_items(root, "topics", 9, &more)) == NULL) {
-		PROTO(&u);
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		f = arr->via.array.ptr[i].via.array.ptr;
-		if (arr->via.array.ptr[i].via.array.size != 9 ||
-		    !ppi_wire_as_str(&f[0], &name) ||
-		    name.len > PP_TOPIC_MAX ||
-		    !ppi_wire_as_u64(&f[1], &t.count) ||
-		    !ppi_wire_as_u64(&f[2], &t.bytes) ||
-		    !ppi_wire_as_u64(&f[3], &t.first.ms) ||
-		    !ppi_wire_as_u64(&f[4], &t.first.seq) ||
-		    !ppi_wire_as_u64(&f[5], &t.last.ms) ||
-		    !ppi_wire_as_u64(&f[6], &t.last.seq) ||
-		    !ppi_wire_as_u64(&f[7], &t.next_seq) ||
-		    !ppi_wire_as_u64(&f[8], &t.created_ms)) {
-			PROTO(&u);
-		}
-		memcpy(scratch, name.ptr, name.len);
-		scratch[name.len] = '\0';
-		t.name            = scratch;
-		if ((rv = item(arg, &t)) != 0) {
-			msgpack_unpacked_destroy(&u);
-			return rv;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	*has_more = more;
 	return 0;
 }

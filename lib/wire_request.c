@@ -3,7 +3,7 @@
  * validated by the node (docs/DESIGN.md §5).
  *
  *   {"v":1, "op":"commit", "cid":u64, "rid":u64, "floor":u64,
- *    "calls":[ [[topic, body], ...], ... ]}
+ *    "calls":[call, ...]}                      (calls: wire_call.c)
  *   {"v":1, "op":"range", "topic":str, "start":str?, "end":str?,
  *    "sx":bool, "ex":bool, "limit":u64, "rev":bool, "stream":bool}
  *   {"v":1, "op":"length"|"stat", "topic":str}
@@ -96,22 +96,6 @@ ppi_wire_commit_begin(
 	msgpack_pack_uint64(&pk, floor);
 	ppi_wire_pack_cstr(&pk, "calls");
 	msgpack_pack_array(&pk, ncalls);
-}
-
-void
-ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count)
-{
-	msgpack_packer pk;
-	size_t         i;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, count);
-	for (i = 0; i < count; i++) {
-		msgpack_pack_array(&pk, 2);
-		ppi_wire_pack_cstr(&pk, recs[i].topic);
-		msgpack_pack_bin(&pk, recs[i].len);
-		msgpack_pack_bin_body(&pk, recs[i].body, recs[i].len);
-	}
 }
 
 void
@@ -212,104 +196,6 @@ ppi_wire_topics(ppi_buf *b, const char *after)
 		return (code);                                                 \
 	} while (0)
 
-/* Decodes an array of [topic:str, body:bin] into c->logs. */
-static int
-decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
-    uint32_t i, char *msg, size_t msglen)
-{
-	uint32_t j;
-
-	if (call == NULL || call->type != MSGPACK_OBJECT_ARRAY) {
-		FAIL(PP_EPROTO, "commit: logs of call %u are not an array", i);
-	}
-	c->count = call->via.array.size;
-	c->logs  = msgpack_zone_malloc(zone, sizeof(ppi_wire_log) * (c->count + 1));
-	if (c->logs == NULL) {
-		FAIL(PP_ENOMEM, "commit: out of memory");
-	}
-	for (j = 0; j < call->via.array.size; j++) {
-		const msgpack_object *log = &call->via.array.ptr[j];
-		const msgpack_object *body;
-
-		if (log->type != MSGPACK_OBJECT_ARRAY ||
-		    log->via.array.size != 2 ||
-		    !ppi_wire_as_str(&log->via.array.ptr[0], &c->logs[j].topic)) {
-			FAIL(PP_EPROTO,
-			    "commit: log %u of call %u must be "
-			    "[topic:str, body:bin]",
-			    j, i);
-		}
-		body = &log->via.array.ptr[1];
-		if (body->type != MSGPACK_OBJECT_BIN) {
-			FAIL(PP_EPROTO,
-			    "commit: body of log %u of call %u must be bin", j,
-			    i);
-		}
-		c->logs[j].body = body->via.bin.ptr;
-		c->logs[j].len  = body->via.bin.size;
-	}
-	return 0;
-}
-
-/* A proc call: {"k", "name", "token", "error"?, "logs"?}. */
-int
-ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
-    ppi_wire_call *c, uint32_t i, char *msg, size_t msglen)
-{
-	ppi_str               kind;
-	const msgpack_object *err;
-
-	if (!ppi_wire_as_str(ppi_wire_get(o, "k"), &kind) ||
-	    ppi_wire_call_kind(&kind, &c->kind) != 0 ||
-	    c->kind == PPI_CALL_COMMIT ||
-	    !ppi_wire_as_str(ppi_wire_get(o, "name"), &c->name) ||
-	    !ppi_wire_as_u64(ppi_wire_get(o, "token"), &c->token)) {
-		FAIL(PP_EPROTO,
-		    "call %u: needs k (ack|ack_commit|reclaim), name and token",
-		    i);
-	}
-	err = ppi_wire_get(o, "error");
-	if (err != NULL && !ppi_wire_as_str(err, &c->error)) {
-		FAIL(PP_EPROTO, "call %u: error must be a string", i);
-	}
-	if (c->kind == PPI_CALL_ACK_COMMIT) {
-		return decode_logs(zone, ppi_wire_get(o, "logs"), c, i, msg,
-		    msglen);
-	}
-	return 0;
-}
-
-static int
-decode_calls(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
-    char *msg, size_t msglen)
-{
-	uint32_t i;
-	int      rv;
-
-	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY) {
-		FAIL(PP_EPROTO, "commit: 'calls' must be an array");
-	}
-	req->ncalls = o->via.array.size;
-	req->calls  = msgpack_zone_malloc(
-            zone, sizeof(ppi_wire_call) * (req->ncalls + 1));
-	if (req->calls == NULL) {
-		FAIL(PP_ENOMEM, "commit: out of memory");
-	}
-	memset(req->calls, 0, sizeof(ppi_wire_call) * (req->ncalls + 1));
-	for (i = 0; i < o->via.array.size; i++) {
-		const msgpack_object *call = &o->via.array.ptr[i];
-
-		/* A commit call is an array of logs; other calls are maps. */
-		rv = call->type == MSGPACK_OBJECT_MAP
-		    ? ppi_wire_decode_proc_call(zone, call, &req->calls[i], i, msg, msglen)
-		    : decode_logs(zone, call, &req->calls[i], i, msg, msglen);
-		if (rv != 0) {
-			return rv;
-		}
-	}
-	return 0;
-}
-
 /* An optional string field: absent is fine, another type is not. */
 static bool
 opt_str(const msgpack_object *root, const char *key, ppi_str *out)
@@ -405,7 +291,7 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 			    "commit: 'cid', 'rid' and 'floor' must be "
 			    "unsigned integers");
 		}
-		return decode_calls(zone, ppi_wire_get(root, "calls"), req,
+		return ppi_wire_decode_calls(zone, ppi_wire_get(root, "calls"), req,
 		    msg, msglen);
 	case PPI_OP_RANGE:
 		o = ppi_wire_get(root, "limit");

@@ -4,6 +4,7 @@
  * The node part is a flat map keyed by the names in ppi_stats_node_fields
  * and ppi_stats_rate_fields, plus two histograms, so adding a figure is
  * one table line on each side and an older client simply ignores it.
+ * The topics and procs parts are list replies (wire_list.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,6 @@ const ppi_stats_field ppi_stats_rate_fields[] = {
 };
 const size_t ppi_stats_rate_nfields =
     sizeof(ppi_stats_rate_fields) / sizeof(ppi_stats_rate_fields[0]);
-
-#define TOPIC_FIELDS 12
-#define PROC_FIELDS 10
 
 static const char *const part_names[] = { "node", "topics", "procs" };
 
@@ -137,52 +135,6 @@ ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st)
 	pack_hist(&pk, &st->group_sizes);
 	ppi_wire_pack_cstr(&pk, "write_latency_us");
 	pack_hist(&pk, &st->write_latency_us);
-}
-
-void
-ppi_wire_reply_stats_begin(ppi_buf *b, size_t count)
-{
-	ppi_wire_reply_list_begin(b, "items", count);
-}
-
-void
-ppi_wire_reply_stats_topic(ppi_buf *b, const pp_topic_stats *t)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, TOPIC_FIELDS);
-	ppi_wire_pack_cstr(&pk, t->name);
-	msgpack_pack_uint64(&pk, t->count);
-	msgpack_pack_uint64(&pk, t->bytes);
-	msgpack_pack_uint64(&pk, t->first.ms);
-	msgpack_pack_uint64(&pk, t->first.seq);
-	msgpack_pack_uint64(&pk, t->last.ms);
-	msgpack_pack_uint64(&pk, t->last.seq);
-	msgpack_pack_uint64(&pk, t->next_seq);
-	msgpack_pack_uint64(&pk, t->created_ms);
-	msgpack_pack_uint64(&pk, t->max_age_ms);
-	msgpack_pack_uint64(&pk, t->max_count);
-	msgpack_pack_uint64(&pk, t->max_bytes);
-}
-
-void
-ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
-{
-	msgpack_packer pk;
-
-	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, PROC_FIELDS);
-	ppi_wire_pack_cstr(&pk, p->name);
-	ppi_wire_pack_cstr(&pk, p->topic);
-	p->is_disabled ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-	p->has_claim ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-	msgpack_pack_uint64(&pk, p->lag);
-	msgpack_pack_uint64(&pk, p->oldest_unacked_ms);
-	msgpack_pack_uint64(&pk, p->oldest_unacked_age_ms);
-	msgpack_pack_uint64(&pk, p->reclaims);
-	msgpack_pack_uint64(&pk, p->lost);
-	msgpack_pack_uint64(&pk, p->last_acked_ms);
 }
 
 /* ---- replies: library side ------------------------------------------------- */
@@ -279,114 +231,5 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 	}
 	msgpack_unpacked_destroy(&u);
 	*st = s;
-	return 0;
-}
-
-/* Copies a name of at most PP_TOPIC_MAX bytes into out (NUL-terminated). */
-static bool
-as_name(const msgpack_object *o, char *out)
-{
-	ppi_str s;
-
-	if (!ppi_wire_as_str(o, &s) || s.len > PP_TOPIC_MAX) {
-		return false;
-	}
-	memcpy(out, s.ptr, s.len);
-	out[s.len] = '\0';
-	return true;
-}
-
-int
-ppi_wire_decode_stats_topics(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_topic_stats *t), void *arg,
-    bool *has_more, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *arr, *f;
-	pp_topic_stats        t;
-	char                  name[PP_TOPIC_MAX + 1];
-	uint32_t              i;
-	bool                  more;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	if ((arr = ppi_wire_list_items(root, "items", TOPIC_FIELDS, &more)) == NULL) {
-		PROTO(&u);
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		f = arr->via.array.ptr[i].via.array.ptr;
-		memset(&t, 0, sizeof(t));
-		if (!as_name(&f[0], name) || !ppi_wire_as_u64(&f[1], &t.count) ||
-		    !ppi_wire_as_u64(&f[2], &t.bytes) ||
-		    !ppi_wire_as_u64(&f[3], &t.first.ms) ||
-		    !ppi_wire_as_u64(&f[4], &t.first.seq) ||
-		    !ppi_wire_as_u64(&f[5], &t.last.ms) ||
-		    !ppi_wire_as_u64(&f[6], &t.last.seq) ||
-		    !ppi_wire_as_u64(&f[7], &t.next_seq) ||
-		    !ppi_wire_as_u64(&f[8], &t.created_ms) ||
-		    !ppi_wire_as_u64(&f[9], &t.max_age_ms) ||
-		    !ppi_wire_as_u64(&f[10], &t.max_count) ||
-		    !ppi_wire_as_u64(&f[11], &t.max_bytes)) {
-			PROTO(&u);
-		}
-		t.name = name;
-		if ((rv = item(arg, &t)) != 0) {
-			msgpack_unpacked_destroy(&u);
-			return rv;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	*has_more = more;
-	return 0;
-}
-
-int
-ppi_wire_decode_stats_procs(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_proc_stats *p), void *arg,
-    bool *has_more, char *msg, size_t msglen)
-{
-	msgpack_unpacked      u;
-	const msgpack_object *root, *arr, *f;
-	pp_proc_stats         p;
-	char                  name[PP_TOPIC_MAX + 1], topic[PP_TOPIC_MAX + 1];
-	uint64_t              reclaims;
-	uint32_t              i;
-	bool                  more;
-	int                   rv;
-
-	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
-	    0) {
-		return rv;
-	}
-	if ((arr = ppi_wire_list_items(root, "items", PROC_FIELDS, &more)) == NULL) {
-		PROTO(&u);
-	}
-	for (i = 0; i < arr->via.array.size; i++) {
-		f = arr->via.array.ptr[i].via.array.ptr;
-		memset(&p, 0, sizeof(p));
-		if (!as_name(&f[0], name) || !as_name(&f[1], topic) ||
-		    !ppi_wire_as_bool(&f[2], &p.is_disabled) ||
-		    !ppi_wire_as_bool(&f[3], &p.has_claim) ||
-		    !ppi_wire_as_u64(&f[4], &p.lag) ||
-		    !ppi_wire_as_u64(&f[5], &p.oldest_unacked_ms) ||
-		    !ppi_wire_as_u64(&f[6], &p.oldest_unacked_age_ms) ||
-		    !ppi_wire_as_u64(&f[7], &reclaims) || reclaims > UINT32_MAX ||
-		    !ppi_wire_as_u64(&f[8], &p.lost) ||
-		    !ppi_wire_as_u64(&f[9], &p.last_acked_ms)) {
-			PROTO(&u);
-		}
-		p.name     = name;
-		p.topic    = topic;
-		p.reclaims = (uint32_t) reclaims;
-		if ((rv = item(arg, &p)) != 0) {
-			msgpack_unpacked_destroy(&u);
-			return rv;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	*has_more = more;
 	return 0;
 }

@@ -81,16 +81,6 @@ void ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p);
 /* Each returns the status as the decoders of wire.h do. */
 int ppi_wire_decode_stats_node(const void *frame, size_t len,
     pp_node_stats *st, char *msg, size_t msglen);
-/*
- * ppi_wire_decode_stats_topics / _procs - call item(arg, x) per item; the
- * strings of x are NUL-terminated copies valid only during the call. A
- * non-zero return of item stops decoding and is returned.
- */
-int ppi_wire_decode_stats_topics(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_topic_stats *t), void *arg,
-    bool *has_more, char *msg, size_t msglen);
-int ppi_wire_decode_stats_procs(const void *frame, size_t len,
-    int (*item)(void *arg, const pp_proc_stats *p), void *arg,
-    bool *has_more, char *msg, size_t msglen);
+/* Topics and procs pages: ppi_wire_decode_list() (wire.h). */
 
 #endif

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "system.h"
 #include "wire_impl.h"
 
 #define LIST_MAX 16

@@ -16,7 +16,6 @@
  * of the store, and appended after it.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,46 +66,28 @@ typedef struct walk {
 	size_t  n;                      /* items in the current page */
 } walk;
 
-static void put(ppi_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-put(ppi_buf *b, const char *fmt, ...)
-{
-	char    tmp[256];
-	va_list ap;
-	int     n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		ppi_buf_append(b, tmp, (size_t) n < sizeof(tmp) ? (size_t) n
-		                                                : sizeof(tmp) - 1);
-	}
-}
-
 /* A label value, escaped as the format requires: \\, \" and \n. */
 static void
 put_label(ppi_buf *b, const char *key, const char *value)
 {
-	put(b, "%s=\"", key);
+	ppi_buf_printf(b, "%s=\"", key);
 	for (; *value != '\0'; value++) {
 		if (*value == '\\' || *value == '"') {
-			put(b, "\\%c", *value);
+			ppi_buf_printf(b, "\\%c", *value);
 		} else if (*value == '\n') {
-			put(b, "\\n");
+			ppi_buf_printf(b, "\\n");
 		} else {
 			ppi_buf_append(b, value, 1);
 		}
 	}
-	put(b, "\"");
+	ppi_buf_printf(b, "\"");
 }
 
 static void
 header(ppi_buf *b, const char *name, const char *type, const char *help)
 {
-	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	ppi_buf_printf(
+	    b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void
@@ -114,14 +95,14 @@ scalar(ppi_buf *b, const char *name, const char *type, const char *help,
     uint64_t v)
 {
 	header(b, name, type, help);
-	put(b, "%s %" PRIu64 "\n", name, v);
+	ppi_buf_printf(b, "%s %" PRIu64 "\n", name, v);
 }
 
 static void
 real(ppi_buf *b, const char *name, const char *help, double v)
 {
 	header(b, name, "gauge", help);
-	put(b, "%s %.6g\n", name, v);
+	ppi_buf_printf(b, "%s %.6g\n", name, v);
 }
 
 /* A histogram; `scale` divides bounds and sum (1e6: us to seconds). */
@@ -134,15 +115,17 @@ histogram(ppi_buf *b, const char *name, const char *help,
 	header(b, name, "histogram", help);
 	for (i = 0; i < h->nbuckets; i++) {
 		if (h->le[i] == UINT64_MAX) {
-			put(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+			ppi_buf_printf(b,
+			    "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
 			    h->counts[i]);
 		} else {
-			put(b, "%s_bucket{le=\"%.6g\"} %" PRIu64 "\n", name,
-			    (double) h->le[i] / scale, h->counts[i]);
+			ppi_buf_printf(b,
+			    "%s_bucket{le=\"%.6g\"} %" PRIu64 "\n", name,
+			    (double)h->le[i] / scale, h->counts[i]);
 		}
 	}
-	put(b, "%s_sum %.6g\n%s_count %" PRIu64 "\n", name,
-	    (double) h->sum / scale, name, h->count);
+	ppi_buf_printf(b, "%s_sum %.6g\n%s_count %" PRIu64 "\n", name,
+	    (double)h->sum / scale, name, h->count);
 }
 
 static void
@@ -216,13 +199,13 @@ sample(walk *w, enum family f, const char *topic, const char *proc)
 {
 	ppi_buf *b = &w->fam[f];
 
-	put(b, "%s{", families[f].name);
+	ppi_buf_printf(b, "%s{", families[f].name);
 	if (proc != NULL) {
 		put_label(b, "proc", proc);
-		put(b, ",");
+		ppi_buf_printf(b, ",");
 	}
 	put_label(b, "topic", topic);
-	put(b, "} ");
+	ppi_buf_printf(b, "} ");
 }
 
 static int
@@ -231,14 +214,15 @@ add_topic(void *arg, const pp_topic_stats *t)
 	walk *w = arg;
 
 	sample(w, F_TOPIC_LOGS, t->name, NULL);
-	put(&w->fam[F_TOPIC_LOGS], "%" PRIu64 "\n", t->count);
+	ppi_buf_printf(&w->fam[F_TOPIC_LOGS], "%" PRIu64 "\n", t->count);
 	sample(w, F_TOPIC_BYTES, t->name, NULL);
-	put(&w->fam[F_TOPIC_BYTES], "%" PRIu64 "\n", t->bytes);
+	ppi_buf_printf(&w->fam[F_TOPIC_BYTES], "%" PRIu64 "\n", t->bytes);
 	sample(w, F_TOPIC_APPENDED, t->name, NULL);
-	put(&w->fam[F_TOPIC_APPENDED], "%" PRIu64 "\n", t->next_seq);
+	ppi_buf_printf(&w->fam[F_TOPIC_APPENDED], "%" PRIu64 "\n", t->next_seq);
 	if (t->count > 0) {
 		sample(w, F_TOPIC_LAST, t->name, NULL);
-		put(&w->fam[F_TOPIC_LAST], "%.3f\n", t->last.ms / 1000.0);
+		ppi_buf_printf(
+		    &w->fam[F_TOPIC_LAST], "%.3f\n", t->last.ms / 1000.0);
 	}
 	snprintf(w->name, sizeof(w->name), "%s", t->name);
 	w->n++;
@@ -251,15 +235,17 @@ add_proc(void *arg, const pp_proc_stats *p)
 	walk *w = arg;
 
 	sample(w, F_PROC_LAG, p->topic, p->name);
-	put(&w->fam[F_PROC_LAG], "%" PRIu64 "\n", p->lag);
+	ppi_buf_printf(&w->fam[F_PROC_LAG], "%" PRIu64 "\n", p->lag);
 	sample(w, F_PROC_AGE, p->topic, p->name);
-	put(&w->fam[F_PROC_AGE], "%.3f\n", p->oldest_unacked_age_ms / 1000.0);
+	ppi_buf_printf(
+	    &w->fam[F_PROC_AGE], "%.3f\n", p->oldest_unacked_age_ms / 1000.0);
 	sample(w, F_PROC_RECLAIMS, p->topic, p->name);
-	put(&w->fam[F_PROC_RECLAIMS], "%" PRIu32 "\n", p->reclaims);
+	ppi_buf_printf(&w->fam[F_PROC_RECLAIMS], "%" PRIu32 "\n", p->reclaims);
 	sample(w, F_PROC_DISABLED, p->topic, p->name);
-	put(&w->fam[F_PROC_DISABLED], "%d\n", p->is_disabled ? 1 : 0);
+	ppi_buf_printf(
+	    &w->fam[F_PROC_DISABLED], "%d\n", p->is_disabled ? 1 : 0);
 	sample(w, F_PROC_LOST, p->topic, p->name);
-	put(&w->fam[F_PROC_LOST], "%" PRIu64 "\n", p->lost);
+	ppi_buf_printf(&w->fam[F_PROC_LOST], "%" PRIu64 "\n", p->lost);
 	snprintf(w->name, sizeof(w->name), "%s", p->name);
 	w->n++;
 	return 0;

@@ -88,15 +88,9 @@ stop_locked(loop *l, int status)
 static void
 nap_locked(loop *l, unsigned ms)
 {
-	struct timespec ts;
+	struct timespec ts =
+	    ppi_deadline_after_us(CLOCK_REALTIME, (long long) ms * 1000);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	while (!l->is_stopping &&
 	    pthread_cond_timedwait(&l->wake, &l->mtx, &ts) != ETIMEDOUT) {
 	}

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "deadline.h"
 
 #define LIVE_BASE_TOPIC "bench-base"
 #define LIVE_ROUNDS     2000
@@ -78,15 +79,14 @@ live_cb(pp_live *live, const pp_claim *claim, int status, void *arg)
 }
 
 /* Waits until *counter >= target; -1 on a failed claim or after
- * LIVE_WAIT_MS (whole seconds: a failure, not a measurement). */
+ * LIVE_WAIT_MS (a failure, not a measurement). */
 static int
 live_await(live_bench *b, const int *counter, int target)
 {
-	struct timespec until;
+	struct timespec until =
+	    ppi_deadline_after_us(CLOCK_REALTIME, LIVE_WAIT_MS * 1000LL);
 	int             rv = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += LIVE_WAIT_MS / 1000;
 	pthread_mutex_lock(&b->mu);
 	while (*counter < target && b->last_status == 0 && rv == 0) {
 		rv = pthread_cond_timedwait(&b->cv, &b->mu, &until);

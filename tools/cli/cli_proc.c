@@ -49,13 +49,6 @@ struct claim_args {
 	const char *error; /* reclaim only; NULL when not given */
 };
 
-/* True when `arg` is an option word (not "-" and not after "--"). */
-static bool
-is_option(const char *arg)
-{
-	return arg[0] == '-' && arg[1] != '\0';
-}
-
 /*
  * Parse a decimal integer, optionally negative, into *value, which must
  * lie in [min, max]. Returns 0, or -1 when text is not such a number.
@@ -115,83 +108,98 @@ parse_mode(const char *text, enum pp_on_max_reclaims *mode)
 	return 0;
 }
 
-int
-cli_proc_option(
-    struct cli_ctx *ctx, int argc, char **argv, int *i, pp_proc_opts *opts)
+/* --count: a count of logs per claim. */
+static int
+set_count(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
-	const char *value;
-	int64_t     number;
-	int         m;
+	int64_t number;
 
-	if ((m = cli_option(argc, argv, i, "--offset", &value)) > 0) {
-		opts->offset = value;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--count", &value)) > 0) {
-		if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--count '%s' is not a count", value);
-		}
-		opts->count = (uint32_t)number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--max-reclaims", &value)) > 0) {
-		if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--max-reclaims '%s' is not a number", value);
-		}
-		opts->max_reclaims = (int32_t)number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--reclaim-timeout", &value))
-	        > 0) {
-		if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--reclaim-timeout '%s' is not a number", value);
-		}
-		opts->reclaim_timeout_ms = number;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--on-max-reclaims", &value))
-	        > 0) {
-		if (parse_mode(value, &opts->on_max_reclaims) != 0) {
-			return cli_fail(ctx, PP_EINVALID_OPTION,
-			    "--on-max-reclaims '%s' is not disable, continue "
-			    "or deadletter",
-			    value);
-		}
+	(void)opt;
+	if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
+		return cli_report_fail(ctx, PP_EINVALID_OPTION,
+		    "--count '%s' is not a count", value);
 	}
-	if (m < 0) {
-		return cli_usage_error(
-		    ctx, "option '%s' needs an argument", argv[*i]);
-	}
-	return m > 0 ? 0 : -1;
+	*(uint32_t *)dst = (uint32_t)number;
+	return 0;
 }
 
-/*
- * Apply one valued option of `proc` (argv[*i]) to *pa: --name, --wait or
- * a proc option. Returns as cli_proc_option().
- */
+/* --max-reclaims: a signed 32-bit number. */
 static int
-proc_option(
-    struct cli_ctx *ctx, int argc, char **argv, int *i, struct proc_args *pa)
+set_max_reclaims(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
-	const char *value;
-	int64_t     number;
-	int         m;
+	int64_t number;
 
-	if ((m = cli_option(argc, argv, i, "--name", &value)) > 0) {
-		pa->name = value;
-	} else if (m == 0
-	    && (m = cli_option(argc, argv, i, "--wait", &value)) > 0) {
-		if (parse_int(value, -1, INT_MAX, &number) != 0) {
-			return cli_fail(ctx, PP_EINVAL,
-			    "--wait '%s' is not -1 or a number of ms", value);
-		}
-		pa->wait_ms = (int)number;
-	} else if (m == 0) {
-		return cli_proc_option(ctx, argc, argv, i, &pa->opts);
+	(void)opt;
+	if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
+		return cli_report_fail(ctx, PP_EINVALID_OPTION,
+		    "--max-reclaims '%s' is not a number", value);
 	}
-	if (m < 0) {
-		return cli_usage_error(
-		    ctx, "option '%s' needs an argument", argv[*i]);
+	*(int32_t *)dst = (int32_t)number;
+	return 0;
+}
+
+/* --reclaim-timeout: a signed number of ms. */
+static int
+set_reclaim_timeout(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	int64_t number;
+
+	(void)opt;
+	if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
+		return cli_report_fail(ctx, PP_EINVALID_OPTION,
+		    "--reclaim-timeout '%s' is not a number", value);
 	}
+	*(int64_t *)dst = number;
+	return 0;
+}
+
+/* --on-max-reclaims: a mode. */
+static int
+set_on_max(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	(void)opt;
+	if (parse_mode(value, dst) != 0) {
+		return cli_report_fail(ctx, PP_EINVALID_OPTION,
+		    "--on-max-reclaims '%s' is not disable, continue "
+		    "or deadletter",
+		    value);
+	}
+	return 0;
+}
+
+void
+cli_proc_opts_table(pp_proc_opts *opts, cli_opt *t)
+{
+	const cli_opt table[CLI_PROC_OPTS + 1] = {
+		{ "--offset", true, cli_opts_str, &opts->offset },
+		{ "--count", true, set_count, &opts->count },
+		{ "--max-reclaims", true, set_max_reclaims,
+		    &opts->max_reclaims },
+		{ "--reclaim-timeout", true, set_reclaim_timeout,
+		    &opts->reclaim_timeout_ms },
+		{ "--on-max-reclaims", true, set_on_max,
+		    &opts->on_max_reclaims },
+		{ NULL, false, NULL, NULL },
+	};
+
+	memcpy(t, table, sizeof(table));
+}
+
+/* --wait: -1 or a number of ms. */
+static int
+set_wait(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	int64_t number;
+
+	(void)opt;
+	if (parse_int(value, -1, INT_MAX, &number) != 0) {
+		return cli_report_fail(ctx, PP_EINVAL,
+		    "--wait '%s' is not -1 or a number of ms", value);
+	}
+	*(int *)dst = (int)number;
 	return 0;
 }
 
@@ -203,42 +211,76 @@ static int
 proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 {
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
-	bool               has_options = true;
-	int                status;
-	int                i;
+	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
+	const cli_opt      opts[] = {
+		     { "--json", false, cli_opts_flag, &pa->is_json },
+		     { "--name", true, cli_opts_str, &pa->name },
+		     { "--wait", true, set_wait, &pa->wait_ms },
+		     { NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
 
 	memset(pa, 0, sizeof(*pa));
+	memset(&a, 0, sizeof(a));
 	pa->opts = init;
-	for (i = 1; i < argc; i++) {
-		if (!has_options || !is_option(argv[i])) {
-			if (pa->topic != NULL) {
-				return cli_usage_error(
-				    ctx, "unexpected argument '%s'", argv[i]);
-			}
-			pa->topic = argv[i];
-			continue;
-		}
-		if (strcmp(argv[i], "--") == 0) {
-			has_options = false;
-			continue;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			pa->is_json = true;
-			continue;
-		}
-		if ((status = proc_option(ctx, argc, argv, &i, pa)) < 0) {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		}
-		if (status != 0) {
-			return status;
-		}
+	cli_proc_opts_table(&pa->opts, proc_opts);
+	a.opts[0] = opts;
+	a.opts[1] = proc_opts;
+	a.words = &pa->topic;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (pa->topic == NULL) {
-		return cli_usage_error(ctx, "missing TOPIC");
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	if (pa->name == NULL) {
-		return cli_usage_error(ctx, "missing --name NAME");
+		return cli_report_usage_error(ctx, "missing --name NAME");
+	}
+	return 0;
+}
+
+/* --token: a claim token. */
+static int
+set_token(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	(void)opt;
+	if (parse_u64(value, dst) != 0) {
+		return cli_report_fail(
+		    ctx, PP_EINVAL, "--token '%s' is not a token", value);
+	}
+	return 0;
+}
+
+/*
+ * Parse the arguments of `ack` (is_reclaim false) or `reclaim` into *ca.
+ * Returns 0 or an exit status (already reported).
+ */
+static int
+claim_parse(struct cli_ctx *ctx, int argc, char **argv, bool is_reclaim,
+    struct claim_args *ca)
+{
+	const cli_opt opts[] = {
+		{ "--token", true, set_token, &ca->token },
+		/* reclaim only: the entry ends ack's table */
+		{ is_reclaim ? "--error" : NULL, true, cli_opts_str,
+		    &ca->error },
+		{ NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
+
+	memset(ca, 0, sizeof(*ca));
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	a.words = &ca->name;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
+	}
+	if (ca->name == NULL) {
+		return cli_report_usage_error(ctx, "missing NAME");
 	}
 	return 0;
 }
@@ -257,12 +299,13 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = proc_parse(ctx, argc, argv, &pa)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv = pp_proc(client, pa.topic, pa.name, &pa.opts, pa.wait_ms, &claim);
 	if (rv != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 		pp_close(client);
 		return status;
 	}
@@ -274,63 +317,13 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	 * The logs first, then the token: a reader of both streams that
 	 * sees the token has every log of its claim.
 	 */
-	status = cli_finish_output(ctx);
+	status = cli_report_output(ctx);
 	if (n > 0) {
 		fprintf(stderr, "token %" PRIu64 "\n", pp_claim_token(claim));
 	}
 	pp_claim_free(claim);
 	pp_close(client);
 	return status;
-}
-
-/*
- * Parse the arguments of `ack` (is_reclaim false) or `reclaim` into *ca.
- * Returns 0 or an exit status (already reported).
- */
-static int
-claim_parse(struct cli_ctx *ctx, int argc, char **argv, bool is_reclaim,
-    struct claim_args *ca)
-{
-	const char *value;
-	bool        has_options = true;
-	int         i;
-	int         m;
-
-	memset(ca, 0, sizeof(*ca));
-	for (i = 1; i < argc; i++) {
-		if (!has_options || !is_option(argv[i])) {
-			if (ca->name != NULL) {
-				return cli_usage_error(
-				    ctx, "unexpected argument '%s'", argv[i]);
-			}
-			ca->name = argv[i];
-			continue;
-		}
-		if (strcmp(argv[i], "--") == 0) {
-			has_options = false;
-			continue;
-		}
-		if ((m = cli_option(argc, argv, &i, "--token", &value)) > 0) {
-			if (parse_u64(value, &ca->token) != 0) {
-				return cli_fail(ctx, PP_EINVAL,
-				    "--token '%s' is not a token", value);
-			}
-		} else if (m == 0 && is_reclaim
-		    && (m = cli_option(argc, argv, &i, "--error", &value))
-		        > 0) {
-			ca->error = value;
-		} else if (m < 0) {
-			return cli_usage_error(
-			    ctx, "option '%s' needs an argument", argv[i]);
-		} else {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		}
-	}
-	if (ca->name == NULL) {
-		return cli_usage_error(ctx, "missing NAME");
-	}
-	return 0;
 }
 
 int
@@ -345,14 +338,15 @@ cli_proc_ack(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = claim_parse(ctx, argc, argv, false, &ca)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_ack(client, ca.name, ca.token, &acked)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		cli_print_id(acked);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;
@@ -369,13 +363,14 @@ cli_proc_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = claim_parse(ctx, argc, argv, true, &ca)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_reclaim(client, ca.name, ca.token, ca.error)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;

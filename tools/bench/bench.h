@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "pipeproc.h"
 
@@ -76,9 +77,29 @@ typedef struct bench_node {
 	double     spawn_call_s;       /* clock just before pp_spawn() */
 } bench_node;
 
-/* bench.c */
-double bench_now_s(void);
-void   bench_body_fill(char *body, size_t len, uint64_t salt);
+/* bench_now_s - the monotonic clock in seconds, for timing runs (finer
+ * than ppi_clock_ms(); inline so every workload can time itself). */
+static inline double
+bench_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* bench_body_fill - len bytes of letters that differ with salt. */
+static inline void
+bench_body_fill(char *body, size_t len, uint64_t salt)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		body[i] = (char)('a' + (salt + i) % 26);
+	}
+}
+
+/* bench_dir.c */
 int  bench_dir_make(const bench_cfg *cfg, const char *tag, int run, char *path,
      size_t path_len);
 void bench_dir_remove(const char *path);

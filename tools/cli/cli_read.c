@@ -29,13 +29,6 @@ struct range_args {
 	bool          is_json;
 };
 
-/* True when `arg` is an option word (not "-" and not after "--"). */
-static bool
-is_option(const char *arg)
-{
-	return arg[0] == '-' && arg[1] != '\0';
-}
-
 /*
  * Parse an unsigned decimal count into *count.
  * Returns 0, or PP_EINVAL when text is empty, has other characters, or
@@ -59,6 +52,18 @@ parse_count(const char *text, size_t *count)
 	return 0;
 }
 
+/* --limit: a count. */
+static int
+set_limit(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	(void)opt;
+	if (parse_count(value, dst) != 0) {
+		return cli_report_fail(
+		    ctx, PP_EINVAL, "--limit '%s' is not a count", value);
+	}
+	return 0;
+}
+
 /*
  * Parse range/revrange arguments into *ra.
  * Returns 0 or an exit status (already reported).
@@ -66,56 +71,28 @@ parse_count(const char *text, size_t *count)
 static int
 range_parse(struct cli_ctx *ctx, int argc, char **argv, struct range_args *ra)
 {
-	const char *value;
-	bool        has_options = true;
-	int         i;
-	int         m;
+	const cli_opt opts[] = {
+		{ "--exclusive", false, cli_opts_flag, &ra->opts.is_exclusive },
+		{ "--json", false, cli_opts_flag, &ra->is_json },
+		{ "--start", true, cli_opts_str, &ra->opts.start },
+		{ "--end", true, cli_opts_str, &ra->opts.end },
+		{ "--limit", true, set_limit, &ra->opts.limit },
+		{ NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
 
 	memset(ra, 0, sizeof(*ra));
+	memset(&a, 0, sizeof(a));
 	ra->is_reverse = strcmp(argv[0], "revrange") == 0;
-	for (i = 1; i < argc; i++) {
-		if (!has_options || !is_option(argv[i])) {
-			if (ra->topic != NULL) {
-				return cli_usage_error(
-				    ctx, "unexpected argument '%s'", argv[i]);
-			}
-			ra->topic = argv[i];
-			continue;
-		}
-		if (strcmp(argv[i], "--") == 0) {
-			has_options = false;
-			continue;
-		}
-		if (strcmp(argv[i], "--exclusive") == 0) {
-			ra->opts.is_exclusive = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			ra->is_json = true;
-			continue;
-		}
-		if ((m = cli_option(argc, argv, &i, "--start", &value)) > 0) {
-			ra->opts.start = value;
-		} else if (m == 0
-		    && (m = cli_option(argc, argv, &i, "--end", &value)) > 0) {
-			ra->opts.end = value;
-		} else if (m == 0
-		    && (m = cli_option(argc, argv, &i, "--limit", &value))
-		        > 0) {
-			if (parse_count(value, &ra->opts.limit) != 0) {
-				return cli_fail(ctx, PP_EINVAL,
-				    "--limit '%s' is not a count", value);
-			}
-		} else if (m < 0) {
-			return cli_usage_error(
-			    ctx, "option '%s' needs an argument", argv[i]);
-		} else {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		}
+	a.opts[0] = opts;
+	a.words = &ra->topic;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (ra->topic == NULL) {
-		return cli_usage_error(ctx, "missing TOPIC");
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	return 0;
 }
@@ -133,7 +110,7 @@ cli_read_range(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = range_parse(ctx, argc, argv, &ra)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv = pp_iter_open(client, ra.topic, &ra.opts, ra.is_reverse, &iter);
@@ -142,38 +119,14 @@ cli_read_range(struct cli_ctx *ctx, int argc, char **argv)
 		rv = 0;
 	}
 	if (rv < 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_iter_close(iter);
 	pp_close(client);
 	return status;
-}
-
-/*
- * The arguments of length and stat: exactly one TOPIC, possibly after
- * "--". Returns 0 with *topic set, or an exit status (already reported).
- */
-static int
-topic_parse(struct cli_ctx *ctx, int argc, char **argv, const char **topic)
-{
-	int i = 1;
-
-	if (i < argc && strcmp(argv[i], "--") == 0) {
-		i++;
-	} else if (i < argc && is_option(argv[i])) {
-		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
-	}
-	if (i >= argc) {
-		return cli_usage_error(ctx, "missing TOPIC");
-	}
-	if (i + 1 < argc) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[i + 1]);
-	}
-	*topic = argv[i];
-	return 0;
 }
 
 int
@@ -185,17 +138,18 @@ cli_read_length(struct cli_ctx *ctx, int argc, char **argv)
 	int         status;
 	int         rv;
 
-	if ((status = topic_parse(ctx, argc, argv, &topic)) != 0) {
+	if ((status = cli_opts_word(ctx, argc, argv, "TOPIC", &topic)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_length(client, topic, &count)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		printf("%" PRIu64 "\n", count);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;
@@ -210,17 +164,18 @@ cli_read_stat(struct cli_ctx *ctx, int argc, char **argv)
 	int           status;
 	int           rv;
 
-	if ((status = topic_parse(ctx, argc, argv, &topic)) != 0) {
+	if ((status = cli_opts_word(ctx, argc, argv, "TOPIC", &topic)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_topic_stat(client, topic, &info)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		cli_print_stat(&info);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;
@@ -234,17 +189,17 @@ print_topics(struct cli_ctx *ctx, pp_client *client)
 	int            rv;
 
 	if ((rv = pp_topics(client, &list)) != 0) {
-		return cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_topic_list_count(list); k++) {
 		cli_print_topic(pp_topic_list_get(list, k));
 	}
 	pp_topic_list_free(list);
-	return cli_finish_output(ctx);
+	return cli_report_output(ctx);
 }
 
 int
 cli_read_topics(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_run_no_args(ctx, argc, argv, print_topics);
+	return cli_connect_run(ctx, argc, argv, print_topics);
 }

@@ -68,31 +68,25 @@ on_signal(int sig)
 static int
 tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
 {
-	bool has_options = true;
-	int  i;
+	const cli_opt opts[] = {
+		{ "-f", false, cli_opts_flag, &ta->is_follow },
+		{ "--follow", false, cli_opts_flag, &ta->is_follow },
+		{ "--json", false, cli_opts_flag, &ta->is_json },
+		{ NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
 
 	memset(ta, 0, sizeof(*ta));
-	for (i = 1; i < argc; i++) {
-		if (!has_options || argv[i][0] != '-' || argv[i][1] == '\0') {
-			if (ta->topic != NULL) {
-				return cli_usage_error(
-				    ctx, "unexpected argument '%s'", argv[i]);
-			}
-			ta->topic = argv[i];
-		} else if (strcmp(argv[i], "--") == 0) {
-			has_options = false;
-		} else if (strcmp(argv[i], "-f") == 0
-		    || strcmp(argv[i], "--follow") == 0) {
-			ta->is_follow = true;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			ta->is_json = true;
-		} else {
-			return cli_usage_error(
-			    ctx, "unknown option '%s'", argv[i]);
-		}
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	a.words = &ta->topic;
+	a.max_words = 1;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (ta->topic == NULL) {
-		return cli_usage_error(ctx, "missing TOPIC");
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	return 0;
 }
@@ -202,10 +196,10 @@ static int
 follow_fail(struct cli_ctx *ctx, pp_client *client, int rv, int write_errno)
 {
 	if (rv == PP_EIO && write_errno != 0) {
-		return cli_fail(ctx, rv, "writing standard output: %s",
+		return cli_report_fail(ctx, rv, "writing standard output: %s",
 		    strerror(write_errno));
 	}
-	return cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 }
 
 /* tail -f: the stored logs, then new ones until stopped. */
@@ -225,7 +219,7 @@ tail_follow(struct cli_ctx *ctx, const struct tail_args *ta)
 	int          rv;
 
 	catch_signals(&set);
-	status = cli_connect(ctx, &client);
+	status = cli_connect_open(ctx, &client);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	if (status != 0) {
 		return status;
@@ -256,7 +250,7 @@ tail_follow(struct cli_ctx *ctx, const struct tail_args *ta)
 	/* PP_ENOPROC: the first claim failed, so nothing was created. */
 	rv = pp_proc_destroy(client, name, NULL);
 	if (rv != 0 && rv != PP_ENOPROC && status == CLI_EXIT_OK) {
-		status = cli_fail(ctx, rv, "removing proc %s%s%s", name,
+		status = cli_report_fail(ctx, rv, "removing proc %s%s%s", name,
 		    pp_client_errmsg(client)[0] != '\0' ? ": " : "",
 		    pp_client_errmsg(client));
 	}
@@ -285,13 +279,14 @@ cli_tail_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (ta.is_follow) {
 		return tail_follow(ctx, &ta);
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = print_stored(client, &ta, &last, &has_last)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;

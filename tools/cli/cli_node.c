@@ -67,29 +67,70 @@ node_program(char *buf, size_t len)
 	return PP_NODE_INSTALL_PATH;
 }
 
+/* The node's command line as it is built. */
+struct node_args {
+	char **args;
+	int    n_args;
+	bool   has_listen;
+	bool   has_worker_path;
+};
+
+/* Every option of ours goes to the node as it is (dst: node_args). */
+static int
+pass_on(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	struct node_args *na = dst;
+
+	(void)ctx;
+	if (strcmp(opt->name, "--listen") == 0) {
+		na->has_listen = true;
+	}
+	if (strcmp(opt->name, "--worker-path") == 0) {
+		na->has_worker_path = true;
+	}
+	na->args[na->n_args++] = (char *)opt->name;
+	if (value != NULL) {
+		na->args[na->n_args++] = (char *)value;
+	}
+	return 0;
+}
+
 int
 cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const value_opts[] = { "--data", "--listen",
-		"--sync", "--max-body", "--gc-min-prune-time", "--gc-interval",
-		"--max-store-size", "--metrics", "--workers",
-		"--worker-concurrency", "--worker-restart-after",
-		"--worker-path", "--tls-ca", "--tls-cert", "--tls-key",
-		"--token-file", "--token-env", "--max-connections",
-		"--auth-timeout" };
-	const size_t n_value_opts = sizeof(value_opts) / sizeof(value_opts[0]);
-	char         path_buf[PATH_MAX];
-	const char  *program;
-	const char  *value = NULL;
-	const char  *address;
-	const char  *worker_env = getenv("PIPEPROC_WORKER");
-	char       **args;
-	int          n_args = 0;
-	bool         has_listen = false;
-	bool         has_worker_path = false;
-	size_t       k;
-	int          i;
-	int          m;
+	struct node_args na;
+	const cli_opt    opts[] = {
+		{ "--memory", false, pass_on, &na },
+		{ "--gc", false, pass_on, &na },
+		{ "--insecure-tcp", false, pass_on, &na },
+		{ "--data", true, pass_on, &na },
+		{ "--listen", true, pass_on, &na },
+		{ "--sync", true, pass_on, &na },
+		{ "--max-body", true, pass_on, &na },
+		{ "--gc-min-prune-time", true, pass_on, &na },
+		{ "--gc-interval", true, pass_on, &na },
+		{ "--max-store-size", true, pass_on, &na },
+		{ "--metrics", true, pass_on, &na },
+		{ "--workers", true, pass_on, &na },
+		{ "--worker-concurrency", true, pass_on, &na },
+		{ "--worker-restart-after", true, pass_on, &na },
+		{ "--worker-path", true, pass_on, &na },
+		{ "--tls-ca", true, pass_on, &na },
+		{ "--tls-cert", true, pass_on, &na },
+		{ "--tls-key", true, pass_on, &na },
+		{ "--token-file", true, pass_on, &na },
+		{ "--token-env", true, pass_on, &na },
+		{ "--max-connections", true, pass_on, &na },
+		{ "--auth-timeout", true, pass_on, &na },
+		{ NULL, false, NULL, NULL },
+	};
+	char             path_buf[PATH_MAX];
+	const char      *program;
+	const char      *address;
+	const char      *worker_env = getenv("PIPEPROC_WORKER");
+	char           **args;
+	cli_args         a;
+	int              m;
 
 	/*
 	 * Each option of ours becomes at most two node arguments; add the
@@ -98,64 +139,38 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 	 */
 	args = calloc((size_t)argc * 2 + 7, sizeof(*args));
 	if (args == NULL) {
-		return cli_fail(ctx, PP_ENOMEM, "%s", "");
+		return cli_report_fail(ctx, PP_ENOMEM, "%s", "");
 	}
+	memset(&na, 0, sizeof(na));
+	na.args = args;
 	program = node_program(path_buf, sizeof(path_buf));
-	args[n_args++] = (char *)program;
-	args[n_args++] = "--print-ready";
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--memory") == 0 ||
-		    strcmp(argv[i], "--gc") == 0 ||
-		    strcmp(argv[i], "--insecure-tcp") == 0) {
-			args[n_args++] = argv[i];
-			continue;
-		}
-		m = 0;
-		for (k = 0; k < n_value_opts && m == 0; k++) {
-			m = cli_option(argc, argv, &i, value_opts[k], &value);
-		}
-		if (m == 0) {
-			free(args);
-			if (argv[i][0] == '-') {
-				return cli_usage_error(
-				    ctx, "unknown option '%s'", argv[i]);
-			}
-			return cli_usage_error(
-			    ctx, "unexpected argument '%s'", argv[i]);
-		}
-		if (m < 0) {
-			free(args);
-			return cli_usage_error(
-			    ctx, "option '%s' needs an argument", argv[i]);
-		}
-		/* k is one past the option that matched. */
-		if (strcmp(value_opts[k - 1], "--listen") == 0) {
-			has_listen = true;
-		}
-		if (strcmp(value_opts[k - 1], "--worker-path") == 0) {
-			has_worker_path = true;
-		}
-		args[n_args++] = (char *)value_opts[k - 1];
-		args[n_args++] = (char *)value;
+	na.args[na.n_args++] = (char *)program;
+	na.args[na.n_args++] = "--print-ready";
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	if ((m = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		free(args);
+		return m;
 	}
-	if (!has_listen) {
-		if (cli_address(ctx, &address) != 0) {
+	if (!na.has_listen) {
+		if (cli_connect_address(ctx, &address) != 0) {
 			free(args);
 			return CLI_EXIT_FAIL;
 		}
-		args[n_args++] = "--listen";
-		args[n_args++] = (char *)address;
+		na.args[na.n_args++] = "--listen";
+		na.args[na.n_args++] = (char *)address;
 	}
-	if (!has_worker_path && worker_env != NULL && worker_env[0] != '\0') {
-		args[n_args++] = "--worker-path";
-		args[n_args++] = (char *)worker_env;
+	if (!na.has_worker_path && worker_env != NULL
+	    && worker_env[0] != '\0') {
+		na.args[na.n_args++] = "--worker-path";
+		na.args[na.n_args++] = (char *)worker_env;
 	}
-	args[n_args] = NULL;
+	na.args[na.n_args] = NULL;
 	fflush(stdout);
 	execv(program, args);
 	m = errno;
 	free(args);
-	return cli_fail(ctx, PP_ESPAWN, "%s: %s", program, strerror(m));
+	return cli_report_fail(ctx, PP_ESPAWN, "%s: %s", program, strerror(m));
 }
 
 int
@@ -166,15 +181,16 @@ cli_node_shutdown(struct cli_ctx *ctx, int argc, char **argv)
 	int        rv;
 
 	if (argc > 1) {
-		return cli_usage_error(
+		return cli_report_usage_error(
 		    ctx, "unexpected argument '%s'", argv[1]);
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	status = CLI_EXIT_OK;
 	if ((rv = pp_shutdown(client)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	pp_close(client);
 	return status;

@@ -17,12 +17,14 @@ print_stats(struct cli_ctx *ctx, pp_client *client)
 	int              status, rv;
 
 	if ((rv = pp_stats(client, &report)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else if ((rv = pp_stats_json(report, &json)) != 0) {
-		status = cli_fail(ctx, rv, "%s", "formatting the metrics");
+		status
+		    = cli_report_fail(ctx, rv, "%s", "formatting the metrics");
 	} else {
 		printf("%s\n", json);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	free(json);
 	pp_stats_free(report);
@@ -32,5 +34,5 @@ print_stats(struct cli_ctx *ctx, pp_client *client)
 int
 cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_run_no_args(ctx, argc, argv, print_stats);
+	return cli_connect_run(ctx, argc, argv, print_stats);
 }

@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "deadline.h"
 #include "pipeproc.h"
 
 /* The --on-max-reclaims word for a mode. */
@@ -96,11 +97,8 @@ print_u64_field(const char *key, uint64_t value, bool is_present)
 void
 cli_proc_admin_print_json(const pp_proc_info *info)
 {
-	struct timespec ts;
-	uint64_t        now_ms;
+	uint64_t now_ms = ppi_clock_ms(CLOCK_REALTIME);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now_ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 	fputc('{', stdout);
 	print_string_field("name", info->name);
 	fputc(',', stdout);
@@ -190,32 +188,6 @@ print_proc_line(const pp_proc_info *info)
 }
 
 /*
- * The arguments of inspect, disable, resume and destroy: exactly one NAME,
- * possibly after "--". Returns 0 with *name set, or an exit status
- * (already reported).
- */
-static int
-name_parse(struct cli_ctx *ctx, int argc, char **argv, const char **name)
-{
-	int i = 1;
-
-	if (i < argc && strcmp(argv[i], "--") == 0) {
-		i++;
-	} else if (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
-		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
-	}
-	if (i >= argc) {
-		return cli_usage_error(ctx, "missing NAME");
-	}
-	if (i + 1 < argc) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[i + 1]);
-	}
-	*name = argv[i];
-	return 0;
-}
-
-/*
  * Run one call that returns a proc's state in a one-element list on the
  * proc named by the command line, and print that state as JSON.
  */
@@ -230,20 +202,21 @@ run_state_call(struct cli_ctx *ctx, int argc, char **argv,
 	int           status;
 	int           rv;
 
-	if ((status = name_parse(ctx, argc, argv, &name)) != 0) {
+	if ((status = cli_opts_word(ctx, argc, argv, "NAME", &name)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = call(client, name, &list)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		for (k = 0; k < pp_proc_list_count(list); k++) {
 			cli_proc_admin_print_json(pp_proc_list_get(list, k));
 		}
 		pp_proc_list_free(list);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;
@@ -275,17 +248,17 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 	int           rv;
 
 	if ((rv = pp_procs(client, &list)) != 0) {
-		return cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_proc_list_count(list); k++) {
 		print_proc_line(pp_proc_list_get(list, k));
 	}
 	pp_proc_list_free(list);
-	return cli_finish_output(ctx);
+	return cli_report_output(ctx);
 }
 
 int
 cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_run_no_args(ctx, argc, argv, print_procs);
+	return cli_connect_run(ctx, argc, argv, print_procs);
 }

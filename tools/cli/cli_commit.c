@@ -280,7 +280,7 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	int                 status;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
-		return cli_fail(ctx, PP_ENOMEM, "%s", "");
+		return cli_report_fail(ctx, PP_ENOMEM, "%s", "");
 	}
 	b->first_line = 1;
 	memset(&reader, 0, sizeof(reader));
@@ -317,21 +317,22 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	/* Every queued batch is answered (and printed) before we report. */
 	flush_rv = pp_flush(client, -1);
 	if (read_errno != 0) {
-		status = cli_fail(ctx, rv, "reading standard input: %s",
+		status = cli_report_fail(ctx, rv, "reading standard input: %s",
 		    strerror(read_errno));
 	} else if (rv != 0) {
-		status = cli_fail(ctx, rv, "lines %" PRIu64 "-%" PRIu64 "%s%s",
-		    b->first_line, b->first_line + b->count - 1,
+		status = cli_report_fail(ctx, rv,
+		    "lines %" PRIu64 "-%" PRIu64 "%s%s", b->first_line,
+		    b->first_line + b->count - 1,
 		    pp_client_errmsg(client)[0] != '\0' ? ": " : "",
 		    pp_client_errmsg(client));
 	} else if (flush_rv != 0) {
-		status = cli_fail(ctx, flush_rv, "waiting for commits");
+		status = cli_report_fail(ctx, flush_rv, "waiting for commits");
 	} else if (state.status != 0) {
-		status = cli_fail(ctx, state.status,
+		status = cli_report_fail(ctx, state.status,
 		    "lines %" PRIu64 "-%" PRIu64 " were not committed",
 		    state.fail_first, state.fail_last);
 	} else {
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pthread_cond_destroy(&state.cv);
 	pthread_mutex_destroy(&state.mtx);
@@ -357,7 +358,7 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 	if (records == NULL || ids == NULL) {
 		free(records);
 		free(ids);
-		return cli_fail(ctx, PP_ENOMEM, "%s", "");
+		return cli_report_fail(ctx, PP_ENOMEM, "%s", "");
 	}
 	for (k = 0; k < count; k++) {
 		records[k].topic = topic;
@@ -365,12 +366,13 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 		records[k].len = strlen(bodies[k]);
 	}
 	if ((rv = pp_commit(client, records, (size_t)count, ids)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		for (k = 0; k < count; k++) {
 			cli_print_id(ids[k]);
 		}
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	free(records);
 	free(ids);
@@ -383,20 +385,23 @@ cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 	const char *topic;
 	pp_client  *client;
 	pp_iter    *probe;
-	int         i = 1;
+	cli_args    a;
+	int         i;
 	int         status;
 	int         rv;
 
-	if (i < argc && strcmp(argv[i], "--") == 0) {
-		i++;
-	} else if (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
-		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
+	/* No options; the words after TOPIC are bodies, whatever they
+	 * look like. */
+	memset(&a, 0, sizeof(a));
+	a.is_stop_at_word = true;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
-	if (i >= argc) {
-		return cli_usage_error(ctx, "missing TOPIC");
+	if ((i = a.next) >= argc) {
+		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	topic = argv[i++];
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if (i < argc) {
@@ -409,7 +414,8 @@ cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 	 * iterator validates it and sends nothing.
 	 */
 	if ((rv = pp_iter_open(client, topic, NULL, false, &probe)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		pp_iter_close(probe);
 		status = commit_lines(ctx, client, topic);

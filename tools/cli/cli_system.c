@@ -41,15 +41,8 @@ struct system_args {
 	pp_system_proc_opts opts;
 };
 
-/* The list the bare words after --from or --to go to. */
-enum system_list { LIST_NONE, LIST_FROM, LIST_TO };
-
-/* True when `arg` is an option word (not "-"). */
-static bool
-is_option(const char *arg)
-{
-	return arg[0] == '-' && arg[1] != '\0';
-}
+/* The list a topic goes to. */
+enum system_list { LIST_FROM, LIST_TO };
 
 /*
  * Append `topic` to the list `which` of *sa. Returns 0, or an exit status
@@ -62,7 +55,7 @@ add_topic(struct cli_ctx *ctx, struct system_args *sa, enum system_list which,
 	size_t *n = which == LIST_FROM ? &sa->opts.nfrom : &sa->opts.nto;
 
 	if (*n == SYSTEM_TOPICS_MAX) {
-		return cli_fail(ctx, PP_EINVALID_OPTION,
+		return cli_report_fail(ctx, PP_EINVALID_OPTION,
 		    "at most %d --%s topics", SYSTEM_TOPICS_MAX,
 		    which == LIST_FROM ? "from" : "to");
 	}
@@ -74,45 +67,42 @@ add_topic(struct cli_ctx *ctx, struct system_args *sa, enum system_list which,
 	return 0;
 }
 
+/* --from and --to: the first topic of a list (dst: the system_args). */
+static int
+set_from(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	(void)opt;
+	return add_topic(ctx, dst, LIST_FROM, value);
+}
+
+static int
+set_to(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	(void)opt;
+	return add_topic(ctx, dst, LIST_TO, value);
+}
+
 /*
- * Apply the option at argv[*i] to *sa; *list becomes the list that the
- * following bare words extend. Returns 0, or an exit status (already
- * reported).
+ * A bare word: the next topic of --from or --to when one of them was the
+ * last option (and no "--" came since), else the NAME.
  */
 static int
-system_option(struct cli_ctx *ctx, int argc, char **argv, int *i,
-    struct system_args *sa, enum system_list *list)
+system_word(struct cli_ctx *ctx, cli_args *a, const char *w)
 {
-	const char *value;
-	int         m;
-	int         status;
+	struct system_args *sa = a->arg;
 
-	*list = LIST_NONE;
-	if ((m = cli_option(argc, argv, i, "--from", &value)) > 0) {
-		*list = LIST_FROM;
-		return add_topic(ctx, sa, LIST_FROM, value);
+	if (a->last != NULL && a->last->set == set_from) {
+		return add_topic(ctx, sa, LIST_FROM, w);
 	}
-	if (m == 0 && (m = cli_option(argc, argv, i, "--to", &value)) > 0) {
-		*list = LIST_TO;
-		return add_topic(ctx, sa, LIST_TO, value);
+	if (a->last != NULL && a->last->set == set_to) {
+		return add_topic(ctx, sa, LIST_TO, w);
 	}
-	if (m == 0 && (m = cli_option(argc, argv, i, "--plugin", &value)) > 0) {
-		sa->opts.plugin = value;
-		return 0;
+	if (sa->name != NULL) {
+		return cli_report_usage_error(
+		    ctx, "unexpected argument '%s'", w);
 	}
-	if (m == 0 && (m = cli_option(argc, argv, i, "--config", &value)) > 0) {
-		sa->opts.config = value;
-		return 0;
-	}
-	if (m < 0) {
-		return cli_usage_error(
-		    ctx, "option '%s' needs an argument", argv[*i]);
-	}
-	status = cli_proc_option(ctx, argc, argv, i, &sa->opts.proc);
-	if (status < 0) {
-		return cli_usage_error(ctx, "unknown option '%s'", argv[*i]);
-	}
-	return status;
+	sa->name = w;
+	return 0;
 }
 
 /*
@@ -123,48 +113,38 @@ static int
 system_parse(struct cli_ctx *ctx, int argc, char **argv, struct system_args *sa)
 {
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
-	enum system_list   list = LIST_NONE;
-	bool               has_options = true;
-	int                status;
-	int                i;
+	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
+	const cli_opt      opts[] = {
+		     { "--from", true, set_from, sa },
+		     { "--to", true, set_to, sa },
+		     { "--plugin", true, cli_opts_str, &sa->opts.plugin },
+		     { "--config", true, cli_opts_str, &sa->opts.config },
+		     { NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
 
 	memset(sa, 0, sizeof(*sa));
+	memset(&a, 0, sizeof(a));
 	sa->opts.from = sa->from;
 	sa->opts.to = sa->to;
 	sa->opts.proc = init;
-	for (i = 1; i < argc; i++) {
-		if (has_options && strcmp(argv[i], "--") == 0) {
-			has_options = false;
-			list = LIST_NONE;
-			continue;
-		}
-		if (has_options && is_option(argv[i])) {
-			status = system_option(ctx, argc, argv, &i, sa, &list);
-			if (status != 0) {
-				return status;
-			}
-			continue;
-		}
-		if (list != LIST_NONE) {
-			if ((status = add_topic(ctx, sa, list, argv[i])) != 0) {
-				return status;
-			}
-			continue;
-		}
-		if (sa->name != NULL) {
-			return cli_usage_error(
-			    ctx, "unexpected argument '%s'", argv[i]);
-		}
-		sa->name = argv[i];
+	cli_proc_opts_table(&sa->opts.proc, proc_opts);
+	a.opts[0] = opts;
+	a.opts[1] = proc_opts;
+	a.word = system_word;
+	a.arg = sa;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if (sa->name == NULL) {
-		return cli_usage_error(ctx, "missing NAME");
+		return cli_report_usage_error(ctx, "missing NAME");
 	}
 	if (sa->opts.nfrom == 0) {
-		return cli_usage_error(ctx, "missing --from TOPIC");
+		return cli_report_usage_error(ctx, "missing --from TOPIC");
 	}
 	if (sa->opts.plugin == NULL) {
-		return cli_usage_error(ctx, "missing --plugin PATH");
+		return cli_report_usage_error(ctx, "missing --plugin PATH");
 	}
 	return 0;
 }
@@ -182,17 +162,18 @@ cli_system_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = system_parse(ctx, argc, argv, &sa)) != 0) {
 		return status;
 	}
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_system_proc(client, sa.name, &sa.opts, &list)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		for (k = 0; k < pp_proc_list_count(list); k++) {
 			cli_proc_admin_print_json(pp_proc_list_get(list, k));
 		}
 		pp_proc_list_free(list);
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;
@@ -205,28 +186,18 @@ cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv)
 	pp_client  *client;
 	int         status;
 	int         rv;
-	int         i = 1;
 
-	if (i < argc && strcmp(argv[i], "--") == 0) {
-		i++;
-	} else if (i < argc && is_option(argv[i])) {
-		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
+	if ((status = cli_opts_word(ctx, argc, argv, "NAME", &name)) != 0) {
+		return status;
 	}
-	if (i >= argc) {
-		return cli_usage_error(ctx, "missing NAME");
-	}
-	if (i + 1 < argc) {
-		return cli_usage_error(
-		    ctx, "unexpected argument '%s'", argv[i + 1]);
-	}
-	name = argv[i];
-	if ((status = cli_connect(ctx, &client)) != 0) {
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if ((rv = pp_system_proc_destroy(client, name)) != 0) {
-		status = cli_fail(ctx, rv, "%s", pp_client_errmsg(client));
+		status
+		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
-		status = cli_finish_output(ctx);
+		status = cli_report_output(ctx);
 	}
 	pp_close(client);
 	return status;

@@ -22,6 +22,7 @@
 #include <lmdb.h>
 
 #include "bench.h"
+#include "deadline.h"
 
 #define KEY_BYTES    12
 #define VALUE_BYTES  (8 + BENCH_BODY_BYTES)
@@ -40,15 +41,6 @@ put_be(uint8_t *p, uint64_t v, int bytes)
 		p[i] = (uint8_t)(v & 0xff);
 		v >>= 8;
 	}
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 static int
@@ -109,7 +101,7 @@ put_txn(MDB_env *env, MDB_dbi dbi, uint64_t seq, size_t count)
 		return (lmdb_fail("txn_begin", rv));
 	}
 	put_be(key, 1, 4);
-	put_be(value, wall_ms(), 8);
+	put_be(value, ppi_clock_ms(CLOCK_REALTIME), 8);
 	for (i = 0; i < count; i++) {
 		put_be(key + 4, seq + i, 8);
 		bench_body_fill((char *)value + 8, BENCH_BODY_BYTES, seq + i);

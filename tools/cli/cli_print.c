@@ -15,7 +15,7 @@
  * therefore always valid JSON, and it is exact for UTF-8 text.
  *
  * Everything goes through stdio on stdout; callers check for write errors
- * once at the end (cli_finish_output).
+ * once at the end (cli_report_output).
  */
 #include <inttypes.h>
 #include <stdio.h>

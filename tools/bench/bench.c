@@ -15,7 +15,6 @@
  * measured; missing a target is reported in the JSON, not in the status.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,66 +112,6 @@ static bench_workload workloads[] = {
 };
 
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))
-
-static unsigned dir_counter; /* makes every bench_dir_make() path new */
-
-double
-bench_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-void
-bench_body_fill(char *body, size_t len, uint64_t salt)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		body[i] = (char)('a' + (salt + i) % 26);
-	}
-}
-
-int
-bench_dir_make(
-    const bench_cfg *cfg, const char *tag, int run, char *path, size_t path_len)
-{
-	int n;
-
-	n = snprintf(path, path_len, "%s/%s-%d-%u", cfg->scratch_dir, tag, run,
-	    dir_counter++);
-	if (n < 0 || (size_t)n >= path_len) {
-		fprintf(stderr, "bench: scratch path too long: %s\n",
-		    cfg->scratch_dir);
-		return (-1);
-	}
-	if (mkdir(path, 0700) != 0) {
-		fprintf(stderr, "bench: mkdir %s: %s\n", path, strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	if (remove(path) != 0 && errno != ENOENT) {
-		fprintf(
-		    stderr, "bench: remove %s: %s\n", path, strerror(errno));
-	}
-	return (0);
-}
-
-void
-bench_dir_remove(const char *path)
-{
-	(void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int
 compare_double(const void *a, const void *b)

@@ -1,0 +1,390 @@
+/*
+ * wire_list.c - list replies, and the four kinds of item they carry, each
+ * encoded (node) and decoded (library) side by side so that a field can
+ * only be added on both ends at once (docs/DESIGN.md §5, §9):
+ *
+ *   {"st":0, key:[item...], "more":bool}
+ *
+ *   kind          key       item (an array)
+ *   topics        "topics"  [name, count, bytes, first_ms, first_seq,
+ *                            last_ms, last_seq, next, created]
+ *   procs         "procs"   [name, topic, offset, last_error, count,
+ *                            max_reclaims, reclaim_timeout, on_max,
+ *                            disabled, has_claim, claim first ms/seq,
+ *                            claim last ms/seq, claim token, claim
+ *                            deadline, next, reclaims, created,
+ *                            last_claimed, last_acked, lag,
+ *                            oldest_unacked, lost, systemProc, plugin]
+ *   stats topics  "items"   topics' nine, then max_age, max_count,
+ *                            max_bytes
+ *   stats procs   "items"   [name, topic, disabled, has_claim, lag,
+ *                            oldest_unacked, oldest_unacked_age,
+ *                            reclaims, lost, last_acked]
+ *
+ * One decoder reads them all: it checks the list's frame, decodes each
+ * item with the row decoder of its kind, and hands the row to the
+ * caller's callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_impl.h"
+#include "wire_stats.h"
+
+#define TOPIC_FIELDS 9
+#define PROC_FIELDS 26
+#define STATS_TOPIC_FIELDS 12
+#define STATS_PROC_FIELDS 10
+
+/* ---- encoded by the node ------------------------------------------------ */
+
+void
+ppi_wire_reply_list_begin(ppi_buf *b, const char *key, size_t count)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, 3);
+	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, key);
+	msgpack_pack_array(&pk, count);
+}
+
+void
+ppi_wire_reply_list_end(ppi_buf *b, bool has_more)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	ppi_wire_pack_cstr(&pk, "more");
+	has_more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+void
+ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
+{
+	ppi_wire_reply_list_begin(b, "topics", count);
+}
+
+void
+ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, TOPIC_FIELDS);
+	ppi_wire_pack_cstr(&pk, info->name);
+	msgpack_pack_uint64(&pk, info->count);
+	msgpack_pack_uint64(&pk, info->bytes);
+	msgpack_pack_uint64(&pk, info->first.ms);
+	msgpack_pack_uint64(&pk, info->first.seq);
+	msgpack_pack_uint64(&pk, info->last.ms);
+	msgpack_pack_uint64(&pk, info->last.seq);
+	msgpack_pack_uint64(&pk, info->next_seq);
+	msgpack_pack_uint64(&pk, info->created_ms);
+}
+
+void
+ppi_wire_reply_procs_begin(ppi_buf *b, size_t count)
+{
+	ppi_wire_reply_list_begin(b, "procs", count);
+}
+
+void
+ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, PROC_FIELDS);
+	ppi_wire_pack_cstr(&pk, info->name);
+	ppi_wire_pack_cstr(&pk, info->topic);
+	ppi_wire_pack_cstr(&pk, info->offset);
+	ppi_wire_pack_cstr(&pk, info->last_error);
+	msgpack_pack_uint32(&pk, info->opts.count);
+	msgpack_pack_int64(&pk, info->opts.max_reclaims);
+	msgpack_pack_int64(&pk, info->opts.reclaim_timeout_ms);
+	msgpack_pack_uint32(&pk, (uint32_t) info->opts.on_max_reclaims);
+	info->is_disabled ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	info->has_claim ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	msgpack_pack_uint64(&pk, info->claim_first.ms);
+	msgpack_pack_uint64(&pk, info->claim_first.seq);
+	msgpack_pack_uint64(&pk, info->claim_last.ms);
+	msgpack_pack_uint64(&pk, info->claim_last.seq);
+	msgpack_pack_uint64(&pk, info->claim_token);
+	msgpack_pack_uint64(&pk, info->claim_deadline_ms);
+	msgpack_pack_uint64(&pk, info->next_seq);
+	msgpack_pack_uint32(&pk, info->reclaims);
+	msgpack_pack_uint64(&pk, info->created_ms);
+	msgpack_pack_uint64(&pk, info->last_claimed_ms);
+	msgpack_pack_uint64(&pk, info->last_acked_ms);
+	msgpack_pack_uint64(&pk, info->lag);
+	msgpack_pack_uint64(&pk, info->oldest_unacked_ms);
+	msgpack_pack_uint64(&pk, info->lost);
+	ppi_wire_pack_cstr(
+	    &pk, info->system_proc != NULL ? info->system_proc : "");
+	ppi_wire_pack_cstr(&pk, info->plugin != NULL ? info->plugin : "");
+}
+
+void
+ppi_wire_reply_stats_begin(ppi_buf *b, size_t count)
+{
+	ppi_wire_reply_list_begin(b, "items", count);
+}
+
+void
+ppi_wire_reply_stats_topic(ppi_buf *b, const pp_topic_stats *t)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, STATS_TOPIC_FIELDS);
+	ppi_wire_pack_cstr(&pk, t->name);
+	msgpack_pack_uint64(&pk, t->count);
+	msgpack_pack_uint64(&pk, t->bytes);
+	msgpack_pack_uint64(&pk, t->first.ms);
+	msgpack_pack_uint64(&pk, t->first.seq);
+	msgpack_pack_uint64(&pk, t->last.ms);
+	msgpack_pack_uint64(&pk, t->last.seq);
+	msgpack_pack_uint64(&pk, t->next_seq);
+	msgpack_pack_uint64(&pk, t->created_ms);
+	msgpack_pack_uint64(&pk, t->max_age_ms);
+	msgpack_pack_uint64(&pk, t->max_count);
+	msgpack_pack_uint64(&pk, t->max_bytes);
+}
+
+void
+ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, STATS_PROC_FIELDS);
+	ppi_wire_pack_cstr(&pk, p->name);
+	ppi_wire_pack_cstr(&pk, p->topic);
+	p->is_disabled ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	p->has_claim ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	msgpack_pack_uint64(&pk, p->lag);
+	msgpack_pack_uint64(&pk, p->oldest_unacked_ms);
+	msgpack_pack_uint64(&pk, p->oldest_unacked_age_ms);
+	msgpack_pack_uint64(&pk, p->reclaims);
+	msgpack_pack_uint64(&pk, p->lost);
+	msgpack_pack_uint64(&pk, p->last_acked_ms);
+}
+
+/* ---- decoded by the library --------------------------------------------- */
+
+/* Room for the strings of one row: they are NUL-terminated copies. */
+typedef struct row_scratch {
+	char str[5][600];
+	char plugin[4097];
+} row_scratch;
+
+/* One decoded row, whichever its kind. */
+typedef union list_row {
+	pp_topic_info  topic;
+	pp_proc_info   proc;
+	pp_topic_stats stats_topic;
+	pp_proc_stats  stats_proc;
+} list_row;
+
+/* Copies a string field into scratch, NUL-terminated; false if too long. */
+static bool
+copy_str(const msgpack_object *o, char *scratch, size_t cap)
+{
+	ppi_str s;
+
+	if (!ppi_wire_as_str(o, &s) || s.len >= cap) {
+		return false;
+	}
+	memcpy(scratch, s.ptr, s.len);
+	scratch[s.len] = '\0';
+	return true;
+}
+
+/* Each row decoder reads the fields f of one item (as many as its kind
+ * asks for) into r; false when one has the wrong type. */
+static bool
+row_topic(const msgpack_object *f, row_scratch *s, list_row *r)
+{
+	pp_topic_info *t = &r->topic;
+
+	memset(t, 0, sizeof(*t));
+	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_as_u64(&f[1], &t->count) ||
+	    !ppi_wire_as_u64(&f[2], &t->bytes) ||
+	    !ppi_wire_as_u64(&f[3], &t->first.ms) ||
+	    !ppi_wire_as_u64(&f[4], &t->first.seq) ||
+	    !ppi_wire_as_u64(&f[5], &t->last.ms) ||
+	    !ppi_wire_as_u64(&f[6], &t->last.seq) ||
+	    !ppi_wire_as_u64(&f[7], &t->next_seq) ||
+	    !ppi_wire_as_u64(&f[8], &t->created_ms)) {
+		return false;
+	}
+	t->name = s->str[0];
+	return true;
+}
+
+static bool
+row_proc(const msgpack_object *f, row_scratch *s, list_row *r)
+{
+	pp_proc_info *i = &r->proc;
+	char (*scratch)[600] = s->str;
+	int64_t       maxr, rto;
+	uint64_t      count, on_max, reclaims;
+
+	memset(i, 0, sizeof(*i));
+	if (!copy_str(&f[0], scratch[0], sizeof(scratch[0])) ||
+	    !copy_str(&f[1], scratch[1], sizeof(scratch[1])) ||
+	    !copy_str(&f[2], scratch[2], sizeof(scratch[2])) ||
+	    !copy_str(&f[3], scratch[3], sizeof(scratch[3])) ||
+	    !ppi_wire_as_u64(&f[4], &count) || !ppi_wire_as_int(&f[5], &maxr) ||
+	    !ppi_wire_as_int(&f[6], &rto) || !ppi_wire_as_u64(&f[7], &on_max) ||
+	    !ppi_wire_as_bool(&f[8], &i->is_disabled) ||
+	    !ppi_wire_as_bool(&f[9], &i->has_claim) ||
+	    !ppi_wire_as_u64(&f[10], &i->claim_first.ms) ||
+	    !ppi_wire_as_u64(&f[11], &i->claim_first.seq) ||
+	    !ppi_wire_as_u64(&f[12], &i->claim_last.ms) ||
+	    !ppi_wire_as_u64(&f[13], &i->claim_last.seq) ||
+	    !ppi_wire_as_u64(&f[14], &i->claim_token) ||
+	    !ppi_wire_as_u64(&f[15], &i->claim_deadline_ms) ||
+	    !ppi_wire_as_u64(&f[16], &i->next_seq) ||
+	    !ppi_wire_as_u64(&f[17], &reclaims) ||
+	    !ppi_wire_as_u64(&f[18], &i->created_ms) ||
+	    !ppi_wire_as_u64(&f[19], &i->last_claimed_ms) ||
+	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
+	    !ppi_wire_as_u64(&f[21], &i->lag) ||
+	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms) ||
+	    !ppi_wire_as_u64(&f[23], &i->lost) ||
+	    !copy_str(&f[24], scratch[4], sizeof(scratch[4])) ||
+	    !copy_str(&f[25], s->plugin, sizeof(s->plugin))) {
+		return false;
+	}
+	i->system_proc             = scratch[4];
+	i->plugin                  = s->plugin;
+	i->name                    = scratch[0];
+	i->topic                   = scratch[1];
+	i->offset                  = scratch[2];
+	i->last_error              = scratch[3];
+	i->opts.offset             = scratch[2];
+	i->opts.count              = (uint32_t) count;
+	i->opts.max_reclaims       = (int32_t) maxr;
+	i->opts.reclaim_timeout_ms = rto;
+	i->opts.on_max_reclaims    = (enum pp_on_max_reclaims) on_max;
+	i->reclaims                = (uint32_t) reclaims;
+	return true;
+}
+
+static bool
+row_stats_topic(const msgpack_object *f, row_scratch *s, list_row *r)
+{
+	pp_topic_stats *t = &r->stats_topic;
+
+	memset(t, 0, sizeof(*t));
+	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_as_u64(&f[1], &t->count) ||
+	    !ppi_wire_as_u64(&f[2], &t->bytes) ||
+	    !ppi_wire_as_u64(&f[3], &t->first.ms) ||
+	    !ppi_wire_as_u64(&f[4], &t->first.seq) ||
+	    !ppi_wire_as_u64(&f[5], &t->last.ms) ||
+	    !ppi_wire_as_u64(&f[6], &t->last.seq) ||
+	    !ppi_wire_as_u64(&f[7], &t->next_seq) ||
+	    !ppi_wire_as_u64(&f[8], &t->created_ms) ||
+	    !ppi_wire_as_u64(&f[9], &t->max_age_ms) ||
+	    !ppi_wire_as_u64(&f[10], &t->max_count) ||
+	    !ppi_wire_as_u64(&f[11], &t->max_bytes)) {
+		return false;
+	}
+	t->name = s->str[0];
+	return true;
+}
+
+static bool
+row_stats_proc(const msgpack_object *f, row_scratch *s, list_row *r)
+{
+	pp_proc_stats *p = &r->stats_proc;
+	uint64_t       reclaims;
+
+	memset(p, 0, sizeof(*p));
+	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
+	    !copy_str(&f[1], s->str[1], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_as_bool(&f[2], &p->is_disabled) ||
+	    !ppi_wire_as_bool(&f[3], &p->has_claim) ||
+	    !ppi_wire_as_u64(&f[4], &p->lag) ||
+	    !ppi_wire_as_u64(&f[5], &p->oldest_unacked_ms) ||
+	    !ppi_wire_as_u64(&f[6], &p->oldest_unacked_age_ms) ||
+	    !ppi_wire_as_u64(&f[7], &reclaims) || reclaims > UINT32_MAX ||
+	    !ppi_wire_as_u64(&f[8], &p->lost) ||
+	    !ppi_wire_as_u64(&f[9], &p->last_acked_ms)) {
+		return false;
+	}
+	p->name     = s->str[0];
+	p->topic    = s->str[1];
+	p->reclaims = (uint32_t) reclaims;
+	return true;
+}
+
+/*
+ * Per kind: the key of its array, the fields an item has, and whether it
+ * may have more (the stats pages may grow; topics and procs items are
+ * read only at their exact size, as before).
+ */
+static const struct {
+	const char *key;
+	uint32_t    fields;
+	bool        is_exact;
+	bool (*decode)(const msgpack_object *f, row_scratch *s, list_row *r);
+} kinds[] = {
+	[PPI_LIST_TOPICS]       = { "topics", TOPIC_FIELDS, true, row_topic },
+	[PPI_LIST_PROCS]        = { "procs", PROC_FIELDS, true, row_proc },
+	[PPI_LIST_STATS_TOPICS] = { "items", STATS_TOPIC_FIELDS, false,
+		row_stats_topic },
+	[PPI_LIST_STATS_PROCS]  = { "items", STATS_PROC_FIELDS, false,
+		row_stats_proc },
+};
+
+int
+ppi_wire_decode_list(const void *frame, size_t len, enum ppi_list_kind kind,
+    int (*row)(void *arg, const void *item), void *arg, bool *has_more,
+    char *msg, size_t msglen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root, *arr, *it;
+	row_scratch           scratch;
+	list_row              r;
+	bool                  more;
+	uint32_t              i;
+	int                   rv;
+
+	if ((rv = ppi_wire_reply_open(frame, len, &u, &root, msg, msglen)) !=
+	    0) {
+		return rv;
+	}
+	arr = ppi_wire_get(root, kinds[kind].key);
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+		goto malformed;
+	}
+	for (i = 0; i < arr->via.array.size; i++) {
+		it = &arr->via.array.ptr[i];
+		if (it->type != MSGPACK_OBJECT_ARRAY ||
+		    it->via.array.size < kinds[kind].fields ||
+		    (kinds[kind].is_exact &&
+		        it->via.array.size != kinds[kind].fields) ||
+		    !kinds[kind].decode(it->via.array.ptr, &scratch, &r)) {
+			goto malformed;
+		}
+		if ((rv = row(arg, &r)) != 0) {
+			msgpack_unpacked_destroy(&u);
+			return rv;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	*has_more = more;
+	return 0;
+malformed:
+	msgpack_unpacked_destroy(&u);
+	snprintf(msg, msglen, "malformed reply from the node");
+	return PP_EPROTO;
+}

@@ -1,0 +1,117 @@
+/*
+ * cli_connect.c - reaching the node from the `pipeproc` tool: the
+ * address (-a, $PIPEPROC_ADDRESS or the namespace's default), the TLS
+ * material and token from options or the environment, and the body of
+ * the commands that only connect and run (procs, topics, stats).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "cli.h"
+
+int
+cli_connect_address(struct cli_ctx *ctx, const char **address)
+{
+	const char *given = ctx->address_opt;
+	int         rv;
+
+	if (ctx->address[0] != '\0') {
+		*address = ctx->address;
+		return 0;
+	}
+	if (given == NULL) {
+		given = getenv("PIPEPROC_ADDRESS");
+		if (given != NULL && given[0] == '\0') {
+			given = NULL;
+		}
+	}
+	if (given == NULL) {
+		rv = ppi_address_default(
+		    ctx->namespace_name, ctx->address, sizeof(ctx->address));
+		if (rv != 0) {
+			ctx->address[0] = '\0';
+			cli_report_fail(
+			    ctx, rv, "namespace '%s'", ctx->namespace_name);
+			return rv;
+		}
+	} else {
+		if (strlen(given) >= sizeof(ctx->address)) {
+			cli_report_fail(ctx, PP_EADDR, "address too long");
+			return PP_EADDR;
+		}
+		strcpy(ctx->address, given);
+	}
+	if ((rv = ppi_address_check(ctx->address)) != 0) {
+		cli_report_fail(ctx, rv, "'%s'", ctx->address);
+		ctx->address[0] = '\0';
+		return rv;
+	}
+	*address = ctx->address;
+	return 0;
+}
+
+/* An option, else its environment variable, else NULL. */
+static const char *
+opt_or_env(const char *opt, const char *env)
+{
+	const char *v = opt != NULL ? opt : getenv(env);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int
+cli_connect_open(struct cli_ctx *ctx, pp_client **client)
+{
+	pp_connect_opts opts;
+	const char     *address;
+	const char     *msg;
+	int             rv;
+
+	if (cli_connect_address(ctx, &address) != 0) {
+		return CLI_EXIT_FAIL;
+	}
+	memset(&opts, 0, sizeof(opts));
+	if (strncmp(address, "tls+tcp://", 10) == 0) {
+		opts.tls_ca_file = opt_or_env(ctx->tls_ca, "PIPEPROC_TLS_CA");
+		opts.tls_cert_file
+		    = opt_or_env(ctx->tls_cert, "PIPEPROC_TLS_CERT");
+		opts.tls_key_file
+		    = opt_or_env(ctx->tls_key, "PIPEPROC_TLS_KEY");
+	}
+	/* The token never comes from the command line itself (ps). */
+	opts.token_file = opt_or_env(ctx->token_file, "PIPEPROC_TOKEN_FILE");
+	if (opts.token_file == NULL) {
+		opts.token = opt_or_env(NULL, "PIPEPROC_TOKEN");
+	}
+	opts.is_insecure_tcp = ctx->is_insecure_tcp;
+	if ((rv = pp_connect(address, &opts, client)) != 0) {
+		/* Always name the address, once. */
+		msg = pp_last_errmsg();
+		if (strstr(msg, address) != NULL) {
+			return cli_report_fail(ctx, rv, "%s", msg);
+		}
+		return cli_report_fail(ctx, rv, "%s%s%s", address,
+		    msg[0] != '\0' ? ": " : "", msg);
+	}
+	return 0;
+}
+
+int
+cli_connect_run(struct cli_ctx *ctx, int argc, char **argv,
+    int (*fn)(struct cli_ctx *ctx, pp_client *client))
+{
+	pp_client *client;
+	int        status;
+
+	if (argc > 1) {
+		return cli_report_usage_error(
+		    ctx, "unexpected argument '%s'", argv[1]);
+	}
+	if ((status = cli_connect_open(ctx, &client)) != 0) {
+		return status;
+	}
+	status = fn(ctx, client);
+	pp_close(client);
+	return status;
+}
