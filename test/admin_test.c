@@ -405,28 +405,25 @@ pinfo_eq_at(int line, const pinfo *a, const pinfo *b)
 /* ---- retention ------------------------------------------------------------- */
 
 static void
-test_retention_count(void)
+test_retention_count(pp_tnode *n)
 {
 	pp_proc_opts  o = proc_opts(5);
 	pp_topic_info before, after;
-	pp_tnode      n;
 	pinfo         p;
 	uint64_t      token;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_LOGS(n.client, "t", 0, 100, 0, NULL);
+	COMMIT_LOGS(n->client, "t", 0, 100, 0, NULL);
 	/* The proc acks 0..4: its cursor is at 5. */
-	token = CLAIM(n.client, "t", "p", &o, 0, 5, 0);
-	ACK(n.client, "p", token);
-	STAT(n.client, "t", &before);
+	token = CLAIM(n->client, "t", "p", &o, 0, 5, 0);
+	ACK(n->client, "p", token);
+	STAT(n->client, "t", &before);
 	PP_ASSERT_U64_EQ(before.count, 100);
 
-	PP_PASS(pp_topic_config(n.client, "t", 0, 10, 0));
-	PP_WAIT_UNTIL(length_of(n.client, "t") == 10, WAIT_MS);
+	PP_PASS(pp_topic_config(n->client, "t", 0, 10, 0));
+	PP_WAIT_UNTIL(length_of(n->client, "t") == 10, WAIT_MS);
 	/* The newest ten remain; next_seq does not move. */
-	CHECK_TOPIC(n.client, "t", 90, 10, 0);
-	STAT(n.client, "t", &after);
+	CHECK_TOPIC(n->client, "t", 90, 10, 0);
+	STAT(n->client, "t", &after);
 	PP_ASSERT_U64_EQ(after.count, 10);
 	PP_ASSERT_U64_EQ(after.bytes, 10 * strlen("t-90"));
 	PP_ASSERT_U64_EQ(after.first.seq, 90);
@@ -436,106 +433,98 @@ test_retention_count(void)
 	PP_ASSERT_U64_EQ(after.created_ms, before.created_ms);
 
 	/* 5..89 went before the proc acked them: 85 lost, never silent. */
-	INSPECT(n.client, "p", &p);
+	INSPECT(n->client, "p", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 85);
 	PP_ASSERT_U64_EQ(p.i.lag, 10);
 	PP_ASSERT_TRUE(!p.i.has_claim);
 	/* Its next claim starts at the first remaining log. */
-	token = CLAIM(n.client, "t", "p", &o, 90, 5, 0);
-	ACK(n.client, "p", token);
+	token = CLAIM(n->client, "t", "p", &o, 90, 5, 0);
+	ACK(n->client, "p", token);
 
 	/* New commits continue the sequence and the limit holds. */
-	COMMIT_LOGS(n.client, "t", 100, 5, 0, NULL);
-	PP_WAIT_UNTIL(first_seq_of(n.client, "t") == 95, WAIT_MS);
-	CHECK_TOPIC(n.client, "t", 95, 10, 0);
-	STAT(n.client, "t", &after);
+	COMMIT_LOGS(n->client, "t", 100, 5, 0, NULL);
+	PP_WAIT_UNTIL(first_seq_of(n->client, "t") == 95, WAIT_MS);
+	CHECK_TOPIC(n->client, "t", 95, 10, 0);
+	STAT(n->client, "t", &after);
 	PP_ASSERT_U64_EQ(after.next_seq, 105);
 	/* 90..94 were acked before they went: nothing more is lost. */
-	INSPECT(n.client, "p", &p);
+	INSPECT(n->client, "p", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 85);
 	PP_ASSERT_U64_EQ(p.i.next_seq, 95);
-	CLAIM(n.client, "t", "p", &o, 95, 5, 0);
-	pp_t_node_stop(&n);
+	CLAIM(n->client, "t", "p", &o, 95, 5, 0);
 }
 
 static void
-test_retention_bytes(void)
+test_retention_bytes(pp_tnode *n)
 {
 	pp_proc_opts  o = proc_opts(15);
 	pp_topic_info info;
-	pp_tnode      n;
 	pinfo         p;
 	uint64_t      token;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* 20 logs of exactly 100 bytes; the proc acks 0..14. */
-	COMMIT_LOGS(n.client, "b", 0, 20, 100, NULL);
-	token = CLAIM(n.client, "b", "q", &o, 0, 15, 100);
-	ACK(n.client, "q", token);
+	COMMIT_LOGS(n->client, "b", 0, 20, 100, NULL);
+	token = CLAIM(n->client, "b", "q", &o, 0, 15, 100);
+	ACK(n->client, "q", token);
 
 	/* At most 1000 bytes: the newest ten (exactly 1000) remain. */
-	PP_PASS(pp_topic_config(n.client, "b", 0, 0, 1000));
-	PP_WAIT_UNTIL(length_of(n.client, "b") == 10, WAIT_MS);
-	CHECK_TOPIC(n.client, "b", 10, 10, 100);
-	STAT(n.client, "b", &info);
+	PP_PASS(pp_topic_config(n->client, "b", 0, 0, 1000));
+	PP_WAIT_UNTIL(length_of(n->client, "b") == 10, WAIT_MS);
+	CHECK_TOPIC(n->client, "b", 10, 10, 100);
+	STAT(n->client, "b", &info);
 	PP_ASSERT_U64_EQ(info.bytes, 1000);
 	PP_ASSERT_U64_EQ(info.next_seq, 20);
 	/* The proc had acked everything that went. */
-	INSPECT(n.client, "q", &p);
+	INSPECT(n->client, "q", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 0);
 	PP_ASSERT_U64_EQ(p.i.next_seq, 15);
 	PP_ASSERT_U64_EQ(p.i.lag, 5);
 
 	/* 950 bytes leave nine. */
-	PP_PASS(pp_topic_config(n.client, "b", 0, 0, 950));
-	PP_WAIT_UNTIL(length_of(n.client, "b") == 9, WAIT_MS);
-	CHECK_TOPIC(n.client, "b", 11, 9, 100);
-	STAT(n.client, "b", &info);
+	PP_PASS(pp_topic_config(n->client, "b", 0, 0, 950));
+	PP_WAIT_UNTIL(length_of(n->client, "b") == 9, WAIT_MS);
+	CHECK_TOPIC(n->client, "b", 11, 9, 100);
+	STAT(n->client, "b", &info);
 	PP_ASSERT_U64_EQ(info.bytes, 900);
-	INSPECT(n.client, "q", &p);
+	INSPECT(n->client, "q", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 0);
 
 	/* 0 means no limit: trimming stops. */
-	PP_PASS(pp_topic_config(n.client, "b", 0, 0, 0));
-	COMMIT_LOGS(n.client, "b", 20, 10, 100, NULL);
-	RETENTION_PASS(n.client);
-	CHECK_TOPIC(n.client, "b", 11, 19, 100);
-	STAT(n.client, "b", &info);
+	PP_PASS(pp_topic_config(n->client, "b", 0, 0, 0));
+	COMMIT_LOGS(n->client, "b", 20, 10, 100, NULL);
+	RETENTION_PASS(n->client);
+	CHECK_TOPIC(n->client, "b", 11, 19, 100);
+	STAT(n->client, "b", &info);
 	PP_ASSERT_U64_EQ(info.bytes, 1900);
-	INSPECT(n.client, "q", &p);
+	INSPECT(n->client, "q", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 0);
-	CLAIM(n.client, "b", "q", &o, 15, 15, 100);
-	pp_t_node_stop(&n);
+	CLAIM(n->client, "b", "q", &o, 15, 15, 100);
 }
 
 #define AGE_MS 300
 #define AGE_MAX_FRESH 4096
 
 static void
-test_retention_age(void)
+test_retention_age(pp_tnode *n)
 {
 	static pp_id  fresh[AGE_MAX_FRESH];
 	pp_topic_info info;
 	pp_t_logs     logs;
-	pp_tnode      n;
 	pp_id         old[10];
 	char          body[64];
 	uint64_t      end, last_ms, after_ms, seq;
 	size_t        nfresh = 0, i, j, nyoung = 0;
 	pp_record     r;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_LOGS(n.client, "a", 0, 10, 0, old);
-	PP_PASS(pp_topic_config(n.client, "a", AGE_MS, 0, 0));
+	COMMIT_LOGS(n->client, "a", 0, 10, 0, old);
+	PP_PASS(pp_topic_config(n->client, "a", AGE_MS, 0, 0));
 	/*
 	 * Commit a fresh log every few milliseconds until the old ones are
 	 * gone, so that there are always logs younger than the limit.
 	 */
 	end     = pp_t_mono_ms() + (uint64_t)pp_t_scaled(WAIT_MS);
 	last_ms = 0;
-	while (first_seq_of(n.client, "a") < 10) {
+	while (first_seq_of(n->client, "a") < 10) {
 		if (pp_t_mono_ms() > end) {
 			PP_FAIL_AT("logs older than %d ms still there after %d ms",
 			    AGE_MS, WAIT_MS);
@@ -549,12 +538,12 @@ test_retention_age(void)
 		r.topic = "a";
 		r.body  = body;
 		r.len   = body_of(body, sizeof(body), "a", seq, 0);
-		PP_PASS(pp_commit(n.client, &r, 1, &fresh[nfresh]));
+		PP_PASS(pp_commit(n->client, &r, 1, &fresh[nfresh]));
 		PP_ASSERT_U64_EQ(fresh[nfresh].seq, seq);
 		nfresh++;
 	}
 	PP_ASSERT_U64_CMP(pp_t_now_ms(), >, old[9].ms + AGE_MS);
-	pp_t_read_all(n.client, "a", NULL, false, &logs);
+	pp_t_read_all(n->client, "a", NULL, false, &logs);
 	after_ms = pp_t_now_ms();
 	/*
 	 * None of the old logs is left, what is left is the newest part of
@@ -585,14 +574,13 @@ test_retention_age(void)
 	PP_ASSERT_TRUE(nyoung > 0);
 	pp_t_logs_free(&logs);
 	/* Left alone, every log ages out; the topic and next_seq stay. */
-	PP_WAIT_UNTIL(length_of(n.client, "a") == 0, WAIT_MS);
-	STAT(n.client, "a", &info);
+	PP_WAIT_UNTIL(length_of(n->client, "a") == 0, WAIT_MS);
+	STAT(n->client, "a", &info);
 	PP_ASSERT_U64_EQ(info.count, 0);
 	PP_ASSERT_U64_EQ(info.bytes, 0);
 	PP_ASSERT_U64_EQ(info.next_seq, 10 + nfresh);
-	PP_ASSERT_U64_EQ(pp_t_commit_str(n.client, "a", "again").seq,
+	PP_ASSERT_U64_EQ(pp_t_commit_str(n->client, "a", "again").seq,
 	    10 + nfresh);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -641,105 +629,101 @@ test_retention_restart_and_errors(void)
 /* ---- topic delete ---------------------------------------------------------- */
 
 static void
-test_delete_procs(void)
+test_delete_procs(pp_tnode *n)
 {
 	pp_proc_opts  o = proc_opts(3);
 	pp_topic_info tb, ta;
-	pp_tnode      n;
 	pinfo         p0, p1, q0, s, list[4];
 	uint64_t      token;
 	pp_result    *res = NULL;
 	pp_claim     *cl = NULL;
 	pp_id         id;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_LOGS(n.client, "t", 0, 10, 0, NULL);
-	COMMIT_LOGS(n.client, "u", 0, 5, 0, NULL);
-	PP_FAIL(pp_topic_delete(n.client, "nope", false), PP_ENOTOPIC);
-	PP_FAIL(pp_topic_delete(n.client, "nope", true), PP_ENOTOPIC);
-	PP_FAIL(pp_topic_delete(n.client, "bad topic", false),
+	COMMIT_LOGS(n->client, "t", 0, 10, 0, NULL);
+	COMMIT_LOGS(n->client, "u", 0, 5, 0, NULL);
+	PP_FAIL(pp_topic_delete(n->client, "nope", false), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_delete(n->client, "nope", true), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_delete(n->client, "bad topic", false),
 	    PP_EINVALID_TOPIC);
-	PP_FAIL(pp_topic_delete(n.client, "", true), PP_EINVALID_TOPIC);
+	PP_FAIL(pp_topic_delete(n->client, "", true), PP_EINVALID_TOPIC);
 
 	/* Two procs read t (one acked, one holds a claim), one reads u. */
-	token = CLAIM(n.client, "t", "p0", &o, 0, 3, 0);
-	ACK(n.client, "p0", token);
-	CLAIM(n.client, "t", "p1", &o, 0, 3, 0);
-	token = CLAIM(n.client, "u", "q0", &o, 0, 3, 0);
-	ACK(n.client, "q0", token);
-	INSPECT(n.client, "p0", &p0);
-	INSPECT(n.client, "p1", &p1);
-	INSPECT(n.client, "q0", &q0);
-	STAT(n.client, "t", &tb);
+	token = CLAIM(n->client, "t", "p0", &o, 0, 3, 0);
+	ACK(n->client, "p0", token);
+	CLAIM(n->client, "t", "p1", &o, 0, 3, 0);
+	token = CLAIM(n->client, "u", "q0", &o, 0, 3, 0);
+	ACK(n->client, "q0", token);
+	INSPECT(n->client, "p0", &p0);
+	INSPECT(n->client, "p1", &p1);
+	INSPECT(n->client, "q0", &q0);
+	STAT(n->client, "t", &tb);
 
 	/* In use: refused, and nothing changes. */
-	PP_FAIL(pp_topic_delete(n.client, "t", false), PP_ETOPIC_IN_USE);
-	STAT(n.client, "t", &ta);
+	PP_FAIL(pp_topic_delete(n->client, "t", false), PP_ETOPIC_IN_USE);
+	STAT(n->client, "t", &ta);
 	PP_ASSERT_U64_EQ(ta.count, tb.count);
 	PP_ASSERT_U64_EQ(ta.next_seq, tb.next_seq);
 	PP_ASSERT_U64_EQ(ta.created_ms, tb.created_ms);
-	CHECK_TOPIC(n.client, "t", 0, 10, 0);
-	PP_ASSERT_TRUE(is_listed(n.client, "t"));
-	INSPECT(n.client, "p0", &s);
+	CHECK_TOPIC(n->client, "t", 0, 10, 0);
+	PP_ASSERT_TRUE(is_listed(n->client, "t"));
+	INSPECT(n->client, "p0", &s);
 	PINFO_EQ(&s, &p0);
-	INSPECT(n.client, "p1", &s);
+	INSPECT(n->client, "p1", &s);
 	PINFO_EQ(&s, &p1);
-	token = CLAIM(n.client, "t", "p0", &o, 3, 3, 0);
-	ACK(n.client, "p0", token);
+	token = CLAIM(n->client, "t", "p0", &o, 3, 3, 0);
+	ACK(n->client, "p0", token);
 
 	/* Forced: the topic and its procs go; the other proc stays. */
-	PP_PASS(pp_topic_delete(n.client, "t", true));
-	PP_FAIL(pp_proc_inspect(n.client, "p0", NULL), PP_ENOPROC);
-	PP_FAIL(pp_proc_inspect(n.client, "p1", NULL), PP_ENOPROC);
-	PP_FAIL(pp_ack(n.client, "p1", 0, NULL), PP_ENOPROC);
-	PP_ASSERT_U64_EQ(PROCS(n.client, list, 4), 1);
+	PP_PASS(pp_topic_delete(n->client, "t", true));
+	PP_FAIL(pp_proc_inspect(n->client, "p0", NULL), PP_ENOPROC);
+	PP_FAIL(pp_proc_inspect(n->client, "p1", NULL), PP_ENOPROC);
+	PP_FAIL(pp_ack(n->client, "p1", 0, NULL), PP_ENOPROC);
+	PP_ASSERT_U64_EQ(PROCS(n->client, list, 4), 1);
 	PINFO_EQ(&list[0], &q0);
 
 	/* Reads of the deleted topic fail; it is not listed any more. */
-	PP_FAIL(pp_length(n.client, "t", &token), PP_ENOTOPIC);
-	PP_FAIL(pp_range(n.client, "t", NULL, &res), PP_ENOTOPIC);
+	PP_FAIL(pp_length(n->client, "t", &token), PP_ENOTOPIC);
+	PP_FAIL(pp_range(n->client, "t", NULL, &res), PP_ENOTOPIC);
 	PP_ASSERT_TRUE(res == NULL);
-	PP_FAIL(pp_revrange(n.client, "t", NULL, &res), PP_ENOTOPIC);
-	PP_FAIL(pp_topic_stat(n.client, "t", &ta), PP_ENOTOPIC);
-	PP_FAIL(pp_topic_config(n.client, "t", 0, 1, 0), PP_ENOTOPIC);
-	PP_FAIL(pp_topic_delete(n.client, "t", true), PP_ENOTOPIC);
-	PP_ASSERT_TRUE(!is_listed(n.client, "t"));
-	PP_ASSERT_TRUE(is_listed(n.client, "u"));
+	PP_FAIL(pp_revrange(n->client, "t", NULL, &res), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_stat(n->client, "t", &ta), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_config(n->client, "t", 0, 1, 0), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_delete(n->client, "t", true), PP_ENOTOPIC);
+	PP_ASSERT_TRUE(!is_listed(n->client, "t"));
+	PP_ASSERT_TRUE(is_listed(n->client, "u"));
 
 	/* A new commit starts the topic afresh at 0, without old logs. */
-	id = pp_t_commit_str(n.client, "t", "t-0");
+	id = pp_t_commit_str(n->client, "t", "t-0");
 	PP_ASSERT_U64_EQ(id.seq, 0);
-	CHECK_TOPIC(n.client, "t", 0, 1, 0);
-	STAT(n.client, "t", &ta);
+	CHECK_TOPIC(n->client, "t", 0, 1, 0);
+	STAT(n->client, "t", &ta);
 	PP_ASSERT_U64_EQ(ta.count, 1);
 	PP_ASSERT_U64_EQ(ta.next_seq, 1);
 	PP_ASSERT_U64_EQ(ta.bytes, 3);
-	PP_ASSERT_TRUE(is_listed(n.client, "t"));
+	PP_ASSERT_TRUE(is_listed(n->client, "t"));
 	/* A proc of the old name is a new proc: it sees only the new log. */
-	CLAIM(n.client, "t", "p0", &o, 0, 1, 0);
-	INSPECT(n.client, "p0", &s);
+	CLAIM(n->client, "t", "p0", &o, 0, 1, 0);
+	INSPECT(n->client, "p0", &s);
 	PP_ASSERT_U64_EQ(s.i.lost, 0);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
-	PP_PASS(pp_proc_destroy(n.client, "p0", NULL));
+	PP_PASS(pp_proc_destroy(n->client, "p0", NULL));
 
 	/* A disabled proc reads its topic too. */
-	PP_PASS(pp_proc_disable(n.client, "q0", NULL));
-	PP_FAIL(pp_topic_delete(n.client, "u", false), PP_ETOPIC_IN_USE);
-	CHECK_TOPIC(n.client, "u", 0, 5, 0);
-	INSPECT(n.client, "q0", &s);
+	PP_PASS(pp_proc_disable(n->client, "q0", NULL));
+	PP_FAIL(pp_topic_delete(n->client, "u", false), PP_ETOPIC_IN_USE);
+	CHECK_TOPIC(n->client, "u", 0, 5, 0);
+	INSPECT(n->client, "q0", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 3);
 
 	/* A topic nobody reads is deleted without force. */
-	PP_PASS(pp_proc_destroy(n.client, "q0", NULL));
-	PP_PASS(pp_topic_delete(n.client, "u", false));
-	PP_FAIL(pp_length(n.client, "u", &token), PP_ENOTOPIC);
-	PP_PASS(pp_proc(n.client, "u", "q0", &o, 0, &cl));
+	PP_PASS(pp_proc_destroy(n->client, "q0", NULL));
+	PP_PASS(pp_topic_delete(n->client, "u", false));
+	PP_FAIL(pp_length(n->client, "u", &token), PP_ENOTOPIC);
+	PP_PASS(pp_proc(n->client, "u", "q0", &o, 0, &cl));
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 0);
 	pp_claim_free(cl);
-	CHECK_TOPIC(n.client, "t", 0, 1, 0);
-	pp_t_node_stop(&n);
+	CHECK_TOPIC(n->client, "t", 0, 1, 0);
 }
 
 static void
@@ -1284,35 +1268,35 @@ test_store_full_recovers(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "retention by count keeps the newest logs, continues the sequence "
+	PP_NODE_CASE("retention by count keeps the newest logs, continues the sequence "
 	  "and counts what a proc lost",
-	    test_retention_count, 30 },
-	{ "retention by bytes trims from the front, a proc that acked past "
+	    test_retention_count, 30),
+	PP_NODE_CASE("retention by bytes trims from the front, a proc that acked past "
 	  "the removed logs loses nothing, and 0 stops trimming",
-	    test_retention_bytes, 30 },
-	{ "retention by age removes old logs and keeps fresh ones",
-	    test_retention_age, 30 },
-	{ "retention limits survive a restart and bad topics are refused",
-	    test_retention_restart_and_errors, 30 },
-	{ "topic delete is refused while procs read it unless forced, and "
+	    test_retention_bytes, 30),
+	PP_NODE_CASE("retention by age removes old logs and keeps fresh ones",
+	    test_retention_age, 30),
+	PP_CASE("retention limits survive a restart and bad topics are refused",
+	    test_retention_restart_and_errors, 30),
+	PP_NODE_CASE("topic delete is refused while procs read it unless forced, and "
 	  "the name starts afresh at 0",
-	    test_delete_procs, 30 },
-	{ "deleting a topic of 5,000 logs leaves other topics alone, also "
+	    test_delete_procs, 30),
+	PP_CASE("deleting a topic of 5,000 logs leaves other topics alone, also "
 	  "across restarts",
-	    test_delete_many, 30 },
-	{ "a node started on a backup serves the same logs and procs; a "
+	    test_delete_many, 30),
+	PP_CASE("a node started on a backup serves the same logs and procs; a "
 	  "non-empty target is PP_EEXIST",
-	    test_backup_restore, 30 },
-	{ "a backup taken while another thread commits is one consistent "
+	    test_backup_restore, 30),
+	PP_CASE("a backup taken while another thread commits is one consistent "
 	  "moment",
-	    test_backup_while_committing, 30 },
-	{ "a full store refuses commits with PP_ESTORE_FULL but serves "
+	    test_backup_while_committing, 30),
+	PP_CASE("a full store refuses commits with PP_ESTORE_FULL but serves "
 	  "reads, claims and acks",
-	    test_store_full_serves, 30 },
-	{ "after a forced delete of the topic that filled the store commits "
+	    test_store_full_serves, 30),
+	PP_CASE("after a forced delete of the topic that filled the store commits "
 	  "succeed again and nothing acknowledged is lost",
-	    test_store_full_recovers, 30 },
-	{ NULL, NULL, 0 },
+	    test_store_full_recovers, 30),
+	PP_CASES_END,
 };
 
 int

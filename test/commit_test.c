@@ -38,27 +38,24 @@ assert_sentinel(const pp_id *ids, size_t n)
 }
 
 static void
-test_single(void)
+test_single(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_t_logs logs;
 	uint64_t  before, after;
 	pp_id     a, b;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	before = pp_t_now_ms();
-	a      = pp_t_commit_str(n.client, "t", "hello");
+	a      = pp_t_commit_str(n->client, "t", "hello");
 	after  = pp_t_now_ms();
 	PP_ASSERT_U64_EQ(a.seq, 0);
 	/* The node's clock is this machine's clock. */
 	PP_ASSERT_U64_CMP(a.ms + 100, >=, before);
 	PP_ASSERT_U64_CMP(a.ms, <=, after + 100);
-	b = pp_t_commit_str(n.client, "t", "world");
+	b = pp_t_commit_str(n->client, "t", "world");
 	PP_ASSERT_U64_EQ(b.seq, 1);
 	PP_ASSERT_U64_CMP(b.ms, >=, a.ms);
 
-	pp_t_read_all(n.client, "t", NULL, false, &logs);
+	pp_t_read_all(n->client, "t", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 2);
 	PP_ASSERT_U64_EQ(logs.ids[0].ms, a.ms);
 	PP_ASSERT_U64_EQ(logs.ids[0].seq, 0);
@@ -67,57 +64,49 @@ test_single(void)
 	PP_ASSERT_U64_EQ(logs.ids[1].seq, 1);
 	PP_ASSERT_STR_EQ(logs.bodies[1], "world");
 	pp_t_logs_free(&logs);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_sequence(void)
+test_sequence(pp_tnode *n)
 {
-	pp_tnode n;
 	pp_id    id, prev = { 0, 0 };
 	char     body[32];
 	int      i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; i < 50; i++) {
 		snprintf(body, sizeof(body), "b%d", i);
-		id = pp_t_commit_str(n.client, "seq", body);
+		id = pp_t_commit_str(n->client, "seq", body);
 		PP_ASSERT_U64_EQ(id.seq, (uint64_t)i);
 		PP_ASSERT_U64_CMP(id.ms, >=, prev.ms);
 		prev = id;
 	}
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "seq"), 50);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "seq"), 50);
 }
 
 static void
-test_batch_interleaved(void)
+test_batch_interleaved(pp_tnode *n)
 {
 	static const char *topics[6] = { "t0", "t1", "t0", "t1", "t1", "t0" };
 	static const char *bodies[6] = { "b0", "b1", "b2", "b3", "b4", "b5" };
 	static const uint64_t seqs[6] = { 0, 0, 1, 1, 2, 2 };
-	pp_tnode              n;
 	pp_record             r[6];
 	pp_id                 ids[6];
 	pp_t_logs             l0, l1;
 	int                   i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; i < 6; i++) {
 		r[i].topic = topics[i];
 		r[i].body  = bodies[i];
 		r[i].len   = 2;
 	}
-	PP_PASS(pp_commit(n.client, r, 6, ids));
+	PP_PASS(pp_commit(n->client, r, 6, ids));
 	for (i = 0; i < 6; i++) {
 		PP_ASSERT_U64_EQ(ids[i].seq, seqs[i]);
 		PP_ASSERT_U64_EQ(ids[i].ms, ids[0].ms);
 	}
 	/* Ids are in input order: the id returned for record i names it. */
-	pp_t_read_all(n.client, "t0", NULL, false, &l0);
-	pp_t_read_all(n.client, "t1", NULL, false, &l1);
+	pp_t_read_all(n->client, "t0", NULL, false, &l0);
+	pp_t_read_all(n->client, "t1", NULL, false, &l1);
 	PP_ASSERT_U64_EQ(l0.count, 3);
 	PP_ASSERT_U64_EQ(l1.count, 3);
 	for (i = 0; i < 6; i++) {
@@ -129,21 +118,17 @@ test_batch_interleaved(void)
 	}
 	pp_t_logs_free(&l0);
 	pp_t_logs_free(&l1);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_atomic_across_topics(void)
+test_atomic_across_topics(pp_tnode *n)
 {
 	static const char *bad[] = { "bad topic", "a#b", "", NULL };
-	pp_tnode           n;
 	pp_record          r[3];
 	pp_id              ids[3];
 	int                i, pos;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	pp_t_commit_str(n.client, "valid", "first");
+	pp_t_commit_str(n->client, "valid", "first");
 	/* The invalid topic at each position of the batch. */
 	for (i = 0; bad[i] != NULL; i++) {
 		for (pos = 0; pos < 3; pos++) {
@@ -154,63 +139,54 @@ test_atomic_across_topics(void)
 			r[0].body = r[1].body = r[2].body = "x";
 			r[0].len = r[1].len = r[2].len = 1;
 			fill_sentinel(ids, 3);
-			PP_FAIL(pp_commit(n.client, r, 3, ids),
+			PP_FAIL(pp_commit(n->client, r, 3, ids),
 			    PP_EINVALID_TOPIC);
 			assert_sentinel(ids, 3);
-			PP_ASSERT_U64_EQ(pp_t_length(n.client, "valid"), 1);
+			PP_ASSERT_U64_EQ(pp_t_length(n->client, "valid"), 1);
 			{
 				uint64_t count = 99;
 
-				PP_FAIL(pp_length(n.client, "fresh", &count),
+				PP_FAIL(pp_length(n->client, "fresh", &count),
 				    PP_ENOTOPIC);
 				PP_ASSERT_U64_EQ(count, 99);
 			}
 		}
 	}
 	/* The next good commit continues the sequence: nothing was used. */
-	PP_ASSERT_U64_EQ(pp_t_commit_str(n.client, "valid", "second").seq, 1);
-	PP_ASSERT_U64_EQ(pp_t_commit_str(n.client, "fresh", "first").seq, 0);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(n->client, "valid", "second").seq, 1);
+	PP_ASSERT_U64_EQ(pp_t_commit_str(n->client, "fresh", "first").seq, 0);
 }
 
 static void
-test_empty(void)
+test_empty(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_record r = { "t", "x", 1 };
 	pp_id     id;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	fill_sentinel(&id, 1);
-	PP_FAIL(pp_commit(n.client, &r, 0, &id), PP_EEMPTY);
+	PP_FAIL(pp_commit(n->client, &r, 0, &id), PP_EEMPTY);
 	assert_sentinel(&id, 1);
-	PP_FAIL(pp_commit(n.client, NULL, 0, &id), PP_EEMPTY);
-	pp_t_node_stop(&n);
+	PP_FAIL(pp_commit(n->client, NULL, 0, &id), PP_EEMPTY);
 }
 
 static void
-test_einval(void)
+test_einval(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_record r = { "t", NULL, 5 };
 	pp_id     id;
 	int       rv;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	PP_FAIL(pp_commit(n.client, NULL, 1, &id), PP_EINVAL);
+	PP_FAIL(pp_commit(n->client, NULL, 1, &id), PP_EINVAL);
 	/* A NULL body with a non-zero length is a bad body. */
-	rv = pp_commit(n.client, &r, 1, &id);
+	rv = pp_commit(n->client, &r, 1, &id);
 	if (rv != PP_EINVALID_BODY && rv != PP_EINVAL) {
 		PP_FAIL_AT("NULL body of 5 bytes: %d %s", rv, pp_errname(rv));
 	}
 	{
 		uint64_t count;
 
-		PP_FAIL(pp_length(n.client, "t", &count), PP_ENOTOPIC);
+		PP_FAIL(pp_length(n->client, "t", &count), PP_ENOTOPIC);
 	}
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -296,26 +272,22 @@ test_default_max_body(void)
 }
 
 static void
-test_zero_body(void)
+test_zero_body(pp_tnode *n)
 {
-	pp_tnode      n;
 	pp_record     r[2] = { { "z", NULL, 0 }, { "z", "", 0 } };
 	pp_id         ids[2];
 	pp_t_logs     logs;
 	pp_topic_info info;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	PP_PASS(pp_commit(n.client, r, 2, ids));
-	pp_t_read_all(n.client, "z", NULL, false, &logs);
+	PP_PASS(pp_commit(n->client, r, 2, ids));
+	pp_t_read_all(n->client, "z", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 2);
 	PP_ASSERT_U64_EQ(logs.lens[0], 0);
 	PP_ASSERT_U64_EQ(logs.lens[1], 0);
 	pp_t_logs_free(&logs);
-	PP_PASS(pp_topic_stat(n.client, "z", &info));
+	PP_PASS(pp_topic_stat(n->client, "z", &info));
 	PP_ASSERT_U64_EQ(info.count, 2);
 	PP_ASSERT_U64_EQ(info.bytes, 0);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -457,24 +429,21 @@ async_calls(void)
 }
 
 static void
-test_async(void)
+test_async(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_record r;
 	char      body[32];
 	pp_t_logs logs;
 	size_t    i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	r.topic = "async";
 	r.body  = body;
 	for (i = 0; i < ASYNC_N; i++) {
 		r.len = (size_t)snprintf(body, sizeof(body), "a%zu", i);
-		PP_PASS(pp_commit_async(n.client, &r, 1, async_cb,
+		PP_PASS(pp_commit_async(n->client, &r, 1, async_cb,
 		    (void *)(uintptr_t)i));
 	}
-	PP_PASS(pp_flush(n.client, -1));
+	PP_PASS(pp_flush(n->client, -1));
 	PP_ASSERT_U64_EQ(async_calls(), ASYNC_N);
 	PP_ASSERT_INT_EQ(g_async.bad_status, 0);
 	PP_ASSERT_INT_EQ(g_async.bad_count, 0);
@@ -488,10 +457,10 @@ test_async(void)
 		}
 	}
 	/* A flush with nothing pending returns at once; no late callback. */
-	PP_PASS(pp_flush(n.client, 0));
+	PP_PASS(pp_flush(n->client, 0));
 	PP_ASSERT_U64_EQ(async_calls(), ASYNC_N);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "async"), ASYNC_N);
-	pp_t_read_all(n.client, "async", NULL, false, &logs);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "async"), ASYNC_N);
+	pp_t_read_all(n->client, "async", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, ASYNC_N);
 	for (i = 0; i < ASYNC_N; i++) {
 		snprintf(body, sizeof(body), "a%zu", i);
@@ -499,7 +468,6 @@ test_async(void)
 		PP_ASSERT_U64_EQ(logs.ids[i].ms, g_async.ids[i].ms);
 	}
 	pp_t_logs_free(&logs);
-	pp_t_node_stop(&n);
 }
 
 #define BATCH_CALLS 1000
@@ -527,20 +495,17 @@ batch_cb(void *arg, int status, const pp_id *ids, size_t count)
 }
 
 static void
-test_async_batches(void)
+test_async_batches(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_record r[3] = { { "x", "1", 1 }, { "y", "2", 1 }, { "x", "3", 1 } };
 	pp_t_logs lx, ly;
 	size_t    i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; i < BATCH_CALLS; i++) {
-		PP_PASS(pp_commit_async(n.client, r, 3, batch_cb,
+		PP_PASS(pp_commit_async(n->client, r, 3, batch_cb,
 		    (void *)(uintptr_t)i));
 	}
-	PP_PASS(pp_flush(n.client, -1));
+	PP_PASS(pp_flush(n->client, -1));
 	pthread_mutex_lock(&g_batch.mu);
 	PP_ASSERT_U64_EQ(g_batch.calls, BATCH_CALLS);
 	PP_ASSERT_INT_EQ(g_batch.bad, 0);
@@ -553,8 +518,8 @@ test_async_batches(void)
 		PP_ASSERT_U64_EQ(g_batch.ids[i][2].seq, 2 * i + 1);
 		PP_ASSERT_U64_EQ(g_batch.ids[i][1].seq, i);
 	}
-	pp_t_read_all(n.client, "x", NULL, false, &lx);
-	pp_t_read_all(n.client, "y", NULL, false, &ly);
+	pp_t_read_all(n->client, "x", NULL, false, &lx);
+	pp_t_read_all(n->client, "y", NULL, false, &ly);
 	PP_ASSERT_U64_EQ(lx.count, 2 * BATCH_CALLS);
 	PP_ASSERT_U64_EQ(ly.count, BATCH_CALLS);
 	for (i = 0; i < BATCH_CALLS; i++) {
@@ -564,7 +529,6 @@ test_async_batches(void)
 	}
 	pp_t_logs_free(&lx);
 	pp_t_logs_free(&ly);
-	pp_t_node_stop(&n);
 }
 
 static atomic_int g_never_calls;
@@ -623,24 +587,20 @@ close_cb(void *arg, int status, const pp_id *ids, size_t count)
 }
 
 static void
-test_close_answers_async(void)
+test_close_answers_async(pp_tnode *n)
 {
-	pp_tnode   n;
 	pp_client *c;
 	pp_record  r = { "queued", "q", 1 };
 	int        i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	c = pp_t_connect(n.address);
+	c = pp_t_connect(n->address);
 	for (i = 0; i < 5000; i++) {
 		PP_PASS(pp_commit_async(c, &r, 1, close_cb, NULL));
 	}
 	/* No pp_flush: pp_close itself waits for every answer. */
 	pp_close(c);
 	PP_ASSERT_INT_EQ(atomic_load(&g_close_calls), 5000);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "queued"), 5000);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "queued"), 5000);
 }
 
 /* ---- threads and processes ------------------------------------------------- */
@@ -887,9 +847,8 @@ test_restart(void)
  * grow by one, and every log of a batch shares one ms.
  */
 static void
-test_monotonic(void)
+test_monotonic(pp_tnode *n)
 {
-	pp_tnode  n;
 	pp_record r[3] = { { "ma", "1", 1 }, { "mb", "2", 1 }, { "ma", "3", 1 } };
 	pp_id     ids[3], last_a = { 0, 0 }, last_b = { 0, 0 }, id;
 	uint64_t  seq_a = 0, seq_b = 0;
@@ -897,11 +856,9 @@ test_monotonic(void)
 	size_t    i;
 	int       k;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (k = 0; k < 1500; k++) {
 		if (k % 3 == 0) {
-			PP_PASS(pp_commit(n.client, r, 3, ids));
+			PP_PASS(pp_commit(n->client, r, 3, ids));
 			PP_ASSERT_U64_EQ(ids[0].ms, ids[1].ms);
 			PP_ASSERT_U64_EQ(ids[0].ms, ids[2].ms);
 			PP_ASSERT_U64_CMP(ids[0].ms, >=, last_a.ms);
@@ -914,7 +871,7 @@ test_monotonic(void)
 			last_a = ids[2];
 			last_b = ids[1];
 		} else {
-			id = pp_t_commit_str(n.client, k % 3 == 1 ? "ma" : "mb",
+			id = pp_t_commit_str(n->client, k % 3 == 1 ? "ma" : "mb",
 			    "s");
 			if (k % 3 == 1) {
 				PP_ASSERT_U64_CMP(id.ms, >=, last_a.ms);
@@ -928,21 +885,19 @@ test_monotonic(void)
 		}
 	}
 	/* Stored order by seq is also (ms, seq) order. */
-	pp_t_read_all(n.client, "ma", NULL, false, &la);
+	pp_t_read_all(n->client, "ma", NULL, false, &la);
 	PP_ASSERT_U64_EQ(la.count, seq_a);
 	for (i = 1; i < la.count; i++) {
 		PP_ASSERT_U64_EQ(la.ids[i].seq, la.ids[i - 1].seq + 1);
 		PP_ASSERT_U64_CMP(la.ids[i].ms, >=, la.ids[i - 1].ms);
 	}
 	pp_t_logs_free(&la);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_stats(void)
+test_stats(pp_tnode *n)
 {
 	static const char *names[3] = { "beta", "alpha", "gamma" };
-	pp_tnode           n;
 	pp_id              first[3], last[3], id;
 	uint64_t           bytes[3] = { 0, 0, 0 };
 	pp_topic_info      info;
@@ -951,13 +906,11 @@ test_stats(void)
 	char               body[64];
 	int                t, k;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (t = 0; t < 3; t++) {
 		for (k = 0; k < 5 * (t + 1); k++) {
 			snprintf(body, sizeof(body), "%s-%0*d", names[t],
 			    k + 1, k);
-			id = pp_t_commit_str(n.client, names[t], body);
+			id = pp_t_commit_str(n->client, names[t], body);
 			bytes[t] += strlen(body);
 			if (k == 0) {
 				first[t] = id;
@@ -966,8 +919,8 @@ test_stats(void)
 		}
 	}
 	for (t = 0; t < 3; t++) {
-		PP_ASSERT_U64_EQ(pp_t_length(n.client, names[t]), 5 * (t + 1));
-		PP_PASS(pp_topic_stat(n.client, names[t], &info));
+		PP_ASSERT_U64_EQ(pp_t_length(n->client, names[t]), 5 * (t + 1));
+		PP_PASS(pp_topic_stat(n->client, names[t], &info));
 		PP_ASSERT_STR_EQ(info.name, names[t]);
 		PP_ASSERT_U64_EQ(info.count, 5 * (t + 1));
 		PP_ASSERT_U64_EQ(info.bytes, bytes[t]);
@@ -978,7 +931,7 @@ test_stats(void)
 		PP_ASSERT_U64_EQ(info.next_seq, 5 * (t + 1));
 		PP_ASSERT_U64_EQ(info.created_ms, first[t].ms);
 	}
-	PP_PASS(pp_topics(n.client, &list));
+	PP_PASS(pp_topics(n->client, &list));
 	PP_ASSERT_U64_EQ(pp_topic_list_count(list), 3);
 	/* Name order: alpha, beta, gamma. */
 	for (k = 0; k < 3; k++) {
@@ -997,7 +950,6 @@ test_stats(void)
 	}
 	PP_ASSERT_TRUE(pp_topic_list_get(list, 3) == NULL);
 	pp_topic_list_free(list);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -1040,78 +992,82 @@ test_many_topics(void)
 }
 
 static void
-test_missing_topic(void)
+test_missing_topic(pp_tnode *n)
 {
-	pp_tnode      n;
 	pp_result    *res = NULL;
 	pp_iter      *it  = NULL;
 	const pp_log *log;
 	pp_topic_info info;
 	uint64_t      count = 77;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	pp_t_commit_str(n.client, "exists", "x");
-	PP_FAIL(pp_length(n.client, "missing", &count), PP_ENOTOPIC);
+	pp_t_commit_str(n->client, "exists", "x");
+	PP_FAIL(pp_length(n->client, "missing", &count), PP_ENOTOPIC);
 	PP_ASSERT_U64_EQ(count, 77);
 	/* The detail of the failure stays on the client. */
-	if (strstr(pp_client_errmsg(n.client), "missing") == NULL) {
+	if (strstr(pp_client_errmsg(n->client), "missing") == NULL) {
 		PP_FAIL_AT("pp_client_errmsg \"%s\" does not name the topic",
-		    pp_client_errmsg(n.client));
+		    pp_client_errmsg(n->client));
 	}
 	info.count = 55;
-	PP_FAIL(pp_topic_stat(n.client, "missing", &info), PP_ENOTOPIC);
+	PP_FAIL(pp_topic_stat(n->client, "missing", &info), PP_ENOTOPIC);
 	PP_ASSERT_U64_EQ(info.count, 55);
-	PP_FAIL(pp_range(n.client, "missing", NULL, &res), PP_ENOTOPIC);
-	PP_FAIL(pp_revrange(n.client, "missing", NULL, &res), PP_ENOTOPIC);
+	PP_FAIL(pp_range(n->client, "missing", NULL, &res), PP_ENOTOPIC);
+	PP_FAIL(pp_revrange(n->client, "missing", NULL, &res), PP_ENOTOPIC);
 	PP_ASSERT_TRUE(res == NULL);
 	/* The iterator sends nothing until its first step. */
-	PP_PASS(pp_iter_open(n.client, "missing", NULL, false, &it));
+	PP_PASS(pp_iter_open(n->client, "missing", NULL, false, &it));
 	PP_FAIL(pp_iter_next(it, &log), PP_ENOTOPIC);
 	pp_iter_close(it);
-	pp_t_node_stop(&n);
 }
 
 static const pp_test_case cases[] = {
-	{ "a single commit gets sequence 0 and the wall clock's millisecond",
-	    test_single, 0 },
-	{ "consecutive commits get consecutive sequences", test_sequence, 0 },
-	{ "a batch [t0,t1,t0,t1,t1,t0] gets sequences 0,0,1,1,2,2 and one "
+	PP_NODE_CASE("a single commit gets sequence 0 and the wall clock's millisecond",
+	    test_single, 0),
+	PP_NODE_CASE("consecutive commits get consecutive sequences",
+	    test_sequence, 0),
+	PP_NODE_CASE("a batch [t0,t1,t0,t1,t1,t0] gets sequences 0,0,1,1,2,2 and one "
 	  "millisecond, ids in input order",
-	    test_batch_interleaved, 0 },
-	{ "a batch with one invalid topic stores nothing of it",
-	    test_atomic_across_topics, 0 },
-	{ "an empty batch is PP_EEMPTY", test_empty, 0 },
-	{ "bad records are PP_EINVAL", test_einval, 0 },
-	{ "a body over max_body_bytes is PP_ETOOBIG and stores nothing",
-	    test_too_big, 0 },
-	{ "a body of the default maximum round-trips and one byte more is "
+	    test_batch_interleaved, 0),
+	PP_NODE_CASE("a batch with one invalid topic stores nothing of it",
+	    test_atomic_across_topics, 0),
+	PP_NODE_CASE("an empty batch is PP_EEMPTY",
+	    test_empty, 0),
+	PP_NODE_CASE("bad records are PP_EINVAL",
+	    test_einval, 0),
+	PP_CASE("a body over max_body_bytes is PP_ETOOBIG and stores nothing",
+	    test_too_big, 0),
+	PP_CASE("a body of the default maximum round-trips and one byte more is "
 	  "PP_ETOOBIG",
-	    test_default_max_body, 120 },
-	{ "0-byte bodies are stored and read back empty", test_zero_body, 0 },
-	{ "binary bodies with NUL bytes round-trip", test_binary, 0 },
-	{ "topic names follow [A-Za-z0-9_.-]{1,200} in every call",
-	    test_topic_names, 0 },
-	{ "20,000 asynchronous commits call back once each, in order",
-	    test_async, 120 },
-	{ "asynchronous batches stay atomic and share a millisecond",
-	    test_async_batches, 0 },
-	{ "a refused asynchronous commit never calls back", test_async_errors,
-	    0 },
-	{ "pp_close answers every queued asynchronous commit first",
-	    test_close_answers_async, 0 },
-	{ "4 threads sharing a client get each sequence exactly once",
-	    test_threads, 120 },
-	{ "4 processes x 5,000 commits get sequences 0..19,999 exactly once",
-	    test_processes, 300 },
-	{ "a restarted node keeps every log and continues the sequence",
-	    test_restart, 0 },
-	{ "ids never go backwards within a topic", test_monotonic, 120 },
-	{ "length, stat and topics describe the stored logs", test_stats, 0 },
-	{ "pp_topics lists thousands of topics in name order",
-	    test_many_topics, 0 },
-	{ "reads of a missing topic are PP_ENOTOPIC", test_missing_topic, 0 },
-	{ NULL, NULL, 0 },
+	    test_default_max_body, 120),
+	PP_NODE_CASE("0-byte bodies are stored and read back empty",
+	    test_zero_body, 0),
+	PP_CASE("binary bodies with NUL bytes round-trip",
+	    test_binary, 0),
+	PP_CASE("topic names follow [A-Za-z0-9_.-]{1,200} in every call",
+	    test_topic_names, 0),
+	PP_NODE_CASE("20,000 asynchronous commits call back once each, in order",
+	    test_async, 120),
+	PP_NODE_CASE("asynchronous batches stay atomic and share a millisecond",
+	    test_async_batches, 0),
+	PP_CASE("a refused asynchronous commit never calls back",
+	    test_async_errors, 0),
+	PP_NODE_CASE("pp_close answers every queued asynchronous commit first",
+	    test_close_answers_async, 0),
+	PP_CASE("4 threads sharing a client get each sequence exactly once",
+	    test_threads, 120),
+	PP_CASE("4 processes x 5,000 commits get sequences 0..19,999 exactly once",
+	    test_processes, 300),
+	PP_CASE("a restarted node keeps every log and continues the sequence",
+	    test_restart, 0),
+	PP_NODE_CASE("ids never go backwards within a topic",
+	    test_monotonic, 120),
+	PP_NODE_CASE("length, stat and topics describe the stored logs",
+	    test_stats, 0),
+	PP_CASE("pp_topics lists thousands of topics in name order",
+	    test_many_topics, 0),
+	PP_NODE_CASE("reads of a missing topic are PP_ENOTOPIC",
+	    test_missing_topic, 0),
+	PP_CASES_END,
 };
 
 int

@@ -1088,44 +1088,44 @@ test_restart(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "a topic without procs is collected by age: older logs go, fresher "
+	PP_CASE("a topic without procs is collected by age: older logs go, fresher "
 	  "ones stay, and length and stat follow",
-	    test_age_without_procs, 0 },
-	{ "GC is off by default: nothing is collected without is_gc or --gc",
-	    test_off_by_default, 0 },
-	{ "the node refuses a zero or malformed GC interval and accepts a "
+	    test_age_without_procs, 0),
+	PP_CASE("GC is off by default: nothing is collected without is_gc or --gc",
+	    test_off_by_default, 0),
+	PP_CASE("the node refuses a zero or malformed GC interval and accepts a "
 	  "zero minimum prune time",
-	    test_node_options, 0 },
-	{ "the first GC run finds no topic and collection still works "
+	    test_node_options, 0),
+	PP_CASE("the first GC run finds no topic and collection still works "
 	  "afterwards",
-	    test_first_run_without_topics, 0 },
-	{ "a proc that never acked pins every log, a claim pins its logs, and "
+	    test_first_run_without_topics, 0),
+	PP_CASE("a proc that never acked pins every log, a claim pins its logs, and "
 	  "an ack releases what is before the cursor",
-	    test_never_acked_and_claims, 0 },
-	{ "a disabled proc pins its position until resumed and acked or "
+	    test_never_acked_and_claims, 0),
+	PP_CASE("a disabled proc pins its position until resumed and acked or "
 	  "destroyed",
-	    test_disabled_proc, 0 },
-	{ "a proc starting with $> or at a later millisecond does not pin "
+	    test_disabled_proc, 0),
+	PP_CASE("a proc starting with $> or at a later millisecond does not pin "
 	  "the logs before its start",
-	    test_later_start, 0 },
-	{ "the slowest proc of a topic is the floor and procs of other topics "
+	    test_later_start, 0),
+	PP_CASE("the slowest proc of a topic is the floor and procs of other topics "
 	  "are not",
-	    test_slowest_proc_is_the_floor, 0 },
-	{ "logs every proc is past still wait for the minimum prune time",
-	    test_acked_logs_wait_for_age, 0 },
-	{ "hyphenated topic names are collected and pinned like any other",
-	    test_hyphenated_topics, 0 },
-	{ "15,000 logs in three topics are all collected while commits go on",
-	    test_many_logs, 0 },
-	{ "a proc created while GC collects its topic pins what is left from "
+	    test_slowest_proc_is_the_floor, 0),
+	PP_CASE("logs every proc is past still wait for the minimum prune time",
+	    test_acked_logs_wait_for_age, 0),
+	PP_CASE("hyphenated topic names are collected and pinned like any other",
+	    test_hyphenated_topics, 0),
+	PP_CASE("15,000 logs in three topics are all collected while commits go on",
+	    test_many_logs, 0),
+	PP_CASE("a proc created while GC collects its topic pins what is left from "
 	  "the next step on",
-	    test_proc_created_during_a_run, 0 },
-	{ "range, revrange and pp_iter after GC return exactly the remaining "
+	    test_proc_created_during_a_run, 0),
+	PP_CASE("range, revrange and pp_iter after GC return exactly the remaining "
 	  "logs and a collected start is no error",
-	    test_reads_after_gc, 0 },
-	{ "after a restart counts are what GC left and collection goes on",
-	    test_restart, 0 },
-	{ NULL, NULL, 0 },
+	    test_reads_after_gc, 0),
+	PP_CASE("after a restart counts are what GC left and collection goes on",
+	    test_restart, 0),
+	PP_CASES_END,
 };
 
 int

@@ -409,71 +409,60 @@ count_liveprocs(pp_client *c)
 /* ---- modes and batches --------------------------------------------------- */
 
 static void
-test_live_mode(void)
+test_live_mode(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	const char   *name;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	COMMIT_SEQS(n.client, "t", 0, 3);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 3, 2);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	COMMIT_SEQS(n->client, "t", 0, 3);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 3, 2);
 	WAIT_LOGS(&r, 2, 5000);
 	/* Everything acked: the wait says so, and nothing else came. */
 	name = pp_live_proc_name(live);
-	PP_PASS(pp_wait_for_procs(n.client, &name, 1, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, &name, 1, pp_t_scaled(5000)));
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 2);
 	CHECK_LOGS(&r, 0, "t", 3, 2);
 	PP_ASSERT_U64_EQ(r.nclaims, 2);
 	PP_PASS(pp_live_proc_cancel(live));
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_all_mode(void)
+test_all_mode(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_ALL, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	COMMIT_SEQS(n.client, "t", 0, 3);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	COMMIT_SEQS(n->client, "t", 0, 3);
+	live = LIVE_START(n->client, "t", &o, &r);
 	WAIT_LOGS(&r, 3, 5000);
-	COMMIT_SEQS(n.client, "t", 3, 2);
+	COMMIT_SEQS(n->client, "t", 3, 2);
 	WAIT_LOGS(&r, 5, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 5);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_options_persisted(void)
+test_options_persisted(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_ALL, 3, 0, 0 };
 	pp_live_opts  o2 = { PP_LIVE_NEW, 0, -1, 2500 };
 	pp_proc_info  info;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live, *live2;
 	const char   *name;
 	char          offset[16];
 	size_t        i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	live2 = LIVE_START(n.client, "t", &o2, &r);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	live2 = LIVE_START(n->client, "t", &o2, &r);
 	/* liveproc-<32 lower-case hex digits>, different every time. */
 	name = pp_live_proc_name(live);
 	PP_ASSERT_INT_EQ(strlen(name), 9 + 32);
@@ -482,48 +471,44 @@ test_options_persisted(void)
 		PP_ASSERT_TRUE(strchr("0123456789abcdef", name[i]) != NULL);
 	}
 	PP_ASSERT_TRUE(strcmp(name, pp_live_proc_name(live2)) != 0);
-	PP_PASS(inspect(n.client, name, &info, offset, sizeof(offset)));
+	PP_PASS(inspect(n->client, name, &info, offset, sizeof(offset)));
 	PP_ASSERT_STR_EQ(offset, ">");
 	PP_ASSERT_INT_EQ(info.opts.count, 3);
 	PP_ASSERT_INT_EQ(info.opts.max_reclaims, 10);
 	PP_ASSERT_INT_EQ(info.opts.reclaim_timeout_ms, 10000);
 	PP_ASSERT_INT_EQ(info.opts.on_max_reclaims, PP_ON_MAX_CONTINUE);
 	PP_ASSERT_TRUE(!info.is_disabled);
-	PP_PASS(inspect(n.client, pp_live_proc_name(live2), &info, offset,
+	PP_PASS(inspect(n->client, pp_live_proc_name(live2), &info, offset,
 	    sizeof(offset)));
 	PP_ASSERT_STR_EQ(offset, "$>");
 	PP_ASSERT_INT_EQ(info.opts.count, 1);
 	PP_ASSERT_INT_EQ(info.opts.max_reclaims, -1);
 	PP_ASSERT_INT_EQ(info.opts.reclaim_timeout_ms, 2500);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 2);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 2);
 	pp_live_proc_free(live);
 	pp_live_proc_free(live2);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 }
 
 static void
-test_batches(void)
+test_batches(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_ALL, 4, 0, 0 };
 	pp_record     recs[10];
 	pp_id         ids[10];
 	char          bodies[10][BODY_MAX];
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	size_t        i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
+	rec_init(&r, ACT_RETURN_0, n->client);
 	for (i = 0; i < 10; i++) {
 		recs[i].topic = "t";
 		recs[i].len = (size_t)snprintf(bodies[i], BODY_MAX, "t-%zu", i);
 		recs[i].body = bodies[i];
 	}
-	PP_PASS(pp_commit(n.client, recs, 10, ids));
-	live = LIVE_START(n.client, "t", &o, &r);
+	PP_PASS(pp_commit(n->client, recs, 10, ids));
+	live = LIVE_START(n->client, "t", &o, &r);
 	WAIT_LOGS(&r, 10, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 10);
 	pthread_mutex_lock(&r.mu);
@@ -533,91 +518,79 @@ test_batches(void)
 	PP_ASSERT_U64_EQ(r.sizes[2], 2);
 	pthread_mutex_unlock(&r.mu);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 /* ---- settling from inside the callback ----------------------------------- */
 
 static void
-test_ack(void)
+test_ack(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	pp_proc_info  info;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	char          offset[16];
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_ACK, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_ACK, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
 	/* Outside the callback there is nothing to settle. */
 	PP_FAIL(pp_live_ack(live), PP_ENOTHING_TO_ACK);
 	PP_FAIL(pp_live_reclaim(live, NULL), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(pp_live_ack_commit(live, NULL, 0, NULL), PP_ENOTHING_TO_ACK);
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	PP_PASS(r.settle_rv);
 	PP_ASSERT_INT_EQ(r.second_ack_rv, PP_ENOTHING_TO_ACK);
-	PP_PASS(inspect(n.client, pp_live_proc_name(live), &info, offset,
+	PP_PASS(inspect(n->client, pp_live_proc_name(live), &info, offset,
 	    sizeof(offset)));
 	PP_ASSERT_U64_EQ(info.next_seq, 1);
 	PP_ASSERT_TRUE(info.last_acked_ms != 0);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_ack_commit(void)
+test_ack_commit(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_ALL, 2, 0, 0 };
 	pp_proc_info  info;
 	pp_t_logs     logs;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	const char   *name;
 	char          offset[16];
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_ACK_COMMIT, n.client);
-	COMMIT_SEQS(n.client, "t", 0, 2);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_ACK_COMMIT, n->client);
+	COMMIT_SEQS(n->client, "t", 0, 2);
+	live = LIVE_START(n->client, "t", &o, &r);
 	WAIT_LOGS(&r, 2, 5000);
 	PP_PASS(r.settle_rv);
 	PP_ASSERT_INT_EQ(r.second_ack_rv, PP_ENOTHING_TO_ACK);
 	name = pp_live_proc_name(live);
-	PP_PASS(pp_wait_for_procs(n.client, &name, 1, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, &name, 1, pp_t_scaled(5000)));
 	/* The outputs are there, in claim order, and the cursor moved. */
-	pp_t_read_all(n.client, "out", NULL, false, &logs);
+	pp_t_read_all(n->client, "out", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 2);
 	PP_ASSERT_STR_EQ(logs.bodies[0], "out-t-0");
 	PP_ASSERT_STR_EQ(logs.bodies[1], "out-t-1");
 	/* One commit with the ack: one millisecond for both outputs. */
 	PP_ASSERT_U64_EQ(logs.ids[0].ms, logs.ids[1].ms);
 	pp_t_logs_free(&logs);
-	PP_PASS(inspect(n.client, name, &info, offset, sizeof(offset)));
+	PP_PASS(inspect(n->client, name, &info, offset, sizeof(offset)));
 	PP_ASSERT_U64_EQ(info.next_seq, 2);
 	PP_ASSERT_TRUE(!info.has_claim);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_reclaim(void)
+test_reclaim(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RECLAIM_FIRST, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	rec_init(&r, ACT_RECLAIM_FIRST, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	/* Delivered twice: reclaimed, then acked. */
 	WAIT_LOGS(&r, 2, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 1);
@@ -629,29 +602,25 @@ test_reclaim(void)
 	PP_PASS(r.later_rv);
 	PP_ASSERT_STR_EQ(r.last_error, "bad input");
 	PP_ASSERT_INT_EQ(r.reclaims, 1);
-	COMMIT_SEQS(n.client, "t", 1, 1);
+	COMMIT_SEQS(n->client, "t", 1, 1);
 	WAIT_LOGS(&r, 3, 5000);
 	CHECK_LOGS(&r, 2, "t", 1, 1);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_return_nonzero(void)
+test_return_nonzero(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	pp_proc_info  info;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	const char   *name;
 	char          offset[16];
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_FAIL_FIRST, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	rec_init(&r, ACT_FAIL_FIRST, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 2, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 1);
 	CHECK_LOGS(&r, 1, "t", 0, 1);
@@ -659,39 +628,35 @@ test_return_nonzero(void)
 	PP_ASSERT_INT_EQ(r.reclaims, 1);
 	/* The second delivery returned 0: acked. */
 	name = pp_live_proc_name(live);
-	PP_PASS(pp_wait_for_procs(n.client, &name, 1, pp_t_scaled(5000)));
-	PP_PASS(inspect(n.client, name, &info, offset, sizeof(offset)));
+	PP_PASS(pp_wait_for_procs(n->client, &name, 1, pp_t_scaled(5000)));
+	PP_PASS(inspect(n->client, name, &info, offset, sizeof(offset)));
 	PP_ASSERT_U64_EQ(info.next_seq, 1);
 	PP_ASSERT_INT_EQ(info.reclaims, 0);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 /* ---- cancel ----------------------------------------------------------------- */
 
 static void
-test_cancel(void)
+test_cancel(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	pp_proc_info  info;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	char          name[64], offset[16];
 	const char   *name_p;
 	uint64_t      start, took;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
 	snprintf(name, sizeof(name), "%s", pp_live_proc_name(live));
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 1);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 1);
 	/* Acked: the ack went with the next claim, which is parked now. */
 	name_p = name;
-	PP_PASS(pp_wait_for_procs(n.client, &name_p, 1, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, &name_p, 1, pp_t_scaled(5000)));
 	/* The thread is parked in the node (wait: the request timeout,
 	 * 60 s); cancel must wake it, not wait for the slice to end. */
 	start = pp_t_mono_ms();
@@ -699,47 +664,42 @@ test_cancel(void)
 	took = pp_t_mono_ms() - start;
 	pp_t_diag("cancel of a parked liveProc took %" PRIu64 " ms", took);
 	PP_ASSERT_U64_CMP(took, <, pp_t_scaled(2000));
-	PP_FAIL(inspect(n.client, name, &info, offset, sizeof(offset)),
+	PP_FAIL(inspect(n->client, name, &info, offset, sizeof(offset)),
 	    PP_ENOPROC);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	/* Twice is fine; nothing is delivered any more. */
 	PP_PASS(pp_live_proc_cancel(live));
-	COMMIT_SEQS(n.client, "t", 1, 1);
+	COMMIT_SEQS(n->client, "t", 1, 1);
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
 	/* The parked claim was answered, so nothing re-creates the proc
 	 * when the node retries its waits after a commit. */
-	PP_PASS(pp_wait_for_procs(n.client, NULL, 0, pp_t_scaled(5000)));
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_PASS(pp_wait_for_procs(n->client, NULL, 0, pp_t_scaled(5000)));
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	pp_live_proc_free(live);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 }
 
 static void
-test_cancel_inside(void)
+test_cancel_inside(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_CANCEL, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	rec_init(&r, ACT_CANCEL, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	PP_PASS(r.cancel_rv);
 	/* The thread destroys the proc once the callback has returned. */
-	PP_WAIT_UNTIL(count_liveprocs(n.client) == 0, 5000);
-	COMMIT_SEQS(n.client, "t", 1, 2);
+	PP_WAIT_UNTIL(count_liveprocs(n->client) == 0, 5000);
+	COMMIT_SEQS(n->client, "t", 1, 2);
 	/* The later cancel waits for the thread and reports its result. */
 	PP_PASS(pp_live_proc_cancel(live));
 	PP_PASS(pp_live_proc_cancel(live));
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 typedef struct canceller {
@@ -773,20 +733,17 @@ is_cancel_called(const recorder *r, size_t arg)
 }
 
 static void
-test_cancel_during_callback(void)
+test_cancel_during_callback(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	canceller     k;
 	pthread_t     th;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_GATE, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 0, 2);
+	rec_init(&r, ACT_GATE, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 0, 2);
 	WAIT_GATE(&r, 5000);
 	/* Cancel from another thread while the callback runs: it returns
 	 * only after the callback did, whenever the gate opens. */
@@ -802,123 +759,107 @@ test_cancel_during_callback(void)
 	PP_ASSERT_TRUE(!r.was_cancel_returned);
 	/* The callback that ran finished; the second log never came. */
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_free_without_cancel(void)
+test_free_without_cancel(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_ALL, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	int           i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 1);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 1);
 	pp_live_proc_free(live);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	pp_live_proc_free(NULL);
 	/* Many in a row leave nothing behind either. */
 	for (i = 0; i < 20; i++) {
-		live = LIVE_START(n.client, "t", &o, &r);
+		live = LIVE_START(n->client, "t", &o, &r);
 		pp_live_proc_free(live);
 	}
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 }
 
 static void
-test_destroyed_elsewhere(void)
+test_destroyed_elsewhere(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_GATE, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
-	COMMIT_SEQS(n.client, "t", 0, 1);
+	rec_init(&r, ACT_GATE, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
+	COMMIT_SEQS(n->client, "t", 0, 1);
 	WAIT_GATE(&r, 5000);
 	/* Destroyed while its callback runs: the ack that follows finds no
 	 * proc; the liveProc reports PP_ENOPROC and stops, and creates
 	 * nothing again. */
-	PP_PASS(pp_proc_destroy(n.client, pp_live_proc_name(live), NULL));
+	PP_PASS(pp_proc_destroy(n->client, pp_live_proc_name(live), NULL));
 	rec_open_gate(&r);
 	WAIT_ERRORS(&r, 1, 5000);
 	PP_ASSERT_INT_EQ(r.last_status, PP_ENOPROC);
-	COMMIT_SEQS(n.client, "t", 1, 1);
-	PP_PASS(pp_wait_for_procs(n.client, NULL, 0, pp_t_scaled(5000)));
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	COMMIT_SEQS(n->client, "t", 1, 1);
+	PP_PASS(pp_wait_for_procs(n->client, NULL, 0, pp_t_scaled(5000)));
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
 	PP_PASS(pp_live_proc_cancel(live));
 	pp_live_proc_free(live);
 	PP_ASSERT_U64_EQ(r.nerrors, 1);
-	pp_t_node_stop(&n);
 }
 
 /* ---- waitForProcs ------------------------------------------------------- */
 
 static void
-test_wait_for_procs(void)
+test_wait_for_procs(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	const char   *name;
 	uint64_t      start;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_GATE, n.client);
-	COMMIT_SEQS(n.client, "t", 0, 3);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_GATE, n->client);
+	COMMIT_SEQS(n->client, "t", 0, 3);
+	live = LIVE_START(n->client, "t", &o, &r);
 	name = pp_live_proc_name(live);
 	/* Never acked, nothing to read: done (PEER §14 hung here). */
 	start = pp_t_mono_ms();
-	PP_PASS(pp_wait_for_procs(n.client, &name, 1, pp_t_scaled(5000)));
-	PP_PASS(pp_wait_for_procs(n.client, NULL, 0, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, &name, 1, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, NULL, 0, pp_t_scaled(5000)));
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(1000));
 	/* A claim the callback still holds: not done. */
-	COMMIT_SEQS(n.client, "t", 3, 1);
+	COMMIT_SEQS(n->client, "t", 3, 1);
 	WAIT_GATE(&r, 5000);
-	PP_FAIL(pp_wait_for_procs(n.client, &name, 1, 300), PP_ETIMEDOUT);
+	PP_FAIL(pp_wait_for_procs(n->client, &name, 1, 300), PP_ETIMEDOUT);
 	rec_open_gate(&r);
-	PP_PASS(pp_wait_for_procs(n.client, &name, 1, pp_t_scaled(5000)));
+	PP_PASS(pp_wait_for_procs(n->client, &name, 1, pp_t_scaled(5000)));
 	CHECK_LOGS(&r, 0, "t", 3, 1);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 /* ---- latency, sharing ---------------------------------------------------- */
 
 static void
-test_latency(void)
+test_latency(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	uint64_t      start, worst = 0, took;
 	size_t        i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
 	/* One at a time, each after the previous callback: every commit
 	 * finds the liveProc idle (the polling peer took up to 4.5 s). */
 	for (i = 0; i < 20; i++) {
 		start = pp_t_mono_ms();
-		COMMIT_SEQS(n.client, "t", i, 1);
+		COMMIT_SEQS(n->client, "t", i, 1);
 		WAIT_LOGS(&r, i + 1, 5000);
 		pthread_mutex_lock(&r.mu);
 		took = r.entered_ms - start;
@@ -929,7 +870,6 @@ test_latency(void)
 	PP_ASSERT_U64_CMP(worst, <, 1000);
 	CHECK_LOGS(&r, 0, "t", 0, 20);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 #define SHARE_THREADS 4
@@ -965,87 +905,79 @@ sharer_main(void *arg)
 }
 
 static void
-test_shared_client(void)
+test_shared_client(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	pthread_t     th[SHARE_THREADS];
 	sharer        sh[SHARE_THREADS];
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live;
 	int           i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	live = LIVE_START(n.client, "t", &o, &r);
+	rec_init(&r, ACT_RETURN_0, n->client);
+	live = LIVE_START(n->client, "t", &o, &r);
 	/* The liveProc blocks in the node on this client while other
 	 * threads commit and read through it. */
 	for (i = 0; i < SHARE_THREADS; i++) {
-		sh[i].client = n.client;
+		sh[i].client = n->client;
 		sh[i].rv = 0;
 		snprintf(sh[i].topic, sizeof(sh[i].topic), "s%d", i);
 		PP_ASSERT_INT_EQ(
 		    pthread_create(&th[i], NULL, sharer_main, &sh[i]), 0);
 	}
-	COMMIT_SEQS(n.client, "t", 0, SHARE_LOGS);
+	COMMIT_SEQS(n->client, "t", 0, SHARE_LOGS);
 	for (i = 0; i < SHARE_THREADS; i++) {
 		pthread_join(th[i], NULL);
 		PP_PASS(sh[i].rv);
-		PP_ASSERT_U64_EQ(pp_t_length(n.client, sh[i].topic), SHARE_LOGS);
+		PP_ASSERT_U64_EQ(pp_t_length(n->client, sh[i].topic), SHARE_LOGS);
 	}
 	WAIT_LOGS(&r, SHARE_LOGS, 10000);
 	CHECK_LOGS(&r, 0, "t", 0, SHARE_LOGS);
 	pp_live_proc_free(live);
-	pp_t_node_stop(&n);
 }
 
 /* ---- errors ----------------------------------------------------------------- */
 
 static void
-test_bad_arguments(void)
+test_bad_arguments(pp_tnode *n)
 {
 	pp_live_opts  o = { PP_LIVE_NEW, 0, 0, 0 };
 	pp_live_opts  bad;
-	pp_tnode      n;
 	recorder      r;
 	pp_live      *live = NULL;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	rec_init(&r, ACT_RETURN_0, n.client);
-	PP_FAIL(pp_live_proc(n.client, "t", &o, NULL, &r, &live), PP_EINVAL);
-	PP_FAIL(pp_live_proc(n.client, "t", &o, on_claim, &r, NULL),
+	rec_init(&r, ACT_RETURN_0, n->client);
+	PP_FAIL(pp_live_proc(n->client, "t", &o, NULL, &r, &live), PP_EINVAL);
+	PP_FAIL(pp_live_proc(n->client, "t", &o, on_claim, &r, NULL),
 	    PP_EINVAL);
 	PP_FAIL(pp_live_proc(NULL, "t", &o, on_claim, &r, &live),
 	    PP_ENOTCONN);
-	PP_FAIL(pp_live_proc(n.client, "bad topic", &o, on_claim, &r, &live),
+	PP_FAIL(pp_live_proc(n->client, "bad topic", &o, on_claim, &r, &live),
 	    PP_EINVALID_TOPIC);
-	PP_FAIL(pp_live_proc(n.client, NULL, &o, on_claim, &r, &live),
+	PP_FAIL(pp_live_proc(n->client, NULL, &o, on_claim, &r, &live),
 	    PP_EINVALID_TOPIC);
 	bad = o;
 	bad.count = 100001;
-	PP_FAIL(pp_live_proc(n.client, "t", &bad, on_claim, &r, &live),
+	PP_FAIL(pp_live_proc(n->client, "t", &bad, on_claim, &r, &live),
 	    PP_EINVALID_OPTION);
 	bad = o;
 	bad.mode = (enum pp_live_mode)7;
-	PP_FAIL(pp_live_proc(n.client, "t", &bad, on_claim, &r, &live),
+	PP_FAIL(pp_live_proc(n->client, "t", &bad, on_claim, &r, &live),
 	    PP_EINVALID_OPTION);
 	bad = o;
 	bad.reclaim_timeout_ms = -5;
-	PP_FAIL(pp_live_proc(n.client, "t", &bad, on_claim, &r, &live),
+	PP_FAIL(pp_live_proc(n->client, "t", &bad, on_claim, &r, &live),
 	    PP_EINVALID_OPTION);
 	PP_ASSERT_TRUE(live == NULL);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	/* NULL options are the defaults; NULL handles are refused. */
-	live = LIVE_START(n.client, "t", NULL, &r);
+	live = LIVE_START(n->client, "t", NULL, &r);
 	PP_FAIL(pp_live_proc_cancel(NULL), PP_EINVAL);
 	PP_ASSERT_TRUE(pp_live_proc_name(NULL) == NULL);
 	PP_FAIL(pp_live_ack(NULL), PP_ENOTHING_TO_ACK);
 	pp_live_proc_free(live);
-	PP_ASSERT_U64_EQ(count_liveprocs(n.client), 0);
+	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	PP_ASSERT_U64_EQ(r.nerrors, 0);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -1112,53 +1044,54 @@ test_client_shutdown(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "a live liveProc sees only logs committed after its creation",
-	    test_live_mode, 0 },
-	{ "an all liveProc sees the stored logs, then new ones, in order",
-	    test_all_mode, 0 },
-	{ "a liveProc's proc is named liveproc-<hex> and has the documented "
+	PP_NODE_CASE("a live liveProc sees only logs committed after its creation",
+	    test_live_mode, 0),
+	PP_NODE_CASE("an all liveProc sees the stored logs, then new ones, in order",
+	    test_all_mode, 0),
+	PP_NODE_CASE("a liveProc's proc is named liveproc-<hex> and has the documented "
 	  "options",
-	    test_options_persisted, 0 },
-	{ "count > 1 hands the callback batches", test_batches, 0 },
-	{ "pp_live_ack settles the claim once; outside a callback there is "
+	    test_options_persisted, 0),
+	PP_NODE_CASE("count > 1 hands the callback batches",
+	    test_batches, 0),
+	PP_NODE_CASE("pp_live_ack settles the claim once; outside a callback there is "
 	  "nothing to settle",
-	    test_ack, 0 },
-	{ "pp_live_ack_commit commits the outputs with the ack",
-	    test_ack_commit, 0 },
-	{ "pp_live_reclaim delivers the same logs again with its error "
+	    test_ack, 0),
+	PP_NODE_CASE("pp_live_ack_commit commits the outputs with the ack",
+	    test_ack_commit, 0),
+	PP_NODE_CASE("pp_live_reclaim delivers the same logs again with its error "
 	  "visible",
-	    test_reclaim, 0 },
-	{ "a callback returning non-zero reclaims; returning 0 acks",
-	    test_return_nonzero, 0 },
-	{ "cancel wakes the parked claim, destroys the proc, and may be "
+	    test_reclaim, 0),
+	PP_NODE_CASE("a callback returning non-zero reclaims; returning 0 acks",
+	    test_return_nonzero, 0),
+	PP_NODE_CASE("cancel wakes the parked claim, destroys the proc, and may be "
 	  "called twice",
-	    test_cancel, 0 },
-	{ "cancel from inside the callback stops the liveProc after it "
+	    test_cancel, 0),
+	PP_NODE_CASE("cancel from inside the callback stops the liveProc after it "
 	  "returns",
-	    test_cancel_inside, 0 },
-	{ "cancel waits for the running callback and delivers nothing after",
-	    test_cancel_during_callback, 0 },
-	{ "free without cancel leaves no proc behind",
-	    test_free_without_cancel, 0 },
-	{ "a liveProc whose proc is destroyed elsewhere stops with "
+	    test_cancel_inside, 0),
+	PP_NODE_CASE("cancel waits for the running callback and delivers nothing after",
+	    test_cancel_during_callback, 0),
+	PP_NODE_CASE("free without cancel leaves no proc behind",
+	    test_free_without_cancel, 0),
+	PP_NODE_CASE("a liveProc whose proc is destroyed elsewhere stops with "
 	  "PP_ENOPROC",
-	    test_destroyed_elsewhere, 0 },
-	{ "pp_wait_for_procs: an idle liveProc is done, one holding a claim "
+	    test_destroyed_elsewhere, 0),
+	PP_NODE_CASE("pp_wait_for_procs: an idle liveProc is done, one holding a claim "
 	  "is not",
-	    test_wait_for_procs, 0 },
-	{ "each commit reaches an idle liveProc's callback without polling "
+	    test_wait_for_procs, 0),
+	PP_NODE_CASE("each commit reaches an idle liveProc's callback without polling "
 	  "delays",
-	    test_latency, 0 },
-	{ "a liveProc blocks on a client that other threads use meanwhile",
-	    test_shared_client, 0 },
-	{ "bad arguments fail before any proc exists",
-	    test_bad_arguments, 0 },
-	{ "a killed node gives the callback an error; cancel and free still "
+	    test_latency, 0),
+	PP_NODE_CASE("a liveProc blocks on a client that other threads use meanwhile",
+	    test_shared_client, 0),
+	PP_NODE_CASE("bad arguments fail before any proc exists",
+	    test_bad_arguments, 0),
+	PP_CASE("a killed node gives the callback an error; cancel and free still "
 	  "return",
-	    test_node_killed, 0 },
-	{ "pp_shutdown of the client stops its liveProcs with an error",
-	    test_client_shutdown, 0 },
-	{ NULL, NULL, 0 },
+	    test_node_killed, 0),
+	PP_CASE("pp_shutdown of the client stops its liveProcs with an error",
+	    test_client_shutdown, 0),
+	PP_CASES_END,
 };
 
 int

@@ -292,20 +292,17 @@ prom_value(const char *text, const char *series)
 /* ---- cases: pp_stats --------------------------------------------------------- */
 
 static void
-test_commit_counters(void)
+test_commit_counters(pp_tnode *n)
 {
 	pp_record              recs[3] = { { "orders", "aa", 2 },
                      { "orders", "bbb", 3 }, { "audit", "c", 1 } };
 	pp_stats_report       *r;
 	const pp_node_stats   *st;
 	const pp_topic_stats  *t;
-	pp_tnode               n;
 	pp_id                  ids[3];
 	int                    i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	r = stats_of(n.client);
+	r = stats_of(n->client);
 	st = pp_stats_node(r);
 	PP_ASSERT_U64_EQ(st->commits, 0);
 	PP_ASSERT_U64_EQ(st->logs, 0);
@@ -321,9 +318,9 @@ test_commit_counters(void)
 	/* Three commits of three logs (6 bytes), each awaited: three
 	 * commit requests, each in its own group. */
 	for (i = 0; i < 3; i++) {
-		PP_PASS(pp_commit(n.client, recs, 3, ids));
+		PP_PASS(pp_commit(n->client, recs, 3, ids));
 	}
-	r  = stats_of(n.client);
+	r  = stats_of(n->client);
 	st = pp_stats_node(r);
 	PP_ASSERT_U64_EQ(st->commits, 3);
 	PP_ASSERT_U64_EQ(st->logs, 9);
@@ -354,36 +351,32 @@ test_commit_counters(void)
 	pp_stats_free(r);
 
 	/* Retention limits show up. */
-	PP_PASS(pp_topic_config(n.client, "orders", 0, 1000, 0));
-	r = stats_of(n.client);
+	PP_PASS(pp_topic_config(n->client, "orders", 0, 1000, 0));
+	r = stats_of(n->client);
 	PP_ASSERT_U64_EQ(topic_of(r, "orders")->max_count, 1000);
 	pp_stats_free(r);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_procs(void)
+test_procs(pp_tnode *n)
 {
 	pp_proc_opts         opts = PP_PROC_OPTS_INIT;
 	pp_stats_report     *r;
 	const pp_proc_stats *p;
 	pp_claim            *cl;
-	pp_tnode             n;
 	pp_id                first;
 	int                  i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	first = pp_t_commit_str(n.client, "jobs", "j0");
+	first = pp_t_commit_str(n->client, "jobs", "j0");
 	for (i = 1; i < 5; i++) {
-		pp_t_commit_str(n.client, "jobs", "jx");
+		pp_t_commit_str(n->client, "jobs", "jx");
 	}
 	opts.count = 2;
-	cl         = claim(n.client, "jobs", "worker", &opts, 2);
-	PP_PASS(pp_reclaim(n.client, "worker", pp_claim_token(cl), "boom"));
+	cl         = claim(n->client, "jobs", "worker", &opts, 2);
+	PP_PASS(pp_reclaim(n->client, "worker", pp_claim_token(cl), "boom"));
 	pp_claim_free(cl);
 
-	r = stats_of(n.client);
+	r = stats_of(n->client);
 	PP_ASSERT_U64_EQ(pp_stats_node(r)->reclaims, 1);
 	PP_ASSERT_U64_EQ(pp_stats_node(r)->timer_reclaims, 0);
 	PP_ASSERT_U64_EQ(pp_stats_proc_count(r), 1);
@@ -399,41 +392,37 @@ test_procs(void)
 	pp_stats_free(r);
 
 	/* Claim and ack: lag drops, the reclaims in a row reset. */
-	cl = claim(n.client, "jobs", "worker", &opts, 2);
-	PP_PASS(pp_ack(n.client, "worker", pp_claim_token(cl), NULL));
+	cl = claim(n->client, "jobs", "worker", &opts, 2);
+	PP_PASS(pp_ack(n->client, "worker", pp_claim_token(cl), NULL));
 	pp_claim_free(cl);
-	PP_PASS(pp_proc_disable(n.client, "worker", NULL));
-	r = stats_of(n.client);
+	PP_PASS(pp_proc_disable(n->client, "worker", NULL));
+	r = stats_of(n->client);
 	p = proc_of(r, "worker");
 	PP_ASSERT_U64_EQ(p->lag, 3);
 	PP_ASSERT_U64_EQ(p->reclaims, 0);
 	PP_ASSERT_TRUE(p->is_disabled);
 	PP_ASSERT_U64_CMP(p->last_acked_ms, >, 0);
 	pp_stats_free(r);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_timer_and_dead_letters(void)
+test_timer_and_dead_letters(pp_tnode *n)
 {
 	pp_proc_opts     opts = PP_PROC_OPTS_INIT;
 	pp_stats_report *r;
 	pp_claim        *cl;
-	pp_tnode         n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	pp_t_commit_str(n.client, "mail", "m0");
-	pp_t_commit_str(n.client, "mail", "m1");
+	pp_t_commit_str(n->client, "mail", "m0");
+	pp_t_commit_str(n->client, "mail", "m1");
 	opts.count              = 2;
 	opts.max_reclaims       = 0;
 	opts.reclaim_timeout_ms = 100;
 	opts.on_max_reclaims    = PP_ON_MAX_DEADLETTER;
-	cl = claim(n.client, "mail", "sender", &opts, 2);
+	cl = claim(n->client, "mail", "sender", &opts, 2);
 	pp_claim_free(cl);
 	/* The timer reclaims; past max_reclaims the logs go to mail.dead. */
-	PP_WAIT_UNTIL(NODE_FIGURE(n.client, timer_reclaims) == 1, 5000);
-	r = stats_of(n.client);
+	PP_WAIT_UNTIL(NODE_FIGURE(n->client, timer_reclaims) == 1, 5000);
+	r = stats_of(n->client);
 	PP_ASSERT_U64_EQ(pp_stats_node(r)->reclaims, 1);
 	PP_ASSERT_U64_EQ(pp_stats_node(r)->dead_letters, 2);
 	/* Two logs committed, two dead letters appended. */
@@ -442,7 +431,6 @@ test_timer_and_dead_letters(void)
 	PP_ASSERT_U64_EQ(topic_of(r, "mail.dead")->count, 2);
 	PP_ASSERT_U64_EQ(proc_of(r, "sender")->lag, 0);
 	pp_stats_free(r);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -773,32 +761,32 @@ test_bad_addresses(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "pp_stats counts commits, logs, bytes, group commits and write "
+	PP_NODE_CASE("pp_stats counts commits, logs, bytes, group commits and write "
 	  "latency, and describes the store and every topic",
-	    test_commit_counters, 0 },
-	{ "pp_stats reports each proc's lag, oldest unacked log, reclaims in "
+	    test_commit_counters, 0),
+	PP_NODE_CASE("pp_stats reports each proc's lag, oldest unacked log, reclaims in "
 	  "a row and state",
-	    test_procs, 0 },
-	{ "the reclaim timer and dead letters are counted",
-	    test_timer_and_dead_letters, 0 },
-	{ "GC runs, collected logs and retention drops are counted",
-	    test_gc_and_retention, 0 },
-	{ "pp_stats pages through 1,234 topics and 520 procs in name order",
-	    test_paging, 120 },
-	{ "pp_stats_json writes one JSON object and bad arguments are "
+	    test_procs, 0),
+	PP_NODE_CASE("the reclaim timer and dead letters are counted",
+	    test_timer_and_dead_letters, 0),
+	PP_CASE("GC runs, collected logs and retention drops are counted",
+	    test_gc_and_retention, 0),
+	PP_CASE("pp_stats pages through 1,234 topics and 520 procs in name order",
+	    test_paging, 120),
+	PP_CASE("pp_stats_json writes one JSON object and bad arguments are "
 	  "refused",
-	    test_json_and_arguments, 0 },
-	{ "stats requests round-trip and an unknown part is PP_EPROTO",
-	    test_frames, 0 },
-	{ "GET /metrics serves Prometheus text that parses and matches what "
+	    test_json_and_arguments, 0),
+	PP_CASE("stats requests round-trip and an unknown part is PP_EPROTO",
+	    test_frames, 0),
+	PP_CASE("GET /metrics serves Prometheus text that parses and matches what "
 	  "was committed; unknown paths get 404",
-	    test_http_metrics, 0 },
-	{ "pp_spawn_opts.metrics_address serves metrics on that port",
-	    test_spawn_option, 0 },
-	{ "a malformed or busy --metrics address fails the start with "
+	    test_http_metrics, 0),
+	PP_CASE("pp_spawn_opts.metrics_address serves metrics on that port",
+	    test_spawn_option, 0),
+	PP_CASE("a malformed or busy --metrics address fails the start with "
 	  "PP_EADDR or PP_EADDRINUSE and a clear message",
-	    test_bad_addresses, 0 },
-	{ NULL, NULL, 0 },
+	    test_bad_addresses, 0),
+	PP_CASES_END,
 };
 
 int

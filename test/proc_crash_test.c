@@ -714,16 +714,16 @@ test_competing_processes(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "kill -9 between claim and ack never loses the claimed logs, and a "
+	PP_CASE("kill -9 between claim and ack never loses the claimed logs, and a "
 	  "surviving claim is released at its deadline",
-	    test_kill_between_claim_and_ack, 120 },
-	{ "kill -9 during a storm of ack_commits: every output log exists "
+	    test_kill_between_claim_and_ack, 120),
+	PP_CASE("kill -9 during a storm of ack_commits: every output log exists "
 	  "exactly when its input was acked",
-	    test_ack_commit_storm, 240 },
-	{ "two processes competing for one proc never hold a claim at the "
+	    test_ack_commit_storm, 240),
+	PP_CASE("two processes competing for one proc never hold a claim at the "
 	  "same time and every log is acked once",
-	    test_competing_processes, 180 },
-	{ NULL, NULL, 0 },
+	    test_competing_processes, 180),
+	PP_CASES_END,
 };
 
 int

@@ -470,194 +470,167 @@ waiter_join(waiter *w, int timeout_ms)
  * -------------------------------------------------------------------- */
 
 static void
-test_offset_first(void)
+test_offset_first(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_id        ids[5], acked;
 	pstate       s;
 	uint64_t     t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 5, ids);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	acked = ACK(n.client, "p", t);
+	COMMIT_SEQS(n->client, "t", 0, 5, ids);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	acked = ACK(n->client, "p", t);
 	PP_ASSERT_U64_EQ(acked.seq, 1);
 	PP_ASSERT_U64_EQ(acked.ms, ids[1].ms);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 2, 2);
-	ACK(n.client, "p", t);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 2, 2);
+	ACK(n->client, "p", t);
 	/* One log left: a claim of count 2 holds just that one. */
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 4, 1);
-	acked = ACK(n.client, "p", t);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 4, 1);
+	acked = ACK(n->client, "p", t);
 	PP_ASSERT_U64_EQ(acked.seq, 4);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	INSPECT(n.client, "p", &s);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 5);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.lag, 0);
 	CHECK_OPTS(&s, &o);
 	PP_ASSERT_STR_EQ(s.topic, "t");
 	/* Logs committed later continue the same cursor. */
-	COMMIT_SEQS(n.client, "t", 5, 1, NULL);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 5, 1);
-	pp_t_node_stop(&n);
+	COMMIT_SEQS(n->client, "t", 5, 1, NULL);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 5, 1);
 }
 
 static void
-test_offset_null_is_first(void)
+test_offset_null_is_first(pp_tnode *n)
 {
-	pp_tnode n;
 	pstate   s;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
 	/* NULL options are PP_PROC_OPTS_INIT: offset ">", count 1. */
-	CLAIM_EXPECT(n.client, "t", "p", NULL, 0, 1);
-	INSPECT(n.client, "p", &s);
+	CLAIM_EXPECT(n->client, "t", "p", NULL, 0, 1);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_STR_EQ(s.offset, ">");
 	PP_ASSERT_U64_EQ(s.i.opts.count, 1);
 	PP_ASSERT_INT_EQ(s.i.opts.max_reclaims, 10);
 	PP_ASSERT_INT_EQ(s.i.opts.reclaim_timeout_ms, 10000);
 	PP_ASSERT_INT_EQ(s.i.opts.on_max_reclaims, PP_ON_MAX_DISABLE);
 	PP_ASSERT_TRUE(s.i.has_claim);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_offset_new_only(void)
+test_offset_new_only(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make("$>", 10, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 	uint64_t     t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* Committed just before the proc exists, most likely in the very
 	 * millisecond of its creation (the peer delivered those, PEER §8.5). */
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	INSPECT(n.client, "p", &s);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_STR_EQ(s.offset, "$>");
 	PP_ASSERT_U64_EQ(s.i.next_seq, 3);
 	PP_ASSERT_U64_EQ(s.i.lag, 0);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	COMMIT_SEQS(n.client, "t", 3, 2, NULL);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 3, 2);
-	ACK(n.client, "p", t);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	COMMIT_SEQS(n->client, "t", 3, 2, NULL);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 3, 2);
+	ACK(n->client, "p", t);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
 	/* On a topic that does not exist yet, every log is new. */
-	CLAIM_NOTHING(n.client, "fresh", "q", &o);
-	COMMIT_SEQS(n.client, "fresh", 0, 2, NULL);
-	CLAIM_EXPECT(n.client, "fresh", "q", &o, 0, 2);
-	pp_t_node_stop(&n);
+	CLAIM_NOTHING(n->client, "fresh", "q", &o);
+	COMMIT_SEQS(n->client, "fresh", 0, 2, NULL);
+	CLAIM_EXPECT(n->client, "fresh", "q", &o, 0, 2);
 }
 
 static void
-test_offset_after_log(void)
+test_offset_after_log(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_id        ids[6];
 	char         off[PP_ID_STRLEN];
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* One batch: all six logs share a millisecond, so "T-S" must start
 	 * inside it (the peer skipped the rest of the millisecond). */
-	COMMIT_SEQS(n.client, "t", 0, 6, ids);
+	COMMIT_SEQS(n->client, "t", 0, 6, ids);
 	o.offset = ":2";
-	CLAIM_EXPECT(n.client, "t", "by-seq", &o, 3, 3);
+	CLAIM_EXPECT(n->client, "t", "by-seq", &o, 3, 3);
 	o.offset = ":0";
-	CLAIM_EXPECT(n.client, "t", "by-seq-0", &o, 1, 5);
+	CLAIM_EXPECT(n->client, "t", "by-seq-0", &o, 1, 5);
 	o.offset = pp_id_format(ids[3], off);
-	CLAIM_EXPECT(n.client, "t", "by-id", &o, 4, 2);
+	CLAIM_EXPECT(n->client, "t", "by-id", &o, 4, 2);
 	o.offset = pp_id_format(ids[0], off);
-	CLAIM_EXPECT(n.client, "t", "by-id-0", &o, 1, 5);
+	CLAIM_EXPECT(n->client, "t", "by-id-0", &o, 1, 5);
 	/* The last log: nothing yet, then what follows it. */
 	o.offset = ":5";
-	CLAIM_NOTHING(n.client, "t", "by-last", &o);
-	COMMIT_SEQS(n.client, "t", 6, 1, NULL);
-	CLAIM_EXPECT(n.client, "t", "by-last", &o, 6, 1);
-	pp_t_node_stop(&n);
+	CLAIM_NOTHING(n->client, "t", "by-last", &o);
+	COMMIT_SEQS(n->client, "t", 6, 1, NULL);
+	CLAIM_EXPECT(n->client, "t", "by-last", &o, 6, 1);
 }
 
 static void
-test_offset_millisecond(void)
+test_offset_millisecond(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_id        ids[5];
 	char         off[32];
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* Seq 0 in T0, seqs 1-3 in T1, seq 4 in T2, T0 < T1 < T2. */
-	COMMIT_SEQS(n.client, "t", 0, 1, &ids[0]);
+	COMMIT_SEQS(n->client, "t", 0, 1, &ids[0]);
 	wait_past_ms(ids[0].ms);
-	COMMIT_SEQS(n.client, "t", 1, 3, &ids[1]);
+	COMMIT_SEQS(n->client, "t", 1, 3, &ids[1]);
 	wait_past_ms(ids[1].ms);
-	COMMIT_SEQS(n.client, "t", 4, 1, &ids[4]);
+	COMMIT_SEQS(n->client, "t", 4, 1, &ids[4]);
 	PP_ASSERT_U64_CMP(ids[1].ms, >, ids[0].ms);
 	PP_ASSERT_U64_EQ(ids[3].ms, ids[1].ms);
 	PP_ASSERT_U64_CMP(ids[4].ms, >, ids[3].ms);
 
 	pp_t_format(off, sizeof(off), "%" PRIu64, ids[1].ms);
 	o.offset = off;
-	CLAIM_EXPECT(n.client, "t", "at-t1", &o, 1, 4);
+	CLAIM_EXPECT(n->client, "t", "at-t1", &o, 1, 4);
 	pp_t_format(off, sizeof(off), "%" PRIu64, ids[0].ms);
-	CLAIM_EXPECT(n.client, "t", "at-t0", &o, 0, 5);
+	CLAIM_EXPECT(n->client, "t", "at-t0", &o, 0, 5);
 	/* A millisecond without logs starts at the first log after it. */
 	pp_t_format(off, sizeof(off), "%" PRIu64, ids[1].ms + 1);
-	CLAIM_EXPECT(n.client, "t", "after-t1", &o, 4, 1);
+	CLAIM_EXPECT(n->client, "t", "after-t1", &o, 4, 1);
 	pp_t_format(off, sizeof(off), "%" PRIu64, ids[0].ms - 1000);
-	CLAIM_EXPECT(n.client, "t", "long-ago", &o, 0, 5);
-	pp_t_node_stop(&n);
+	CLAIM_EXPECT(n->client, "t", "long-ago", &o, 0, 5);
 }
 
 static void
-test_offset_beyond_end(void)
+test_offset_beyond_end(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(":10", 10, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	INSPECT(n.client, "p", &s);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_STR_EQ(s.offset, ":10");
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.lag, 0);
 	/* Seqs 3..10: still nothing after log 10. */
-	COMMIT_SEQS(n.client, "t", 3, 8, NULL);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	COMMIT_SEQS(n.client, "t", 11, 2, NULL);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 11, 2);
-	pp_t_node_stop(&n);
+	COMMIT_SEQS(n->client, "t", 3, 8, NULL);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	COMMIT_SEQS(n->client, "t", 11, 2, NULL);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 11, 2);
 }
 
 static void
-test_claim_nothing(void)
+test_claim_nothing(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 5, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_claim    *cl = NULL;
 	pstate       s;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* The topic does not exist yet: the proc is created, claims
 	 * nothing, and no topic is created by it. */
-	PP_PASS(pp_proc(n.client, "none", "p", &o, 0, &cl));
+	PP_PASS(pp_proc(n->client, "none", "p", &o, 0, &cl));
 	PP_ASSERT_TRUE(cl != NULL);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 0);
 	PP_ASSERT_TRUE(pp_claim_log(cl, 0) == NULL);
 	pp_claim_free(cl);
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
 	PP_ASSERT_U64_EQ(s.i.last_claimed_ms, 0);
@@ -666,36 +639,32 @@ test_claim_nothing(void)
 	{
 		uint64_t len = 77;
 
-		PP_FAIL(pp_length(n.client, "none", &len), PP_ENOTOPIC);
+		PP_FAIL(pp_length(n->client, "none", &len), PP_ENOTOPIC);
 	}
 	/* An empty claim leaves nothing to ack. */
-	PP_FAIL(pp_ack(n.client, "p", 0, NULL), PP_ENOTHING_TO_ACK);
-	COMMIT_SEQS(n.client, "none", 0, 1, NULL);
-	CLAIM_EXPECT(n.client, "none", "p", &o, 0, 1);
+	PP_FAIL(pp_ack(n->client, "p", 0, NULL), PP_ENOTHING_TO_ACK);
+	COMMIT_SEQS(n->client, "none", 0, 1, NULL);
+	CLAIM_EXPECT(n->client, "none", "p", &o, 0, 1);
 	pp_claim_free(NULL);
-	pp_t_node_stop(&n);
 }
 
 /* ---- claims and acks
  * ----------------------------------------------------------- */
 
 static void
-test_one_claim_at_a_time(void)
+test_one_claim_at_a_time(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_client   *other;
 	pstate       s;
 	pp_id        ids[4];
 	uint64_t     t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	other = pp_t_connect(n.address);
-	COMMIT_SEQS(n.client, "t", 0, 4, ids);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
+	other = pp_t_connect(n->address);
+	COMMIT_SEQS(n->client, "t", 0, 4, ids);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
 	PP_ASSERT_U64_CMP(t, !=, 0);
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.claim_token, t);
 	PP_ASSERT_U64_EQ(s.i.claim_first.seq, 0);
@@ -706,7 +675,7 @@ test_one_claim_at_a_time(void)
 	PP_ASSERT_U64_CMP(s.i.last_claimed_ms, >, 0);
 	PP_ASSERT_U64_EQ(s.i.last_acked_ms, 0);
 	/* Nothing else while the claim is outstanding, for any client. */
-	CLAIM_NOTHING(n.client, "t", "p", &o);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
 	CLAIM_NOTHING(other, "t", "p", &o);
 	{
 		pstate again;
@@ -716,167 +685,150 @@ test_one_claim_at_a_time(void)
 	}
 	/* Any client holding the token may ack. */
 	ACK(other, "p", t);
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
 	PP_ASSERT_U64_CMP(s.i.last_acked_ms, >, 0);
 	t = CLAIM_EXPECT(other, "t", "p", &o, 2, 2);
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	ACK(n.client, "p", t);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	ACK(n->client, "p", t);
 	pp_close(other);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_ack_without_claim(void)
+test_ack_without_claim(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       before, after;
 	pp_record    r = { "out", "x", 1 };
 	pp_id        id = { 123, 456 };
 	uint64_t     t;
 	int          rv;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* A proc that never claimed. */
-	CLAIM_NOTHING(n.client, "t", "p", &o);
-	INSPECT(n.client, "p", &before);
-	PP_FAIL(pp_ack(n.client, "p", 0, &id), PP_ENOTHING_TO_ACK);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
+	INSPECT(n->client, "p", &before);
+	PP_FAIL(pp_ack(n->client, "p", 0, &id), PP_ENOTHING_TO_ACK);
 	PP_ASSERT_U64_EQ(id.ms, 123);
 	PP_ASSERT_U64_EQ(id.seq, 456);
-	PP_FAIL(pp_reclaim(n.client, "p", 0, "x"), PP_ENOTHING_TO_RECLAIM);
+	PP_FAIL(pp_reclaim(n->client, "p", 0, "x"), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(
-	    pp_ack_commit(n.client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "out"), 0);
-	INSPECT(n.client, "p", &after);
+	    pp_ack_commit(n->client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 
 	/* A proc whose claim was acked already. */
-	COMMIT_SEQS(n.client, "t", 0, 2, NULL);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 1);
-	ACK(n.client, "p", t);
-	INSPECT(n.client, "p", &before);
-	PP_FAIL(pp_ack(n.client, "p", 0, NULL), PP_ENOTHING_TO_ACK);
+	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 1);
+	ACK(n->client, "p", t);
+	INSPECT(n->client, "p", &before);
+	PP_FAIL(pp_ack(n->client, "p", 0, NULL), PP_ENOTHING_TO_ACK);
 	/* The token of the acked claim: no claim, or a stale one. */
-	rv = pp_ack(n.client, "p", t, NULL);
+	rv = pp_ack(n->client, "p", t, NULL);
 	if (rv != PP_ENOTHING_TO_ACK && rv != PP_ESTALE_CLAIM) {
 		PP_FAIL_AT(
 		    "ack with an acked token returned %s", pp_errname(rv));
 	}
-	PP_FAIL(pp_reclaim(n.client, "p", 0, NULL), PP_ENOTHING_TO_RECLAIM);
+	PP_FAIL(pp_reclaim(n->client, "p", 0, NULL), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(
-	    pp_ack_commit(n.client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "out"), 0);
-	INSPECT(n.client, "p", &after);
+	    pp_ack_commit(n->client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 	/* And the cursor did not move: the next log is seq 1. */
-	CLAIM_EXPECT(n.client, "t", "p", &o, 1, 1);
-	pp_t_node_stop(&n);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 1, 1);
 }
 
 static void
-test_stale_token(void)
+test_stale_token(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_record    r = { "out", "x", 1 };
 	pp_id        id = { 7, 7 };
 	pstate       before, after;
 	uint64_t     t1, t2;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 4, NULL);
-	t1 = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	PP_PASS(pp_reclaim(n.client, "p", t1, "slow consumer"));
-	t2 = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
+	COMMIT_SEQS(n->client, "t", 0, 4, NULL);
+	t1 = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	PP_PASS(pp_reclaim(n->client, "p", t1, "slow consumer"));
+	t2 = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
 	PP_ASSERT_U64_CMP(t2, !=, t1);
-	INSPECT(n.client, "p", &before);
+	INSPECT(n->client, "p", &before);
 	PP_ASSERT_U64_EQ(before.i.claim_token, t2);
 
 	/* The first consumer wakes up with its expired token. */
-	PP_FAIL(pp_ack(n.client, "p", t1, &id), PP_ESTALE_CLAIM);
+	PP_FAIL(pp_ack(n->client, "p", t1, &id), PP_ESTALE_CLAIM);
 	PP_ASSERT_U64_EQ(id.seq, 7);
-	PP_FAIL(pp_reclaim(n.client, "p", t1, "late"), PP_ESTALE_CLAIM);
-	PP_FAIL(pp_ack_commit(n.client, "p", t1, &r, 1, &id), PP_ESTALE_CLAIM);
+	PP_FAIL(pp_reclaim(n->client, "p", t1, "late"), PP_ESTALE_CLAIM);
+	PP_FAIL(pp_ack_commit(n->client, "p", t1, &r, 1, &id), PP_ESTALE_CLAIM);
 	PP_ASSERT_U64_EQ(id.seq, 7);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "out"), 0);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
 	/* A token that was never issued is stale too. */
-	PP_FAIL(pp_ack(n.client, "p", t2 + 1000, NULL), PP_ESTALE_CLAIM);
-	INSPECT(n.client, "p", &after);
+	PP_FAIL(pp_ack(n->client, "p", t2 + 1000, NULL), PP_ESTALE_CLAIM);
+	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 	PP_ASSERT_TRUE(after.i.has_claim);
 	PP_ASSERT_U64_EQ(after.i.reclaims, 1);
 	PP_ASSERT_STR_EQ(after.last_error, "slow consumer");
 
 	/* The current holder acks normally. */
-	ACK(n.client, "p", t2);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 2, 2);
-	pp_t_node_stop(&n);
+	ACK(n->client, "p", t2);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 2, 2);
 }
 
 static void
-test_token_zero(void)
+test_token_zero(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 	pp_id        ids[3], acked;
 	uint64_t     t1, t2;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, ids);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 0, 1);
-	acked = ACK(n.client, "p", 0);
+	COMMIT_SEQS(n->client, "t", 0, 3, ids);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 0, 1);
+	acked = ACK(n->client, "p", 0);
 	PP_ASSERT_U64_EQ(acked.seq, 0);
 	PP_ASSERT_U64_EQ(acked.ms, ids[0].ms);
-	t1 = CLAIM_EXPECT(n.client, "t", "p", &o, 1, 1);
-	PP_PASS(pp_reclaim(n.client, "p", 0, NULL));
-	t2 = CLAIM_EXPECT(n.client, "t", "p", &o, 1, 1);
+	t1 = CLAIM_EXPECT(n->client, "t", "p", &o, 1, 1);
+	PP_PASS(pp_reclaim(n->client, "p", 0, NULL));
+	t2 = CLAIM_EXPECT(n->client, "t", "p", &o, 1, 1);
 	PP_ASSERT_U64_CMP(t2, !=, t1);
 	PP_ASSERT_U64_CMP(t1, !=, 0);
 	PP_ASSERT_U64_CMP(t2, !=, 0);
-	acked = ACK(n.client, "p", 0);
+	acked = ACK(n->client, "p", 0);
 	PP_ASSERT_U64_EQ(acked.seq, 1);
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_unknown_proc(void)
+test_unknown_proc(pp_tnode *n)
 {
-	pp_tnode      n;
-	pp_proc_list *l = (pp_proc_list *)&n;
+	pp_proc_list *l = (pp_proc_list *)n;
 	pp_record     r = { "out", "x", 1 };
 	pp_id         id;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	CLAIM_NOTHING(n.client, "t", "exists", NULL);
-	PP_FAIL(pp_ack(n.client, "nope", 0, &id), PP_ENOPROC);
-	PP_FAIL(pp_ack(n.client, "nope", 5, &id), PP_ENOPROC);
-	PP_FAIL(pp_reclaim(n.client, "nope", 0, "e"), PP_ENOPROC);
-	PP_FAIL(pp_ack_commit(n.client, "nope", 0, &r, 1, &id), PP_ENOPROC);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "out"), 0);
-	PP_FAIL(pp_proc_inspect(n.client, "nope", &l), PP_ENOPROC);
-	PP_FAIL(pp_proc_disable(n.client, "nope", &l), PP_ENOPROC);
-	PP_FAIL(pp_proc_resume(n.client, "nope", &l), PP_ENOPROC);
-	PP_FAIL(pp_proc_destroy(n.client, "nope", &l), PP_ENOPROC);
-	PP_ASSERT_TRUE(l == (pp_proc_list *)&n);
-	PP_FAIL(pp_proc_inspect(n.client, "nope", NULL), PP_ENOPROC);
+	CLAIM_NOTHING(n->client, "t", "exists", NULL);
+	PP_FAIL(pp_ack(n->client, "nope", 0, &id), PP_ENOPROC);
+	PP_FAIL(pp_ack(n->client, "nope", 5, &id), PP_ENOPROC);
+	PP_FAIL(pp_reclaim(n->client, "nope", 0, "e"), PP_ENOPROC);
+	PP_FAIL(pp_ack_commit(n->client, "nope", 0, &r, 1, &id), PP_ENOPROC);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	PP_FAIL(pp_proc_inspect(n->client, "nope", &l), PP_ENOPROC);
+	PP_FAIL(pp_proc_disable(n->client, "nope", &l), PP_ENOPROC);
+	PP_FAIL(pp_proc_resume(n->client, "nope", &l), PP_ENOPROC);
+	PP_FAIL(pp_proc_destroy(n->client, "nope", &l), PP_ENOPROC);
+	PP_ASSERT_TRUE(l == (pp_proc_list *)n);
+	PP_FAIL(pp_proc_inspect(n->client, "nope", NULL), PP_ENOPROC);
 	/* The list out parameter may be NULL on success too. */
-	PP_PASS(pp_proc_inspect(n.client, "exists", NULL));
-	PP_PASS(pp_proc_disable(n.client, "exists", NULL));
-	PP_PASS(pp_proc_resume(n.client, "exists", NULL));
-	PP_PASS(pp_proc_destroy(n.client, "exists", NULL));
-	PP_FAIL(pp_proc_inspect(n.client, "exists", NULL), PP_ENOPROC);
+	PP_PASS(pp_proc_inspect(n->client, "exists", NULL));
+	PP_PASS(pp_proc_disable(n->client, "exists", NULL));
+	PP_PASS(pp_proc_resume(n->client, "exists", NULL));
+	PP_PASS(pp_proc_destroy(n->client, "exists", NULL));
+	PP_FAIL(pp_proc_inspect(n->client, "exists", NULL), PP_ENOPROC);
 	pp_proc_list_free(NULL);
-	pp_t_node_stop(&n);
 }
 
 /* ---- options
@@ -1003,21 +955,18 @@ test_invalid_options(void)
 }
 
 static void
-test_options_mismatch(void)
+test_options_mismatch(pp_tnode *n)
 {
 	pp_proc_opts a = opts_make(":1", 2, 3, 5000, PP_ON_MAX_CONTINUE);
 	pp_proc_opts v[8], init = PP_PROC_OPTS_INIT;
-	pp_tnode     n;
 	pp_claim    *cl;
 	pstate       before, after;
 	int          i, nv = 0;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 6, NULL);
-	COMMIT_SEQS(n.client, "u", 0, 1, NULL);
-	CLAIM_EXPECT(n.client, "t", "p", &a, 2, 2);
-	INSPECT(n.client, "p", &before);
+	COMMIT_SEQS(n->client, "t", 0, 6, NULL);
+	COMMIT_SEQS(n->client, "u", 0, 1, NULL);
+	CLAIM_EXPECT(n->client, "t", "p", &a, 2, 2);
+	INSPECT(n->client, "p", &before);
 	CHECK_OPTS(&before, &a);
 
 	for (i = 0; i < 8; i++) {
@@ -1032,80 +981,75 @@ test_options_mismatch(void)
 	v[nv++].on_max_reclaims = PP_ON_MAX_DISABLE;
 	v[nv++].on_max_reclaims = PP_ON_MAX_DEADLETTER;
 	for (i = 0; i < nv; i++) {
-		cl = (pp_claim *)&n;
-		PP_FAIL(pp_proc(n.client, "t", "p", &v[i], 0, &cl),
+		cl = (pp_claim *)n;
+		PP_FAIL(pp_proc(n->client, "t", "p", &v[i], 0, &cl),
 		    PP_EPROC_EXISTS);
-		PP_ASSERT_TRUE(cl == (pp_claim *)&n);
+		PP_ASSERT_TRUE(cl == (pp_claim *)n);
 	}
-	PP_FAIL(pp_proc(n.client, "t", "p", NULL, 0, &cl), PP_EPROC_EXISTS);
+	PP_FAIL(pp_proc(n->client, "t", "p", NULL, 0, &cl), PP_EPROC_EXISTS);
 	/* The same name on another topic, with the same options. */
-	PP_FAIL(pp_proc(n.client, "u", "p", &a, 0, &cl), PP_EPROC_EXISTS);
-	INSPECT(n.client, "p", &after);
+	PP_FAIL(pp_proc(n->client, "u", "p", &a, 0, &cl), PP_EPROC_EXISTS);
+	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 
 	/* The same options are fine (the claim is still outstanding). */
-	CLAIM_NOTHING(n.client, "t", "p", &a);
-	ACK(n.client, "p", 0);
-	CLAIM_EXPECT(n.client, "t", "p", &a, 4, 2);
+	CLAIM_NOTHING(n->client, "t", "p", &a);
+	ACK(n->client, "p", 0);
+	CLAIM_EXPECT(n->client, "t", "p", &a, 4, 2);
 
 	/* NULL options, PP_PROC_OPTS_INIT and an explicit ">" are the same
 	 * options: each means exactly the defaults. */
-	CLAIM_EXPECT(n.client, "u", "q", NULL, 0, 1);
-	INSPECT(n.client, "q", &before);
-	CLAIM_NOTHING(n.client, "u", "q", &init);
+	CLAIM_EXPECT(n->client, "u", "q", NULL, 0, 1);
+	INSPECT(n->client, "q", &before);
+	CLAIM_NOTHING(n->client, "u", "q", &init);
 	init.offset = ">";
-	CLAIM_NOTHING(n.client, "u", "q", &init);
-	INSPECT(n.client, "q", &after);
+	CLAIM_NOTHING(n->client, "u", "q", &init);
+	INSPECT(n->client, "q", &after);
 	PSTATE_EQ(&after, &before);
-	pp_t_node_stop(&n);
 }
 
 /* ---- reclaims
  * ---------------------------------------------------------------------- */
 
 static void
-test_reclaim_same_logs(void)
+test_reclaim_same_logs(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 	uint64_t     t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 5, NULL);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	PP_PASS(pp_reclaim(n.client, "p", t, "first failure"));
-	INSPECT(n.client, "p", &s);
+	COMMIT_SEQS(n->client, "t", 0, 5, NULL);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	PP_PASS(pp_reclaim(n->client, "p", t, "first failure"));
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
 	PP_ASSERT_STR_EQ(s.last_error, "first failure");
-	PP_FAIL(pp_reclaim(n.client, "p", t, NULL), PP_ENOTHING_TO_RECLAIM);
+	PP_FAIL(pp_reclaim(n->client, "p", t, NULL), PP_ENOTHING_TO_RECLAIM);
 
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	PP_PASS(pp_reclaim(n.client, "p", t, "second failure"));
-	INSPECT(n.client, "p", &s);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	PP_PASS(pp_reclaim(n->client, "p", t, "second failure"));
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
 	PP_ASSERT_STR_EQ(s.last_error, "second failure");
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	PP_PASS(pp_reclaim(n.client, "p", t, NULL));
-	INSPECT(n.client, "p", &s);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	PP_PASS(pp_reclaim(n->client, "p", t, NULL));
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 3);
 
 	/* An ack ends the run of reclaims. */
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	ACK(n.client, "p", t);
-	INSPECT(n.client, "p", &s);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	ACK(n->client, "p", t);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 2, 2);
-	PP_PASS(pp_reclaim(n.client, "p", t, "after ack"));
-	INSPECT(n.client, "p", &s);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 2, 2);
+	PP_PASS(pp_reclaim(n->client, "p", t, "after ack"));
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	PP_ASSERT_STR_EQ(s.last_error, "after ack");
-	CLAIM_EXPECT(n.client, "t", "p", &o, 2, 2);
-	pp_t_node_stop(&n);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 2, 2);
 }
 
 /* Reclaims the claim of `name` (which holds logs from `first`) once. */
@@ -1127,109 +1071,97 @@ claim_and_reclaim_at(int line, pp_client *c, const char *topic,
 	    __LINE__, (c), (topic), (name), (o), (first), (count), (error))
 
 static void
-test_max_reclaims_disable(void)
+test_max_reclaims_disable(pp_tnode *n)
 {
 	pp_proc_opts  o = opts_make(">", 1, 2, -1, PP_ON_MAX_DISABLE);
-	pp_tnode      n;
 	pp_claim     *cl = NULL;
 	pp_proc_list *l = NULL;
 	pstate        s;
 	uint64_t      t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
 	/* An ack in between: only reclaims in a row count. */
-	CLAIM_AND_RECLAIM(n.client, "t", "p", &o, 0, 1, "r1");
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 1);
-	ACK(n.client, "p", t);
+	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 0, 1, "r1");
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 1);
+	ACK(n->client, "p", t);
 	/* max_reclaims 2: two reclaims in a row are allowed ... */
-	CLAIM_AND_RECLAIM(n.client, "t", "p", &o, 1, 1, "r1");
-	CLAIM_AND_RECLAIM(n.client, "t", "p", &o, 1, 1, "r2");
-	INSPECT(n.client, "p", &s);
+	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r1");
+	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r2");
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
 	/* ... the third disables the proc. */
-	CLAIM_AND_RECLAIM(n.client, "t", "p", &o, 1, 1, "r3");
-	INSPECT(n.client, "p", &s);
+	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r3");
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 3);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 1);
 	PP_ASSERT_STR_EQ(s.last_error, "r3");
-	PP_FAIL(pp_proc(n.client, "t", "p", &o, 0, &cl), PP_EPROC_DISABLED);
-	PP_FAIL(pp_proc(n.client, "t", "p", &o, 200, &cl), PP_EPROC_DISABLED);
+	PP_FAIL(pp_proc(n->client, "t", "p", &o, 0, &cl), PP_EPROC_DISABLED);
+	PP_FAIL(pp_proc(n->client, "t", "p", &o, 200, &cl), PP_EPROC_DISABLED);
 	PP_ASSERT_TRUE(cl == NULL);
-	PP_FAIL(pp_reclaim(n.client, "p", 0, "x"), PP_EPROC_DISABLED);
+	PP_FAIL(pp_reclaim(n->client, "p", 0, "x"), PP_EPROC_DISABLED);
 	PP_FAIL(
-	    pp_proc_disable(n.client, "p", NULL), PP_EPROC_ALREADY_DISABLED);
+	    pp_proc_disable(n->client, "p", NULL), PP_EPROC_ALREADY_DISABLED);
 
 	/* Resume resets the reclaims; the logs are handed out again. */
-	PP_PASS(pp_proc_resume(n.client, "p", &l));
+	PP_PASS(pp_proc_resume(n->client, "p", &l));
 	pstate_from_list_at(__LINE__, l, "p", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
 	if (s.i.has_claim) {
 		/* The disabling reclaim kept its claim (PP_ON_MAX_DISABLE:
 		 * "its claim stays"): give it back. */
-		PP_PASS(pp_reclaim(n.client, "p", 0, NULL));
+		PP_PASS(pp_reclaim(n->client, "p", 0, NULL));
 	}
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 1, 1);
-	ACK(n.client, "p", t);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 2, 1);
-	pp_t_node_stop(&n);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 1, 1);
+	ACK(n->client, "p", t);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 2, 1);
 }
 
 static void
-test_max_reclaims_zero_and_never(void)
+test_max_reclaims_zero_and_never(pp_tnode *n)
 {
 	pp_proc_opts zero = opts_make(">", 1, 0, -1, PP_ON_MAX_DISABLE);
 	pp_proc_opts never = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 	int          i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 2, NULL);
-	CLAIM_AND_RECLAIM(n.client, "t", "zero", &zero, 0, 1, "once");
-	INSPECT(n.client, "zero", &s);
+	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
+	CLAIM_AND_RECLAIM(n->client, "t", "zero", &zero, 0, 1, "once");
+	INSPECT(n->client, "zero", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	for (i = 0; i < 25; i++) {
-		CLAIM_AND_RECLAIM(n.client, "t", "never", &never, 0, 1, NULL);
+		CLAIM_AND_RECLAIM(n->client, "t", "never", &never, 0, 1, NULL);
 	}
-	INSPECT(n.client, "never", &s);
+	INSPECT(n->client, "never", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 25);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_max_reclaims_continue(void)
+test_max_reclaims_continue(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, 1, -1, PP_ON_MAX_CONTINUE);
-	pp_tnode     n;
 	pstate       s;
 	uint64_t     t;
 	int          i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
 	for (i = 0; i < 6; i++) {
-		CLAIM_AND_RECLAIM(n.client, "t", "p", &o, 0, 2, "again");
+		CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 0, 2, "again");
 	}
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 6);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "t.dead"), 0);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	ACK(n.client, "p", t);
-	INSPECT(n.client, "p", &s);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "t.dead"), 0);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	ACK(n->client, "p", t);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 2, 1);
-	pp_t_node_stop(&n);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 2, 1);
 }
 
 static bool
@@ -1257,29 +1189,26 @@ has_attempts(const char *hay, size_t len, unsigned n)
 }
 
 static void
-test_max_reclaims_deadletter(void)
+test_max_reclaims_deadletter(pp_tnode *n)
 {
 	static const char *err = "second failure: disk on fire";
 	pp_proc_opts       o = opts_make(">", 2, 1, -1, PP_ON_MAX_DEADLETTER);
-	pp_tnode           n;
 	pp_t_logs          dead;
 	pstate             s;
 	uint64_t           t;
 	size_t             i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "jobs", 0, 5, NULL);
+	COMMIT_SEQS(n->client, "jobs", 0, 5, NULL);
 	/* A proc with a longer name, so the body cannot match by chance. */
 	CLAIM_AND_RECLAIM(
-	    n.client, "jobs", "worker.dl", &o, 0, 2, "first failure");
-	INSPECT(n.client, "worker.dl", &s);
+	    n->client, "jobs", "worker.dl", &o, 0, 2, "first failure");
+	INSPECT(n->client, "worker.dl", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
-	PP_ASSERT_U64_EQ(length_or_zero(n.client, "jobs.dead"), 0);
+	PP_ASSERT_U64_EQ(length_or_zero(n->client, "jobs.dead"), 0);
 	/* max_reclaims 1: the second reclaim in a row dead-letters. */
-	CLAIM_AND_RECLAIM(n.client, "jobs", "worker.dl", &o, 0, 2, err);
+	CLAIM_AND_RECLAIM(n->client, "jobs", "worker.dl", &o, 0, 2, err);
 
-	pp_t_read_all(n.client, "jobs.dead", NULL, false, &dead);
+	pp_t_read_all(n->client, "jobs.dead", NULL, false, &dead);
 	PP_ASSERT_U64_EQ(dead.count, 2);
 	for (i = 0; i < dead.count; i++) {
 		char orig[BODY_MAX];
@@ -1298,64 +1227,59 @@ test_max_reclaims_deadletter(void)
 	}
 	pp_t_logs_free(&dead);
 	/* The proc moved on past the dead logs, still active. */
-	INSPECT(n.client, "worker.dl", &s);
+	INSPECT(n->client, "worker.dl", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "jobs"), 5);
-	t = CLAIM_EXPECT(n.client, "jobs", "worker.dl", &o, 2, 2);
-	ACK(n.client, "worker.dl", t);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "jobs"), 5);
+	t = CLAIM_EXPECT(n->client, "jobs", "worker.dl", &o, 2, 2);
+	ACK(n->client, "worker.dl", t);
 	/* A second dead letter goes to the same topic. */
-	CLAIM_AND_RECLAIM(n.client, "jobs", "worker.dl", &o, 4, 1, "a");
-	CLAIM_AND_RECLAIM(n.client, "jobs", "worker.dl", &o, 4, 1, "b");
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "jobs.dead"), 3);
-	CLAIM_NOTHING(n.client, "jobs", "worker.dl", &o);
-	INSPECT(n.client, "worker.dl", &s);
+	CLAIM_AND_RECLAIM(n->client, "jobs", "worker.dl", &o, 4, 1, "a");
+	CLAIM_AND_RECLAIM(n->client, "jobs", "worker.dl", &o, 4, 1, "b");
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "jobs.dead"), 3);
+	CLAIM_NOTHING(n->client, "jobs", "worker.dl", &o);
+	INSPECT(n->client, "worker.dl", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 5);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_disable_resume(void)
+test_disable_resume(pp_tnode *n)
 {
 	pp_proc_opts  o = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode      n;
 	pp_proc_list *l;
 	pp_claim     *cl = NULL;
 	pstate        s, before;
 	uint64_t      t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 1);
-	INSPECT(n.client, "p", &before);
-	PP_PASS(pp_proc_disable(n.client, "p", &l));
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 1);
+	INSPECT(n->client, "p", &before);
+	PP_PASS(pp_proc_disable(n->client, "p", &l));
 	pstate_from_list_at(__LINE__, l, "p", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
 	/* A disabled proc keeps its outstanding claim. */
 	PP_ASSERT_TRUE(s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.claim_token, t);
 	l = NULL;
-	PP_FAIL(pp_proc_disable(n.client, "p", &l), PP_EPROC_ALREADY_DISABLED);
+	PP_FAIL(pp_proc_disable(n->client, "p", &l), PP_EPROC_ALREADY_DISABLED);
 	PP_ASSERT_TRUE(l == NULL);
-	PP_FAIL(pp_proc(n.client, "t", "p", &o, 0, &cl), PP_EPROC_DISABLED);
-	PP_FAIL(pp_reclaim(n.client, "p", t, "x"), PP_EPROC_DISABLED);
-	INSPECT(n.client, "p", &s);
+	PP_FAIL(pp_proc(n->client, "t", "p", &o, 0, &cl), PP_EPROC_DISABLED);
+	PP_FAIL(pp_reclaim(n->client, "p", t, "x"), PP_EPROC_DISABLED);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
 	PP_ASSERT_STR_EQ(s.last_error, "");
 
-	PP_PASS(pp_proc_resume(n.client, "p", &l));
+	PP_PASS(pp_proc_resume(n->client, "p", &l));
 	pstate_from_list_at(__LINE__, l, "p", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	before.i.is_disabled = false;
 	PSTATE_EQ(&s, &before);
-	PP_FAIL(pp_proc_resume(n.client, "p", &l), PP_EPROC_ALREADY_ACTIVE);
-	ACK(n.client, "p", t);
-	CLAIM_EXPECT(n.client, "t", "p", &o, 1, 1);
-	pp_t_node_stop(&n);
+	PP_FAIL(pp_proc_resume(n->client, "p", &l), PP_EPROC_ALREADY_ACTIVE);
+	ACK(n->client, "p", t);
+	CLAIM_EXPECT(n->client, "t", "p", &o, 1, 1);
 }
 
 /* A few procs on two topics, each at its own position. */
@@ -1433,10 +1357,9 @@ test_destroy(void)
  * ---------------------------------------------------------------------- */
 
 static void
-test_ack_commit(void)
+test_ack_commit(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_record    r[3]
 	    = { { "out", "o0", 2 }, { "out2", "p0", 2 }, { "out", "o1", 2 } };
 	pp_id     ids[3];
@@ -1444,176 +1367,158 @@ test_ack_commit(void)
 	pstate    s;
 	uint64_t  t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "in", 0, 3, NULL);
-	t = CLAIM_EXPECT(n.client, "in", "p", &o, 0, 2);
-	PP_PASS(pp_ack_commit(n.client, "p", t, r, 3, ids));
+	COMMIT_SEQS(n->client, "in", 0, 3, NULL);
+	t = CLAIM_EXPECT(n->client, "in", "p", &o, 0, 2);
+	PP_PASS(pp_ack_commit(n->client, "p", t, r, 3, ids));
 	PP_ASSERT_U64_EQ(ids[0].seq, 0);
 	PP_ASSERT_U64_EQ(ids[1].seq, 0);
 	PP_ASSERT_U64_EQ(ids[2].seq, 1);
 	PP_ASSERT_U64_EQ(ids[1].ms, ids[0].ms);
 	PP_ASSERT_U64_EQ(ids[2].ms, ids[0].ms);
-	pp_t_read_all(n.client, "out", NULL, false, &logs);
+	pp_t_read_all(n->client, "out", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 2);
 	PP_ASSERT_STR_EQ(logs.bodies[0], "o0");
 	PP_ASSERT_STR_EQ(logs.bodies[1], "o1");
 	pp_t_logs_free(&logs);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "out2"), 1);
-	INSPECT(n.client, "p", &s);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "out2"), 1);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.has_claim);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
 	PP_ASSERT_U64_CMP(s.i.last_acked_ms, >, 0);
 	/* ack_commit ends a run of reclaims as an ack does. */
-	t = CLAIM_EXPECT(n.client, "in", "p", &o, 2, 1);
-	PP_PASS(pp_reclaim(n.client, "p", t, "e"));
-	t = CLAIM_EXPECT(n.client, "in", "p", &o, 2, 1);
-	PP_PASS(pp_ack_commit(n.client, "p", 0, r, 1, ids));
+	t = CLAIM_EXPECT(n->client, "in", "p", &o, 2, 1);
+	PP_PASS(pp_reclaim(n->client, "p", t, "e"));
+	t = CLAIM_EXPECT(n->client, "in", "p", &o, 2, 1);
+	PP_PASS(pp_ack_commit(n->client, "p", 0, r, 1, ids));
 	PP_ASSERT_U64_EQ(ids[0].seq, 2);
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 3);
 	PP_ASSERT_U64_EQ(s.i.lag, 0);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_ack_commit_refused(void)
+test_ack_commit_refused(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_record    r[2] = { { "out", "x", 1 }, { "out", "y", 1 } };
 	pp_record    bad[2] = { { "out", "x", 1 }, { "bad topic", "y", 1 } };
 	pp_id        ids[2] = { { 9, 9 }, { 9, 9 } };
 	pstate       before, after;
 	uint64_t     t1, t2;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "in", 0, 2, NULL);
-	COMMIT_SEQS(n.client, "out", 0, 1, NULL);
-	t1 = CLAIM_EXPECT(n.client, "in", "p", &o, 0, 1);
-	PP_PASS(pp_reclaim(n.client, "p", t1, NULL));
-	t2 = CLAIM_EXPECT(n.client, "in", "p", &o, 0, 1);
-	INSPECT(n.client, "p", &before);
+	COMMIT_SEQS(n->client, "in", 0, 2, NULL);
+	COMMIT_SEQS(n->client, "out", 0, 1, NULL);
+	t1 = CLAIM_EXPECT(n->client, "in", "p", &o, 0, 1);
+	PP_PASS(pp_reclaim(n->client, "p", t1, NULL));
+	t2 = CLAIM_EXPECT(n->client, "in", "p", &o, 0, 1);
+	INSPECT(n->client, "p", &before);
 
 	/* Stale token: nothing is committed and the claim stays. */
-	PP_FAIL(pp_ack_commit(n.client, "p", t1, r, 2, ids), PP_ESTALE_CLAIM);
+	PP_FAIL(pp_ack_commit(n->client, "p", t1, r, 2, ids), PP_ESTALE_CLAIM);
 	PP_ASSERT_U64_EQ(ids[0].ms, 9);
 	PP_ASSERT_U64_EQ(ids[1].seq, 9);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "out"), 1);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "out"), 1);
 	/* Nothing to commit, or a bad record: the ack does not happen. */
-	PP_FAIL(pp_ack_commit(n.client, "p", t2, r, 0, ids), PP_EEMPTY);
+	PP_FAIL(pp_ack_commit(n->client, "p", t2, r, 0, ids), PP_EEMPTY);
 	PP_FAIL(
-	    pp_ack_commit(n.client, "p", t2, bad, 2, ids), PP_EINVALID_TOPIC);
+	    pp_ack_commit(n->client, "p", t2, bad, 2, ids), PP_EINVALID_TOPIC);
 	PP_ASSERT_U64_EQ(ids[0].ms, 9);
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "out"), 1);
-	INSPECT(n.client, "p", &after);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "out"), 1);
+	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 	PP_ASSERT_TRUE(after.i.has_claim);
 	PP_ASSERT_U64_EQ(after.i.claim_token, t2);
 
-	PP_PASS(pp_ack_commit(n.client, "p", t2, r, 2, ids));
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "out"), 3);
+	PP_PASS(pp_ack_commit(n->client, "p", t2, r, 2, ids));
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "out"), 3);
 	PP_ASSERT_U64_EQ(ids[0].seq, 1);
 	PP_ASSERT_U64_EQ(ids[1].seq, 2);
 	/* The same token again: the claim is gone, nothing is committed. */
 	{
-		int rv = pp_ack_commit(n.client, "p", t2, r, 2, ids);
+		int rv = pp_ack_commit(n->client, "p", t2, r, 2, ids);
 
 		if (rv != PP_ENOTHING_TO_ACK && rv != PP_ESTALE_CLAIM) {
 			PP_FAIL_AT(
 			    "second ack_commit returned %s", pp_errname(rv));
 		}
 	}
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "out"), 3);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "out"), 3);
 }
 
 /* ---- the reclaim timer
  * ---------------------------------------------------------------- */
 
 static void
-test_timer_releases(void)
+test_timer_releases(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, 10, 200, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pstate       s;
 	uint64_t     start, released, t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
 	start = pp_t_mono_ms();
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
-	INSPECT(n.client, "p", &s);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(s.i.has_claim);
 	PP_ASSERT_U64_CMP(s.i.claim_deadline_ms, >=, s.i.last_claimed_ms + 200);
 	PP_ASSERT_U64_CMP(s.i.claim_deadline_ms, <=, s.i.last_claimed_ms + 300);
 	/* No client call on this proc until the timer has done its job:
 	 * only inspects, which must not reclaim anything themselves. */
-	PP_WAIT_UNTIL(!proc_has_claim(n.client, "p"), 3000);
+	PP_WAIT_UNTIL(!proc_has_claim(n->client, "p"), 3000);
 	released = pp_t_mono_ms();
 	pp_t_diag("released %" PRIu64 " ms after the claim (timeout 200)",
 	    released - start);
 	PP_ASSERT_U64_CMP(released - start, >=, 190);
 	PP_ASSERT_U64_CMP(released - start, <, 200 + pp_t_scaled(1000));
-	INSPECT(n.client, "p", &s);
+	INSPECT(n->client, "p", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
-	PP_FAIL(pp_ack(n.client, "p", t, NULL), PP_ENOTHING_TO_ACK);
+	PP_FAIL(pp_ack(n->client, "p", t, NULL), PP_ENOTHING_TO_ACK);
 	/* The same logs again, under a new token. */
-	PP_ASSERT_U64_CMP(CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2), !=, t);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_CMP(CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2), !=, t);
 }
 
 static void
-test_timer_counts_toward_max(void)
+test_timer_counts_toward_max(pp_tnode *n)
 {
 	pp_proc_opts dis = opts_make(">", 1, 1, 100, PP_ON_MAX_DISABLE);
 	pp_proc_opts dl = opts_make(">", 1, 0, 100, PP_ON_MAX_DEADLETTER);
-	pp_tnode     n;
 	pstate       s;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 2, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
 	/* max_reclaims 1: the first timeout hands the log out again, the
 	 * second disables the proc. */
-	CLAIM_EXPECT(n.client, "t", "dis", &dis, 0, 1);
-	PP_WAIT_UNTIL(!proc_has_claim(n.client, "dis"), 3000);
-	INSPECT(n.client, "dis", &s);
+	CLAIM_EXPECT(n->client, "t", "dis", &dis, 0, 1);
+	PP_WAIT_UNTIL(!proc_has_claim(n->client, "dis"), 3000);
+	INSPECT(n->client, "dis", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
-	CLAIM_EXPECT(n.client, "t", "dis", &dis, 0, 1);
-	PP_WAIT_UNTIL(proc_is_disabled(n.client, "dis"), 3000);
-	INSPECT(n.client, "dis", &s);
+	CLAIM_EXPECT(n->client, "t", "dis", &dis, 0, 1);
+	PP_WAIT_UNTIL(proc_is_disabled(n->client, "dis"), 3000);
+	INSPECT(n->client, "dis", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
 	/* Dead-lettering by the timer alone. */
-	CLAIM_EXPECT(n.client, "t", "dl", &dl, 0, 1);
-	PP_WAIT_UNTIL(length_or_zero(n.client, "t.dead") == 1, 3000);
-	PP_WAIT_UNTIL(!proc_has_claim(n.client, "dl"), 3000);
-	INSPECT(n.client, "dl", &s);
+	CLAIM_EXPECT(n->client, "t", "dl", &dl, 0, 1);
+	PP_WAIT_UNTIL(length_or_zero(n->client, "t.dead") == 1, 3000);
+	PP_WAIT_UNTIL(!proc_has_claim(n->client, "dl"), 3000);
+	INSPECT(n->client, "dl", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 1);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
-	CLAIM_EXPECT(n.client, "t", "dl", &dl, 1, 1);
-	pp_t_node_stop(&n);
+	CLAIM_EXPECT(n->client, "t", "dl", &dl, 1, 1);
 }
 
 static void
-test_timer_wakes_waiter(void)
+test_timer_wakes_waiter(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 2, -1, 300, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	waiter       w;
 	uint64_t     claimed, t;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 2, NULL);
-	t = CLAIM_EXPECT(n.client, "t", "p", &o, 0, 2);
+	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
+	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
 	claimed = pp_t_mono_ms();
 	/* Another consumer blocks on the busy proc. */
-	waiter_start(&w, n.address, "t", "p", &o, 5000);
+	waiter_start(&w, n->address, "t", "p", &o, 5000);
 	waiter_join(&w, 10000);
 	PP_PASS(w.rv);
 	PP_ASSERT_U64_EQ(w.count, 2);
@@ -1625,9 +1530,8 @@ test_timer_wakes_waiter(void)
 	    w.return_ms - claimed);
 	PP_ASSERT_U64_CMP(w.return_ms - claimed, <, 300 + pp_t_scaled(1000));
 	/* It holds the claim now: the old token is stale. */
-	PP_FAIL(pp_ack(n.client, "p", t, NULL), PP_ESTALE_CLAIM);
-	ACK(n.client, "p", w.token);
-	pp_t_node_stop(&n);
+	PP_FAIL(pp_ack(n->client, "p", t, NULL), PP_ESTALE_CLAIM);
+	ACK(n->client, "p", w.token);
 }
 
 /* ---- blocking claims
@@ -1683,17 +1587,14 @@ test_wait_forever_wakes(void)
 }
 
 static void
-test_wait_idle(void)
+test_wait_idle(pp_tnode *n)
 {
 	pp_proc_opts o = opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
-	pp_tnode     n;
 	pp_claim    *cl = NULL;
 	uint64_t     start, took;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	start = pp_t_mono_ms();
-	PP_PASS(pp_proc(n.client, "t", "p", &o, 300, &cl));
+	PP_PASS(pp_proc(n->client, "t", "p", &o, 300, &cl));
 	took = pp_t_mono_ms() - start;
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 0);
 	pp_claim_free(cl);
@@ -1702,81 +1603,77 @@ test_wait_idle(void)
 	PP_ASSERT_U64_CMP(took, <, 300 + pp_t_scaled(2000));
 	/* wait_ms 0 returns at once. */
 	start = pp_t_mono_ms();
-	CLAIM_NOTHING(n.client, "t", "p", &o);
+	CLAIM_NOTHING(n->client, "t", "p", &o);
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(250));
 	/* A log already there is returned at once, whatever wait_ms. */
-	COMMIT_SEQS(n.client, "t", 0, 1, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 1, NULL);
 	start = pp_t_mono_ms();
-	PP_PASS(pp_proc(n.client, "t", "p", &o, 5000, &cl));
+	PP_PASS(pp_proc(n->client, "t", "p", &o, 5000, &cl));
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(1000));
 	CHECK_CLAIM(cl, "t", 0, 1);
 	pp_claim_free(cl);
 	/* A waiter on a busy proc that nobody releases returns empty. */
 	start = pp_t_mono_ms();
-	PP_PASS(pp_proc(n.client, "t", "p", &o, 200, &cl));
+	PP_PASS(pp_proc(n->client, "t", "p", &o, 200, &cl));
 	took = pp_t_mono_ms() - start;
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 0);
 	pp_claim_free(cl);
 	PP_ASSERT_U64_CMP(took, >=, 200 - 50);
-	pp_t_node_stop(&n);
 }
 
 /* ---- lag and pp_procs
  * ------------------------------------------------------------------- */
 
 static void
-test_lag(void)
+test_lag(pp_tnode *n)
 {
 	pp_proc_opts o3 = opts_make(">", 3, 10, -1, PP_ON_MAX_DISABLE);
 	pp_proc_opts new = opts_make("$>", 1, 10, -1, PP_ON_MAX_DISABLE);
-	pp_tnode n;
 	pp_id    ids[10], uids[2];
 	pstate   s, all[4];
 	uint64_t t, first;
 	size_t   i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 1, &ids[0]);
+	COMMIT_SEQS(n->client, "t", 0, 1, &ids[0]);
 	wait_past_ms(ids[0].ms);
-	COMMIT_SEQS(n.client, "t", 1, 5, &ids[1]);
+	COMMIT_SEQS(n->client, "t", 1, 5, &ids[1]);
 	wait_past_ms(ids[1].ms);
-	COMMIT_SEQS(n.client, "t", 6, 4, &ids[6]);
-	COMMIT_SEQS(n.client, "u", 0, 2, uids);
+	COMMIT_SEQS(n->client, "t", 6, 4, &ids[6]);
+	COMMIT_SEQS(n->client, "u", 0, 2, uids);
 
 	/* A claim does not move the cursor: lag counts claimed logs. */
-	t = CLAIM_EXPECT(n.client, "t", "z", &o3, 0, 3);
-	INSPECT(n.client, "z", &s);
+	t = CLAIM_EXPECT(n->client, "t", "z", &o3, 0, 3);
+	INSPECT(n->client, "z", &s);
 	PP_ASSERT_U64_EQ(s.i.lag, 10);
 	PP_ASSERT_U64_EQ(s.i.oldest_unacked_ms, ids[0].ms);
-	ACK(n.client, "z", t);
-	INSPECT(n.client, "z", &s);
+	ACK(n->client, "z", t);
+	INSPECT(n->client, "z", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 3);
 	PP_ASSERT_U64_EQ(s.i.lag, 7);
 	PP_ASSERT_U64_EQ(s.i.oldest_unacked_ms, ids[3].ms);
 	for (first = 3; first < 9; first += 3) {
-		ACK(n.client, "z",
-		    CLAIM_EXPECT(n.client, "t", "z", &o3, first, 3));
+		ACK(n->client, "z",
+		    CLAIM_EXPECT(n->client, "t", "z", &o3, first, 3));
 	}
-	INSPECT(n.client, "z", &s);
+	INSPECT(n->client, "z", &s);
 	PP_ASSERT_U64_EQ(s.i.lag, 1);
 	PP_ASSERT_U64_EQ(s.i.oldest_unacked_ms, ids[9].ms);
-	ACK(n.client, "z", CLAIM_EXPECT(n.client, "t", "z", &o3, 9, 1));
+	ACK(n->client, "z", CLAIM_EXPECT(n->client, "t", "z", &o3, 9, 1));
 
 	/* A proc that never claimed, and one that only sees new logs. */
-	CLAIM_NOTHING(n.client, "t", "m", &new);
-	PP_PASS(pp_proc_inspect(n.client, "m", NULL));
+	CLAIM_NOTHING(n->client, "t", "m", &new);
+	PP_PASS(pp_proc_inspect(n->client, "m", NULL));
 	{
 		pp_claim    *cl = NULL;
 		pp_proc_opts o1 = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
 
 		/* Creating "a" claims u-0; give it back so "a" has no claim. */
-		PP_PASS(pp_proc(n.client, "u", "a", &o1, 0, &cl));
+		PP_PASS(pp_proc(n->client, "u", "a", &o1, 0, &cl));
 		PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
-		PP_PASS(pp_reclaim(n.client, "a", pp_claim_token(cl), NULL));
+		PP_PASS(pp_reclaim(n->client, "a", pp_claim_token(cl), NULL));
 		pp_claim_free(cl);
 	}
-	PP_ASSERT_U64_EQ(PROCS(n.client, all, 4), 3);
+	PP_ASSERT_U64_EQ(PROCS(n->client, all, 4), 3);
 	PP_ASSERT_STR_EQ(all[0].name, "a");
 	PP_ASSERT_STR_EQ(all[1].name, "m");
 	PP_ASSERT_STR_EQ(all[2].name, "z");
@@ -1788,17 +1685,16 @@ test_lag(void)
 	PP_ASSERT_U64_EQ(all[2].i.oldest_unacked_ms, 0);
 	PP_ASSERT_U64_EQ(all[2].i.next_seq, 10);
 	for (i = 0; i < 3; i++) {
-		INSPECT(n.client, all[i].name, &s);
+		INSPECT(n->client, all[i].name, &s);
 		PSTATE_EQ(&s, &all[i]);
 	}
 	/* New logs raise the lag of every proc of that topic. */
-	COMMIT_SEQS(n.client, "t", 10, 2, &ids[0]);
-	INSPECT(n.client, "m", &s);
+	COMMIT_SEQS(n->client, "t", 10, 2, &ids[0]);
+	INSPECT(n->client, "m", &s);
 	PP_ASSERT_U64_EQ(s.i.lag, 2);
 	PP_ASSERT_U64_EQ(s.i.oldest_unacked_ms, ids[0].ms);
-	INSPECT(n.client, "z", &s);
+	INSPECT(n->client, "z", &s);
 	PP_ASSERT_U64_EQ(s.i.lag, 2);
-	pp_t_node_stop(&n);
 }
 
 /* ---- restart
@@ -1883,90 +1779,90 @@ test_restart(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "offset > claims from the first stored log, count logs at a time",
-	    test_offset_first, 0 },
-	{ "NULL options mean PP_PROC_OPTS_INIT with offset >",
-	    test_offset_null_is_first, 0 },
-	{ "offset $> claims only logs committed after the proc was created",
-	    test_offset_new_only, 0 },
-	{ "offsets :S and T-S start after the named log, also inside its "
+	PP_NODE_CASE("offset > claims from the first stored log, count logs at a time",
+	    test_offset_first, 0),
+	PP_NODE_CASE("NULL options mean PP_PROC_OPTS_INIT with offset >",
+	    test_offset_null_is_first, 0),
+	PP_NODE_CASE("offset $> claims only logs committed after the proc was created",
+	    test_offset_new_only, 0),
+	PP_NODE_CASE("offsets :S and T-S start after the named log, also inside its "
 	  "millisecond",
-	    test_offset_after_log, 0 },
-	{ "offset T starts at the first log of millisecond T",
-	    test_offset_millisecond, 0 },
-	{ "an offset beyond the end waits for logs instead of failing",
-	    test_offset_beyond_end, 0 },
-	{ "a claim with nothing available is an empty claim, not an error",
-	    test_claim_nothing, 0 },
-	{ "while a claim is outstanding pp_proc hands out nothing to any "
+	    test_offset_after_log, 0),
+	PP_NODE_CASE("offset T starts at the first log of millisecond T",
+	    test_offset_millisecond, 0),
+	PP_NODE_CASE("an offset beyond the end waits for logs instead of failing",
+	    test_offset_beyond_end, 0),
+	PP_NODE_CASE("a claim with nothing available is an empty claim, not an error",
+	    test_claim_nothing, 0),
+	PP_NODE_CASE("while a claim is outstanding pp_proc hands out nothing to any "
 	  "client",
-	    test_one_claim_at_a_time, 0 },
-	{ "ack, reclaim and ack_commit without a claim fail and change "
+	    test_one_claim_at_a_time, 0),
+	PP_NODE_CASE("ack, reclaim and ack_commit without a claim fail and change "
 	  "nothing",
-	    test_ack_without_claim, 0 },
-	{ "a stale claim token is refused by ack, reclaim and ack_commit and "
+	    test_ack_without_claim, 0),
+	PP_NODE_CASE("a stale claim token is refused by ack, reclaim and ack_commit and "
 	  "the current claim stays",
-	    test_stale_token, 0 },
-	{ "token 0 acks or reclaims whatever claim is outstanding",
-	    test_token_zero, 0 },
-	{ "every call on an unknown proc fails with PP_ENOPROC",
-	    test_unknown_proc, 0 },
-	{ "invalid options, names, topics and offsets are refused before the "
+	    test_stale_token, 0),
+	PP_NODE_CASE("token 0 acks or reclaims whatever claim is outstanding",
+	    test_token_zero, 0),
+	PP_NODE_CASE("every call on an unknown proc fails with PP_ENOPROC",
+	    test_unknown_proc, 0),
+	PP_CASE("invalid options, names, topics and offsets are refused before the "
 	  "proc exists",
-	    test_invalid_options, 0 },
-	{ "other options than the stored ones are PP_EPROC_EXISTS, the same "
+	    test_invalid_options, 0),
+	PP_NODE_CASE("other options than the stored ones are PP_EPROC_EXISTS, the same "
 	  "ones are accepted",
-	    test_options_mismatch, 0 },
-	{ "a reclaim hands the same logs out again and reclaims count until "
+	    test_options_mismatch, 0),
+	PP_NODE_CASE("a reclaim hands the same logs out again and reclaims count until "
 	  "an ack",
-	    test_reclaim_same_logs, 0 },
-	{ "max_reclaims with PP_ON_MAX_DISABLE disables after that many "
+	    test_reclaim_same_logs, 0),
+	PP_NODE_CASE("max_reclaims with PP_ON_MAX_DISABLE disables after that many "
 	  "reclaims in a row; resume resets",
-	    test_max_reclaims_disable, 0 },
-	{ "max_reclaims 0 disables at the first reclaim and -1 never "
+	    test_max_reclaims_disable, 0),
+	PP_NODE_CASE("max_reclaims 0 disables at the first reclaim and -1 never "
 	  "disables",
-	    test_max_reclaims_zero_and_never, 0 },
-	{ "PP_ON_MAX_CONTINUE keeps handing out the same logs",
-	    test_max_reclaims_continue, 0 },
-	{ "PP_ON_MAX_DEADLETTER moves the logs to <topic>.dead with proc, "
+	    test_max_reclaims_zero_and_never, 0),
+	PP_NODE_CASE("PP_ON_MAX_CONTINUE keeps handing out the same logs",
+	    test_max_reclaims_continue, 0),
+	PP_NODE_CASE("PP_ON_MAX_DEADLETTER moves the logs to <topic>.dead with proc, "
 	  "attempts and error, and moves on",
-	    test_max_reclaims_deadletter, 0 },
-	{ "disable and resume refuse a second call and keep the outstanding "
+	    test_max_reclaims_deadletter, 0),
+	PP_NODE_CASE("disable and resume refuse a second call and keep the outstanding "
 	  "claim",
-	    test_disable_resume, 0 },
-	{ "destroy removes exactly that proc, also across a restart, and the "
+	    test_disable_resume, 0),
+	PP_CASE("destroy removes exactly that proc, also across a restart, and the "
 	  "name starts fresh",
-	    test_destroy, 0 },
-	{ "ack_commit commits its logs and acks the claim together",
-	    test_ack_commit, 0 },
-	{ "ack_commit with a stale token or bad records commits nothing and "
+	    test_destroy, 0),
+	PP_NODE_CASE("ack_commit commits its logs and acks the claim together",
+	    test_ack_commit, 0),
+	PP_NODE_CASE("ack_commit with a stale token or bad records commits nothing and "
 	  "keeps the claim",
-	    test_ack_commit_refused, 0 },
-	{ "the node's timer releases an expired claim without any client "
+	    test_ack_commit_refused, 0),
+	PP_NODE_CASE("the node's timer releases an expired claim without any client "
 	  "call",
-	    test_timer_releases, 0 },
-	{ "reclaims by the timer count toward max_reclaims, disable and "
+	    test_timer_releases, 0),
+	PP_NODE_CASE("reclaims by the timer count toward max_reclaims, disable and "
 	  "dead-letter",
-	    test_timer_counts_toward_max, 0 },
-	{ "a pp_proc blocked with wait_ms receives the claim the timer "
+	    test_timer_counts_toward_max, 0),
+	PP_NODE_CASE("a pp_proc blocked with wait_ms receives the claim the timer "
 	  "released",
-	    test_timer_wakes_waiter, 0 },
-	{ "pp_proc with wait_ms returns a log committed by another client "
+	    test_timer_wakes_waiter, 0),
+	PP_CASE("pp_proc with wait_ms returns a log committed by another client "
 	  "at once",
-	    test_wait_wakes, 0 },
-	{ "pp_proc with wait_ms -1 returns a log committed by another client "
+	    test_wait_wakes, 0),
+	PP_CASE("pp_proc with wait_ms -1 returns a log committed by another client "
 	  "at once",
-	    test_wait_forever_wakes, 0 },
-	{ "an idle pp_proc with wait_ms returns an empty claim after about "
+	    test_wait_forever_wakes, 0),
+	PP_NODE_CASE("an idle pp_proc with wait_ms returns an empty claim after about "
 	  "wait_ms",
-	    test_wait_idle, 0 },
-	{ "pp_procs lists every proc in name order with its lag and oldest "
+	    test_wait_idle, 0),
+	PP_NODE_CASE("pp_procs lists every proc in name order with its lag and oldest "
 	  "unacked log",
-	    test_lag, 0 },
-	{ "procs, options, cursors, errors, claims and deadlines survive a "
+	    test_lag, 0),
+	PP_CASE("procs, options, cursors, errors, claims and deadlines survive a "
 	  "restart",
-	    test_restart, 0 },
-	{ NULL, NULL, 0 },
+	    test_restart, 0),
+	PP_CASES_END,
 };
 
 int

@@ -450,7 +450,7 @@ check_woken_at(int line, const step *s, uint64_t ret_ms, const char *what)
  * ------------------------------------------------------------ */
 
 static void
-test_avail_unknown(void)
+test_avail_unknown(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *a_x[] = { "a", "nosuch" };
@@ -458,39 +458,35 @@ test_avail_unknown(void)
 	const char  *a_b_x[] = { "a", "b", "nosuch" };
 	const char  *ab[] = { "a", "b" };
 	pp_claim    *cl, *sentinel = (pp_claim *)&o;
-	pp_tnode     n;
 	size_t       index;
 	uint64_t     start;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 2);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 2);
 	/* Wherever the unknown name is, and even with a wait, the call
 	 * fails at once and leaves *claim alone. */
 	cl = sentinel;
 	start = pp_t_mono_ms();
 	PP_FAIL(
-	    pp_available_proc(n.client, a_x, 2, 0, &index, &cl), PP_ENOPROC);
+	    pp_available_proc(n->client, a_x, 2, 0, &index, &cl), PP_ENOPROC);
 	PP_FAIL(
-	    pp_available_proc(n.client, x_a, 2, 0, &index, &cl), PP_ENOPROC);
-	PP_FAIL(pp_available_proc(n.client, a_b_x, 3, 2000, &index, &cl),
+	    pp_available_proc(n->client, x_a, 2, 0, &index, &cl), PP_ENOPROC);
+	PP_FAIL(pp_available_proc(n->client, a_b_x, 3, 2000, &index, &cl),
 	    PP_ENOPROC);
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(1000));
 	PP_ASSERT_TRUE(cl == sentinel);
 	/* Nothing was claimed from the known procs... */
-	CHECK_IDLE(n.client, "a", 0);
-	CHECK_IDLE(n.client, "b", 0);
-	PP_FAIL(pp_ack(n.client, "a", 0, NULL), PP_ENOTHING_TO_ACK);
+	CHECK_IDLE(n->client, "a", 0);
+	CHECK_IDLE(n->client, "b", 0);
+	PP_FAIL(pp_ack(n->client, "a", 0, NULL), PP_ENOTHING_TO_ACK);
 	/* ... and the unknown one was not created. */
-	PP_FAIL(pp_proc_inspect(n.client, "nosuch", NULL), PP_ENOPROC);
+	PP_FAIL(pp_proc_inspect(n->client, "nosuch", NULL), PP_ENOPROC);
 	/* Without it, the same procs serve. */
-	cl = AVAIL(n.client, ab, 2, 0, &index);
+	cl = AVAIL(n->client, ab, 2, 0, &index);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
 	pp_claim_free(cl);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -536,47 +532,43 @@ test_avail_invalid_names(void)
 }
 
 static void
-test_avail_name_count(void)
+test_avail_name_count(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	char         buf[65][8];
 	const char  *names[65];
 	pp_claim    *cl = NULL, *sentinel = (pp_claim *)&o;
-	pp_tnode     n;
 	size_t       index, i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; i < 65; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "p%02zu", i);
 		names[i] = buf[i];
 	}
 	/* p00..p62 on an idle topic, p63 on the only topic with a log. */
 	for (i = 0; i < 64; i++) {
-		MAKE_PROC(n.client, i == 63 ? "busy" : "idle", names[i], &o);
+		MAKE_PROC(n->client, i == 63 ? "busy" : "idle", names[i], &o);
 	}
-	PUT_LOGS(n.client, "busy", 0, 1);
+	PUT_LOGS(n->client, "busy", 0, 1);
 	cl = sentinel;
 	PP_FAIL(
-	    pp_available_proc(n.client, names, 0, 0, &index, &cl), PP_EINVAL);
+	    pp_available_proc(n->client, names, 0, 0, &index, &cl), PP_EINVAL);
 	PP_FAIL(
-	    pp_available_proc(n.client, names, 65, 0, &index, &cl), PP_EINVAL);
+	    pp_available_proc(n->client, names, 65, 0, &index, &cl), PP_EINVAL);
 	PP_FAIL(
-	    pp_available_proc(n.client, NULL, 1, 0, &index, &cl), PP_EINVAL);
+	    pp_available_proc(n->client, NULL, 1, 0, &index, &cl), PP_EINVAL);
 	PP_FAIL(
-	    pp_available_proc(n.client, names, 64, -2, &index, &cl), PP_EINVAL);
+	    pp_available_proc(n->client, names, 64, -2, &index, &cl), PP_EINVAL);
 	PP_FAIL(
-	    pp_available_proc(n.client, names, 64, 0, &index, NULL), PP_EINVAL);
+	    pp_available_proc(n->client, names, 64, 0, &index, NULL), PP_EINVAL);
 	PP_ASSERT_TRUE(cl == sentinel);
-	CHECK_IDLE(n.client, "p63", 0);
+	CHECK_IDLE(n->client, "p63", 0);
 	/* 64 names is the most, and works. */
-	cl = AVAIL(n.client, names, 64, 0, &index);
+	cl = AVAIL(n->client, names, 64, 0, &index);
 	CHECK_ONE(cl, "busy", 0);
 	PP_ASSERT_U64_EQ(index, 63);
-	ACK(n.client, names[index], pp_claim_token(cl));
+	ACK(n->client, names[index], pp_claim_token(cl));
 	pp_claim_free(cl);
-	CHECK_IDLE(n.client, "p63", 1);
-	pp_t_node_stop(&n);
+	CHECK_IDLE(n->client, "p63", 1);
 }
 
 /* ---- pp_available_proc: which proc
@@ -617,7 +609,7 @@ claim_rounds_at(int line, pp_client *c, const char *const *names,
 	    __LINE__, (c), (names), (topics), (n), (next), (picks), (rounds))
 
 static void
-test_avail_round_robin(void)
+test_avail_round_robin(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names2[] = { "a", "b" };
@@ -626,16 +618,13 @@ test_avail_round_robin(void)
 	const char  *topics3[] = { "tx", "ty", "tz" };
 	uint64_t     next[3] = { 0, 0, 0 };
 	size_t       picks[8], r;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 4);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 4);
 	/* Both have logs for four rounds: the picks alternate. */
-	CLAIM_ROUNDS(n.client, names2, topics2, 2, next, picks, 4);
+	CLAIM_ROUNDS(n->client, names2, topics2, 2, next, picks, 4);
 	pp_t_diag("picks of two procs: %zu %zu %zu %zu", picks[0], picks[1],
 	    picks[2], picks[3]);
 	for (r = 1; r < 4; r++) {
@@ -644,19 +633,19 @@ test_avail_round_robin(void)
 	PP_ASSERT_U64_EQ(next[0], 2);
 	PP_ASSERT_U64_EQ(next[1], 2);
 	/* "a" has nothing left: "b" serves every call. */
-	CLAIM_ROUNDS(n.client, names2, topics2, 2, next, picks, 2);
+	CLAIM_ROUNDS(n->client, names2, topics2, 2, next, picks, 2);
 	PP_ASSERT_U64_EQ(picks[0], 1);
 	PP_ASSERT_U64_EQ(picks[1], 1);
-	AVAIL_NOTHING(n.client, names2, 2);
+	AVAIL_NOTHING(n->client, names2, 2);
 
 	/* Three procs with logs take turns: every three picks hold each
 	 * proc once, in the same cycle. */
 	memset(next, 0, sizeof(next));
 	for (r = 0; r < 3; r++) {
-		MAKE_PROC(n.client, topics3[r], names3[r], &o);
-		PUT_LOGS(n.client, topics3[r], 0, 3);
+		MAKE_PROC(n->client, topics3[r], names3[r], &o);
+		PUT_LOGS(n->client, topics3[r], 0, 3);
 	}
-	CLAIM_ROUNDS(n.client, names3, topics3, 3, next, picks, 8);
+	CLAIM_ROUNDS(n->client, names3, topics3, 3, next, picks, 8);
 	pp_t_diag("picks of three procs: %zu %zu %zu %zu %zu %zu %zu %zu",
 	    picks[0], picks[1], picks[2], picks[3], picks[4], picks[5],
 	    picks[6], picks[7]);
@@ -666,11 +655,10 @@ test_avail_round_robin(void)
 	for (r = 3; r < 8; r++) {
 		PP_ASSERT_U64_EQ(picks[r], picks[r - 3]);
 	}
-	pp_t_node_stop(&n);
 }
 
 static void
-test_avail_round_robin_across_lists(void)
+test_avail_round_robin_across_lists(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *b[] = { "b" };
@@ -679,86 +667,78 @@ test_avail_round_robin_across_lists(void)
 	uint64_t     next[3] = { 0, 1, 0 };
 	size_t       picks[3], i;
 	pp_claim    *cl;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; i < 3; i++) {
-		MAKE_PROC(n.client, topics[i], abc[i], &o);
-		PUT_LOGS(n.client, topics[i], 0, 2);
+		MAKE_PROC(n->client, topics[i], abc[i], &o);
+		PUT_LOGS(n->client, topics[i], 0, 2);
 	}
 	/* One worker serves "b" alone... */
-	cl = AVAIL(n.client, b, 1, 0, &i);
+	cl = AVAIL(n->client, b, 1, 0, &i);
 	PP_ASSERT_U64_EQ(i, 0);
 	CHECK_ONE(cl, "tb", 0);
-	ACK(n.client, "b", pp_claim_token(cl));
+	ACK(n->client, "b", pp_claim_token(cl));
 	pp_claim_free(cl);
 	/* ... so a worker with all three starts after "b": c, a, b. */
-	CLAIM_ROUNDS(n.client, abc, topics, 3, next, picks, 3);
+	CLAIM_ROUNDS(n->client, abc, topics, 3, next, picks, 3);
 	pp_t_diag("picks after \"b\" was served: %zu %zu %zu", picks[0],
 	    picks[1], picks[2]);
 	PP_ASSERT_U64_EQ(picks[0], 2);
 	PP_ASSERT_U64_EQ(picks[1], 0);
 	PP_ASSERT_U64_EQ(picks[2], 1);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_avail_skips_claimed(void)
+test_avail_skips_claimed(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
 	const char  *topics[] = { "ta", "tb" };
 	pp_claim    *first, *second, *cl;
 	pp_proc_info info;
-	pp_tnode     n;
 	size_t       x, y, i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 2);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 2);
 	/* X is picked and keeps its claim: the next call serves Y. */
-	first = AVAIL(n.client, names, 2, 0, &x);
+	first = AVAIL(n->client, names, 2, 0, &x);
 	CHECK_ONE(first, topics[x], 0);
-	second = AVAIL(n.client, names, 2, 0, &y);
+	second = AVAIL(n->client, names, 2, 0, &y);
 	PP_ASSERT_U64_EQ(y, 1 - x);
 	CHECK_ONE(second, topics[y], 0);
 	/* Both hold a claim: nothing, although both have more logs. */
-	AVAIL_NOTHING(n.client, names, 2);
-	info = INSPECT(n.client, names[x]);
+	AVAIL_NOTHING(n->client, names, 2);
+	info = INSPECT(n->client, names[x]);
 	PP_ASSERT_TRUE(info.has_claim);
 	PP_ASSERT_U64_EQ(info.claim_token, pp_claim_token(first));
-	info = INSPECT(n.client, names[y]);
+	info = INSPECT(n->client, names[y]);
 	PP_ASSERT_TRUE(info.has_claim);
 	PP_ASSERT_U64_EQ(info.claim_token, pp_claim_token(second));
 	/* Y acks: the next pick would be X, but X is still busy. */
-	ACK(n.client, names[y], pp_claim_token(second));
-	cl = AVAIL(n.client, names, 2, 0, &i);
+	ACK(n->client, names[y], pp_claim_token(second));
+	cl = AVAIL(n->client, names, 2, 0, &i);
 	PP_ASSERT_U64_EQ(i, y);
 	CHECK_ONE(cl, topics[y], 1);
-	ACK(n.client, names[y], pp_claim_token(cl));
+	ACK(n->client, names[y], pp_claim_token(cl));
 	pp_claim_free(cl);
-	AVAIL_NOTHING(n.client, names, 2);
+	AVAIL_NOTHING(n->client, names, 2);
 	/* X's claim was never touched. */
-	info = INSPECT(n.client, names[x]);
+	info = INSPECT(n->client, names[x]);
 	PP_ASSERT_TRUE(info.has_claim);
 	PP_ASSERT_U64_EQ(info.claim_token, pp_claim_token(first));
 	PP_ASSERT_U64_EQ(info.next_seq, 0);
-	ACK(n.client, names[x], pp_claim_token(first));
-	cl = AVAIL(n.client, names, 2, 0, &i);
+	ACK(n->client, names[x], pp_claim_token(first));
+	cl = AVAIL(n->client, names, 2, 0, &i);
 	PP_ASSERT_U64_EQ(i, x);
 	CHECK_ONE(cl, topics[x], 1);
 	pp_claim_free(cl);
 	pp_claim_free(first);
 	pp_claim_free(second);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_avail_skips_disabled(void)
+test_avail_skips_disabled(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
@@ -766,60 +746,53 @@ test_avail_skips_disabled(void)
 	uint64_t     next[2] = { 0, 0 };
 	pp_proc_info info;
 	pp_claim    *cl;
-	pp_tnode     n;
 	size_t       picks[3], i;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 3);
-	PUT_LOGS(n.client, "tb", 0, 3);
-	PP_PASS(pp_proc_disable(n.client, "a", NULL));
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 3);
+	PUT_LOGS(n->client, "tb", 0, 3);
+	PP_PASS(pp_proc_disable(n->client, "a", NULL));
 	/* Every call serves "b", round robin or not. */
-	CLAIM_ROUNDS(n.client, names, topics, 2, next, picks, 3);
+	CLAIM_ROUNDS(n->client, names, topics, 2, next, picks, 3);
 	for (i = 0; i < 3; i++) {
 		PP_ASSERT_U64_EQ(picks[i], 1);
 	}
 	/* "b" is done and "a" is disabled: nothing, and "a" is untouched. */
-	AVAIL_NOTHING(n.client, names, 2);
-	info = INSPECT(n.client, "a");
+	AVAIL_NOTHING(n->client, names, 2);
+	info = INSPECT(n->client, "a");
 	PP_ASSERT_TRUE(info.is_disabled);
 	PP_ASSERT_TRUE(!info.has_claim);
 	PP_ASSERT_U64_EQ(info.next_seq, 0);
 	PP_ASSERT_U64_EQ(info.lag, 3);
 	/* Resumed, it serves again from its first log. */
-	PP_PASS(pp_proc_resume(n.client, "a", NULL));
-	cl = AVAIL(n.client, names, 2, 0, &i);
+	PP_PASS(pp_proc_resume(n->client, "a", NULL));
+	cl = AVAIL(n->client, names, 2, 0, &i);
 	PP_ASSERT_U64_EQ(i, 0);
 	CHECK_ONE(cl, "ta", 0);
 	pp_claim_free(cl);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_avail_caught_up(void)
+test_avail_caught_up(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
 	pp_claim    *cl;
-	pp_tnode     n;
 	size_t       index;
 	uint64_t     start, took;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "a" acked its only log; "b" is on a topic that does not exist. */
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 1);
-	DRAIN(n.client, "ta", "a", &o);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 1);
+	DRAIN(n->client, "ta", "a", &o);
 	start = pp_t_mono_ms();
-	AVAIL_NOTHING(n.client, names, 2);
+	AVAIL_NOTHING(n->client, names, 2);
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(500));
 	/* With a wait nobody ends, the empty claim comes after wait_ms. */
 	start = pp_t_mono_ms();
-	cl = AVAIL(n.client, names, 2, 300, &index);
+	cl = AVAIL(n->client, names, 2, 300, &index);
 	took = pp_t_mono_ms() - start;
 	CHECK_EMPTY(cl);
 	pp_claim_free(cl);
@@ -827,33 +800,29 @@ test_avail_caught_up(void)
 	PP_ASSERT_U64_CMP(took + 50, >=, 300);
 	PP_ASSERT_U64_CMP(took, <, 300 + pp_t_scaled(1000));
 	/* Nothing was claimed. */
-	PP_FAIL(pp_ack(n.client, "a", 0, NULL), PP_ENOTHING_TO_ACK);
-	PP_FAIL(pp_ack(n.client, "b", 0, NULL), PP_ENOTHING_TO_ACK);
-	CHECK_IDLE(n.client, "a", 1);
-	pp_t_node_stop(&n);
+	PP_FAIL(pp_ack(n->client, "a", 0, NULL), PP_ENOTHING_TO_ACK);
+	PP_FAIL(pp_ack(n->client, "b", 0, NULL), PP_ENOTHING_TO_ACK);
+	CHECK_IDLE(n->client, "a", 1);
 }
 
 /* ---- pp_available_proc: waits and tokens
  * ------------------------------------------------------------ */
 
 static void
-test_avail_wait_wakes(void)
+test_avail_wait_wakes(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
 	step         s1[2], s2[1];
 	script       sc;
 	pp_claim    *cl;
-	pp_tnode     n;
 	size_t       index;
 	uint64_t     ret;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 1);
-	DRAIN(n.client, "ta", "a", &o);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 1);
+	DRAIN(n->client, "ta", "a", &o);
 
 	/* A commit to an unrelated topic does not end the wait; the one to
 	 * "b"'s topic (which does not exist yet) hands its log out. */
@@ -864,15 +833,15 @@ test_avail_wait_wakes(void)
 	s1[1].at_ms = 400;
 	s1[1].act = ACT_COMMIT;
 	s1[1].topic = "tb";
-	script_start(&sc, n.address, s1, 2);
+	script_start(&sc, n->address, s1, 2);
 	script_go(&sc);
-	cl = AVAIL(n.client, names, 2, 5000, &index);
+	cl = AVAIL(n->client, names, 2, 5000, &index);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	CHECK_ONE(cl, "tb", 0);
 	PP_ASSERT_U64_EQ(index, 1);
 	CHECK_WOKEN(&s1[1], ret, "pp_available_proc(wait_ms 5000)");
-	ACK(n.client, names[index], pp_claim_token(cl));
+	ACK(n->client, names[index], pp_claim_token(cl));
 	pp_claim_free(cl);
 
 	/* wait_ms -1, woken by a commit to the other proc's topic. */
@@ -881,40 +850,36 @@ test_avail_wait_wakes(void)
 	s2[0].act = ACT_COMMIT;
 	s2[0].topic = "ta";
 	s2[0].seq = 1;
-	script_start(&sc, n.address, s2, 1);
+	script_start(&sc, n->address, s2, 1);
 	script_go(&sc);
-	cl = AVAIL(n.client, names, 2, -1, &index);
+	cl = AVAIL(n->client, names, 2, -1, &index);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	CHECK_ONE(cl, "ta", 1);
 	PP_ASSERT_U64_EQ(index, 0);
 	CHECK_WOKEN(&s2[0], ret, "pp_available_proc(wait_ms -1)");
-	ACK(n.client, names[index], pp_claim_token(cl));
+	ACK(n->client, names[index], pp_claim_token(cl));
 	pp_claim_free(cl);
-	CHECK_IDLE(n.client, "a", 2);
-	CHECK_IDLE(n.client, "b", 1);
-	pp_t_node_stop(&n);
+	CHECK_IDLE(n->client, "a", 2);
+	CHECK_IDLE(n->client, "b", 1);
 }
 
 static void
-test_avail_wait_released(void)
+test_avail_wait_released(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
 	step         s[1];
 	script       sc;
 	pp_claim    *held, *cl;
-	pp_tnode     n;
 	size_t       index;
 	uint64_t     ret;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 3);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 3);
 	/* "a" holds a claim and has more logs; "b" has none. */
-	held = AVAIL(n.client, names, 2, 0, &index);
+	held = AVAIL(n->client, names, 2, 0, &index);
 	PP_ASSERT_U64_EQ(index, 0);
 	CHECK_ONE(held, "ta", 0);
 	pp_claim_free(held);
@@ -923,194 +888,173 @@ test_avail_wait_released(void)
 	s[0].act = ACT_ACK;
 	s[0].name = "a";
 	s[0].seq = 0;
-	script_start(&sc, n.address, s, 1);
+	script_start(&sc, n->address, s, 1);
 	script_go(&sc);
-	cl = AVAIL(n.client, names, 2, 5000, &index);
+	cl = AVAIL(n->client, names, 2, 5000, &index);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	CHECK_ONE(cl, "ta", 1);
 	PP_ASSERT_U64_EQ(index, 0);
 	CHECK_WOKEN(&s[0], ret, "pp_available_proc woken by an ack");
-	ACK(n.client, "a", pp_claim_token(cl));
+	ACK(n->client, "a", pp_claim_token(cl));
 	pp_claim_free(cl);
 
 	/* Disabled with a log left: woken by the resume. */
-	PP_PASS(pp_proc_disable(n.client, "a", NULL));
+	PP_PASS(pp_proc_disable(n->client, "a", NULL));
 	memset(s, 0, sizeof(s));
 	s[0].at_ms = 200;
 	s[0].act = ACT_RESUME;
 	s[0].name = "a";
-	script_start(&sc, n.address, s, 1);
+	script_start(&sc, n->address, s, 1);
 	script_go(&sc);
-	cl = AVAIL(n.client, names, 2, 5000, &index);
+	cl = AVAIL(n->client, names, 2, 5000, &index);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	CHECK_ONE(cl, "ta", 2);
 	PP_ASSERT_U64_EQ(index, 0);
 	CHECK_WOKEN(&s[0], ret, "pp_available_proc woken by a resume");
 	pp_claim_free(cl);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_avail_token(void)
+test_avail_token(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *names[] = { "a", "b" };
 	const char  *topics[] = { "ta", "tb" };
 	pp_claim    *c1, *c2;
 	pp_proc_info info;
-	pp_tnode     n;
 	pp_id        acked;
 	size_t       i, j;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 2);
-	c1 = AVAIL(n.client, names, 2, 0, &i);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 2);
+	c1 = AVAIL(n->client, names, 2, 0, &i);
 	CHECK_ONE(c1, topics[i], 0);
-	c2 = AVAIL(n.client, names, 2, 0, &j);
+	c2 = AVAIL(n->client, names, 2, 0, &j);
 	PP_ASSERT_U64_EQ(j, 1 - i);
 	CHECK_ONE(c2, topics[j], 0);
 	PP_ASSERT_U64_CMP(pp_claim_token(c1), !=, pp_claim_token(c2));
 	/* Each token belongs to the proc of its index, not the other. */
-	PP_FAIL(pp_ack(n.client, names[j], pp_claim_token(c1), NULL),
+	PP_FAIL(pp_ack(n->client, names[j], pp_claim_token(c1), NULL),
 	    PP_ESTALE_CLAIM);
-	PP_FAIL(pp_ack(n.client, names[i], pp_claim_token(c2), NULL),
+	PP_FAIL(pp_ack(n->client, names[i], pp_claim_token(c2), NULL),
 	    PP_ESTALE_CLAIM);
-	acked = ACK(n.client, names[i], pp_claim_token(c1));
+	acked = ACK(n->client, names[i], pp_claim_token(c1));
 	PP_ASSERT_U64_EQ(acked.seq, 0);
 	PP_ASSERT_U64_EQ(acked.ms, pp_claim_log(c1, 0)->id.ms);
-	CHECK_IDLE(n.client, names[i], 1);
-	info = INSPECT(n.client, names[j]);
+	CHECK_IDLE(n->client, names[i], 1);
+	info = INSPECT(n->client, names[j]);
 	PP_ASSERT_TRUE(info.has_claim);
 	PP_ASSERT_U64_EQ(info.claim_token, pp_claim_token(c2));
 	PP_ASSERT_U64_EQ(info.next_seq, 0);
-	PP_FAIL(pp_ack(n.client, names[i], pp_claim_token(c1), NULL),
+	PP_FAIL(pp_ack(n->client, names[i], pp_claim_token(c1), NULL),
 	    PP_ENOTHING_TO_ACK);
 	/* The other token reclaims and acks its own proc. */
-	PP_PASS(pp_reclaim(n.client, names[j], pp_claim_token(c2), "retry"));
+	PP_PASS(pp_reclaim(n->client, names[j], pp_claim_token(c2), "retry"));
 	pp_claim_free(c2);
-	c2 = AVAIL(n.client, names, 2, 0, &j);
+	c2 = AVAIL(n->client, names, 2, 0, &j);
 	CHECK_ONE(c2, topics[j], j == i ? 1 : 0);
-	ACK(n.client, names[j], pp_claim_token(c2));
+	ACK(n->client, names[j], pp_claim_token(c2));
 	pp_claim_free(c1);
 	pp_claim_free(c2);
-	pp_t_node_stop(&n);
 }
 
 /* ---- pp_wait_for_procs
  * ------------------------------------------------------------ */
 
 static void
-test_wait_all_acked(void)
+test_wait_all_acked(pp_tnode *n)
 {
 	pp_proc_opts o2 = quiet_opts(">", 2);
 	pp_proc_opts o1 = quiet_opts(">", 1);
 	const char  *ab[] = { "a", "b" };
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* No procs at all. */
-	WAIT_DONE(n.client, NULL, 0);
-	MAKE_PROC(n.client, "ta", "a", &o2);
-	MAKE_PROC(n.client, "tb", "b", &o1);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 1);
-	DRAIN(n.client, "ta", "a", &o2);
-	DRAIN(n.client, "tb", "b", &o1);
-	WAIT_DONE(n.client, NULL, 0);
-	WAIT_DONE(n.client, ab, 2);
-	WAIT_DONE(n.client, ab, 1);
-	wait_quick_at(__LINE__, n.client, ab, 2, 0, 0, 500);
-	wait_quick_at(__LINE__, n.client, NULL, 0, -1, 0, 500);
-	pp_t_node_stop(&n);
+	WAIT_DONE(n->client, NULL, 0);
+	MAKE_PROC(n->client, "ta", "a", &o2);
+	MAKE_PROC(n->client, "tb", "b", &o1);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 1);
+	DRAIN(n->client, "ta", "a", &o2);
+	DRAIN(n->client, "tb", "b", &o1);
+	WAIT_DONE(n->client, NULL, 0);
+	WAIT_DONE(n->client, ab, 2);
+	WAIT_DONE(n->client, ab, 1);
+	wait_quick_at(__LINE__, n->client, ab, 2, 0, 0, 500);
+	wait_quick_at(__LINE__, n->client, NULL, 0, -1, 0, 500);
 }
 
 static void
-test_wait_never_acked_idle(void)
+test_wait_never_acked_idle(pp_tnode *n)
 {
 	pp_proc_opts latest = quiet_opts("$>", 1);
 	pp_proc_opts first = quiet_opts(">", 1);
 	const char  *late[] = { "late" };
 	const char  *both[] = { "late", "fresh" };
 	pp_proc_info info;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "late" starts after the 3 logs already there and never acks;
 	 * "fresh" is on a topic that does not exist and never acks. */
-	PUT_LOGS(n.client, "t", 0, 3);
-	MAKE_PROC(n.client, "t", "late", &latest);
-	MAKE_PROC(n.client, "none", "fresh", &first);
-	info = INSPECT(n.client, "late");
+	PUT_LOGS(n->client, "t", 0, 3);
+	MAKE_PROC(n->client, "t", "late", &latest);
+	MAKE_PROC(n->client, "none", "fresh", &first);
+	info = INSPECT(n->client, "late");
 	PP_ASSERT_U64_EQ(info.last_acked_ms, 0);
 	PP_ASSERT_U64_EQ(info.lag, 0);
-	WAIT_DONE(n.client, late, 1);
-	WAIT_DONE(n.client, both, 2);
-	WAIT_DONE(n.client, NULL, 0);
+	WAIT_DONE(n->client, late, 1);
+	WAIT_DONE(n->client, both, 2);
+	WAIT_DONE(n->client, NULL, 0);
 	/* A new log gives "late" something to do. */
-	PUT_LOGS(n.client, "t", 3, 1);
-	WAIT_TIMES_OUT(n.client, late, 1, 200);
-	WAIT_DONE(n.client, both + 1, 1);
-	DRAIN(n.client, "t", "late", &latest);
-	WAIT_DONE(n.client, NULL, 0);
-	pp_t_node_stop(&n);
+	PUT_LOGS(n->client, "t", 3, 1);
+	WAIT_TIMES_OUT(n->client, late, 1, 200);
+	WAIT_DONE(n->client, both + 1, 1);
+	DRAIN(n->client, "t", "late", &latest);
+	WAIT_DONE(n->client, NULL, 0);
 }
 
 static void
-test_wait_times_out_on_lag(void)
+test_wait_times_out_on_lag(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 3);
 	const char  *a[] = { "a" };
 	uint64_t     took;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	PUT_LOGS(n.client, "ta", 0, 3);
-	WAIT_TIMES_OUT(n.client, a, 1, 300);
-	WAIT_TIMES_OUT(n.client, NULL, 0, 300);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	PUT_LOGS(n->client, "ta", 0, 3);
+	WAIT_TIMES_OUT(n->client, a, 1, 300);
+	WAIT_TIMES_OUT(n->client, NULL, 0, 300);
 	/* Timeout 0 answers at once. */
-	PP_FAIL(timed_wait(n.client, a, 1, 0, &took), PP_ETIMEDOUT);
+	PP_FAIL(timed_wait(n->client, a, 1, 0, &took), PP_ETIMEDOUT);
 	PP_ASSERT_U64_CMP(took, <, pp_t_scaled(500));
 	/* Nothing changed by waiting. */
-	CHECK_IDLE(n.client, "a", 0);
-	DRAIN(n.client, "ta", "a", &o);
-	WAIT_DONE(n.client, a, 1);
-	pp_t_node_stop(&n);
+	CHECK_IDLE(n->client, "a", 0);
+	DRAIN(n->client, "ta", "a", &o);
+	WAIT_DONE(n->client, a, 1);
 }
 
 static void
-test_wait_times_out_on_claim(void)
+test_wait_times_out_on_claim(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 5);
 	const char  *a[] = { "a" };
 	pp_claim    *cl;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
 	/* Every log is claimed, none acked. */
-	cl = claim_at(__LINE__, n.client, "ta", "a", &o);
+	cl = claim_at(__LINE__, n->client, "ta", "a", &o);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 2);
-	WAIT_TIMES_OUT(n.client, a, 1, 300);
-	WAIT_TIMES_OUT(n.client, NULL, 0, 300);
+	WAIT_TIMES_OUT(n->client, a, 1, 300);
+	WAIT_TIMES_OUT(n->client, NULL, 0, 300);
 	/* Given back, the logs are still to do. */
-	PP_PASS(pp_reclaim(n.client, "a", pp_claim_token(cl), NULL));
+	PP_PASS(pp_reclaim(n->client, "a", pp_claim_token(cl), NULL));
 	pp_claim_free(cl);
-	WAIT_TIMES_OUT(n.client, a, 1, 200);
-	DRAIN(n.client, "ta", "a", &o);
-	WAIT_DONE(n.client, NULL, 0);
-	pp_t_node_stop(&n);
+	WAIT_TIMES_OUT(n->client, a, 1, 200);
+	DRAIN(n->client, "ta", "a", &o);
+	WAIT_DONE(n->client, NULL, 0);
 }
 
 /* The peer's test: a proc claims 3 logs with count 3; the ack and the
@@ -1168,22 +1112,19 @@ test_wait_forever_woken_by_ack(void)
 }
 
 static void
-test_wait_keeps_waiting(void)
+test_wait_keeps_waiting(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 2);
 	const char  *a[] = { "a" };
 	step         s[3];
 	script       sc;
 	pp_claim    *cl;
-	pp_tnode     n;
 	uint64_t     took, ret;
 	int          rv;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	PUT_LOGS(n.client, "ta", 0, 4);
-	cl = claim_at(__LINE__, n.client, "ta", "a", &o);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	PUT_LOGS(n->client, "ta", 0, 4);
+	cl = claim_at(__LINE__, n->client, "ta", "a", &o);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 2);
 	pp_claim_free(cl);
 	/* The first ack leaves two logs; the wait ends at the second. */
@@ -1202,19 +1143,18 @@ test_wait_keeps_waiting(void)
 	s[2].act = ACT_ACK;
 	s[2].name = "a";
 	s[2].seq = 3;
-	script_start(&sc, n.address, s, 3);
+	script_start(&sc, n->address, s, 3);
 	script_go(&sc);
-	rv = timed_wait(n.client, a, 1, 5000, &took);
+	rv = timed_wait(n->client, a, 1, 5000, &took);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	PP_PASS(rv);
 	CHECK_WOKEN(&s[2], ret, "pp_wait_for_procs");
-	CHECK_IDLE(n.client, "a", 4);
-	pp_t_node_stop(&n);
+	CHECK_IDLE(n->client, "a", 4);
 }
 
 static void
-test_wait_names_restrict(void)
+test_wait_names_restrict(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 5);
 	pp_proc_opts latest = quiet_opts("$>", 5);
@@ -1224,29 +1164,25 @@ test_wait_names_restrict(void)
 	const char  *a[] = { "a" };
 	const char  *ba[] = { "b", "a" };
 	const char  *ab[] = { "a", "b" };
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "a" lags; "b" acked everything; "c" never acked, nothing new. */
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "tb", 0, 2);
-	DRAIN(n.client, "tb", "b", &o);
-	MAKE_PROC(n.client, "ta", "c", &latest);
-	WAIT_DONE(n.client, b, 1);
-	WAIT_DONE(n.client, c, 1);
-	WAIT_DONE(n.client, bc, 2);
-	WAIT_TIMES_OUT(n.client, a, 1, 200);
-	WAIT_TIMES_OUT(n.client, ba, 2, 200);
-	WAIT_TIMES_OUT(n.client, ab, 2, 200);
-	WAIT_TIMES_OUT(n.client, NULL, 0, 200);
-	pp_t_node_stop(&n);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "tb", 0, 2);
+	DRAIN(n->client, "tb", "b", &o);
+	MAKE_PROC(n->client, "ta", "c", &latest);
+	WAIT_DONE(n->client, b, 1);
+	WAIT_DONE(n->client, c, 1);
+	WAIT_DONE(n->client, bc, 2);
+	WAIT_TIMES_OUT(n->client, a, 1, 200);
+	WAIT_TIMES_OUT(n->client, ba, 2, 200);
+	WAIT_TIMES_OUT(n->client, ab, 2, 200);
+	WAIT_TIMES_OUT(n->client, NULL, 0, 200);
 }
 
 static void
-test_wait_unknown_name(void)
+test_wait_unknown_name(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 5);
 	const char  *x[] = { "nosuch" };
@@ -1255,115 +1191,100 @@ test_wait_unknown_name(void)
 	const char  *ax[] = { "a", "nosuch" };
 	const char  *bad1[] = { "" };
 	const char  *bad2[] = { "b", "has space" };
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "a" lags, "b" is done. */
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tb", "b", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	WAIT_FAILS(n.client, x, 1, PP_ENOPROC);
-	WAIT_FAILS(n.client, bx, 2, PP_ENOPROC);
-	WAIT_FAILS(n.client, xa, 2, PP_ENOPROC);
-	WAIT_FAILS(n.client, bad1, 1, PP_EINVALID_NAME);
-	WAIT_FAILS(n.client, bad2, 2, PP_EINVALID_NAME);
-	PP_FAIL(pp_wait_for_procs(n.client, NULL, 1, 0), PP_EINVAL);
-	PP_FAIL(pp_proc_inspect(n.client, "nosuch", NULL), PP_ENOPROC);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tb", "b", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	WAIT_FAILS(n->client, x, 1, PP_ENOPROC);
+	WAIT_FAILS(n->client, bx, 2, PP_ENOPROC);
+	WAIT_FAILS(n->client, xa, 2, PP_ENOPROC);
+	WAIT_FAILS(n->client, bad1, 1, PP_EINVALID_NAME);
+	WAIT_FAILS(n->client, bad2, 2, PP_EINVALID_NAME);
+	PP_FAIL(pp_wait_for_procs(n->client, NULL, 1, 0), PP_EINVAL);
+	PP_FAIL(pp_proc_inspect(n->client, "nosuch", NULL), PP_ENOPROC);
 	/* The unknown name after a proc that still lags: still at once. */
-	WAIT_FAILS(n.client, ax, 2, PP_ENOPROC);
-	pp_t_node_stop(&n);
+	WAIT_FAILS(n->client, ax, 2, PP_ENOPROC);
 }
 
 static void
-test_wait_skips_disabled(void)
+test_wait_skips_disabled(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	const char  *a[] = { "a" };
 	const char  *ad[] = { "a", "d" };
 	pp_claim    *cl;
-	pp_tnode     n;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "a" lags, "d" holds a claim; both are disabled. */
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "td", "d", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
-	PUT_LOGS(n.client, "td", 0, 2);
-	cl = claim_at(__LINE__, n.client, "td", "d", &o);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "td", "d", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
+	PUT_LOGS(n->client, "td", 0, 2);
+	cl = claim_at(__LINE__, n->client, "td", "d", &o);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
 	pp_claim_free(cl);
-	PP_PASS(pp_proc_disable(n.client, "a", NULL));
-	PP_PASS(pp_proc_disable(n.client, "d", NULL));
-	PP_ASSERT_TRUE(INSPECT(n.client, "d").has_claim);
-	WAIT_DONE(n.client, NULL, 0);
-	WAIT_DONE(n.client, a, 1);
-	WAIT_DONE(n.client, ad, 2);
+	PP_PASS(pp_proc_disable(n->client, "a", NULL));
+	PP_PASS(pp_proc_disable(n->client, "d", NULL));
+	PP_ASSERT_TRUE(INSPECT(n->client, "d").has_claim);
+	WAIT_DONE(n->client, NULL, 0);
+	WAIT_DONE(n->client, a, 1);
+	WAIT_DONE(n->client, ad, 2);
 	/* Resumed, "a" is waited for again. */
-	PP_PASS(pp_proc_resume(n.client, "a", NULL));
-	WAIT_TIMES_OUT(n.client, a, 1, 200);
-	WAIT_TIMES_OUT(n.client, NULL, 0, 200);
-	WAIT_DONE(n.client, ad + 1, 1);
-	pp_t_node_stop(&n);
+	PP_PASS(pp_proc_resume(n->client, "a", NULL));
+	WAIT_TIMES_OUT(n->client, a, 1, 200);
+	WAIT_TIMES_OUT(n->client, NULL, 0, 200);
+	WAIT_DONE(n->client, ad + 1, 1);
 }
 
 static void
-test_wait_ends_on_disable(void)
+test_wait_ends_on_disable(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	step         s[1];
 	script       sc;
-	pp_tnode     n;
 	uint64_t     took, ret;
 	int          rv;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
 	/* The only lagging proc is disabled during the wait: nothing is
 	 * left to wait for. */
 	memset(s, 0, sizeof(s));
 	s[0].at_ms = 200;
 	s[0].act = ACT_DISABLE;
 	s[0].name = "a";
-	script_start(&sc, n.address, s, 1);
+	script_start(&sc, n->address, s, 1);
 	script_go(&sc);
-	rv = timed_wait(n.client, NULL, 0, 3000, &took);
+	rv = timed_wait(n->client, NULL, 0, 3000, &took);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	pp_t_diag(
 	    "the wait returned %s after %" PRIu64 " ms", pp_errname(rv), took);
 	PP_PASS(rv);
 	CHECK_WOKEN(&s[0], ret, "pp_wait_for_procs");
-	pp_t_node_stop(&n);
 }
 
 static void
-test_wait_all_active(void)
+test_wait_all_active(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	pp_proc_opts latest = quiet_opts("$>", 1);
 	step         s[3];
 	script       sc;
-	pp_tnode     n;
 	uint64_t     took, ret;
 	int          rv;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	/* "a" holds a claim of its only log, "b" never acked and has
 	 * nothing new, "c" lags but is disabled. */
-	MAKE_PROC(n.client, "ta", "a", &o);
-	MAKE_PROC(n.client, "tc", "c", &o);
-	PUT_LOGS(n.client, "ta", 0, 1);
-	PUT_LOGS(n.client, "tc", 0, 3);
-	PUT_LOGS(n.client, "tl", 0, 1);
-	pp_claim_free(claim_at(__LINE__, n.client, "ta", "a", &o));
-	MAKE_PROC(n.client, "ta", "b", &latest);
-	PP_PASS(pp_proc_disable(n.client, "c", NULL));
-	WAIT_TIMES_OUT(n.client, NULL, 0, 200);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	MAKE_PROC(n->client, "tc", "c", &o);
+	PUT_LOGS(n->client, "ta", 0, 1);
+	PUT_LOGS(n->client, "tc", 0, 3);
+	PUT_LOGS(n->client, "tl", 0, 1);
+	pp_claim_free(claim_at(__LINE__, n->client, "ta", "a", &o));
+	MAKE_PROC(n->client, "ta", "b", &latest);
+	PP_PASS(pp_proc_disable(n->client, "c", NULL));
+	WAIT_TIMES_OUT(n->client, NULL, 0, 200);
 	/* During the wait a new proc "late" claims a log, then "a" acks:
 	 * the wait goes on until "late" acks too. */
 	memset(s, 0, sizeof(s));
@@ -1381,15 +1302,14 @@ test_wait_all_active(void)
 	s[2].act = ACT_ACK;
 	s[2].name = "late";
 	s[2].seq = 0;
-	script_start(&sc, n.address, s, 3);
+	script_start(&sc, n->address, s, 3);
 	script_go(&sc);
-	rv = timed_wait(n.client, NULL, 0, 5000, &took);
+	rv = timed_wait(n->client, NULL, 0, 5000, &took);
 	ret = pp_t_mono_ms();
 	script_join(&sc);
 	PP_PASS(rv);
 	CHECK_WOKEN(&s[2], ret, "pp_wait_for_procs(NULL, 0)");
-	WAIT_DONE(n.client, NULL, 0);
-	pp_t_node_stop(&n);
+	WAIT_DONE(n->client, NULL, 0);
 }
 
 /* The node's count of parked requests, once it equals `want` (or the
@@ -1465,76 +1385,76 @@ test_dead_waiter_dropped(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "pp_available_proc with an unknown name fails with PP_ENOPROC at "
+	PP_NODE_CASE("pp_available_proc with an unknown name fails with PP_ENOPROC at "
 	  "once and claims nothing from the others",
-	    test_avail_unknown, 0 },
-	{ "pp_available_proc refuses invalid names with PP_EINVALID_NAME and "
+	    test_avail_unknown, 0),
+	PP_CASE("pp_available_proc refuses invalid names with PP_EINVALID_NAME and "
 	  "claims nothing",
-	    test_avail_invalid_names, 0 },
-	{ "pp_available_proc takes 1 to 64 names: 0 and 65 are PP_EINVAL, 64 "
+	    test_avail_invalid_names, 0),
+	PP_NODE_CASE("pp_available_proc takes 1 to 64 names: 0 and 65 are PP_EINVAL, 64 "
 	  "work",
-	    test_avail_name_count, 0 },
-	{ "pp_available_proc alternates between procs that have logs (round "
+	    test_avail_name_count, 0),
+	PP_NODE_CASE("pp_available_proc alternates between procs that have logs (round "
 	  "robin)",
-	    test_avail_round_robin, 0 },
-	{ "pp_available_proc starts after the proc this node served last, "
+	    test_avail_round_robin, 0),
+	PP_NODE_CASE("pp_available_proc starts after the proc this node served last, "
 	  "also when that call named other procs",
-	    test_avail_round_robin_across_lists, 0 },
-	{ "pp_available_proc skips a proc that holds a claim and serves the "
+	    test_avail_round_robin_across_lists, 0),
+	PP_NODE_CASE("pp_available_proc skips a proc that holds a claim and serves the "
 	  "other",
-	    test_avail_skips_claimed, 0 },
-	{ "pp_available_proc skips a disabled proc and serves the other",
-	    test_avail_skips_disabled, 0 },
-	{ "pp_available_proc returns an empty claim when every proc is caught "
+	    test_avail_skips_claimed, 0),
+	PP_NODE_CASE("pp_available_proc skips a disabled proc and serves the other",
+	    test_avail_skips_disabled, 0),
+	PP_NODE_CASE("pp_available_proc returns an empty claim when every proc is caught "
 	  "up",
-	    test_avail_caught_up, 0 },
-	{ "pp_available_proc with wait_ms returns the log committed to any of "
+	    test_avail_caught_up, 0),
+	PP_NODE_CASE("pp_available_proc with wait_ms returns the log committed to any of "
 	  "the procs' topics within a second",
-	    test_avail_wait_wakes, 0 },
-	{ "a waiting pp_available_proc is woken by an ack or a resume that "
+	    test_avail_wait_wakes, 0),
+	PP_NODE_CASE("a waiting pp_available_proc is woken by an ack or a resume that "
 	  "frees logs",
-	    test_avail_wait_released, 0 },
-	{ "the token of pp_available_proc acks the proc names[index] and no "
+	    test_avail_wait_released, 0),
+	PP_NODE_CASE("the token of pp_available_proc acks the proc names[index] and no "
 	  "other",
-	    test_avail_token, 0 },
-	{ "pp_wait_for_procs returns 0 at once when every proc acked "
+	    test_avail_token, 0),
+	PP_NODE_CASE("pp_wait_for_procs returns 0 at once when every proc acked "
 	  "everything",
-	    test_wait_all_acked, 0 },
-	{ "a proc that never acked but has nothing to read counts as done "
+	    test_wait_all_acked, 0),
+	PP_NODE_CASE("a proc that never acked but has nothing to read counts as done "
 	  "(PEER 14 fixed)",
-	    test_wait_never_acked_idle, 0 },
-	{ "pp_wait_for_procs times out after about timeout_ms while a proc "
+	    test_wait_never_acked_idle, 0),
+	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while a proc "
 	  "has unacked logs",
-	    test_wait_times_out_on_lag, 0 },
-	{ "pp_wait_for_procs times out after about timeout_ms while a proc "
+	    test_wait_times_out_on_lag, 0),
+	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while a proc "
 	  "holds a claim",
-	    test_wait_times_out_on_claim, 0 },
-	{ "pp_wait_for_procs is woken by the ack itself, long before its "
+	    test_wait_times_out_on_claim, 0),
+	PP_CASE("pp_wait_for_procs is woken by the ack itself, long before its "
 	  "timeout",
-	    test_wait_woken_by_ack, 0 },
-	{ "pp_wait_for_procs with timeout -1 and no names is woken by the ack "
+	    test_wait_woken_by_ack, 0),
+	PP_CASE("pp_wait_for_procs with timeout -1 and no names is woken by the ack "
 	  "itself",
-	    test_wait_forever_woken_by_ack, 0 },
-	{ "pp_wait_for_procs woken by an ack keeps waiting while logs remain",
-	    test_wait_keeps_waiting, 0 },
-	{ "names restrict pp_wait_for_procs: an idle proc named alone is done "
+	    test_wait_forever_woken_by_ack, 0),
+	PP_NODE_CASE("pp_wait_for_procs woken by an ack keeps waiting while logs remain",
+	    test_wait_keeps_waiting, 0),
+	PP_NODE_CASE("names restrict pp_wait_for_procs: an idle proc named alone is done "
 	  "while another lags",
-	    test_wait_names_restrict, 0 },
-	{ "pp_wait_for_procs fails at once with PP_ENOPROC for an unknown name "
+	    test_wait_names_restrict, 0),
+	PP_NODE_CASE("pp_wait_for_procs fails at once with PP_ENOPROC for an unknown name "
 	  "and PP_EINVALID_NAME for a bad one",
-	    test_wait_unknown_name, 0 },
-	{ "pp_wait_for_procs does not wait for disabled procs",
-	    test_wait_skips_disabled, 0 },
-	{ "a pp_wait_for_procs in progress ends when the proc it waits for is "
+	    test_wait_unknown_name, 0),
+	PP_NODE_CASE("pp_wait_for_procs does not wait for disabled procs",
+	    test_wait_skips_disabled, 0),
+	PP_NODE_CASE("a pp_wait_for_procs in progress ends when the proc it waits for is "
 	  "disabled",
-	    test_wait_ends_on_disable, 0 },
-	{ "pp_wait_for_procs with no names waits for every active proc, "
+	    test_wait_ends_on_disable, 0),
+	PP_NODE_CASE("pp_wait_for_procs with no names waits for every active proc, "
 	  "including one created meanwhile",
-	    test_wait_all_active, 0 },
-	{ "a waiting claim whose client was killed is dropped and takes no "
+	    test_wait_all_active, 0),
+	PP_CASE("a waiting claim whose client was killed is dropped and takes no "
 	  "log",
-	    test_dead_waiter_dropped, 0 },
-	{ NULL, NULL, 0 },
+	    test_dead_waiter_dropped, 0),
+	PP_CASES_END,
 };
 
 int

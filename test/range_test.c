@@ -112,17 +112,14 @@ next_millisecond(uint64_t ms)
 /* ---- fixed cases ------------------------------------------------------------- */
 
 static void
-test_one_millisecond(void)
+test_one_millisecond(pp_tnode *n)
 {
-	pp_tnode n;
 	pp_id    ids[3];
 	char     i0[PP_ID_STRLEN], i1[PP_ID_STRLEN], i2[PP_ID_STRLEN];
 	char     t[32];
 	pp_client *c;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	c = n.client;
+	c = n->client;
 	commit_batch(c, "three", 3, ids, 0);
 	pp_id_format(ids[0], i0);
 	pp_id_format(ids[1], i1);
@@ -151,22 +148,18 @@ test_one_millisecond(void)
 	EXPECT_NONE(c, "three", false, NULL, t, true, 0);
 	EXPECT(c, "three", true, t, t, false, 0, 2, 1, 0);
 	EXPECT_NONE(c, "three", true, t, NULL, true, 0);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_bound_forms(void)
+test_bound_forms(pp_tnode *n)
 {
-	pp_tnode   n;
 	pp_id      ids[9];
 	char       t0[32], t1[32], t2[32], t2p[32], t1_4[48], t1_0[48],
 	    t1_100[48], t0_1[48], t2_7[48];
 	pp_client *c;
 	int        b;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	c = n.client;
+	c = n->client;
 	/* Three batches of three logs, each in its own millisecond. */
 	for (b = 0; b < 3; b++) {
 		if (b > 0) {
@@ -262,11 +255,10 @@ test_bound_forms(void)
 	EXPECT(c, "ms", true, NULL, NULL, false, 4, 8, 7, 6, 5);
 	EXPECT(c, "ms", true, t1, NULL, false, 2, 5, 4);
 	EXPECT(c, "ms", true, NULL, NULL, false, 1, 8);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_invalid_expressions(void)
+test_invalid_expressions(pp_tnode *n)
 {
 	static const char *bad[] = { "abc", " ", "1.5", ":abc", "-5", "1-",
 		"1-2-3", ":-1", "99999999999999999999", ":", "::1", "1:2", "+1",
@@ -274,15 +266,12 @@ test_invalid_expressions(void)
 		":18446744073709551616", "18446744073709551616",
 		"18446744073709551616-0", "1-18446744073709551616", "1e3",
 		NULL };
-	pp_tnode       n;
 	pp_range_opts  o;
 	pp_result     *res = NULL;
 	pp_iter       *it  = NULL;
 	int            i, side;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	pp_t_commit_str(n.client, "t", "x");
+	pp_t_commit_str(n->client, "t", "x");
 	for (i = 0; bad[i] != NULL; i++) {
 		for (side = 0; side < 2; side++) {
 			memset(&o, 0, sizeof(o));
@@ -300,18 +289,17 @@ test_invalid_expressions(void)
 			    pp_errname(rv_));                                  \
 		}                                                              \
 	} while (0)
-			BAD_ID(pp_range(n.client, "t", &o, &res));
-			BAD_ID(pp_revrange(n.client, "t", &o, &res));
+			BAD_ID(pp_range(n->client, "t", &o, &res));
+			BAD_ID(pp_revrange(n->client, "t", &o, &res));
 			/* Checked before the topic is looked up. */
-			BAD_ID(pp_range(n.client, "missing", &o, &res));
-			BAD_ID(pp_iter_open(n.client, "t", &o, false, &it));
-			BAD_ID(pp_iter_open(n.client, "t", &o, true, &it));
+			BAD_ID(pp_range(n->client, "missing", &o, &res));
+			BAD_ID(pp_iter_open(n->client, "t", &o, false, &it));
+			BAD_ID(pp_iter_open(n->client, "t", &o, true, &it));
 #undef BAD_ID
 			PP_ASSERT_TRUE(res == NULL && it == NULL);
 		}
 	}
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
-	pp_t_node_stop(&n);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "t"), 1);
 }
 
 /* ---- pages ---------------------------------------------------------------- */
@@ -696,9 +684,8 @@ fuzz_iter(pp_client *c, const pp_range_opts *o, bool is_rev,
 }
 
 static void
-test_fuzz(void)
+test_fuzz(pp_tnode *n)
 {
-	pp_tnode       n;
 	uint64_t       st = pp_t_seed() ^ 0xf022;
 	pp_id          ids[6];
 	size_t         want[FUZZ_BATCHES * 6], nwant, i, k, limit, got;
@@ -710,14 +697,12 @@ test_fuzz(void)
 	int            b, q, size, n_nonempty = 0;
 	const bound   *lo, *hi;
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (b = 0; b < FUZZ_BATCHES; b++) {
 		size = 1 + (int)pp_t_rand_below(&st, 6);
 		if (b > 0 && pp_t_rand_below(&st, 2)) {
 			next_millisecond(g_model[g_nmodel - 1].id.ms);
 		}
-		commit_batch(n.client, "fz", size, ids, g_nmodel);
+		commit_batch(n->client, "fz", size, ids, g_nmodel);
 		for (k = 0; k < (size_t)size; k++) {
 			g_model[g_nmodel].id = ids[k];
 			snprintf(g_model[g_nmodel].body,
@@ -751,9 +736,9 @@ test_fuzz(void)
 		o.is_exclusive = is_excl;
 		o.limit        = limit;
 		if (is_rev) {
-			PP_PASS(pp_revrange(n.client, "fz", &o, &res));
+			PP_PASS(pp_revrange(n->client, "fz", &o, &res));
 		} else {
-			PP_PASS(pp_range(n.client, "fz", &o, &res));
+			PP_PASS(pp_range(n->client, "fz", &o, &res));
 		}
 		got = pp_result_count(res);
 		for (i = 0; i < got || i < nwant; i++) {
@@ -780,7 +765,7 @@ test_fuzz(void)
 		PP_ASSERT_TRUE(!pp_result_has_more(res));
 		pp_result_free(res);
 		if (q % 7 == 0) {
-			fuzz_iter(n.client, &o, is_rev, want, nwant, q);
+			fuzz_iter(n->client, &o, is_rev, want, nwant, q);
 		}
 		if (nwant > 0) {
 			n_nonempty++;
@@ -791,26 +776,25 @@ test_fuzz(void)
 	PP_ASSERT_INT_CMP(n_nonempty, <, FUZZ_QUERIES);
 	pp_t_diag("%zu logs, %d queries, %d non-empty", g_nmodel, FUZZ_QUERIES,
 	    n_nonempty);
-	pp_t_node_stop(&n);
 }
 
 static const pp_test_case cases[] = {
-	{ "three logs of one millisecond answer the peer's examples",
-	    test_one_millisecond, 0 },
-	{ "every bound form works on each side, exclusive, reversed and "
+	PP_NODE_CASE("three logs of one millisecond answer the peer's examples",
+	    test_one_millisecond, 0),
+	PP_NODE_CASE("every bound form works on each side, exclusive, reversed and "
 	  "limited",
-	    test_bound_forms, 0 },
-	{ "invalid id expressions are PP_EINVALID_ID before anything is sent",
-	    test_invalid_expressions, 0 },
-	{ "pages hold at most 2 MiB and pp_iter walks everything once",
-	    test_pages, 120 },
-	{ "an iterator includes logs committed during the walk",
-	    test_iter_sees_new_logs, 0 },
-	{ "a log bigger than a page is still returned", test_log_bigger_than_page,
-	    0 },
-	{ "random range and revrange queries agree with an array model",
-	    test_fuzz, 180 },
-	{ NULL, NULL, 0 },
+	    test_bound_forms, 0),
+	PP_NODE_CASE("invalid id expressions are PP_EINVALID_ID before anything is sent",
+	    test_invalid_expressions, 0),
+	PP_CASE("pages hold at most 2 MiB and pp_iter walks everything once",
+	    test_pages, 120),
+	PP_CASE("an iterator includes logs committed during the walk",
+	    test_iter_sees_new_logs, 0),
+	PP_CASE("a log bigger than a page is still returned",
+	    test_log_bigger_than_page, 0),
+	PP_NODE_CASE("random range and revrange queries agree with an array model",
+	    test_fuzz, 180),
+	PP_CASES_END,
 };
 
 int

@@ -596,27 +596,27 @@ test_kill_node(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "kill -9 of workers in the middle of a 50,000-log pipeline: every "
+	PP_CASE("kill -9 of workers in the middle of a 50,000-log pipeline: every "
 	  "input produces exactly one output",
-	    test_kill_workers, 180 },
-	{ "a plugin that segfaults or aborts on a log sends exactly that log "
+	    test_kill_workers, 180),
+	PP_CASE("a plugin that segfaults or aborts on a log sends exactly that log "
 	  "to the dead letters and the rest flow on",
-	    test_poison_crash, 120 },
-	{ "a worker's crash reclaims its claim at once, naming the worker, "
+	    test_poison_crash, 120),
+	PP_CASE("a worker's crash reclaims its claim at once, naming the worker, "
 	  "its pid and the signal",
-	    test_crash_reason, 0 },
-	{ "worker_restart_after replaces workers without losing or repeating "
+	    test_crash_reason, 0),
+	PP_CASE("worker_restart_after replaces workers without losing or repeating "
 	  "work",
-	    test_restart_after, 180 },
-	{ "workers with two threads replaced after worker_restart_after "
+	    test_restart_after, 180),
+	PP_CASE("workers with two threads replaced after worker_restart_after "
 	  "lose and repeat nothing",
-	    test_restart_after_threads, 120 },
-	{ "a worker killed while waiting for work leaves no claim behind",
-	    test_kill_idle_worker, 120 },
-	{ "kill -9 of the node mid-pipeline, then a restart on the same data: "
+	    test_restart_after_threads, 120),
+	PP_CASE("a worker killed while waiting for work leaves no claim behind",
+	    test_kill_idle_worker, 120),
+	PP_CASE("kill -9 of the node mid-pipeline, then a restart on the same data: "
 	  "every committed input produces exactly one output",
-	    test_kill_node, 180 },
-	{ NULL, NULL, 0 },
+	    test_kill_node, 180),
+	PP_CASES_END,
 };
 
 int

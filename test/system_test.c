@@ -1130,46 +1130,47 @@ test_concurrency(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "a systemProc is one proc named after it, or one name__topic proc "
+	PP_CASE("a systemProc is one proc named after it, or one name__topic proc "
 	  "per from topic, each showing its systemProc and absolute plugin",
-	    test_naming, 0 },
-	{ "re-creating an identical systemProc returns it; any other option "
+	    test_naming, 0),
+	PP_CASE("re-creating an identical systemProc returns it; any other option "
 	  "is PP_EPROC_EXISTS and changes nothing",
-	    test_recreate, 0 },
-	{ "missing, unloadable, ABI-mismatched, symbol-less and init-failing "
+	    test_recreate, 0),
+	PP_CASE("missing, unloadable, ABI-mismatched, symbol-less and init-failing "
 	  "plugins are PP_EPLUGIN naming the problem, and nothing is created",
-	    test_bad_plugins, 120 },
-	{ "invalid names, topics, lists and options are refused and create "
+	    test_bad_plugins, 120),
+	PP_CASE("invalid names, topics, lists and options are refused and create "
 	  "nothing",
-	    test_invalid, 0 },
-	{ "a systemProc without to topics acks its claims and writes nothing",
-	    test_no_to, 0 },
-	{ "outputs go to several to topics, each input's in one ack_commit",
-	    test_fanout, 0 },
-	{ "the plugin gets claims of count logs", test_count, 120 },
-	{ "a failing plugin reclaims at once with its reason in last_error "
+	    test_invalid, 0),
+	PP_CASE("a systemProc without to topics acks its claims and writes nothing",
+	    test_no_to, 0),
+	PP_CASE("outputs go to several to topics, each input's in one ack_commit",
+	    test_fanout, 0),
+	PP_CASE("the plugin gets claims of count logs",
+	    test_count, 120),
+	PP_CASE("a failing plugin reclaims at once with its reason in last_error "
 	  "and is disabled at max_reclaims",
-	    test_failure_disables, 0 },
-	{ "a poison log in a claim of several goes alone to the dead letters "
+	    test_failure_disables, 0),
+	PP_CASE("a poison log in a claim of several goes alone to the dead letters "
 	  "and the rest flow on",
-	    test_dead_letters, 0 },
-	{ "pp_system_proc_destroy removes the systemProc and its procs and "
+	    test_dead_letters, 0),
+	PP_CASE("pp_system_proc_destroy removes the systemProc and its procs and "
 	  "its outputs stop",
-	    test_destroy, 0 },
-	{ "a claim in flight when its systemProc is destroyed commits nothing",
-	    test_destroy_in_flight, 0 },
-	{ "a node restart keeps every option and the outputs flow to every "
+	    test_destroy, 0),
+	PP_CASE("a claim in flight when its systemProc is destroyed commits nothing",
+	    test_destroy_in_flight, 0),
+	PP_CASE("a node restart keeps every option and the outputs flow to every "
 	  "to topic",
-	    test_restart_keeps_options, 0 },
-	{ "with PP_WORKERS_NONE a systemProc is kept but not run, and a node "
+	    test_restart_keeps_options, 0),
+	PP_CASE("with PP_WORKERS_NONE a systemProc is kept but not run, and a node "
 	  "with workers runs it",
-	    test_workers_none, 0 },
-	{ "pp_wait_for_procs covers systemProcs, and one that never acked but "
+	    test_workers_none, 0),
+	PP_CASE("pp_wait_for_procs covers systemProcs, and one that never acked but "
 	  "has nothing to read is done",
-	    test_wait_for_procs, 0 },
-	{ "worker_concurrency runs claims of several procs at once",
-	    test_concurrency, 0 },
-	{ NULL, NULL, 0 },
+	    test_wait_for_procs, 0),
+	PP_CASE("worker_concurrency runs claims of several procs at once",
+	    test_concurrency, 0),
+	PP_CASES_END,
 };
 
 int
