@@ -22,83 +22,11 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "proc_util.h"
 
 #define BODY_MAX 1100
 #define WAIT_MS 5000 /* deadline of a wait for retention, before scaling */
-#define BATCH_MAX 500
 #define WITNESS "zz.witness"
-
-/* ---- logs ------------------------------------------------------------------ */
-
-/* Writes the body of log `seq` of `topic` into buf ("topic-seq", padded
- * with '.' to `pad` bytes when pad is larger); returns its length. */
-static size_t
-body_of(char *buf, size_t cap, const char *topic, uint64_t seq, size_t pad)
-{
-	int    n   = snprintf(buf, cap, "%s-%" PRIu64, topic, seq);
-	size_t len = (size_t)n;
-
-	if (n < 0 || len >= cap || pad >= cap) {
-		PP_FAIL_AT("body of %s-%" PRIu64 " does not fit", topic, seq);
-	}
-	if (pad > len) {
-		memset(buf + len, '.', pad - len);
-		len = pad;
-	}
-	buf[len] = '\0';
-	return (len);
-}
-
-/*
- * Commits the logs first .. first+n-1 of `topic` (the topic must hold
- * `first` logs so far), in batches of at most BATCH_MAX; ids (may be
- * NULL) receives their ids.
- */
-static void
-commit_logs_at(int line, pp_client *c, const char *topic, uint64_t first,
-    size_t n, size_t pad, pp_id *ids)
-{
-	pp_record *recs = calloc(BATCH_MAX, sizeof(*recs));
-	char      *bodies = malloc((size_t)BATCH_MAX * BODY_MAX);
-	pp_id     *got = calloc(BATCH_MAX, sizeof(*got));
-	size_t     done = 0, k, i;
-	int        rv;
-
-	if (recs == NULL || bodies == NULL || got == NULL) {
-		pp_t_fail(__FILE__, line, "out of memory");
-	}
-	while (done < n) {
-		k = n - done < BATCH_MAX ? n - done : BATCH_MAX;
-		for (i = 0; i < k; i++) {
-			recs[i].topic = topic;
-			recs[i].body  = bodies + i * BODY_MAX;
-			recs[i].len   = body_of(bodies + i * BODY_MAX, BODY_MAX,
-			      topic, first + done + i, pad);
-		}
-		if ((rv = pp_commit(c, recs, k, got)) != 0) {
-			pp_t_fail(__FILE__, line,
-			    "commit of %zu logs to %s: %s (%s)", k, topic,
-			    pp_errname(rv), pp_client_errmsg(c));
-		}
-		for (i = 0; i < k; i++) {
-			if (got[i].seq != first + done + i) {
-				pp_t_fail(__FILE__, line,
-				    "%s: log got seq %" PRIu64
-				    ", expected %" PRIu64,
-				    topic, got[i].seq, first + done + i);
-			}
-		}
-		if (ids != NULL) {
-			memcpy(ids + done, got, k * sizeof(*got));
-		}
-		done += k;
-	}
-	free(got);
-	free(bodies);
-	free(recs);
-}
-#define COMMIT_LOGS(c, topic, first, n, pad, ids)                              \
-	commit_logs_at(__LINE__, (c), (topic), (first), (n), (pad), (ids))
 
 /* The topic holds exactly the logs first .. first+n-1, with their bodies. */
 static void
@@ -123,7 +51,7 @@ check_topic_at(int line, pp_client *c, const char *topic, uint64_t first,
 			    "%s: log %zu has seq %" PRIu64 ", expected %" PRIu64,
 			    topic, i, logs.ids[i].seq, first + i);
 		}
-		len = body_of(want, sizeof(want), topic, first + i, pad);
+		len = proc_body(want, sizeof(want), topic, first + i, pad);
 		if (logs.lens[i] != len
 		    || memcmp(logs.bodies[i], want, len) != 0) {
 			pp_t_fail(__FILE__, line,
@@ -226,63 +154,6 @@ proc_opts(uint32_t count)
 	o.reclaim_timeout_ms = -1;
 	return (o);
 }
-
-/* Claims; the claim must hold the logs first .. first+n-1 of `topic`
- * (bodies padded to `pad`). Returns its token. */
-static uint64_t
-claim_at(int line, pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *o, uint64_t first, size_t n, size_t pad)
-{
-	pp_claim     *cl = NULL;
-	const pp_log *log;
-	char          want[BODY_MAX];
-	uint64_t      token;
-	size_t        i, len;
-	int           rv;
-
-	if ((rv = pp_proc(c, topic, name, o, 0, &cl)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_proc(%s, %s) returned %s (%s)",
-		    topic, name, pp_errname(rv), pp_client_errmsg(c));
-	}
-	if (pp_claim_count(cl) != n) {
-		pp_t_fail(__FILE__, line,
-		    "claim of %s holds %zu logs (first seq %" PRIu64
-		    "), expected %zu from seq %" PRIu64,
-		    name, pp_claim_count(cl),
-		    pp_claim_count(cl) > 0 ? pp_claim_log(cl, 0)->id.seq
-					   : (uint64_t)0,
-		    n, first);
-	}
-	for (i = 0; i < n; i++) {
-		log = pp_claim_log(cl, i);
-		len = body_of(want, sizeof(want), topic, first + i, pad);
-		if (log->id.seq != first + i || log->len != len
-		    || memcmp(log->body, want, len) != 0) {
-			pp_t_fail(__FILE__, line,
-			    "claim of %s: log %zu is seq %" PRIu64
-			    " \"%.*s\", expected seq %" PRIu64 " \"%s\"",
-			    name, i, log->id.seq, (int)(log->len < 40 ? log->len : 40),
-			    (const char *)log->body, first + i, want);
-		}
-	}
-	token = pp_claim_token(cl);
-	pp_claim_free(cl);
-	return (token);
-}
-#define CLAIM(c, topic, name, o, first, n, pad)                                \
-	claim_at(__LINE__, (c), (topic), (name), (o), (first), (n), (pad))
-
-static void
-ack_at(int line, pp_client *c, const char *name, uint64_t token)
-{
-	int rv;
-
-	if ((rv = pp_ack(c, name, token, NULL)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_ack(%s) returned %s (%s)", name,
-		    pp_errname(rv), pp_client_errmsg(c));
-	}
-}
-#define ACK(c, name, token) ack_at(__LINE__, (c), (name), (token))
 
 /* A pp_proc_info with its own copies of the strings. */
 typedef struct pinfo {
@@ -414,7 +285,7 @@ test_retention_count(pp_tnode *n)
 
 	COMMIT_LOGS(n->client, "t", 0, 100, 0, NULL);
 	/* The proc acks 0..4: its cursor is at 5. */
-	token = CLAIM(n->client, "t", "p", &o, 0, 5, 0);
+	token = CLAIM_PADDED(n->client, "t", "p", &o, 0, 5, 0);
 	ACK(n->client, "p", token);
 	STAT(n->client, "t", &before);
 	PP_ASSERT_U64_EQ(before.count, 100);
@@ -438,7 +309,7 @@ test_retention_count(pp_tnode *n)
 	PP_ASSERT_U64_EQ(p.i.lag, 10);
 	PP_ASSERT_TRUE(!p.i.has_claim);
 	/* Its next claim starts at the first remaining log. */
-	token = CLAIM(n->client, "t", "p", &o, 90, 5, 0);
+	token = CLAIM_PADDED(n->client, "t", "p", &o, 90, 5, 0);
 	ACK(n->client, "p", token);
 
 	/* New commits continue the sequence and the limit holds. */
@@ -451,7 +322,7 @@ test_retention_count(pp_tnode *n)
 	INSPECT(n->client, "p", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 85);
 	PP_ASSERT_U64_EQ(p.i.next_seq, 95);
-	CLAIM(n->client, "t", "p", &o, 95, 5, 0);
+	CLAIM_PADDED(n->client, "t", "p", &o, 95, 5, 0);
 }
 
 static void
@@ -464,7 +335,7 @@ test_retention_bytes(pp_tnode *n)
 
 	/* 20 logs of exactly 100 bytes; the proc acks 0..14. */
 	COMMIT_LOGS(n->client, "b", 0, 20, 100, NULL);
-	token = CLAIM(n->client, "b", "q", &o, 0, 15, 100);
+	token = CLAIM_PADDED(n->client, "b", "q", &o, 0, 15, 100);
 	ACK(n->client, "q", token);
 
 	/* At most 1000 bytes: the newest ten (exactly 1000) remain. */
@@ -498,7 +369,7 @@ test_retention_bytes(pp_tnode *n)
 	PP_ASSERT_U64_EQ(info.bytes, 1900);
 	INSPECT(n->client, "q", &p);
 	PP_ASSERT_U64_EQ(p.i.lost, 0);
-	CLAIM(n->client, "b", "q", &o, 15, 15, 100);
+	CLAIM_PADDED(n->client, "b", "q", &o, 15, 15, 100);
 }
 
 #define AGE_MS 300
@@ -537,7 +408,7 @@ test_retention_age(pp_tnode *n)
 		seq     = 10 + nfresh;
 		r.topic = "a";
 		r.body  = body;
-		r.len   = body_of(body, sizeof(body), "a", seq, 0);
+		r.len   = proc_body(body, sizeof(body), "a", seq, 0);
 		PP_PASS(pp_commit(n->client, &r, 1, &fresh[nfresh]));
 		PP_ASSERT_U64_EQ(fresh[nfresh].seq, seq);
 		nfresh++;
@@ -567,7 +438,7 @@ test_retention_age(pp_tnode *n)
 		PP_ASSERT_U64_CMP(fresh[j].seq, >=, logs.ids[0].seq);
 		i = (size_t)(fresh[j].seq - logs.ids[0].seq);
 		PP_ASSERT_U64_EQ(logs.ids[i].ms, fresh[j].ms);
-		body_of(body, sizeof(body), "a", fresh[j].seq, 0);
+		proc_body(body, sizeof(body), "a", fresh[j].seq, 0);
 		PP_ASSERT_STR_EQ(logs.bodies[i], body);
 	}
 	/* The check means something: some logs were that young. */
@@ -648,10 +519,10 @@ test_delete_procs(pp_tnode *n)
 	PP_FAIL(pp_topic_delete(n->client, "", true), PP_EINVALID_TOPIC);
 
 	/* Two procs read t (one acked, one holds a claim), one reads u. */
-	token = CLAIM(n->client, "t", "p0", &o, 0, 3, 0);
+	token = CLAIM_PADDED(n->client, "t", "p0", &o, 0, 3, 0);
 	ACK(n->client, "p0", token);
-	CLAIM(n->client, "t", "p1", &o, 0, 3, 0);
-	token = CLAIM(n->client, "u", "q0", &o, 0, 3, 0);
+	CLAIM_PADDED(n->client, "t", "p1", &o, 0, 3, 0);
+	token = CLAIM_PADDED(n->client, "u", "q0", &o, 0, 3, 0);
 	ACK(n->client, "q0", token);
 	INSPECT(n->client, "p0", &p0);
 	INSPECT(n->client, "p1", &p1);
@@ -670,7 +541,7 @@ test_delete_procs(pp_tnode *n)
 	PINFO_EQ(&s, &p0);
 	INSPECT(n->client, "p1", &s);
 	PINFO_EQ(&s, &p1);
-	token = CLAIM(n->client, "t", "p0", &o, 3, 3, 0);
+	token = CLAIM_PADDED(n->client, "t", "p0", &o, 3, 3, 0);
 	ACK(n->client, "p0", token);
 
 	/* Forced: the topic and its procs go; the other proc stays. */
@@ -702,7 +573,7 @@ test_delete_procs(pp_tnode *n)
 	PP_ASSERT_U64_EQ(ta.bytes, 3);
 	PP_ASSERT_TRUE(is_listed(n->client, "t"));
 	/* A proc of the old name is a new proc: it sees only the new log. */
-	CLAIM(n->client, "t", "p0", &o, 0, 1, 0);
+	CLAIM_PADDED(n->client, "t", "p0", &o, 0, 1, 0);
 	INSPECT(n->client, "p0", &s);
 	PP_ASSERT_U64_EQ(s.i.lost, 0);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 0);
@@ -740,7 +611,7 @@ test_delete_many(void)
 	COMMIT_LOGS(n.client, "big", 0, 5000, 0, NULL);
 	COMMIT_LOGS(n.client, "keep", 0, 300, 0, NULL);
 	COMMIT_LOGS(n.client, "keep2", 0, 50, 20, NULL);
-	token = CLAIM(n.client, "keep", "k", &o, 0, 10, 0);
+	token = CLAIM_PADDED(n.client, "keep", "k", &o, 0, 10, 0);
 	ACK(n.client, "k", token);
 	INSPECT(n.client, "k", &before);
 
@@ -775,7 +646,7 @@ test_delete_many(void)
 	PP_ASSERT_TRUE(!is_listed(n.client, "big"));
 	CHECK_TOPIC(n.client, "keep", 0, 300, 0);
 	CHECK_TOPIC(n.client, "keep2", 0, 50, 20);
-	CLAIM(n.client, "keep", "k", &o, 10, 10, 0);
+	CLAIM_PADDED(n.client, "keep", "k", &o, 10, 10, 0);
 	PP_ASSERT_U64_EQ(pp_t_commit_str(n.client, "big", "big-0").seq, 0);
 	CHECK_TOPIC(n.client, "big", 0, 1, 0);
 	pp_t_node_stop(&n);
@@ -873,16 +744,16 @@ test_backup_restore(void)
 	o.offset          = ":4";
 	o.max_reclaims    = 3;
 	o.on_max_reclaims = PP_ON_MAX_DEADLETTER;
-	token = CLAIM(n.client, "a", "p", &o, 5, 7, 0);
+	token = CLAIM_PADDED(n.client, "a", "p", &o, 5, 7, 0);
 	ACK(n.client, "p", token);
-	CLAIM(n.client, "a", "p", &o, 12, 7, 0);
+	CLAIM_PADDED(n.client, "a", "p", &o, 12, 7, 0);
 	PP_PASS(pp_reclaim(n.client, "p", 0, "boom"));
-	hold = CLAIM(n.client, "a", "p", &o, 12, 7, 0);
-	token = CLAIM(n.client, "b", "q", &od, 10, 1, 0);
+	hold = CLAIM_PADDED(n.client, "a", "p", &o, 12, 7, 0);
+	token = CLAIM_PADDED(n.client, "b", "q", &od, 10, 1, 0);
 	ACK(n.client, "q", token);
 	PP_PASS(pp_proc_disable(n.client, "q", NULL));
 	on.offset = "$>";
-	CLAIM(n.client, "a", "r", &on, 0, 0, 0);
+	CLAIM_PADDED(n.client, "a", "r", &on, 0, 0, 0);
 
 	/* Into a directory that does not exist yet. */
 	pp_t_format(bdir, sizeof(bdir), "%s/backup", pp_t_root());
@@ -928,7 +799,7 @@ test_backup_restore(void)
 	 * b's limit is enforced there. */
 	PP_PASS(pp_ack(m.client, "p", hold, &acked));
 	PP_ASSERT_U64_EQ(acked.seq, 18);
-	CLAIM(m.client, "a", "p", &o, 19, 7, 0);
+	CLAIM_PADDED(m.client, "a", "p", &o, 19, 7, 0);
 	INSPECT(n.client, "p", &s);
 	PINFO_EQ(&s, &pa[0]);
 	COMMIT_LOGS(m.client, "b", 50, 5, 0, NULL);
@@ -970,7 +841,7 @@ committer_main(void *arg)
 		for (i = 0; i < BATCH; i++) {
 			recs[i].topic = "c";
 			recs[i].body  = bodies[i];
-			recs[i].len   = body_of(bodies[i], sizeof(bodies[i]), "c",
+			recs[i].len   = proc_body(bodies[i], sizeof(bodies[i]), "c",
 			      next + i, 0);
 		}
 		if ((rv = pp_commit(w->c, recs, BATCH, ids)) != 0) {
@@ -1093,14 +964,14 @@ fill_store(full_store *f)
 	pp_t_node_init(&f->n);
 	pp_t_node_start(&f->n, &f->so);
 	f->small[f->nsmall++] = pp_t_commit_str(f->n.client, "small", "small-0");
-	token = CLAIM(f->n.client, "small", "ps", &o, 0, 1, 0);
+	token = CLAIM_PADDED(f->n.client, "small", "ps", &o, 0, 1, 0);
 	ACK(f->n.client, "ps", token);
 
 	/* Bounded: 2 MiB hold fewer than 2048 logs of 1 KiB. */
 	for (i = 0; i < 20000 && rv == 0; i++) {
 		r.topic = "big";
 		r.body  = body;
-		r.len   = body_of(body, sizeof(body), "big", f->nbig, KIB);
+		r.len   = proc_body(body, sizeof(body), "big", f->nbig, KIB);
 		if ((rv = pp_commit(f->n.client, &r, 1, &id)) == 0) {
 			PP_ASSERT_U64_EQ(id.seq, f->nbig);
 			f->nbig++;
@@ -1112,7 +983,7 @@ fill_store(full_store *f)
 			PP_FAIL_AT("too many small logs");
 		}
 		r.topic = "small";
-		r.len   = body_of(body, sizeof(body), "small", f->nsmall, 0);
+		r.len   = proc_body(body, sizeof(body), "small", f->nsmall, 0);
 		rv      = pp_commit(f->n.client, &r, 1, &f->small[f->nsmall]);
 		if (rv == 0) {
 			PP_ASSERT_U64_EQ(f->small[f->nsmall].seq, f->nsmall);
@@ -1142,7 +1013,7 @@ check_small_at(int line, const full_store *f)
 		    " were acknowledged", logs.count, f->nsmall);
 	}
 	for (i = 0; i < logs.count; i++) {
-		body_of(want, sizeof(want), "small", i, 0);
+		proc_body(want, sizeof(want), "small", i, 0);
 		if (pp_t_id_cmp(logs.ids[i], f->small[i]) != 0
 		    || strcmp(logs.bodies[i], want) != 0) {
 			pp_t_fail(__FILE__, line,
@@ -1174,7 +1045,7 @@ test_store_full_serves(void)
 	/* Still full, for any topic. */
 	r.topic = "big";
 	r.body  = body;
-	r.len   = body_of(body, sizeof(body), "big", f.nbig, KIB);
+	r.len   = proc_body(body, sizeof(body), "big", f.nbig, KIB);
 	PP_FAIL(pp_commit(f.n.client, &r, 1, &id), PP_ESTORE_FULL);
 	r.topic = "fresh";
 	PP_FAIL(pp_commit(f.n.client, &r, 1, &id), PP_ESTORE_FULL);
@@ -1188,7 +1059,7 @@ test_store_full_serves(void)
 	PP_PASS(pp_range(f.n.client, "big", &ro, &res));
 	PP_ASSERT_U64_EQ(pp_result_count(res), 3);
 	for (i = 0; i < 3; i++) {
-		body_of(body, sizeof(body), "big", i, KIB);
+		proc_body(body, sizeof(body), "big", i, KIB);
 		PP_ASSERT_U64_EQ(pp_result_log(res, i)->id.seq, i);
 		PP_ASSERT_MEM_EQ(pp_result_log(res, i)->body,
 		    pp_result_log(res, i)->len, body, (size_t)KIB);
@@ -1201,7 +1072,7 @@ test_store_full_serves(void)
 	CHECK_TOPIC(f.n.client, "big", 0, f.nbig, KIB);
 	CHECK_SMALL(&f);
 	/* A claim and an ack work. */
-	token = CLAIM(f.n.client, "small", "ps", &o, 1, 1, 0);
+	token = CLAIM_PADDED(f.n.client, "small", "ps", &o, 1, 1, 0);
 	ACK(f.n.client, "ps", token);
 	INSPECT(f.n.client, "ps", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);
@@ -1236,7 +1107,7 @@ test_store_full_recovers(void)
 	end     = pp_t_mono_ms() + (uint64_t)pp_t_scaled(WAIT_MS);
 	r.topic = "after";
 	r.body  = body;
-	r.len   = body_of(body, sizeof(body), "after", 0, KIB);
+	r.len   = proc_body(body, sizeof(body), "after", 0, KIB);
 	while ((rv = pp_commit(f.n.client, &r, 1, &id)) != 0) {
 		attempts++;
 		if (rv != PP_ESTORE_FULL) {
@@ -1259,7 +1130,7 @@ test_store_full_recovers(void)
 
 	/* Nothing acknowledged before is lost; the proc carries on. */
 	CHECK_SMALL(&f);
-	token = CLAIM(f.n.client, "small", "ps", &o, 1, 1, 0);
+	token = CLAIM_PADDED(f.n.client, "small", "ps", &o, 1, 1, 0);
 	ACK(f.n.client, "ps", token);
 	INSPECT(f.n.client, "ps", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 2);

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "proc_util.h"
 
 #define BODY_MAX 96
 #define INTERVAL_MS 100 /* gc_interval_ms of every GC node here */
@@ -62,50 +63,6 @@ start_gc_node(pp_tnode *n, uint32_t prune)
 	pp_t_node_init(n);
 	pp_t_node_start(n, &o);
 }
-
-/* ---- logs ------------------------------------------------------------------ */
-
-/* Commits n logs "<topic>-<seq>" in one commit; the topic must have handed
- * out exactly `first` sequences before. ids (may be NULL) gets their ids. */
-static void
-commit_seqs_at(int line, pp_client *c, const char *topic, uint64_t first,
-    size_t n, pp_id *ids)
-{
-	pp_record *recs = calloc(n, sizeof(*recs));
-	char      *bodies = calloc(n, BODY_MAX);
-	pp_id     *got = calloc(n, sizeof(*got));
-	size_t     i;
-	int        rv;
-
-	if (recs == NULL || bodies == NULL || got == NULL) {
-		pp_t_fail(__FILE__, line, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		recs[i].topic = topic;
-		recs[i].body = bodies + i * BODY_MAX;
-		recs[i].len = (size_t)snprintf(bodies + i * BODY_MAX,
-		    BODY_MAX, "%s-%" PRIu64, topic, first + i);
-	}
-	if ((rv = pp_commit(c, recs, n, got)) != 0) {
-		pp_t_fail(__FILE__, line, "commit of %zu logs to %s: %s (%s)",
-		    n, topic, pp_errname(rv), pp_client_errmsg(c));
-	}
-	for (i = 0; i < n; i++) {
-		if (got[i].seq != first + i) {
-			pp_t_fail(__FILE__, line,
-			    "%s: log %zu got seq %" PRIu64 ", expected %" PRIu64,
-			    topic, i, got[i].seq, first + i);
-		}
-	}
-	if (ids != NULL) {
-		memcpy(ids, got, n * sizeof(*got));
-	}
-	free(got);
-	free(bodies);
-	free(recs);
-}
-#define COMMIT_SEQS(c, topic, first, n, ids)                                   \
-	commit_seqs_at(__LINE__, (c), (topic), (first), (n), (ids))
 
 /* Body bytes of logs first..first+n-1 of `topic` ("<topic>-<seq>"). */
 static uint64_t
@@ -254,7 +211,7 @@ gc_passed_at(int line, pp_client *c)
 	char       topic[32];
 
 	snprintf(topic, sizeof(topic), "zz-control-%d", k++);
-	commit_seqs_at(line, c, topic, 0, 1, NULL);
+	proc_commit_at(__FILE__, line, c, topic, 0, 1, 0, 0, NULL);
 	wait_length_at(line, c, topic, 0, WAIT_MS);
 }
 #define GC_PASSED(c) gc_passed_at(__LINE__, (c))
@@ -278,63 +235,6 @@ proc_opts(const char *offset, uint32_t count)
 	o.reclaim_timeout_ms = -1; /* claims stay until the case acks */
 	return (o);
 }
-
-/* pp_proc that must claim exactly logs first..first+n-1 (n may be 0);
- * returns the claim's token. */
-static uint64_t
-claim_at(int line, pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *o, uint64_t first, size_t n)
-{
-	pp_claim     *cl = NULL;
-	const pp_log *log;
-	char          body[BODY_MAX];
-	uint64_t      token;
-	size_t        i;
-	int           rv;
-
-	if ((rv = pp_proc(c, topic, name, o, 0, &cl)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_proc(%s, %s) returned %s (%s)",
-		    topic, name, pp_errname(rv), pp_client_errmsg(c));
-	}
-	if (pp_claim_count(cl) != n) {
-		pp_t_fail(__FILE__, line,
-		    "%s claims %zu logs (first seq %" PRIu64
-		    "), expected %zu from %" PRIu64,
-		    name, pp_claim_count(cl),
-		    pp_claim_count(cl) > 0 ? pp_claim_log(cl, 0)->id.seq
-		                           : (uint64_t)0,
-		    n, first);
-	}
-	for (i = 0; i < n; i++) {
-		log = pp_claim_log(cl, i);
-		snprintf(body, sizeof(body), "%s-%" PRIu64, topic, first + i);
-		if (log->id.seq != first + i || log->len != strlen(body) ||
-		    memcmp(log->body, body, log->len) != 0) {
-			pp_t_fail(__FILE__, line,
-			    "%s: claimed log %zu is seq %" PRIu64
-			    " \"%.*s\", expected \"%s\"",
-			    name, i, log->id.seq, (int)log->len,
-			    (const char *)log->body, body);
-		}
-	}
-	token = pp_claim_token(cl);
-	pp_claim_free(cl);
-	return (token);
-}
-#define CLAIM(c, topic, name, o, first, n)                                     \
-	claim_at(__LINE__, (c), (topic), (name), (o), (first), (n))
-
-static void
-ack_at(int line, pp_client *c, const char *name, uint64_t token)
-{
-	int rv;
-
-	if ((rv = pp_ack(c, name, token, NULL)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_ack(%s) returned %s", name,
-		    pp_errname(rv));
-	}
-}
-#define ACK(c, name, token) ack_at(__LINE__, (c), (name), (token))
 
 /* ---- cases ------------------------------------------------------------------- */
 
@@ -545,20 +445,20 @@ test_never_acked_and_claims(void)
 	 * time of 1 ms cannot race with their creation. */
 	start_gc_node(&n, 1);
 	/* "never" never claimed a log and never acked. */
-	CLAIM(n.client, "a", "never", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "a", "never", &one, 0, 0);
 	COMMIT_SEQS(n.client, "a", 0, 4, NULL);
 	/* "p" acked its first claim and holds a second one. */
-	CLAIM(n.client, "b", "p", &two, 0, 0);
+	CLAIM_EXPECT(n.client, "b", "p", &two, 0, 0);
 	COMMIT_SEQS(n.client, "b", 0, 6, NULL);
-	ACK(n.client, "p", CLAIM(n.client, "b", "p", &two, 0, 2));
-	tok = CLAIM(n.client, "b", "p", &two, 2, 2);
+	ACK(n.client, "p", CLAIM_EXPECT(n.client, "b", "p", &two, 0, 2));
+	tok = CLAIM_EXPECT(n.client, "b", "p", &two, 2, 2);
 	/* "held" holds the first log of its topic and never acked, while
 	 * "ahead" has read everything (PEER §15.4 lost logs here). */
-	CLAIM(n.client, "c", "held", &one, 0, 0);
-	CLAIM(n.client, "c", "ahead", &all, 0, 0);
+	CLAIM_EXPECT(n.client, "c", "held", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "c", "ahead", &all, 0, 0);
 	COMMIT_SEQS(n.client, "c", 0, 3, NULL);
-	tok_c = CLAIM(n.client, "c", "held", &one, 0, 1);
-	ACK(n.client, "ahead", CLAIM(n.client, "c", "ahead", &all, 0, 3));
+	tok_c = CLAIM_EXPECT(n.client, "c", "held", &one, 0, 1);
+	ACK(n.client, "ahead", CLAIM_EXPECT(n.client, "c", "ahead", &all, 0, 3));
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "a", 0, 4, 4);
 	EXPECT_STORED(n.client, "b", 2, 4, 6);
@@ -574,7 +474,7 @@ test_never_acked_and_claims(void)
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "c", 1, 2, 3);
 	/* The next claim pins its logs again until acked. */
-	tok = CLAIM(n.client, "b", "p", &two, 4, 2);
+	tok = CLAIM_EXPECT(n.client, "b", "p", &two, 4, 2);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "b", 4, 2, 6);
 	ACK(n.client, "p", tok);
@@ -584,7 +484,7 @@ test_never_acked_and_claims(void)
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "a", 0, 4, 4);
 	/* ... until it acks. */
-	ACK(n.client, "never", CLAIM(n.client, "a", "never", &one, 0, 1));
+	ACK(n.client, "never", CLAIM_EXPECT(n.client, "a", "never", &one, 0, 1));
 	WAIT_LENGTH(n.client, "a", 3);
 	EXPECT_STORED(n.client, "a", 1, 3, 4);
 	pp_t_node_stop(&n);
@@ -599,14 +499,14 @@ test_disabled_proc(void)
 
 	start_gc_node(&n, 1);
 	/* "d" acked two logs, then was disabled without a claim. */
-	CLAIM(n.client, "t", "d", &two, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "d", &two, 0, 0);
 	COMMIT_SEQS(n.client, "t", 0, 6, NULL);
-	ACK(n.client, "d", CLAIM(n.client, "t", "d", &two, 0, 2));
+	ACK(n.client, "d", CLAIM_EXPECT(n.client, "t", "d", &two, 0, 2));
 	PP_PASS(pp_proc_disable(n.client, "d", NULL));
 	/* "e" never acked and was disabled holding its first claim. */
-	CLAIM(n.client, "u", "e", &two, 0, 0);
+	CLAIM_EXPECT(n.client, "u", "e", &two, 0, 0);
 	COMMIT_SEQS(n.client, "u", 0, 3, NULL);
-	tok = CLAIM(n.client, "u", "e", &two, 0, 2);
+	tok = CLAIM_EXPECT(n.client, "u", "e", &two, 0, 2);
 	PP_PASS(pp_proc_disable(n.client, "e", NULL));
 	GC_PASSED(n.client);
 	GC_PASSED(n.client);
@@ -639,7 +539,7 @@ test_later_start(void)
 	/* "$>": the logs before its creation are not needed by it (GC may
 	 * take them even before it exists). */
 	COMMIT_SEQS(n.client, "t", 0, 3, NULL);
-	CLAIM(n.client, "t", "new", &newest, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "new", &newest, 0, 0);
 	COMMIT_SEQS(n.client, "t", 3, 3, NULL);
 	/* "T": starts at the first log of millisecond T, after a first
 	 * batch; it never acked and is resolved against the topic. */
@@ -647,7 +547,7 @@ test_later_start(void)
 	t = ids[1].ms + 1;
 	snprintf(offset, sizeof(offset), "%" PRIu64, t);
 	at_ms = proc_opts(offset, 1);
-	CLAIM(n.client, "u", "at", &at_ms, 0, 0);
+	CLAIM_EXPECT(n.client, "u", "at", &at_ms, 0, 0);
 	wait_clock(t);
 	COMMIT_SEQS(n.client, "u", 2, 3, NULL);
 
@@ -655,10 +555,10 @@ test_later_start(void)
 	EXPECT_STORED(n.client, "t", 3, 3, 6);
 	EXPECT_STORED(n.client, "u", 2, 3, 5);
 	/* Claimed, they are still pinned; acked, they go. */
-	CLAIM(n.client, "u", "at", &at_ms, 2, 1);
+	CLAIM_EXPECT(n.client, "u", "at", &at_ms, 2, 1);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "u", 2, 3, 5);
-	ACK(n.client, "new", CLAIM(n.client, "t", "new", &newest, 3, 3));
+	ACK(n.client, "new", CLAIM_EXPECT(n.client, "t", "new", &newest, 3, 3));
 	WAIT_LENGTH(n.client, "t", 0);
 	ACK(n.client, "at", 0);
 	WAIT_LENGTH(n.client, "u", 2);
@@ -675,30 +575,30 @@ test_slowest_proc_is_the_floor(void)
 	pp_tnode     n;
 
 	start_gc_node(&n, 1);
-	CLAIM(n.client, "t", "fast", &all, 0, 0);
-	CLAIM(n.client, "t", "slow", &three, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "fast", &all, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "slow", &three, 0, 0);
 	/* A proc of another topic is no floor for "t". */
-	CLAIM(n.client, "u", "elsewhere", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "u", "elsewhere", &one, 0, 0);
 	COMMIT_SEQS(n.client, "t", 0, 10, NULL);
 	COMMIT_SEQS(n.client, "u", 0, 2, NULL);
-	ACK(n.client, "fast", CLAIM(n.client, "t", "fast", &all, 0, 10));
-	ACK(n.client, "slow", CLAIM(n.client, "t", "slow", &three, 0, 3));
+	ACK(n.client, "fast", CLAIM_EXPECT(n.client, "t", "fast", &all, 0, 10));
+	ACK(n.client, "slow", CLAIM_EXPECT(n.client, "t", "slow", &three, 0, 3));
 	WAIT_LENGTH(n.client, "t", 7);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "t", 3, 7, 10);
 	EXPECT_STORED(n.client, "u", 0, 2, 2);
 
-	ACK(n.client, "slow", CLAIM(n.client, "t", "slow", &three, 3, 3));
+	ACK(n.client, "slow", CLAIM_EXPECT(n.client, "t", "slow", &three, 3, 3));
 	WAIT_LENGTH(n.client, "t", 4);
 	EXPECT_STORED(n.client, "t", 6, 4, 10);
 	/* Now "fast" lags behind on new logs: it is the floor. */
 	COMMIT_SEQS(n.client, "t", 10, 2, NULL);
-	ACK(n.client, "slow", CLAIM(n.client, "t", "slow", &three, 6, 3));
-	ACK(n.client, "slow", CLAIM(n.client, "t", "slow", &three, 9, 3));
+	ACK(n.client, "slow", CLAIM_EXPECT(n.client, "t", "slow", &three, 6, 3));
+	ACK(n.client, "slow", CLAIM_EXPECT(n.client, "t", "slow", &three, 9, 3));
 	WAIT_LENGTH(n.client, "t", 2);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "t", 10, 2, 12);
-	ACK(n.client, "fast", CLAIM(n.client, "t", "fast", &all, 10, 2));
+	ACK(n.client, "fast", CLAIM_EXPECT(n.client, "t", "fast", &all, 10, 2));
 	WAIT_LENGTH(n.client, "t", 0);
 	EXPECT_STORED(n.client, "u", 0, 2, 2);
 	pp_t_node_stop(&n);
@@ -714,9 +614,9 @@ test_acked_logs_wait_for_age(void)
 	uint64_t     len, t_after;
 
 	start_gc_node(&n, prune);
-	CLAIM(n.client, "t", "p", &all, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "p", &all, 0, 0);
 	COMMIT_SEQS(n.client, "t", 0, 3, ids);
-	ACK(n.client, "p", CLAIM(n.client, "t", "p", &all, 0, 3));
+	ACK(n.client, "p", CLAIM_EXPECT(n.client, "t", "p", &all, 0, 3));
 	/* Every proc is past them at once; they still go only once they are
 	 * older than the minimum prune time. */
 	for (;;) {
@@ -748,11 +648,11 @@ test_hyphenated_topics(void)
 
 	start_gc_node(&n, 1);
 	/* "a" and "a-b" share a prefix; each has its own proc. */
-	CLAIM(n.client, "a", "on-a", &one, 0, 0);
-	CLAIM(n.client, "a-b", "on-a-b", &two, 0, 0);
+	CLAIM_EXPECT(n.client, "a", "on-a", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "a-b", "on-a-b", &two, 0, 0);
 	COMMIT_SEQS(n.client, "a", 0, 3, NULL);
 	COMMIT_SEQS(n.client, "a-b", 0, 4, NULL);
-	ACK(n.client, "on-a-b", CLAIM(n.client, "a-b", "on-a-b", &two, 0, 2));
+	ACK(n.client, "on-a-b", CLAIM_EXPECT(n.client, "a-b", "on-a-b", &two, 0, 2));
 	for (i = 0; i < sizeof(free_topics) / sizeof(free_topics[0]); i++) {
 		COMMIT_SEQS(n.client, free_topics[i], 0, 3, NULL);
 	}
@@ -763,7 +663,7 @@ test_hyphenated_topics(void)
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "a", 0, 3, 3);
 	EXPECT_STORED(n.client, "a-b", 2, 2, 4);
-	ACK(n.client, "on-a", CLAIM(n.client, "a", "on-a", &one, 0, 1));
+	ACK(n.client, "on-a", CLAIM_EXPECT(n.client, "a", "on-a", &one, 0, 1));
 	WAIT_LENGTH(n.client, "a", 2);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "a", 1, 2, 3);
@@ -832,7 +732,7 @@ test_many_logs(void)
 	start_gc_node(&n, prune_ms());
 	/* The live topic is read by a proc that never acks, so it keeps
 	 * every commit made during the run. */
-	CLAIM(n.client, "live", "reader", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "live", "reader", &one, 0, 0);
 	memset(&w, 0, sizeof(w));
 	w.address = n.address;
 	PP_ASSERT_INT_EQ(pthread_create(&w.th, NULL, committer_main, &w), 0);
@@ -893,7 +793,7 @@ test_proc_created_during_a_run(void)
 
 	start_gc_node(&n, 1);
 	/* "hold" keeps GC off every log while they are committed. */
-	CLAIM(n.client, "big", "hold", &one, 0, 0);
+	CLAIM_EXPECT(n.client, "big", "hold", &one, 0, 0);
 	for (i = 0; i < TOTAL / BATCH; i++) {
 		COMMIT_SEQS(n.client, "big", i * BATCH, BATCH, NULL);
 	}
@@ -988,12 +888,12 @@ test_reads_after_gc(void)
 	size_t         i;
 
 	start_gc_node(&n, 1);
-	CLAIM(n.client, "t", "keep", &ten, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "keep", &ten, 0, 0);
 	COMMIT_SEQS(n.client, "t", 0, 10, ids);
 	wait_clock(ids[9].ms + 1);
 	COMMIT_SEQS(n.client, "t", 10, 5, &ids[10]);
 	/* "keep" read the first batch: GC takes exactly that. */
-	ACK(n.client, "keep", CLAIM(n.client, "t", "keep", &ten, 0, 10));
+	ACK(n.client, "keep", CLAIM_EXPECT(n.client, "t", "keep", &ten, 0, 10));
 	WAIT_LENGTH(n.client, "t", 5);
 	EXPECT_STORED(n.client, "t", 10, 5, 15);
 
@@ -1036,7 +936,7 @@ test_reads_after_gc(void)
 	pp_t_logs_free(&logs);
 	/* A new proc whose offset names a collected log starts at the first
 	 * remaining one. */
-	CLAIM(n.client, "t", "late", &late, 10, 1);
+	CLAIM_EXPECT(n.client, "t", "late", &late, 10, 1);
 	pp_t_node_stop(&n);
 }
 
@@ -1050,9 +950,9 @@ test_restart(void)
 	pp_proc_list *l = NULL;
 
 	start_gc_node(&n, prune_ms());
-	CLAIM(n.client, "t", "p", &two, 0, 0);
+	CLAIM_EXPECT(n.client, "t", "p", &two, 0, 0);
 	COMMIT_SEQS(n.client, "t", 0, 4, NULL);
-	ACK(n.client, "p", CLAIM(n.client, "t", "p", &two, 0, 2));
+	ACK(n.client, "p", CLAIM_EXPECT(n.client, "t", "p", &two, 0, 2));
 	COMMIT_SEQS(n.client, "free", 0, 3, NULL);
 	WAIT_LENGTH(n.client, "t", 2);
 	WAIT_LENGTH(n.client, "free", 0);
@@ -1075,7 +975,7 @@ test_restart(void)
 	EXPECT_STORED(n.client, "later", 3, 0, 3);
 	GC_PASSED(n.client);
 	EXPECT_STORED(n.client, "t", 2, 2, 4);
-	ACK(n.client, "p", CLAIM(n.client, "t", "p", &two, 2, 2));
+	ACK(n.client, "p", CLAIM_EXPECT(n.client, "t", "p", &two, 2, 2));
 	WAIT_LENGTH(n.client, "t", 0);
 	COMMIT_SEQS(n.client, "t", 4, 1, NULL);
 	EXPECT_STORED(n.client, "t", 4, 1, 5);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "proc_util.h"
 
 #define REC_MAX  512 /* logs a recorder keeps */
 #define OUT_MAX  16  /* logs per claim the ack_commit case expects */
@@ -282,38 +283,6 @@ on_claim(pp_live *live, const pp_claim *claim, int status, void *arg)
 	return (ret);
 }
 
-/* ---- helpers ------------------------------------------------------------- */
-
-/* Commits n logs "<topic>-<seq>" one by one from sequence `first`. */
-static void
-commit_seqs_at(int line, pp_client *c, const char *topic, uint64_t first,
-    size_t n)
-{
-	pp_record r;
-	pp_id     id;
-	char      body[BODY_MAX];
-	size_t    i;
-	int       rv;
-
-	for (i = 0; i < n; i++) {
-		r.topic = topic;
-		r.body = body;
-		r.len = (size_t)snprintf(body, sizeof(body), "%s-%" PRIu64,
-		    topic, first + i);
-		if ((rv = pp_commit(c, &r, 1, &id)) != 0) {
-			pp_t_fail(__FILE__, line, "commit to %s: %s (%s)",
-			    topic, pp_errname(rv), pp_client_errmsg(c));
-		}
-		if (id.seq != first + i) {
-			pp_t_fail(__FILE__, line,
-			    "%s: got seq %" PRIu64 ", expected %" PRIu64, topic,
-			    id.seq, first + i);
-		}
-	}
-}
-#define COMMIT_SEQS(c, topic, first, n) \
-	commit_seqs_at(__LINE__, (c), (topic), (first), (n))
-
 /* Delivered logs [from, from+n) are "<topic>-<first>"... in order. */
 static void
 check_logs_at(int line, recorder *r, size_t from, const char *topic,
@@ -417,9 +386,9 @@ test_live_mode(pp_tnode *n)
 	pp_live      *live;
 
 	rec_init(&r, ACT_RETURN_0, n->client);
-	COMMIT_SEQS(n->client, "t", 0, 3);
+	PUT_LOGS(n->client, "t", 0, 3);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 3, 2);
+	PUT_LOGS(n->client, "t", 3, 2);
 	WAIT_LOGS(&r, 2, 5000);
 	/* Everything acked: the wait says so, and nothing else came. */
 	name = pp_live_proc_name(live);
@@ -439,10 +408,10 @@ test_all_mode(pp_tnode *n)
 	pp_live      *live;
 
 	rec_init(&r, ACT_RETURN_0, n->client);
-	COMMIT_SEQS(n->client, "t", 0, 3);
+	PUT_LOGS(n->client, "t", 0, 3);
 	live = LIVE_START(n->client, "t", &o, &r);
 	WAIT_LOGS(&r, 3, 5000);
-	COMMIT_SEQS(n->client, "t", 3, 2);
+	PUT_LOGS(n->client, "t", 3, 2);
 	WAIT_LOGS(&r, 5, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 5);
 	pp_live_proc_free(live);
@@ -537,7 +506,7 @@ test_ack(pp_tnode *n)
 	PP_FAIL(pp_live_ack(live), PP_ENOTHING_TO_ACK);
 	PP_FAIL(pp_live_reclaim(live, NULL), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(pp_live_ack_commit(live, NULL, 0, NULL), PP_ENOTHING_TO_ACK);
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	PP_PASS(r.settle_rv);
 	PP_ASSERT_INT_EQ(r.second_ack_rv, PP_ENOTHING_TO_ACK);
@@ -560,7 +529,7 @@ test_ack_commit(pp_tnode *n)
 	char          offset[16];
 
 	rec_init(&r, ACT_ACK_COMMIT, n->client);
-	COMMIT_SEQS(n->client, "t", 0, 2);
+	PUT_LOGS(n->client, "t", 0, 2);
 	live = LIVE_START(n->client, "t", &o, &r);
 	WAIT_LOGS(&r, 2, 5000);
 	PP_PASS(r.settle_rv);
@@ -590,7 +559,7 @@ test_reclaim(pp_tnode *n)
 
 	rec_init(&r, ACT_RECLAIM_FIRST, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	/* Delivered twice: reclaimed, then acked. */
 	WAIT_LOGS(&r, 2, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 1);
@@ -602,7 +571,7 @@ test_reclaim(pp_tnode *n)
 	PP_PASS(r.later_rv);
 	PP_ASSERT_STR_EQ(r.last_error, "bad input");
 	PP_ASSERT_INT_EQ(r.reclaims, 1);
-	COMMIT_SEQS(n->client, "t", 1, 1);
+	PUT_LOGS(n->client, "t", 1, 1);
 	WAIT_LOGS(&r, 3, 5000);
 	CHECK_LOGS(&r, 2, "t", 1, 1);
 	pp_live_proc_free(live);
@@ -620,7 +589,7 @@ test_return_nonzero(pp_tnode *n)
 
 	rec_init(&r, ACT_FAIL_FIRST, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 2, 5000);
 	CHECK_LOGS(&r, 0, "t", 0, 1);
 	CHECK_LOGS(&r, 1, "t", 0, 1);
@@ -651,7 +620,7 @@ test_cancel(pp_tnode *n)
 	rec_init(&r, ACT_RETURN_0, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
 	snprintf(name, sizeof(name), "%s", pp_live_proc_name(live));
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 1);
 	/* Acked: the ack went with the next claim, which is parked now. */
@@ -669,7 +638,7 @@ test_cancel(pp_tnode *n)
 	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	/* Twice is fine; nothing is delivered any more. */
 	PP_PASS(pp_live_proc_cancel(live));
-	COMMIT_SEQS(n->client, "t", 1, 1);
+	PUT_LOGS(n->client, "t", 1, 1);
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
 	/* The parked claim was answered, so nothing re-creates the proc
 	 * when the node retries its waits after a commit. */
@@ -688,12 +657,12 @@ test_cancel_inside(pp_tnode *n)
 
 	rec_init(&r, ACT_CANCEL, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	PP_PASS(r.cancel_rv);
 	/* The thread destroys the proc once the callback has returned. */
 	PP_WAIT_UNTIL(count_liveprocs(n->client) == 0, 5000);
-	COMMIT_SEQS(n->client, "t", 1, 2);
+	PUT_LOGS(n->client, "t", 1, 2);
 	/* The later cancel waits for the thread and reports its result. */
 	PP_PASS(pp_live_proc_cancel(live));
 	PP_PASS(pp_live_proc_cancel(live));
@@ -743,7 +712,7 @@ test_cancel_during_callback(pp_tnode *n)
 
 	rec_init(&r, ACT_GATE, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 0, 2);
+	PUT_LOGS(n->client, "t", 0, 2);
 	WAIT_GATE(&r, 5000);
 	/* Cancel from another thread while the callback runs: it returns
 	 * only after the callback did, whenever the gate opens. */
@@ -794,7 +763,7 @@ test_destroyed_elsewhere(pp_tnode *n)
 
 	rec_init(&r, ACT_GATE, n->client);
 	live = LIVE_START(n->client, "t", &o, &r);
-	COMMIT_SEQS(n->client, "t", 0, 1);
+	PUT_LOGS(n->client, "t", 0, 1);
 	WAIT_GATE(&r, 5000);
 	/* Destroyed while its callback runs: the ack that follows finds no
 	 * proc; the liveProc reports PP_ENOPROC and stops, and creates
@@ -803,7 +772,7 @@ test_destroyed_elsewhere(pp_tnode *n)
 	rec_open_gate(&r);
 	WAIT_ERRORS(&r, 1, 5000);
 	PP_ASSERT_INT_EQ(r.last_status, PP_ENOPROC);
-	COMMIT_SEQS(n->client, "t", 1, 1);
+	PUT_LOGS(n->client, "t", 1, 1);
 	PP_PASS(pp_wait_for_procs(n->client, NULL, 0, pp_t_scaled(5000)));
 	PP_ASSERT_U64_EQ(count_liveprocs(n->client), 0);
 	PP_ASSERT_U64_EQ(rec_nlogs(&r), 1);
@@ -824,7 +793,7 @@ test_wait_for_procs(pp_tnode *n)
 	uint64_t      start;
 
 	rec_init(&r, ACT_GATE, n->client);
-	COMMIT_SEQS(n->client, "t", 0, 3);
+	PUT_LOGS(n->client, "t", 0, 3);
 	live = LIVE_START(n->client, "t", &o, &r);
 	name = pp_live_proc_name(live);
 	/* Never acked, nothing to read: done (PEER §14 hung here). */
@@ -833,7 +802,7 @@ test_wait_for_procs(pp_tnode *n)
 	PP_PASS(pp_wait_for_procs(n->client, NULL, 0, pp_t_scaled(5000)));
 	PP_ASSERT_U64_CMP(pp_t_mono_ms() - start, <, pp_t_scaled(1000));
 	/* A claim the callback still holds: not done. */
-	COMMIT_SEQS(n->client, "t", 3, 1);
+	PUT_LOGS(n->client, "t", 3, 1);
 	WAIT_GATE(&r, 5000);
 	PP_FAIL(pp_wait_for_procs(n->client, &name, 1, 300), PP_ETIMEDOUT);
 	rec_open_gate(&r);
@@ -859,7 +828,7 @@ test_latency(pp_tnode *n)
 	 * finds the liveProc idle (the polling peer took up to 4.5 s). */
 	for (i = 0; i < 20; i++) {
 		start = pp_t_mono_ms();
-		COMMIT_SEQS(n->client, "t", i, 1);
+		PUT_LOGS(n->client, "t", i, 1);
 		WAIT_LOGS(&r, i + 1, 5000);
 		pthread_mutex_lock(&r.mu);
 		took = r.entered_ms - start;
@@ -925,7 +894,7 @@ test_shared_client(pp_tnode *n)
 		PP_ASSERT_INT_EQ(
 		    pthread_create(&th[i], NULL, sharer_main, &sh[i]), 0);
 	}
-	COMMIT_SEQS(n->client, "t", 0, SHARE_LOGS);
+	PUT_LOGS(n->client, "t", 0, SHARE_LOGS);
 	for (i = 0; i < SHARE_THREADS; i++) {
 		pthread_join(th[i], NULL);
 		PP_PASS(sh[i].rv);
@@ -999,7 +968,7 @@ test_node_killed(void)
 	PP_PASS(pp_connect(n.address, &copts, &c));
 	rec_init(&r, ACT_RETURN_0, c);
 	live = LIVE_START(c, "t", &o, &r);
-	COMMIT_SEQS(c, "t", 0, 1);
+	PUT_LOGS(c, "t", 0, 1);
 	WAIT_LOGS(&r, 1, 5000);
 	pp_t_node_kill(&n, SIGKILL);
 	/* The claim in flight times out (its wait slice is the request

@@ -18,174 +18,7 @@
 #include <string.h>
 
 #include "harness.h"
-
-#define BODY_MAX 96
-
-/* ---- logs
- * ---------------------------------------------------------------------- */
-
-/* Commits n logs "<topic>-<seq>" in one batch (one millisecond); the topic
- * must hold exactly `first` logs before. ids (may be NULL) gets their ids. */
-static void
-commit_seqs_at(int line, pp_client *c, const char *topic, uint64_t first,
-    size_t n, pp_id *ids)
-{
-	pp_record *r = calloc(n, sizeof(*r));
-	char      *body = calloc(n, BODY_MAX);
-	pp_id     *got = calloc(n, sizeof(*got));
-	size_t     i;
-	int        rv;
-
-	if (r == NULL || body == NULL || got == NULL) {
-		pp_t_fail(__FILE__, line, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		r[i].topic = topic;
-		r[i].body = body + i * BODY_MAX;
-		r[i].len = (size_t)snprintf(body + i * BODY_MAX, BODY_MAX,
-		    "%s-%" PRIu64, topic, first + i);
-	}
-	if ((rv = pp_commit(c, r, n, got)) != 0) {
-		pp_t_fail(__FILE__, line, "commit to %s: %s (%s)", topic,
-		    pp_errname(rv), pp_t_errdetail());
-	}
-	for (i = 0; i < n; i++) {
-		if (got[i].seq != first + i) {
-			pp_t_fail(__FILE__, line,
-			    "%s: log %zu got seq %" PRIu64
-			    ", expected %" PRIu64,
-			    topic, i, got[i].seq, first + i);
-		}
-	}
-	if (ids != NULL) {
-		memcpy(ids, got, n * sizeof(*got));
-	}
-	free(got);
-	free(body);
-	free(r);
-}
-#define COMMIT_SEQS(c, topic, first, n, ids)                                   \
-	commit_seqs_at(__LINE__, (c), (topic), (first), (n), (ids))
-
-/* Waits until the wall clock has passed `ms`, so that the next commit gets a
- * later millisecond than a log stamped `ms`. */
-static void
-wait_past_ms(uint64_t ms)
-{
-	PP_WAIT_UNTIL(pp_t_now_ms() > ms, 1000);
-}
-
-static uint64_t
-length_or_zero(pp_client *c, const char *topic)
-{
-	uint64_t n = 0;
-	int      rv = pp_length(c, topic, &n);
-
-	if (rv == PP_ENOTOPIC) {
-		return (0);
-	}
-	PP_PASS(rv);
-	return (n);
-}
-
-/* ---- claims
- * -------------------------------------------------------------------- */
-
-static pp_proc_opts
-opts_make(const char *offset, uint32_t count, int32_t max_reclaims,
-    int64_t reclaim_timeout_ms, enum pp_on_max_reclaims on_max)
-{
-	pp_proc_opts o = PP_PROC_OPTS_INIT;
-
-	o.offset = offset;
-	o.count = count;
-	o.max_reclaims = max_reclaims;
-	o.reclaim_timeout_ms = reclaim_timeout_ms;
-	o.on_max_reclaims = on_max;
-	return (o);
-}
-
-/* pp_proc that must succeed. */
-static pp_claim *
-claim_at(int line, pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *o, int wait_ms)
-{
-	pp_claim *cl = NULL;
-	int       rv;
-
-	if ((rv = pp_proc(c, topic, name, o, wait_ms, &cl)) != 0) {
-		pp_t_fail(__FILE__, line,
-		    "pp_proc(%s, %s) returned %s (%s)%s%s", topic, name,
-		    pp_errname(rv), pp_strerror(rv),
-		    pp_client_errmsg(c)[0] ? ": " : "", pp_client_errmsg(c));
-	}
-	if (cl == NULL) {
-		pp_t_fail(__FILE__, line, "pp_proc returned 0 and no claim");
-	}
-	return (cl);
-}
-
-/* The claim holds exactly n logs of `topic` from sequence `first`, with
- * their bodies "<topic>-<seq>". */
-static void
-check_claim_at(
-    int line, const pp_claim *cl, const char *topic, uint64_t first, size_t n)
-{
-	const pp_log *log;
-	char          body[BODY_MAX];
-	size_t        i, got = pp_claim_count(cl);
-
-	if (got != n) {
-		pp_t_fail(__FILE__, line,
-		    "claim holds %zu logs (first seq %" PRIu64
-		    "), expected %zu from seq %" PRIu64,
-		    got, got > 0 ? pp_claim_log(cl, 0)->id.seq : (uint64_t)0, n,
-		    first);
-	}
-	for (i = 0; i < n; i++) {
-		log = pp_claim_log(cl, i);
-		if (log == NULL) {
-			pp_t_fail(
-			    __FILE__, line, "pp_claim_log(%zu) is NULL", i);
-		}
-		if (log->id.seq != first + i) {
-			pp_t_fail(__FILE__, line,
-			    "claim log %zu has seq %" PRIu64
-			    ", expected %" PRIu64,
-			    i, log->id.seq, first + i);
-		}
-		snprintf(body, sizeof(body), "%s-%" PRIu64, topic, first + i);
-		if (log->len != strlen(body)
-		    || memcmp(log->body, body, log->len) != 0) {
-			pp_t_fail(__FILE__, line,
-			    "claim log %zu: body \"%.*s\", expected \"%s\"", i,
-			    (int)log->len, (const char *)log->body, body);
-		}
-	}
-	if (pp_claim_log(cl, n) != NULL) {
-		pp_t_fail(__FILE__, line, "pp_claim_log(%zu) is not NULL", n);
-	}
-}
-#define CHECK_CLAIM(cl, topic, first, n)                                       \
-	check_claim_at(__LINE__, (cl), (topic), (first), (n))
-
-/* Claims, checks the claim as CHECK_CLAIM, frees it; returns its token. */
-static uint64_t
-claim_expect_at(int line, pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *o, uint64_t first, size_t n)
-{
-	pp_claim *cl = claim_at(line, c, topic, name, o, 0);
-	uint64_t  token;
-
-	check_claim_at(line, cl, topic, first, n);
-	token = pp_claim_token(cl);
-	pp_claim_free(cl);
-	return (token);
-}
-#define CLAIM_EXPECT(c, topic, name, o, first, n)                              \
-	claim_expect_at(__LINE__, (c), (topic), (name), (o), (first), (n))
-#define CLAIM_NOTHING(c, topic, name, o)                                       \
-	((void)claim_expect_at(__LINE__, (c), (topic), (name), (o), 0, 0))
+#include "proc_util.h"
 
 /* ---- proc states
  * ---------------------------------------------------------------- */
@@ -378,21 +211,6 @@ proc_is_disabled(pp_client *c, const char *name)
 	return (s.i.is_disabled);
 }
 
-/* Acks with `token`; returns the acked id. */
-static pp_id
-ack_at(int line, pp_client *c, const char *name, uint64_t token)
-{
-	pp_id id = { 0, 0 };
-	int   rv;
-
-	if ((rv = pp_ack(c, name, token, &id)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_ack(%s, %" PRIu64 ") returned %s",
-		    name, token, pp_errname(rv));
-	}
-	return (id);
-}
-#define ACK(c, name, token) ack_at(__LINE__, (c), (name), (token))
-
 /* ---- a client blocked in pp_proc on its own thread
  * ---------------------------- */
 
@@ -411,7 +229,7 @@ typedef struct waiter {
 	size_t       count;
 	uint64_t     first_seq;
 	uint64_t     token;
-	char         body[BODY_MAX];
+	char         body[PROC_BODY_MAX];
 } waiter;
 
 static void *
@@ -472,7 +290,7 @@ waiter_join(waiter *w, int timeout_ms)
 static void
 test_offset_first(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
 	pp_id        ids[5], acked;
 	pstate       s;
 	uint64_t     t;
@@ -520,7 +338,7 @@ test_offset_null_is_first(pp_tnode *n)
 static void
 test_offset_new_only(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make("$>", 10, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make("$>", 10, 10, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 	uint64_t     t;
 
@@ -546,7 +364,7 @@ test_offset_new_only(pp_tnode *n)
 static void
 test_offset_after_log(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
 	pp_id        ids[6];
 	char         off[PP_ID_STRLEN];
 
@@ -571,15 +389,15 @@ test_offset_after_log(pp_tnode *n)
 static void
 test_offset_millisecond(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(NULL, 10, 10, -1, PP_ON_MAX_DISABLE);
 	pp_id        ids[5];
 	char         off[32];
 
 	/* Seq 0 in T0, seqs 1-3 in T1, seq 4 in T2, T0 < T1 < T2. */
 	COMMIT_SEQS(n->client, "t", 0, 1, &ids[0]);
-	wait_past_ms(ids[0].ms);
+	proc_wait_past_ms(ids[0].ms);
 	COMMIT_SEQS(n->client, "t", 1, 3, &ids[1]);
-	wait_past_ms(ids[1].ms);
+	proc_wait_past_ms(ids[1].ms);
 	COMMIT_SEQS(n->client, "t", 4, 1, &ids[4]);
 	PP_ASSERT_U64_CMP(ids[1].ms, >, ids[0].ms);
 	PP_ASSERT_U64_EQ(ids[3].ms, ids[1].ms);
@@ -600,7 +418,7 @@ test_offset_millisecond(pp_tnode *n)
 static void
 test_offset_beyond_end(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(":10", 10, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(":10", 10, 10, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 
 	COMMIT_SEQS(n->client, "t", 0, 3, NULL);
@@ -619,7 +437,7 @@ test_offset_beyond_end(pp_tnode *n)
 static void
 test_claim_nothing(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 5, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 5, 10, -1, PP_ON_MAX_DISABLE);
 	pp_claim    *cl = NULL;
 	pstate       s;
 
@@ -654,7 +472,7 @@ test_claim_nothing(pp_tnode *n)
 static void
 test_one_claim_at_a_time(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
 	pp_client   *other;
 	pstate       s;
 	pp_id        ids[4];
@@ -698,7 +516,7 @@ test_one_claim_at_a_time(pp_tnode *n)
 static void
 test_ack_without_claim(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
 	pstate       before, after;
 	pp_record    r = { "out", "x", 1 };
 	pp_id        id = { 123, 456 };
@@ -714,7 +532,7 @@ test_ack_without_claim(pp_tnode *n)
 	PP_FAIL(pp_reclaim(n->client, "p", 0, "x"), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(
 	    pp_ack_commit(n->client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "out"), 0);
 	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 
@@ -733,7 +551,7 @@ test_ack_without_claim(pp_tnode *n)
 	PP_FAIL(pp_reclaim(n->client, "p", 0, NULL), PP_ENOTHING_TO_RECLAIM);
 	PP_FAIL(
 	    pp_ack_commit(n->client, "p", 0, &r, 1, &id), PP_ENOTHING_TO_ACK);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "out"), 0);
 	INSPECT(n->client, "p", &after);
 	PSTATE_EQ(&after, &before);
 	/* And the cursor did not move: the next log is seq 1. */
@@ -743,7 +561,7 @@ test_ack_without_claim(pp_tnode *n)
 static void
 test_stale_token(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
 	pp_record    r = { "out", "x", 1 };
 	pp_id        id = { 7, 7 };
 	pstate       before, after;
@@ -763,7 +581,7 @@ test_stale_token(pp_tnode *n)
 	PP_FAIL(pp_reclaim(n->client, "p", t1, "late"), PP_ESTALE_CLAIM);
 	PP_FAIL(pp_ack_commit(n->client, "p", t1, &r, 1, &id), PP_ESTALE_CLAIM);
 	PP_ASSERT_U64_EQ(id.seq, 7);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "out"), 0);
 	/* A token that was never issued is stale too. */
 	PP_FAIL(pp_ack(n->client, "p", t2 + 1000, NULL), PP_ESTALE_CLAIM);
 	INSPECT(n->client, "p", &after);
@@ -780,7 +598,7 @@ test_stale_token(pp_tnode *n)
 static void
 test_token_zero(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 	pp_id        ids[3], acked;
 	uint64_t     t1, t2;
@@ -815,7 +633,7 @@ test_unknown_proc(pp_tnode *n)
 	PP_FAIL(pp_ack(n->client, "nope", 5, &id), PP_ENOPROC);
 	PP_FAIL(pp_reclaim(n->client, "nope", 0, "e"), PP_ENOPROC);
 	PP_FAIL(pp_ack_commit(n->client, "nope", 0, &r, 1, &id), PP_ENOPROC);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "out"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "out"), 0);
 	PP_FAIL(pp_proc_inspect(n->client, "nope", &l), PP_ENOPROC);
 	PP_FAIL(pp_proc_disable(n->client, "nope", &l), PP_ENOPROC);
 	PP_FAIL(pp_proc_resume(n->client, "nope", &l), PP_ENOPROC);
@@ -957,7 +775,7 @@ test_invalid_options(void)
 static void
 test_options_mismatch(pp_tnode *n)
 {
-	pp_proc_opts a = opts_make(":1", 2, 3, 5000, PP_ON_MAX_CONTINUE);
+	pp_proc_opts a = proc_opts_make(":1", 2, 3, 5000, PP_ON_MAX_CONTINUE);
 	pp_proc_opts v[8], init = PP_PROC_OPTS_INIT;
 	pp_claim    *cl;
 	pstate       before, after;
@@ -1014,7 +832,7 @@ test_options_mismatch(pp_tnode *n)
 static void
 test_reclaim_same_logs(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, -1, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 	uint64_t     t;
 
@@ -1058,7 +876,8 @@ claim_and_reclaim_at(int line, pp_client *c, const char *topic,
     const char *name, const pp_proc_opts *o, uint64_t first, size_t count,
     const char *error)
 {
-	uint64_t t = claim_expect_at(line, c, topic, name, o, first, count);
+	uint64_t t = proc_claim_expect_at(
+	    __FILE__, line, c, topic, name, o, first, count, 0);
 	int      rv;
 
 	if ((rv = pp_reclaim(c, name, t, error)) != 0) {
@@ -1073,7 +892,7 @@ claim_and_reclaim_at(int line, pp_client *c, const char *topic,
 static void
 test_max_reclaims_disable(pp_tnode *n)
 {
-	pp_proc_opts  o = opts_make(">", 1, 2, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts  o = proc_opts_make(">", 1, 2, -1, PP_ON_MAX_DISABLE);
 	pp_claim     *cl = NULL;
 	pp_proc_list *l = NULL;
 	pstate        s;
@@ -1122,8 +941,8 @@ test_max_reclaims_disable(pp_tnode *n)
 static void
 test_max_reclaims_zero_and_never(pp_tnode *n)
 {
-	pp_proc_opts zero = opts_make(">", 1, 0, -1, PP_ON_MAX_DISABLE);
-	pp_proc_opts never = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts zero = proc_opts_make(">", 1, 0, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts never = proc_opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 	int          i;
 
@@ -1143,7 +962,7 @@ test_max_reclaims_zero_and_never(pp_tnode *n)
 static void
 test_max_reclaims_continue(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, 1, -1, PP_ON_MAX_CONTINUE);
+	pp_proc_opts o = proc_opts_make(">", 2, 1, -1, PP_ON_MAX_CONTINUE);
 	pstate       s;
 	uint64_t     t;
 	int          i;
@@ -1156,7 +975,7 @@ test_max_reclaims_continue(pp_tnode *n)
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 6);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "t.dead"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "t.dead"), 0);
 	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 2);
 	ACK(n->client, "p", t);
 	INSPECT(n->client, "p", &s);
@@ -1192,7 +1011,7 @@ static void
 test_max_reclaims_deadletter(pp_tnode *n)
 {
 	static const char *err = "second failure: disk on fire";
-	pp_proc_opts       o = opts_make(">", 2, 1, -1, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts       o = proc_opts_make(">", 2, 1, -1, PP_ON_MAX_DEADLETTER);
 	pp_t_logs          dead;
 	pstate             s;
 	uint64_t           t;
@@ -1204,14 +1023,14 @@ test_max_reclaims_deadletter(pp_tnode *n)
 	    n->client, "jobs", "worker.dl", &o, 0, 2, "first failure");
 	INSPECT(n->client, "worker.dl", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
-	PP_ASSERT_U64_EQ(length_or_zero(n->client, "jobs.dead"), 0);
+	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "jobs.dead"), 0);
 	/* max_reclaims 1: the second reclaim in a row dead-letters. */
 	CLAIM_AND_RECLAIM(n->client, "jobs", "worker.dl", &o, 0, 2, err);
 
 	pp_t_read_all(n->client, "jobs.dead", NULL, false, &dead);
 	PP_ASSERT_U64_EQ(dead.count, 2);
 	for (i = 0; i < dead.count; i++) {
-		char orig[BODY_MAX];
+		char orig[PROC_BODY_MAX];
 
 		snprintf(orig, sizeof(orig), "jobs-%zu", i);
 		if (!has_bytes(dead.bodies[i], dead.lens[i], orig)
@@ -1247,7 +1066,7 @@ test_max_reclaims_deadletter(pp_tnode *n)
 static void
 test_disable_resume(pp_tnode *n)
 {
-	pp_proc_opts  o = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts  o = proc_opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
 	pp_proc_list *l;
 	pp_claim     *cl = NULL;
 	pstate        s, before;
@@ -1289,7 +1108,7 @@ static const char *const g_destroy_names[]
 static void
 test_destroy(void)
 {
-	pp_proc_opts  o = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts  o = proc_opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
 	pp_tnode      n;
 	pp_proc_list *l;
 	pstate        before[8], after[8], s, gone;
@@ -1359,7 +1178,7 @@ test_destroy(void)
 static void
 test_ack_commit(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, 10, -1, PP_ON_MAX_DISABLE);
 	pp_record    r[3]
 	    = { { "out", "o0", 2 }, { "out2", "p0", 2 }, { "out", "o1", 2 } };
 	pp_id     ids[3];
@@ -1400,7 +1219,7 @@ test_ack_commit(pp_tnode *n)
 static void
 test_ack_commit_refused(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
 	pp_record    r[2] = { { "out", "x", 1 }, { "out", "y", 1 } };
 	pp_record    bad[2] = { { "out", "x", 1 }, { "bad topic", "y", 1 } };
 	pp_id        ids[2] = { { 9, 9 }, { 9, 9 } };
@@ -1452,7 +1271,7 @@ test_ack_commit_refused(pp_tnode *n)
 static void
 test_timer_releases(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, 10, 200, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, 10, 200, PP_ON_MAX_DISABLE);
 	pstate       s;
 	uint64_t     start, released, t;
 
@@ -1482,8 +1301,8 @@ test_timer_releases(pp_tnode *n)
 static void
 test_timer_counts_toward_max(pp_tnode *n)
 {
-	pp_proc_opts dis = opts_make(">", 1, 1, 100, PP_ON_MAX_DISABLE);
-	pp_proc_opts dl = opts_make(">", 1, 0, 100, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts dis = proc_opts_make(">", 1, 1, 100, PP_ON_MAX_DISABLE);
+	pp_proc_opts dl = proc_opts_make(">", 1, 0, 100, PP_ON_MAX_DEADLETTER);
 	pstate       s;
 
 	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
@@ -1499,7 +1318,7 @@ test_timer_counts_toward_max(pp_tnode *n)
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
 	/* Dead-lettering by the timer alone. */
 	CLAIM_EXPECT(n->client, "t", "dl", &dl, 0, 1);
-	PP_WAIT_UNTIL(length_or_zero(n->client, "t.dead") == 1, 3000);
+	PP_WAIT_UNTIL(proc_length_or_zero(n->client, "t.dead") == 1, 3000);
 	PP_WAIT_UNTIL(!proc_has_claim(n->client, "dl"), 3000);
 	INSPECT(n->client, "dl", &s);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 1);
@@ -1510,7 +1329,7 @@ test_timer_counts_toward_max(pp_tnode *n)
 static void
 test_timer_wakes_waiter(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 2, -1, 300, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 2, -1, 300, PP_ON_MAX_DISABLE);
 	waiter       w;
 	uint64_t     claimed, t;
 
@@ -1542,7 +1361,7 @@ test_timer_wakes_waiter(pp_tnode *n)
 static void
 wake_on_commit(int wait_ms)
 {
-	pp_proc_opts o = opts_make(">", 5, 10, 10000, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 5, 10, 10000, PP_ON_MAX_DISABLE);
 	pp_tnode     n;
 	pp_client   *other;
 	waiter       w;
@@ -1589,7 +1408,7 @@ test_wait_forever_wakes(void)
 static void
 test_wait_idle(pp_tnode *n)
 {
-	pp_proc_opts o = opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
+	pp_proc_opts o = proc_opts_make(">", 1, 10, 10000, PP_ON_MAX_DISABLE);
 	pp_claim    *cl = NULL;
 	uint64_t     start, took;
 
@@ -1627,17 +1446,17 @@ test_wait_idle(pp_tnode *n)
 static void
 test_lag(pp_tnode *n)
 {
-	pp_proc_opts o3 = opts_make(">", 3, 10, -1, PP_ON_MAX_DISABLE);
-	pp_proc_opts new = opts_make("$>", 1, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts o3 = proc_opts_make(">", 3, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts new = proc_opts_make("$>", 1, 10, -1, PP_ON_MAX_DISABLE);
 	pp_id    ids[10], uids[2];
 	pstate   s, all[4];
 	uint64_t t, first;
 	size_t   i;
 
 	COMMIT_SEQS(n->client, "t", 0, 1, &ids[0]);
-	wait_past_ms(ids[0].ms);
+	proc_wait_past_ms(ids[0].ms);
 	COMMIT_SEQS(n->client, "t", 1, 5, &ids[1]);
-	wait_past_ms(ids[1].ms);
+	proc_wait_past_ms(ids[1].ms);
 	COMMIT_SEQS(n->client, "t", 6, 4, &ids[6]);
 	COMMIT_SEQS(n->client, "u", 0, 2, uids);
 
@@ -1665,7 +1484,7 @@ test_lag(pp_tnode *n)
 	PP_PASS(pp_proc_inspect(n->client, "m", NULL));
 	{
 		pp_claim    *cl = NULL;
-		pp_proc_opts o1 = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
+		pp_proc_opts o1 = proc_opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
 
 		/* Creating "a" claims u-0; give it back so "a" has no claim. */
 		PP_PASS(pp_proc(n->client, "u", "a", &o1, 0, &cl));
@@ -1704,11 +1523,11 @@ test_lag(pp_tnode *n)
 static void
 test_restart(void)
 {
-	pp_proc_opts claimed = opts_make(">", 2, 5, -1, PP_ON_MAX_CONTINUE);
-	pp_proc_opts acked = opts_make(":0", 1, 10, -1, PP_ON_MAX_DISABLE);
-	pp_proc_opts dis = opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
-	pp_proc_opts dl = opts_make("$>", 7, 3, 60000, PP_ON_MAX_DEADLETTER);
-	pp_proc_opts timer = opts_make(">", 1, 10, 4000, PP_ON_MAX_DISABLE);
+	pp_proc_opts claimed = proc_opts_make(">", 2, 5, -1, PP_ON_MAX_CONTINUE);
+	pp_proc_opts acked = proc_opts_make(":0", 1, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts dis = proc_opts_make(">", 1, 10, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts dl = proc_opts_make("$>", 7, 3, 60000, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts timer = proc_opts_make(">", 1, 10, 4000, PP_ON_MAX_DISABLE);
 	pp_tnode     n;
 	pstate       before[8], after[8], s;
 	pp_claim    *cl = NULL;

@@ -21,42 +21,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "proc_util.h"
 
-#define BODY_LEN 96
-
-/* ---- logs and procs
- * ------------------------------------------------------------ */
-
-/* Commits the logs first..first+n-1 of `topic` one by one; the topic must
- * hold exactly `first` logs before. Returns the id of the last one. */
-static pp_id
-put_logs_at(int line, pp_client *c, const char *topic, uint64_t first, size_t n)
-{
-	char      body[BODY_LEN];
-	pp_record r;
-	pp_id     id = { 0, 0 };
-	size_t    i;
-	int       rv;
-
-	for (i = 0; i < n; i++) {
-		r.topic = topic;
-		r.body = body;
-		r.len = (size_t)snprintf(
-		    body, sizeof(body), "%s-%" PRIu64, topic, first + i);
-		if ((rv = pp_commit(c, &r, 1, &id)) != 0) {
-			pp_t_fail(__FILE__, line, "commit %s: %s (%s)", body,
-			    pp_errname(rv), pp_client_errmsg(c));
-		}
-		if (id.seq != first + i) {
-			pp_t_fail(__FILE__, line,
-			    "%s got seq %" PRIu64 ", expected %" PRIu64, body,
-			    id.seq, first + i);
-		}
-	}
-	return (id);
-}
-#define PUT_LOGS(c, topic, first, n)                                           \
-	put_logs_at(__LINE__, (c), (topic), (first), (n))
 
 /* Options that never reclaim or disable on their own. */
 static pp_proc_opts
@@ -71,27 +37,12 @@ quiet_opts(const char *offset, uint32_t count)
 	return (o);
 }
 
-/* pp_proc with wait_ms 0 that must succeed; returns the claim. */
-static pp_claim *
-claim_at(int line, pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *o)
-{
-	pp_claim *cl = NULL;
-	int       rv;
-
-	if ((rv = pp_proc(c, topic, name, o, 0, &cl)) != 0 || cl == NULL) {
-		pp_t_fail(__FILE__, line, "pp_proc(%s, %s) returned %s (%s)",
-		    topic, name, pp_errname(rv), pp_client_errmsg(c));
-	}
-	return (cl);
-}
-
 /* Creates the proc `name` on `topic`; the creation must claim nothing. */
 static void
 make_proc_at(int line, pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *o)
 {
-	pp_claim *cl = claim_at(line, c, topic, name, o);
+	pp_claim *cl = proc_claim_at(__FILE__, line, c, topic, name, o, 0);
 
 	if (pp_claim_count(cl) != 0) {
 		pp_t_fail(__FILE__, line,
@@ -108,7 +59,7 @@ static void
 check_one_at(int line, const pp_claim *cl, const char *topic, uint64_t seq)
 {
 	const pp_log *log = pp_claim_log(cl, 0);
-	char          body[BODY_LEN];
+	char          body[PROC_BODY_MAX];
 
 	snprintf(body, sizeof(body), "%s-%" PRIu64, topic, seq);
 	if (pp_claim_count(cl) != 1 || log == NULL) {
@@ -180,30 +131,15 @@ avail_nothing_at(int line, pp_client *c, const char *const *names, size_t n)
 }
 #define AVAIL_NOTHING(c, names, n) avail_nothing_at(__LINE__, (c), (names), (n))
 
-/* pp_ack that must succeed; returns the acked id. */
-static pp_id
-ack_at(int line, pp_client *c, const char *name, uint64_t token)
-{
-	pp_id id = { 0, 0 };
-	int   rv;
-
-	if ((rv = pp_ack(c, name, token, &id)) != 0) {
-		pp_t_fail(__FILE__, line, "pp_ack(%s, %" PRIu64 ") returned %s",
-		    name, token, pp_errname(rv));
-	}
-	return (id);
-}
-#define ACK(c, name, token) ack_at(__LINE__, (c), (name), (token))
-
 /* Claims all of `name`'s logs (up to its count) and acks them. */
 static void
 drain_at(int line, pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *o)
 {
-	pp_claim *cl = claim_at(line, c, topic, name, o);
+	pp_claim *cl = proc_claim_at(__FILE__, line, c, topic, name, o, 0);
 
 	if (pp_claim_count(cl) > 0) {
-		ack_at(line, c, name, pp_claim_token(cl));
+		proc_ack_at(__FILE__, line, c, name, pp_claim_token(cl));
 	}
 	pp_claim_free(cl);
 }
@@ -362,7 +298,7 @@ run_step(pp_client *c, step *s)
 		PP_ASSERT_U64_EQ(id.seq, s->seq);
 		break;
 	case ACT_CLAIM:
-		cl = claim_at(__LINE__, c, s->topic, s->name, &s->opts);
+		cl = proc_claim_at(__FILE__, __LINE__, c, s->topic, s->name, &s->opts, 0);
 		PP_ASSERT_TRUE(pp_claim_count(cl) > 0);
 		PP_ASSERT_U64_EQ(pp_claim_log(cl, 0)->id.seq, s->seq);
 		pp_claim_free(cl);
@@ -592,7 +528,7 @@ claim_rounds_at(int line, pp_client *c, const char *const *names,
 			pp_t_fail(__FILE__, line, "round %zu: empty claim", r);
 		}
 		check_one_at(line, cl, topics[i], next[i]);
-		acked = ack_at(line, c, names[i], pp_claim_token(cl));
+		acked = proc_ack_at(__FILE__, line, c, names[i], pp_claim_token(cl));
 		if (acked.seq != next[i]
 		    || acked.ms != pp_claim_log(cl, 0)->id.ms) {
 			pp_t_fail(__FILE__, line,
@@ -1045,7 +981,7 @@ test_wait_times_out_on_claim(pp_tnode *n)
 	MAKE_PROC(n->client, "ta", "a", &o);
 	PUT_LOGS(n->client, "ta", 0, 2);
 	/* Every log is claimed, none acked. */
-	cl = claim_at(__LINE__, n->client, "ta", "a", &o);
+	cl = proc_claim_at(__FILE__, __LINE__, n->client, "ta", "a", &o, 0);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 2);
 	WAIT_TIMES_OUT(n->client, a, 1, 300);
 	WAIT_TIMES_OUT(n->client, NULL, 0, 300);
@@ -1075,7 +1011,7 @@ wait_woken_by_ack(const char *const *names, size_t count, int timeout_ms)
 	MAKE_PROC(n.client, "ta", "a", &o);
 	MAKE_PROC(n.client, "tb", "b", &o);
 	PUT_LOGS(n.client, "ta", 0, 3);
-	cl = claim_at(__LINE__, n.client, "ta", "a", &o);
+	cl = proc_claim_at(__FILE__, __LINE__, n.client, "ta", "a", &o, 0);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 3);
 	pp_claim_free(cl);
 	memset(s, 0, sizeof(s));
@@ -1124,7 +1060,7 @@ test_wait_keeps_waiting(pp_tnode *n)
 
 	MAKE_PROC(n->client, "ta", "a", &o);
 	PUT_LOGS(n->client, "ta", 0, 4);
-	cl = claim_at(__LINE__, n->client, "ta", "a", &o);
+	cl = proc_claim_at(__FILE__, __LINE__, n->client, "ta", "a", &o, 0);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 2);
 	pp_claim_free(cl);
 	/* The first ack leaves two logs; the wait ends at the second. */
@@ -1220,7 +1156,7 @@ test_wait_skips_disabled(pp_tnode *n)
 	MAKE_PROC(n->client, "td", "d", &o);
 	PUT_LOGS(n->client, "ta", 0, 2);
 	PUT_LOGS(n->client, "td", 0, 2);
-	cl = claim_at(__LINE__, n->client, "td", "d", &o);
+	cl = proc_claim_at(__FILE__, __LINE__, n->client, "td", "d", &o, 0);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
 	pp_claim_free(cl);
 	PP_PASS(pp_proc_disable(n->client, "a", NULL));
@@ -1281,7 +1217,7 @@ test_wait_all_active(pp_tnode *n)
 	PUT_LOGS(n->client, "ta", 0, 1);
 	PUT_LOGS(n->client, "tc", 0, 3);
 	PUT_LOGS(n->client, "tl", 0, 1);
-	pp_claim_free(claim_at(__LINE__, n->client, "ta", "a", &o));
+	pp_claim_free(proc_claim_at(__FILE__, __LINE__, n->client, "ta", "a", &o, 0));
 	MAKE_PROC(n->client, "ta", "b", &latest);
 	PP_PASS(pp_proc_disable(n->client, "c", NULL));
 	WAIT_TIMES_OUT(n->client, NULL, 0, 200);
@@ -1378,7 +1314,7 @@ test_dead_waiter_dropped(void)
 	/* The node learns of the closed connection and drops the wait. */
 	PP_ASSERT_U64_EQ(waiting_becomes(n.client, 0, 10000), 0);
 	PUT_LOGS(n.client, "t", 0, 1);
-	cl = claim_at(__LINE__, n.client, "t", "p", &o);
+	cl = proc_claim_at(__FILE__, __LINE__, n.client, "t", "p", &o, 0);
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 1);
 	pp_claim_free(cl);
 	pp_t_node_stop(&n);
