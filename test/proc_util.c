@@ -12,7 +12,7 @@
 size_t
 proc_body(char *buf, size_t cap, const char *topic, uint64_t seq, size_t pad)
 {
-	int    n   = snprintf(buf, cap, "%s-%" PRIu64, topic, seq);
+	int    n = snprintf(buf, cap, "%s-%" PRIu64, topic, seq);
 	size_t len = (size_t)n;
 
 	if (n < 0 || len >= cap || pad >= cap) {
@@ -30,10 +30,10 @@ void
 proc_commit_at(const char *file, int line, pp_client *c, const char *topic,
     uint64_t first, size_t n, size_t pad, size_t batch, pp_id *ids)
 {
-	size_t     most   = batch > 0 && batch < n ? batch : (n > 0 ? n : 1);
-	pp_record *recs   = calloc(most, sizeof(*recs));
+	size_t     most = batch > 0 && batch < n ? batch : (n > 0 ? n : 1);
+	pp_record *recs = calloc(most, sizeof(*recs));
 	char      *bodies = malloc(most * PROC_BODY_MAX);
-	pp_id     *got    = calloc(most, sizeof(*got));
+	pp_id     *got = calloc(most, sizeof(*got));
 	size_t     done = 0, k, i;
 	int        rv;
 
@@ -44,13 +44,14 @@ proc_commit_at(const char *file, int line, pp_client *c, const char *topic,
 		k = n - done < most ? n - done : most;
 		for (i = 0; i < k; i++) {
 			recs[i].topic = topic;
-			recs[i].body  = bodies + i * PROC_BODY_MAX;
-			recs[i].len   = proc_body(bodies + i * PROC_BODY_MAX,
-			      PROC_BODY_MAX, topic, first + done + i, pad);
+			recs[i].body = bodies + i * PROC_BODY_MAX;
+			recs[i].len = proc_body(bodies + i * PROC_BODY_MAX,
+			    PROC_BODY_MAX, topic, first + done + i, pad);
 		}
 		if ((rv = pp_commit(c, recs, k, got)) != 0) {
-			pp_t_fail(file, line, "commit of %zu logs to %s: %s (%s)",
-			    k, topic, pp_errname(rv), pp_client_errmsg(c));
+			pp_t_fail(file, line,
+			    "commit of %zu logs to %s: %s (%s)", k, topic,
+			    pp_errname(rv), pp_client_errmsg(c));
 		}
 		for (i = 0; i < k; i++) {
 			if (got[i].seq != first + done + i) {
@@ -83,8 +84,8 @@ proc_put_each_at(const char *file, int line, pp_client *c, const char *topic,
 
 	for (i = 0; i < n; i++) {
 		r.topic = topic;
-		r.body  = body;
-		r.len   = proc_body(body, sizeof(body), topic, first + i, 0);
+		r.body = body;
+		r.len = proc_body(body, sizeof(body), topic, first + i, 0);
 		if ((rv = pp_commit(c, &r, 1, &id)) != 0) {
 			pp_t_fail(file, line, "commit %s: %s (%s)", body,
 			    pp_errname(rv), pp_client_errmsg(c));
@@ -157,8 +158,8 @@ proc_check_claim_at(const char *file, int line, const pp_claim *cl,
 
 uint64_t
 proc_claim_expect_at(const char *file, int line, pp_client *c,
-    const char *topic, const char *name, const pp_proc_opts *o,
-    uint64_t first, size_t n, size_t pad)
+    const char *topic, const char *name, const pp_proc_opts *o, uint64_t first,
+    size_t n, size_t pad)
 {
 	pp_claim *cl = proc_claim_at(file, line, c, topic, name, o, 0);
 	uint64_t  token;
@@ -170,15 +171,16 @@ proc_claim_expect_at(const char *file, int line, pp_client *c,
 }
 
 pp_id
-proc_ack_at(const char *file, int line, pp_client *c, const char *name,
-    uint64_t token)
+proc_ack_at(
+    const char *file, int line, pp_client *c, const char *name, uint64_t token)
 {
 	pp_id id = { 0, 0 };
 	int   rv;
 
 	if ((rv = pp_ack(c, name, token, &id)) != 0) {
-		pp_t_fail(file, line, "pp_ack(%s, %" PRIu64 ") returned %s (%s)",
-		    name, token, pp_errname(rv), pp_client_errmsg(c));
+		pp_t_fail(file, line,
+		    "pp_ack(%s, %" PRIu64 ") returned %s (%s)", name, token,
+		    pp_errname(rv), pp_client_errmsg(c));
 	}
 	return (id);
 }
@@ -189,11 +191,11 @@ proc_opts_make(const char *offset, uint32_t count, int32_t max_reclaims,
 {
 	pp_proc_opts o = PP_PROC_OPTS_INIT;
 
-	o.offset             = offset;
-	o.count              = count;
-	o.max_reclaims       = max_reclaims;
+	o.offset = offset;
+	o.count = count;
+	o.max_reclaims = max_reclaims;
 	o.reclaim_timeout_ms = reclaim_timeout_ms;
-	o.on_max_reclaims    = on_max;
+	o.on_max_reclaims = on_max;
 	return (o);
 }
 
@@ -206,7 +208,7 @@ proc_wait_past_ms(uint64_t ms)
 uint64_t
 proc_length_or_zero(pp_client *c, const char *topic)
 {
-	uint64_t n  = 0;
+	uint64_t n = 0;
 	int      rv = pp_length(c, topic, &n);
 
 	if (rv == PP_ENOTOPIC) {

@@ -18,8 +18,8 @@
 
 #include "harness.h"
 
-#define PROC_BODY_MAX 1100 /* longest body (padded) of a numbered log */
-#define PROC_BATCH_MAX 500 /* logs per commit of COMMIT_LOGS */
+#define PROC_BODY_MAX  1100 /* longest body (padded) of a numbered log */
+#define PROC_BATCH_MAX 500  /* logs per commit of COMMIT_LOGS */
 
 /* Writes the body of log `seq` of `topic` into buf ("topic-seq", padded
  * with '.' to `pad` bytes when pad is larger); returns its length. */
@@ -29,9 +29,8 @@ size_t proc_body(
 /* Commits the logs first .. first+n-1 of `topic` (the topic must hold
  * `first` logs so far), `batch` logs per commit (0: all n in one commit,
  * so they share one millisecond); ids (may be NULL) receives their ids. */
-void proc_commit_at(const char *file, int line, pp_client *c,
-    const char *topic, uint64_t first, size_t n, size_t pad, size_t batch,
-    pp_id *ids);
+void proc_commit_at(const char *file, int line, pp_client *c, const char *topic,
+    uint64_t first, size_t n, size_t pad, size_t batch, pp_id *ids);
 #define COMMIT_SEQS(c, topic, first, n, ids)                                   \
 	proc_commit_at(                                                        \
 	    __FILE__, __LINE__, (c), (topic), (first), (n), 0, 0, (ids))
@@ -60,11 +59,11 @@ void proc_check_claim_at(const char *file, int line, const pp_claim *cl,
 /* Claims with wait_ms 0, checks the claim as proc_check_claim_at, frees
  * it; returns its token. */
 uint64_t proc_claim_expect_at(const char *file, int line, pp_client *c,
-    const char *topic, const char *name, const pp_proc_opts *o,
-    uint64_t first, size_t n, size_t pad);
+    const char *topic, const char *name, const pp_proc_opts *o, uint64_t first,
+    size_t n, size_t pad);
 #define CLAIM_EXPECT(c, topic, name, o, first, n)                              \
-	proc_claim_expect_at(__FILE__, __LINE__, (c), (topic), (name), (o),    \
-	    (first), (n), 0)
+	proc_claim_expect_at(                                                  \
+	    __FILE__, __LINE__, (c), (topic), (name), (o), (first), (n), 0)
 #define CLAIM_PADDED(c, topic, name, o, first, n, pad)                         \
 	proc_claim_expect_at(__FILE__, __LINE__, (c), (topic), (name), (o),    \
 	    (first), (n), (pad))
@@ -73,8 +72,8 @@ uint64_t proc_claim_expect_at(const char *file, int line, pp_client *c,
 	    __FILE__, __LINE__, (c), (topic), (name), (o), 0, 0, 0))
 
 /* pp_ack that must succeed; returns the acked id. */
-pp_id proc_ack_at(const char *file, int line, pp_client *c, const char *name,
-    uint64_t token);
+pp_id proc_ack_at(
+    const char *file, int line, pp_client *c, const char *name, uint64_t token);
 #define ACK(c, name, token)                                                    \
 	proc_ack_at(__FILE__, __LINE__, (c), (name), (token))
 
