@@ -40,44 +40,100 @@ f_raw(frame *f, const void *p, size_t n)
 }
 
 void
+f_map(frame *f, size_t n)
+{
+	msgpack_pack_map(&f->pk, n);
+}
+
+void
+f_array(frame *f, size_t n)
+{
+	msgpack_pack_array(&f->pk, n);
+}
+
+void
+f_uint(frame *f, uint64_t u)
+{
+	msgpack_pack_uint64(&f->pk, u);
+}
+
+void
+f_int(frame *f, int64_t i)
+{
+	msgpack_pack_int64(&f->pk, i);
+}
+
+void
+f_nil(frame *f)
+{
+	msgpack_pack_nil(&f->pk);
+}
+
+void
+f_kv_str(frame *f, const char *key, const char *s)
+{
+	f_str(f, key);
+	f_str(f, s);
+}
+
+void
+f_kv_uint(frame *f, const char *key, uint64_t u)
+{
+	f_str(f, key);
+	f_uint(f, u);
+}
+
+void
+f_kv_int(frame *f, const char *key, int64_t i)
+{
+	f_str(f, key);
+	f_int(f, i);
+}
+
+void
+f_head_v(frame *f, size_t nfields, uint32_t v, const char *op)
+{
+	f_map(f, nfields);
+	f_kv_uint(f, "v", v);
+	f_kv_str(f, "op", op);
+}
+
+void
 f_head(frame *f, size_t nfields, const char *op)
 {
-	msgpack_pack_map(&f->pk, nfields);
-	f_str(f, "v");
-	msgpack_pack_uint32(&f->pk, 1);
-	f_str(f, "op");
-	f_str(f, op);
+	f_head_v(f, nfields, 1, op);
+}
+
+void
+f_commit1_v(frame *f, uint32_t v, uint64_t cid, uint64_t rid, uint64_t floor,
+    const char *topic, const void *body, size_t len)
+{
+	f_head_v(f, 6, v, "commit");
+	f_kv_uint(f, "cid", cid);
+	f_kv_uint(f, "rid", rid);
+	f_kv_uint(f, "floor", floor);
+	f_str(f, "calls");
+	f_array(f, 1);
+	f_array(f, 1);
+	f_array(f, 2);
+	f_str(f, topic);
+	f_bin(f, body, len);
 }
 
 void
 f_commit1(frame *f, uint64_t cid, uint64_t rid, uint64_t floor,
     const char *topic, const void *body, size_t len)
 {
-	f_head(f, 6, "commit");
-	f_str(f, "cid");
-	msgpack_pack_uint64(&f->pk, cid);
-	f_str(f, "rid");
-	msgpack_pack_uint64(&f->pk, rid);
-	f_str(f, "floor");
-	msgpack_pack_uint64(&f->pk, floor);
-	f_str(f, "calls");
-	msgpack_pack_array(&f->pk, 1);
-	msgpack_pack_array(&f->pk, 1);
-	msgpack_pack_array(&f->pk, 2);
-	f_str(f, topic);
-	f_bin(f, body, len);
+	f_commit1_v(f, 1, cid, rid, floor, topic, body, len);
 }
 
 void
 f_commit_head(frame *f, uint64_t cid, uint64_t rid)
 {
 	f_head(f, 6, "commit");
-	f_str(f, "cid");
-	msgpack_pack_uint64(&f->pk, cid);
-	f_str(f, "rid");
-	msgpack_pack_uint64(&f->pk, rid);
-	f_str(f, "floor");
-	msgpack_pack_uint64(&f->pk, 0);
+	f_kv_uint(f, "cid", cid);
+	f_kv_uint(f, "rid", rid);
+	f_kv_uint(f, "floor", 0);
 	f_str(f, "calls");
 }
 

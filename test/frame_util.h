@@ -34,21 +34,39 @@ typedef struct frame {
 	msgpack_packer  pk;
 } frame;
 
+/* An empty frame; f_free releases it. */
 void f_init(frame *f);
-
 void f_free(frame *f);
 
+/* One msgpack value each: a string, bin, map or array header, unsigned or
+ * signed integer (each packed in its smallest form, as msgpack-c does), or
+ * nil. f_raw appends bytes as they are, for frames msgpack cannot say. */
 void f_str(frame *f, const char *s);
-
 void f_bin(frame *f, const void *p, size_t n);
-
 void f_raw(frame *f, const void *p, size_t n);
+void f_map(frame *f, size_t n);
+void f_array(frame *f, size_t n);
+void f_uint(frame *f, uint64_t u);
+void f_int(frame *f, int64_t i);
+void f_nil(frame *f);
 
-/* Starts a request map of nfields (v and op included). */
+/* A string key and its value. */
+void f_kv_str(frame *f, const char *key, const char *s);
+void f_kv_uint(frame *f, const char *key, uint64_t u);
+void f_kv_int(frame *f, const char *key, int64_t i);
+
+/* Starts a request map of nfields (v and op included) with "v" v. */
+void f_head_v(frame *f, size_t nfields, uint32_t v, const char *op);
+
+/* Starts a request map of nfields (v and op included), version 1. */
 void f_head(frame *f, size_t nfields, const char *op);
 
-/* {"v":1,"op":"commit","cid":cid,"rid":rid,"floor":floor,"calls":[[[topic,
+/* {"v":v,"op":"commit","cid":cid,"rid":rid,"floor":floor,"calls":[[[topic,
  * body]]]} with one call of one log. */
+void f_commit1_v(frame *f, uint32_t v, uint64_t cid, uint64_t rid,
+    uint64_t floor, const char *topic, const void *body, size_t len);
+
+/* f_commit1_v of version 1. */
 void f_commit1(frame *f, uint64_t cid, uint64_t rid, uint64_t floor,
     const char *topic, const void *body, size_t len);
 

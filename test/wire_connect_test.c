@@ -182,28 +182,20 @@ test_connect_other_version(void)
 
 	/* A node of version 2 refuses our hello. */
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 3);
-	f_str(&f, "st");
-	msgpack_pack_int32(&f.pk, PP_EVERSION);
-	f_str(&f, "msg");
-	f_str(&f, "protocol version mismatch");
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 2);
+	f_map(&f, 3);
+	f_kv_int(&f, "st", PP_EVERSION);
+	f_kv_str(&f, "msg", "protocol version mismatch");
+	f_kv_uint(&f, "v", 2);
 	expect_connect(&f, PP_EVERSION);
 	f_free(&f);
 	/* A node that answers the hello but speaks version 2. */
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 5);
-	f_str(&f, "st");
-	msgpack_pack_int32(&f.pk, 0);
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 2);
-	f_str(&f, "node");
-	f_str(&f, "9.9.9");
-	f_str(&f, "max_body");
-	msgpack_pack_uint32(&f.pk, 1024);
-	f_str(&f, "pid");
-	msgpack_pack_uint32(&f.pk, 1);
+	f_map(&f, 5);
+	f_kv_int(&f, "st", 0);
+	f_kv_uint(&f, "v", 2);
+	f_kv_str(&f, "node", "9.9.9");
+	f_kv_uint(&f, "max_body", 1024);
+	f_kv_uint(&f, "pid", 1);
 	expect_connect(&f, PP_EVERSION);
 	f_free(&f);
 }
@@ -218,7 +210,7 @@ test_connect_garbage_peer(void)
 	expect_connect(&f, PP_EPROTO);
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_array(&f.pk, 0);
+	f_array(&f, 0);
 	expect_connect(&f, PP_EPROTO);
 	f_free(&f);
 }

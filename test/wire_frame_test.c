@@ -73,8 +73,8 @@ test_not_a_map(void)
 
 	fx_begin(&fx, 0);
 	f_init(&f);
-	msgpack_pack_array(&f.pk, 2);
-	msgpack_pack_uint32(&f.pk, 1);
+	f_array(&f, 2);
+	f_uint(&f, 1);
 	f_str(&f, "commit");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "an array");
 	f_free(&f);
@@ -83,19 +83,19 @@ test_not_a_map(void)
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a string");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_int64(&f.pk, -42);
+	f_int(&f, -42);
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a number");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_nil(&f.pk);
+	f_nil(&f);
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "nil");
 	f_free(&f);
 	/* A map with integer keys. */
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 2);
-	msgpack_pack_uint32(&f.pk, 1);
-	msgpack_pack_uint32(&f.pk, 1);
-	msgpack_pack_uint32(&f.pk, 2);
+	f_map(&f, 2);
+	f_uint(&f, 1);
+	f_uint(&f, 1);
+	f_uint(&f, 2);
 	f_str(&f, "length");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "integer keys");
 	f_free(&f);
@@ -110,43 +110,33 @@ test_missing_v_or_op(void)
 
 	fx_begin(&fx, 0);
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 2);
-	f_str(&f, "op");
-	f_str(&f, "length");
-	f_str(&f, "topic");
-	f_str(&f, "base");
+	f_map(&f, 2);
+	f_kv_str(&f, "op", "length");
+	f_kv_str(&f, "topic", "base");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "no v");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 2);
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 1);
-	f_str(&f, "topic");
-	f_str(&f, "base");
+	f_map(&f, 2);
+	f_kv_uint(&f, "v", 1);
+	f_kv_str(&f, "topic", "base");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "no op");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 3);
-	f_str(&f, "v");
-	f_str(&f, "1");
-	f_str(&f, "op");
-	f_str(&f, "length");
-	f_str(&f, "topic");
-	f_str(&f, "base");
+	f_map(&f, 3);
+	f_kv_str(&f, "v", "1");
+	f_kv_str(&f, "op", "length");
+	f_kv_str(&f, "topic", "base");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "v as a string");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 3);
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 1);
-	f_str(&f, "op");
-	msgpack_pack_uint32(&f.pk, 3);
-	f_str(&f, "topic");
-	f_str(&f, "base");
+	f_map(&f, 3);
+	f_kv_uint(&f, "v", 1);
+	f_kv_uint(&f, "op", 3);
+	f_kv_str(&f, "topic", "base");
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "op as a number");
 	f_free(&f);
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 0);
+	f_map(&f, 0);
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "an empty map");
 	f_free(&f);
 	fx_end(&fx);
@@ -163,35 +153,14 @@ test_version(void)
 	fx_begin(&fx, 0);
 	for (i = 0; i < 3; i++) {
 		f_init(&f);
-		msgpack_pack_map(&f.pk, 3);
-		f_str(&f, "v");
-		msgpack_pack_uint32(&f.pk, versions[i]);
-		f_str(&f, "op");
-		f_str(&f, "length");
-		f_str(&f, "topic");
-		f_str(&f, "base");
+		f_head_v(&f, 3, versions[i], "length");
+		f_kv_str(&f, "topic", "base");
 		EXPECT_FRAME(fx.raw, &f, PP_EVERSION, "another version");
 		f_free(&f);
 	}
 	/* A commit of another version applies nothing. */
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 6);
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 2);
-	f_str(&f, "op");
-	f_str(&f, "commit");
-	f_str(&f, "cid");
-	msgpack_pack_uint64(&f.pk, 0);
-	f_str(&f, "rid");
-	msgpack_pack_uint64(&f.pk, 0);
-	f_str(&f, "floor");
-	msgpack_pack_uint64(&f.pk, 0);
-	f_str(&f, "calls");
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
-	f_str(&f, "base");
-	f_bin(&f, "v2", 2);
+	f_commit1_v(&f, 2, 0, 0, 0, "base", "v2", 2);
 	EXPECT_FRAME(fx.raw, &f, PP_EVERSION, "a commit of version 2");
 	f_free(&f);
 	fx_end(&fx);
@@ -210,8 +179,7 @@ test_unknown_op(void)
 	for (i = 0; ops[i] != NULL; i++) {
 		f_init(&f);
 		f_head(&f, 3, ops[i]);
-		f_str(&f, "topic");
-		f_str(&f, "base");
+		f_kv_str(&f, "topic", "base");
 		EXPECT_FRAME(fx.raw, &f, PP_EUNKNOWN_OP, ops[i]);
 		f_free(&f);
 	}
@@ -238,18 +206,17 @@ test_huge_lengths(void)
 	/* A body that claims 4 GiB, inside a well-formed commit. */
 	f_init(&f);
 	f_commit_head(&f, 0, 0);
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 1);
+	f_array(&f, 1);
+	f_array(&f, 2);
 	f_str(&f, "base");
 	f_raw(&f, bin32, sizeof(bin32));
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a bin32 claiming 4 GiB");
 	f_free(&f);
 	/* An op string that claims 4 GiB. */
 	f_init(&f);
-	msgpack_pack_map(&f.pk, 2);
-	f_str(&f, "v");
-	msgpack_pack_uint32(&f.pk, 1);
+	f_map(&f, 2);
+	f_kv_uint(&f, "v", 1);
 	f_str(&f, "op");
 	f_raw(&f, str32, sizeof(str32));
 	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a str32 claiming 4 GiB");

@@ -112,41 +112,41 @@ test_node_checks_commits(void)
 	fx_begin(&fx, 1024);
 	f_init(&f);
 	f_commit_head(&f, 0, 0);
-	msgpack_pack_array(&f.pk, 6);
+	f_array(&f, 6);
 	/* call 0: fine */
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 1);
+	f_array(&f, 2);
 	f_str(&f, "ok1");
 	f_bin(&f, "x", 1);
 	/* call 1: a bad topic, then a good one: nothing of it is stored */
-	msgpack_pack_array(&f.pk, 2);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 2);
+	f_array(&f, 2);
 	f_str(&f, "bad topic");
 	f_bin(&f, "x", 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 2);
 	f_str(&f, "ok2");
 	f_bin(&f, "y", 1);
 	/* call 2: an empty name */
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 1);
+	f_array(&f, 2);
 	f_str(&f, "");
 	f_bin(&f, "z", 1);
 	/* call 3: 201 characters */
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 1);
+	f_array(&f, 2);
 	f_str(&f, long_name);
 	f_bin(&f, "z", 1);
 	/* call 4: a body over max_body_bytes, then a small one */
-	msgpack_pack_array(&f.pk, 2);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 2);
+	f_array(&f, 2);
 	f_str(&f, "small");
 	f_bin(&f, "s", 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 2);
 	f_str(&f, "big");
 	f_bin(&f, big, sizeof(big));
 	/* call 5: fine, same topic as call 0 */
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 2);
+	f_array(&f, 1);
+	f_array(&f, 2);
 	f_str(&f, "ok1");
 	f_bin(&f, "w", 1);
 	raw_call(fx.raw, f.sb.data, f.sb.size, &r);
@@ -168,8 +168,8 @@ test_node_checks_commits(void)
 	/* An empty call is refused on its own or with the request. */
 	f_init(&f);
 	f_commit_head(&f, 0, 0);
-	msgpack_pack_array(&f.pk, 1);
-	msgpack_pack_array(&f.pk, 0);
+	f_array(&f, 1);
+	f_array(&f, 0);
 	raw_call(fx.raw, f.sb.data, f.sb.size, &r);
 	if (reply_st(&r) == 0) {
 		res_err(obj_get(&r.root, "res"), 0, PP_EEMPTY);
@@ -210,15 +210,12 @@ test_node_checks_reads(void)
 		f_init(&f);
 		f_head(&f, 3 + (rows[i].start != NULL) + (rows[i].end != NULL),
 		    rows[i].op);
-		f_str(&f, "topic");
-		f_str(&f, rows[i].topic);
+		f_kv_str(&f, "topic", rows[i].topic);
 		if (rows[i].start != NULL) {
-			f_str(&f, "start");
-			f_str(&f, rows[i].start);
+			f_kv_str(&f, "start", rows[i].start);
 		}
 		if (rows[i].end != NULL) {
-			f_str(&f, "end");
-			f_str(&f, rows[i].end);
+			f_kv_str(&f, "end", rows[i].end);
 		}
 		EXPECT_FRAME(fx.raw, &f, rows[i].want, rows[i].op);
 		f_free(&f);

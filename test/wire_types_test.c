@@ -37,39 +37,39 @@ test_commit_types(void)
 		f_init(&f);
 		if (k < 6) {
 			f_commit_head(&f, 0, 0);
-			msgpack_pack_array(&f.pk, 1);
-			msgpack_pack_array(&f.pk, 1);
+			f_array(&f, 1);
+			f_array(&f, 1);
 		}
 		switch (k) {
 		case 0: /* topic as an integer */
-			msgpack_pack_array(&f.pk, 2);
-			msgpack_pack_uint32(&f.pk, 5);
+			f_array(&f, 2);
+			f_uint(&f, 5);
 			f_bin(&f, "x", 1);
 			break;
 		case 1: /* body as a string: bodies are bin */
-			msgpack_pack_array(&f.pk, 2);
+			f_array(&f, 2);
 			f_str(&f, "base");
 			f_str(&f, "x");
 			break;
 		case 2: /* a log as a map */
-			msgpack_pack_map(&f.pk, 1);
+			f_map(&f, 1);
 			f_str(&f, "base");
 			f_bin(&f, "x", 1);
 			break;
 		case 3: /* three elements */
-			msgpack_pack_array(&f.pk, 3);
+			f_array(&f, 3);
 			f_str(&f, "base");
 			f_bin(&f, "x", 1);
 			f_bin(&f, "y", 1);
 			break;
 		case 4: /* one element */
-			msgpack_pack_array(&f.pk, 1);
+			f_array(&f, 1);
 			f_str(&f, "base");
 			break;
 		case 5: /* body nil */
-			msgpack_pack_array(&f.pk, 2);
+			f_array(&f, 2);
 			f_str(&f, "base");
-			msgpack_pack_nil(&f.pk);
+			f_nil(&f);
 			break;
 		case 6: /* calls is a string */
 			f_commit_head(&f, 0, 0);
@@ -77,39 +77,30 @@ test_commit_types(void)
 			break;
 		case 7: /* a call is a string */
 			f_commit_head(&f, 0, 0);
-			msgpack_pack_array(&f.pk, 1);
+			f_array(&f, 1);
 			f_str(&f, "call");
 			break;
 		case 8: /* no calls */
 			f_head(&f, 5, "commit");
-			f_str(&f, "cid");
-			msgpack_pack_uint64(&f.pk, 0);
-			f_str(&f, "rid");
-			msgpack_pack_uint64(&f.pk, 0);
-			f_str(&f, "floor");
-			msgpack_pack_uint64(&f.pk, 0);
+			f_kv_uint(&f, "cid", 0);
+			f_kv_uint(&f, "rid", 0);
+			f_kv_uint(&f, "floor", 0);
 			break;
 		case 9: /* cid as a string */
 			f_head(&f, 6, "commit");
-			f_str(&f, "cid");
-			f_str(&f, "1");
-			f_str(&f, "rid");
-			msgpack_pack_uint64(&f.pk, 0);
-			f_str(&f, "floor");
-			msgpack_pack_uint64(&f.pk, 0);
+			f_kv_str(&f, "cid", "1");
+			f_kv_uint(&f, "rid", 0);
+			f_kv_uint(&f, "floor", 0);
 			f_str(&f, "calls");
-			msgpack_pack_array(&f.pk, 0);
+			f_array(&f, 0);
 			break;
 		default: /* floor negative */
 			f_head(&f, 6, "commit");
-			f_str(&f, "cid");
-			msgpack_pack_uint64(&f.pk, 0);
-			f_str(&f, "rid");
-			msgpack_pack_uint64(&f.pk, 0);
-			f_str(&f, "floor");
-			msgpack_pack_int64(&f.pk, -1);
+			f_kv_uint(&f, "cid", 0);
+			f_kv_uint(&f, "rid", 0);
+			f_kv_int(&f, "floor", -1);
 			f_str(&f, "calls");
-			msgpack_pack_array(&f.pk, 0);
+			f_array(&f, 0);
 			break;
 		}
 		EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a mistyped commit");
@@ -131,46 +122,37 @@ test_read_types(void)
 		switch (k) {
 		case 0: /* start as an integer */
 			f_head(&f, 4, "range");
-			f_str(&f, "topic");
-			f_str(&f, "base");
-			f_str(&f, "start");
-			msgpack_pack_uint32(&f.pk, 5);
+			f_kv_str(&f, "topic", "base");
+			f_kv_uint(&f, "start", 5);
 			break;
 		case 1: /* end as a bin */
 			f_head(&f, 4, "range");
-			f_str(&f, "topic");
-			f_str(&f, "base");
+			f_kv_str(&f, "topic", "base");
 			f_str(&f, "end");
 			f_bin(&f, ":1", 2);
 			break;
 		case 2: /* limit as a string */
 			f_head(&f, 4, "range");
-			f_str(&f, "topic");
-			f_str(&f, "base");
-			f_str(&f, "limit");
-			f_str(&f, "10");
+			f_kv_str(&f, "topic", "base");
+			f_kv_str(&f, "limit", "10");
 			break;
 		case 3: /* limit negative */
 			f_head(&f, 4, "range");
-			f_str(&f, "topic");
-			f_str(&f, "base");
-			f_str(&f, "limit");
-			msgpack_pack_int64(&f.pk, -1);
+			f_kv_str(&f, "topic", "base");
+			f_kv_int(&f, "limit", -1);
 			break;
 		case 4: /* rev as an integer */
 			f_head(&f, 4, "range");
-			f_str(&f, "topic");
-			f_str(&f, "base");
+			f_kv_str(&f, "topic", "base");
 			f_str(&f, "rev");
-			msgpack_pack_uint32(&f.pk, 1);
+			f_uint(&f, 1);
 			break;
 		case 5: /* no topic */
 			f_head(&f, 2, "range");
 			break;
 		case 6: /* topic as an integer */
 			f_head(&f, 3, "range");
-			f_str(&f, "topic");
-			msgpack_pack_uint32(&f.pk, 7);
+			f_kv_uint(&f, "topic", 7);
 			break;
 		case 7: /* length without topic */
 			f_head(&f, 2, "length");
@@ -178,12 +160,12 @@ test_read_types(void)
 		case 8: /* stat with an array topic */
 			f_head(&f, 3, "stat");
 			f_str(&f, "topic");
-			msgpack_pack_array(&f.pk, 0);
+			f_array(&f, 0);
 			break;
 		default: /* topics with an integer "after" */
 			f_head(&f, 3, "topics");
 			f_str(&f, "after");
-			msgpack_pack_uint32(&f.pk, 1);
+			f_uint(&f, 1);
 			break;
 		}
 		EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a mistyped read");
@@ -203,14 +185,13 @@ test_unknown_keys(void)
 	fx_begin(&fx, 0);
 	f_init(&f);
 	f_head(&f, 5, "length");
-	f_str(&f, "topic");
-	f_str(&f, "base");
+	f_kv_str(&f, "topic", "base");
 	f_str(&f, "zzz");
-	msgpack_pack_array(&f.pk, 2);
-	msgpack_pack_uint32(&f.pk, 1);
-	msgpack_pack_map(&f.pk, 0);
+	f_array(&f, 2);
+	f_uint(&f, 1);
+	f_map(&f, 0);
 	f_str(&f, "");
-	msgpack_pack_nil(&f.pk);
+	f_nil(&f);
 	raw_call(fx.raw, f.sb.data, f.sb.size, &r);
 	PP_ASSERT_INT_EQ(reply_st(&r), 0);
 	PP_ASSERT_TRUE(obj_int(obj_get(&r.root, "count"), &count));
