@@ -299,10 +299,10 @@ test_backup_while_committing(void)
 
 static const pp_test_case cases[] = {
 	PP_CASE("a node started on a backup serves the same logs and procs; a "
-	  "non-empty target is PP_EEXIST",
+	    "non-empty target is PP_EEXIST",
 	    test_backup_restore, 30),
 	PP_CASE("a backup taken while another thread commits is one consistent "
-	  "moment",
+	    "moment",
 	    test_backup_while_committing, 30),
 	PP_CASES_END,
 };

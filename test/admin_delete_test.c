@@ -177,11 +177,11 @@ test_delete_many(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("topic delete is refused while procs read it unless forced, and "
-	  "the name starts afresh at 0",
+	PP_NODE_CASE("topic delete is refused while procs read it unless "
+	    "forced, and the name starts afresh at 0",
 	    test_delete_procs, 30),
-	PP_CASE("deleting a topic of 5,000 logs leaves other topics alone, also "
-	  "across restarts",
+	PP_CASE("deleting a topic of 5,000 logs leaves other topics alone, "
+	    "also across restarts",
 	    test_delete_many, 30),
 	PP_CASES_END,
 };

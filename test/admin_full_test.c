@@ -235,10 +235,10 @@ test_store_full_recovers(void)
 
 static const pp_test_case cases[] = {
 	PP_CASE("a full store refuses commits with PP_ESTORE_FULL but serves "
-	  "reads, claims and acks",
+	    "reads, claims and acks",
 	    test_store_full_serves, 30),
-	PP_CASE("after a forced delete of the topic that filled the store commits "
-	  "succeed again and nothing acknowledged is lost",
+	PP_CASE("after a forced delete of the topic that filled the store "
+	    "commits succeed again and nothing acknowledged is lost",
 	    test_store_full_recovers, 30),
 	PP_CASES_END,
 };

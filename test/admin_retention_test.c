@@ -279,11 +279,11 @@ test_retention_restart_and_errors(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("retention by count keeps the newest logs, continues the sequence "
-	  "and counts what a proc lost",
+	PP_NODE_CASE("retention by count keeps the newest logs, continues the "
+	    "sequence and counts what a proc lost",
 	    test_retention_count, 30),
-	PP_NODE_CASE("retention by bytes trims from the front, a proc that acked past "
-	  "the removed logs loses nothing, and 0 stops trimming",
+	PP_NODE_CASE("retention by bytes trims from the front, a proc that "
+	    "acked past the removed logs loses nothing, and 0 stops trimming",
 	    test_retention_bytes, 30),
 	PP_NODE_CASE("retention by age removes old logs and keeps fresh ones",
 	    test_retention_age, 30),

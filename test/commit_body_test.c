@@ -206,8 +206,8 @@ test_topic_names(void)
 static const pp_test_case cases[] = {
 	PP_CASE("a body over max_body_bytes is PP_ETOOBIG and stores nothing",
 	    test_too_big, 0),
-	PP_CASE("a body of the default maximum round-trips and one byte more is "
-	  "PP_ETOOBIG",
+	PP_CASE("a body of the default maximum round-trips and one byte more "
+	    "is PP_ETOOBIG",
 	    test_default_max_body, 120),
 	PP_NODE_CASE("0-byte bodies are stored and read back empty",
 	    test_zero_body, 0),

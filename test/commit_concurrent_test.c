@@ -184,7 +184,8 @@ test_processes(void)
 static const pp_test_case cases[] = {
 	PP_CASE("4 threads sharing a client get each sequence exactly once",
 	    test_threads, 120),
-	PP_CASE("4 processes x 5,000 commits get sequences 0..19,999 exactly once",
+	PP_CASE("4 processes x 5,000 commits get sequences 0..19,999 exactly "
+	    "once",
 	    test_processes, 300),
 	PP_CASES_END,
 };

@@ -291,12 +291,13 @@ test_monotonic(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("a single commit gets sequence 0 and the wall clock's millisecond",
+	PP_NODE_CASE("a single commit gets sequence 0 and the wall clock's "
+	    "millisecond",
 	    test_single, 0),
 	PP_NODE_CASE("consecutive commits get consecutive sequences",
 	    test_sequence, 0),
-	PP_NODE_CASE("a batch [t0,t1,t0,t1,t1,t0] gets sequences 0,0,1,1,2,2 and one "
-	  "millisecond, ids in input order",
+	PP_NODE_CASE("a batch [t0,t1,t0,t1,t1,t0] gets sequences 0,0,1,1,2,2 "
+	    "and one millisecond, ids in input order",
 	    test_batch_interleaved, 0),
 	PP_NODE_CASE("a batch with one invalid topic stores nothing of it",
 	    test_atomic_across_topics, 0),

@@ -291,16 +291,17 @@ test_hyphenated_topics(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("a topic without procs is collected by age: older logs go, fresher "
-	  "ones stay, and length and stat follow",
+	PP_CASE("a topic without procs is collected by age: older logs go, "
+	    "fresher ones stay, and length and stat follow",
 	    test_age_without_procs, 0),
-	PP_CASE("GC is off by default: nothing is collected without is_gc or --gc",
+	PP_CASE("GC is off by default: nothing is collected without is_gc or "
+	    "--gc",
 	    test_off_by_default, 0),
-	PP_CASE("the node refuses a zero or malformed GC interval and accepts a "
-	  "zero minimum prune time",
+	PP_CASE("the node refuses a zero or malformed GC interval and accepts "
+	    "a zero minimum prune time",
 	    test_node_options, 0),
 	PP_CASE("the first GC run finds no topic and collection still works "
-	  "afterwards",
+	    "afterwards",
 	    test_first_run_without_topics, 0),
 	PP_CASE("logs every proc is past still wait for the minimum prune time",
 	    test_acked_logs_wait_for_age, 0),

@@ -239,20 +239,20 @@ test_proc_created_during_a_run(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("a proc that never acked pins every log, a claim pins its logs, and "
-	  "an ack releases what is before the cursor",
+	PP_CASE("a proc that never acked pins every log, a claim pins its "
+	    "logs, and an ack releases what is before the cursor",
 	    test_never_acked_and_claims, 0),
 	PP_CASE("a disabled proc pins its position until resumed and acked or "
-	  "destroyed",
+	    "destroyed",
 	    test_disabled_proc, 0),
-	PP_CASE("a proc starting with $> or at a later millisecond does not pin "
-	  "the logs before its start",
+	PP_CASE("a proc starting with $> or at a later millisecond does not "
+	    "pin the logs before its start",
 	    test_later_start, 0),
-	PP_CASE("the slowest proc of a topic is the floor and procs of other topics "
-	  "are not",
+	PP_CASE("the slowest proc of a topic is the floor and procs of other "
+	    "topics are not",
 	    test_slowest_proc_is_the_floor, 0),
-	PP_CASE("a proc created while GC collects its topic pins what is left from "
-	  "the next step on",
+	PP_CASE("a proc created while GC collects its topic pins what is left "
+	    "from the next step on",
 	    test_proc_created_during_a_run, 0),
 	PP_CASES_END,
 };

@@ -307,10 +307,11 @@ test_restart(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("15,000 logs in three topics are all collected while commits go on",
+	PP_CASE("15,000 logs in three topics are all collected while commits "
+	    "go on",
 	    test_many_logs, 0),
-	PP_CASE("range, revrange and pp_iter after GC return exactly the remaining "
-	  "logs and a collected start is no error",
+	PP_CASE("range, revrange and pp_iter after GC return exactly the "
+	    "remaining logs and a collected start is no error",
 	    test_reads_after_gc, 0),
 	PP_CASE("after a restart counts are what GC left and collection goes on",
 	    test_restart, 0),

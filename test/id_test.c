@@ -250,7 +250,7 @@ static const pp_test_case cases[] = {
 	PP_CASE("pp_id_parse accepts full ids up to 64-bit values",
 	    test_parse_valid, 0),
 	PP_CASE("pp_id_parse refuses every other form with PP_EINVALID_ID and "
-	  "leaves the id unchanged",
+	    "leaves the id unchanged",
 	    test_parse_invalid, 0),
 	PP_CASE("formatted random ids parse back to themselves",
 	    test_round_trip, 0),

@@ -196,18 +196,19 @@ test_destroyed_elsewhere(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("cancel wakes the parked claim, destroys the proc, and may be "
-	  "called twice",
+	PP_NODE_CASE("cancel wakes the parked claim, destroys the proc, and "
+	    "may be called twice",
 	    test_cancel, 0),
-	PP_NODE_CASE("cancel from inside the callback stops the liveProc after it "
-	  "returns",
+	PP_NODE_CASE("cancel from inside the callback stops the liveProc after "
+	    "it returns",
 	    test_cancel_inside, 0),
-	PP_NODE_CASE("cancel waits for the running callback and delivers nothing after",
+	PP_NODE_CASE("cancel waits for the running callback and delivers "
+	    "nothing after",
 	    test_cancel_during_callback, 0),
 	PP_NODE_CASE("free without cancel leaves no proc behind",
 	    test_free_without_cancel, 0),
 	PP_NODE_CASE("a liveProc whose proc is destroyed elsewhere stops with "
-	  "PP_ENOPROC",
+	    "PP_ENOPROC",
 	    test_destroyed_elsewhere, 0),
 	PP_CASES_END,
 };

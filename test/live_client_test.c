@@ -252,18 +252,19 @@ test_client_shutdown(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("pp_wait_for_procs: an idle liveProc is done, one holding a claim "
-	  "is not",
+	PP_NODE_CASE("pp_wait_for_procs: an idle liveProc is done, one holding "
+	    "a claim is not",
 	    test_wait_for_procs, 0),
-	PP_NODE_CASE("each commit reaches an idle liveProc's callback without polling "
-	  "delays",
+	PP_NODE_CASE("each commit reaches an idle liveProc's callback without "
+	    "polling delays",
 	    test_latency, 0),
-	PP_NODE_CASE("a liveProc blocks on a client that other threads use meanwhile",
+	PP_NODE_CASE("a liveProc blocks on a client that other threads use "
+	    "meanwhile",
 	    test_shared_client, 0),
 	PP_NODE_CASE("bad arguments fail before any proc exists",
 	    test_bad_arguments, 0),
-	PP_CASE("a killed node gives the callback an error; cancel and free still "
-	  "return",
+	PP_CASE("a killed node gives the callback an error; cancel and free "
+	    "still return",
 	    test_node_killed, 0),
 	PP_CASE("pp_shutdown of the client stops its liveProcs with an error",
 	    test_client_shutdown, 0),

@@ -248,22 +248,24 @@ test_return_nonzero(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("a live liveProc sees only logs committed after its creation",
+	PP_NODE_CASE("a live liveProc sees only logs committed after its "
+	    "creation",
 	    test_live_mode, 0),
-	PP_NODE_CASE("an all liveProc sees the stored logs, then new ones, in order",
+	PP_NODE_CASE("an all liveProc sees the stored logs, then new ones, in "
+	    "order",
 	    test_all_mode, 0),
-	PP_NODE_CASE("a liveProc's proc is named liveproc-<hex> and has the documented "
-	  "options",
+	PP_NODE_CASE("a liveProc's proc is named liveproc-<hex> and has the "
+	    "documented options",
 	    test_options_persisted, 0),
 	PP_NODE_CASE("count > 1 hands the callback batches",
 	    test_batches, 0),
-	PP_NODE_CASE("pp_live_ack settles the claim once; outside a callback there is "
-	  "nothing to settle",
+	PP_NODE_CASE("pp_live_ack settles the claim once; outside a callback "
+	    "there is nothing to settle",
 	    test_ack, 0),
 	PP_NODE_CASE("pp_live_ack_commit commits the outputs with the ack",
 	    test_ack_commit, 0),
-	PP_NODE_CASE("pp_live_reclaim delivers the same logs again with its error "
-	  "visible",
+	PP_NODE_CASE("pp_live_reclaim delivers the same logs again with its "
+	    "error visible",
 	    test_reclaim, 0),
 	PP_NODE_CASE("a callback returning non-zero reclaims; returning 0 acks",
 	    test_return_nonzero, 0),

@@ -396,13 +396,13 @@ test_bad_addresses(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("GET /metrics serves Prometheus text that parses and matches what "
-	  "was committed; unknown paths get 404",
+	PP_CASE("GET /metrics serves Prometheus text that parses and matches "
+	    "what was committed; unknown paths get 404",
 	    test_http_metrics, 0),
 	PP_CASE("pp_spawn_opts.metrics_address serves metrics on that port",
 	    test_spawn_option, 0),
 	PP_CASE("a malformed or busy --metrics address fails the start with "
-	  "PP_EADDR or PP_EADDRINUSE and a clear message",
+	    "PP_EADDR or PP_EADDRINUSE and a clear message",
 	    test_bad_addresses, 0),
 	PP_CASES_END,
 };

@@ -350,20 +350,21 @@ test_frames(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("pp_stats counts commits, logs, bytes, group commits and write "
-	  "latency, and describes the store and every topic",
+	PP_NODE_CASE("pp_stats counts commits, logs, bytes, group commits and "
+	    "write latency, and describes the store and every topic",
 	    test_commit_counters, 0),
-	PP_NODE_CASE("pp_stats reports each proc's lag, oldest unacked log, reclaims in "
-	  "a row and state",
+	PP_NODE_CASE("pp_stats reports each proc's lag, oldest unacked log, "
+	    "reclaims in a row and state",
 	    test_procs, 0),
 	PP_NODE_CASE("the reclaim timer and dead letters are counted",
 	    test_timer_and_dead_letters, 0),
 	PP_CASE("GC runs, collected logs and retention drops are counted",
 	    test_gc_and_retention, 0),
-	PP_CASE("pp_stats pages through 1,234 topics and 520 procs in name order",
+	PP_CASE("pp_stats pages through 1,234 topics and 520 procs in name "
+	    "order",
 	    test_paging, 120),
 	PP_CASE("pp_stats_json writes one JSON object and bad arguments are "
-	  "refused",
+	    "refused",
 	    test_json_and_arguments, 0),
 	PP_CASE("stats requests round-trip and an unknown part is PP_EPROTO",
 	    test_frames, 0),

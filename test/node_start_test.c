@@ -349,7 +349,8 @@ static const pp_test_case cases[] = {
 	    test_missing_program, 0),
 	PP_CASE("a program that exits before it is ready is PP_ESPAWN",
 	    test_program_exits_early, 0),
-	PP_CASE("a program that never becomes ready is PP_ETIMEDOUT and is killed",
+	PP_CASE("a program that never becomes ready is PP_ETIMEDOUT and is "
+	    "killed",
 	    test_never_ready, 0),
 	PP_CASE("a second node on the same data directory is PP_ELOCKED",
 	    test_locked, 0),

@@ -378,7 +378,8 @@ static const pp_test_case cases[] = {
 	    test_shutdown_by_connector, 0),
 	PP_CASE("pp_close of the spawner stops its node",
 	    test_close_stops_spawned_node, 0),
-	PP_CASE("a node whose spawner is killed exits and frees its data directory",
+	PP_CASE("a node whose spawner is killed exits and frees its data "
+	    "directory",
 	    test_killed_spawner, 0),
 	PP_CASE("a node whose spawner exits without pp_shutdown stops too",
 	    test_exited_spawner, 0),

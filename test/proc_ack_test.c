@@ -222,18 +222,18 @@ test_ack_commit_refused(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("ack, reclaim and ack_commit without a claim fail and change "
-	  "nothing",
+	PP_NODE_CASE("ack, reclaim and ack_commit without a claim fail and "
+	    "change nothing",
 	    test_ack_without_claim, 0),
-	PP_NODE_CASE("a stale claim token is refused by ack, reclaim and ack_commit and "
-	  "the current claim stays",
+	PP_NODE_CASE("a stale claim token is refused by ack, reclaim and "
+	    "ack_commit and the current claim stays",
 	    test_stale_token, 0),
 	PP_NODE_CASE("token 0 acks or reclaims whatever claim is outstanding",
 	    test_token_zero, 0),
 	PP_NODE_CASE("ack_commit commits its logs and acks the claim together",
 	    test_ack_commit, 0),
-	PP_NODE_CASE("ack_commit with a stale token or bad records commits nothing and "
-	  "keeps the claim",
+	PP_NODE_CASE("ack_commit with a stale token or bad records commits "
+	    "nothing and keeps the claim",
 	    test_ack_commit_refused, 0),
 	PP_CASES_END,
 };

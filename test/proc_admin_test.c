@@ -522,23 +522,23 @@ test_restart(void)
 static const pp_test_case cases[] = {
 	PP_NODE_CASE("every call on an unknown proc fails with PP_ENOPROC",
 	    test_unknown_proc, 0),
-	PP_CASE("invalid options, names, topics and offsets are refused before the "
-	  "proc exists",
+	PP_CASE("invalid options, names, topics and offsets are refused before "
+	    "the proc exists",
 	    test_invalid_options, 0),
-	PP_NODE_CASE("other options than the stored ones are PP_EPROC_EXISTS, the same "
-	  "ones are accepted",
+	PP_NODE_CASE("other options than the stored ones are PP_EPROC_EXISTS, "
+	    "the same ones are accepted",
 	    test_options_mismatch, 0),
-	PP_NODE_CASE("disable and resume refuse a second call and keep the outstanding "
-	  "claim",
+	PP_NODE_CASE("disable and resume refuse a second call and keep the "
+	    "outstanding claim",
 	    test_disable_resume, 0),
-	PP_CASE("destroy removes exactly that proc, also across a restart, and the "
-	  "name starts fresh",
+	PP_CASE("destroy removes exactly that proc, also across a restart, and "
+	    "the name starts fresh",
 	    test_destroy, 0),
-	PP_NODE_CASE("pp_procs lists every proc in name order with its lag and oldest "
-	  "unacked log",
+	PP_NODE_CASE("pp_procs lists every proc in name order with its lag and "
+	    "oldest unacked log",
 	    test_lag, 0),
-	PP_CASE("procs, options, cursors, errors, claims and deadlines survive a "
-	  "restart",
+	PP_CASE("procs, options, cursors, errors, claims and deadlines survive "
+	    "a restart",
 	    test_restart, 0),
 	PP_CASES_END,
 };

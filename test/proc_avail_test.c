@@ -413,28 +413,29 @@ test_avail_caught_up(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("pp_available_proc with an unknown name fails with PP_ENOPROC at "
-	  "once and claims nothing from the others",
+	PP_NODE_CASE("pp_available_proc with an unknown name fails with "
+	    "PP_ENOPROC at once and claims nothing from the others",
 	    test_avail_unknown, 0),
-	PP_CASE("pp_available_proc refuses invalid names with PP_EINVALID_NAME and "
-	  "claims nothing",
+	PP_CASE("pp_available_proc refuses invalid names with PP_EINVALID_NAME "
+	    "and claims nothing",
 	    test_avail_invalid_names, 0),
-	PP_NODE_CASE("pp_available_proc takes 1 to 64 names: 0 and 65 are PP_EINVAL, 64 "
-	  "work",
+	PP_NODE_CASE("pp_available_proc takes 1 to 64 names: 0 and 65 are "
+	    "PP_EINVAL, 64 work",
 	    test_avail_name_count, 0),
-	PP_NODE_CASE("pp_available_proc alternates between procs that have logs (round "
-	  "robin)",
+	PP_NODE_CASE("pp_available_proc alternates between procs that have "
+	    "logs (round robin)",
 	    test_avail_round_robin, 0),
-	PP_NODE_CASE("pp_available_proc starts after the proc this node served last, "
-	  "also when that call named other procs",
+	PP_NODE_CASE("pp_available_proc starts after the proc this node served "
+	    "last, also when that call named other procs",
 	    test_avail_round_robin_across_lists, 0),
-	PP_NODE_CASE("pp_available_proc skips a proc that holds a claim and serves the "
-	  "other",
+	PP_NODE_CASE("pp_available_proc skips a proc that holds a claim and "
+	    "serves the other",
 	    test_avail_skips_claimed, 0),
-	PP_NODE_CASE("pp_available_proc skips a disabled proc and serves the other",
+	PP_NODE_CASE("pp_available_proc skips a disabled proc and serves the "
+	    "other",
 	    test_avail_skips_disabled, 0),
-	PP_NODE_CASE("pp_available_proc returns an empty claim when every proc is caught "
-	  "up",
+	PP_NODE_CASE("pp_available_proc returns an empty claim when every proc "
+	    "is caught up",
 	    test_avail_caught_up, 0),
 	PP_CASES_END,
 };

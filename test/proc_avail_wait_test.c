@@ -250,17 +250,17 @@ test_dead_waiter_dropped(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("pp_available_proc with wait_ms returns the log committed to any of "
-	  "the procs' topics within a second",
+	PP_NODE_CASE("pp_available_proc with wait_ms returns the log committed "
+	    "to any of the procs' topics within a second",
 	    test_avail_wait_wakes, 0),
-	PP_NODE_CASE("a waiting pp_available_proc is woken by an ack or a resume that "
-	  "frees logs",
+	PP_NODE_CASE("a waiting pp_available_proc is woken by an ack or a "
+	    "resume that frees logs",
 	    test_avail_wait_released, 0),
-	PP_NODE_CASE("the token of pp_available_proc acks the proc names[index] and no "
-	  "other",
+	PP_NODE_CASE("the token of pp_available_proc acks the proc "
+	    "names[index] and no other",
 	    test_avail_token, 0),
-	PP_CASE("a waiting claim whose client was killed is dropped and takes no "
-	  "log",
+	PP_CASE("a waiting claim whose client was killed is dropped and takes "
+	    "no log",
 	    test_dead_waiter_dropped, 0),
 	PP_CASES_END,
 };

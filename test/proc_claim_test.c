@@ -438,35 +438,39 @@ test_wait_idle(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("offset > claims from the first stored log, count logs at a time",
+	PP_NODE_CASE("offset > claims from the first stored log, count logs at "
+	    "a time",
 	    test_offset_first, 0),
 	PP_NODE_CASE("NULL options mean PP_PROC_OPTS_INIT with offset >",
 	    test_offset_null_is_first, 0),
-	PP_NODE_CASE("offset $> claims only logs committed after the proc was created",
+	PP_NODE_CASE("offset $> claims only logs committed after the proc was "
+	    "created",
 	    test_offset_new_only, 0),
-	PP_NODE_CASE("offsets :S and T-S start after the named log, also inside its "
-	  "millisecond",
+	PP_NODE_CASE("offsets :S and T-S start after the named log, also "
+	    "inside its millisecond",
 	    test_offset_after_log, 0),
 	PP_NODE_CASE("offset T starts at the first log of millisecond T",
 	    test_offset_millisecond, 0),
-	PP_NODE_CASE("an offset beyond the end waits for logs instead of failing",
+	PP_NODE_CASE("an offset beyond the end waits for logs instead of "
+	    "failing",
 	    test_offset_beyond_end, 0),
-	PP_NODE_CASE("a claim with nothing available is an empty claim, not an error",
+	PP_NODE_CASE("a claim with nothing available is an empty claim, not an "
+	    "error",
 	    test_claim_nothing, 0),
-	PP_NODE_CASE("while a claim is outstanding pp_proc hands out nothing to any "
-	  "client",
+	PP_NODE_CASE("while a claim is outstanding pp_proc hands out nothing "
+	    "to any client",
 	    test_one_claim_at_a_time, 0),
-	PP_NODE_CASE("a pp_proc blocked with wait_ms receives the claim the timer "
-	  "released",
+	PP_NODE_CASE("a pp_proc blocked with wait_ms receives the claim the "
+	    "timer released",
 	    test_timer_wakes_waiter, 0),
-	PP_CASE("pp_proc with wait_ms returns a log committed by another client "
-	  "at once",
+	PP_CASE("pp_proc with wait_ms returns a log committed by another "
+	    "client at once",
 	    test_wait_wakes, 0),
-	PP_CASE("pp_proc with wait_ms -1 returns a log committed by another client "
-	  "at once",
+	PP_CASE("pp_proc with wait_ms -1 returns a log committed by another "
+	    "client at once",
 	    test_wait_forever_wakes, 0),
-	PP_NODE_CASE("an idle pp_proc with wait_ms returns an empty claim after about "
-	  "wait_ms",
+	PP_NODE_CASE("an idle pp_proc with wait_ms returns an empty claim "
+	    "after about wait_ms",
 	    test_wait_idle, 0),
 	PP_CASES_END,
 };

@@ -261,8 +261,8 @@ test_competing_processes(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("two processes competing for one proc never hold a claim at the "
-	  "same time and every log is acked once",
+	PP_CASE("two processes competing for one proc never hold a claim at "
+	    "the same time and every log is acked once",
 	    test_competing_processes, 180),
 	PP_CASES_END,
 };

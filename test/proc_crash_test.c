@@ -411,11 +411,11 @@ test_ack_commit_storm(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("kill -9 between claim and ack never loses the claimed logs, and a "
-	  "surviving claim is released at its deadline",
+	PP_CASE("kill -9 between claim and ack never loses the claimed logs, "
+	    "and a surviving claim is released at its deadline",
 	    test_kill_between_claim_and_ack, 120),
-	PP_CASE("kill -9 during a storm of ack_commits: every output log exists "
-	  "exactly when its input was acked",
+	PP_CASE("kill -9 during a storm of ack_commits: every output log "
+	    "exists exactly when its input was acked",
 	    test_ack_commit_storm, 240),
 	PP_CASES_END,
 };

@@ -309,25 +309,25 @@ test_timer_counts_toward_max(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("a reclaim hands the same logs out again and reclaims count until "
-	  "an ack",
+	PP_NODE_CASE("a reclaim hands the same logs out again and reclaims "
+	    "count until an ack",
 	    test_reclaim_same_logs, 0),
-	PP_NODE_CASE("max_reclaims with PP_ON_MAX_DISABLE disables after that many "
-	  "reclaims in a row; resume resets",
+	PP_NODE_CASE("max_reclaims with PP_ON_MAX_DISABLE disables after that "
+	    "many reclaims in a row; resume resets",
 	    test_max_reclaims_disable, 0),
-	PP_NODE_CASE("max_reclaims 0 disables at the first reclaim and -1 never "
-	  "disables",
+	PP_NODE_CASE("max_reclaims 0 disables at the first reclaim and -1 "
+	    "never disables",
 	    test_max_reclaims_zero_and_never, 0),
 	PP_NODE_CASE("PP_ON_MAX_CONTINUE keeps handing out the same logs",
 	    test_max_reclaims_continue, 0),
-	PP_NODE_CASE("PP_ON_MAX_DEADLETTER moves the logs to <topic>.dead with proc, "
-	  "attempts and error, and moves on",
+	PP_NODE_CASE("PP_ON_MAX_DEADLETTER moves the logs to <topic>.dead with "
+	    "proc, attempts and error, and moves on",
 	    test_max_reclaims_deadletter, 0),
-	PP_NODE_CASE("the node's timer releases an expired claim without any client "
-	  "call",
+	PP_NODE_CASE("the node's timer releases an expired claim without any "
+	    "client call",
 	    test_timer_releases, 0),
-	PP_NODE_CASE("reclaims by the timer count toward max_reclaims, disable and "
-	  "dead-letter",
+	PP_NODE_CASE("reclaims by the timer count toward max_reclaims, disable "
+	    "and dead-letter",
 	    test_timer_counts_toward_max, 0),
 	PP_CASES_END,
 };

@@ -439,39 +439,40 @@ test_wait_all_active(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("pp_wait_for_procs returns 0 at once when every proc acked "
-	  "everything",
+	PP_NODE_CASE("pp_wait_for_procs returns 0 at once when every proc "
+	    "acked everything",
 	    test_wait_all_acked, 0),
-	PP_NODE_CASE("a proc that never acked but has nothing to read counts as done "
-	  "(PEER 14 fixed)",
+	PP_NODE_CASE("a proc that never acked but has nothing to read counts "
+	    "as done (PEER 14 fixed)",
 	    test_wait_never_acked_idle, 0),
-	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while a proc "
-	  "has unacked logs",
+	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while "
+	    "a proc has unacked logs",
 	    test_wait_times_out_on_lag, 0),
-	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while a proc "
-	  "holds a claim",
+	PP_NODE_CASE("pp_wait_for_procs times out after about timeout_ms while "
+	    "a proc holds a claim",
 	    test_wait_times_out_on_claim, 0),
 	PP_CASE("pp_wait_for_procs is woken by the ack itself, long before its "
-	  "timeout",
+	    "timeout",
 	    test_wait_woken_by_ack, 0),
-	PP_CASE("pp_wait_for_procs with timeout -1 and no names is woken by the ack "
-	  "itself",
+	PP_CASE("pp_wait_for_procs with timeout -1 and no names is woken by "
+	    "the ack itself",
 	    test_wait_forever_woken_by_ack, 0),
-	PP_NODE_CASE("pp_wait_for_procs woken by an ack keeps waiting while logs remain",
+	PP_NODE_CASE("pp_wait_for_procs woken by an ack keeps waiting while "
+	    "logs remain",
 	    test_wait_keeps_waiting, 0),
-	PP_NODE_CASE("names restrict pp_wait_for_procs: an idle proc named alone is done "
-	  "while another lags",
+	PP_NODE_CASE("names restrict pp_wait_for_procs: an idle proc named "
+	    "alone is done while another lags",
 	    test_wait_names_restrict, 0),
-	PP_NODE_CASE("pp_wait_for_procs fails at once with PP_ENOPROC for an unknown name "
-	  "and PP_EINVALID_NAME for a bad one",
+	PP_NODE_CASE("pp_wait_for_procs fails at once with PP_ENOPROC for an "
+	    "unknown name and PP_EINVALID_NAME for a bad one",
 	    test_wait_unknown_name, 0),
 	PP_NODE_CASE("pp_wait_for_procs does not wait for disabled procs",
 	    test_wait_skips_disabled, 0),
-	PP_NODE_CASE("a pp_wait_for_procs in progress ends when the proc it waits for is "
-	  "disabled",
+	PP_NODE_CASE("a pp_wait_for_procs in progress ends when the proc it "
+	    "waits for is disabled",
 	    test_wait_ends_on_disable, 0),
-	PP_NODE_CASE("pp_wait_for_procs with no names waits for every active proc, "
-	  "including one created meanwhile",
+	PP_NODE_CASE("pp_wait_for_procs with no names waits for every active "
+	    "proc, including one created meanwhile",
 	    test_wait_all_active, 0),
 	PP_CASES_END,
 };

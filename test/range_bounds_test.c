@@ -282,10 +282,11 @@ test_invalid_expressions(pp_tnode *n)
 static const pp_test_case cases[] = {
 	PP_NODE_CASE("three logs of one millisecond answer the peer's examples",
 	    test_one_millisecond, 0),
-	PP_NODE_CASE("every bound form works on each side, exclusive, reversed and "
-	  "limited",
+	PP_NODE_CASE("every bound form works on each side, exclusive, reversed "
+	    "and limited",
 	    test_bound_forms, 0),
-	PP_NODE_CASE("invalid id expressions are PP_EINVALID_ID before anything is sent",
+	PP_NODE_CASE("invalid id expressions are PP_EINVALID_ID before "
+	    "anything is sent",
 	    test_invalid_expressions, 0),
 	PP_CASES_END,
 };

@@ -254,7 +254,8 @@ test_fuzz(pp_tnode *n)
 }
 
 static const pp_test_case cases[] = {
-	PP_NODE_CASE("random range and revrange queries agree with an array model",
+	PP_NODE_CASE("random range and revrange queries agree with an array "
+	    "model",
 	    test_fuzz, 180),
 	PP_CASES_END,
 };

@@ -344,19 +344,20 @@ test_concurrency(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("pp_system_proc_destroy removes the systemProc and its procs and "
-	  "its outputs stop",
+	PP_CASE("pp_system_proc_destroy removes the systemProc and its procs "
+	    "and its outputs stop",
 	    test_destroy, 0),
-	PP_CASE("a claim in flight when its systemProc is destroyed commits nothing",
+	PP_CASE("a claim in flight when its systemProc is destroyed commits "
+	    "nothing",
 	    test_destroy_in_flight, 0),
-	PP_CASE("a node restart keeps every option and the outputs flow to every "
-	  "to topic",
+	PP_CASE("a node restart keeps every option and the outputs flow to "
+	    "every to topic",
 	    test_restart_keeps_options, 0),
-	PP_CASE("with PP_WORKERS_NONE a systemProc is kept but not run, and a node "
-	  "with workers runs it",
+	PP_CASE("with PP_WORKERS_NONE a systemProc is kept but not run, and a "
+	    "node with workers runs it",
 	    test_workers_none, 0),
-	PP_CASE("pp_wait_for_procs covers systemProcs, and one that never acked but "
-	  "has nothing to read is done",
+	PP_CASE("pp_wait_for_procs covers systemProcs, and one that never "
+	    "acked but has nothing to read is done",
 	    test_wait_for_procs, 0),
 	PP_CASE("worker_concurrency runs claims of several procs at once",
 	    test_concurrency, 0),

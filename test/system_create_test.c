@@ -446,17 +446,19 @@ test_invalid(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("a systemProc is one proc named after it, or one name__topic proc "
-	  "per from topic, each showing its systemProc and absolute plugin",
+	PP_CASE("a systemProc is one proc named after it, or one name__topic "
+	    "proc per from topic, each showing its systemProc and absolute "
+	    "plugin",
 	    test_naming, 0),
-	PP_CASE("re-creating an identical systemProc returns it; any other option "
-	  "is PP_EPROC_EXISTS and changes nothing",
+	PP_CASE("re-creating an identical systemProc returns it; any other "
+	    "option is PP_EPROC_EXISTS and changes nothing",
 	    test_recreate, 0),
-	PP_CASE("missing, unloadable, ABI-mismatched, symbol-less and init-failing "
-	  "plugins are PP_EPLUGIN naming the problem, and nothing is created",
+	PP_CASE("missing, unloadable, ABI-mismatched, symbol-less and "
+	    "init-failing plugins are PP_EPLUGIN naming the problem, and "
+	    "nothing is created",
 	    test_bad_plugins, 120),
-	PP_CASE("invalid names, topics, lists and options are refused and create "
-	  "nothing",
+	PP_CASE("invalid names, topics, lists and options are refused and "
+	    "create nothing",
 	    test_invalid, 0),
 	PP_CASES_END,
 };

@@ -335,17 +335,19 @@ test_dead_letters(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("a systemProc without to topics acks its claims and writes nothing",
+	PP_CASE("a systemProc without to topics acks its claims and writes "
+	    "nothing",
 	    test_no_to, 0),
-	PP_CASE("outputs go to several to topics, each input's in one ack_commit",
+	PP_CASE("outputs go to several to topics, each input's in one "
+	    "ack_commit",
 	    test_fanout, 0),
 	PP_CASE("the plugin gets claims of count logs",
 	    test_count, 120),
-	PP_CASE("a failing plugin reclaims at once with its reason in last_error "
-	  "and is disabled at max_reclaims",
+	PP_CASE("a failing plugin reclaims at once with its reason in "
+	    "last_error and is disabled at max_reclaims",
 	    test_failure_disables, 0),
-	PP_CASE("a poison log in a claim of several goes alone to the dead letters "
-	  "and the rest flow on",
+	PP_CASE("a poison log in a claim of several goes alone to the dead "
+	    "letters and the rest flow on",
 	    test_dead_letters, 0),
 	PP_CASES_END,
 };

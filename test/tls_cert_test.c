@@ -241,17 +241,20 @@ test_failures_do_not_stop_the_node(void)
 static const pp_test_case cases[] = {
 	PP_CASE("commit, range and proc work over tls+tcp with mutual TLS",
 	    test_tls_basic, 0),
-	PP_CASE("pp_spawn starts a tls+tcp node and its spawner connects over TLS",
+	PP_CASE("pp_spawn starts a tls+tcp node and its spawner connects over "
+	    "TLS",
 	    test_tls_spawn, 0),
 	PP_CASE("a wrong CA on either side fails fast with PP_ETLS saying which",
 	    test_wrong_ca, 0),
-	PP_CASE("an expired certificate is PP_ETLS for a client and stops a node",
+	PP_CASE("an expired certificate is PP_ETLS for a client and stops a "
+	    "node",
 	    test_expired, 0),
 	PP_CASE("a corrupted certificate is PP_ETLS naming the bad signature",
 	    test_corrupted, 0),
 	PP_CASE("a node certificate for another host is PP_ETLS",
 	    test_wrong_host, 0),
-	PP_CASE("plain on a TLS port and TLS on a plain port are PP_ETLS at once",
+	PP_CASE("plain on a TLS port and TLS on a plain port are PP_ETLS at "
+	    "once",
 	    test_transport_mismatch, 0),
 	PP_CASE("twenty refused handshakes in a row leave the node serving",
 	    test_failures_do_not_stop_the_node, 0),

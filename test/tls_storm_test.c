@@ -175,8 +175,8 @@ test_reconnect_storm(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("clients carry on across kill -9 and restart of a TLS node, and "
-	  "every acked commit is stored exactly once",
+	PP_CASE("clients carry on across kill -9 and restart of a TLS node, "
+	    "and every acked commit is stored exactly once",
 	    test_reconnect_storm, 120),
 	PP_CASES_END,
 };

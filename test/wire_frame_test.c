@@ -296,7 +296,8 @@ test_too_large(void)
 static const pp_test_case cases[] = {
 	PP_CASE("non-msgpack bytes get PP_EPROTO",
 	    test_garbage, 0),
-	PP_CASE("an array, string, number or nil instead of a map gets PP_EPROTO",
+	PP_CASE("an array, string, number or nil instead of a map gets "
+	    "PP_EPROTO",
 	    test_not_a_map, 0),
 	PP_CASE("a map without v or op, or with them mistyped, gets PP_EPROTO",
 	    test_missing_v_or_op, 0),
