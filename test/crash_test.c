@@ -343,12 +343,12 @@ test_async_storm(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "kill -9 during a storm of synchronous commits loses no "
-	  "acknowledged log and reuses no sequence",
-	    test_storm, 180 },
-	{ "kill -9 during asynchronous batches loses no acknowledged log",
-	    test_async_storm, 180 },
-	{ NULL, NULL, 0 },
+	PP_CASE("kill -9 during a storm of synchronous commits loses no "
+	    "acknowledged log and reuses no sequence",
+	    test_storm, 180),
+	PP_CASE("kill -9 during asynchronous batches loses no acknowledged log",
+	    test_async_storm, 180),
+	PP_CASES_END,
 };
 
 int

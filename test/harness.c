@@ -340,7 +340,11 @@ run_case(const pp_test_case *tc, int number)
 		g_case_pid  = getpid();
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		signal(SIGPIPE, SIG_IGN);
-		tc->fn();
+		if (tc->node_fn != NULL) {
+			pp_t_node_case_run(tc->node_fn);
+		} else {
+			tc->fn();
+		}
 		fflush(stdout);
 		fflush(stderr);
 		exit(0);

@@ -43,11 +43,24 @@
 
 /* ---- cases ---------------------------------------------------------------- */
 
+typedef struct pp_tnode pp_tnode;
+
+/* A case is either plain (fn: it starts whatever it needs itself) or a
+ * node case (node_fn: the harness starts one ordinary node, pp_spawn with
+ * default options in a fresh directory, hands it over and stops it with
+ * pp_t_node_stop after the case returned). Build entries with the macros
+ * below; cases that need node options, or kill or restart their node,
+ * stay plain. */
 typedef struct pp_test_case {
-	const char *name;      /* a sentence; unique in its program */
-	void (*fn)(void);      /* the case; returns on success */
-	int         timeout_s; /* 0: 60 s */
+	const char *name;               /* a sentence; unique in its program */
+	void (*fn)(void);               /* a plain case; returns on success */
+	void (*node_fn)(pp_tnode *n);   /* a node case */
+	int         timeout_s;          /* 0: 60 s */
 } pp_test_case;
+
+#define PP_CASE(name, fn, timeout_s) { (name), (fn), NULL, (timeout_s) }
+#define PP_NODE_CASE(name, fn, timeout_s) { (name), NULL, (fn), (timeout_s) }
+#define PP_CASES_END { NULL, NULL, NULL, 0 }
 
 /* Runs the NULL-name-terminated table; returns the process exit status. */
 int pp_test_main(int argc, char **argv, const pp_test_case *cases);
@@ -182,7 +195,7 @@ const char *pp_t_node_path(void);
 
 #define PP_T_PATH 256
 
-typedef struct pp_tnode {
+struct pp_tnode {
 	char       dir[PP_T_PATH];      /* data directory */
 	char       sock[PP_T_PATH];     /* the ipc socket file */
 	char       address[PP_T_PATH];  /* "ipc://" + sock */
@@ -190,7 +203,7 @@ typedef struct pp_tnode {
 	pid_t      pid;                 /* node process, once known */
 	int        out_fd;              /* pp_t_node_exec: node stdout */
 	bool       is_child;            /* pid is our own child */
-} pp_tnode;
+};
 
 /* Fills n with a fresh data directory and "ipc://DIR/sock". */
 void pp_t_node_init(pp_tnode *n);
@@ -211,6 +224,10 @@ void pp_t_node_stop(pp_tnode *n);
  * line. Returns 0 or -1 (the node did not become ready in time; it is
  * killed). n->pid is our child. */
 int pp_t_node_exec(pp_tnode *n, const char *const *extra);
+
+/* Runs a node case: starts a node as pp_t_node_init + pp_t_node_start
+ * (NULL options), calls fn with it, then pp_t_node_stop. */
+void pp_t_node_case_run(void (*fn)(pp_tnode *n));
 
 /* Sends sig to the node; with SIGKILL also reaps it. */
 void pp_t_node_kill(pp_tnode *n, int sig);

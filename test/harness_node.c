@@ -279,6 +279,17 @@ pp_t_node_stop(pp_tnode *n)
 	n->pid = -1;
 }
 
+void
+pp_t_node_case_run(void (*fn)(pp_tnode *n))
+{
+	pp_tnode n;
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, NULL);
+	fn(&n);
+	pp_t_node_stop(&n);
+}
+
 int
 pp_t_node_exec(pp_tnode *n, const char *const *extra)
 {

@@ -245,21 +245,24 @@ test_version(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "pp_id_format writes ms-seq in decimal", test_format, 0 },
-	{ "pp_id_parse accepts full ids up to 64-bit values", test_parse_valid,
-	    0 },
-	{ "pp_id_parse refuses every other form with PP_EINVALID_ID and "
-	  "leaves the id unchanged",
-	    test_parse_invalid, 0 },
-	{ "formatted random ids parse back to themselves", test_round_trip,
-	    0 },
-	{ "pp_id_parse agrees with a reference grammar on random text",
-	    test_parse_fuzz, 0 },
-	{ "every error code has its name and message", test_errnames, 0 },
-	{ "error codes keep their wire values", test_codes_are_wire_stable,
-	    0 },
-	{ "pp_version matches the version macros", test_version, 0 },
-	{ NULL, NULL, 0 },
+	PP_CASE("pp_id_format writes ms-seq in decimal",
+	    test_format, 0),
+	PP_CASE("pp_id_parse accepts full ids up to 64-bit values",
+	    test_parse_valid, 0),
+	PP_CASE("pp_id_parse refuses every other form with PP_EINVALID_ID and "
+	    "leaves the id unchanged",
+	    test_parse_invalid, 0),
+	PP_CASE("formatted random ids parse back to themselves",
+	    test_round_trip, 0),
+	PP_CASE("pp_id_parse agrees with a reference grammar on random text",
+	    test_parse_fuzz, 0),
+	PP_CASE("every error code has its name and message",
+	    test_errnames, 0),
+	PP_CASE("error codes keep their wire values",
+	    test_codes_are_wire_stable, 0),
+	PP_CASE("pp_version matches the version macros",
+	    test_version, 0),
+	PP_CASES_END,
 };
 
 int

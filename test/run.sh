@@ -7,6 +7,10 @@
 # A program or script fails when it exits non-zero (a crash included), prints
 # a "not ok" line, prints no plan, or runs a different number of cases than
 # its plan announced. The exit status is 0 only when every one passed.
+#
+# The last line is always "N passed, M failed": N passing cases, M failing
+# cases plus every file that failed without a failing case (a crash, no
+# plan, fewer cases than planned), so M is 0 exactly when all passed.
 
 if [ ! -d test ]; then
 	echo "run.sh: run from the repository root" >&2
@@ -23,6 +27,7 @@ n_files=0
 n_failed_files=0
 n_cases=0
 n_case_fail=0
+n_silent_fail=0
 
 # run_one NAME COMMAND...: runs COMMAND, streams its output, records the result.
 run_one() {
@@ -59,6 +64,9 @@ run_one() {
 	fi
 	if [ -n "$why" ]; then
 		n_failed_files=$((n_failed_files + 1))
+		if [ "$n_not" -eq 0 ]; then
+			n_silent_fail=$((n_silent_fail + 1))
+		fi
 		failed_list="$failed_list
   FAIL $name ($why)"
 		grep '^not ok [0-9]' "$tmp/out" | sed 's/^/       /' \
@@ -70,6 +78,7 @@ for t in "$@"; do
 	if [ ! -x "$t" ]; then
 		n_files=$((n_files + 1))
 		n_failed_files=$((n_failed_files + 1))
+		n_silent_fail=$((n_silent_fail + 1))
 		failed_list="$failed_list
   FAIL $t (not an executable file)"
 		continue
@@ -90,7 +99,9 @@ if [ "$n_failed_files" -gt 0 ]; then
 		echo "# failed cases:"
 		cat "$tmp/failed_cases"
 	fi
+	echo "$((n_cases - n_case_fail)) passed, $((n_case_fail + n_silent_fail)) failed"
 	exit 1
 fi
 echo "# PASSED: all $n_files files"
+echo "$((n_cases - n_case_fail)) passed, 0 failed"
 exit 0

@@ -1,11 +1,10 @@
 /*
  * system_crash_test.c - systemProcs when processes die (issue 4 item 8;
- * PEER §12.3-12.4 with the fixes of PEER §23.14): kill -9 of workers in the
- * middle of a 50,000-log pipeline, a plugin that segfaults or aborts on
- * poison logs, workers replaced after worker_restart_after claims, a
- * worker killed while it waits for work, and kill -9 of the node itself.
+ * PEER §12.3-12.4 with the fixes of PEER §23.14): kill -9 of workers in
+ * the middle of a 50,000-log pipeline, a plugin that segfaults or aborts
+ * on poison logs, a worker's crash reason, and kill -9 of the node itself.
  * After each, every input has produced exactly one output: none lost,
- * none twice.
+ * none twice. Workers replaced on purpose are in system_restart_test.c.
  *
  * Inputs are numbered (system_util.h) and the plugin is the pass-through
  * failer, so an output names its input. The reclaim timeout of every
@@ -22,30 +21,14 @@
 #include <unistd.h>
 
 #include "system_util.h"
-
-#define LONG_TIMEOUT_MS 600000 /* reclaims must not wait for this */
-#define WAIT_MS         120000
-#define MAX_PIDS        16
+#include "system_crash_util.h"
 
 static const char *const g_out[] = { "out" };
-
-/* Spawn options for these cases: also a request timeout long enough for
- * a sanitized node under load. */
-static void
-start_node(
-    pp_tnode *n, int32_t workers, uint32_t concurrency, uint32_t restart_after)
-{
-	pp_spawn_opts o
-	    = system_spawn_opts(workers, concurrency, restart_after);
-
-	pp_t_node_init(n);
-	pp_t_node_start(n, &o);
-}
 
 /* A plugin's own crash must reach the node as the signal, also under
  * AddressSanitizer, whose SEGV handler would turn it into an exit. */
 static void
-let_crashes_be_signals(void)
+system_crash_let_signals(void)
 {
 	const char *old = getenv("ASAN_OPTIONS");
 	char        opts[1024];
@@ -55,51 +38,9 @@ let_crashes_be_signals(void)
 	setenv("ASAN_OPTIONS", opts, 1);
 }
 
-static bool
-has_pid(const pid_t *pids, size_t n, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (pids[i] == pid) {
-			return (true);
-		}
-	}
-	return (false);
-}
-
-/* Waits until the node runs `want` workers, none of them in `gone`. */
-static void
-wait_workers_at(int line, pid_t node, size_t want, const pid_t *gone,
-    size_t ngone, pid_t *pids)
-{
-	uint64_t end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(WAIT_MS);
-	size_t   n, i;
-	bool     is_new;
-
-	for (;;) {
-		n = system_worker_pids(node, pids, MAX_PIDS);
-		is_new = true;
-		for (i = 0; i < n; i++) {
-			is_new = is_new && !has_pid(gone, ngone, pids[i]);
-		}
-		if (n == want && is_new) {
-			return;
-		}
-		if (pp_t_mono_ms() > end) {
-			pp_t_fail(__FILE__, line,
-			    "node %d runs %zu new workers, not %zu", (int)node,
-			    n, want);
-		}
-		pp_t_nap();
-	}
-}
-#define WAIT_WORKERS(node, want, gone, ngone, pids)                            \
-	wait_workers_at(__LINE__, (node), (want), (gone), (ngone), (pids))
-
 /* True when some proc's last error says a worker was killed by sig. */
 static bool
-any_error_says(pp_client *c, const char *text)
+system_crash_any_error_says(pp_client *c, const char *text)
 {
 	pp_proc_list *l = NULL;
 	size_t        i;
@@ -114,56 +55,11 @@ any_error_says(pp_client *c, const char *text)
 	return (found);
 }
 
-/* Prints the procs that hold a claim (for a wait that timed out). */
-static void
-diag_claims(pp_client *c)
-{
-	const pp_proc_info *p;
-	pp_proc_list       *l = NULL;
-	size_t              i;
-
-	if (pp_procs(c, &l) != 0) {
-		return;
-	}
-	for (i = 0; i < pp_proc_list_count(l); i++) {
-		p = pp_proc_list_get(l, i);
-		if (p->has_claim) {
-			pp_t_diag("%s holds a claim of %" PRIu64 "..%" PRIu64
-			          " until %" PRIu64 " (now %" PRIu64
-			          "), reclaims %u, last error \"%s\"",
-			    p->name, p->claim_first.seq, p->claim_last.seq,
-			    p->claim_deadline_ms, pp_t_now_ms(), p->reclaims,
-			    p->last_error);
-		}
-	}
-	pp_proc_list_free(l);
-}
-
-/* Prints the procs' last errors. */
-static void
-diag_errors(pp_client *c)
-{
-	const pp_proc_info *p;
-	pp_proc_list       *l = NULL;
-	size_t              i;
-
-	if (pp_procs(c, &l) != 0) {
-		return;
-	}
-	for (i = 0; i < pp_proc_list_count(l); i++) {
-		p = pp_proc_list_get(l, i);
-		if (p->last_error[0] != '\0') {
-			pp_t_diag(
-			    "%s: last error \"%s\"", p->name, p->last_error);
-		}
-	}
-	pp_proc_list_free(l);
-}
-
 /* ---- kill -9 of workers mid-pipeline
  * ------------------------------------------- */
 
 #define PIPE_TOPICS    4
+
 #define PIPE_PER_TOPIC 12500 /* 50,000 in all */
 
 static void
@@ -179,7 +75,7 @@ test_kill_workers(void)
 	pp_tnode            n;
 	bool                hit = false;
 
-	start_node(&n, 2, 2, 0);
+	system_crash_start_node(&n, 2, 2, 0);
 	o = system_opts(from, PIPE_TOPICS, g_out, 1, system_plugin("failer", 0),
 	    "sleep-ms=2");
 	o.proc.count = 50;
@@ -206,14 +102,14 @@ test_kill_workers(void)
 		PP_ASSERT_INT_EQ(kill(killed[nkilled], SIGKILL), 0);
 		nkilled++;
 		/* The node reclaims what it held at once, saying why. */
-		hit = hit || any_error_says(n.client, "killed by signal 9");
+		hit = hit || system_crash_any_error_says(n.client, "killed by signal 9");
 	}
 	if (pp_wait_for_procs(n.client, NULL, 0, pp_t_scaled(WAIT_MS)) != 0) {
-		diag_claims(n.client);
+		system_crash_diag_claims(n.client);
 		PP_FAIL_AT("the pipeline did not finish: %" PRIu64 " outputs",
 		    system_length(n.client, "out"));
 	}
-	hit = hit || any_error_says(n.client, "killed by signal 9");
+	hit = hit || system_crash_any_error_says(n.client, "killed by signal 9");
 	pp_t_diag("%zu workers killed; a claim was held: %s", nkilled,
 	    hit ? "yes" : "no");
 	PP_ASSERT_TRUE(hit);
@@ -273,8 +169,8 @@ test_poison_crash(void)
 	pp_tnode                 n;
 	pid_t                    pids[MAX_PIDS];
 
-	let_crashes_be_signals();
-	start_node(&n, 2, 1, 0);
+	system_crash_let_signals();
+	system_crash_start_node(&n, 2, 1, 0);
 	system_commit_inputs(n.client, "in", "in", 0, POISON_INPUTS);
 	before = system_node_stats(n.client);
 	o = system_opts(in, 1, g_out, 1, system_plugin("failer", 0),
@@ -324,8 +220,8 @@ test_crash_reason(void)
 	int                      pid, used = 0;
 	pp_tnode                 n;
 
-	let_crashes_be_signals();
-	start_node(&n, 1, 1, 0);
+	system_crash_let_signals();
+	system_crash_start_node(&n, 1, 1, 0);
 	o = system_opts(
 	    in, 1, g_out, 1, system_plugin("failer", 0), "crash-on=BOOM");
 	o.proc.max_reclaims = 0;
@@ -347,160 +243,6 @@ test_crash_reason(void)
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	PP_ASSERT_U64_EQ(s.i.next_seq, 0);
 	PP_ASSERT_TRUE(!s.i.has_claim);
-	pp_t_node_stop(&n);
-}
-
-/* ---- worker_restart_after
- * ------------------------------------------------------ */
-
-#define RESTART_INPUTS 20000
-
-static void
-test_restart_after(void)
-{
-	static const char *const in[] = { "in" };
-	static uint32_t          counts[RESTART_INPUTS];
-	pp_system_proc_opts      o;
-	pp_node_stats            st;
-	pid_t                    seen[256], pids[MAX_PIDS];
-	size_t                   nseen = 0, np, k;
-	uint64_t                 end;
-	pp_tnode                 n;
-	int                      rv;
-
-	start_node(&n, 2, 1, 100);
-	system_commit_inputs(n.client, "in", "in", 0, RESTART_INPUTS / 2);
-	o = system_opts(in, 1, g_out, 1, system_plugin("failer", 0), NULL);
-	o.proc.count = 5;
-	o.proc.reclaim_timeout_ms = LONG_TIMEOUT_MS;
-	SYSTEM_CREATE(n.client, "relay", &o);
-	system_commit_inputs(
-	    n.client, "in", "in", RESTART_INPUTS / 2, RESTART_INPUTS / 2);
-	/* Watch the workers come and go while the work gets done. */
-	end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(WAIT_MS);
-	while (
-	    (rv = pp_wait_for_procs(n.client, NULL, 0, 20)) == PP_ETIMEDOUT) {
-		np = system_worker_pids(n.pid, pids, MAX_PIDS);
-		for (k = 0; k < np && nseen < 256; k++) {
-			if (!has_pid(seen, nseen, pids[k])) {
-				seen[nseen++] = pids[k];
-			}
-		}
-		if (pp_t_mono_ms() > end) {
-			PP_FAIL_AT("the pipeline did not finish: %" PRIu64
-			           " outputs",
-			    system_length(n.client, "out"));
-		}
-	}
-	PP_PASS(rv);
-	st = system_node_stats(n.client);
-	pp_t_diag("%zu worker pids seen, %" PRIu64 " restarts, %" PRIu64
-	          " reclaims",
-	    nseen, st.worker_restarts, st.reclaims);
-	/* At least 4,000 claims of at most 5 logs, 100 per worker. */
-	PP_ASSERT_U64_CMP(st.worker_restarts, >=, 30);
-	PP_ASSERT_U64_CMP(nseen, >=, 5);
-	/* Planned exits give nothing back and repeat nothing. */
-	PP_ASSERT_U64_EQ(st.reclaims, 0);
-	PP_ASSERT_U64_EQ(system_count_outputs(n.client, "out", "in",
-	                     RESTART_INPUTS, counts, NULL),
-	    RESTART_INPUTS);
-	SYSTEM_CHECK_ONCE("out", counts, RESTART_INPUTS, NULL, 0);
-	pp_t_node_stop(&n);
-}
-
-/* The same with two claim threads per worker: a thread that waits for
- * work when its worker leaves must not take a claim with it. */
-static void
-test_restart_after_threads(void)
-{
-	static const char *const from[] = { "a", "b", "c" };
-	static uint32_t          counts[3000];
-	pp_system_proc_opts      o;
-	pp_node_stats            st;
-	uint64_t                 other;
-	pp_tnode                 n;
-	size_t                   k;
-	char                     dead[32];
-
-	start_node(&n, 2, 2, 20);
-	o = system_opts(from, 3, g_out, 1, system_plugin("failer", 0), NULL);
-	o.proc.count = 1;
-	o.proc.reclaim_timeout_ms = LONG_TIMEOUT_MS;
-	/* No failure is allowed: a planned exit is none. */
-	o.proc.max_reclaims = 0;
-	o.proc.on_max_reclaims = PP_ON_MAX_DEADLETTER;
-	SYSTEM_CREATE(n.client, "relay", &o);
-	for (k = 0; k < 30; k++) {
-		system_commit_inputs(
-		    n.client, from[k % 3], from[k % 3], (k / 3) * 300, 300);
-	}
-	SYSTEM_WAIT_PROCS(n.client, NULL, 0, WAIT_MS);
-	st = system_node_stats(n.client);
-	pp_t_diag("%" PRIu64 " restarts, %" PRIu64 " reclaims",
-	    st.worker_restarts, st.reclaims);
-	diag_errors(n.client);
-	PP_ASSERT_U64_CMP(st.worker_restarts, >=, 10);
-	for (k = 0; k < 3; k++) {
-		pp_t_format(dead, sizeof(dead), "%s.dead", from[k]);
-		PP_ASSERT_U64_EQ(system_length(n.client, dead), 0);
-		system_count_outputs(
-		    n.client, "out", from[k], 3000, counts, &other);
-		SYSTEM_CHECK_ONCE(from[k], counts, 3000, NULL, 0);
-	}
-	PP_ASSERT_U64_EQ(st.reclaims, 0);
-	pp_t_node_stop(&n);
-}
-
-/* ---- a worker killed while it waits for work
- * ------------------------------------ */
-
-static void
-test_kill_idle_worker(void)
-{
-	static const char *const from[] = { "a", "b", "c", "d" };
-	static uint32_t          counts[6];
-	pp_system_proc_opts      o;
-	pid_t                    pids[MAX_PIDS], gone[MAX_PIDS];
-	uint64_t                 other;
-	pp_tnode                 n;
-	size_t                   k, round;
-
-	start_node(&n, 1, 2, 0);
-	o = system_opts(from, 4, g_out, 1, system_plugin("failer", 0), NULL);
-	o.proc.reclaim_timeout_ms = LONG_TIMEOUT_MS;
-	SYSTEM_CREATE(n.client, "idle", &o);
-	for (round = 0; round < 3; round++) {
-		/* Work, then nothing to do: both threads wait in the node. */
-		for (k = 0; k < 4; k++) {
-			system_commit_inputs(
-			    n.client, from[k], from[k], round * 2, 1);
-		}
-		SYSTEM_WAIT_PROCS(n.client, NULL, 0, WAIT_MS);
-		WAIT_WORKERS(n.pid, 1, gone, round, pids);
-		gone[round] = pids[0];
-		PP_ASSERT_INT_EQ(kill(pids[0], SIGKILL), 0);
-		WAIT_WORKERS(n.pid, 1, gone, round + 1, pids);
-		/* Work committed after the kill is done by the new worker
-		 * at once: no claim waits for the dead one's timeout. */
-		for (k = 0; k < 4; k++) {
-			system_commit_inputs(
-			    n.client, from[k], from[k], round * 2 + 1, 1);
-		}
-		if (pp_wait_for_procs(n.client, NULL, 0, pp_t_scaled(30000))
-		    != 0) {
-			diag_claims(n.client);
-			PP_FAIL_AT("round %zu: the work committed after the "
-			           "kill is not done in time: a claim waits "
-			           "for the dead worker's timeout",
-			    round);
-		}
-	}
-	for (k = 0; k < 4; k++) {
-		system_count_outputs(
-		    n.client, "out", from[k], 6, counts, &other);
-		SYSTEM_CHECK_ONCE(from[k], counts, 6, NULL, 0);
-	}
 	pp_t_node_stop(&n);
 }
 
@@ -596,27 +338,19 @@ test_kill_node(void)
 }
 
 static const pp_test_case cases[] = {
-	{ "kill -9 of workers in the middle of a 50,000-log pipeline: every "
-	  "input produces exactly one output",
-	    test_kill_workers, 180 },
-	{ "a plugin that segfaults or aborts on a log sends exactly that log "
-	  "to the dead letters and the rest flow on",
-	    test_poison_crash, 120 },
-	{ "a worker's crash reclaims its claim at once, naming the worker, "
-	  "its pid and the signal",
-	    test_crash_reason, 0 },
-	{ "worker_restart_after replaces workers without losing or repeating "
-	  "work",
-	    test_restart_after, 180 },
-	{ "workers with two threads replaced after worker_restart_after "
-	  "lose and repeat nothing",
-	    test_restart_after_threads, 120 },
-	{ "a worker killed while waiting for work leaves no claim behind",
-	    test_kill_idle_worker, 120 },
-	{ "kill -9 of the node mid-pipeline, then a restart on the same data: "
-	  "every committed input produces exactly one output",
-	    test_kill_node, 180 },
-	{ NULL, NULL, 0 },
+	PP_CASE("kill -9 of workers in the middle of a 50,000-log pipeline: "
+	    "every input produces exactly one output",
+	    test_kill_workers, 180),
+	PP_CASE("a plugin that segfaults or aborts on a log sends exactly that "
+	    "log to the dead letters and the rest flow on",
+	    test_poison_crash, 120),
+	PP_CASE("a worker's crash reclaims its claim at once, naming the "
+	    "worker, its pid and the signal",
+	    test_crash_reason, 0),
+	PP_CASE("kill -9 of the node mid-pipeline, then a restart on the same "
+	    "data: every committed input produces exactly one output",
+	    test_kill_node, 180),
+	PP_CASES_END,
 };
 
 int

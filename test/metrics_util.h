@@ -1,0 +1,36 @@
+/*
+ * metrics_util.h - fixtures of the metrics tests (metrics_*_test.c):
+ * a whole pp_stats() report, a node-wide figure read afresh for
+ * PP_WAIT_UNTIL, and claims of an expected size.
+ */
+#ifndef PP_TEST_METRICS_UTIL_H
+#define PP_TEST_METRICS_UTIL_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "wire_stats.h"
+
+/* ---- helpers: stats ---------------------------------------------------- */
+
+pp_stats_report *metrics_stats_of(pp_client *c);
+
+/* A node-wide counter, read afresh (for PP_WAIT_UNTIL). */
+#define NODE_FIGURE(c, field)                                                  \
+	metrics_node_figure((c), offsetof(pp_node_stats, field))
+
+uint64_t metrics_node_figure(pp_client *c, size_t offset);
+
+pp_claim *metrics_claim(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, size_t expect);
+
+#endif
