@@ -1,7 +1,7 @@
 /*
- * id.c - parsing and formatting of ids and id expressions, and the topic
- * name rule. See id.h for the grammar; docs/DESIGN.md §4 for what each
- * form means as a range bound.
+ * id.c - parsing and formatting of ids and id expressions (the topic
+ * name rule is in topic.c). See id.h for the grammar; docs/DESIGN.md §4
+ * for what each form means as a range bound.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,25 +67,6 @@ ppi_idexpr_parse(const char *text, size_t len, ppi_idexpr *expr)
 	e.kind = PPI_IDEXPR_FULL;
 	*expr  = e;
 	return 0;
-}
-
-bool
-ppi_topic_valid(const char *name, size_t len)
-{
-	size_t i;
-
-	if (name == NULL || len == 0 || len > PP_TOPIC_MAX) {
-		return false;
-	}
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		        (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		        c == '.')) {
-			return false;
-		}
-	}
-	return true;
 }
 
 char *

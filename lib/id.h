@@ -16,6 +16,9 @@
 #include <stdint.h>
 
 #include "pipeproc.h"
+/* Topic names have their own rule (topic.h); callers that check ids
+ * check names too. */
+#include "topic.h"
 
 enum ppi_idexpr_kind {
 	PPI_IDEXPR_FULL, /* T-S */
@@ -34,8 +37,5 @@ typedef struct ppi_idexpr {
  * Returns 0 or PP_EINVALID_ID; *expr is written only on success.
  */
 int ppi_idexpr_parse(const char *text, size_t len, ppi_idexpr *expr);
-
-/* ppi_topic_valid - true for [A-Za-z0-9_.-]{1,PP_TOPIC_MAX}. */
-bool ppi_topic_valid(const char *name, size_t len);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * read.c - reads: pp_range, pp_revrange, the page iterator, pp_length,
- * pp_topic_stat and pp_topics.
+ * read.c - reads: pp_range, pp_revrange, the page iterator, pp_length
+ * and pp_topic_stat (pp_topics is in topic.c).
  *
  * Arguments are checked here with the same rules the node applies
  * (id.c), so bad input fails before a round trip; the node checks again
@@ -35,12 +35,6 @@ struct pp_iter {
 	pp_result *page;
 	size_t     pos;
 	ppi_call  *next; /* the following page, already requested */
-};
-
-struct pp_topic_list {
-	pp_topic_info *items;
-	size_t         count;
-	size_t         cap;
 };
 
 static int
@@ -386,7 +380,7 @@ pp_iter_close(pp_iter *it)
 	free(it);
 }
 
-/* ---- length, stat, topics ----------------------------------------------- */
+/* ---- length, stat ----------------------------------------------------- */
 
 static int
 topic_call(pp_client *c, enum ppi_op op, const char *topic, ppi_frame *reply)
@@ -448,96 +442,4 @@ pp_topic_stat(pp_client *c, const char *topic, pp_topic_info *info)
 	}
 	*info = t;
 	return 0;
-}
-
-static int
-list_add(void *arg, const void *row)
-{
-	const pp_topic_info *info = row;
-	pp_topic_list       *l    = arg;
-	pp_topic_info *items;
-	char          *name;
-
-	if (l->count == l->cap) {
-		l->cap = l->cap != 0 ? l->cap * 2 : 16;
-		if ((items = realloc(l->items, sizeof(*items) * l->cap)) ==
-		    NULL) {
-			return PP_ENOMEM;
-		}
-		l->items = items;
-	}
-	if ((name = strdup(info->name)) == NULL) {
-		return PP_ENOMEM;
-	}
-	l->items[l->count]      = *info;
-	l->items[l->count].name = name;
-	l->count++;
-	return 0;
-}
-
-int
-pp_topics(pp_client *c, pp_topic_list **out)
-{
-	pp_topic_list *l;
-	ppi_buf        req;
-	ppi_frame      reply;
-	char           msg[PPI_ERRMSG_MAX] = "";
-	bool           has_more = true;
-	int            rv       = 0;
-
-	if (c == NULL) {
-		return PP_ENOTCONN;
-	}
-	if (out == NULL) {
-		return PP_EINVAL;
-	}
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		return PP_ENOMEM;
-	}
-	ppi_buf_init(&req);
-	while (has_more && rv == 0) {
-		ppi_buf_reset(&req);
-		ppi_wire_topics(
-		    &req, l->count > 0 ? l->items[l->count - 1].name : NULL);
-		if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
-			break;
-		}
-		rv = ppi_wire_decode_list(reply.data, reply.len,
-		    PPI_LIST_TOPICS, list_add, l, &has_more, msg, sizeof(msg));
-		ppi_frame_free(&reply);
-	}
-	ppi_buf_fini(&req);
-	if (rv != 0) {
-		pp_topic_list_free(l);
-		return ppi_client_fail(c, rv, "%s", msg);
-	}
-	*out = l;
-	return 0;
-}
-
-size_t
-pp_topic_list_count(const pp_topic_list *l)
-{
-	return l != NULL ? l->count : 0;
-}
-
-const pp_topic_info *
-pp_topic_list_get(const pp_topic_list *l, size_t i)
-{
-	return l != NULL && i < l->count ? &l->items[i] : NULL;
-}
-
-void
-pp_topic_list_free(pp_topic_list *l)
-{
-	size_t i;
-
-	if (l == NULL) {
-		return;
-	}
-	for (i = 0; i < l->count; i++) {
-		free((char *) l->items[i].name);
-	}
-	free(l->items);
-	free(l);
 }
