@@ -29,14 +29,18 @@ void check_topic_at(const char *file, int line, pp_client *c, const char *topic,
 #define CHECK_TOPIC(c, topic, first, n, pad)                                   \
 	check_topic_at(__FILE__, __LINE__, (c), (topic), (first), (n), (pad))
 
+/* pp_topic_stat that must succeed (STAT). */
 void admin_stat_at(const char *file, int line, pp_client *c, const char *topic,
     pp_topic_info *info);
 
 #define STAT(c, topic, info)                                                   \
 	admin_stat_at(__FILE__, __LINE__, (c), (topic), (info))
 
+/* pp_length that must succeed. */
 uint64_t admin_length_of(pp_client *c, const char *topic);
 
+/* The sequence of the topic's first log, or its next sequence when
+ * it is empty. */
 uint64_t admin_first_seq_of(pp_client *c, const char *topic);
 
 /* Is `topic` among pp_topics()? */
@@ -56,6 +60,8 @@ typedef struct pinfo {
 	char         error[512];
 } pinfo;
 
+/* pp_proc_inspect of `name` into p; must list exactly that proc
+ * (INSPECT). */
 void admin_inspect_at(
     const char *file, int line, pp_client *c, const char *name, pinfo *p);
 

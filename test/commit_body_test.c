@@ -57,9 +57,8 @@ test_too_big(void)
 }
 
 static void
-test_default_max_body(void)
+test_default_max_body(pp_tnode *n)
 {
-	pp_tnode      n;
 	pp_record     r;
 	pp_id         id;
 	pp_result    *res = NULL;
@@ -75,23 +74,20 @@ test_default_max_body(void)
 		memcpy(big + i, &v, (PP_BODY_MAX_DEFAULT + 1 - i) < 8 ?
 		        PP_BODY_MAX_DEFAULT + 1 - i : 8);
 	}
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	r.topic = "big";
 	r.body  = big;
 	r.len   = PP_BODY_MAX_DEFAULT + 1;
-	PP_FAIL(pp_commit(n.client, &r, 1, &id), PP_ETOOBIG);
+	PP_FAIL(pp_commit(n->client, &r, 1, &id), PP_ETOOBIG);
 	r.len = PP_BODY_MAX_DEFAULT;
-	PP_PASS(pp_commit(n.client, &r, 1, &id));
+	PP_PASS(pp_commit(n->client, &r, 1, &id));
 	PP_ASSERT_U64_EQ(id.seq, 0);
 	/* A page holds at least one log, however big. */
-	PP_PASS(pp_range(n.client, "big", NULL, &res));
+	PP_PASS(pp_range(n->client, "big", NULL, &res));
 	PP_ASSERT_U64_EQ(pp_result_count(res), 1);
 	log = pp_result_log(res, 0);
 	PP_ASSERT_MEM_EQ(log->body, log->len, big, PP_BODY_MAX_DEFAULT);
 	pp_result_free(res);
 	free(big);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -114,9 +110,8 @@ test_zero_body(pp_tnode *n)
 }
 
 static void
-test_binary(void)
+test_binary(pp_tnode *n)
 {
-	pp_tnode       n;
 	unsigned char  small[1024], *large = malloc(100 * 1024);
 	pp_record      r[2];
 	pp_id          ids[2];
@@ -132,32 +127,28 @@ test_binary(void)
 		large[i] = (unsigned char)pp_t_rand(&st);
 	}
 	large[0] = large[100 * 1024 - 1] = 0;
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	r[0].topic = "bin";
 	r[0].body  = small;
 	r[0].len   = sizeof(small);
 	r[1].topic = "bin";
 	r[1].body  = large;
 	r[1].len   = 100 * 1024;
-	PP_PASS(pp_commit(n.client, r, 2, ids));
-	pp_t_read_all(n.client, "bin", NULL, false, &logs);
+	PP_PASS(pp_commit(n->client, r, 2, ids));
+	pp_t_read_all(n->client, "bin", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 2);
 	PP_ASSERT_MEM_EQ(logs.bodies[0], logs.lens[0], small, sizeof(small));
 	PP_ASSERT_MEM_EQ(logs.bodies[1], logs.lens[1], large, 100 * 1024);
 	pp_t_logs_free(&logs);
 	free(large);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_topic_names(void)
+test_topic_names(pp_tnode *n)
 {
 	static const char *bad[] = { "", "a b", "a#b", "a/b", "a\nb", "a:b",
 		"a\tb", "a~b", "t\xc3\xb3pico", "a*", NULL };
 	char              long_ok[PP_TOPIC_MAX + 1], long_bad[PP_TOPIC_MAX + 2];
 	const char       *good[] = { long_ok, "Az09_.-", "x", ".", "-", NULL };
-	pp_tnode          n;
 	pp_record         r;
 	pp_id             id;
 	pp_result        *res = NULL;
@@ -171,12 +162,10 @@ test_topic_names(void)
 	long_ok[PP_TOPIC_MAX] = '\0';
 	memset(long_bad, 'b', PP_TOPIC_MAX + 1);
 	long_bad[PP_TOPIC_MAX + 1] = '\0';
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (i = 0; good[i] != NULL; i++) {
-		id = pp_t_commit_str(n.client, good[i], "ok");
+		id = pp_t_commit_str(n->client, good[i], "ok");
 		PP_ASSERT_U64_EQ(id.seq, 0);
-		PP_ASSERT_U64_EQ(pp_t_length(n.client, good[i]), 1);
+		PP_ASSERT_U64_EQ(pp_t_length(n->client, good[i]), 1);
 	}
 	for (i = -1; bad[i < 0 ? 0 : i] != NULL; i++) {
 		const char *t = i < 0 ? long_bad : bad[i];
@@ -184,36 +173,35 @@ test_topic_names(void)
 		r.topic = t;
 		r.body  = "x";
 		r.len   = 1;
-		if (pp_commit(n.client, &r, 1, &id) != PP_EINVALID_TOPIC) {
+		if (pp_commit(n->client, &r, 1, &id) != PP_EINVALID_TOPIC) {
 			PP_FAIL_AT("commit to topic \"%s\" was not refused", t);
 		}
-		PP_FAIL(pp_length(n.client, t, &count), PP_EINVALID_TOPIC);
-		PP_FAIL(pp_topic_stat(n.client, t, &info), PP_EINVALID_TOPIC);
-		PP_FAIL(pp_range(n.client, t, NULL, &res), PP_EINVALID_TOPIC);
-		PP_FAIL(pp_revrange(n.client, t, NULL, &res),
+		PP_FAIL(pp_length(n->client, t, &count), PP_EINVALID_TOPIC);
+		PP_FAIL(pp_topic_stat(n->client, t, &info), PP_EINVALID_TOPIC);
+		PP_FAIL(pp_range(n->client, t, NULL, &res), PP_EINVALID_TOPIC);
+		PP_FAIL(pp_revrange(n->client, t, NULL, &res),
 		    PP_EINVALID_TOPIC);
-		PP_FAIL(pp_iter_open(n.client, t, NULL, false, &it),
+		PP_FAIL(pp_iter_open(n->client, t, NULL, false, &it),
 		    PP_EINVALID_TOPIC);
 		PP_ASSERT_TRUE(res == NULL && it == NULL);
 	}
 	/* Only the good topics exist. */
-	PP_PASS(pp_topics(n.client, &list));
+	PP_PASS(pp_topics(n->client, &list));
 	PP_ASSERT_U64_EQ(pp_topic_list_count(list), 5);
 	pp_topic_list_free(list);
-	pp_t_node_stop(&n);
 }
 
 static const pp_test_case cases[] = {
 	PP_CASE("a body over max_body_bytes is PP_ETOOBIG and stores nothing",
 	    test_too_big, 0),
-	PP_CASE("a body of the default maximum round-trips and one byte more "
-	    "is PP_ETOOBIG",
+	PP_NODE_CASE("a body of the default maximum round-trips and one byte "
+	    "more is PP_ETOOBIG",
 	    test_default_max_body, 120),
 	PP_NODE_CASE("0-byte bodies are stored and read back empty",
 	    test_zero_body, 0),
-	PP_CASE("binary bodies with NUL bytes round-trip",
+	PP_NODE_CASE("binary bodies with NUL bytes round-trip",
 	    test_binary, 0),
-	PP_CASE("topic names follow [A-Za-z0-9_.-]{1,200} in every call",
+	PP_NODE_CASE("topic names follow [A-Za-z0-9_.-]{1,200} in every call",
 	    test_topic_names, 0),
 	PP_CASES_END,
 };

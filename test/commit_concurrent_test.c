@@ -48,19 +48,16 @@ thread_main(void *p)
 }
 
 static void
-test_threads(void)
+test_threads(pp_tnode *n)
 {
 	static struct thread_arg args[THREADS];
 	pthread_t                th[THREADS];
 	unsigned char           *seen = calloc(THREADS * PER_THREAD, 1);
-	pp_tnode                 n;
 	int                      t, i;
 
 	PP_ASSERT_TRUE(seen != NULL);
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (t = 0; t < THREADS; t++) {
-		args[t].client = n.client;
+		args[t].client = n->client;
 		args[t].index  = t;
 		PP_ASSERT_INT_EQ(
 		    pthread_create(&th[t], NULL, thread_main, &args[t]), 0);
@@ -81,9 +78,8 @@ test_threads(void)
 			}
 		}
 	}
-	PP_ASSERT_U64_EQ(pp_t_length(n.client, "shared"), THREADS * PER_THREAD);
+	PP_ASSERT_U64_EQ(pp_t_length(n->client, "shared"), THREADS * PER_THREAD);
 	free(seen);
-	pp_t_node_stop(&n);
 }
 
 #define PROCS 4
@@ -182,7 +178,7 @@ test_processes(void)
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("4 threads sharing a client get each sequence exactly once",
+	PP_NODE_CASE("4 threads sharing a client get each sequence exactly once",
 	    test_threads, 120),
 	PP_CASE("4 processes x 5,000 commits get sequences 0..19,999 exactly "
 	    "once",

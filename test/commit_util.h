@@ -16,8 +16,10 @@
 
 #define SENTINEL_MS 0xabababababababULL
 
+/* Sets every id of ids[0..n) to {SENTINEL_MS, SENTINEL_MS}. */
 void commit_fill_sentinel(pp_id *ids, size_t n);
 
+/* Every id of ids[0..n) still holds the sentinel. */
 void commit_assert_sentinel(const pp_id *ids, size_t n);
 
 #endif

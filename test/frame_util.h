@@ -83,19 +83,25 @@ typedef struct reply {
 	msgpack_object   root;
 } reply;
 
+/* A req socket dialed to address; must succeed. */
 nng_socket raw_open(const char *address);
 
+/* The value of a string key of a map object, or NULL. */
 const msgpack_object *obj_get(const msgpack_object *map, const char *key);
 
+/* Stores an integer object in *v; false for NULL or any other type. */
 bool obj_int(const msgpack_object *o, int64_t *v);
 
 /* Sends len bytes (a message of its own) and decodes the reply map. */
 void raw_call_msg(nng_socket s, nng_msg *m, reply *r);
 
+/* raw_call_msg of len bytes from buf. */
 void raw_call(nng_socket s, const void *buf, size_t len, reply *r);
 
+/* Releases the reply and its decoded map. */
 void reply_free(reply *r);
 
+/* The reply's integer "st"; fails the case when it has none. */
 int64_t reply_st(const reply *r);
 
 /* The reply to buf must be an error map with st == want and a message. */
@@ -115,8 +121,12 @@ typedef struct fixture {
 	uint64_t   extra; /* logs the case legitimately added to "base" */
 } fixture;
 
+/* Starts a node (max_body_bytes 0: the default) with three logs in
+ * "base" and opens a raw client to it. */
 void fx_begin(fixture *fx, uint32_t max_body_bytes);
 
+/* Checks the node still serves its data (fx_check), closes the raw
+ * client and stops the node. */
 void fx_end(fixture *fx);
 
 #endif

@@ -36,14 +36,18 @@ pp_spawn_opts gc_opts(uint32_t prune_ms);
  * slow (sanitized) run keeps the same margins. */
 uint32_t prune_ms(void);
 
+/* A node with GC every INTERVAL_MS and a minimum prune time of
+ * `prune` ms. */
 void start_gc_node(pp_tnode *n, uint32_t prune);
 
 /* Body bytes of logs first..first+n-1 of `topic` ("<topic>-<seq>"). */
 uint64_t gc_bytes_of(const char *topic, uint64_t first, uint64_t n);
 
+/* pp_length that must succeed. */
 uint64_t gc_length_at(
     const char *file, int line, pp_client *c, const char *topic);
 
+/* pp_topic_stat that must succeed. */
 pp_topic_info gc_stat_at(
     const char *file, int line, pp_client *c, const char *topic);
 

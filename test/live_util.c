@@ -59,7 +59,7 @@ bool
 rec_is_in_gate(const recorder *r, size_t n)
 {
 	(void)n;
-	return (r->rec_is_in_gate);
+	return (r->is_in_gate);
 }
 
 size_t
@@ -192,12 +192,12 @@ rec_on_claim(pp_live *live, const pp_claim *claim, int status, void *arg)
 		break;
 	case ACT_GATE:
 		pthread_mutex_lock(&r->mu);
-		r->rec_is_in_gate = true;
+		r->is_in_gate = true;
 		pthread_cond_broadcast(&r->cv);
 		while (!r->is_gate_open) {
 			pthread_cond_wait(&r->cv, &r->mu);
 		}
-		r->rec_is_in_gate = false;
+		r->is_in_gate = false;
 		r->was_cancel_returned = r->is_cancel_returned;
 		pthread_mutex_unlock(&r->mu);
 		break;

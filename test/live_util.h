@@ -61,7 +61,7 @@ typedef struct recorder {
 	int       cancel_rv;
 	char      last_error[256]; /* inspect's last_error on redelivery */
 	uint32_t  reclaims;        /* ... and its reclaims */
-	bool      rec_is_in_gate;
+	bool      is_in_gate;
 	bool      is_gate_open;
 	bool      is_wrong_thread; /* fn ran on two threads */
 	bool      is_empty_claim;  /* fn got a claim without logs */
@@ -69,6 +69,7 @@ typedef struct recorder {
 	bool      has_thread;
 } recorder;
 
+/* A recorder that settles claims by `action`, acking with `client`. */
 void rec_init(recorder *r, enum rec_action action, pp_client *client);
 
 /* Waits until pred(r) holds, at most timeout_ms (scaled); fails else. */
@@ -76,10 +77,10 @@ void rec_wait_at(const char *file, int line, recorder *r,
     bool (*pred)(const recorder *, size_t), size_t arg, int timeout_ms,
     const char *what);
 
+/* Predicates of rec_wait_at: n logs copied, n errors seen, a
+ * callback waiting in the gate. */
 bool rec_has_logs(const recorder *r, size_t n);
-
 bool rec_has_errors(const recorder *r, size_t n);
-
 bool rec_is_in_gate(const recorder *r, size_t n);
 
 #define WAIT_LOGS(r, n, ms)                                                    \
@@ -94,8 +95,10 @@ bool rec_is_in_gate(const recorder *r, size_t n);
 	rec_wait_at(                                                           \
 	    __FILE__, __LINE__, (r), rec_is_in_gate, 0, (ms), "in the gate")
 
+/* The number of logs copied so far. */
 size_t rec_nlogs(recorder *r);
 
+/* Lets a callback waiting in the gate return. */
 void rec_open_gate(recorder *r);
 
 /* The callback of every case; what it does is r->action. */

@@ -282,12 +282,11 @@ test_paging(void)
 }
 
 static void
-test_json_and_arguments(void)
+test_json_and_arguments(pp_tnode *n)
 {
 	pp_proc_opts     opts = PP_PROC_OPTS_INIT;
 	pp_stats_report *r;
 	pp_claim        *cl;
-	pp_tnode         n;
 	char            *json = NULL;
 
 	PP_FAIL(pp_stats(NULL, &r), PP_ENOTCONN);
@@ -297,13 +296,11 @@ test_json_and_arguments(void)
 	PP_ASSERT_U64_EQ(pp_stats_topic_count(NULL), 0);
 	PP_ASSERT_TRUE(pp_stats_proc(NULL, 0) == NULL);
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	PP_FAIL(pp_stats(n.client, NULL), PP_EINVAL);
-	pp_t_commit_str(n.client, "orders", "hello");
-	cl = metrics_claim(n.client, "orders", "billing", &opts, 1);
+	PP_FAIL(pp_stats(n->client, NULL), PP_EINVAL);
+	pp_t_commit_str(n->client, "orders", "hello");
+	cl = metrics_claim(n->client, "orders", "billing", &opts, 1);
 	pp_claim_free(cl);
-	r = metrics_stats_of(n.client);
+	r = metrics_stats_of(n->client);
 	PP_FAIL(pp_stats_json(r, NULL), PP_EINVAL);
 	PP_PASS(pp_stats_json(r, &json));
 	PP_ASSERT_TRUE(json[0] == '{' && json[strlen(json) - 1] == '}');
@@ -317,7 +314,6 @@ test_json_and_arguments(void)
 	PP_ASSERT_TRUE(strstr(json, "\"write_latency_us\":{\"le\":[") != NULL);
 	free(json);
 	pp_stats_free(r);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -363,8 +359,8 @@ static const pp_test_case cases[] = {
 	PP_CASE("pp_stats pages through 1,234 topics and 520 procs in name "
 	    "order",
 	    test_paging, 120),
-	PP_CASE("pp_stats_json writes one JSON object and bad arguments are "
-	    "refused",
+	PP_NODE_CASE("pp_stats_json writes one JSON object and bad arguments "
+	    "are refused",
 	    test_json_and_arguments, 0),
 	PP_CASE("stats requests round-trip and an unknown part is PP_EPROTO",
 	    test_frames, 0),

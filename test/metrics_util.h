@@ -28,8 +28,10 @@ pp_stats_report *metrics_stats_of(pp_client *c);
 #define NODE_FIGURE(c, field)                                                  \
 	metrics_node_figure((c), offsetof(pp_node_stats, field))
 
+/* The node figure at byte offset `offset` of pp_node_stats. */
 uint64_t metrics_node_figure(pp_client *c, size_t offset);
 
+/* pp_proc that must succeed and claim exactly `expect` logs. */
 pp_claim *metrics_claim(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, size_t expect);
 

@@ -88,12 +88,11 @@ typedef struct bad_call {
 } bad_call;
 
 static void
-test_invalid_options(void)
+test_invalid_options(pp_tnode *n)
 {
 	static char  long_name[202], max_name[201];
 	pp_proc_opts d = PP_PROC_OPTS_INIT;
 	bad_call     bad[32];
-	pp_tnode     n;
 	pp_claim    *cl;
 	pstate       s[4];
 	size_t       nb = 0, i;
@@ -142,35 +141,33 @@ test_invalid_options(void)
 	BAD("topic empty", "", "emptytopic", PP_EINVALID_TOPIC);
 #undef BAD
 
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	COMMIT_SEQS(n.client, "t", 0, 2, NULL);
+	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
 	for (i = 0; i < nb; i++) {
 		int rv;
 
-		cl = (pp_claim *)&n;
+		cl = (pp_claim *)n;
 		rv = pp_proc(
-		    n.client, bad[i].topic, bad[i].name, &bad[i].o, 0, &cl);
+		    n->client, bad[i].topic, bad[i].name, &bad[i].o, 0, &cl);
 		if (rv != bad[i].expect) {
 			PP_FAIL_AT("%s: pp_proc returned %s, expected %s",
 			    bad[i].what, pp_errname(rv),
 			    pp_errname(bad[i].expect));
 		}
-		PP_ASSERT_TRUE(cl == (pp_claim *)&n);
+		PP_ASSERT_TRUE(cl == (pp_claim *)n);
 		if (bad[i].name[0] != '\0' && strlen(bad[i].name) <= 200
 		    && strchr(bad[i].name, ' ') == NULL
 		    && strchr(bad[i].name, '#') == NULL
 		    && strchr(bad[i].name, '/') == NULL) {
-			PP_FAIL(pp_proc_inspect(n.client, bad[i].name, NULL),
+			PP_FAIL(pp_proc_inspect(n->client, bad[i].name, NULL),
 			    PP_ENOPROC);
 		}
 	}
 	/* Nothing was created, and no topic either. */
-	PP_ASSERT_U64_EQ(PROCS(n.client, s, 4), 0);
+	PP_ASSERT_U64_EQ(PROCS(n->client, s, 4), 0);
 	{
 		pp_topic_list *tl = NULL;
 
-		PP_PASS(pp_topics(n.client, &tl));
+		PP_PASS(pp_topics(n->client, &tl));
 		PP_ASSERT_U64_EQ(pp_topic_list_count(tl), 1);
 		PP_ASSERT_STR_EQ(pp_topic_list_get(tl, 0)->name, "t");
 		pp_topic_list_free(tl);
@@ -178,25 +175,24 @@ test_invalid_options(void)
 
 	/* The boundaries are valid. */
 	d.count = 100000;
-	CLAIM_EXPECT(n.client, "t", "c100000", &d, 0, 2);
+	CLAIM_EXPECT(n->client, "t", "c100000", &d, 0, 2);
 	d.count = 1;
 	d.max_reclaims = -1;
 	d.reclaim_timeout_ms = -1;
 	d.on_max_reclaims = PP_ON_MAX_DEADLETTER;
-	CLAIM_EXPECT(n.client, "t", max_name, &d, 0, 1);
+	CLAIM_EXPECT(n->client, "t", max_name, &d, 0, 1);
 	d.max_reclaims = 0;
 	d.reclaim_timeout_ms = 1;
 	d.on_max_reclaims = PP_ON_MAX_CONTINUE;
 	d.offset = "$>";
-	CLAIM_NOTHING(n.client, "t", "A-z_0.9", &d);
-	PP_ASSERT_U64_EQ(PROCS(n.client, s, 4), 3);
-	INSPECT(n.client, max_name, &s[0]);
+	CLAIM_NOTHING(n->client, "t", "A-z_0.9", &d);
+	PP_ASSERT_U64_EQ(PROCS(n->client, s, 4), 3);
+	INSPECT(n->client, max_name, &s[0]);
 	PP_ASSERT_INT_EQ(s[0].i.opts.max_reclaims, -1);
 	PP_ASSERT_INT_EQ(s[0].i.opts.reclaim_timeout_ms, -1);
 	PP_ASSERT_INT_EQ(s[0].i.opts.on_max_reclaims, PP_ON_MAX_DEADLETTER);
-	INSPECT(n.client, "c100000", &s[0]);
+	INSPECT(n->client, "c100000", &s[0]);
 	PP_ASSERT_U64_EQ(s[0].i.opts.count, 100000);
-	pp_t_node_stop(&n);
 }
 
 static void
@@ -522,8 +518,8 @@ test_restart(void)
 static const pp_test_case cases[] = {
 	PP_NODE_CASE("every call on an unknown proc fails with PP_ENOPROC",
 	    test_unknown_proc, 0),
-	PP_CASE("invalid options, names, topics and offsets are refused before "
-	    "the proc exists",
+	PP_NODE_CASE("invalid options, names, topics and offsets are refused "
+	    "before the proc exists",
 	    test_invalid_options, 0),
 	PP_NODE_CASE("other options than the stored ones are PP_EPROC_EXISTS, "
 	    "the same ones are accepted",

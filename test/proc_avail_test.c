@@ -96,7 +96,7 @@ test_avail_unknown(pp_tnode *n)
 }
 
 static void
-test_avail_invalid_names(void)
+test_avail_invalid_names(pp_tnode *n)
 {
 	pp_proc_opts o = quiet_opts(">", 1);
 	char         long_name[202];
@@ -104,37 +104,33 @@ test_avail_invalid_names(void)
 	    = { "", "has space", "x/y", "caf\xc3\xa9", long_name, NULL };
 	const char *names[2];
 	pp_claim   *cl, *sentinel = (pp_claim *)&o;
-	pp_tnode    n;
 	size_t      index, i;
 
 	memset(long_name, 'n', 201);
 	long_name[201] = '\0';
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	MAKE_PROC(n.client, "ta", "a", &o);
-	PUT_LOGS(n.client, "ta", 0, 2);
+	MAKE_PROC(n->client, "ta", "a", &o);
+	PUT_LOGS(n->client, "ta", 0, 2);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		/* The bad name after a good one with logs, and before it. */
 		names[0] = "a";
 		names[1] = bad[i];
 		cl = sentinel;
-		PP_FAIL(pp_available_proc(n.client, names, 2, 0, &index, &cl),
+		PP_FAIL(pp_available_proc(n->client, names, 2, 0, &index, &cl),
 		    PP_EINVALID_NAME);
 		names[0] = bad[i];
 		names[1] = "a";
-		PP_FAIL(pp_available_proc(n.client, names, 2, 0, &index, &cl),
+		PP_FAIL(pp_available_proc(n->client, names, 2, 0, &index, &cl),
 		    PP_EINVALID_NAME);
 		PP_ASSERT_TRUE(cl == sentinel);
 	}
-	CHECK_IDLE(n.client, "a", 0);
+	CHECK_IDLE(n->client, "a", 0);
 	/* 200 characters is a valid name: this one merely does not exist. */
 	long_name[200] = '\0';
 	names[0] = "a";
 	names[1] = long_name;
 	PP_FAIL(
-	    pp_available_proc(n.client, names, 2, 0, &index, &cl), PP_ENOPROC);
-	CHECK_IDLE(n.client, "a", 0);
-	pp_t_node_stop(&n);
+	    pp_available_proc(n->client, names, 2, 0, &index, &cl), PP_ENOPROC);
+	CHECK_IDLE(n->client, "a", 0);
 }
 
 static void
@@ -416,8 +412,8 @@ static const pp_test_case cases[] = {
 	PP_NODE_CASE("pp_available_proc with an unknown name fails with "
 	    "PP_ENOPROC at once and claims nothing from the others",
 	    test_avail_unknown, 0),
-	PP_CASE("pp_available_proc refuses invalid names with PP_EINVALID_NAME "
-	    "and claims nothing",
+	PP_NODE_CASE("pp_available_proc refuses invalid names with "
+	    "PP_EINVALID_NAME and claims nothing",
 	    test_avail_invalid_names, 0),
 	PP_NODE_CASE("pp_available_proc takes 1 to 64 names: 0 and 65 are "
 	    "PP_EINVAL, 64 work",

@@ -25,10 +25,14 @@
 void proc_crash_commit_seqs(
     pp_client *c, const char *topic, uint64_t first, size_t n, pp_id *ids);
 
+/* The state of proc `name`, its strings cleared (they die with the
+ * list). */
 void proc_crash_inspect(pp_client *c, const char *name, pp_proc_info *out);
 
+/* True while proc `name` holds a claim. */
 bool proc_crash_has_claim(pp_client *c, const char *name);
 
+/* pp_connect with a request timeout of timeout_ms (scaled). */
 pp_client *proc_crash_connect(const char *address, int timeout_ms);
 
 #endif

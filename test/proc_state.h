@@ -53,6 +53,7 @@ void pstate_check_opts_at(
 
 #define CHECK_OPTS(s, o) pstate_check_opts_at(__FILE__, __LINE__, (s), (o))
 
+/* True while proc `name` holds a claim. */
 bool proc_has_claim(pp_client *c, const char *name);
 
 /* Reclaims the claim of `name` (which holds logs from `first`) once. */

@@ -103,6 +103,7 @@ void script_start(script *sc, const char *address, step *steps, size_t n);
 /* The steps' clock starts now. */
 void script_go(script *sc);
 
+/* Waits for the script thread to finish its steps. */
 void script_join(script *sc);
 
 /* A blocking call that returned at `ret_ms` was woken by step s: it

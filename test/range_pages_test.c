@@ -57,9 +57,8 @@ walk(pp_client *c, const pp_range_opts *o, bool is_rev, uint64_t first,
 }
 
 static void
-test_pages(void)
+test_pages(pp_tnode *n)
 {
-	pp_tnode       n;
 	pp_record      r[100];
 	pp_id          ids[100];
 	char          *bodies = malloc(100 * PAGE_BODY);
@@ -70,8 +69,6 @@ test_pages(void)
 	int            pass;
 
 	PP_ASSERT_TRUE(bodies != NULL);
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (k = 0; k < PAGE_LOGS / 100; k++) {
 		for (i = 0; i < 100; i++) {
 			page_body(bodies + i * PAGE_BODY, k * 100 + i);
@@ -79,7 +76,7 @@ test_pages(void)
 			r[i].body  = bodies + i * PAGE_BODY;
 			r[i].len   = PAGE_BODY;
 		}
-		PP_PASS(pp_commit(n.client, r, 100, ids));
+		PP_PASS(pp_commit(n->client, r, 100, ids));
 	}
 	/* Page by page with pp_range, both directions. */
 	for (pass = 0; pass < 2; pass++) {
@@ -87,9 +84,9 @@ test_pages(void)
 		total = 0;
 		for (;;) {
 			if (pass == 0) {
-				PP_PASS(pp_range(n.client, "pages", &o, &res));
+				PP_PASS(pp_range(n->client, "pages", &o, &res));
 			} else {
-				PP_PASS(pp_revrange(n.client, "pages", &o,
+				PP_PASS(pp_revrange(n->client, "pages", &o,
 				    &res));
 			}
 			cnt = pp_result_count(res);
@@ -121,44 +118,42 @@ test_pages(void)
 	/* A limit inside one page ends the result: no more. */
 	memset(&o, 0, sizeof(o));
 	o.limit = 5;
-	PP_PASS(pp_range(n.client, "pages", &o, &res));
+	PP_PASS(pp_range(n->client, "pages", &o, &res));
 	PP_ASSERT_U64_EQ(pp_result_count(res), 5);
 	PP_ASSERT_TRUE(!pp_result_has_more(res));
 	pp_result_free(res);
 	/* A limit beyond one page: the page ends first. */
 	o.limit = 2500;
-	PP_PASS(pp_range(n.client, "pages", &o, &res));
+	PP_PASS(pp_range(n->client, "pages", &o, &res));
 	PP_ASSERT_U64_CMP(pp_result_count(res), <, 2500);
 	PP_ASSERT_TRUE(pp_result_has_more(res));
 	pp_result_free(res);
 
 	/* pp_iter walks everything exactly once, in order. */
-	walk(n.client, NULL, false, 0, PAGE_LOGS);
-	walk(n.client, NULL, true, PAGE_LOGS - 1, PAGE_LOGS);
+	walk(n->client, NULL, false, 0, PAGE_LOGS);
+	walk(n->client, NULL, true, PAGE_LOGS - 1, PAGE_LOGS);
 	memset(&o, 0, sizeof(o));
 	o.limit = 2500;
-	walk(n.client, &o, false, 0, 2500);
-	walk(n.client, &o, true, PAGE_LOGS - 1, 2500);
+	walk(n->client, &o, false, 0, 2500);
+	walk(n->client, &o, true, PAGE_LOGS - 1, 2500);
 	o.limit = 10;
-	walk(n.client, &o, true, PAGE_LOGS - 1, 10);
+	walk(n->client, &o, true, PAGE_LOGS - 1, 10);
 	memset(&o, 0, sizeof(o));
 	o.start = ":100";
 	o.end   = ":2900";
-	walk(n.client, &o, false, 100, 2801);
+	walk(n->client, &o, false, 100, 2801);
 	o.is_exclusive = true;
-	walk(n.client, &o, false, 101, 2799);
+	walk(n->client, &o, false, 101, 2799);
 	o.is_exclusive = false;
 	o.start        = ":2900";
 	o.end          = ":100";
-	walk(n.client, &o, true, 2900, 2801);
+	walk(n->client, &o, true, 2900, 2801);
 	free(bodies);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_iter_sees_new_logs(void)
+test_iter_sees_new_logs(pp_tnode *n)
 {
-	pp_tnode      n;
 	pp_record     r[100];
 	pp_id         ids[100];
 	char         *bodies = malloc(100 * PAGE_BODY);
@@ -168,8 +163,6 @@ test_iter_sees_new_logs(void)
 	int           rv;
 
 	PP_ASSERT_TRUE(bodies != NULL);
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
 	for (k = 0; k < PAGE_LOGS / 100; k++) {
 		for (i = 0; i < 100; i++) {
 			page_body(bodies + i * PAGE_BODY, k * 100 + i);
@@ -177,9 +170,9 @@ test_iter_sees_new_logs(void)
 			r[i].body  = bodies + i * PAGE_BODY;
 			r[i].len   = PAGE_BODY;
 		}
-		PP_PASS(pp_commit(n.client, r, 100, ids));
+		PP_PASS(pp_commit(n->client, r, 100, ids));
 	}
-	PP_PASS(pp_iter_open(n.client, "pages", NULL, false, &it));
+	PP_PASS(pp_iter_open(n->client, "pages", NULL, false, &it));
 	PP_ASSERT_INT_EQ(pp_iter_next(it, &log), 1);
 	check_page_log(log, 0);
 	count = 1;
@@ -187,7 +180,7 @@ test_iter_sees_new_logs(void)
 	for (i = 0; i < 10; i++) {
 		page_body(bodies, PAGE_LOGS + i);
 		r[0].body = bodies;
-		PP_PASS(pp_commit(n.client, r, 1, ids));
+		PP_PASS(pp_commit(n->client, r, 1, ids));
 		PP_ASSERT_U64_EQ(ids[0].seq, PAGE_LOGS + i);
 	}
 	while ((rv = pp_iter_next(it, &log)) == 1) {
@@ -200,15 +193,13 @@ test_iter_sees_new_logs(void)
 	PP_ASSERT_INT_EQ(pp_iter_next(it, &log), 0);
 	pp_iter_close(it);
 	free(bodies);
-	pp_t_node_stop(&n);
 }
 
 static void
-test_log_bigger_than_page(void)
+test_log_bigger_than_page(pp_tnode *n)
 {
 	size_t         big_len = 3u << 20;
 	char          *big     = malloc(big_len);
-	pp_tnode       n;
 	pp_record      r;
 	pp_id          id;
 	pp_t_logs      logs;
@@ -219,40 +210,38 @@ test_log_bigger_than_page(void)
 	for (i = 0; i < big_len; i++) {
 		big[i] = (char)(i * 7 + 3);
 	}
-	pp_t_node_init(&n);
-	pp_t_node_start(&n, NULL);
-	pp_t_commit_str(n.client, "huge", "s0");
+	pp_t_commit_str(n->client, "huge", "s0");
 	r.topic = "huge";
 	r.body  = big;
 	r.len   = big_len;
-	PP_PASS(pp_commit(n.client, &r, 1, &id));
-	pp_t_commit_str(n.client, "huge", "s2");
-	PP_PASS(pp_range(n.client, "huge", NULL, &res));
+	PP_PASS(pp_commit(n->client, &r, 1, &id));
+	pp_t_commit_str(n->client, "huge", "s2");
+	PP_PASS(pp_range(n->client, "huge", NULL, &res));
 	PP_ASSERT_U64_CMP(pp_result_count(res), >=, 1);
 	PP_ASSERT_MEM_EQ(pp_result_log(res, 0)->body,
 	    pp_result_log(res, 0)->len, "s0", 2);
 	pp_result_free(res);
-	pp_t_read_all(n.client, "huge", NULL, false, &logs);
+	pp_t_read_all(n->client, "huge", NULL, false, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 3);
 	PP_ASSERT_MEM_EQ(logs.bodies[0], logs.lens[0], "s0", 2);
 	PP_ASSERT_MEM_EQ(logs.bodies[1], logs.lens[1], big, big_len);
 	PP_ASSERT_MEM_EQ(logs.bodies[2], logs.lens[2], "s2", 2);
 	pp_t_logs_free(&logs);
-	pp_t_read_all(n.client, "huge", NULL, true, &logs);
+	pp_t_read_all(n->client, "huge", NULL, true, &logs);
 	PP_ASSERT_U64_EQ(logs.count, 3);
 	PP_ASSERT_MEM_EQ(logs.bodies[0], logs.lens[0], "s2", 2);
 	PP_ASSERT_MEM_EQ(logs.bodies[1], logs.lens[1], big, big_len);
 	pp_t_logs_free(&logs);
 	free(big);
-	pp_t_node_stop(&n);
 }
 
 static const pp_test_case cases[] = {
-	PP_CASE("pages hold at most 2 MiB and pp_iter walks everything once",
+	PP_NODE_CASE("pages hold at most 2 MiB and pp_iter walks everything "
+	    "once",
 	    test_pages, 120),
-	PP_CASE("an iterator includes logs committed during the walk",
+	PP_NODE_CASE("an iterator includes logs committed during the walk",
 	    test_iter_sees_new_logs, 0),
-	PP_CASE("a log bigger than a page is still returned",
+	PP_NODE_CASE("a log bigger than a page is still returned",
 	    test_log_bigger_than_page, 0),
 	PP_CASES_END,
 };

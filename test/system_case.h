@@ -21,6 +21,7 @@
 /* A node with `workers` workers (PP_WORKERS_NONE: none) of concurrency 1. */
 void system_case_start_node(pp_tnode *n, int32_t workers);
 
+/* The number of procs the node lists. */
 size_t system_case_proc_count(pp_client *c);
 
 /* pp_system_proc must fail with `ex` and a message holding `needle`. */

@@ -28,6 +28,7 @@
 void system_crash_start_node(
     pp_tnode *n, int32_t workers, uint32_t concurrency, uint32_t restart_after);
 
+/* True when pid is one of pids[0..n). */
 bool system_crash_has_pid(const pid_t *pids, size_t n, pid_t pid);
 
 /* Waits until the node runs `want` workers, none of them in `gone`. */

@@ -42,8 +42,12 @@ unsigned tls_free_port(void);
 /* Starts a node listening on `scheme`://127.0.0.1:PORT with extra args. */
 void tls_start_node(pp_tnode *n, const char *scheme, const char *const *extra);
 
+/* A tls+tcp node with the certificates of c, plus the arguments in
+ * `more` (NULL-terminated, may be NULL). */
 void start_tls_node(pp_tnode *n, const certs *c, const char *const *more);
 
+/* Client options with these certificate files and a 10 s (scaled)
+ * connect timeout. */
 pp_connect_opts tls_opts(const char *ca, const char *cert, const char *key);
 
 /* pp_connect must fail with `ex`, quickly, and say `needle`. */
