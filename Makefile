@@ -83,9 +83,9 @@ GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
-# Keep the test programs' objects: as intermediates make would delete them
+# Keep the test objects: as intermediates make would delete them
 # and print "rm ..." after the test summary, the last line of `make test`.
-.SECONDARY: $(patsubst test/%.c,$(B)/obj/test/%.o,$(TEST_SRC))
+.SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
 .PHONY: all all-tests deps test check bench demo install uninstall clean lint-man

@@ -10,6 +10,10 @@
  *	ok 1 - a single commit returns sequence 0
  *	not ok 2 - ... # commit_test.c:42: length == 3 (2 vs 3)
  *
+ * A node case (PP_NODE_CASE) is handed one ordinary node that the harness
+ * started in the case's directory and stops after the case returned, so a
+ * case that just needs a node holds no start/stop code of its own.
+ *
  * Options: `-t NAME` runs the one case with that name, `-l` lists names.
  * Environment: PIPEPROC_NODE (the node program), PP_TEST_SEED (seed of the
  * fuzz cases), PP_TEST_TIMEOUT_SCALE (multiplies every timeout, e.g. 3
