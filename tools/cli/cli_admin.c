@@ -33,10 +33,10 @@ cli_admin_topic_delete(struct cli_ctx *ctx, int argc, char **argv)
 	const char *topic    = NULL;
 	bool        is_force = false;
 	cli_opt     opts[] = {
-		    { "--force", false, cli_opts_flag, &is_force },
-		    { NULL, false, NULL, NULL },
+		{ "--force", false, cli_opts_flag, &is_force },
+		{ NULL, false, NULL, NULL },
 	};
-	int      status;
+	int         status;
 
 	if ((status
 	        = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &topic))
@@ -83,10 +83,10 @@ cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv)
 	uint64_t    limits[3] = { 0, 0, 0 };
 	const char *topic = NULL;
 	cli_opt     opts[] = {
-		    { "--max-age", true, set_limit, &limits[0] },
-		    { "--max-count", true, set_limit, &limits[1] },
-		    { "--max-bytes", true, set_limit, &limits[2] },
-		    { NULL, false, NULL, NULL },
+		{ "--max-age", true, set_limit, &limits[0] },
+		{ "--max-count", true, set_limit, &limits[1] },
+		{ "--max-bytes", true, set_limit, &limits[2] },
+		{ NULL, false, NULL, NULL },
 	};
 	pp_client *client;
 	int        rv, status;

@@ -213,12 +213,12 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
 	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
 	const cli_opt      opts[] = {
-		     { "--json", false, cli_opts_flag, &pa->is_json },
-		     { "--name", true, cli_opts_str, &pa->name },
-		     { "--wait", true, set_wait, &pa->wait_ms },
-		     { NULL, false, NULL, NULL },
+		{ "--json", false, cli_opts_flag, &pa->is_json },
+		{ "--name", true, cli_opts_str, &pa->name },
+		{ "--wait", true, set_wait, &pa->wait_ms },
+		{ NULL, false, NULL, NULL },
 	};
-	int      status;
+	int                status;
 
 	memset(pa, 0, sizeof(*pa));
 	pa->opts = init;
