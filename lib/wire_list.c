@@ -67,22 +67,29 @@ ppi_wire_reply_topics_begin(ppi_buf *b, size_t count)
 	ppi_wire_reply_list_begin(b, "topics", count);
 }
 
+/* An item of `fields` that starts with the nine of a topics item. */
+static void
+pack_topic(msgpack_packer *pk, uint32_t fields, const pp_topic_info *info)
+{
+	msgpack_pack_array(pk, fields);
+	ppi_wire_pack_cstr(pk, info->name);
+	msgpack_pack_uint64(pk, info->count);
+	msgpack_pack_uint64(pk, info->bytes);
+	msgpack_pack_uint64(pk, info->first.ms);
+	msgpack_pack_uint64(pk, info->first.seq);
+	msgpack_pack_uint64(pk, info->last.ms);
+	msgpack_pack_uint64(pk, info->last.seq);
+	msgpack_pack_uint64(pk, info->next_seq);
+	msgpack_pack_uint64(pk, info->created_ms);
+}
+
 void
 ppi_wire_reply_topics_item(ppi_buf *b, const pp_topic_info *info)
 {
 	msgpack_packer pk;
 
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, TOPIC_FIELDS);
-	ppi_wire_pack_cstr(&pk, info->name);
-	msgpack_pack_uint64(&pk, info->count);
-	msgpack_pack_uint64(&pk, info->bytes);
-	msgpack_pack_uint64(&pk, info->first.ms);
-	msgpack_pack_uint64(&pk, info->first.seq);
-	msgpack_pack_uint64(&pk, info->last.ms);
-	msgpack_pack_uint64(&pk, info->last.seq);
-	msgpack_pack_uint64(&pk, info->next_seq);
-	msgpack_pack_uint64(&pk, info->created_ms);
+	pack_topic(&pk, TOPIC_FIELDS, info);
 }
 
 void
@@ -136,19 +143,20 @@ ppi_wire_reply_stats_begin(ppi_buf *b, size_t count)
 void
 ppi_wire_reply_stats_topic(ppi_buf *b, const pp_topic_stats *t)
 {
-	msgpack_packer pk;
+	/* The nine fields of a topics item, then the limits. */
+	const pp_topic_info info = {
+		.name       = t->name,
+		.count      = t->count,
+		.bytes      = t->bytes,
+		.first      = t->first,
+		.last       = t->last,
+		.next_seq   = t->next_seq,
+		.created_ms = t->created_ms,
+	};
+	msgpack_packer      pk;
 
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, STATS_TOPIC_FIELDS);
-	ppi_wire_pack_cstr(&pk, t->name);
-	msgpack_pack_uint64(&pk, t->count);
-	msgpack_pack_uint64(&pk, t->bytes);
-	msgpack_pack_uint64(&pk, t->first.ms);
-	msgpack_pack_uint64(&pk, t->first.seq);
-	msgpack_pack_uint64(&pk, t->last.ms);
-	msgpack_pack_uint64(&pk, t->last.seq);
-	msgpack_pack_uint64(&pk, t->next_seq);
-	msgpack_pack_uint64(&pk, t->created_ms);
+	pack_topic(&pk, STATS_TOPIC_FIELDS, &info);
 	msgpack_pack_uint64(&pk, t->max_age_ms);
 	msgpack_pack_uint64(&pk, t->max_count);
 	msgpack_pack_uint64(&pk, t->max_bytes);
@@ -280,23 +288,25 @@ static bool
 row_stats_topic(const msgpack_object *f, row_scratch *s, list_row *r)
 {
 	pp_topic_stats *t = &r->stats_topic;
+	list_row        head;
 
+	/* The nine fields of a topics item, then the limits. */
 	memset(t, 0, sizeof(*t));
-	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
-	    !ppi_wire_as_u64(&f[1], &t->count) ||
-	    !ppi_wire_as_u64(&f[2], &t->bytes) ||
-	    !ppi_wire_as_u64(&f[3], &t->first.ms) ||
-	    !ppi_wire_as_u64(&f[4], &t->first.seq) ||
-	    !ppi_wire_as_u64(&f[5], &t->last.ms) ||
-	    !ppi_wire_as_u64(&f[6], &t->last.seq) ||
-	    !ppi_wire_as_u64(&f[7], &t->next_seq) ||
-	    !ppi_wire_as_u64(&f[8], &t->created_ms) ||
-	    !ppi_wire_as_u64(&f[9], &t->max_age_ms) ||
-	    !ppi_wire_as_u64(&f[10], &t->max_count) ||
-	    !ppi_wire_as_u64(&f[11], &t->max_bytes)) {
+	if (!row_topic(f, s, &head)) {
 		return false;
 	}
-	t->name = s->str[0];
+	t->name = head.topic.name;
+	t->count = head.topic.count;
+	t->bytes = head.topic.bytes;
+	t->first = head.topic.first;
+	t->last = head.topic.last;
+	t->next_seq = head.topic.next_seq;
+	t->created_ms = head.topic.created_ms;
+	if (!ppi_wire_as_u64(&f[9], &t->max_age_ms)
+	    || !ppi_wire_as_u64(&f[10], &t->max_count)
+	    || !ppi_wire_as_u64(&f[11], &t->max_bytes)) {
+		return false;
+	}
 	return true;
 }
 

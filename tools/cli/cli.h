@@ -97,12 +97,13 @@ int cli_opts_value(
     int argc, char **argv, int *i, const char *name, const char **value);
 
 /*
- * cli_opts_word - a command line of exactly one bare word and no options
- * (length, stat, inspect, ...); `what` names the word when it is
- * missing. Returns 0 with *word set, or an exit status (already
- * reported).
+ * cli_opts_word - the command line of most commands: options from the
+ * tables opts and more (either may be NULL) and exactly one bare word;
+ * `what` names the word when it is missing. Returns 0 with *word set, or
+ * an exit status (already reported).
  */
-int cli_opts_word(struct cli_ctx *ctx, int argc, char **argv, const char *what,
+int cli_opts_word(struct cli_ctx *ctx, int argc, char **argv,
+    const cli_opt *opts, const cli_opt *more, const char *what,
     const char **word);
 
 /* cli_opts_is_option - true for an option word: "-x", not "-" alone. */

@@ -33,21 +33,15 @@ cli_admin_topic_delete(struct cli_ctx *ctx, int argc, char **argv)
 	const char *topic    = NULL;
 	bool        is_force = false;
 	cli_opt     opts[] = {
-		    { "--force", false, cli_opts_flag, &is_force },
-		    { NULL, false, NULL, NULL },
+		{ "--force", false, cli_opts_flag, &is_force },
+		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
+	int         status;
 
-	memset(&a, 0, sizeof(a));
-	a.opts[0] = opts;
-	a.words = &topic;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+	if ((status
+	        = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &topic))
+	    != 0) {
 		return status;
-	}
-	if (topic == NULL) {
-		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	return run_one(ctx, topic, pp_topic_delete, is_force);
 }
@@ -89,24 +83,18 @@ cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv)
 	uint64_t    limits[3] = { 0, 0, 0 };
 	const char *topic = NULL;
 	cli_opt     opts[] = {
-		    { "--max-age", true, set_limit, &limits[0] },
-		    { "--max-count", true, set_limit, &limits[1] },
-		    { "--max-bytes", true, set_limit, &limits[2] },
-		    { NULL, false, NULL, NULL },
+		{ "--max-age", true, set_limit, &limits[0] },
+		{ "--max-count", true, set_limit, &limits[1] },
+		{ "--max-bytes", true, set_limit, &limits[2] },
+		{ NULL, false, NULL, NULL },
 	};
 	pp_client *client;
-	cli_args   a;
 	int        rv, status;
 
-	memset(&a, 0, sizeof(a));
-	a.opts[0] = opts;
-	a.words = &topic;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+	if ((status
+	        = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &topic))
+	    != 0) {
 		return status;
-	}
-	if (topic == NULL) {
-		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;

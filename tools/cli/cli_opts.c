@@ -160,13 +160,15 @@ cli_opts_parse(struct cli_ctx *ctx, int argc, char **argv, cli_args *a)
 }
 
 int
-cli_opts_word(struct cli_ctx *ctx, int argc, char **argv, const char *what,
-    const char **word)
+cli_opts_word(struct cli_ctx *ctx, int argc, char **argv, const cli_opt *opts,
+    const cli_opt *more, const char *what, const char **word)
 {
 	cli_args a;
 	int      status;
 
 	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	a.opts[1] = more;
 	a.words = word;
 	a.max_words = 1;
 	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {

@@ -213,27 +213,20 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
 	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
 	const cli_opt      opts[] = {
-		     { "--json", false, cli_opts_flag, &pa->is_json },
-		     { "--name", true, cli_opts_str, &pa->name },
-		     { "--wait", true, set_wait, &pa->wait_ms },
-		     { NULL, false, NULL, NULL },
+		{ "--json", false, cli_opts_flag, &pa->is_json },
+		{ "--name", true, cli_opts_str, &pa->name },
+		{ "--wait", true, set_wait, &pa->wait_ms },
+		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
+	int                status;
 
 	memset(pa, 0, sizeof(*pa));
-	memset(&a, 0, sizeof(a));
 	pa->opts = init;
 	cli_proc_opts_table(&pa->opts, proc_opts);
-	a.opts[0] = opts;
-	a.opts[1] = proc_opts;
-	a.words = &pa->topic;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+	if ((status = cli_opts_word(
+	         ctx, argc, argv, opts, proc_opts, "TOPIC", &pa->topic))
+	    != 0) {
 		return status;
-	}
-	if (pa->topic == NULL) {
-		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
 	if (pa->name == NULL) {
 		return cli_report_usage_error(ctx, "missing --name NAME");
@@ -268,21 +261,9 @@ claim_parse(struct cli_ctx *ctx, int argc, char **argv, bool is_reclaim,
 		    &ca->error },
 		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
 
 	memset(ca, 0, sizeof(*ca));
-	memset(&a, 0, sizeof(a));
-	a.opts[0] = opts;
-	a.words = &ca->name;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
-		return status;
-	}
-	if (ca->name == NULL) {
-		return cli_report_usage_error(ctx, "missing NAME");
-	}
-	return 0;
+	return cli_opts_word(ctx, argc, argv, opts, NULL, "NAME", &ca->name);
 }
 
 int

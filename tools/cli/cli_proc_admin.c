@@ -202,7 +202,8 @@ run_state_call(struct cli_ctx *ctx, int argc, char **argv,
 	int           status;
 	int           rv;
 
-	if ((status = cli_opts_word(ctx, argc, argv, "NAME", &name)) != 0) {
+	if ((status = cli_opts_word(ctx, argc, argv, NULL, NULL, "NAME", &name))
+	    != 0) {
 		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {

@@ -79,22 +79,10 @@ range_parse(struct cli_ctx *ctx, int argc, char **argv, struct range_args *ra)
 		{ "--limit", true, set_limit, &ra->opts.limit },
 		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
 
 	memset(ra, 0, sizeof(*ra));
-	memset(&a, 0, sizeof(a));
 	ra->is_reverse = strcmp(argv[0], "revrange") == 0;
-	a.opts[0] = opts;
-	a.words = &ra->topic;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
-		return status;
-	}
-	if (ra->topic == NULL) {
-		return cli_report_usage_error(ctx, "missing TOPIC");
-	}
-	return 0;
+	return cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ra->topic);
 }
 
 int
@@ -138,7 +126,9 @@ cli_read_length(struct cli_ctx *ctx, int argc, char **argv)
 	int         status;
 	int         rv;
 
-	if ((status = cli_opts_word(ctx, argc, argv, "TOPIC", &topic)) != 0) {
+	if ((status
+	        = cli_opts_word(ctx, argc, argv, NULL, NULL, "TOPIC", &topic))
+	    != 0) {
 		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
@@ -164,7 +154,9 @@ cli_read_stat(struct cli_ctx *ctx, int argc, char **argv)
 	int           status;
 	int           rv;
 
-	if ((status = cli_opts_word(ctx, argc, argv, "TOPIC", &topic)) != 0) {
+	if ((status
+	        = cli_opts_word(ctx, argc, argv, NULL, NULL, "TOPIC", &topic))
+	    != 0) {
 		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {

@@ -115,14 +115,14 @@ system_parse(struct cli_ctx *ctx, int argc, char **argv, struct system_args *sa)
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
 	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
 	const cli_opt      opts[] = {
-		     { "--from", true, set_from, sa },
-		     { "--to", true, set_to, sa },
-		     { "--plugin", true, cli_opts_str, &sa->opts.plugin },
-		     { "--config", true, cli_opts_str, &sa->opts.config },
-		     { NULL, false, NULL, NULL },
+		{ "--from", true, set_from, sa },
+		{ "--to", true, set_to, sa },
+		{ "--plugin", true, cli_opts_str, &sa->opts.plugin },
+		{ "--config", true, cli_opts_str, &sa->opts.config },
+		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
+	cli_args           a;
+	int                status;
 
 	memset(sa, 0, sizeof(*sa));
 	memset(&a, 0, sizeof(a));
@@ -187,7 +187,8 @@ cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv)
 	int         status;
 	int         rv;
 
-	if ((status = cli_opts_word(ctx, argc, argv, "NAME", &name)) != 0) {
+	if ((status = cli_opts_word(ctx, argc, argv, NULL, NULL, "NAME", &name))
+	    != 0) {
 		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {

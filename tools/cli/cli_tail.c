@@ -74,21 +74,9 @@ tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
 		{ "--json", false, cli_opts_flag, &ta->is_json },
 		{ NULL, false, NULL, NULL },
 	};
-	cli_args a;
-	int      status;
 
 	memset(ta, 0, sizeof(*ta));
-	memset(&a, 0, sizeof(a));
-	a.opts[0] = opts;
-	a.words = &ta->topic;
-	a.max_words = 1;
-	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
-		return status;
-	}
-	if (ta->topic == NULL) {
-		return cli_report_usage_error(ctx, "missing TOPIC");
-	}
-	return 0;
+	return cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
 }
 
 /*

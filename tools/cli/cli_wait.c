@@ -36,8 +36,8 @@ cli_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	const char *names[WAIT_NAMES_MAX + 1];
 	long        timeout_ms = -1;
 	cli_opt     opts[] = {
-		    { "--timeout", true, set_timeout, &timeout_ms },
-		    { NULL, false, NULL, NULL },
+		{ "--timeout", true, set_timeout, &timeout_ms },
+		{ NULL, false, NULL, NULL },
 	};
 	pp_client *client;
 	cli_args   a;
