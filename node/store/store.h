@@ -197,7 +197,7 @@ void store_read_range(
 void store_read_length(store *s, const ppi_request *req, ppi_buf *reply);
 void store_read_stat(store *s, const ppi_request *req, ppi_buf *reply);
 void store_read_topics(store *s, const ppi_request *req, ppi_buf *reply);
-/* pinspect and procs (store_procs_read.c). */
+/* ops pinspect and procs (inspect.c). */
 void store_inspect_proc(store *s, const ppi_request *req, ppi_buf *reply);
 void store_inspect_procs(store *s, const ppi_request *req, ppi_buf *reply);
 
