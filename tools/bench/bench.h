@@ -105,6 +105,11 @@ int  bench_dir_make(const bench_cfg *cfg, const char *tag, int run, char *path,
 void bench_dir_remove(const char *path);
 
 /* bench_node.c */
+/* bench_node_start_with - spawn a node with the options of `base` (its
+ * data directory and address are set here) in a fresh scratch
+ * directory; bench_node_stop() stops it. Returns 0 or -1. */
+int  bench_node_start_with(const bench_cfg *cfg, const char *tag, int run,
+     const pp_spawn_opts *base, bench_node *node);
 int  bench_node_start(const bench_cfg *cfg, const char *tag, int run,
      enum pp_sync_mode sync_mode, bench_node *node);
 void bench_node_stop(bench_node *node);

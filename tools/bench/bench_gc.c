@@ -111,50 +111,18 @@ lat_quantile(const lat_vec *v, double q)
 	return (v->us[(rank > v->len ? v->len : rank) - 1]);
 }
 
-/* Spawns the GC node in a scratch directory, like bench_node_start(). */
+/* Spawns the GC node in a scratch directory (bench_node_start_with). */
 static int
 gc_node_start(const bench_cfg *cfg, int run, bench_node *node)
 {
 	pp_spawn_opts opts;
-	int           n;
-	int           rv;
 
-	memset(node, 0, sizeof(*node));
-	if (bench_dir_make(cfg, "gc", run, node->dir, sizeof(node->dir)) != 0) {
-		return (-1);
-	}
-	n = snprintf(
-	    node->data_dir, sizeof(node->data_dir), "%s/data", node->dir);
-	if (n < 0 || (size_t)n >= sizeof(node->data_dir)) {
-		goto fail_path;
-	}
-	n = snprintf(node->address, sizeof(node->address), "ipc://%s/node.ipc",
-	    node->dir);
-	if (n < 0 || (size_t)n >= sizeof(node->address)) {
-		goto fail_path;
-	}
 	memset(&opts, 0, sizeof(opts));
-	opts.data_dir = node->data_dir;
-	opts.address = node->address;
 	opts.sync_mode = PP_SYNC_ALWAYS;
 	opts.is_gc = true;
 	opts.gc_min_prune_time_ms = GC_PRUNE_MS;
 	opts.gc_interval_ms = GC_INTERVAL_MS;
-	node->spawn_call_s = bench_now_s();
-	if ((rv = pp_spawn(&opts, &node->client)) != 0) {
-		fprintf(stderr, "bench: pp_spawn (%s): %s: %s (%s)\n",
-		    node->address, pp_errname(rv), pp_strerror(rv),
-		    pp_last_errmsg());
-		node->client = NULL;
-		bench_dir_remove(node->dir);
-		return (-1);
-	}
-	return (0);
-
-fail_path:
-	fprintf(stderr, "bench: path too long under %s\n", node->dir);
-	bench_dir_remove(node->dir);
-	return (-1);
+	return (bench_node_start_with(cfg, "gc", run, &opts, node));
 }
 
 /*

@@ -17,8 +17,8 @@
 #include "bench.h"
 
 int
-bench_node_start(const bench_cfg *cfg, const char *tag, int run,
-    enum pp_sync_mode sync_mode, bench_node *node)
+bench_node_start_with(const bench_cfg *cfg, const char *tag, int run,
+    const pp_spawn_opts *base, bench_node *node)
 {
 	pp_spawn_opts opts;
 	int           n;
@@ -38,13 +38,10 @@ bench_node_start(const bench_cfg *cfg, const char *tag, int run,
 	if (n < 0 || (size_t)n >= sizeof(node->address)) {
 		goto fail_path;
 	}
-
-	memset(&opts, 0, sizeof(opts));
+	opts = *base;
 	opts.node_path = NULL; /* $PIPEPROC_NODE */
 	opts.data_dir = node->data_dir;
 	opts.address = node->address;
-	opts.sync_mode = sync_mode;
-
 	node->spawn_call_s = bench_now_s();
 	if ((rv = pp_spawn(&opts, &node->client)) != 0) {
 		fprintf(stderr, "bench: pp_spawn (%s): %s: %s (%s)\n",
@@ -60,6 +57,17 @@ fail_path:
 	fprintf(stderr, "bench: path too long under %s\n", node->dir);
 	bench_dir_remove(node->dir);
 	return (-1);
+}
+
+int
+bench_node_start(const bench_cfg *cfg, const char *tag, int run,
+    enum pp_sync_mode sync_mode, bench_node *node)
+{
+	pp_spawn_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.sync_mode = sync_mode;
+	return (bench_node_start_with(cfg, tag, run, &opts, node));
 }
 
 void

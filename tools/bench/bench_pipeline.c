@@ -116,43 +116,19 @@ plugin_path(char *path, size_t len)
 }
 
 /*
- * Spawns a node with `workers` workers in a fresh scratch directory, as
- * bench_node_start() does; bench_node_stop() stops it. Returns 0 or -1.
+ * Spawns a node with `workers` workers in a fresh scratch directory
+ * (bench_node_start_with); bench_node_stop() stops it. Returns 0 or -1.
  */
 static int
 pipe_node_start(const bench_cfg *cfg, const char *tag, int run, int workers,
     bench_node *node)
 {
 	pp_spawn_opts opts;
-	int           rv;
 
-	memset(node, 0, sizeof(*node));
-	if (bench_dir_make(cfg, tag, run, node->dir, sizeof(node->dir)) != 0) {
-		return (-1);
-	}
-	if ((size_t)snprintf(
-	        node->data_dir, sizeof(node->data_dir), "%s/data", node->dir)
-	        >= sizeof(node->data_dir)
-	    || (size_t)snprintf(node->address, sizeof(node->address),
-	           "ipc://%s/node.ipc", node->dir)
-	        >= sizeof(node->address)) {
-		fprintf(stderr, "bench: path too long under %s\n", node->dir);
-		bench_dir_remove(node->dir);
-		return (-1);
-	}
 	memset(&opts, 0, sizeof(opts));
-	opts.data_dir = node->data_dir;
-	opts.address = node->address;
 	opts.sync_mode = PP_SYNC_ALWAYS;
 	opts.workers = workers;
-	node->spawn_call_s = bench_now_s();
-	if ((rv = pp_spawn(&opts, &node->client)) != 0) {
-		pipe_fail(NULL, "pp_spawn", rv);
-		node->client = NULL;
-		bench_dir_remove(node->dir);
-		return (-1);
-	}
-	return (0);
+	return (bench_node_start_with(cfg, tag, run, &opts, node));
 }
 
 /*
