@@ -43,7 +43,6 @@ MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpac
 # mbedTLS (lib/tls.c); the node adds LMDB, the worker libdl, the
 # benchmarks LMDB (their bare-LMDB baseline).
 LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
-DEP_LIBS    := $(LIB_LIBS)
 NODE_LIBS   := $(LIB_LIBS) -llmdb
 WORKER_LIBS := $(LIB_LIBS) -ldl
 BENCH_LIBS  := $(LIB_LIBS) -llmdb
@@ -140,7 +139,7 @@ $(NODE): $(call obj,$(NODE_SRC)) $(LIB_A)
 
 $(CLI): $(call obj,$(CLI_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(WORKER): $(call obj,$(WORKER_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -175,11 +174,11 @@ $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 
 $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(PCFILE): pipeproc.pc.in Makefile
 	@mkdir -p $(dir $@)

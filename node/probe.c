@@ -54,10 +54,11 @@ probe_ipc(const char *path, int timeout_ms)
 		0 };
 	struct sockaddr_un addr;
 	unsigned char      answer[8];
-	long               deadline = (long) ppi_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+	long               deadline;
 	bool               is_live;
 	int                fd;
 
+	deadline = (long) ppi_clock_ms(CLOCK_MONOTONIC) + timeout_ms;
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		return PROBE_ABSENT;
 	}

@@ -219,7 +219,8 @@ commit_list(writer *w, request *list)
 			}
 			/* The wait counts from the first attempt. */
 			if (r->park_deadline_ms == 0 && r->req.wait_ms > 0) {
-				r->park_deadline_ms = ppi_clock_ms(CLOCK_REALTIME) +
+				r->park_deadline_ms =
+				    ppi_clock_ms(CLOCK_REALTIME) +
 				    (uint64_t) r->req.wait_ms;
 			}
 			r->req.is_retry = true;
@@ -449,8 +450,8 @@ purge(writer *w)
 	for (steps = 0; w->is_purging && queue_is_empty(&w->q) &&
 	     steps < GC_STEPS_MAX;
 	     steps++) {
-		if (store_gc_purge_step(w->store, GC_STEP, GC_STEP_US, &is_done) !=
-		    0) {
+		if (store_gc_purge_step(
+		        w->store, GC_STEP, GC_STEP_US, &is_done) != 0) {
 			/* Tried again after a pause, not in a busy loop. */
 			w->purge_retry_ms = ppi_clock_ms(CLOCK_REALTIME) + 100;
 			return;

@@ -56,7 +56,8 @@ admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 			continue;
 		}
 		if (rc == 0 && !p.is_disabled &&
-		    (rc = proc_rec_report(g->txn, g->s, logs, &p, &info)) == 0) {
+		    (rc = proc_rec_report(g->txn, g->s, logs, &p, &info)) ==
+		        0) {
 			*is_pending = info.has_claim || info.lag > 0;
 		}
 		if (rc == 0 && req->nnames == 0) {
@@ -103,14 +104,16 @@ admin_proc(group *g, const ppi_request *req, ppi_buf *reply)
 	}
 	if (req->op == PPI_OP_PDISABLE) {
 		if (p.is_disabled) {
-			return group_reply_fail(g, reply, PP_EPROC_ALREADY_DISABLED,
+			return group_reply_fail(g, reply,
+			    PP_EPROC_ALREADY_DISABLED,
 			    "proc '%s' is already disabled", p.name);
 		}
 		p.is_disabled  = true;
 		g->has_changes = true; /* waits for procs may now be done */
 	} else if (req->op == PPI_OP_PRESUME) {
 		if (!p.is_disabled) {
-			return group_reply_fail(g, reply, PP_EPROC_ALREADY_ACTIVE,
+			return group_reply_fail(g, reply,
+			    PP_EPROC_ALREADY_ACTIVE,
 			    "proc '%s' is already active", p.name);
 		}
 		p.is_disabled  = false;

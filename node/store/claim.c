@@ -152,7 +152,8 @@ claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
 	int             rc;
 
 	*is_empty = true;
-	if (p->token != 0 || (rc = group_open_topic(g, p->topic, &c)) == MDB_NOTFOUND) {
+	if (p->token != 0 ||
+	    (rc = group_open_topic(g, p->topic, &c)) == MDB_NOTFOUND) {
 		ppi_buf_reset(reply);
 		claim_empty_reply(reply);
 		return 0;

@@ -107,7 +107,8 @@ first_at_or_after(store_cursor *r, id_point p)
 			lo = seq + 1;
 		}
 	}
-	return cursor_seek(r, lo, &k, &v) ? store_key_seq(&k) : r->topic.next_seq;
+	return cursor_seek(r, lo, &k, &v) ? store_key_seq(&k)
+	                                  : r->topic.next_seq;
 }
 
 /* (ms, seq) + 1 in id order. */

@@ -89,12 +89,12 @@ mono_ns(void)
 }
 
 /*
- * Runs one step's transaction; 0 or a PP_E* code. Its sync skips the meta page
- * (MDB_NOMETASYNC): a crash of the host may undo the last steps, never
- * the store's integrity (lmdb.h), and their logs are simply collected
- * again; the next commit's sync makes them durable. That halves a
- * step's sync (measured 0.29 -> 0.16 ms), which every request that
- * arrives during a step waits for.
+ * Runs one step's transaction; 0 or a PP_E* code. Its sync skips the
+ * meta page (MDB_NOMETASYNC): a crash of the host may undo the last
+ * steps, never the store's integrity (lmdb.h), and their logs are
+ * simply collected again; the next commit's sync makes them durable.
+ * That halves a step's sync (measured 0.29 -> 0.16 ms), which every
+ * request that arrives during a step waits for.
  */
 static int
 run_step(store *s, group_fn fn, void *arg, store_outcome *out)
@@ -143,7 +143,8 @@ load_positions(group *g, store_gc_run *r)
 		if (k.mv_size < 2 || ((unsigned char *) k.mv_data)[0] != STATE_PROC) {
 			break;
 		}
-		if (!proc_rec_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
+		if (!proc_rec_decode(
+		        &v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
 			continue;
 		}
 		if (r->nprocs == r->cap) {
@@ -254,7 +255,8 @@ count_lost(group *g, const store_gc_run *r, const char *topic,
 
 	pp = topic_procs(r, topic, &n);
 	for (i = 0; i < n; i++) {
-		rc = proc_rec_get(g->txn, g->s, pp[i].name, strlen(pp[i].name), &p);
+		rc = proc_rec_get(
+		    g->txn, g->s, pp[i].name, strlen(pp[i].name), &p);
 		if (rc == MDB_NOTFOUND) {
 			continue; /* destroyed since */
 		}

@@ -51,7 +51,8 @@ inspect_each_proc(store *s, const ppi_str *after, proc_fn fn, void *arg)
 			rc = MDB_NOTFOUND;
 			break;
 		}
-		if (!proc_rec_decode(&v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
+		if (!proc_rec_decode(
+		        &v, (char *) k.mv_data + 1, k.mv_size - 1, &p)) {
 			continue;
 		}
 		if ((rc = fn(arg, txn, logs, &p)) != 0) {
@@ -197,7 +198,8 @@ store_inspect_timers(store *s, store_timer **timers, size_t *n)
 
 	if ((rc = inspect_each_proc(s, NULL, timer_one, &a)) != 0) {
 		free(a.timers);
-		return store_error(rc, "loading claim timers", msg, sizeof(msg));
+		return store_error(
+		    rc, "loading claim timers", msg, sizeof(msg));
 	}
 	*timers = a.timers;
 	*n      = a.n;

@@ -54,7 +54,8 @@ int proc_rec_get(MDB_txn *txn, store *s, const char *name, size_t len,
 int proc_rec_put(MDB_txn *txn, store *s, const proc_rec *p);
 
 /* proc_rec_decode - a stored record (false when malformed). */
-bool proc_rec_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p);
+bool proc_rec_decode(
+    const MDB_val *v, const char *name, size_t len, proc_rec *p);
 
 /*
  * proc_rec_report - the state of a proc for inspect/procs, with lag and the

@@ -184,11 +184,15 @@ store_read_range(
 	}
 	/* In revrange `start` is the upper bound (PEER §6.3). */
 	if (!req->is_reverse) {
-		ok = (!has_start || cursor_lower(&r.tc, &start, req->is_start_excl, &lo)) &&
-		    (!has_end || cursor_upper(&r.tc, &end, req->is_end_excl, &hi));
+		ok = (!has_start || cursor_lower(&r.tc, &start,
+		                        req->is_start_excl, &lo)) &&
+		    (!has_end ||
+		        cursor_upper(&r.tc, &end, req->is_end_excl, &hi));
 	} else {
-		ok = (!has_start || cursor_upper(&r.tc, &start, req->is_start_excl, &hi)) &&
-		    (!has_end || cursor_lower(&r.tc, &end, req->is_end_excl, &lo));
+		ok = (!has_start || cursor_upper(&r.tc, &start,
+		                        req->is_start_excl, &hi)) &&
+		    (!has_end ||
+		        cursor_lower(&r.tc, &end, req->is_end_excl, &lo));
 	}
 	if (ok && lo <= hi) {
 		scan(&r, req, lo, hi, &pg);

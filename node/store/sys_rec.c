@@ -85,7 +85,8 @@ sys_rec_proc_name(char *out, const char *name, size_t nfrom, const char *topic)
 {
 	int n = nfrom == 1
 	    ? snprintf(out, PP_TOPIC_MAX + 1, "%s", name)
-	    : snprintf(out, PP_TOPIC_MAX + 1, "%s" SYS_NAME_SEP "%s", name, topic);
+	    : snprintf(out, PP_TOPIC_MAX + 1, "%s" SYS_NAME_SEP "%s", name,
+	          topic);
 
 	return n > 0 && n <= PP_TOPIC_MAX;
 }

@@ -70,7 +70,8 @@ reply_procs(group *g, char (*names)[PP_TOPIC_MAX + 1], size_t n,
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((rc = proc_rec_get(g->txn, g->s, names[i], strlen(names[i]),
 		         &p)) == 0 &&
-		    (rc = proc_rec_report(g->txn, g->s, logs, &p, &info)) == 0) {
+		    (rc = proc_rec_report(g->txn, g->s, logs, &p, &info)) ==
+		        0) {
 			proc_rec_report_system(g->txn, g->s, &p, &info);
 			ppi_wire_reply_procs_item(reply, &info);
 		}
@@ -194,7 +195,8 @@ system_create(group *g, const ppi_request *req, ppi_buf *reply)
 			return rc;
 		}
 	}
-	if ((rc = sys_rec_put(g->txn, g->s, req, want[0].offset, g->now_ms)) != 0) {
+	rc = sys_rec_put(g->txn, g->s, req, want[0].offset, g->now_ms);
+	if (rc != 0) {
 		return rc;
 	}
 	systable_changed(g->s);
