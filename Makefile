@@ -2,6 +2,7 @@
 #
 #   make                 library, node, CLI (into build/)
 #   make test            every test (unit, integration, CLI, man lint)
+#   make test-some T="build/test/x_test test/y_test.sh"   only those
 #   make demo            a small end-to-end run on a spawned node
 #   make bench           benchmarks (JSON lines)
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan,
@@ -87,7 +88,7 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all all-tests deps test check bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check bench demo install uninstall clean lint-man
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
@@ -198,6 +199,11 @@ TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 test check: deps
 	$(Q)$(MAKE) --no-print-directory all-tests
 	$(Q)$(TEST_ENV) sh test/run.sh $(TESTS)
+
+# Only the named tests (programs or scripts): make test-some T="..."
+test-some: deps
+	$(Q)$(MAKE) --no-print-directory all-tests
+	$(Q)$(TEST_ENV) PP_ONLY=1 sh test/run.sh $(T)
 
 # Everything the tests run, built after deps (so -j never races apt).
 all-tests: all $(TESTS) $(TPLUGINS)

@@ -4,6 +4,9 @@
 #
 #   sh test/run.sh build/test/*_test       (from the repository root)
 #
+# With PP_ONLY set, only the arguments run (a *.sh argument through sh);
+# `make test-some T="build/test/x_test test/y_test.sh"` does that.
+#
 # A program or script fails when it exits non-zero (a crash included), prints
 # a "not ok" line, prints no plan, or runs a different number of cases than
 # its plan announced. The exit status is 0 only when every one passed.
@@ -75,6 +78,12 @@ run_one() {
 }
 
 for t in "$@"; do
+	case $t in
+	*.sh)
+		run_one "$t" sh "$t"
+		continue
+		;;
+	esac
 	if [ ! -x "$t" ]; then
 		n_files=$((n_files + 1))
 		n_failed_files=$((n_failed_files + 1))
@@ -87,7 +96,7 @@ for t in "$@"; do
 done
 
 for s in test/*_test.sh; do
-	[ -f "$s" ] || continue
+	[ -f "$s" ] && [ -z "${PP_ONLY:-}" ] || continue
 	run_one "$s" sh "$s"
 done
 
