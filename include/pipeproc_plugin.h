@@ -25,6 +25,12 @@
  * pp_proc_inspect(). A crash of the worker (a segfault, an abort) counts
  * as a failure of the claims it held.
  *
+ * Growth: fields are only appended to the descriptor, and abi_version
+ * stays 1 while they are; a worker accepts every size it knows
+ * (PP_PLUGIN_SIZE_1, the first descriptor, up to sizeof(pp_plugin)) and
+ * treats the fields a shorter descriptor lacks as NULL. So a plugin
+ * built against an older header keeps loading.
+ *
  * Threads: with workerConcurrency above 1, process() runs in several
  * threads at once, each with a different claim and emitter but the same
  * state; a plugin with mutable state must lock it. init() and fini() run
@@ -87,6 +93,26 @@ struct pp_plugin_emitter {
 	void *host; /* the worker's; plugins leave it alone */
 };
 
+/*
+ * What init_info() gets: the config and the systemProc it runs for. Only
+ * ever grows at the end; `size` says how much of it the host filled in.
+ * Valid only during the init_info() call (copy what you keep).
+ */
+typedef struct pp_plugin_info {
+	uint32_t    size;        /* sizeof(pp_plugin_info) of the host */
+	const char *config;      /* the systemProc's config, "" when none */
+	const char *system_proc; /* its name */
+	/* The options of its procs (pp_proc_opts): a claim may be handed
+	 * out again up to max_reclaims times, each after at most
+	 * reclaim_timeout_ms; -1 means never (unbounded). */
+	int32_t     max_reclaims;
+	int64_t     reclaim_timeout_ms;
+	/* The node's stable id (fixed when its store was created), or ""
+	 * when the node has none: a prefix that keeps ids made from topic
+	 * and log id unique across nodes. */
+	const char *node_id;
+} pp_plugin_info;
+
 typedef struct pp_plugin {
 	/* Must be PP_PLUGIN_ABI_VERSION and sizeof(pp_plugin): the worker
 	 * checks both before it touches anything else. */
@@ -110,7 +136,19 @@ typedef struct pp_plugin {
 	 */
 	int (*process)(void *state, const pp_plugin_log *logs, size_t n,
 	    pp_plugin_emitter *em);
+	/* ---- end of the first descriptor (PP_PLUGIN_SIZE_1) ---- */
+	/*
+	 * init_info - optional, used instead of init() when set: the same,
+	 * with what the host knows about the systemProc (its reclaim
+	 * options, the node id). At creation (the check) and in every
+	 * worker the plugin gets the same values.
+	 */
+	int (*init_info)(const pp_plugin_info *info, void **state, char *err,
+	    size_t errlen);
 } pp_plugin;
+
+/* The size of the first descriptor (abi_version 1, without init_info). */
+#define PP_PLUGIN_SIZE_1 offsetof(pp_plugin, init_info)
 
 #ifdef __cplusplus
 }

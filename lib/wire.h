@@ -315,6 +315,8 @@ typedef struct ppi_wire_sysitem {
 	const char *const *procs; /* ... and the proc reading each */
 	size_t             nfrom;
 	uint32_t           count;
+	int32_t            max_reclaims; /* its procs' options */
+	int64_t            reclaim_timeout_ms;
 } ppi_wire_sysitem;
 
 /* One systemProc as workers see it (decoded from a systable reply). */
@@ -328,6 +330,10 @@ typedef struct ppi_sysproc {
 	char  **procs;  /* ... and the proc reading each */
 	size_t  nfrom;
 	uint32_t count; /* logs per claim */
+	/* Its procs' options; 0 and 0 from a node that does not send them
+	 * (an older table item of 7 fields). */
+	int32_t  max_reclaims;
+	int64_t  reclaim_timeout_ms;
 } ppi_sysproc;
 
 typedef struct ppi_systable {

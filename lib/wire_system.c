@@ -11,7 +11,10 @@
  *       -> a claim ("index" = systemProc << 8 | from), or, when the
  *          node's table is not version `known`:
  *          {"st":0, "table":version, "items":[[name, plugin, config,
- *           count, [to...], [from...], [proc...]], ...]}
+ *           count, [to...], [from...], [proc...], max_reclaims,
+ *           reclaim_timeout], ...]}
+ *          (the last two since the plugin ABI's init_info; a reader
+ *          takes items of 7 fields too)
  *       "settle" is a proc call ({"k":"ack"|"ack_commit", ...}, as in a
  *       commit request) applied before the claim; when the node refuses
  *       it the reply is {"st":code, "msg", "settle":true} and nothing
@@ -26,7 +29,8 @@
 #define LIST_MAX 16
 #define CONFIG_MAX 4096
 #define PATH_MAX_WIRE 4096
-#define ITEM_FIELDS 7
+#define ITEM_FIELDS 9
+#define ITEM_FIELDS_OLD 7
 
 static void
 pack_strs(msgpack_packer *pk, const char *const *v, size_t n)
@@ -257,6 +261,8 @@ ppi_wire_reply_systable(ppi_buf *b, uint64_t version,
 		pack_strs(&pk, items[i].to, items[i].nto);
 		pack_strs(&pk, items[i].from, items[i].nfrom);
 		pack_strs(&pk, items[i].procs, items[i].nfrom);
+		msgpack_pack_int32(&pk, items[i].max_reclaims);
+		msgpack_pack_int64(&pk, items[i].reclaim_timeout_ms);
 	}
 }
 
@@ -304,9 +310,20 @@ decode_item(const msgpack_object *o, ppi_sysproc *sp)
 	size_t                nfrom = 0, nprocs = 0;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY ||
-	    o->via.array.size != ITEM_FIELDS ||
+	    (o->via.array.size != ITEM_FIELDS &&
+	        o->via.array.size != ITEM_FIELDS_OLD) ||
 	    !ppi_wire_as_u64(&f[3], &count) || count > UINT32_MAX) {
 		return false;
+	}
+	if (o->via.array.size == ITEM_FIELDS) {
+		int64_t mr, rt;
+
+		if (!ppi_wire_as_int(&f[7], &mr) || mr < INT32_MIN ||
+		    mr > INT32_MAX || !ppi_wire_as_int(&f[8], &rt)) {
+			return false;
+		}
+		sp->max_reclaims       = (int32_t) mr;
+		sp->reclaim_timeout_ms = rt;
 	}
 	sp->count  = (uint32_t) count;
 	sp->name   = dup_str(&f[0]);

@@ -63,16 +63,21 @@ read_verdict(int fd, char *buf, size_t cap, uint64_t deadline)
 }
 
 int
-plugin_check(const char *worker_path, const char *plugin, const char *config,
-    char *msg, size_t msglen)
+plugin_check(const char *worker_path, const char *plugin,
+    const plugin_check_for *sp, char *msg, size_t msglen)
 {
+	char   mr[24], rt[24];
 	char  *argv[] = { (char *) worker_path, "--check", (char *) plugin,
-		 "--config", (char *) config, NULL };
+		 "--config", (char *) sp->config, "--system-proc",
+		 (char *) sp->name, "--max-reclaims", mr,
+		 "--reclaim-timeout-ms", rt, NULL };
 	char   out[1024], *nl;
 	int      fds[2], status = 0, rc;
 	pid_t    pid;
 	uint64_t deadline;
 
+	snprintf(mr, sizeof(mr), "%lld", (long long) sp->max_reclaims);
+	snprintf(rt, sizeof(rt), "%lld", (long long) sp->reclaim_timeout_ms);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		snprintf(msg, msglen, "cannot check plugin %s: %s", plugin,
 		    strerror(errno));

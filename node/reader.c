@@ -35,8 +35,10 @@ struct reader {
 static bool
 check_system(reader *rd, request *r)
 {
-	char plugin[4097], config[4097], msg[1024];
-	int  rv;
+	char             plugin[4097], config[4097], name[PP_TOPIC_MAX + 1];
+	char             msg[1024];
+	plugin_check_for sp;
+	int              rv;
 
 	if (r->req.plugin.len >= sizeof(plugin) ||
 	    r->req.config.len >= sizeof(config)) {
@@ -58,7 +60,13 @@ check_system(reader *rd, request *r)
 		    "config must not contain NUL bytes");
 		return false;
 	}
-	rv = plugin_check(rd->worker_path, plugin, config, msg, sizeof(msg));
+	snprintf(name, sizeof(name), "%.*s", (int) r->req.name.len,
+	    r->req.name.ptr);
+	sp.name               = name;
+	sp.config             = config;
+	sp.max_reclaims       = r->req.max_reclaims;
+	sp.reclaim_timeout_ms = r->req.reclaim_timeout;
+	rv = plugin_check(rd->worker_path, plugin, &sp, msg, sizeof(msg));
 	if (rv != 0) {
 		ppi_wire_reply_error(&r->reply, rv, msg);
 		return false;

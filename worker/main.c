@@ -2,8 +2,10 @@
  * main.c - pipeproc-worker: arguments, signals and exit statuses
  * (pipeproc-worker(8)). Two modes:
  *
- *   --check PLUGIN [--config STRING]
- *       load, check and init the plugin, fini it, and print one line:
+ *   --check PLUGIN [--config STRING] [--system-proc NAME]
+ *   [--max-reclaims N] [--reclaim-timeout-ms T]
+ *       load, check and init the plugin (init_info() gets the last
+ *       three, as a worker would), fini it, and print one line:
  *       "ok NAME" (status 0) or "error MESSAGE" (status 1). The node runs
  *       this in a child process before it creates a systemProc, so a bad
  *       plugin is refused (PP_EPLUGIN) and can never crash the node.
@@ -47,6 +49,9 @@
 typedef struct options {
 	const char *check;  /* --check PLUGIN */
 	const char *config; /* --config STRING */
+	const char *system_proc;        /* --system-proc NAME */
+	int64_t     max_reclaims;       /* --max-reclaims N */
+	int64_t     reclaim_timeout_ms; /* --reclaim-timeout-ms T */
 	const char *address;
 	uint64_t    slot;
 	bool        has_slot;
@@ -60,9 +65,27 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pipeproc-worker --check PLUGIN [--config STRING]\n"
+	    "         [--system-proc NAME] [--max-reclaims N] "
+	    "[--reclaim-timeout-ms T]\n"
 	    "       pipeproc-worker --address ADDRESS --slot N "
 	    "[--concurrency C]\n"
 	    "         [--restart-after R] [--lifeline-fd FD]\n");
+}
+
+/* A signed decimal within [min, max]; false when it is not one. */
+static bool
+parse_i64(const char *s, int64_t min, int64_t max, int64_t *v)
+{
+	char     *end;
+	long long n;
+
+	errno = 0;
+	n     = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < min || n > max) {
+		return false;
+	}
+	*v = n;
+	return true;
 }
 
 /* Fills o from argv; returns 0, or -1 after printing why. */
@@ -97,6 +120,14 @@ parse_args(int argc, char **argv, options *o)
 			o->check = val;
 		} else if (strcmp(a, "--config") == 0) {
 			o->config = val;
+		} else if (strcmp(a, "--system-proc") == 0) {
+			o->system_proc = val;
+		} else if (strcmp(a, "--max-reclaims") == 0 &&
+		    parse_i64(val, -1, INT32_MAX, &o->max_reclaims)) {
+			continue;
+		} else if (strcmp(a, "--reclaim-timeout-ms") == 0 &&
+		    parse_i64(val, -1, INT64_MAX, &o->reclaim_timeout_ms)) {
+			continue;
 		} else if (strcmp(a, "--address") == 0) {
 			o->address = val;
 		} else if (strcmp(a, "--slot") == 0 &&
@@ -127,7 +158,7 @@ parse_args(int argc, char **argv, options *o)
 		}
 		return 0;
 	}
-	if (o->config != NULL) {
+	if (o->config != NULL || o->system_proc != NULL) {
 		fprintf(stderr, "pipeproc-worker: --config goes with "
 		    "--check (a running worker gets each systemProc's "
 		    "config from the node)\n");
@@ -252,11 +283,18 @@ check_answer(const char *word, const char *text)
 static int
 check_main(const options *o)
 {
-	plugin *p;
-	char    err[PLUGIN_ERR_MAX], name[PLUGIN_NAME_MAX + 1];
+	pp_plugin_info info;
+	plugin        *p;
+	char           err[PLUGIN_ERR_MAX], name[PLUGIN_NAME_MAX + 1];
 
+	memset(&info, 0, sizeof(info));
+	info.config             = o->config;
+	info.system_proc        = o->system_proc;
+	info.max_reclaims       = (int32_t) o->max_reclaims;
+	info.reclaim_timeout_ms = o->reclaim_timeout_ms;
+	info.node_id            = getenv("PIPEPROC_NODE_ID");
 	check_guard(o->check);
-	if (plugin_open(o->check, o->config, &p, err, sizeof(err)) != 0) {
+	if (plugin_open(o->check, &info, &p, err, sizeof(err)) != 0) {
 		alarm(0);
 		return check_answer("error", err);
 	}

@@ -125,14 +125,18 @@ check(const char *path, const pp_plugin *d, pp_plugin *copy, char *err,
 		    (unsigned) PP_PLUGIN_ABI_VERSION);
 		return -1;
 	}
-	if (d->size != sizeof(pp_plugin)) {
+	/* Only the sizes of descriptors this header has defined: anything
+	 * else is garbage or a layout we cannot know. */
+	if (d->size != PP_PLUGIN_SIZE_1 && d->size != sizeof(pp_plugin)) {
 		snprintf(err, errlen, "plugin %s: descriptor size %u, this "
-		    "worker expects %zu for abi_version %u", path,
-		    (unsigned) d->size, sizeof(pp_plugin),
-		    (unsigned) PP_PLUGIN_ABI_VERSION);
+		    "worker expects %zu or %zu for abi_version %u", path,
+		    (unsigned) d->size, (size_t) PP_PLUGIN_SIZE_1,
+		    sizeof(pp_plugin), (unsigned) PP_PLUGIN_ABI_VERSION);
 		return -1;
 	}
-	memcpy(copy, d, sizeof(*copy));
+	/* Fields past a shorter descriptor stay NULL. */
+	memset(copy, 0, sizeof(*copy));
+	memcpy(copy, d, d->size);
 	if (copy->name == NULL) {
 		snprintf(err, errlen, "plugin %s: name is NULL (it is "
 		    "required)", path);
@@ -151,10 +155,21 @@ check(const char *path, const pp_plugin *d, pp_plugin *copy, char *err,
 	return 0;
 }
 
-int
-plugin_open(const char *path, const char *config, plugin **out, char *err,
-    size_t errlen)
+/* Runs init_info() or init(), whichever the plugin has. */
+static int
+call_init(plugin *p, const pp_plugin_info *info, char *ierr, size_t len)
 {
+	if (p->desc.init_info != NULL) {
+		return p->desc.init_info(info, &p->state, ierr, len);
+	}
+	return p->desc.init(info->config, &p->state, ierr, len);
+}
+
+int
+plugin_open(const char *path, const pp_plugin_info *given, plugin **out,
+    char *err, size_t errlen)
+{
+	pp_plugin_info   info = *given;
 	const pp_plugin *d;
 	plugin          *p;
 	char             ierr[512];
@@ -176,11 +191,20 @@ plugin_open(const char *path, const char *config, plugin **out, char *err,
 	if (check(path, d, &p->desc, err, errlen) != 0) {
 		goto fail;
 	}
-	if (p->desc.init != NULL) {
+	info.size = sizeof(info);
+	if (info.config == NULL) {
+		info.config = "";
+	}
+	if (info.system_proc == NULL) {
+		info.system_proc = "";
+	}
+	if (info.node_id == NULL) {
+		info.node_id = "";
+	}
+	if (p->desc.init != NULL || p->desc.init_info != NULL) {
 		memset(ierr, 0, sizeof(ierr));
 		plugin_stage = "init";
-		rv = p->desc.init(config != NULL ? config : "", &p->state,
-		    ierr, sizeof(ierr));
+		rv = call_init(p, &info, ierr, sizeof(ierr));
 		plugin_stage = NULL;
 		ierr[sizeof(ierr) - 1] = '\0';
 		if (rv != 0) {

@@ -19,15 +19,16 @@ typedef struct plugin plugin;
 /*
  * plugin_open - dlopen `path`, check its descriptor (symbol, abi_version
  * and size before anything else, then name and process) and run its
- * init(config). config: NULL means "".
+ * init_info(info), or init(info->config) when it has no init_info.
+ * info: its size is set here; NULL strings mean "".
  * Returns 0 and sets *out, or -1 with a one-line message in err that
  * names the path and what is wrong ("plugin /x/y.so: abi_version 2, this
  * worker speaks 1"). On error nothing stays loaded.
  * On success *out belongs to the caller: plugin_close() it.
  * Not thread-safe with itself (dlerror() is per process in practice).
  */
-int plugin_open(const char *path, const char *config, plugin **out, char *err,
-    size_t errlen);
+int plugin_open(const char *path, const pp_plugin_info *info, plugin **out,
+    char *err, size_t errlen);
 
 /* plugin_close - fini(state) and unload. Accepts NULL. No process() call
  * may be in flight. */

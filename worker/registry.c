@@ -36,6 +36,8 @@ struct registry_inst {
 	char           *name; /* the key: name, path, config */
 	char           *path;
 	char           *config;
+	int32_t         max_reclaims; /* of its procs, for init_info() */
+	int64_t         reclaim_timeout_ms;
 	plugin         *p; /* set while INST_LOADED */
 	enum inst_state state;
 	unsigned        users;
@@ -115,7 +117,9 @@ inst_alloc(const ppi_sysproc *sp)
 		inst_free(in);
 		return NULL;
 	}
-	in->is_live = true;
+	in->max_reclaims       = sp->max_reclaims;
+	in->reclaim_timeout_ms = sp->reclaim_timeout_ms;
+	in->is_live            = true;
 	return in;
 }
 
@@ -272,6 +276,7 @@ int
 registry_acquire(registry *r, const ppi_sysproc *sp, registry_inst **inst,
     char *err, size_t errlen)
 {
+	pp_plugin_info info;
 	registry_inst *in;
 	plugin        *p = NULL;
 	bool           is_nomem;
@@ -301,7 +306,14 @@ registry_acquire(registry *r, const ppi_sysproc *sp, registry_inst **inst,
 	in->state = INST_LOADING;
 	pthread_mutex_unlock(&r->mtx);
 
-	rv = plugin_open(in->path, in->config, &p, err, errlen);
+	memset(&info, 0, sizeof(info));
+	info.config             = in->config;
+	info.system_proc        = in->name;
+	info.max_reclaims       = in->max_reclaims;
+	info.reclaim_timeout_ms = in->reclaim_timeout_ms;
+	/* Set by the node for its workers (pipeproc-worker(8)). */
+	info.node_id = getenv("PIPEPROC_NODE_ID");
+	rv = plugin_open(in->path, &info, &p, err, errlen);
 
 	pthread_mutex_lock(&r->mtx);
 	in->state = rv == 0 ? INST_LOADED : INST_UNLOADED;

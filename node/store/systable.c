@@ -244,6 +244,8 @@ table_load(store *s)
 		t->items[i].procs  = (const char *const *) defs[i].procs;
 		t->items[i].nfrom  = defs[i].nfrom;
 		t->items[i].count  = defs[i].count;
+		t->items[i].max_reclaims       = defs[i].max_reclaims;
+		t->items[i].reclaim_timeout_ms = defs[i].reclaim_timeout_ms;
 	}
 	t->version++;
 	t->is_dirty = false;

@@ -18,7 +18,7 @@ never(void *state, const pp_plugin_log *logs, size_t n, pp_plugin_emitter *em)
 
 const pp_plugin pipeproc_plugin = {
 	.abi_version = PP_PLUGIN_ABI_VERSION,
-	.size        = sizeof(pp_plugin) - sizeof(void *),
+	.size        = PP_PLUGIN_SIZE_1 - sizeof(void *),
 	.name        = "bad_size",
 	.process     = never,
 };
