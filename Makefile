@@ -69,6 +69,8 @@ DEMO_SRC   := $(wildcard examples/demo*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 PLUGIN_SRC := $(wildcard examples/plugins/*.c)
 TPLUGIN_SRC := $(wildcard test/plugins/*.c)
+# The NATS JetStream bridge plugin (libnats), several files of its own.
+JETSTREAM_SRC := $(wildcard worker/plugins/jetstream/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -82,6 +84,8 @@ WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
+JETSTREAM := $(B)/plugins/jetstream.so
+NATS_ADMIN := $(B)/test/nats-admin
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 # Keep the test objects: as intermediates make would delete them
 # and print "rm ..." after the test summary, the last line of `make test`.
@@ -93,11 +97,11 @@ PCFILE  := $(B)/pipeproc.pc
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
 all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
-	$(PCFILE)
+	$(JETSTREAM) $(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2
+	groff-base lmdb-utils iproute2 libnats-dev nats-server
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -162,6 +166,28 @@ $(B)/plugins/%.so: examples/plugins/%.c include/pipeproc_plugin.h
 	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
 	  $(LDFLAGS) -o $@ $<
 
+# The jetstream plugin: plugin flags (its descriptor is exported), libnats,
+# and -z nodelete: libnats keeps threads running after the worker's
+# dlclose(), so the code they run must stay mapped.
+$(B)/obj/worker/plugins/jetstream/%.o: worker/plugins/jetstream/%.c \
+	include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -D_GNU_SOURCE -Iinclude -MMD -MP $(PLUGIN_CFLAGS) $(CFLAGS) \
+	  -c -o $@ $<
+
+$(JETSTREAM): $(call obj,$(JETSTREAM_SRC))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) $(PLUGIN_LDFLAGS) -Wl,-z,nodelete $(LDFLAGS) -o $@ $^ -lnats
+
+# The tests' JetStream helper (test/lib_nats.sh); not a test itself.
+$(NATS_ADMIN): test/nats/admin.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -D_GNU_SOURCE $(PLUGIN_CFLAGS) $(CFLAGS) $(FINAL_LDFLAGS) \
+	  -o $@ $< -lnats
+
 # Broken plugins for the ABI checks (test/worker_check_test.sh).
 $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 	@mkdir -p $(dir $@)
@@ -194,7 +220,8 @@ TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
 	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
-	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
+	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins \
+	PIPEPROC_NATS_ADMIN=$(CURDIR)/$(NATS_ADMIN)
 
 test check: deps
 	$(Q)$(MAKE) --no-print-directory all-tests
@@ -206,7 +233,7 @@ test-some: deps
 	$(Q)$(TEST_ENV) PP_ONLY=1 sh test/run.sh $(T)
 
 # Everything the tests run, built after deps (so -j never races apt).
-all-tests: all $(TESTS) $(TPLUGINS)
+all-tests: all $(TESTS) $(TPLUGINS) $(NATS_ADMIN)
 
 lint-man:
 	$(Q)sh test/man_test.sh

@@ -111,6 +111,11 @@ typedef struct pp_plugin_info {
 	 * when the node has none: a prefix that keeps ids made from topic
 	 * and log id unique across nodes. */
 	const char *node_id;
+	/* 1 when init runs for the check at the systemProc's creation
+	 * (pipeproc-worker --check; fini follows at once), 0 in a worker:
+	 * a plugin may be strict there about what a worker would retry
+	 * (an unreachable server, say). */
+	int32_t     is_check;
 } pp_plugin_info;
 
 typedef struct pp_plugin {

@@ -293,6 +293,7 @@ check_main(const options *o)
 	info.max_reclaims       = (int32_t) o->max_reclaims;
 	info.reclaim_timeout_ms = o->reclaim_timeout_ms;
 	info.node_id            = getenv("PIPEPROC_NODE_ID");
+	info.is_check           = 1;
 	check_guard(o->check);
 	if (plugin_open(o->check, &info, &p, err, sizeof(err)) != 0) {
 		alarm(0);
