@@ -5,6 +5,7 @@
 #   make test-some T="build/test/x_test test/y_test.sh"   only those
 #   make demo            a small end-to-end run on a spawned node
 #   make bench           benchmarks (JSON lines)
+#   make fuzz            libFuzzer harnesses, FUZZ_SECONDS (20) each
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan,
 #                        built into build/asan so objects never mix
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
@@ -88,7 +89,7 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all all-tests deps test test-some check bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds bench demo install uninstall clean lint-man
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
@@ -97,7 +98,7 @@ all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -218,6 +219,59 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+
+# ---- fuzzing --------------------------------------------------------------------
+# make fuzz: the libFuzzer harnesses test/fuzz/fuzz_*.c, built by clang
+# under ASan+UBSan against the library's own sources (build/fuzz), each run
+# for FUZZ_SECONDS from its checked-in seeds test/fuzz/corpus/NAME; any
+# finding fails the target and leaves its input in build/fuzz/artifacts/.
+# make fuzz-seeds rewrites the seeds with the library's encoders.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FB           := build/fuzz
+FUZZ_SRC     := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FB)/%,$(FUZZ_SRC))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -pthread \
+	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
+FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
+.SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC))
+
+$(FB)/obj/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FINAL_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ \
+	  $(LIB_LIBS)
+
+$(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)mkdir -p $(FB)/artifacts; for h in $(FUZZ_BINS); do \
+	  n=$$(basename $$h); n=$${n#fuzz_}; \
+	  rm -rf $(FB)/work/$$n; mkdir -p $(FB)/work/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $$h -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(FB)/artifacts/$$n- \
+	    $(FB)/work/$$n test/fuzz/corpus/$$n 2>$(FB)/work/$$n.log || \
+	    { tail -n 60 $(FB)/work/$$n.log; echo "fuzz: $$n FAILED"; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added" \
+	    $(FB)/work/$$n.log | sed "s/^/  /"; \
+	done
+
+fuzz-seeds: $(FUZZ_SEEDS)
+	$(Q)rm -rf test/fuzz/corpus.new
+	$(Q)$(FUZZ_SEEDS) test/fuzz/corpus.new
+	$(Q)for d in test/fuzz/corpus.new/*; do n=$$(basename $$d); \
+	  rm -rf test/fuzz/corpus/$$n; mkdir -p test/fuzz/corpus; \
+	  mv $$d test/fuzz/corpus/$$n; done; rm -rf test/fuzz/corpus.new
 
 # ---- install --------------------------------------------------------------------
 install: all
