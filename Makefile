@@ -6,6 +6,7 @@
 #   make demo            a small end-to-end run on a spawned node
 #   make bench           benchmarks (JSON lines)
 #   make fuzz            libFuzzer harnesses, FUZZ_SECONDS (20) each
+#   make soak            SOAK_CYCLES (20) kill -9 cycles under load, audited
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan,
 #                        built into build/asan so objects never mix
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
@@ -64,6 +65,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 NODE_SRC   := $(wildcard node/*.c node/store/*.c)
 CLI_SRC    := $(wildcard tools/cli/*.c)
 BENCH_SRC  := $(wildcard tools/bench/*.c)
+SOAK_SRC   := $(wildcard tools/soak/*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
 TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
 DEMO_SRC   := $(wildcard examples/demo*.c)
@@ -78,6 +80,7 @@ LIB_SO  := $(B)/lib/libpipeproc.so.$(VERSION)
 NODE    := $(B)/bin/pipeproc-node
 CLI     := $(B)/bin/pipeproc
 BENCH   := $(B)/bin/pipeproc-bench
+SOAK    := $(B)/bin/pipeproc-soak
 DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
@@ -89,7 +92,7 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench demo install uninstall clean lint-man
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
@@ -174,6 +177,10 @@ $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
+$(SOAK): $(call obj,$(SOAK_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -219,6 +226,12 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+
+# kill -9 cycles under load, then an audit (tools/soak/soak.h)
+SOAK_CYCLES ?= 20
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(SOAK)
+	$(Q)$(TEST_ENV) $(SOAK) --cycles $(SOAK_CYCLES) $(SOAK_ARGS)
 
 # ---- fuzzing --------------------------------------------------------------------
 # make fuzz: the libFuzzer harnesses test/fuzz/fuzz_*.c, built by clang
