@@ -5,6 +5,8 @@
 #   make test-some T="build/test/x_test test/y_test.sh"   only those
 #   make demo            a small end-to-end run on a spawned node
 #   make bench           benchmarks (JSON lines)
+#   make bench-peers     the same workloads against Redis Streams (installs
+#                        redis-server and libhiredis-dev: make deps-peers)
 #   make fuzz            libFuzzer harnesses, FUZZ_SECONDS (20) each
 #   make soak            SOAK_CYCLES (20) kill -9 cycles under load, audited
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan,
@@ -66,6 +68,7 @@ NODE_SRC   := $(wildcard node/*.c node/store/*.c)
 CLI_SRC    := $(wildcard tools/cli/*.c)
 BENCH_SRC  := $(wildcard tools/bench/*.c)
 SOAK_SRC   := $(wildcard tools/soak/*.c)
+PEERS_SRC  := $(wildcard tools/bench-peers/*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
 TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
 DEMO_SRC   := $(wildcard examples/demo*.c)
@@ -81,6 +84,7 @@ NODE    := $(B)/bin/pipeproc-node
 CLI     := $(B)/bin/pipeproc
 BENCH   := $(B)/bin/pipeproc-bench
 SOAK    := $(B)/bin/pipeproc-soak
+PEERS   := $(B)/bin/pipeproc-bench-peers
 DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
@@ -92,7 +96,7 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench-peers deps-peers bench demo install uninstall clean lint-man
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
@@ -177,6 +181,15 @@ $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
+# bench-peers reuses the benchmark's helpers (all of tools/bench but its
+# main) and links hiredis, which only make deps-peers installs.
+$(PEERS): $(call obj,$(PEERS_SRC) $(filter-out tools/bench/bench.c,\
+	$(BENCH_SRC))) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS) -lhiredis
+
+$(call obj,$(PEERS_SRC)): FINAL_CPPFLAGS += -Itools/bench
+
 $(SOAK): $(call obj,$(SOAK_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -226,6 +239,24 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+
+# The same workloads against Redis Streams, Redis as the baseline
+# (tools/bench-peers/peers.h). Optional: deps-peers installs redis-server
+# and libhiredis-dev; make test never needs them.
+PEER_PKGS := redis-server libhiredis-dev
+deps-peers: deps
+	$(Q)missing=""; for p in $(PEER_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+bench-peers: deps-peers
+	$(Q)$(MAKE) --no-print-directory all $(PEERS)
+	$(Q)$(TEST_ENV) $(PEERS) $(BENCH_ARGS)
 
 # kill -9 cycles under load, then an audit (tools/soak/soak.h)
 SOAK_CYCLES ?= 20
