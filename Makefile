@@ -81,6 +81,9 @@ DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
+# The exec plugin (processors in any language) ships with pipeproc.
+EXEC_SRC := $(wildcard worker/plugins/exec/*.c)
+EXEC_PLUGIN := $(B)/plugins/exec.so
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 # Keep the test objects: as intermediates make would delete them
@@ -93,7 +96,7 @@ PCFILE  := $(B)/pipeproc.pc
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
 all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
-	$(PCFILE)
+	$(EXEC_PLUGIN) $(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
@@ -161,6 +164,14 @@ $(B)/plugins/%.so: examples/plugins/%.c include/pipeproc_plugin.h
 	@$(if $(Q),echo "  PLUGIN  $<")
 	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
 	  $(LDFLAGS) -o $@ $<
+
+# Several files, one plugin; the same flags as the examples.
+$(EXEC_PLUGIN): $(EXEC_SRC) $(wildcard worker/plugins/exec/*.h) \
+	include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
+	  $(LDFLAGS) -o $@ $(EXEC_SRC)
 
 # Broken plugins for the ABI checks (test/worker_check_test.sh).
 $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
