@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +326,34 @@ exec_process(void *state, const pp_plugin_log *logs, size_t n,
 		return 1;
 	}
 	return 0;
+}
+
+/* What the worker knows about our systemProc (pipeproc_plugin.h): its
+ * name for the child's environment, the node's body limit for ours.
+ * Called before any process(), so nothing else reads x yet. */
+void
+pipeproc_plugin_context(void *state, const pp_plugin_context *ctx)
+{
+	exec_state *x = state;
+	char      **env;
+
+	if (x == NULL || ctx == NULL ||
+	    ctx->size < offsetof(pp_plugin_context, max_body) +
+	            sizeof(ctx->max_body)) {
+		return;
+	}
+	if (ctx->system_proc != NULL) {
+		snprintf(x->system_proc, sizeof(x->system_proc), "%s",
+		    ctx->system_proc);
+		if ((env = make_env(x->system_proc)) != NULL) {
+			free_env(x->env);
+			x->env = env;
+		}
+	}
+	if (ctx->max_body > 0) {
+		x->lim.max_body  = ctx->max_body;
+		x->lim.max_total = ctx->max_body + (16u << 20);
+	}
 }
 
 const pp_plugin pipeproc_plugin = {
