@@ -93,4 +93,7 @@ def main():
         out.flush()
 
 
-main()
+try:
+    main()
+except BrokenPipeError:
+    os._exit(1)  # the worker is gone: so are we, quietly

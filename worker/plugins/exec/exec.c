@@ -27,6 +27,8 @@
  * - Restarts: after a child had to be stopped, the next start of that
  *   connection waits 50 ms, doubling per failure in a row up to 2 s,
  *   like the node restarting a worker; an answered batch resets it.
+ * - The first batch of a new child may take EXEC_START_ALLOWANCE_MS more
+ *   than the timeout: starting an interpreter is not hanging.
  * - A child found dead or out of step before a batch is restarted
  *   without failing the claim, which did nothing wrong.
  * - The pool's lock guards only the list and the busy flags; a child is
@@ -55,6 +57,10 @@
 #define EXEC_MAX_TOTAL ((uint64_t) EXEC_MAX_BODY + (16u << 20))
 /* Output frames of one answer. */
 #define EXEC_MAX_OUTPUTS 1000000
+/* Added to the timeout of a new child's first batch: interpreters
+ * (python3, node) take a while to start on a loaded machine, and that is
+ * not a hang. */
+#define EXEC_START_ALLOWANCE_MS 5000
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 #define NAME_MAX_LEN 200
@@ -66,6 +72,7 @@ struct slot {
 	slot    *next;
 	conn     k;
 	bool     is_busy;
+	bool     is_fresh; /* its child has not answered a batch yet */
 	unsigned failures; /* stops in a row */
 	int64_t  not_before_ms;
 };
@@ -268,6 +275,7 @@ ready(exec_state *x, slot *s, char *why, size_t whylen)
 		s->failures++;
 		return -1;
 	}
+	s->is_fresh = true;
 	return 0;
 }
 
@@ -279,6 +287,7 @@ exec_process(void *state, const pp_plugin_log *logs, size_t n,
 	slot            *s;
 	char             why[TALK_FAIL_MAX + 1], how[96];
 	enum talk_result r;
+	talk_limits      lim;
 	int              pid;
 
 	if ((s = take(x)) == NULL) {
@@ -291,7 +300,13 @@ exec_process(void *state, const pp_plugin_log *logs, size_t n,
 		return 1;
 	}
 	pid = (int) s->k.c.pid;
-	r   = talk_batch(&s->k, logs, n, em, &x->lim, why, sizeof(why));
+	lim = x->lim;
+	if (s->is_fresh) {
+		/* The first batch also waits for the program to start. */
+		lim.timeout_ms += EXEC_START_ALLOWANCE_MS;
+		s->is_fresh = false;
+	}
+	r = talk_batch(&s->k, logs, n, em, &lim, why, sizeof(why));
 	switch (r) {
 	case TALK_DONE:
 		s->failures = 0;
