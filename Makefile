@@ -192,6 +192,9 @@ $(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# The exec plugin's frame decoder, tested on its own (and fuzzable).
+$(B)/test/exec_frame_test: $(call obj,worker/plugins/exec/frame.c)
+
 $(PCFILE): pipeproc.pc.in Makefile
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \

@@ -95,8 +95,10 @@ void frame_answer_init(frame_answer *a, uint64_t max_body, uint64_t max_total,
 enum frame_status frame_next(frame_answer *a, const void *buf, size_t len,
     frame_item *item, size_t *used);
 
-/* Longest header frame_log_header() writes, "\n" included. */
-#define FRAME_LOG_HEADER_MAX (4 + FRAME_TOPIC_MAX + 1 + 41 + 1 + 20 + 1)
+/* Room for the longest header frame_log_header() writes: "log ", the
+ * topic, " ", "MS-SEQ" (41), " ", the length (20), "\n" and snprintf's
+ * NUL. */
+#define FRAME_LOG_HEADER_MAX (4 + FRAME_TOPIC_MAX + 1 + 41 + 1 + 20 + 1 + 1)
 
 /*
  * frame_batch_header - write "batch <n>\n" into out (at least 32 bytes);
