@@ -89,6 +89,9 @@ DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
+# The exec plugin (processors in any language) ships with pipeproc.
+EXEC_SRC := $(wildcard worker/plugins/exec/*.c)
+EXEC_PLUGIN := $(B)/plugins/exec.so
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 # Keep the test objects: as intermediates make would delete them
@@ -101,7 +104,7 @@ PCFILE  := $(B)/pipeproc.pc
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
 all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
-	$(PCFILE)
+	$(EXEC_PLUGIN) $(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
@@ -170,6 +173,14 @@ $(B)/plugins/%.so: examples/plugins/%.c include/pipeproc_plugin.h
 	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
 	  $(LDFLAGS) -o $@ $<
 
+# Several files, one plugin; the same flags as the examples.
+$(EXEC_PLUGIN): $(EXEC_SRC) $(wildcard worker/plugins/exec/*.h) \
+	include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
+	  $(LDFLAGS) -o $@ $(EXEC_SRC)
+
 # Broken plugins for the ABI checks (test/worker_check_test.sh).
 $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 	@mkdir -p $(dir $@)
@@ -201,6 +212,9 @@ $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 $(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# The exec plugin's frame decoder, tested on its own (and fuzzable).
+$(B)/test/exec_frame_test: $(call obj,worker/plugins/exec/frame.c)
 
 $(PCFILE): pipeproc.pc.in Makefile
 	@mkdir -p $(dir $@)
