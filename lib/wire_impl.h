@@ -60,14 +60,20 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
-/* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map
- * (call number i, for messages); wire_call.c. */
+/* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map,
+ * or a commit call with options (call number i, for messages);
+ * wire_call.c. */
 int ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
     ppi_wire_call *c, uint32_t i, char *msg, size_t msglen);
 
 /* ppi_wire_decode_calls - the "calls" array of a commit request into
  * req->calls (wire_call.c). */
 int ppi_wire_decode_calls(msgpack_zone *zone, const msgpack_object *o,
+    ppi_request *req, char *msg, size_t msglen);
+
+/* ppi_wire_decode_producer_request - the key of a producer request
+ * (wire_producer.c). */
+int ppi_wire_decode_producer_request(const msgpack_object *root,
     ppi_request *req, char *msg, size_t msglen);
 
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and

@@ -419,13 +419,14 @@ collect(writer *w)
 
 /*
  * Forgets remembered replies older than the dedupe window (clients that
- * went away), a step at a time while nothing else is queued.
+ * went away) and producer keys idle that long, a step at a time while
+ * nothing else is queued.
  */
 static void
 prune_requests(writer *w)
 {
 	uint64_t now = ppi_clock_ms(CLOCK_REALTIME);
-	size_t   deleted = GC_STEP;
+	size_t   deleted = GC_STEP, producers_deleted = GC_STEP;
 
 	if (now < w->next_prune_ms) {
 		return;
@@ -438,6 +439,20 @@ prune_requests(writer *w)
 		        GC_STEP, &deleted) != 0) {
 			break;
 		}
+	}
+	/* Producer keys idle for a window go too (issue 12): a producer
+	 * that comes back later starts afresh. */
+	while (producers_deleted == GC_STEP && queue_is_empty(&w->q)) {
+		if (store_producers_prune(w->store,
+		        now > w->gc.dedupe_window_ms
+		            ? now - w->gc.dedupe_window_ms
+		            : 0,
+		        GC_STEP, &producers_deleted) != 0) {
+			break;
+		}
+	}
+	if (producers_deleted == GC_STEP) {
+		deleted = GC_STEP; /* more to do: come back soon */
 	}
 	w->next_prune_ms = deleted == GC_STEP
 	    ? now
