@@ -54,6 +54,7 @@ struct registry {
 	pthread_cond_t  loaded; /* an instance left INST_LOADING */
 	registry_table *current;
 	registry_inst  *insts;
+	uint64_t        max_body; /* for the plugins' context */
 };
 
 int
@@ -68,6 +69,12 @@ registry_alloc(registry **out)
 	pthread_cond_init(&r->loaded, NULL);
 	*out = r;
 	return 0;
+}
+
+void
+registry_set_max_body(registry *r, uint64_t max_body)
+{
+	r->max_body = max_body;
 }
 
 static bool
@@ -314,6 +321,9 @@ registry_acquire(registry *r, const ppi_sysproc *sp, registry_inst **inst,
 	/* Set by the node for its workers (pipeproc-worker(8)). */
 	info.node_id = getenv("PIPEPROC_NODE_ID");
 	rv = plugin_open(in->path, &info, &p, err, errlen);
+	if (rv == 0) {
+		plugin_set_context(p, in->name, r->max_body);
+	}
 
 	pthread_mutex_lock(&r->mtx);
 	in->state = rv == 0 ? INST_LOADED : INST_UNLOADED;
