@@ -1015,6 +1015,52 @@ PP_API int pp_system_proc(pp_client *client, const char *name,
 PP_API int pp_system_proc_destroy(pp_client *client, const char *name);
 
 /* ------------------------------------------------------------------------
+ * Sources: a plugin in the node's workers that brings logs in from
+ * outside (NATS JetStream, the `jetstream` plugin: pipeproc-jetstream(7))
+ * ------------------------------------------------------------------------ */
+
+/* What a source is made of; see pp_source(). Fields are only appended. */
+typedef struct pp_source_opts {
+	const char *const *to; /* 1 to 16 topics its logs go to */
+	size_t             nto;
+	/* The plugin, with a source() entry point (pipeproc_plugin(7)): a
+	 * path to a shared object, made absolute against the caller's
+	 * working directory. */
+	const char *plugin;
+	/* Passed to the plugin's init; NULL means "". At most 4096 bytes. */
+	const char *config;
+} pp_source_opts;
+
+/*
+ * pp_source - create the source `name`: every worker of the node runs
+ * the plugin's source() over and over; it commits what it brings in to
+ * the `to` topics as an idempotent producer, so a source that is run
+ * twice, or again after a crash, commits each outside message once.
+ * Persisted, survives restarts. Sources and systemProcs share one
+ * namespace: creating an identical source again succeeds, a different
+ * one (or a systemProc) with that name is PP_EPROC_EXISTS.
+ * name: 1 to 200 characters of [A-Za-z0-9_.-]; opts: in.
+ * The plugin is loaded, checked and init'd (as a source) in a separate
+ * process before anything is created: a missing file, another ABI, no
+ * source() or a failing init is PP_EPLUGIN with the reason.
+ * Returns 0, or PP_EINVALID_NAME, PP_EINVALID_TOPIC, PP_EINVALID_OPTION,
+ * PP_EINVAL, PP_EPLUGIN, PP_EPROC_EXISTS, PP_ETIMEDOUT, PP_ECLOSED,
+ * PP_ENOTCONN, PP_ENOMEM. Thread-safe; blocks for one round trip, the
+ * plugin check and one sync.
+ */
+PP_API int pp_source(pp_client *client, const char *name,
+    const pp_source_opts *opts);
+
+/*
+ * pp_source_destroy - remove the source `name`; workers stop running it
+ * after their current round. Returns 0, or PP_EINVALID_NAME,
+ * PP_ENOSYSPROC (no source or systemProc of that name), PP_ETIMEDOUT,
+ * PP_ECLOSED, PP_ENOTCONN. Thread-safe; blocks for one round trip and
+ * one sync.
+ */
+PP_API int pp_source_destroy(pp_client *client, const char *name);
+
+/* ------------------------------------------------------------------------
  * liveProcs: a callback in this process fed by a blocking claim
  * ------------------------------------------------------------------------ */
 

@@ -116,7 +116,42 @@ typedef struct pp_plugin_info {
 	 * a plugin may be strict there about what a worker would retry
 	 * (an unreachable server, say). */
 	int32_t     is_check;
+	/* 1 when the plugin runs a source (pipeproc source, pp_source()):
+	 * the host calls source(), never process(). */
+	int32_t     is_source;
 } pp_plugin_info;
+
+/* One body for pp_plugin_source.commit(). */
+typedef struct pp_plugin_body {
+	const void *body;
+	size_t      len;
+} pp_plugin_body;
+
+/*
+ * What a source plugin commits with: the host's functions, valid during
+ * the source() call that received them.
+ */
+typedef struct pp_plugin_source pp_plugin_source;
+struct pp_plugin_source {
+	/*
+	 * commit - the n bodies as n logs of every `to` topic of the
+	 * source, in one transaction, as idempotent producer `producer`
+	 * (1 to 200 visible ASCII bytes) at sequence `producer_seq` (>= 1):
+	 * the node applies it only when producer_seq is above the last one
+	 * it applied for that key. Returns 0 (committed), PP_EDUPLICATE
+	 * (-45: the node has applied producer_seq or a higher one already;
+	 * nothing changed, so the logs are in), or another negative
+	 * pipeproc error code (nothing committed).
+	 */
+	int (*commit)(pp_plugin_source *src, const pp_plugin_body *bodies,
+	    size_t n, const char *producer, uint64_t producer_seq);
+	/*
+	 * fail - the reason of a failed round, for the worker's log (at
+	 * most 400 bytes kept). Call it, then return non-zero.
+	 */
+	void (*fail)(pp_plugin_source *src, const char *text);
+	void *host; /* the worker's; plugins leave it alone */
+};
 
 typedef struct pp_plugin {
 	/* Must be PP_PLUGIN_ABI_VERSION and sizeof(pp_plugin): the worker
@@ -150,6 +185,16 @@ typedef struct pp_plugin {
 	 */
 	int (*init_info)(const pp_plugin_info *info, void **state, char *err,
 	    size_t errlen);
+	/*
+	 * source - optional: one round of a source (pp_source()): bring
+	 * what is new from outside into the node with src->commit(), and
+	 * return within a few seconds (the host calls it again and again
+	 * until the source is removed or the worker stops). 0: the round
+	 * went well (also when there was nothing new); other values: it
+	 * failed (see fail()), and the host calls again after a pause.
+	 * A plugin with a source may leave process NULL.
+	 */
+	int (*source)(void *state, pp_plugin_source *src);
 } pp_plugin;
 
 /* The size of the first descriptor (abi_version 1, without init_info). */

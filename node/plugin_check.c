@@ -70,12 +70,16 @@ plugin_check(const char *worker_path, const char *plugin,
 	char  *argv[] = { (char *) worker_path, "--check", (char *) plugin,
 		 "--config", (char *) sp->config, "--system-proc",
 		 (char *) sp->name, "--max-reclaims", mr,
-		 "--reclaim-timeout-ms", rt, NULL };
+		 "--reclaim-timeout-ms", rt, NULL, NULL, NULL };
 	char   out[1024], *nl;
 	int      fds[2], status = 0, rc;
 	pid_t    pid;
 	uint64_t deadline;
 
+	if (sp->is_source) {
+		argv[11] = "--source";
+		argv[12] = "1";
+	}
 	snprintf(mr, sizeof(mr), "%lld", (long long) sp->max_reclaims);
 	snprintf(rt, sizeof(rt), "%lld", (long long) sp->reclaim_timeout_ms);
 	if (pipe2(fds, O_CLOEXEC) < 0) {

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The systemProc a plugin is checked for: what its init_info() gets. */
@@ -16,6 +17,7 @@ typedef struct plugin_check_for {
 	const char *config;
 	int64_t     max_reclaims;
 	int64_t     reclaim_timeout_ms;
+	bool        is_source; /* no `from`: a source (pp_source()) */
 } plugin_check_for;
 
 /*

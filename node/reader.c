@@ -66,6 +66,7 @@ check_system(reader *rd, request *r)
 	sp.config             = config;
 	sp.max_reclaims       = r->req.max_reclaims;
 	sp.reclaim_timeout_ms = r->req.reclaim_timeout;
+	sp.is_source          = r->req.nnames == 0;
 	rv = plugin_check(rd->worker_path, plugin, &sp, msg, sizeof(msg));
 	if (rv != 0) {
 		ppi_wire_reply_error(&r->reply, rv, msg);

@@ -115,7 +115,7 @@ expect "a plugin of another ABI version is refused before anything else" \
     1 "error plugin $T/bad_abi.so: abi_version 2, this worker speaks 1" \
     --check "$T/bad_abi.so"
 expect "a descriptor of the wrong size is refused" 1 \
-    "error plugin $T/bad_size.so: descriptor size 32, this worker expects 40 or 48 for abi_version 1" \
+    "error plugin $T/bad_size.so: descriptor size 32, this worker expects 40 or 56 for abi_version 1" \
     --check "$T/bad_size.so"
 expect "a shared object without the descriptor symbol is refused" 1 \
     "error plugin $T/no_symbol.so: no symbol 'pipeproc_plugin' (not a pipeproc plugin?)" \

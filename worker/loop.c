@@ -37,6 +37,7 @@
 #include "loop.h"
 #include "registry.h"
 #include "settle.h"
+#include "source.h"
 #include "system.h"
 
 #define BACKOFF_MIN_MS 50
@@ -47,6 +48,7 @@ struct loop {
 	pp_client      *client;
 	loop_opts       o;
 	registry       *reg;
+	sources        *srcs; /* the sources this worker runs */
 	pthread_t      *threads;
 	uint32_t        nthreads; /* started */
 	pthread_mutex_t mtx;
@@ -199,6 +201,7 @@ run(void *arg)
 			first_error_ms = 0;
 			if (table != NULL) {
 				registry_install(l->reg, known, table);
+				sources_sync(l->srcs);
 			} else if (claim != NULL &&
 			    settle_claim(&s, t, sys, proc, claim) ==
 			        PP_ESHUTDOWN) {
@@ -243,7 +246,14 @@ loop_start(pp_client *client, const loop_opts *o, loop **out)
 		free(l);
 		return PP_ENOMEM;
 	}
+	if (sources_alloc(client, l->reg, &l->srcs) != 0) {
+		registry_free(l->reg);
+		free(l->threads);
+		free(l);
+		return PP_ENOMEM;
+	}
 	if (pipe2(l->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
+		sources_free(l->srcs);
 		registry_free(l->reg);
 		free(l->threads);
 		free(l);
@@ -273,6 +283,7 @@ loop_start(pp_client *client, const loop_opts *o, loop **out)
 		close(l->notify[1]);
 		pthread_cond_destroy(&l->wake);
 		pthread_mutex_destroy(&l->mtx);
+		sources_free(l->srcs);
 		registry_free(l->reg);
 		free(l->threads);
 		free(l);
@@ -320,7 +331,9 @@ loop_finish(loop *l)
 	pthread_mutex_lock(&l->mtx);
 	is_all_out = l->running == 0;
 	pthread_mutex_unlock(&l->mtx);
-	/* Settled: no thread runs a plugin or touches the table any more. */
+	/* Settled: no claim thread runs a plugin or touches the table any
+	 * more; the sources stop within a round of their plugins. */
+	sources_free(l->srcs);
 	registry_free(l->reg);
 	if (!is_all_out) {
 		return false;

@@ -3,9 +3,9 @@
  * (pipeproc-worker(8)). Two modes:
  *
  *   --check PLUGIN [--config STRING] [--system-proc NAME]
- *   [--max-reclaims N] [--reclaim-timeout-ms T]
+ *   [--max-reclaims N] [--reclaim-timeout-ms T] [--source 1]
  *       load, check and init the plugin (init_info() gets the last
- *       three, as a worker would), fini it, and print one line:
+ *       four, as a worker would), fini it, and print one line:
  *       "ok NAME" (status 0) or "error MESSAGE" (status 1). The node runs
  *       this in a child process before it creates a systemProc, so a bad
  *       plugin is refused (PP_EPLUGIN) and can never crash the node.
@@ -52,6 +52,7 @@ typedef struct options {
 	const char *system_proc;        /* --system-proc NAME */
 	int64_t     max_reclaims;       /* --max-reclaims N */
 	int64_t     reclaim_timeout_ms; /* --reclaim-timeout-ms T */
+	bool        is_source;          /* --source 1 */
 	const char *address;
 	uint64_t    slot;
 	bool        has_slot;
@@ -66,7 +67,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: pipeproc-worker --check PLUGIN [--config STRING]\n"
 	    "         [--system-proc NAME] [--max-reclaims N] "
-	    "[--reclaim-timeout-ms T]\n"
+	    "[--reclaim-timeout-ms T] [--source 1]\n"
 	    "       pipeproc-worker --address ADDRESS --slot N "
 	    "[--concurrency C]\n"
 	    "         [--restart-after R] [--lifeline-fd FD]\n");
@@ -120,6 +121,9 @@ parse_args(int argc, char **argv, options *o)
 			o->check = val;
 		} else if (strcmp(a, "--config") == 0) {
 			o->config = val;
+		} else if (strcmp(a, "--source") == 0 &&
+		    strcmp(val, "1") == 0) {
+			o->is_source = true;
 		} else if (strcmp(a, "--system-proc") == 0) {
 			o->system_proc = val;
 		} else if (strcmp(a, "--max-reclaims") == 0 &&
@@ -294,6 +298,7 @@ check_main(const options *o)
 	info.reclaim_timeout_ms = o->reclaim_timeout_ms;
 	info.node_id            = getenv("PIPEPROC_NODE_ID");
 	info.is_check           = 1;
+	info.is_source          = o->is_source;
 	check_guard(o->check);
 	if (plugin_open(o->check, &info, &p, err, sizeof(err)) != 0) {
 		alarm(0);

@@ -147,9 +147,27 @@ check(const char *path, const pp_plugin *d, pp_plugin *copy, char *err,
 		    "printable ASCII characters", path, PLUGIN_NAME_MAX);
 		return -1;
 	}
-	if (copy->process == NULL) {
+	if (copy->process == NULL && copy->source == NULL) {
 		snprintf(err, errlen, "plugin %s: process is NULL (it is "
 		    "required)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The entry point the role needs is there (a plugin may have both). */
+static int
+check_role(const char *path, const pp_plugin *d, bool is_source, char *err,
+    size_t errlen)
+{
+	if (is_source && d->source == NULL) {
+		snprintf(err, errlen, "plugin %s: source is NULL: not a "
+		    "source plugin (pipeproc_plugin(7))", path);
+		return -1;
+	}
+	if (!is_source && d->process == NULL) {
+		snprintf(err, errlen, "plugin %s: process is NULL (it is "
+		    "required for a systemProc)", path);
 		return -1;
 	}
 	return 0;
@@ -188,7 +206,9 @@ plugin_open(const char *path, const pp_plugin_info *given, plugin **out,
 		    "pipeproc plugin?)", path, PP_PLUGIN_SYMBOL);
 		goto fail;
 	}
-	if (check(path, d, &p->desc, err, errlen) != 0) {
+	if (check(path, d, &p->desc, err, errlen) != 0 ||
+	    check_role(path, &p->desc, given->is_source != 0, err, errlen) !=
+	        0) {
 		goto fail;
 	}
 	info.size = sizeof(info);
@@ -276,5 +296,16 @@ int
 plugin_process(plugin *p, const pp_plugin_log *logs, size_t n,
     pp_plugin_emitter *em)
 {
+	if (p->desc.process == NULL) {
+		em->fail(em, "the plugin has no process(): a source plugin "
+		    "cannot run a systemProc");
+		return 1;
+	}
 	return p->desc.process(p->state, logs, n, em);
+}
+
+int
+plugin_source(plugin *p, pp_plugin_source *src)
+{
+	return p->desc.source(p->state, src);
 }

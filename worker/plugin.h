@@ -51,6 +51,10 @@ const char *plugin_name(const plugin *p);
 int plugin_process(plugin *p, const pp_plugin_log *logs, size_t n,
     pp_plugin_emitter *em);
 
+/* plugin_source - one round of the descriptor's source() (opened with
+ * info->is_source, so it has one). Thread-safe as far as the plugin is. */
+int plugin_source(plugin *p, pp_plugin_source *src);
+
 /*
  * plugin_stage - what the calling process is doing with a plugin right
  * now ("loading", "init", "fini" or NULL), for the crash report of

@@ -38,6 +38,7 @@ struct registry_inst {
 	char           *config;
 	int32_t         max_reclaims; /* of its procs, for init_info() */
 	int64_t         reclaim_timeout_ms;
+	bool            is_source; /* no `from`: a source (source.c) */
 	plugin         *p; /* set while INST_LOADED */
 	enum inst_state state;
 	unsigned        users;
@@ -126,6 +127,7 @@ inst_alloc(const ppi_sysproc *sp)
 	}
 	in->max_reclaims       = sp->max_reclaims;
 	in->reclaim_timeout_ms = sp->reclaim_timeout_ms;
+	in->is_source          = sp->nfrom == 0;
 	in->is_live            = true;
 	return in;
 }
@@ -318,6 +320,7 @@ registry_acquire(registry *r, const ppi_sysproc *sp, registry_inst **inst,
 	info.system_proc        = in->name;
 	info.max_reclaims       = in->max_reclaims;
 	info.reclaim_timeout_ms = in->reclaim_timeout_ms;
+	info.is_source          = in->is_source;
 	/* Set by the node for its workers (pipeproc-worker(8)). */
 	info.node_id = getenv("PIPEPROC_NODE_ID");
 	rv = plugin_open(in->path, &info, &p, err, errlen);

@@ -11,6 +11,7 @@
  *   +---------+--------+-------+--------+-------+-----+------------+
  *   then strings, each len:u16 + bytes: offset, plugin, config,
  *   from[nfrom], to[nto]
+ *   A source (pp_source()) is a record with nfrom 0 and nto >= 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,8 @@ sys_rec_decode(const MDB_val *k, const MDB_val *v, sys_def *d)
 	}
 	nfrom = h[17];
 	nto   = h[18];
-	if (nfrom < 1 || nfrom > SYS_LIST_MAX || nto > SYS_LIST_MAX) {
+	if ((nfrom < 1 && nto < 1) || nfrom > SYS_LIST_MAX ||
+	    nto > SYS_LIST_MAX) {
 		return false;
 	}
 	d->count              = ppi_get_be32(h);

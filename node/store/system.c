@@ -93,9 +93,11 @@ check_system(group *g, const ppi_request *req,
 		    "systemProc name must match [A-Za-z0-9_.-]{1,200}");
 		return PP_EINVALID_NAME;
 	}
-	if (req->nnames < 1) {
+	/* No `from` makes a source (pp_source()), which needs a `to`. */
+	if (req->nnames < 1 && req->ntos < 1) {
 		snprintf(g->msg, sizeof(g->msg),
-		    "a systemProc reads 1 to %d topics", SYS_LIST_MAX);
+		    "a systemProc reads 1 to %d topics; a source writes to 1 "
+		    "to %d", SYS_LIST_MAX, SYS_LIST_MAX);
 		return PP_EINVALID_OPTION;
 	}
 	for (i = 0; i < req->nnames + req->ntos; i++) {
@@ -144,6 +146,7 @@ system_create(group *g, const ppi_request *req, ppi_buf *reply)
 	proc_rec    want[SYS_LIST_MAX], p;
 	ppi_request one;
 	sys_def     d;
+	const char *offset;
 	size_t      i;
 	int         rv, rc;
 
@@ -163,9 +166,11 @@ system_create(group *g, const ppi_request *req, ppi_buf *reply)
 			return 0;
 		}
 	}
+	/* A source has no proc, so no offset. */
+	offset = req->nnames > 0 ? want[0].offset : "";
 	rc = sys_rec_get(g->txn, g->s, req->name.ptr, req->name.len, &d);
 	if (rc == 0) {
-		bool same = same_system(req, want[0].offset, &d);
+		bool same = same_system(req, offset, &d);
 
 		sys_rec_free(&d);
 		if (!same) {
@@ -195,7 +200,7 @@ system_create(group *g, const ppi_request *req, ppi_buf *reply)
 			return rc;
 		}
 	}
-	rc = sys_rec_put(g->txn, g->s, req, want[0].offset, g->now_ms);
+	rc = sys_rec_put(g->txn, g->s, req, offset, g->now_ms);
 	if (rc != 0) {
 		return rc;
 	}

@@ -39,6 +39,8 @@ static const struct {
 	{ "system-proc", cli_system_run },
 	{ "system-proc-destroy", cli_system_destroy },
 	{ "producer", cli_producer_run },
+	{ "source", cli_source_run },
+	{ "source-destroy", cli_source_destroy },
 };
 
 int

@@ -185,6 +185,8 @@ int cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv);
 int cli_stats_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv);
+int cli_source_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_source_destroy(struct cli_ctx *ctx, int argc, char **argv);
 
 /* The number of proc options (--offset, --count, --max-reclaims,
  * --reclaim-timeout, --on-max-reclaims), shared by proc and system-proc. */
