@@ -150,6 +150,13 @@ struct pp_plugin_source {
 	 * most 400 bytes kept). Call it, then return non-zero.
 	 */
 	void (*fail)(pp_plugin_source *src, const char *text);
+	/*
+	 * last_seq - the highest producer_seq the node has applied for
+	 * `producer` (0: none, or forgotten after the node's dedupe
+	 * window). Returns 0, or a negative pipeproc error code.
+	 */
+	int (*last_seq)(pp_plugin_source *src, const char *producer,
+	    uint64_t *seq);
 	void *host; /* the worker's; plugins leave it alone */
 };
 
@@ -192,7 +199,9 @@ typedef struct pp_plugin {
 	 * until the source is removed or the worker stops). 0: the round
 	 * went well (also when there was nothing new); other values: it
 	 * failed (see fail()), and the host calls again after a pause.
-	 * A plugin with a source may leave process NULL.
+	 * A plugin with a source may leave process NULL. One worker of a
+	 * node runs its sources (the first), one round at a time, so a
+	 * source never races itself within a node.
 	 */
 	int (*source)(void *state, pp_plugin_source *src);
 } pp_plugin;

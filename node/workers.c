@@ -59,9 +59,16 @@ start_one(workers *ws, proc_slot *p)
 	char  id[16], conc[16], after[16];
 	char *argv[] = { (char *) ws->cfg.path, "--address",
 		(char *) ws->cfg.address, "--slot", id, "--concurrency", conc,
-		"--restart-after", after, "--lifeline-fd", "3", NULL };
+		"--restart-after", after, "--lifeline-fd", "3", NULL, NULL,
+		NULL };
 	int   sv[2], rc;
 
+	/* The first slot runs the sources: one runner per node, and its
+	 * successor starts only after it was reaped (worker/source.c). */
+	if (p == &ws->slots[0]) {
+		argv[11] = "--sources";
+		argv[12] = "1";
+	}
 	p->id = ++ws->next_id;
 	/* Before it can ask: claims of workers the node does not know
 	 * as running are refused (its requests may outlive it). */

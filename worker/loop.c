@@ -246,7 +246,8 @@ loop_start(pp_client *client, const loop_opts *o, loop **out)
 		free(l);
 		return PP_ENOMEM;
 	}
-	if (sources_alloc(client, l->reg, &l->srcs) != 0) {
+	if (o->is_running_sources &&
+	    sources_alloc(client, l->reg, &l->srcs) != 0) {
 		registry_free(l->reg);
 		free(l->threads);
 		free(l);

@@ -17,6 +17,7 @@ typedef struct loop_opts {
 	uint32_t slot;          /* given by the node; names our claims */
 	uint32_t concurrency;   /* threads, each with one claim at most */
 	uint64_t restart_after; /* stop after this many claims; 0: never */
+	bool     is_running_sources; /* --sources 1: run the sources too */
 } loop_opts;
 
 /*

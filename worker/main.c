@@ -10,8 +10,9 @@
  *       this in a child process before it creates a systemProc, so a bad
  *       plugin is refused (PP_EPLUGIN) and can never crash the node.
  *   --address ADDR --slot N [--concurrency C] [--restart-after R]
- *   [--lifeline-fd FD]
- *       run the node's systemProcs (loop.c) until told to stop.
+ *   [--lifeline-fd FD] [--sources 1]
+ *       run the node's systemProcs (loop.c) until told to stop; with
+ *       --sources 1 (the node's first worker) its sources too (source.c).
  *
  * Design notes: signals are blocked before any thread exists (NNG and the
  * claim threads start later) and read from a signalfd by the main thread,
@@ -53,6 +54,7 @@ typedef struct options {
 	int64_t     max_reclaims;       /* --max-reclaims N */
 	int64_t     reclaim_timeout_ms; /* --reclaim-timeout-ms T */
 	bool        is_source;          /* --source 1 */
+	bool        is_running_sources; /* --sources 1 */
 	const char *address;
 	uint64_t    slot;
 	bool        has_slot;
@@ -70,7 +72,7 @@ usage(FILE *f)
 	    "[--reclaim-timeout-ms T] [--source 1]\n"
 	    "       pipeproc-worker --address ADDRESS --slot N "
 	    "[--concurrency C]\n"
-	    "         [--restart-after R] [--lifeline-fd FD]\n");
+	    "         [--restart-after R] [--lifeline-fd FD] [--sources 1]\n");
 }
 
 /* A signed decimal within [min, max]; false when it is not one. */
@@ -124,6 +126,9 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strcmp(a, "--source") == 0 &&
 		    strcmp(val, "1") == 0) {
 			o->is_source = true;
+		} else if (strcmp(a, "--sources") == 0 &&
+		    strcmp(val, "1") == 0) {
+			o->is_running_sources = true;
 		} else if (strcmp(a, "--system-proc") == 0) {
 			o->system_proc = val;
 		} else if (strcmp(a, "--max-reclaims") == 0 &&
@@ -385,6 +390,7 @@ run_main(const options *o, sigset_t *sigs)
 	lo.slot          = (uint32_t) o->slot;
 	lo.concurrency   = (uint32_t) o->concurrency;
 	lo.restart_after = o->restart_after;
+	lo.is_running_sources = o->is_running_sources;
 	if ((rv = loop_start(client, &lo, &l)) != 0) {
 		log_msg("cannot start: %s", pp_errname(rv));
 		pp_close(client);

@@ -2,14 +2,15 @@
  * source.c - running sources in a worker (pp_source(),
  * pipeproc_plugin(7) "Sources").
  *
- * A source is a systemProc without `from` topics. Every worker runs each
- * source in a thread of its own: the thread loads the plugin through the
+ * A source is a systemProc without `from` topics. The node's first
+ * worker (started with --sources 1; only one at a time, its successor
+ * starts after it was reaped) runs each source in a thread of its own,
+ * so a source never races itself: the thread loads the plugin through the
  * registry (one instance per source and worker, init_info() with
  * is_source) and calls its source() again and again. Each round commits
- * through commit() below, as an idempotent producer: so two workers, or
- * a worker and its successor, running the same source never commit an
- * outside message twice; the plugin arranges that they never skip one
- * (the jetstream source lets only one batch be unacked at a time).
+ * through commit() below, as an idempotent producer, so a worker and its
+ * successor never commit an outside message twice (the commit of a
+ * worker killed with -9 reaches the node before the successor exists).
  *
  * Design notes: the list of runs is changed only by sources_sync() and
  * sources_free(), one at a time (sync_mtx: several claim threads may
@@ -167,6 +168,19 @@ host_commit(pp_plugin_source *src, const pp_plugin_body *bodies, size_t n,
 	return rv;
 }
 
+static int
+host_last_seq(pp_plugin_source *src, const char *producer, uint64_t *seq)
+{
+	round           *rd = src->host;
+	pp_producer_info info;
+	int              rv;
+
+	if ((rv = pp_producer(rd->r->owner->client, producer, &info)) == 0) {
+		*seq = info.last_seq;
+	}
+	return rv;
+}
+
 static void
 host_fail(pp_plugin_source *src, const char *text)
 {
@@ -216,6 +230,7 @@ run_main(void *arg)
 	memset(&src, 0, sizeof(src));
 	src.commit = host_commit;
 	src.fail   = host_fail;
+	src.last_seq = host_last_seq;
 	src.host   = &rd;
 	rd.r       = r;
 	while (!stopping(r)) {
@@ -306,6 +321,9 @@ sources_sync(sources *s)
 	size_t              i;
 	int                 rv;
 
+	if (s == NULL) {
+		return; /* not the worker that runs the sources */
+	}
 	pthread_mutex_lock(&s->sync_mtx);
 	held = registry_hold(s->reg, &version, &t);
 	pthread_mutex_lock(&s->mtx);

@@ -10,7 +10,9 @@
 
 typedef struct sources sources;
 
-/* sources_alloc - no source running yet. Returns 0 or PP_ENOMEM. */
+/* sources_alloc - no source running yet. Returns 0 or PP_ENOMEM. A
+ * worker without sources (not started with --sources 1) has none:
+ * sources_sync(NULL) and sources_free(NULL) do nothing. */
 int sources_alloc(pp_client *client, registry *reg, sources **out);
 
 /*

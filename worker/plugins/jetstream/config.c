@@ -17,6 +17,7 @@
 #define TIMEOUT_DEFAULT_MS 5000
 #define BATCH_DEFAULT 256
 #define BATCH_MAX 100000
+#define ACK_WAIT_DEFAULT_MS 30000
 #define CREDS_MAX 4096
 
 /* Trims blanks at both ends, in place. */
@@ -164,6 +165,21 @@ entry(jsconf *c, char *key, char *v, char *err, size_t errlen)
 		}
 		return 0;
 	}
+	if (strcmp(key, "ack_wait_ms") == 0) {
+		if (!number(v, 100, 3600000, &c->ack_wait_ms)) {
+			snprintf(err, errlen, "ack_wait_ms: want 100 to 3600000");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "headers") == 0) {
+		if (strcmp(v, "drop") != 0 && strcmp(v, "envelope") != 0) {
+			snprintf(err, errlen, "headers: want drop or envelope");
+			return -1;
+		}
+		c->is_envelope = strcmp(v, "envelope") == 0;
+		return 0;
+	}
 	if (strcmp(key, "batch") == 0) {
 		if (!number(v, 1, BATCH_MAX, &c->batch)) {
 			snprintf(err, errlen, "batch: want 1 to %d", BATCH_MAX);
@@ -182,7 +198,8 @@ entry(jsconf *c, char *key, char *v, char *err, size_t errlen)
 	if (slot == NULL) {
 		snprintf(err, errlen, "unknown key '%s' (known: servers, "
 		    "subject, stream, consumer, credentials, tls_ca, "
-		    "tls_cert, tls_key, id_prefix, timeout_ms, batch)", key);
+		    "tls_cert, tls_key, id_prefix, timeout_ms, batch, "
+		    "ack_wait_ms, headers)", key);
 		return -1;
 	}
 	if (*v == '\0') {
@@ -204,6 +221,7 @@ jsconf_parse(const char *text, jsconf *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->timeout_ms = TIMEOUT_DEFAULT_MS;
 	c->batch      = BATCH_DEFAULT;
+	c->ack_wait_ms = ACK_WAIT_DEFAULT_MS;
 	if ((copy = strdup(text)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

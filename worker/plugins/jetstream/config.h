@@ -27,6 +27,8 @@ typedef struct jsconf {
 	char   *id_prefix; /* instead of the node id in Nats-Msg-Id */
 	int64_t timeout_ms; /* a PubAck, a fetch, a connect: default 5000 */
 	int64_t batch;      /* source: messages per fetch, default 256 */
+	int64_t ack_wait_ms; /* source: the consumer's AckWait, 30000 */
+	bool    is_envelope; /* source: headers=envelope (else drop) */
 } jsconf;
 
 /*

@@ -30,6 +30,7 @@
 #include <pipeproc_plugin.h>
 
 #include "conn.h"
+#include "jetstream.h"
 
 #define SUBJECT_MAX 4096
 #define REASON_MAX 300
@@ -47,6 +48,7 @@ struct pub_ctx {
 };
 
 struct sink {
+	int             kind; /* JS_SINK */
 	jsconf          c;
 	natsConnection *nc;
 	char           *prefix; /* of every Nats-Msg-Id */
@@ -197,10 +199,8 @@ check_stream(sink *s, const pp_plugin_info *info, char *err, size_t errlen)
 	return 0;
 }
 
-static void sink_fini(void *state);
-
-static int
-sink_init(const pp_plugin_info *info, void **state, char *err, size_t errlen)
+int
+jsink_init(const pp_plugin_info *info, void **state, char *err, size_t errlen)
 {
 	sink       *s;
 	const char *prefix;
@@ -210,6 +210,7 @@ sink_init(const pp_plugin_info *info, void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "jetstream: out of memory");
 		return 1;
 	}
+	s->kind = JS_SINK;
 	pthread_mutex_init(&s->mtx, NULL);
 	if (pthread_key_create(&s->key, NULL) != 0) {
 		pthread_mutex_destroy(&s->mtx);
@@ -248,12 +249,12 @@ sink_init(const pp_plugin_info *info, void **state, char *err, size_t errlen)
 	return 0;
 
 fail:
-	sink_fini(s);
+	jsink_fini(s);
 	return 1;
 }
 
-static void
-sink_fini(void *state)
+void
+jsink_fini(void *state)
 {
 	sink    *s = state;
 	pub_ctx *p, *next;
@@ -290,8 +291,8 @@ drop_pending(jsCtx *js)
 	return n;
 }
 
-static int
-sink_process(void *state, const pp_plugin_log *logs, size_t n,
+int
+jsink_process(void *state, const pp_plugin_log *logs, size_t n,
     pp_plugin_emitter *em)
 {
 	sink        *s = state;
@@ -355,12 +356,3 @@ sink_process(void *state, const pp_plugin_log *logs, size_t n,
 	pthread_mutex_unlock(&p->mtx);
 	return st == NATS_OK ? 0 : 1;
 }
-
-const pp_plugin pipeproc_plugin = {
-	.abi_version = PP_PLUGIN_ABI_VERSION,
-	.size        = sizeof(pp_plugin),
-	.name        = "jetstream",
-	.process     = sink_process,
-	.fini        = sink_fini,
-	.init_info   = sink_init,
-};
