@@ -1,11 +1,15 @@
 #!/bin/sh
 #
-# jetstream_fault_test.sh - the `jetstream` sink into a three-server
-# JetStream cluster (replicas 3) while things crash: kill -9 of the
-# worker, kill -9 of the pipeproc node (restarted on its data), kill -9
-# of one NATS server (restarted later), and a full restart of the NATS
-# cluster. At the end the stream must hold every log of the topic exactly
-# once, in order.
+# jetstream_fault_test.sh - host A -> JetStream cluster -> host B while
+# things crash. Two pipeproc nodes on two data directories stand for two
+# hosts: A's topic "orders" goes through the `jetstream` sink into a
+# three-server JetStream cluster (replicas 3), and B's `jetstream` source
+# brings the stream into B's topic "imported". Faults, each while logs
+# flow: kill -9 of A's and of B's worker, kill -9 of node A and of node B
+# (restarted on their data), kill -9 of one NATS server (restarted
+# later), and a full restart of the NATS cluster. At the end the stream
+# holds every log of A's topic exactly once, in order, and so does B's
+# topic.
 #
 # Scale: issue #12 asks for a 100,000-log flow; CI has 2 cores for
 # everything, so this runs 4 x $per logs (default 5,000 each, 20,000 in
@@ -36,6 +40,12 @@ js=$plugins/jetstream.so
 
 make_tmp ppjf
 addr=ipc://$tmp/sock
+addr_b=ipc://$tmp/sockb
+
+# ppb ARGS...: the CLI against node B.
+ppb() {
+	"$PIPEPROC_CLI" -a "$addr_b" "$@"
+}
 
 nats_start_cluster
 pass "a three-server JetStream cluster runs"
@@ -50,9 +60,28 @@ start_node() {
 	wait_ready node "ready $addr"
 }
 
-# worker_pid: the pid of node A's worker.
-worker_pid() {
-	ps -o pid=,comm= --ppid "$node_pid" | awk '$2 ~ /worker/ { print $1 }'
+# start_node_b: node B, likewise.
+start_node_b() {
+	start_bg nodeb "$PIPEPROC_CLI" node --data "$tmp/b" \
+		--listen "$addr_b" --workers 1
+	node_b_pid=$bg_pid
+	wait_ready nodeb "ready $addr_b"
+}
+
+# worker_of PID: the pid of the worker of the node PID.
+worker_of() {
+	ps -o pid=,comm= --ppid "$1" | awk '$2 ~ /worker/ { print $1 }'
+}
+
+# imported: logs in B's topic now.
+imported() {
+	ppb length imported 2>/dev/null
+}
+
+# b_past N: B's topic holds more than N logs.
+b_past() {
+	l=$(imported)
+	[ "${l:-0}" -gt "$1" ]
 }
 
 # count: messages in the stream now (empty while it cannot be asked).
@@ -74,6 +103,11 @@ phase() {
 
 start_node
 verdict "node A starts"
+start_node_b
+verdict "node B starts"
+run ppb source in --to imported --plugin "$js" \
+	--config "servers=$nats_urls;stream=PPC;consumer=hostB;batch=500;ack_wait_ms=3000;timeout_ms=3000"
+verdict "node B's jetstream source on the cluster is created"
 # A 10 s reclaim timeout x 30 reclaims = 300 s, inside the 600 s window;
 # PubAcks are waited for 3 s, so a NATS outage costs a reclaim per 3 s.
 run pp system-proc sink --from orders --plugin "$js" --count 200 \
@@ -82,13 +116,18 @@ run pp system-proc sink --from orders --plugin "$js" --count 200 \
 	--config "servers=$nats_urls;stream=PPC;subject=ppc.{topic};id_prefix=hostA;timeout_ms=3000"
 verdict "the jetstream sink is created on the cluster"
 
-# 1: kill -9 of the worker.
+# 1: kill -9 of both workers.
 phase 1
 wait_for past $((per / 4))
-w=$(worker_pid)
+w=$(worker_of "$node_pid")
 c=$(count)
 [ -n "$w" ] && [ "${c:-0}" -lt "$per" ] && kill -KILL "$w"
-verdict "kill -9 of the worker mid-flow (at ${c:-?} of $per)"
+verdict "kill -9 of A's worker mid-flow (at ${c:-?} of $per)"
+wait_for b_past $((per / 4))
+w=$(worker_of "$node_b_pid")
+c=$(imported)
+[ -n "$w" ] && kill -KILL "$w"
+verdict "kill -9 of B's worker mid-flow (B at ${c:-?})"
 
 # 2: kill -9 of the node, then a restart on the same data.
 wait_for past $((per - 1))
@@ -96,9 +135,15 @@ phase 2
 wait_for past $((per + per / 4))
 c=$(count)
 kill -KILL "$node_pid" && wait_exit "$node_pid"
-verdict "kill -9 of the pipeproc node mid-flow (at ${c:-?})"
+verdict "kill -9 of node A mid-flow (at ${c:-?})"
 start_node
 verdict "node A restarts on its data"
+wait_for b_past $((per + per / 4))
+c=$(imported)
+kill -KILL "$node_b_pid" && wait_exit "$node_b_pid"
+verdict "kill -9 of node B mid-flow (B at ${c:-?})"
+start_node_b
+verdict "node B restarts on its data"
 
 # 3: kill -9 of one NATS server, restarted once logs flow again.
 wait_for past $((per * 2 - 1))
@@ -145,6 +190,18 @@ na dump PPC | awk -F '\t' '{ print $2 "\t" $4 }' >"$tmp/got"
 verdict "every log of orders is in the stream exactly once, in order"
 if [ $failures -ne 0 ]; then
 	diag "$(diff "$tmp/want" "$tmp/got" | head -n 10)"
+fi
+if wait_for b_past $((total - 1)); then
+	pass "B's topic reaches $total logs"
+else
+	fail "B's topic reaches $total logs" "length $(imported)"
+fi
+cut -f2 "$tmp/want" >"$tmp/want_b"
+ppb range imported | cut -f2 >"$tmp/got_b"
+[ "$(imported)" = "$total" ] && cmp -s "$tmp/want_b" "$tmp/got_b"
+verdict "every log of A's orders is in B's imported exactly once, in order"
+if [ $failures -ne 0 ]; then
+	diag "$(diff "$tmp/want_b" "$tmp/got_b" | head -n 10)"
 fi
 
 done_testing
