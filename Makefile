@@ -379,6 +379,8 @@ install: all
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
+	install -d $(DESTDIR)$(libdir)/pipeproc
+	install -m 755 $(JETSTREAM) $(DESTDIR)$(libdir)/pipeproc/
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
@@ -388,6 +390,8 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
+	rm -f $(DESTDIR)$(libdir)/pipeproc/jetstream.so
+	-rmdir $(DESTDIR)$(libdir)/pipeproc 2>/dev/null
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
 
