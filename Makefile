@@ -50,7 +50,7 @@ MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpac
 LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 NODE_LIBS   := $(LIB_LIBS) -llmdb
 WORKER_LIBS := $(LIB_LIBS) -ldl
-BENCH_LIBS  := $(LIB_LIBS) -llmdb
+BENCH_LIBS  := $(LIB_LIBS) -llmdb -lnats
 
 FINAL_CPPFLAGS := $(PROJECT_CPPFLAGS) $(MSGPACK_CFLAGS) $(CPPFLAGS)
 FINAL_CFLAGS   := $(PROJECT_CFLAGS) $(CFLAGS)

@@ -124,6 +124,15 @@ static bench_workload workloads[] = {
 	    "proc_ack_100 (logs/s), measured before and after each run", 0.5),
 	WORKLOAD("pipeline_2w", bench_pipeline_2w, BENCH_KIND_LOGS, NULL,
 	    "proc_ack_100 (logs/s), measured before and after each run", 0.5),
+	WORKLOAD("js_sink", bench_js_sink, BENCH_KIND_LOGS, NULL,
+	    "bare libnats async publish + PubAcks, 1 server, same run", 0.7),
+	WORKLOAD("js_source", bench_js_source, BENCH_KIND_LOGS, NULL,
+	    "bare libnats pull consumer fetch + ack, 1 server, same run", 0.7),
+	WORKLOAD("js_sink_cluster", bench_js_sink_cluster, BENCH_KIND_LOGS,
+	    NULL, "bare libnats async publish + PubAcks, 3 servers R3", 0.7),
+	WORKLOAD("js_source_cluster", bench_js_source_cluster,
+	    BENCH_KIND_LOGS, NULL,
+	    "bare libnats pull consumer fetch + ack, 3 servers R3", 0.7),
 };
 
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))

@@ -162,6 +162,13 @@ int bench_tls_commit_seq(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_tls_commit_batch(
     const bench_cfg *cfg, int run, bench_sample *sample);
 
+/* bench_jetstream.c: the NATS JetStream bridges (issue 12) */
+int bench_js_sink(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_js_source(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_js_sink_cluster(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_js_source_cluster(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+
 /* bench_pipeline.c */
 int bench_pipeline_1w(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_pipeline_2w(const bench_cfg *cfg, int run, bench_sample *sample);

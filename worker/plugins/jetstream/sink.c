@@ -312,9 +312,10 @@ jsink_process(void *state, const pp_plugin_log *logs, size_t n,
 	p->reason[0] = '\0';
 	pthread_mutex_unlock(&p->mtx);
 
+	/* No MaxWait per message (libnats would track a timer for each):
+	 * the wait below bounds them all. */
 	jsPubOptions_Init(&po);
 	po.ExpectStream = s->c.stream;
-	po.MaxWait      = s->c.timeout_ms;
 	for (i = 0; i < n && st == NATS_OK; i++) {
 		if (!subject_of(s->c.subject, &logs[i], subject,
 		        sizeof(subject))) {
