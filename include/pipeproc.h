@@ -909,6 +909,20 @@ typedef struct pp_proc_info {
 	                    * proc acked them (pp_topic_config) */
 	const char  *system_proc; /* the systemProc it belongs to, or "" */
 	const char  *plugin;      /* ... and that systemProc's plugin */
+	/* The range of the last ack (PipeProc's lastAckedRange): its first
+	 * and last ids; last_acked_last is the log before the cursor. Kept
+	 * across restarts and after its logs are collected. A dead-lettered
+	 * claim counts as acked. False until the first ack (and for procs
+	 * whose last ack was stored by a node older than these fields). */
+	bool         has_last_acked;
+	pp_id        last_acked_first;
+	pp_id        last_acked_last;
+	/* The claim handed out before the latest one (PipeProc's
+	 * previousClaimedRange), whether that one was acked or reclaimed;
+	 * false until the proc's second claim. */
+	bool         has_prev_claim;
+	pp_id        prev_claim_first;
+	pp_id        prev_claim_last;
 } pp_proc_info;
 
 typedef struct pp_proc_list pp_proc_list;

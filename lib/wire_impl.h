@@ -28,10 +28,15 @@ void ppi_wire_pack_status(msgpack_packer *pk, int status);
 /*
  * ppi_wire_unpack - parse exactly one object spanning the whole frame,
  * after checking that its declared sizes fit in it (so a tiny frame can
- * never make msgpack-c allocate much). Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
+ * never make msgpack-c allocate much) and that no map repeats a key.
+ * Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
  * msgpack_unpacked_destroy(); on error it already is.
  */
 int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
+
+/* ppi_wire_keys_unique - false when a map anywhere inside `o` names a
+ * key twice (wire_keys.c); ppi_wire_unpack refuses such frames. */
+bool ppi_wire_keys_unique(const msgpack_object *o);
 
 /* A page reply; with token, a claim reply (it adds "token" and
  * "index"). */

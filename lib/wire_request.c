@@ -395,7 +395,8 @@ ppi_wire_request_decode(const void *frame, size_t len, ppi_request *req,
 	}
 	if ((rv = ppi_wire_unpack(frame, len, u)) != 0) {
 		free(u);
-		FAIL(rv, "request is not one msgpack object");
+		FAIL(rv, "request is not one msgpack object, or a map in it "
+		    "repeats a key");
 	}
 	req->unpacked_ = u;
 	if (u->data.type != MSGPACK_OBJECT_MAP) {
