@@ -30,6 +30,7 @@
 
 #include "deadline.h"
 #include "pipeproc.h"
+#include "tls.h"
 #include "transport.h"
 
 #define REDIAL_MIN_MS 1000
@@ -93,7 +94,10 @@ make_tls(ppi_transport *t, const ppi_tls_pem *pem)
 	nng_tls_config *cfg;
 	int             rv;
 
-	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
+	/* tls_engine.c: our engine, which accepts a certificate naming the
+	 * address we dial as an iPAddress subjectAltName. */
+	if ((rv = ppi_tls_engine_use()) != 0 ||
+	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
 		return rv;
 	}
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ==
