@@ -43,6 +43,10 @@
 #include "deadline.h"
 #include "tls.h"
 
+/* NNG 1.5.2's TLS framework buffers this much for the TCP stream
+ * (NNG_TLS_MAX_SEND_SIZE in tls_common.c). */
+#define FRAMEWORK_SEND_MAX 16384
+
 /* Certificates of our own one configuration may hold (RSA and EC, say). */
 #define OWN_MAX 4
 
@@ -237,7 +241,17 @@ conn_recv(nng_tls_engine_conn *c, uint8_t *buf, size_t *size)
 static int
 conn_send(nng_tls_engine_conn *c, const uint8_t *buf, size_t *size)
 {
-	int rv = mbedtls_ssl_write(&c->ssl, buf, *size);
+	int    expansion = mbedtls_ssl_get_record_expansion(&c->ssl);
+	size_t len       = *size;
+	int    rv;
+
+	/* One whole record per call that fits the framework's 16 KiB send
+	 * buffer with its header and tag: it then leaves in one TCP send
+	 * instead of being split across two. */
+	if (expansion > 0 && len > FRAMEWORK_SEND_MAX - (size_t) expansion) {
+		len = FRAMEWORK_SEND_MAX - (size_t) expansion;
+	}
+	rv = mbedtls_ssl_write(&c->ssl, buf, len);
 
 	if (rv > 0) {
 		*size = (size_t) rv;
