@@ -25,6 +25,7 @@
 
 #include "address.h"
 #include "client.h"
+#include "spawn.h"
 
 #ifndef PP_NODE_INSTALL_PATH
 #define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"
@@ -120,7 +121,7 @@ add_remote(struct spawn_args *a, const pp_spawn_opts *o)
 
 static void
 build_args(struct spawn_args *a, const char *node, const char *data,
-    const char *address, const pp_spawn_opts *o)
+    const char *address, const pp_spawn_opts *o, bool is_attached)
 {
 	a->argc = 0;
 	add_arg(a, (char *) node);
@@ -133,6 +134,9 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	if (!o->is_detached) {
 		add_arg(a, "--lifeline-fd");
 		add_arg(a, "4");
+	}
+	if (is_attached) {
+		add_arg(a, "--attached");
 	}
 	switch (o->sync_mode) {
 	case PP_SYNC_NONE:
@@ -285,7 +289,8 @@ parse_ready(const char *line, const char *node)
 
 static int
 start_node(const pp_spawn_opts *o, const char *node, const char *data,
-    const char *address, pid_t *pid_out, int *lifeline_out)
+    const char *address, bool is_attached, pid_t *pid_out,
+    int *lifeline_out)
 {
 	struct spawn_args a;
 	int               ready[2] = { -1, -1 }, life[2] = { -1, -1 };
@@ -295,7 +300,7 @@ start_node(const pp_spawn_opts *o, const char *node, const char *data,
 	pid_t             pid;
 	ssize_t           n;
 
-	build_args(&a, node, data, address, o);
+	build_args(&a, node, data, address, o, is_attached);
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 ||
 	    (!o->is_detached && pipe2(life, O_CLOEXEC) < 0)) {
 		ppi_set_last_errmsg("pipe: %s", strerror(errno));
@@ -369,6 +374,35 @@ out:
 	return rv;
 }
 
+/* The pipeproc-node to run: opts, else $PIPEPROC_NODE, else installed. */
+static const char *
+node_program(const pp_spawn_opts *o)
+{
+	const char *node = o->node_path;
+
+	if (node == NULL || node[0] == '\0') {
+		node = getenv("PIPEPROC_NODE");
+	}
+	if (node == NULL || node[0] == '\0') {
+		node = PP_NODE_INSTALL_PATH;
+	}
+	return node;
+}
+
+int
+ppi_spawn_attached(const pp_spawn_opts *opts, const char *data_dir,
+    const char *address)
+{
+	pp_spawn_opts o = *opts;
+	pid_t         pid      = 0;
+	int           lifeline = -1;
+
+	o.is_detached = true; /* belongs to no single process */
+	o.is_memory   = false;
+	return start_node(&o, node_program(&o), data_dir, address, true, &pid,
+	    &lifeline);
+}
+
 int
 pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 {
@@ -389,13 +423,7 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		memset(&none, 0, sizeof(none));
 		opts = &none;
 	}
-	node = opts->node_path;
-	if (node == NULL || node[0] == '\0') {
-		node = getenv("PIPEPROC_NODE");
-	}
-	if (node == NULL || node[0] == '\0') {
-		node = PP_NODE_INSTALL_PATH;
-	}
+	node = node_program(opts);
 	data = opts->data_dir != NULL ? opts->data_dir : "./pipeproc_data";
 	if (opts->address != NULL) {
 		snprintf(address, sizeof(address), "%s", opts->address);
@@ -424,8 +452,8 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		    "token_file");
 		return PP_EINVAL;
 	}
-	if ((rv = start_node(opts, node, data, address, &pid, &lifeline)) !=
-	    0) {
+	if ((rv = start_node(opts, node, data, address, false, &pid,
+	         &lifeline)) != 0) {
 		return rv;
 	}
 	memset(&co, 0, sizeof(co));
