@@ -253,7 +253,12 @@ fail_start(const options *o, int rv, const char *msg)
 	char line[1200];
 	int  n;
 
-	fprintf(stderr, "pipeproc-node: %s: %s\n", pp_errname(rv), msg);
+	/* An attached node that lost the race for the lock is expected:
+	 * its spawner connects to the winner (pp_attach). */
+	if (!(o->is_attached && rv == PP_ELOCKED)) {
+		fprintf(stderr, "pipeproc-node: %s: %s\n", pp_errname(rv),
+		    msg);
+	}
 	if (o->ready_fd >= 0) {
 		n = snprintf(line, sizeof(line), "error %d %s\n", rv, msg);
 		if (write(o->ready_fd, line, (size_t) n) < 0) {
