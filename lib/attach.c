@@ -33,7 +33,7 @@
 #include "attach_dir.h"
 #include "client.h"
 #include "deadline.h"
-#include "spawn.h"
+#include "spawn_impl.h"
 
 #define WATCH_MS 100
 #define DEFAULT_ATTACH_TIMEOUT_MS 10000u

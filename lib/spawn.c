@@ -25,7 +25,7 @@
 
 #include "address.h"
 #include "client.h"
-#include "spawn.h"
+#include "spawn_impl.h"
 
 #ifndef PP_NODE_INSTALL_PATH
 #define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"

@@ -1,9 +1,9 @@
 /*
- * spawn.h - starting a node without a client: what pp_attach (attach.c)
+ * spawn_impl.h - starting a node without a client: what pp_attach (attach.c)
  * needs of spawn.c besides pp_spawn itself.
  */
-#ifndef PP_SPAWN_H
-#define PP_SPAWN_H
+#ifndef PP_SPAWN_IMPL_H
+#define PP_SPAWN_IMPL_H
 
 #include "pipeproc.h"
 
