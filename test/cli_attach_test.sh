@@ -66,6 +66,8 @@ is "range -d DIR: every log is there" \
 fails_with "-a and -d together are refused" 2 "" \
     "$PIPEPROC_CLI" -a "ipc://$tmp/x" -d "$dir" length t
 fails_with "-d without a directory is refused" 2 "" "$PIPEPROC_CLI" -d
+fails_with "-d with the node command is refused" 2 "" \
+    "$PIPEPROC_CLI" -d "$dir" node
 fails_with "-d with an impossible directory is PP_EIO" 1 PP_EIO \
     "$PIPEPROC_CLI" -d "$tmp/no/such/dir" length t
 

@@ -115,6 +115,10 @@ main(int argc, char **argv)
 		return cli_report_usage_error(
 		    &ctx, "-a and -d name the node twice: give one");
 	}
+	if (ctx.data_dir_opt != NULL && strcmp(argv[i], "node") == 0) {
+		return cli_report_usage_error(&ctx, "-d attaches to a node; "
+		    "to run one in the foreground use node --data DIR");
+	}
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0) {
 			continue;
