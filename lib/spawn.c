@@ -48,6 +48,12 @@ struct spawn_args {
 	char  worker_conc[16];
 	char  worker_after[16];
 	char  max_conns[16];
+	/* An attached node outlives its spawner: its stdin and stdout are
+	 * /dev/null and its stderr goes to DIR/node.log, so that it never
+	 * holds the spawner's terminal or pipes (a `$(pipeproc -d ...)`
+	 * would otherwise wait for the node to exit). */
+	bool  is_attached;
+	char  log_path[4096];
 };
 
 static void
@@ -135,8 +141,10 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 		add_arg(a, "--lifeline-fd");
 		add_arg(a, "4");
 	}
+	a->is_attached = is_attached;
 	if (is_attached) {
 		add_arg(a, "--attached");
+		snprintf(a->log_path, sizeof(a->log_path), "%s/node.log", data);
 	}
 	switch (o->sync_mode) {
 	case PP_SYNC_NONE:
@@ -187,6 +195,36 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	}
 }
 
+/* Child side: stdio of an attached node (async-signal-safe calls). */
+static int
+open_high(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC, 0600);
+	int hi = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 64) : -1;
+
+	if (fd >= 0) {
+		close(fd); /* may have been 0..2 if the application closed it */
+	}
+	return hi;
+}
+
+static void
+redirect_stdio(const char *log_path)
+{
+	int null = open_high("/dev/null", O_RDWR);
+	int log  = open_high(log_path, O_WRONLY | O_CREAT | O_APPEND);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(log >= 0 ? log : null, 2);
+		close(null);
+	}
+	if (log >= 0) {
+		close(log);
+	}
+}
+
 /* Child side, between fork and exec: async-signal-safe calls only. */
 static void
 exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
@@ -223,6 +261,9 @@ exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
 		close(FD_LIFELINE);
 	}
 	close_range(FD_EXEC + 1, ~0U, 0);
+	if (a->is_attached) {
+		redirect_stdio(a->log_path); /* after the pipes are in place */
+	}
 	execv(a->argv[0], a->argv);
 	err = errno;
 	while (write(FD_EXEC, &err, sizeof(err)) < 0 && errno == EINTR) {

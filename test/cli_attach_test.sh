@@ -55,6 +55,13 @@ verdict "a second command attaches while tail runs"
 wait_for grep -q 'three' "$tmp/tail.out"
 verdict "tail -f sees the commit of the other command"
 is "both used the same node" "$(node_pid)" "$second"
+# It holds none of its spawner's pipes (a $(pipeproc -d ...) would wait).
+is "the node's stdin is /dev/null" "$(readlink "/proc/$second/fd/0")" \
+    /dev/null
+is "the node's stdout is /dev/null" "$(readlink "/proc/$second/fd/1")" \
+    /dev/null
+is "the node's stderr is DIR/node.log" "$(readlink "/proc/$second/fd/2")" \
+    "$(cd "$dir" && pwd -P)/node.log"
 kill -KILL "$tail_pid"
 wait_for node_gone "$second"
 verdict "the node stops when the last attached command is killed"
