@@ -224,6 +224,30 @@ exists(const char *name)
 	return stat(path, &sb) == 0;
 }
 
+/*
+ * The nodes' stderr (DIR/node.log) holds no sanitizer report: they are
+ * not our children, so their exit status cannot tell.
+ */
+static void
+assert_clean_log(void)
+{
+	char  path[PP_T_PATH + 16], line[512];
+	FILE *f;
+
+	pp_t_format(path, sizeof(path), "%s/node.log", g_dir);
+	if ((f = fopen(path, "r")) == NULL) {
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "Sanitizer") != NULL ||
+		    strstr(line, "runtime error") != NULL) {
+			fclose(f);
+			PP_FAIL_AT("node.log: %s", line);
+		}
+	}
+	fclose(f);
+}
+
 /* The node is gone, its lock free and its address withdrawn. */
 static void
 assert_node_stops(pid_t node)
@@ -232,6 +256,7 @@ assert_node_stops(pid_t node)
 	PP_WAIT_UNTIL(count_nodes() == 0, 10000);
 	PP_ASSERT_TRUE(is_lock_free());
 	PP_ASSERT_TRUE(!exists("node.addr"));
+	assert_clean_log();
 }
 
 /* ---- cases ----------------------------------------------------------------- */
