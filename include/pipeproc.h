@@ -431,7 +431,8 @@ typedef struct pp_attach_opts {
  * which gives up the lease (the node stops if it was the last). On error
  * *client is unchanged. A client of pp_attach() runs one helper thread
  * that watches the connection. pp_shutdown() on it stops the node for
- * now; attached siblings that still live start it again.
+ * now and ends the client's lease; attached siblings that still live
+ * start the node again.
  * Thread-safe; blocks up to timeout_ms.
  */
 PP_API int pp_attach(const char *data_dir, const pp_attach_opts *opts,

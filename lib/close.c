@@ -76,6 +76,12 @@ pp_shutdown(pp_client *c)
 		close(c->lifeline_fd);
 		c->lifeline_fd = -1;
 	}
+	/* A stopped client holds no lease: it wants no node any more. */
+	if (c->attach_free != NULL) {
+		c->attach_free(c);
+		c->attach_stop = NULL;
+		c->attach_free = NULL;
+	}
 	if (reap(c, c->request_timeout_ms) == 0 &&
 	    (rv == PP_ECLOSED || rv == PP_ECONNREFUSED || rv == PP_ETIMEDOUT)) {
 		/* Our own node exited cleanly: the reply was lost, not the

@@ -12,6 +12,7 @@
  *   attach      -> "ok PID" (the node's pid) or "err CODE"
  *   run N       -> commits N logs "NAME-I" to topic "t", one at a time, and
  *                  appends each acknowledged body to NAME.acked -> "ok N"
+ *   shutdown    -> pp_shutdown -> "ok 0" or "err CODE"
  *   exit        -> pp_close, then the process exits 0
  */
 #include <dirent.h>
@@ -95,6 +96,9 @@ helper_main(void *p, int in_fd, int out_fd)
 			} else {
 				reply(out_fd, "ok %ld\n", atol(line + 4));
 			}
+		} else if (strcmp(line, "shutdown") == 0) {
+			rv = pp_shutdown(c);
+			reply(out_fd, rv != 0 ? "err %ld\n" : "ok %ld\n", rv);
 		} else if (strcmp(line, "exit") == 0) {
 			break;
 		}
@@ -472,6 +476,36 @@ test_last_exits(void)
 	}
 }
 
+/*
+ * pp_shutdown by one attached process stops the node; a sibling that
+ * still lives starts another, and the one that stopped it does not.
+ */
+static void
+test_shutdown_by_one(void)
+{
+	pp_t_child h[2];
+	long       node, node2;
+
+	fork_helpers(h, 2);
+	node = attach_helper(&h[0]);
+	pp_t_track_pid((pid_t) node);
+	PP_ASSERT_INT_EQ(attach_helper(&h[1]), node);
+	send_line(&h[0], "shutdown");
+	PP_ASSERT_INT_EQ(expect_ok(&h[0], 20000), 0);
+	PP_ASSERT_TRUE(pp_t_wait_pid_gone((pid_t) node, 10000));
+	send_line(&h[1], "run 3");
+	PP_ASSERT_INT_EQ(expect_ok(&h[1], 20000), 3);
+	node2 = pp_t_lock_pid(g_dir);
+	PP_ASSERT_TRUE(node2 > 0 && node2 != node);
+	pp_t_track_pid((pid_t) node2);
+	PP_ASSERT_INT_EQ(count_nodes(), 1);
+	exit_helper(&h[1]);
+	/* Only the shut-down client is left, and it starts nothing. */
+	assert_node_stops((pid_t) node2);
+	exit_helper(&h[0]);
+	PP_ASSERT_INT_EQ(count_nodes(), 0);
+}
+
 /* A node started by pp_spawn is found through DIR/node.addr. */
 static void
 test_finds_spawned_node(void)
@@ -568,8 +602,11 @@ static const pp_test_case cases[] = {
 	PP_CASE("the last attached process exits: the node stops, its lock "
 	        "is free and no lease is left",
 	    test_last_exits, 60),
-	PP_CASE("pp_attach finds a node started by pp_spawn", test_finds_spawned_node,
-	    30),
+	PP_CASE("pp_shutdown by one attached process: a live sibling starts "
+	        "the node again",
+	    test_shutdown_by_one, 60),
+	PP_CASE("pp_attach finds a node started by pp_spawn",
+	    test_finds_spawned_node, 30),
 	PP_CASE("pp_attach errors: PP_EINVAL, PP_EIO, PP_ESPAWN",
 	    test_errors, 30),
 	PP_CASE("a lock held by something that never answers is "
