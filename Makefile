@@ -294,7 +294,8 @@ FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -pthread \
 	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
 FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
-.SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC))
+.SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC)) \
+	$(FB)/obj/worker/plugins/exec/frame.o
 
 $(FB)/obj/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -304,6 +305,9 @@ $(FB)/obj/%.o: %.c $(CONFIG_H)
 $(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ \
 	  $(LIB_LIBS)
+
+# Harnesses of code outside lib/ name it here.
+$(FB)/fuzz_exec_frame: $(FB)/obj/worker/plugins/exec/frame.o
 
 $(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -4,7 +4,8 @@
  * library really exchange (make fuzz-seeds; the output is checked in
  * under test/fuzz/corpus/).
  *
- *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/
+ *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/,
+ *                                DIR/exec_frame/
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +57,33 @@ put_text(const char *name, const char *text)
 	ppi_buf_append(&b, text, strlen(text));
 	put("id", name, -1, &b);
 	ppi_buf_fini(&b);
+}
+
+/* Answers of an exec child (frame.h), behind the harness's three limit
+ * bytes: the protocol's own words, as a child writes them. */
+static void
+put_answer(const char *name, const char *text, size_t len)
+{
+	ppi_buf b;
+
+	ppi_buf_init(&b);
+	ppi_buf_append(&b, "\x40\x40\x08", 3);
+	ppi_buf_append(&b, text, len);
+	put("exec_frame", name, -1, &b);
+	ppi_buf_fini(&b);
+}
+
+#define ANSWER(name, text) put_answer(name, text, sizeof(text) - 1)
+
+static void
+answers(void)
+{
+	ANSWER("done", "done\n");
+	ANSWER("emit", "emit 5\nHELLO\ndone\n");
+	ANSWER("emit_to", "emit_to out 3\nabc\nemit 0\n\ndone\n");
+	ANSWER("fail", "fail 4\nboom\n");
+	ANSWER("binary", "emit 3\n\0\n\xff\ndone\n");
+	ANSWER("cut", "emit 10\nabc");
 }
 
 static void
@@ -210,6 +238,7 @@ main(int argc, char **argv)
 	requests(&b);
 	replies(&b);
 	ppi_buf_fini(&b);
+	answers();
 	put_text("full", "1700000000000-42");
 	put_text("max", "18446744073709551615-18446744073709551615");
 	put_text("ms", "1700000000000");
