@@ -495,3 +495,9 @@ ppi_frame_free(ppi_frame *f)
 	f->data = NULL;
 	f->len  = 0;
 }
+
+bool
+ppi_transport_is_connected(ppi_transport *t)
+{
+	return __atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0;
+}
