@@ -65,6 +65,16 @@ fails_with "source without --to is a usage error" 2 "" \
 	pp source bad --plugin "$js" --config "$cfg"
 fails_with "nothing named 'bad' was created" 1 PP_ENOSYSPROC \
 	pp source-destroy bad
+fails_with "an invalid source name is PP_EINVALID_NAME" 1 PP_EINVALID_NAME \
+	pp source 'bad name' --to imported --plugin "$js" --config "$cfg"
+fails_with "an invalid --to topic is PP_EINVALID_TOPIC" 1 \
+	PP_EINVALID_TOPIC pp source bad --to 'no/slash' --plugin "$js" \
+	--config "$cfg"
+fails_with "more than 16 --to topics are PP_EINVALID_OPTION" 1 \
+	PP_EINVALID_OPTION pp source bad --to t1 --to t2 --to t3 --to t4 \
+	--to t5 --to t6 --to t7 --to t8 --to t9 --to t10 --to t11 --to t12 \
+	--to t13 --to t14 --to t15 --to t16 --to t17 --plugin "$js" \
+	--config "$cfg"
 
 # ---- the flow ----------------------------------------------------------------
 
@@ -103,6 +113,11 @@ grep -q '"last_seq":3000' "$tmp/out"
 verdict "the node's producer jetstream/SRC/hostB is at stream sequence 3000"
 run pp source in --to imported --plugin "$js" --config "$cfg"
 verdict "creating the same source again succeeds"
+fails_with "the same name with another --to is PP_EPROC_EXISTS" 1 \
+	PP_EPROC_EXISTS pp source in --to other --plugin "$js" --config "$cfg"
+fails_with "a systemProc of the source's name is PP_EPROC_EXISTS" 1 \
+	PP_EPROC_EXISTS pp system-proc in --from imported \
+	--plugin "$plugins/upper.so"
 
 # ---- kill -9 of the worker, then of the node ---------------------------------
 

@@ -318,6 +318,10 @@ jsource_round(void *state, pp_plugin_source *src)
 		src->fail(src, why);
 		return 1;
 	}
+	if (list.Count <= 0) {
+		natsMsgList_Destroy(&list);
+		return 0;
+	}
 	if (!reserve(s, (size_t) list.Count) ||
 	    (fresh = calloc((size_t) list.Count, sizeof(*fresh))) == NULL) {
 		natsMsgList_Destroy(&list);
