@@ -7,7 +7,9 @@
 # PP_EPLUGIN at creation with nothing created: a missing stream, a
 # duplicate window shorter than reclaim_timeout x max_reclaims, unbounded
 # reclaims, wrong credentials, a TLS server whose CA we do not trust, an
-# unreachable server, a bad config.
+# unreachable server, a bad config. The credential and TLS cases are
+# checked for a source (`pipeproc source`) too, since both halves of the
+# plugin connect alike.
 #
 # Output is TAP; no fixed sleeps (every wait polls with a deadline).
 
@@ -90,6 +92,11 @@ printf 'user=u\npassword=wrong\n' >"$tmp/wrong.creds"
 printf '# test\nuser = u\npassword = right\n' >"$tmp/right.creds"
 refused "wrong credentials are refused" "Authorization Violation" \
 	--config "servers=$auth_url;stream=AUTH;subject=auth.x;id_prefix=a;credentials=$tmp/wrong.creds"
+fails_with "a source with wrong credentials is refused" 1 PP_EPLUGIN \
+	pp source badsrc --to in --plugin "$js" \
+	--config "servers=$auth_url;stream=AUTH;consumer=c;credentials=$tmp/wrong.creds"
+grep -q "Authorization Violation" "$tmp/err"
+verdict "... saying Authorization Violation"
 run pp system-proc authok --from orders --plugin "$js" \
 	--config "servers=$auth_url;stream=AUTH;subject=auth.x;id_prefix=a;credentials=$tmp/right.creds"
 verdict "the right credentials are accepted"
@@ -108,6 +115,14 @@ verdict "a TLS server and a stream on it"
 refused "a TLS server whose CA is not the configured one is refused" \
 	"connect to $tls_url" \
 	--config "servers=$tls_url;stream=TLS;subject=tls.x;id_prefix=a;tls_ca=$tmp/ca2/ca.pem"
+fails_with "a source on a TLS server with the wrong CA is refused" 1 \
+	PP_EPLUGIN pp source badsrc --to in --plugin "$js" \
+	--config "servers=$tls_url;stream=TLS;consumer=c;tls_ca=$tmp/ca2/ca.pem"
+run pp source tlssrc --to in --plugin "$js" \
+	--config "servers=$tls_url;stream=TLS;consumer=c;tls_ca=$tmp/ca1/ca.pem"
+verdict "a source with the right CA is accepted"
+run pp source-destroy tlssrc
+verdict "... and removed again"
 run pp system-proc tlsok --from orders --plugin "$js" \
 	--config "servers=$tls_url;stream=TLS;subject=tls.x;id_prefix=a;tls_ca=$tmp/ca1/ca.pem"
 verdict "the right CA is accepted"
