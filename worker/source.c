@@ -57,10 +57,10 @@ struct sources {
 };
 
 /* What commit() and fail() reach through pp_plugin_source.host. */
-typedef struct round {
+typedef struct source_round {
 	run  *r;
 	char  reason[REASON_MAX];
-} round;
+} source_round;
 
 int
 sources_alloc(pp_client *client, registry *reg, sources **out)
@@ -130,7 +130,7 @@ static int
 host_commit(pp_plugin_source *src, const pp_plugin_body *bodies, size_t n,
     const char *producer, uint64_t producer_seq)
 {
-	round         *rd = src->host;
+	source_round  *rd = src->host;
 	run           *r  = rd->r;
 	pp_commit_opts o;
 	pp_record     *recs;
@@ -171,7 +171,7 @@ host_commit(pp_plugin_source *src, const pp_plugin_body *bodies, size_t n,
 static int
 host_last_seq(pp_plugin_source *src, const char *producer, uint64_t *seq)
 {
-	round           *rd = src->host;
+	source_round    *rd = src->host;
 	pp_producer_info info;
 	int              rv;
 
@@ -184,7 +184,7 @@ host_last_seq(pp_plugin_source *src, const char *producer, uint64_t *seq)
 static void
 host_fail(pp_plugin_source *src, const char *text)
 {
-	round *rd = src->host;
+	source_round *rd = src->host;
 
 	snprintf(rd->reason, sizeof(rd->reason), "%s",
 	    text != NULL ? text : "");
@@ -220,7 +220,7 @@ static void *
 run_main(void *arg)
 {
 	run             *r = arg;
-	round            rd;
+	source_round     rd;
 	pp_plugin_source src;
 	registry_inst   *inst;
 	char             last[REASON_MAX] = "";

@@ -190,8 +190,8 @@ js_source(bench_nats *n, bench_node *node, const char *plugin, uint64_t logs,
 	}
 	took_s = bench_now_s() - start_s;
 	if (len != logs) {
-		fprintf(stderr, "bench: %s holds %llu logs, want %llu\n", JS_OUT,
-		    (unsigned long long)len, (unsigned long long)logs);
+		fprintf(stderr, "bench: %s holds %llu logs, want %llu\n",
+		    JS_OUT, (unsigned long long)len, (unsigned long long)logs);
 		return (-1);
 	}
 	start_s = bench_now_s();

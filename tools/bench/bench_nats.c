@@ -105,17 +105,20 @@ connect_ready(bench_nats *n)
 	natsOptions_SetTimeout(o, 1000);
 	natsOptions_SetMaxReconnect(o, -1);
 	while (bench_now_s() < until) {
-		if (n->nc == NULL && natsConnection_Connect(&n->nc, o) != NATS_OK) {
+		if (n->nc == NULL
+		    && natsConnection_Connect(&n->nc, o) != NATS_OK) {
 			n->nc = NULL;
 			usleep(50000);
 			continue;
 		}
 		if (n->js == NULL
-		    && natsConnection_JetStream(&n->js, n->nc, NULL) != NATS_OK) {
+		    && natsConnection_JetStream(&n->js, n->nc, NULL)
+		        != NATS_OK) {
 			break;
 		}
 		ai = NULL;
-		if ((s = js_GetAccountInfo(&ai, n->js, NULL, NULL)) == NATS_OK) {
+		s = js_GetAccountInfo(&ai, n->js, NULL, NULL);
+		if (s == NATS_OK) {
 			jsAccountInfo_Destroy(ai);
 			natsOptions_Destroy(o);
 			return (0);
@@ -149,7 +152,8 @@ bench_nats_start(const bench_cfg *cfg, const char *tag, int run, int count,
 	for (i = 0; i < count; i++) {
 		snprintf(path, sizeof(path), "%s/s%d.conf", n->dir, i);
 		if ((f = fopen(path, "w")) == NULL) {
-			fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "bench: %s: %s\n", path,
+			    strerror(errno));
 			bench_nats_stop(n);
 			return (-1);
 		}
@@ -273,8 +277,8 @@ bench_nats_publish(bench_nats *n, const char *subject, const char *id_prefix,
 		    (unsigned long long)i);
 		jsPubOptions_Init(&po);
 		po.MsgId = id;
-		if ((s = js_PublishAsync(n->js, subject, body, sizeof(body), &po))
-		    != NATS_OK) {
+		s = js_PublishAsync(n->js, subject, body, sizeof(body), &po);
+		if (s != NATS_OK) {
 			fprintf(stderr, "bench: publish: %s\n",
 			    natsStatus_GetText(s));
 			return (-1);

@@ -167,7 +167,8 @@ entry(jsconf *c, char *key, char *v, char *err, size_t errlen)
 	}
 	if (strcmp(key, "ack_wait_ms") == 0) {
 		if (!number(v, 100, 3600000, &c->ack_wait_ms)) {
-			snprintf(err, errlen, "ack_wait_ms: want 100 to 3600000");
+			snprintf(err, errlen,
+			    "ack_wait_ms: want 100 to 3600000");
 			return -1;
 		}
 		return 0;

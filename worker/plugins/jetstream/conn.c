@@ -61,7 +61,8 @@ jsconn_open(const jsconf *c, bool is_strict, natsConnection **nc, char *err,
 		s    = natsOptions_SetSecure(o, true);
 		if (s == NATS_OK && c->tls_ca != NULL) {
 			what = c->tls_ca;
-			s    = natsOptions_LoadCATrustedCertificates(o, c->tls_ca);
+			s    = natsOptions_LoadCATrustedCertificates(
+                            o, c->tls_ca);
 		}
 		if (s == NATS_OK && c->tls_cert != NULL) {
 			what = c->tls_cert;
