@@ -101,6 +101,33 @@ test_hang(void)
 	    (unsigned long long) (pp_t_mono_ms() - start));
 }
 
+/* An answer before the child read the batch would leave the rest of it
+ * to be taken for the next batch: malformed. */
+static void
+test_early_answer(void)
+{
+	static char         body[200 * 1024];
+	pp_system_proc_opts o;
+	system_info         s;
+	pp_tnode            n;
+
+	system_case_start_node(&n, 1);
+	memset(body, 'x', sizeof(body) - 1);
+	pp_t_commit_str(n.client, "in", body);
+	/* Answers "done" to the "batch" line, before the 200 KiB body
+	 * (more than a pipe holds) is read. */
+	o = system_opts(g_in, 1, g_out, 1, exec_plugin(),
+	    "while read -r l; do case $l in batch*) echo done;; esac; done");
+	o.proc.max_reclaims = 0;
+	SYSTEM_CREATE(n.client, "early", &o);
+	EXEC_WAIT_ERROR(n.client, "early", "exec: malformed answer: it ended "
+	    "before the child read the whole batch; killed child", WAIT_MS);
+	PP_WAIT_UNTIL((SYSTEM_INSPECT(n.client, "early", &s),
+	                  s.i.is_disabled), WAIT_MS);
+	PP_ASSERT_U64_EQ(system_length(n.client, "out"), 0);
+	pp_t_node_stop(&n);
+}
+
 /* ---- kill -9 of the worker ------------------------------------------------ */
 
 #define KILL_INPUTS 1500 /* per topic */
@@ -165,6 +192,8 @@ static const pp_test_case cases[] = {
 	    "child", test_malformed, 90),
 	PP_CASE("a child that does not answer is killed after the timeout",
 	    test_hang, 90),
+	PP_CASE("an answer before the whole batch was read is malformed",
+	    test_early_answer, 60),
 	PP_CASE("kill -9 of the worker: its children go, outputs once",
 	    test_kill_worker, 120),
 	PP_CASES_END

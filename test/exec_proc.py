@@ -18,7 +18,9 @@ containing one of these words changes that:
     GARBLE1    the first time: a frame whose length is wrong
     HANG1      the first time: stop answering (DIR/hung holds our pid)
 
-EXEC_PROC_SLEEP_MS=N sleeps N ms before each answer.
+EXEC_PROC_SLEEP_MS=N sleeps N ms before each answer. EXEC_PROC_STREAM=1
+writes each log's output as soon as the log is read, before the rest of
+the batch (only the pass-through is supported then).
 """
 import os
 import sys
@@ -29,6 +31,7 @@ out = sys.stdout.buffer
 case_dir = sys.argv[1]
 extra_topic = sys.argv[2] if len(sys.argv) > 2 else None
 sleep_ms = int(os.environ.get("EXEC_PROC_SLEEP_MS", "0"))
+is_stream = os.environ.get("EXEC_PROC_STREAM") == "1"
 
 
 def once(name):
@@ -86,6 +89,10 @@ def main():
         for _ in range(n):
             _, _, log_id, size = inp.readline().split()
             data = inp.read(int(size) + 1)[:-1]
+            if is_stream:
+                out.write(b"".join(frame("emit", data)))
+                out.flush()
+                continue
             logs.append((log_id, data))
         if sleep_ms:
             time.sleep(sleep_ms / 1000.0)
