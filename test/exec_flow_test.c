@@ -111,7 +111,10 @@ test_fail_text(void)
 	o.proc.count = 1;
 	o.proc.max_reclaims = 2;
 	SYSTEM_CREATE(n.client, "failing", &o);
-	pp_t_format(want, sizeof(want), "exec_proc: log %llu-%llu says FAIL",
+	/* The child's "\n\xff\xc3\xa9": control characters become
+	 * spaces, bytes that are not UTF-8 '?', and UTF-8 stays. */
+	pp_t_format(want, sizeof(want), "exec_proc: log %llu-%llu says FAIL "
+	    "?\xc3\xa9",
 	    (unsigned long long) id.ms, (unsigned long long) id.seq);
 	EXEC_WAIT_ERROR(n.client, "failing", want, WAIT_MS);
 	/* Reclaimed until disabled, nothing of it committed; the five

@@ -62,7 +62,9 @@ def answer(logs):
         if b"HANG1" in data and once("hung"):
             time.sleep(3600)
         if b"FAIL" in data:
-            return frame("fail", b"exec_proc: log %s says FAIL" % log_id)
+            # A newline, bytes that are not UTF-8, and some that are.
+            return frame("fail", b"exec_proc: log %s says FAIL\n\xff\xc3\xa9"
+                         % log_id)
         if b"BADTOPIC" in data:
             frames += frame("emit_to nope", data)
             continue
