@@ -67,6 +67,10 @@ test_emit_and_emit_to(void)
 	/* One child did it all. */
 	PP_ASSERT_U64_EQ(exec_child_pids(dir, pids, 8), 1);
 	pp_t_node_stop(&n);
+	/* The worker's fini stopped it the gentle way: EOF, and it left
+	 * (a parent-death SIGKILL would have left no line). */
+	PP_ASSERT_U64_EQ(exec_eof_pids(dir, &pids[1], 7), 1);
+	PP_ASSERT_INT_EQ(pids[1], pids[0]);
 }
 
 static void

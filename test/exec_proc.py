@@ -6,7 +6,7 @@ and misbehaves on request, once per case.
     python3 exec_proc.py DIR [TOPIC]
 
 DIR is the case's directory: every start appends the child's pid to
-DIR/pids, and the one-time faults leave a marker file there so that the
+DIR/pids, every exit at EOF on stdin to DIR/eofs, and the one-time faults leave a marker file there so that the
 restarted child behaves. By default each log is passed through unchanged
 (emit); with TOPIC, each also gives "len=N" to TOPIC (emit_to). A body
 containing one of these words changes that:
@@ -85,7 +85,10 @@ def main():
     while True:
         line = inp.readline()
         if not line:
-            return  # EOF: the plugin stops us
+            # EOF: the plugin stops us (DIR/eofs tells the tests so).
+            with open(os.path.join(case_dir, "eofs"), "a") as f:
+                f.write("%d\n" % os.getpid())
+            return
         n = int(line.split()[1])
         logs = []
         for _ in range(n):

@@ -8,8 +8,9 @@
  *   sigprocmask, sigaction, setpgid, prctl, getppid, execve, _exit.
  *   Everything it needs (argv, envp) is built before the fork.
  * - Orphans: the child gets SIGKILL when the worker thread that started
- *   it dies (PR_SET_PDEATHSIG); it checks getppid() after prctl() in case
- *   the worker died first. Grandchildren (a `sh -c 'a | b'`) do not get
+ *   it dies (PR_SET_PDEATHSIG; exec.c starts them all from its spawner
+ *   thread, which lives until fini, see spawner.h); it checks getppid()
+ *   after prctl() in case the worker died first. Grandchildren (a `sh -c 'a | b'`) do not get
  *   that signal, but they share the pipes: the protocol requires a child
  *   to leave at EOF on stdin, which comes when the worker dies.
  * - The child has a process group of its own, so child_stop() signals
