@@ -128,7 +128,7 @@ test_early_answer(void)
 	pp_t_node_stop(&n);
 }
 
-/* ---- kill -9 of the worker ------------------------------------------------ */
+/* ---- kill -9 of the worker --------------------------------------------- */
 
 #define KILL_INPUTS 1500 /* per topic */
 

@@ -338,7 +338,8 @@ talk_batch(conn *k, const pp_plugin_log *logs, size_t n,
 			if (errno == EINTR) {
 				continue;
 			}
-			snprintf(why, whylen, "exec: poll: %s", strerror(errno));
+			snprintf(why, whylen, "exec: poll: %s",
+			    strerror(errno));
 			return TALK_ERROR;
 		}
 		if (out_off < out_len && !is_pipe_gone &&
