@@ -185,6 +185,46 @@ test_kill_worker(void)
 	}
 }
 
+/* Workers replaced every 5 claims: each one's fini stops its child with
+ * EOF, the next worker starts a new one, nothing is left behind. */
+static void
+test_worker_restarts(void)
+{
+	static const char *const names[] = { "sys" };
+	static uint32_t     counts[200];
+	pp_system_proc_opts o;
+	pp_spawn_opts       so = system_spawn_opts(1, 1, 5);
+	pp_tnode            n;
+	pid_t               pids[64], eofs[64];
+	size_t              npids, neofs, i, k;
+	const char         *dir = pp_t_mkdir("restart");
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &so);
+	system_commit_inputs(n.client, "in", "in", 0, 200);
+	o = system_opts(g_in, 1, g_out, 1, exec_plugin(),
+	    exec_config(NULL, dir, NULL));
+	o.proc.count = 10;
+	SYSTEM_CREATE(n.client, "sys", &o);
+	SYSTEM_WAIT_PROCS(n.client, names, 1, WAIT_MS);
+	PP_ASSERT_U64_EQ(system_count_outputs(n.client, "out", "in", 200,
+	                     counts, NULL), 200);
+	SYSTEM_CHECK_ONCE("out", counts, 200, NULL, 0);
+	pp_t_node_stop(&n);
+	/* 20 claims, 5 per worker: at least 4 workers, one child each. */
+	npids = exec_child_pids(dir, pids, 64);
+	neofs = exec_eof_pids(dir, eofs, 64);
+	pp_t_diag("%zu children, %zu left at EOF", npids, neofs);
+	PP_ASSERT_U64_CMP(npids, >=, 4);
+	PP_ASSERT_U64_EQ(neofs, npids);
+	for (i = 0; i < npids; i++) {
+		for (k = 0; k < neofs && eofs[k] != pids[i]; k++) {
+		}
+		PP_ASSERT_U64_CMP(k, <, neofs);
+		PP_ASSERT_TRUE(pp_t_wait_pid_gone(pids[i], pp_t_scaled(10000)));
+	}
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("a child that exits mid-batch is replaced, outputs once",
 	    test_child_exits, 90),
@@ -194,6 +234,8 @@ static const pp_test_case cases[] = {
 	    test_hang, 90),
 	PP_CASE("an answer before the whole batch was read is malformed",
 	    test_early_answer, 60),
+	PP_CASE("workers replaced after 5 claims stop their children with "
+	    "EOF", test_worker_restarts, 90),
 	PP_CASE("kill -9 of the worker: its children go, outputs once",
 	    test_kill_worker, 120),
 	PP_CASES_END
