@@ -20,7 +20,10 @@
 /* Exit statuses (pipeproc(1)). */
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1 /* the operation failed; one line on stderr */
-#define CLI_EXIT_USAGE 2 /* bad command line; usage on stderr */
+#define CLI_EXIT_USAGE 2 /* bad command line; one line on stderr */
+/* Not an exit status: a command's help was printed (-h, --help), so the
+ * command stops there; main() exits with CLI_EXIT_OK. */
+#define CLI_EXIT_HELP (-1)
 
 /* Longest address the tool builds itself (ipc:// plus a socket path). */
 #define CLI_ADDRESS_MAX 512
@@ -75,8 +78,9 @@ typedef struct cli_args {
 /*
  * cli_opts_parse - walk argv[1..argc) once: options from a's tables,
  * "--" (the rest are words), and bare words. An unknown option, a
- * missing value and a word beyond max_words are usage errors. Returns 0
- * or an exit status (already reported).
+ * missing value and a word beyond max_words are usage errors; -h and
+ * --help (before "--") print the command's help and return
+ * CLI_EXIT_HELP. Returns 0 or an exit status (already reported).
  */
 int cli_opts_parse(struct cli_ctx *ctx, int argc, char **argv, cli_args *a);
 
@@ -129,12 +133,13 @@ int cli_connect_address(struct cli_ctx *ctx, const char **address);
 int cli_connect_open(struct cli_ctx *ctx, pp_client **client);
 
 /*
- * cli_connect_run - the body of a command without arguments (procs,
- * topics, stats): refuse extra arguments, connect, run fn with the
- * client, close. Returns fn's exit status, or the usage/connect failure.
+ * cli_connect_run - the body of a command without words (procs, topics,
+ * stats): parse the options of `opts` (may be NULL), refuse words,
+ * connect, run fn with the client, close. Returns fn's exit status, or
+ * the usage/connect failure.
  */
 int cli_connect_run(struct cli_ctx *ctx, int argc, char **argv,
-    int (*fn)(struct cli_ctx *ctx, pp_client *client));
+    const cli_opt *opts, int (*fn)(struct cli_ctx *ctx, pp_client *client));
 
 /* ---- cli_report.c: usage, failures, output ---------------------------- */
 
@@ -147,14 +152,20 @@ int cli_report_fail(const struct cli_ctx *ctx, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
- * cli_report_usage_error - print "pipeproc: CMD: message" and the usage
- * on stderr. Returns CLI_EXIT_USAGE.
+ * cli_report_usage_error - print one line on stderr, "pipeproc: CMD:
+ * message (see 'pipeproc CMD --help')". Returns CLI_EXIT_USAGE.
  */
 int cli_report_usage_error(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* cli_report_usage - print the usage text on `out`. */
-void cli_report_usage(FILE *out);
+/* ---- cli_help.c: the help texts --------------------------------------- */
+
+/*
+ * cli_help_print - the help of command `cmd` (its synopsis and
+ * paragraph), or with cmd NULL the whole usage text, on `out`. Returns
+ * false (printing nothing) when there is no command `cmd`.
+ */
+bool cli_help_print(FILE *out, const char *cmd);
 
 /*
  * cli_report_output - flush stdout and report a write error.
@@ -184,6 +195,7 @@ int cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv);
 int cli_stats_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv);
+int cli_replay_run(struct cli_ctx *ctx, int argc, char **argv);
 
 /* The number of proc options (--offset, --count, --max-reclaims,
  * --reclaim-timeout, --on-max-reclaims), shared by proc and system-proc. */

@@ -234,16 +234,29 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	return 0;
 }
 
-/* --token: a claim token. */
+/*
+ * --token: a claim token, as a number or as the JSON string `inspect`
+ * prints ("N" with its quotes, what `jq .claim_token` gives).
+ */
 static int
 set_token(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
+	char   digits[32];
+	size_t len = strlen(value);
+
 	(void)opt;
-	if (parse_u64(value, dst) != 0) {
-		return cli_report_fail(
-		    ctx, PP_EINVAL, "--token '%s' is not a token", value);
+	if (len >= 2 && len < sizeof(digits) + 2 && value[0] == '"'
+	    && value[len - 1] == '"') {
+		memcpy(digits, value + 1, len - 2);
+		digits[len - 2] = '\0';
+		if (parse_u64(digits, dst) == 0) {
+			return 0;
+		}
+	} else if (parse_u64(value, dst) == 0) {
+		return 0;
 	}
-	return 0;
+	return cli_report_fail(
+	    ctx, PP_EINVAL, "--token '%s' is not a token", value);
 }
 
 /*

@@ -173,6 +173,9 @@ cli_read_stat(struct cli_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
+/* topics --json: one object per topic, as stat prints it. */
+static bool is_topics_json;
+
 static int
 print_topics(struct cli_ctx *ctx, pp_client *client)
 {
@@ -184,7 +187,11 @@ print_topics(struct cli_ctx *ctx, pp_client *client)
 		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_topic_list_count(list); k++) {
-		cli_print_topic(pp_topic_list_get(list, k));
+		if (is_topics_json) {
+			cli_print_stat(pp_topic_list_get(list, k));
+		} else {
+			cli_print_topic(pp_topic_list_get(list, k));
+		}
 	}
 	pp_topic_list_free(list);
 	return cli_report_output(ctx);
@@ -193,5 +200,10 @@ print_topics(struct cli_ctx *ctx, pp_client *client)
 int
 cli_read_topics(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_connect_run(ctx, argc, argv, print_topics);
+	static const cli_opt opts[] = {
+		{ "--json", false, cli_opts_flag, &is_topics_json },
+		{ NULL, false, NULL, NULL },
+	};
+
+	return cli_connect_run(ctx, argc, argv, opts, print_topics);
 }
