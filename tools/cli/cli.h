@@ -213,8 +213,20 @@ void cli_proc_admin_print_json(const pp_proc_info *info);
 
 /* Output formats (cli_print.c); all write to stdout. */
 
-/* cli_print_log - one log: "ID<TAB>BODY\n", or a JSON object line. */
-void cli_print_log(const pp_log *log, bool is_json);
+/* How logs are printed: range, revrange, tail and proc. */
+typedef struct cli_log_format {
+	bool is_json;       /* --json: one object per line */
+	bool is_base64;     /* --base64: JSON bodies in base64 */
+	bool is_deadletter; /* decode dead-letter envelopes */
+} cli_log_format;
+
+/* cli_print_format_init - set what follows from the topic read: its dead
+ * letters are decoded when its name ends in ".dead". */
+void cli_print_format_init(cli_log_format *fmt, const char *topic);
+
+/* cli_print_log - one log: "ID<TAB>BODY\n" (escaped), a dead letter's
+ * fields, or a JSON object line (cli_print.c). */
+void cli_print_log(const pp_log *log, const cli_log_format *fmt);
 
 /* cli_print_stat - a topic's statistics as one JSON object line. */
 void cli_print_stat(const pp_topic_info *info);

@@ -39,7 +39,7 @@ struct proc_args {
 	const char  *name;
 	pp_proc_opts opts;
 	int          wait_ms;
-	bool         is_json;
+	cli_log_format fmt;
 };
 
 /* What the command line of `ack` and `reclaim` asks for. */
@@ -213,7 +213,8 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
 	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
 	const cli_opt      opts[] = {
-		{ "--json", false, cli_opts_flag, &pa->is_json },
+		{ "--json", false, cli_opts_flag, &pa->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &pa->fmt.is_base64 },
 		{ "--name", true, cli_opts_str, &pa->name },
 		{ "--wait", true, set_wait, &pa->wait_ms },
 		{ NULL, false, NULL, NULL },
@@ -293,6 +294,7 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = proc_parse(ctx, argc, argv, &pa)) != 0) {
 		return status;
 	}
+	cli_print_format_init(&pa.fmt, pa.topic);
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
@@ -305,7 +307,7 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	n = pp_claim_count(claim);
 	for (k = 0; k < n; k++) {
-		cli_print_log(pp_claim_log(claim, k), pa.is_json);
+		cli_print_log(pp_claim_log(claim, k), &pa.fmt);
 	}
 	/*
 	 * The logs first, then the token: a reader of both streams that

@@ -26,7 +26,7 @@ struct range_args {
 	const char   *topic;
 	pp_range_opts opts;
 	bool          is_reverse;
-	bool          is_json;
+	cli_log_format fmt;
 };
 
 /*
@@ -73,7 +73,8 @@ range_parse(struct cli_ctx *ctx, int argc, char **argv, struct range_args *ra)
 {
 	const cli_opt opts[] = {
 		{ "--exclusive", false, cli_opts_flag, &ra->opts.is_exclusive },
-		{ "--json", false, cli_opts_flag, &ra->is_json },
+		{ "--json", false, cli_opts_flag, &ra->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &ra->fmt.is_base64 },
 		{ "--start", true, cli_opts_str, &ra->opts.start },
 		{ "--end", true, cli_opts_str, &ra->opts.end },
 		{ "--limit", true, set_limit, &ra->opts.limit },
@@ -98,12 +99,13 @@ cli_read_range(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = range_parse(ctx, argc, argv, &ra)) != 0) {
 		return status;
 	}
+	cli_print_format_init(&ra.fmt, ra.topic);
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv = pp_iter_open(client, ra.topic, &ra.opts, ra.is_reverse, &iter);
 	while (rv == 0 && (rv = pp_iter_next(iter, &log)) == 1) {
-		cli_print_log(log, ra.is_json);
+		cli_print_log(log, &ra.fmt);
 		rv = 0;
 	}
 	if (rv < 0) {
