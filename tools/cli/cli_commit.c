@@ -7,6 +7,11 @@
  * body), and a body that starts with '-' goes after "--". The options
  * are one table (commit_parse), so a new one is one entry.
  *
+ * --producer KEY --seq N and --expect-seq N make the commit a
+ * pp_commit_with(): an idempotent producer's key and sequence, and the
+ * sequence TOPIC's next log must get. They need one commit: BODY
+ * arguments or -f.
+ *
  * With -f, the words after TOPIC are files ("-" is standard input), each
  * read whole as one log, all in one atomic pp_commit(): bodies with any
  * bytes, newlines and NULs included.
@@ -279,6 +284,15 @@ failed_status(struct commit_state *state)
 	return status;
 }
 
+/* The options of a conditional or idempotent commit. */
+struct commit_cond {
+	const char *producer;
+	uint64_t    seq;
+	uint64_t    expect;
+	bool        has_seq;
+	bool        has_expect;
+};
+
 /* What the command line of commit asks for. */
 struct commit_args {
 	const char *topic;
@@ -289,6 +303,9 @@ struct commit_args {
 	size_t      delim_len;
 	bool        is_nul;   /* -0 */
 	bool        is_files; /* -f */
+	struct commit_cond cond; /* --producer, --seq, --expect-seq */
+	pp_commit_opts     opts; /* ... as pp_commit_with() takes them */
+	pp_expect          expect;
 };
 
 /* Commit every piece of stdin to `topic`. Returns the exit status. */
@@ -380,9 +397,11 @@ commit_lines(struct cli_ctx *ctx, pp_client *client,
  * Returns the exit status.
  */
 static int
-commit_bodies(struct cli_ctx *ctx, pp_client *client, const char *topic,
-    int count, char *const *bodies, const size_t *lens)
+commit_bodies(struct cli_ctx *ctx, pp_client *client,
+    const struct commit_args *ca, int count, char *const *bodies,
+    const size_t *lens)
 {
+	const char *topic = ca->topic;
 	pp_record *records;
 	pp_id     *ids;
 	int        status;
@@ -401,7 +420,9 @@ commit_bodies(struct cli_ctx *ctx, pp_client *client, const char *topic,
 		records[k].body = bodies[k];
 		records[k].len = lens != NULL ? lens[k] : strlen(bodies[k]);
 	}
-	if ((rv = pp_commit(client, records, (size_t)count, ids)) != 0) {
+	if ((rv = pp_commit_with(
+	         client, records, (size_t)count, &ca->opts, ids))
+	    != 0) {
 		status
 		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
@@ -468,8 +489,7 @@ commit_files(
 		}
 	}
 	if (status == CLI_EXIT_OK) {
-		status = commit_bodies(
-		    ctx, client, ca->topic, ca->nwords, bodies, lens);
+		status = commit_bodies(ctx, client, ca, ca->nwords, bodies, lens);
 	}
 	for (k = 0; bodies != NULL && k < ca->nwords; k++) {
 		free(bodies[k]);
@@ -532,6 +552,31 @@ parse_delim(const char *text, char *out, size_t cap, size_t *len)
 	return *len > 0 ? 0 : -1;
 }
 
+/* --seq, --expect-seq: an unsigned number (dst: commit_cond). */
+static int
+set_cond_u64(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	struct commit_cond *c = dst;
+	char               *end;
+	uint64_t            v;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0) {
+		return cli_report_usage_error(
+		    ctx, "%s must be an unsigned number", opt->name);
+	}
+	if (strcmp(opt->name, "--seq") == 0) {
+		c->seq = v;
+		c->has_seq = true;
+	} else {
+		c->expect = v;
+		c->has_expect = true;
+	}
+	return 0;
+}
+
 /* TOPIC, then the bodies or files (dst: commit_args). */
 static int
 take_word(struct cli_ctx *ctx, cli_args *a, const char *w)
@@ -561,6 +606,9 @@ commit_parse(
 		{ "-0", false, cli_opts_flag, &ca->is_nul },
 		{ "-f", false, cli_opts_flag, &ca->is_files },
 		{ "--files", false, cli_opts_flag, &ca->is_files },
+		{ "--producer", true, cli_opts_str, &ca->cond.producer },
+		{ "--seq", true, set_cond_u64, &ca->cond },
+		{ "--expect-seq", true, set_cond_u64, &ca->cond },
 		{ NULL, false, NULL, NULL },
 	};
 	cli_args a;
@@ -586,6 +634,23 @@ commit_parse(
 	if ((ca->delim_opt != NULL || ca->is_nul) && ca->nwords > 0) {
 		return cli_report_usage_error(ctx,
 		    "-D and -0 split standard input: no BODY arguments");
+	}
+	if ((ca->cond.producer != NULL) != ca->cond.has_seq) {
+		return cli_report_usage_error(
+		    ctx, "--producer and --seq go together");
+	}
+	if ((ca->cond.has_seq || ca->cond.has_expect) && ca->nwords == 0) {
+		return cli_report_usage_error(ctx,
+		    "--producer, --seq and --expect-seq need BODY arguments "
+		    "(or -f FILE...)");
+	}
+	ca->opts.producer = ca->cond.producer;
+	ca->opts.producer_seq = ca->cond.seq;
+	if (ca->cond.has_expect) {
+		ca->expect.topic = ca->topic;
+		ca->expect.next_seq = ca->cond.expect;
+		ca->opts.expects = &ca->expect;
+		ca->opts.nexpects = 1;
 	}
 	if (ca->is_nul) {
 		ca->delim[0] = '\0';
@@ -628,8 +693,7 @@ cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (ca.is_files) {
 		status = commit_files(ctx, client, &ca);
 	} else if (ca.nwords > 0) {
-		status = commit_bodies(
-		    ctx, client, ca.topic, ca.nwords, ca.words, NULL);
+		status = commit_bodies(ctx, client, &ca, ca.nwords, ca.words, NULL);
 	} else if ((rv = pp_iter_open(client, ca.topic, NULL, false, &probe))
 	    != 0) {
 		/* The topic name is checked before any input is read:

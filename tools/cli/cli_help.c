@@ -40,7 +40,9 @@ static const struct help helps[] = {
 	    "the address of -a or the namespace." },
 	{ "commit",
 	    "commit [-D DELIM | -0] TOPIC [--] [BODY...]\n"
-	    "commit -f TOPIC [--] FILE...",
+	    "commit -f TOPIC [--] FILE...\n"
+	    "commit [--producer KEY --seq N] [--expect-seq N] [-f] TOPIC [--]\n"
+	    "       BODY...",
 	    "Commit logs to TOPIC and print their ids, one per line. BODY\n"
 	    "arguments are one atomic commit, one log each; bodies that start\n"
 	    "with '-' go after \"--\". Without BODY each line of standard\n"
@@ -48,7 +50,10 @@ static const struct help helps[] = {
 	    "-D DELIM splits standard input at DELIM instead of newlines\n"
 	    "(escapes \\n \\r \\t \\0 \\\\ \\xHH), -0 at NUL bytes, so any\n"
 	    "bytes can be committed. With -f each FILE (\"-\": standard input)\n"
-	    "is one log, and all of them are one atomic commit." },
+	    "is one log, and all of them are one atomic commit. With --producer\n"
+	    "KEY --seq N, a KEY whose last sequence is N or more already is\n"
+	    "PP_EDUPLICATE; with --expect-seq N, a TOPIC whose next sequence is\n"
+	    "not N is PP_ECONFLICT; either way nothing is committed." },
 	{ "range",
 	    "range TOPIC [--start X] [--end Y] [--limit N] [--exclusive]\n"
 	    "      [--json [--base64]]",
@@ -141,6 +146,9 @@ static const struct help helps[] = {
 	    "procs as inspect does." },
 	{ "system-proc-destroy", "system-proc-destroy NAME",
 	    "Remove systemProc NAME and its procs." },
+	{ "producer", "producer KEY",
+	    "Print the last sequence the node applied for idempotent producer\n"
+	    "KEY as JSON (0: unknown, or forgotten after --dedupe-window)." },
 	{ "stats", "stats",
 	    "Print the node's metrics (counters, rates, histograms, store\n"
 	    "size, topics and procs) as one JSON object." },
