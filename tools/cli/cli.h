@@ -2,11 +2,12 @@
  * cli.h - declarations shared by the files of the `pipeproc` command-line
  * tool: the context built from the global options, the exit statuses,
  * the floor every command stands on (the option parser, cli_opts.c;
- * reaching the node, cli_connect.c; reporting, cli_report.c; output
- * formats, cli_print.c) and one entry point per subcommand (cli_node.c,
- * cli_commit.c, cli_read.c, cli_proc.c, cli_proc_admin.c, cli_tail.c,
- * cli_wait.c, cli_admin.c, cli_stats.c, cli_system.c, cli_producer.c),
- * which main() (cli.c) dispatches to. The tool uses only the public API of
+ * reaching the node, cli_connect.c; reporting, cli_report.c; help texts,
+ * cli_help.c; output formats, cli_print.c) and one entry point per
+ * subcommand (cli_node.c, cli_commit.c, cli_read.c, cli_proc.c,
+ * cli_proc_admin.c, cli_tail.c, cli_wait.c, cli_admin.c, cli_stats.c,
+ * cli_system.c, cli_producer.c, cli_replay.c), which main() (cli.c)
+ * dispatches to. The tool uses only the public API of
  * libpipeproc plus the address helpers of lib/address.h.
  */
 #ifndef PP_CLI_H
