@@ -356,7 +356,7 @@ install: all
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
 	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bashcompdir)
-	install -m 755 $(PLUGINS) $(DESTDIR)$(plugindir)/
+	install -m 755 $(PLUGINS) $(EXEC_PLUGIN) $(DESTDIR)$(plugindir)/
 	install -m 644 tools/cli/pipeproc.bash $(DESTDIR)$(bashcompdir)/pipeproc
 	@# Into the system's library path as root: refresh the linker cache,
 	@# else programs linked with -lpipeproc exit 127 until ldconfig runs.
@@ -376,7 +376,8 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
-	rm -f $(patsubst $(B)/plugins/%,$(DESTDIR)$(plugindir)/%,$(PLUGINS))
+	rm -f $(patsubst $(B)/plugins/%,$(DESTDIR)$(plugindir)/%,$(PLUGINS) \
+	  $(EXEC_PLUGIN))
 	rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/pipeproc 2>/dev/null || true
 	rm -f $(DESTDIR)$(bashcompdir)/pipeproc
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \

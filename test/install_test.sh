@@ -55,7 +55,8 @@ for f in bin/pipeproc bin/pipeproc-node bin/pipeproc-worker \
     bin/pipeproc-gen-certs lib/libpipeproc.so.0 lib/libpipeproc.a \
     include/pipeproc.h lib/pipeproc/plugins/upper.so \
     lib/pipeproc/plugins/fanout.so lib/pipeproc/plugins/count.so \
-    lib/pipeproc/plugins/failer.so share/bash-completion/completions/pipeproc \
+    lib/pipeproc/plugins/failer.so lib/pipeproc/plugins/exec.so \
+    share/bash-completion/completions/pipeproc \
     share/man/man1/pipeproc.1 share/man/man3/pp_deadletter_decode.3; do
 	[ -e "$p/$f" ]
 	verdict "make install installs $f"
