@@ -57,7 +57,8 @@ for pair in "tail:Print TOPIC as range does" "wait:Wait until" \
 	help_after "$cmd" | grep -q "${pair#*:}"
 	verdict "--help describes $cmd under $cmd"
 done
-grep -q -- '--limit N stops after N logs (0, the' "$tmp/help"
+tr -s ' \n' '  ' <"$tmp/help" |
+	grep -q -- '--limit N stops after N logs (0, the default: no limit)' 
 verdict "--help documents --limit 0"
 
 run "$PIPEPROC_CLI" range t --json --help

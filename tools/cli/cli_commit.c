@@ -19,8 +19,9 @@
  * Without BODY, each line of standard input (without its newline; a last
  * line without one counts too) is one log; -D DELIM splits the input at
  * DELIM (one or more bytes, with the escapes of parse_delim) instead, and
- * -0 at NUL bytes, as kcat's -D does, so binary bodies stream too. Lines are gathered into batches
- * of at most BATCH_LOGS logs or BATCH_BYTES body bytes, and each batch is
+ * -0 at NUL bytes, as kcat's -D does, so binary bodies stream too. Lines
+ * are gathered into batches of at most BATCH_LOGS logs or BATCH_BYTES
+ * body bytes, and each batch is
  * one pp_commit_async() call, atomic on its own; the library keeps several
  * batches in flight and coalesces them into large requests, so millions of
  * lines stream at the speed of group commit. A batch is also sent as soon
@@ -482,14 +483,16 @@ commit_files(
 		status = cli_report_fail(ctx, PP_ENOMEM, "%s", "");
 	}
 	for (k = 0; status == CLI_EXIT_OK && k < ca->nwords; k++) {
-		if ((err = read_file(ca->words[k], &bodies[k], &lens[k])) != 0) {
+		err = read_file(ca->words[k], &bodies[k], &lens[k]);
+		if (err != 0) {
 			status = cli_report_fail(ctx,
 			    err == ENOMEM ? PP_ENOMEM : PP_EIO, "%s: %s",
 			    ca->words[k], strerror(err));
 		}
 	}
 	if (status == CLI_EXIT_OK) {
-		status = commit_bodies(ctx, client, ca, ca->nwords, bodies, lens);
+		status = commit_bodies(
+		    ctx, client, ca, ca->nwords, bodies, lens);
 	}
 	for (k = 0; bodies != NULL && k < ca->nwords; k++) {
 		free(bodies[k]);
@@ -693,7 +696,8 @@ cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (ca.is_files) {
 		status = commit_files(ctx, client, &ca);
 	} else if (ca.nwords > 0) {
-		status = commit_bodies(ctx, client, &ca, ca.nwords, ca.words, NULL);
+		status = commit_bodies(
+		    ctx, client, &ca, ca.nwords, ca.words, NULL);
 	} else if ((rv = pp_iter_open(client, ca.topic, NULL, false, &probe))
 	    != 0) {
 		/* The topic name is checked before any input is read:

@@ -33,128 +33,158 @@ static const struct help helps[] = {
 	    "     [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "     [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
 	    "     [--max-connections N] [--auth-timeout MS]",
-	    "Run a log node in the foreground (it execs pipeproc-node, which\n"
-	    "takes the same options; see pipeproc-node(8)). It prints\n"
-	    "\"ready ADDRESS\" once it accepts requests and stops on SIGTERM,\n"
-	    "SIGINT or `pipeproc shutdown`. Without --listen it listens on\n"
-	    "the address of -a or the namespace." },
+	    "Run a log node in the foreground (it execs pipeproc-node,\n"
+	    "which takes the same options; see pipeproc-node(8)). It\n"
+	    "prints \"ready ADDRESS\" once it accepts requests and stops on\n"
+	    "SIGTERM, SIGINT or `pipeproc shutdown`. Without --listen it\n"
+	    "listens on the address of -a or the namespace." },
 	{ "commit",
 	    "commit [-D DELIM | -0] TOPIC [--] [BODY...]\n"
 	    "commit -f TOPIC [--] FILE...\n"
 	    "commit [--producer KEY --seq N] [--expect-seq N] [-f] TOPIC [--]\n"
 	    "       BODY...",
-	    "Commit logs to TOPIC and print their ids, one per line. BODY\n"
-	    "arguments are one atomic commit, one log each; bodies that start\n"
-	    "with '-' go after \"--\". Without BODY each line of standard\n"
-	    "input is one log (committed in atomic batches as input arrives);\n"
-	    "-D DELIM splits standard input at DELIM instead of newlines\n"
-	    "(escapes \\n \\r \\t \\0 \\\\ \\xHH), -0 at NUL bytes, so any\n"
-	    "bytes can be committed. With -f each FILE (\"-\": standard input)\n"
-	    "is one log, and all of them are one atomic commit. With --producer\n"
-	    "KEY --seq N, a KEY whose last sequence is N or more already is\n"
-	    "PP_EDUPLICATE; with --expect-seq N, a TOPIC whose next sequence is\n"
-	    "not N is PP_ECONFLICT; either way nothing is committed." },
+	    "Commit logs to TOPIC and print their ids, one per line.\n"
+	    "BODY arguments are one atomic commit, one log each;\n"
+	    "bodies that start with '-' go after \"--\". Without BODY\n"
+	    "each line of standard input is one log (committed in\n"
+	    "atomic batches as input arrives); -D DELIM splits\n"
+	    "standard input at DELIM instead of newlines (escapes \\n\n"
+	    "\\r \\t \\0 \\\\ \\xHH), -0 at NUL bytes, so any bytes can be\n"
+	    "committed. With -f each FILE (\"-\": standard input) is one\n"
+	    "log, and all of them are one atomic commit. With\n"
+	    "--producer KEY --seq N, a KEY whose last sequence is N or\n"
+	    "more already is PP_EDUPLICATE; with --expect-seq N, a\n"
+	    "TOPIC whose next sequence is not N is PP_ECONFLICT;\n"
+	    "either way nothing is committed." },
 	{ "range",
 	    "range TOPIC [--start X] [--end Y] [--limit N] [--exclusive]\n"
 	    "      [--json [--base64]]",
-	    "Print the logs of TOPIC in ascending id order, \"ID<TAB>BODY\"\n"
-	    "per line, the body escaped so that every log is one line: \\\\,\n"
-	    "\\t, \\n, \\r, and \\xHH for other control bytes. --json prints\n"
-	    "{\"id\":\"ID\",\"body\":\"...\"} per log; --base64 gives the body in\n"
-	    "base64, exact for any bytes. --limit N stops after N logs (0, the\n"
-	    "default: no limit). Dead letters (a TOPIC ending in \".dead\")\n"
-	    "are decoded: ID, PROC, TOPIC, ORIGINAL_ID, ATTEMPTS, ERROR, BODY." },
+	    "Print the logs of TOPIC in ascending id order,\n"
+	    "\"ID<TAB>BODY\" per line, the body escaped so that every log\n"
+	    "is one line: \\\\, \\t, \\n, \\r, and \\xHH for other control\n"
+	    "bytes. --json prints {\"id\":\"ID\",\"body\":\"...\"} per log;\n"
+	    "--base64 gives the body in base64, exact for any bytes.\n"
+	    "--limit N stops after N logs (0, the default: no limit).\n"
+	    "Dead letters (a TOPIC ending in \".dead\") are decoded: ID,\n"
+	    "PROC, TOPIC, ORIGINAL_ID, ATTEMPTS, ERROR, BODY." },
 	{ "revrange",
 	    "revrange TOPIC [--start X] [--end Y] [--limit N] [--exclusive]\n"
 	    "         [--json [--base64]]",
-	    "Print the logs of TOPIC in descending id order (start >= end), in\n"
-	    "the formats of range." },
-	{ "length", "length TOPIC", "Print the number of logs in TOPIC." },
-	{ "stat", "stat TOPIC",
-	    "Print the statistics of TOPIC (count, bytes, first and last id,\n"
-	    "next sequence number, creation time) as one JSON object." },
-	{ "topics", "topics [--json]",
-	    "Print one line per topic: NAME COUNT BYTES FIRST LAST, separated\n"
-	    "by tabs; with --json one object per topic as stat prints it." },
-	{ "tail", "tail TOPIC [-f] [--json [--base64]]",
-	    "Print TOPIC as range does. With -f (--follow), keep printing new\n"
-	    "logs as they are committed until interrupted, through a temporary\n"
-	    "proc that is removed on exit." },
-	{ "wait", "wait [NAME...] [--timeout MS]",
+	    "Print the logs of TOPIC in descending id order (start >= end),\n"
+	    "in the formats of range." },
+	{ "length",
+	    "length TOPIC",
+	    "Print the number of logs in TOPIC." },
+	{ "stat",
+	    "stat TOPIC",
+	    "Print the statistics of TOPIC (count, bytes, first and last\n"
+	    "id, next sequence number, creation time) as one JSON object." },
+	{ "topics",
+	    "topics [--json]",
+	    "Print one line per topic: NAME COUNT BYTES FIRST LAST,\n"
+	    "separated by tabs; with --json one object per topic as stat\n"
+	    "prints it." },
+	{ "tail",
+	    "tail TOPIC [-f] [--json [--base64]]",
+	    "Print TOPIC as range does. With -f (--follow), keep printing\n"
+	    "new logs as they are committed until interrupted, through a\n"
+	    "temporary proc that is removed on exit." },
+	{ "wait",
+	    "wait [NAME...] [--timeout MS]",
 	    "Wait until the named procs (default: every active proc) have\n"
-	    "acked every log of their topics. Exits 0 when they have, 1 with\n"
-	    "PP_ETIMEDOUT when --timeout MS ran out first (default: -1,\n"
-	    "forever)." },
+	    "acked every log of their topics. Exits 0 when they have, 1\n"
+	    "with PP_ETIMEDOUT when --timeout MS ran out first (default:\n"
+	    "-1, forever)." },
 	{ "topic-config",
 	    "topic-config TOPIC [--max-age MS] [--max-count N] [--max-bytes N]",
 	    "Set the retention limits of TOPIC (0: no limit). The node's\n"
-	    "collector then drops the oldest logs beyond them that every proc\n"
-	    "of the topic has acked." },
-	{ "topic-delete", "topic-delete TOPIC [--force]",
+	    "collector then drops the oldest logs beyond them that every\n"
+	    "proc of the topic has acked." },
+	{ "topic-delete",
+	    "topic-delete TOPIC [--force]",
 	    "Delete TOPIC and its logs. A topic that procs read is refused\n"
-	    "(PP_ETOPIC_IN_USE) unless --force, which removes those procs too." },
-	{ "backup", "backup DIR",
+	    "(PP_ETOPIC_IN_USE) unless --force, which removes those procs\n"
+	    "too." },
+	{ "backup",
+	    "backup DIR",
 	    "Write a consistent copy of the node's store into DIR (on the\n"
-	    "node's machine), while the node keeps serving; start a node on DIR\n"
-	    "to restore it." },
+	    "node's machine), while the node keeps serving; start a node on\n"
+	    "DIR to restore it." },
 	{ "proc",
 	    "proc TOPIC --name NAME [--offset OFF] [--count N] [--wait MS]\n"
 	    "     [--max-reclaims N] [--reclaim-timeout MS]\n"
 	    "     [--on-max-reclaims disable|continue|deadletter]\n"
 	    "     [--json [--base64]]",
-	    "Claim logs of TOPIC for proc NAME (created with these options if\n"
-	    "needed) and print them as range does; \"token N\" goes to stderr\n"
-	    "when logs were claimed. Nothing to claim prints nothing; --wait MS\n"
-	    "waits that long for logs (-1: forever)." },
-	{ "ack", "ack NAME [--token N]",
-	    "Ack the outstanding claim of proc NAME (the one of token N when\n"
-	    "given; N may be quoted, as jq prints it) and print the last acked\n"
-	    "id." },
-	{ "reclaim", "reclaim NAME [--token N] [--error TEXT]",
+	    "Claim logs of TOPIC for proc NAME (created with these options\n"
+	    "if needed) and print them as range does; \"token N\" goes to\n"
+	    "stderr when logs were claimed. Nothing to claim prints\n"
+	    "nothing; --wait MS waits that long for logs (-1: forever)." },
+	{ "ack",
+	    "ack NAME [--token N]",
+	    "Ack the outstanding claim of proc NAME (the one of token N\n"
+	    "when given; N may be quoted, as jq prints it) and print the\n"
+	    "last acked id." },
+	{ "reclaim",
+	    "reclaim NAME [--token N] [--error TEXT]",
 	    "Give the outstanding claim of proc NAME back, so its logs are\n"
 	    "handed out again; TEXT is kept as the proc's last error." },
-	{ "inspect", "inspect NAME",
-	    "Print the state of proc NAME as one JSON object (claim, cursor,\n"
-	    "lag, reclaims, options; the claim token as a string)." },
-	{ "disable", "disable NAME",
-	    "Disable proc NAME: it hands out nothing until resumed. Prints its\n"
-	    "state as inspect does." },
-	{ "resume", "resume NAME",
+	{ "inspect",
+	    "inspect NAME",
+	    "Print the state of proc NAME as one JSON object (claim,\n"
+	    "cursor, lag, reclaims, options; the claim token as a string)." },
+	{ "disable",
+	    "disable NAME",
+	    "Disable proc NAME: it hands out nothing until resumed. Prints\n"
+	    "its state as inspect does." },
+	{ "resume",
+	    "resume NAME",
 	    "Resume the disabled proc NAME, its reclaim count reset. Prints\n"
 	    "its state as inspect does." },
-	{ "destroy", "destroy NAME",
+	{ "destroy",
+	    "destroy NAME",
 	    "Remove proc NAME (its logs stay). Prints its state before." },
-	{ "procs", "procs [--json]",
+	{ "procs",
+	    "procs [--json]",
 	    "Print one line per proc: NAME TOPIC STATUS LAG CLAIM RECLAIMS,\n"
 	    "separated by tabs (a systemProc's proc adds SYSTEMPROC PLUGIN\n"
-	    "LAST_ERROR); with --json one object per proc as inspect prints." },
-	{ "replay", "replay TOPIC.dead [--to TOPIC] [--name NAME]",
-	    "Commit the original bodies of the dead letters in TOPIC.dead back\n"
-	    "to the topic they came from (or to --to TOPIC) and print the new\n"
-	    "ids. Each batch is committed atomically with the ack of proc NAME\n"
-	    "(default: replay) on TOPIC.dead, so no dead letter is ever\n"
-	    "replayed twice, even when a replay is killed and run again." },
+	    "LAST_ERROR); with --json one object per proc as inspect\n"
+	    "prints." },
+	{ "replay",
+	    "replay TOPIC.dead [--to TOPIC] [--name NAME]",
+	    "Commit the original bodies of the dead letters in TOPIC.dead\n"
+	    "back to the topic they came from (or to --to TOPIC) and print\n"
+	    "the new ids. Each batch is committed atomically with the ack\n"
+	    "of proc NAME (default: replay) on TOPIC.dead, so no dead\n"
+	    "letter is ever replayed twice, even when a replay is killed\n"
+	    "and run again." },
 	{ "system-proc",
 	    "system-proc NAME --from TOPIC... [--to TOPIC...] --plugin PLUGIN\n"
-	    "     [--config TEXT] [--offset OFF] [--count N] [--max-reclaims N]\n"
+	    "     [--config TEXT] [--offset OFF] [--count N]\n"
+	    "     [--max-reclaims N]\n"
 	    "     [--reclaim-timeout MS]\n"
 	    "     [--on-max-reclaims disable|continue|deadletter]",
-	    "Create systemProc NAME: the node's workers run PLUGIN on the logs\n"
-	    "of each --from topic and commit what it emits to the --to topics.\n"
-	    "PLUGIN is a path, or a name without '/' that the node looks up in\n"
-	    "its plugin directories (PREFIX/lib/pipeproc/plugins). Prints its\n"
-	    "procs as inspect does." },
-	{ "system-proc-destroy", "system-proc-destroy NAME",
+	    "Create systemProc NAME: the node's workers run PLUGIN on the\n"
+	    "logs of each --from topic and commit what it emits to the --to\n"
+	    "topics. PLUGIN is a path, or a name without '/' that the node\n"
+	    "looks up in its plugin directories\n"
+	    "(PREFIX/lib/pipeproc/plugins). Prints its procs as inspect\n"
+	    "does." },
+	{ "system-proc-destroy",
+	    "system-proc-destroy NAME",
 	    "Remove systemProc NAME and its procs." },
-	{ "producer", "producer KEY",
-	    "Print the last sequence the node applied for idempotent producer\n"
-	    "KEY as JSON (0: unknown, or forgotten after --dedupe-window)." },
-	{ "stats", "stats",
+	{ "producer",
+	    "producer KEY",
+	    "Print the last sequence the node applied for idempotent\n"
+	    "producer KEY as JSON (0: unknown, or forgotten after\n"
+	    "--dedupe-window)." },
+	{ "stats",
+	    "stats",
 	    "Print the node's metrics (counters, rates, histograms, store\n"
 	    "size, topics and procs) as one JSON object." },
-	{ "shutdown", "shutdown",
-	    "Stop the node gracefully: it answers what was queued, syncs its\n"
-	    "store and exits." },
+	{ "shutdown",
+	    "shutdown",
+	    "Stop the node gracefully: it answers what was queued, syncs\n"
+	    "its store and exits." },
 };
 
 static const char global_text[]

@@ -187,8 +187,9 @@ print_text(const void *data, size_t len)
 static void
 print_base64(const void *data, size_t len)
 {
-	static const char alphabet[]
-	    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "abcdefghijklmnopqrstuvwxyz"
+	                               "0123456789+/";
 	const unsigned char *p = data;
 	char                 quad[4];
 	uint32_t             v;
@@ -241,8 +242,8 @@ print_deadletter(
 		cli_print_json_string(dl->proc, strlen(dl->proc));
 		fputs(",\"topic\":", stdout);
 		cli_print_json_string(dl->topic, strlen(dl->topic));
-		printf(",\"id\":\"%s\",\"attempts\":%" PRIu32 ",\"error\":", orig,
-		    dl->attempts);
+		printf(",\"id\":\"%s\",\"attempts\":%" PRIu32 ",\"error\":",
+		    orig, dl->attempts);
 		cli_print_json_string(dl->error, strlen(dl->error));
 		fputs(",\"body\":", stdout);
 		print_json_body(dl->body, dl->len, fmt);

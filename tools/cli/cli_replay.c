@@ -101,8 +101,8 @@ replay_claim(pp_client *client, const struct replay_args *ra,
 	}
 	for (k = 0; rv == 0 && k < n; k++) {
 		log = pp_claim_log(claim, k);
-		if ((rv = pp_deadletter_decode(log->body, log->len, &letters[k]))
-		    != 0) {
+		rv = pp_deadletter_decode(log->body, log->len, &letters[k]);
+		if (rv != 0) {
 			*bad = k;
 			break;
 		}
@@ -168,13 +168,15 @@ cli_replay_run(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		if ((rv = replay_claim(client, &ra, claim, &bad)) != 0) {
-			status = rv == PP_EINVALID_BODY
-			    ? cli_report_fail(ctx, rv,
-			          "log %s of %s is not a dead letter",
-			          pp_id_format(pp_claim_log(claim, bad)->id, id),
-			          ra.topic)
-			    : cli_report_fail(
-			          ctx, rv, "%s", pp_client_errmsg(client));
+			if (rv == PP_EINVALID_BODY) {
+				pp_id_format(pp_claim_log(claim, bad)->id, id);
+				status = cli_report_fail(ctx, rv,
+				    "log %s of %s is not a dead letter", id,
+				    ra.topic);
+			} else {
+				status = cli_report_fail(
+				    ctx, rv, "%s", pp_client_errmsg(client));
+			}
 			/* Nothing of this batch was committed: give it back
 			 * (a stale claim is no longer ours to give). */
 			(void)pp_reclaim(client, ra.name, pp_claim_token(claim),

@@ -1,6 +1,7 @@
 /*
  * cli_report.c - how the `pipeproc` tool reports: usage errors (one
- * line, pointing at the command's --help, cli_help.c), and failures in the one format scripts parse (pipeproc(1)):
+ * line, pointing at the command's --help, cli_help.c), and failures in
+ * the one format scripts parse (pipeproc(1)):
  *
  *     pipeproc: SUBCOMMAND: PP_EXXX: strerror text[: detail]
  *

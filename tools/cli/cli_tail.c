@@ -79,7 +79,8 @@ tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
 	int           status;
 
 	memset(ta, 0, sizeof(*ta));
-	status = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
+	status
+	    = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
 	if (status == 0) {
 		cli_print_format_init(&ta->fmt, ta->topic);
 	}
