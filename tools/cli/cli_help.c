@@ -193,6 +193,9 @@ static const char global_text[]
       "                ipc://$TMPDIR/pipeproc.NAMESPACE); remote nodes:\n"
       "                tls+tcp://HOST:PORT, tcp://HOST:PORT\n"
       "  -n NAMESPACE  namespace of the default address (default: default)\n"
+      "  -d DIR        attach by data directory (pp_attach(3)): use the node\n"
+      "                that owns DIR, else start one that stops once no\n"
+      "                attached process is left\n"
       "  --tls-ca FILE, --tls-cert FILE, --tls-key FILE\n"
       "                TLS material for tls+tcp:// (default:\n"
       "                $PIPEPROC_TLS_CA, $PIPEPROC_TLS_CERT, "
@@ -275,7 +278,8 @@ cli_help_print(FILE *out, const char *cmd)
 		fputs("\nGlobal options: see pipeproc --help.\n", out);
 		return true;
 	}
-	fputs("usage: pipeproc [-a ADDRESS] [-n NAMESPACE] COMMAND [ARGS]\n"
+	fputs("usage: pipeproc [-a ADDRESS | -d DIR] [-n NAMESPACE] COMMAND "
+	      "[ARGS]\n"
 	      "       pipeproc COMMAND --help\n"
 	      "       pipeproc -h | --help | --version\n\ncommands:\n",
 	    out);
