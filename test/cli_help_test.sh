@@ -106,8 +106,9 @@ node_opts "$tmp/node_help" >"$tmp/node_opts"
 verdict "pipeproc-node --help lists its options"
 while read -r opt kind; do
 	case $opt in
-	# pp_spawn's own; pipeproc node passes --print-ready itself.
-	--print-ready | --ready-fd | --lifeline-fd) continue ;;
+	# pp_spawn's and pp_attach's own; pipeproc node passes
+	# --print-ready itself.
+	--print-ready | --ready-fd | --lifeline-fd | --attached) continue ;;
 	esac
 	if [ "$kind" = value ]; then
 		run "$PIPEPROC_CLI" node "$opt"
