@@ -199,6 +199,12 @@ if command -v bash >/dev/null 2>&1; then
 	verdict "completion completes proc names from the node"
 	[ "$(complete proc t --on-max-reclaims dead)" = deadletter ]
 	verdict "completion completes --on-max-reclaims modes"
+	[ "$(complete -a "$addr" tail -f or)" = orders ]
+	verdict "completion completes a topic after tail -f"
+	: >"$tmp/body-file.bin"
+	[ "$(complete -a "$addr" commit -f orders "$tmp/body-f")" = \
+		"$tmp/body-file.bin" ]
+	verdict "completion completes files after commit -f TOPIC"
 else
 	pass "# SKIP bash is not installed"
 fi

@@ -63,7 +63,7 @@ _pipeproc()
 
 	case $prev in
 	--data | --worker-path | --token-file | --tls-ca | --tls-cert | \
-	    --tls-key | -f)
+	    --tls-key)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
@@ -89,6 +89,24 @@ _pipeproc()
 		COMPREPLY=($(compgen -W "$(_pipeproc_options "$prog" "$cmd")" \
 		    -- "$cur"))
 		return 0
+	fi
+	# commit -f TOPIC FILE...: files once the topic is there.
+	if [[ $cmd == commit ]]; then
+		local files=no words=0
+		for ((i = i + 1; i < COMP_CWORD; i++)); do
+			case ${COMP_WORDS[i]} in
+			-f | --files) files=yes ;;
+			-D | --delimiter | --producer | --seq | --expect-seq)
+				i=$((i + 1))
+				;;
+			-*) ;;
+			*) words=$((words + 1)) ;;
+			esac
+		done
+		if [[ $files == yes && $words -ge 1 ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return 0
+		fi
 	fi
 	case $cmd in
 	range | revrange | length | stat | tail | topic-config | \
