@@ -21,6 +21,8 @@ libdir       ?= $(PREFIX)/lib
 includedir   ?= $(PREFIX)/include
 mandir       ?= $(PREFIX)/share/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+plugindir    ?= $(libdir)/pipeproc/plugins
+bashcompdir  ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 VERSION := 0.1.0
@@ -36,8 +38,8 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 endif
 
-# The installed node path is compiled in; the generated header changes
-# only when bindir does, so `make install PREFIX=...` rebuilds what uses it.
+# The installed node path and plugin directory are compiled in; the
+# generated header changes only when bindir or plugindir does, so `make install PREFIX=...` rebuilds what uses it.
 CONFIG_H := $(B)/gen/pp_config.h
 PROJECT_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilib -include $(CONFIG_H)
 PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
@@ -122,6 +124,7 @@ deps:
 $(CONFIG_H): FORCE
 	@mkdir -p $(dir $@)
 	@echo '#define PP_NODE_INSTALL_PATH "$(bindir)/pipeproc-node"' > $@.tmp
+	@echo '#define PP_PLUGIN_INSTALL_DIR "$(plugindir)"' >> $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 .PHONY: FORCE
@@ -229,7 +232,8 @@ TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
 	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
-	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
+	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins \
+	PIPEPROC_SANITIZE=$(SANITIZE)
 
 test check: deps
 	$(Q)$(MAKE) --no-print-directory all-tests
@@ -351,10 +355,20 @@ install: all
 	install -m 644 include/pipeproc.h include/pipeproc_plugin.h \
 	  $(DESTDIR)$(includedir)/
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
-	install -d $(DESTDIR)$(libdir)/pipeproc/plugins
-	install -m 755 $(EXEC_PLUGIN) $(DESTDIR)$(libdir)/pipeproc/plugins/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
+	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bashcompdir)
+	install -m 755 $(PLUGINS) $(EXEC_PLUGIN) $(DESTDIR)$(plugindir)/
+	install -m 644 tools/cli/pipeproc.bash $(DESTDIR)$(bashcompdir)/pipeproc
+	@# Into the system's library path as root: refresh the linker cache,
+	@# else programs linked with -lpipeproc exit 127 until ldconfig runs.
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  PATH=$$PATH:/sbin:/usr/sbin; \
+	  if command -v ldconfig >/dev/null 2>&1; then ldconfig; \
+	  ldconfig -p | grep -q '$(libdir)/libpipeproc.so.$(SOMAJOR)' || \
+	  echo "note: $(libdir) is not in the dynamic linker's search path;" \
+	    "add it to /etc/ld.so.conf.d/ and run ldconfig, or set" \
+	    "LD_LIBRARY_PATH (README, Install)"; fi; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
@@ -364,8 +378,10 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
-	rm -f $(DESTDIR)$(libdir)/pipeproc/plugins/exec.so
-	-rmdir $(DESTDIR)$(libdir)/pipeproc/plugins $(DESTDIR)$(libdir)/pipeproc 2>/dev/null
+	rm -f $(patsubst $(B)/plugins/%,$(DESTDIR)$(plugindir)/%,$(PLUGINS) \
+	  $(EXEC_PLUGIN))
+	rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/pipeproc 2>/dev/null || true
+	rm -f $(DESTDIR)$(bashcompdir)/pipeproc
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
 

@@ -1166,6 +1166,45 @@ PP_API int pp_live_proc_cancel(pp_live *live);
 PP_API void pp_live_proc_free(pp_live *live);
 
 /* ------------------------------------------------------------------------
+ * Dead letters: the logs a proc gave up on (PP_ON_MAX_DEADLETTER)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A dead letter read back: the envelope the node commits to
+ * "<topic>.dead" for each log a proc with on_max_reclaims
+ * PP_ON_MAX_DEADLETTER gave up on. Every pointer points into the same
+ * allocation as the struct; the strings are NUL-terminated.
+ */
+typedef struct pp_deadletter {
+	const char *proc;     /* the proc that gave up */
+	const char *topic;    /* the topic the log was committed to */
+	pp_id       id;       /* its id there */
+	uint32_t    attempts; /* the proc's reclaims in a row by then */
+	const char *error;    /* the last reclaim's error, "" for none */
+	const void *body;     /* the original body, len bytes */
+	size_t      len;
+} pp_deadletter;
+
+/*
+ * pp_deadletter_decode - decode the body of a log of a "<topic>.dead"
+ * topic (a msgpack map {proc, topic, id: [ms, seq], attempts, error,
+ * body (bin)}, pp_proc(3)).
+ * data, len: in, the log's body. dl: out.
+ * Returns 0, or PP_EINVAL (data or dl NULL), PP_EINVALID_BODY (not a
+ * dead-letter envelope: a field is missing or of another type),
+ * PP_ENOMEM.
+ * The library copies what it needs from data. On success *dl belongs to
+ * the caller; free it with pp_deadletter_free(). On error *dl is
+ * unchanged. Never blocks; thread-safe.
+ */
+PP_API int pp_deadletter_decode(
+    const void *data, size_t len, pp_deadletter **dl);
+
+/* pp_deadletter_free - free what pp_deadletter_decode() returned.
+ * Accepts NULL. */
+PP_API void pp_deadletter_free(pp_deadletter *dl);
+
+/* ------------------------------------------------------------------------
  * Metrics: what the node has done and how its store, topics and procs
  * stand (pipeproc-node(8) --metrics serves the same over HTTP)
  * ------------------------------------------------------------------------ */

@@ -263,6 +263,20 @@ void ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info);
 void ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
     pp_id id, uint32_t attempts, const char *error, const void *body,
     size_t len);
+/* A decoded dead letter; every pointer points into the decoded data. */
+typedef struct ppi_wire_deadletter_view {
+	ppi_str     proc;
+	ppi_str     topic;
+	pp_id       id;
+	uint32_t    attempts;
+	ppi_str     error;
+	const void *body;
+	size_t      len;
+} ppi_wire_deadletter_view;
+/* ppi_wire_deadletter_decode - read a dead letter's body into *v.
+ * Returns 0, PP_EINVALID_BODY (not an envelope) or PP_ENOMEM. */
+int ppi_wire_deadletter_decode(
+    const void *data, size_t len, ppi_wire_deadletter_view *v);
 void ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more);
 void ppi_wire_reply_count(ppi_buf *b, uint64_t count);

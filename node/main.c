@@ -144,7 +144,7 @@ parse_args(int argc, char **argv, options *o)
 			exit(0);
 		}
 		if (val == NULL) {
-			fprintf(stderr, "pipeproc-node: %s needs a value\n", a);
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: %s needs a value\n", a);
 			return -1;
 		}
 		i++;
@@ -152,20 +152,20 @@ parse_args(int argc, char **argv, options *o)
 			o->data_dir = val;
 		} else if (strcmp(a, "--listen") == 0) {
 			if (o->nlisten == MAX_LISTEN) {
-				fprintf(stderr, "pipeproc-node: at most %d "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: at most %d "
 				    "--listen\n", MAX_LISTEN);
 				return -1;
 			}
 			o->listen[o->nlisten++] = val;
 		} else if (strcmp(a, "--sync") == 0) {
 			if (!parse_sync(val, o)) {
-				fprintf(stderr, "pipeproc-node: bad --sync "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --sync "
 				    "'%s'\n", val);
 				return -1;
 			}
 		} else if (strcmp(a, "--max-body") == 0) {
 			if (!ppi_parse_u64(val, 1u << 30, &o->max_body)) {
-				fprintf(stderr, "pipeproc-node: bad --max-body "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --max-body "
 				    "'%s' (at most 1 GiB)\n", val);
 				return -1;
 			}
@@ -173,7 +173,7 @@ parse_args(int argc, char **argv, options *o)
 			/* Whole pages, at least 1 MiB. */
 			if (!ppi_parse_u64(val, UINT64_MAX / 2, &v) ||
 			    v < (1u << 20)) {
-				fprintf(stderr, "pipeproc-node: bad "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad "
 				    "--max-store-size '%s' (at least 1 MiB)\n",
 				    val);
 				return -1;
@@ -183,7 +183,7 @@ parse_args(int argc, char **argv, options *o)
 		    strcmp(a, "--gc-interval") == 0) {
 			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    (v == 0 && a[5] == 'i')) {
-				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad %s '%s'\n", a,
 				    val);
 				return -1;
 			}
@@ -197,7 +197,7 @@ parse_args(int argc, char **argv, options *o)
 
 			if (!ppi_parse_u64(val, is_after ? UINT32_MAX : 64, &v) ||
 			    (is_conc && v == 0)) {
-				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad %s '%s'\n", a,
 				    val);
 				return -1;
 			}
@@ -220,7 +220,7 @@ parse_args(int argc, char **argv, options *o)
 			 * request timeout, never sooner. */
 			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    v < 1000) {
-				fprintf(stderr, "pipeproc-node: bad "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad "
 				    "--dedupe-window '%s' (at least 1000 ms)\n",
 				    val);
 				return -1;
@@ -238,7 +238,7 @@ parse_args(int argc, char **argv, options *o)
 		    ppi_parse_u64(val, INT_MAX, &v)) {
 			o->lifeline_fd = (int) v;
 		} else {
-			fprintf(stderr, "pipeproc-node: unknown option %s\n", a);
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: unknown option %s\n", a);
 			usage(stderr);
 			return -1;
 		}

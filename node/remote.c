@@ -53,18 +53,18 @@ remote_option(remote_config *c, const char *name, const char *val)
 		c->token_env = val;
 	} else if (strcmp(name, "--max-connections") == 0) {
 		if (!parse_u32(val, 1, 65536, &c->max_conns)) {
-			fprintf(stderr, "pipeproc-node: bad --max-connections "
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --max-connections "
 			    "'%s' (1 to 65536)\n", val);
 			return -1;
 		}
 	} else if (strcmp(name, "--auth-timeout") == 0) {
 		if (!parse_u32(val, 100, 3600000, &c->auth_timeout_ms)) {
-			fprintf(stderr, "pipeproc-node: bad --auth-timeout "
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --auth-timeout "
 			    "'%s' (100 to 3600000 ms)\n", val);
 			return -1;
 		}
 	} else {
-		fprintf(stderr, "pipeproc-node: unknown option %s\n", name);
+		fprintf(stderr, "pipeproc-node: PP_EINVAL: unknown option %s\n", name);
 		return -1;
 	}
 	return 0;

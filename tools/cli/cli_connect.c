@@ -160,14 +160,16 @@ cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 
 int
 cli_connect_run(struct cli_ctx *ctx, int argc, char **argv,
-    int (*fn)(struct cli_ctx *ctx, pp_client *client))
+    const cli_opt *opts, int (*fn)(struct cli_ctx *ctx, pp_client *client))
 {
 	pp_client *client;
+	cli_args   a;
 	int        status;
 
-	if (argc > 1) {
-		return cli_report_usage_error(
-		    ctx, "unexpected argument '%s'", argv[1]);
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;

@@ -1,5 +1,5 @@
 /*
- * cli_tail.c - `pipeproc tail TOPIC [-f] [--json]`.
+ * cli_tail.c - `pipeproc tail TOPIC [-f] [--json [--base64]]`.
  *
  * Without -f, tail prints the topic as range does and exits. With -f it
  * then keeps printing logs as they are committed, like `tail -f` or a
@@ -52,7 +52,7 @@ static volatile sig_atomic_t stop_signal;
 struct tail_args {
 	const char *topic;
 	bool        is_follow;
-	bool        is_json;
+	cli_log_format fmt;
 };
 
 static void
@@ -71,12 +71,20 @@ tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
 	const cli_opt opts[] = {
 		{ "-f", false, cli_opts_flag, &ta->is_follow },
 		{ "--follow", false, cli_opts_flag, &ta->is_follow },
-		{ "--json", false, cli_opts_flag, &ta->is_json },
+		{ "--json", false, cli_opts_flag, &ta->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &ta->fmt.is_base64 },
 		{ NULL, false, NULL, NULL },
 	};
 
+	int           status;
+
 	memset(ta, 0, sizeof(*ta));
-	return cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
+	status
+	    = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
+	if (status == 0) {
+		cli_print_format_init(&ta->fmt, ta->topic);
+	}
+	return status;
 }
 
 /*
@@ -97,7 +105,7 @@ print_stored(
 		return rv;
 	}
 	while ((rv = pp_iter_next(iter, &log)) == 1) {
-		cli_print_log(log, ta->is_json);
+		cli_print_log(log, &ta->fmt);
 		*last = log->id;
 		*has_last = true;
 	}
@@ -157,7 +165,7 @@ follow_loop(pp_client *client, const struct tail_args *ta, const char *name,
 		}
 		n = pp_claim_count(claim);
 		for (k = 0; k < n; k++) {
-			cli_print_log(pp_claim_log(claim, k), ta->is_json);
+			cli_print_log(pp_claim_log(claim, k), &ta->fmt);
 		}
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			*write_errno = errno;
