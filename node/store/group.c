@@ -397,6 +397,9 @@ group_run(store *s, group_fn fn, void *arg, store_outcome *out)
 				rc = commit_txn(&g);
 			}
 		}
+		if (rc == EIO) {
+			rc = store_write_error(s, rc, g.tally.bytes);
+		}
 		if (rc == 0) {
 			out->has_changes = g.has_changes;
 			out->has_purge   = g.has_purge;
