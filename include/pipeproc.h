@@ -117,7 +117,8 @@ extern "C" {
 	X(ENOSYSPROC, -41, "no systemProc with that name")                     \
 	X(EAUTH, -42, "access token missing or wrong")                         \
 	X(ETLS, -43, "TLS handshake or certificate failure")                   \
-	X(EBUSY, -44, "node is at its connection limit")
+	X(EBUSY, -44, "node is at its connection limit")                       \
+	X(EPEER, -50, "the other end belongs to another user")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -267,6 +268,13 @@ typedef struct pp_spawn_opts {
 	/* Most connections the node serves at once; more are closed as
 	 * they arrive. 0: 256. */
 	uint32_t max_connections;
+	/* Other local users whose clients the node serves over ipc, as
+	 * comma-separated user ids or names (allow_uids) and group ids or
+	 * names (allow_gids; a member of the group, by its primary or a
+	 * supplementary group, is served). NULL: only the node's own user;
+	 * others get PP_EPEER (pipeproc-node(8) --allow-uid, --allow-gid). */
+	const char *allow_uids;
+	const char *allow_gids;
 } pp_spawn_opts;
 
 /* pp_spawn_opts.workers: no worker processes at all. */
@@ -312,6 +320,10 @@ typedef struct pp_connect_opts {
 	const char *token;
 	/* Allow a plain "tcp://HOST:PORT" address (needs a token). */
 	bool is_insecure_tcp;
+	/* Over ipc the client talks only to a node of its own user (the
+	 * socket's peer credentials say whose it is) and fails with
+	 * PP_EPEER otherwise; with this set a node of root is accepted too. */
+	bool is_root_node_allowed;
 } pp_connect_opts;
 
 /*

@@ -21,6 +21,7 @@
 #include "client.h"
 #include "tls.h"
 #include "token.h"
+#include "user.h"
 #include "wire.h"
 
 /* The detail of the last failure, per thread (pp_client_errmsg). */
@@ -215,6 +216,11 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	}
 	timeout_ms = o->timeout_ms != 0 ? o->timeout_ms
 	                                : PPI_DEFAULT_CONNECT_TIMEOUT_MS;
+	/* A default socket's directory must be ours alone (issue 14). */
+	if (a.kind == PPI_ADDR_IPC &&
+	    (rv = ppi_user_rundir_guard(a.path, false, msg, msglen)) != 0) {
+		return rv;
+	}
 	if ((rv = check_opts(&a, o, &tok, msg, msglen)) != 0 ||
 	    (a.kind == PPI_ADDR_TLS &&
 	        (rv = ppi_tls_load(o->tls_ca_file, o->tls_cert_file,
@@ -238,6 +244,7 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	to.pem         = a.kind == PPI_ADDR_TLS ? &pem : NULL;
 	to.token       = &tok;
 	to.timeout_ms  = timeout_ms;
+	to.is_root_node_allowed = o->is_root_node_allowed;
 	rv = ppi_transport_open(address, &to, &c->transport, msg, msglen);
 	/* NNG keeps its own copies of the material. */
 	ppi_tls_pem_fini(&pem);

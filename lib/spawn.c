@@ -110,6 +110,14 @@ add_remote(struct spawn_args *a, const pp_spawn_opts *o)
 	if (o->is_insecure_tcp) {
 		add_arg(a, "--insecure-tcp");
 	}
+	if (o->allow_uids != NULL) {
+		add_arg(a, "--allow-uid");
+		add_arg(a, (char *) o->allow_uids);
+	}
+	if (o->allow_gids != NULL) {
+		add_arg(a, "--allow-gid");
+		add_arg(a, (char *) o->allow_gids);
+	}
 	if (o->max_connections != 0) {
 		snprintf(a->max_conns, sizeof(a->max_conns), "%u",
 		    o->max_connections);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -31,8 +32,10 @@
 #include "deadline.h"
 #include "pipeproc.h"
 #include "transport.h"
+#include "user.h"
 
 #define REDIAL_MIN_MS 1000
+#define REFUSED_RING 8 /* pipes hung up on, whose removal is not counted */
 
 struct ppi_transport {
 	nng_socket      sock;
@@ -44,6 +47,10 @@ struct ppi_transport {
 	nng_dialer      dialer;
 	uint64_t        redialed_ms;
 	int             npipes;  /* atomic: pipes open now */
+	bool            is_root_node_allowed;
+	uint64_t        refused_uid; /* atomic: node's uid + 1; 0: none */
+	uint32_t        refused[REFUSED_RING]; /* guarded by mu */
+	unsigned        nrefused;
 };
 
 int
@@ -139,13 +146,69 @@ pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 	    __ATOMIC_RELAXED);
 }
 
+/*
+ * Before a pipe is used: over ipc, the node must be our own user's (or
+ * root's, when allowed). The kernel tells who listens (SO_PEERCRED), so
+ * a socket someone else put at the address gets nothing from us, not
+ * even the first request (issue 14 item 1).
+ */
+static void
+pipe_checking(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ppi_transport *t = arg;
+	uint64_t       uid;
+
+	(void) ev;
+	if (t->addr.kind != PPI_ADDR_IPC ||
+	    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
+	    uid == (uint64_t) geteuid() ||
+	    (uid == 0 && t->is_root_node_allowed)) {
+		return;
+	}
+	pthread_mutex_lock(&t->mu);
+	t->refused[t->nrefused++ % REFUSED_RING] = (uint32_t) nng_pipe_id(p);
+	pthread_mutex_unlock(&t->mu);
+	__atomic_store_n(&t->refused_uid, uid + 1, __ATOMIC_RELEASE);
+	nng_pipe_close(p);
+}
+
 static void
 pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	(void) p;
+	ppi_transport *t = arg;
+	unsigned       i;
+
 	(void) ev;
-	__atomic_sub_fetch(&((ppi_transport *) arg)->npipes, 1,
-	    __ATOMIC_RELAXED);
+	pthread_mutex_lock(&t->mu);
+	for (i = 0; i < REFUSED_RING; i++) {
+		if (t->refused[i] == (uint32_t) nng_pipe_id(p)) {
+			/* Never added, so never counted. */
+			t->refused[i] = 0;
+			pthread_mutex_unlock(&t->mu);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	__atomic_sub_fetch(&t->npipes, 1, __ATOMIC_RELAXED);
+}
+
+int
+ppi_transport_refusal(ppi_transport *t, char *msg, size_t msglen)
+{
+	uint64_t uid = __atomic_load_n(&t->refused_uid, __ATOMIC_ACQUIRE);
+	char     owner[300], me[300];
+
+	if (uid == 0) {
+		return 0;
+	}
+	ppi_user_describe(uid - 1, owner, sizeof(owner));
+	ppi_user_describe(geteuid(), me, sizeof(me));
+	snprintf(msg, msglen, "%s is served by a node of %s, not of our user "
+	    "(%s); refusing to talk to it%s", t->address, owner, me,
+	    uid - 1 == 0 ? " (a node of root is allowed with "
+	                   "is_root_node_allowed, --allow-root-node)"
+	                 : "");
+	return PP_EPEER;
 }
 
 /* A request timed out: with no pipe, the dialer may be stuck (above). */
@@ -257,6 +320,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	if (o->token != NULL) {
 		t->token = *o->token;
 	}
+	t->is_root_node_allowed = o->is_root_node_allowed;
 	if ((rv = nng_req0_open(&t->sock)) != 0) {
 		snprintf(msg, msglen, "nng_req0_open: %s", nng_strerror(rv));
 		free(t);
@@ -271,6 +335,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	snprintf(t->address, sizeof(t->address), "%s", address);
 	t->addr = a;
 	pthread_mutex_init(&t->mu, NULL);
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, pipe_checking, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
 	if ((a.kind == PPI_ADDR_TLS && (rv = make_tls(t, o->pem)) != 0) ||
@@ -281,7 +346,11 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	}
 	t->dialer      = d;
 	t->redialed_ms = ppi_clock_ms(CLOCK_MONOTONIC);
-	if ((rv = dial_within(t->sock, d, o->timeout_ms, &closed)) != 0) {
+	rv = dial_within(t->sock, d, o->timeout_ms, &closed);
+	if ((why = ppi_transport_refusal(t, msg, msglen)) != 0) {
+		goto fail_pp;
+	}
+	if (rv != 0) {
 		snprintf(msg, msglen, "cannot connect to %s: %s%s", address,
 		    nng_strerror(rv),
 		    rv == NNG_ETIMEDOUT ? " (no connection or handshake in "
@@ -432,6 +501,12 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		reply->msg_ = msg;
 		reply->data = nng_msg_body(msg);
 		reply->len  = nng_msg_len(msg);
+	} else if (rv == NNG_ETIMEDOUT &&
+	    __atomic_load_n(&call->t->npipes, __ATOMIC_RELAXED) <= 0 &&
+	    __atomic_load_n(&call->t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
+		/* No pipe because we hang up on whoever serves it now. */
+		call_free(call);
+		return PP_EPEER;
 	} else if (rv == NNG_ETIMEDOUT) {
 		redial_if_stuck(call->t);
 	}

@@ -71,6 +71,7 @@ usage(FILE *f)
 	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "         [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
 	    "         [--max-connections N] [--auth-timeout MS]\n"
+	    "         [--allow-uid UID[,...]] [--allow-gid GID[,...]]\n"
 	    "         [--ready-fd N] [--lifeline-fd N]\n");
 }
 
@@ -205,7 +206,9 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strncmp(a, "--tls-", 6) == 0 ||
 		    strncmp(a, "--token-", 8) == 0 ||
 		    strcmp(a, "--max-connections") == 0 ||
-		    strcmp(a, "--auth-timeout") == 0) {
+		    strcmp(a, "--auth-timeout") == 0 ||
+		    strcmp(a, "--allow-uid") == 0 ||
+		    strcmp(a, "--allow-gid") == 0) {
 			if (remote_option(&o->remote, a, val) != 0) {
 				return -1;
 			}

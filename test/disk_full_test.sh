@@ -32,11 +32,13 @@ addr="ipc://$tmp/sock"
 # A filler that is given back later, so that commits can resume.
 dd if=/dev/zero of="$tmp/mnt/filler" bs=1M count=4 2>/dev/null
 
+# start_node DESC NAME: start the node, its output in $tmp/NAME.out (a
+# fresh NAME each time: start_bg truncates the file only in the child).
 start_node() {
-	start_bg node "$PIPEPROC_NODE" --data "$tmp/mnt/data" --listen "$addr" \
+	start_bg "$2" "$PIPEPROC_NODE" --data "$tmp/mnt/data" --listen "$addr" \
 	    --print-ready --workers 0
 	node_pid=$bg_pid
-	ready_or_bail "$1" node "ready $addr"
+	ready_or_bail "$1" "$2" "ready $addr"
 }
 
 # commit_batch FIRST: commit 16 logs "big-N-" + 16 KiB of padding,
@@ -55,7 +57,7 @@ commit_batch() {
 	run pp commit big $b_args
 }
 
-start_node "the node starts with its data on a 20 MiB tmpfs"
+start_node "the node starts with its data on a 20 MiB tmpfs" node1
 
 # Fill it: 256 KiB per commit, at most 200 commits (the disk holds ~16 MiB).
 acked=0
@@ -95,7 +97,7 @@ verdict "... and keep working"
 
 kill -KILL "$node_pid"
 wait_exit "$node_pid"
-start_node "the node restarts after kill -9"
+start_node "the node restarts after kill -9" node2
 
 run pp length big || diag "length: $(cat "$tmp/err")"
 is "after the restart every acknowledged log is there" \

@@ -27,6 +27,7 @@ static const char usage_text[]
       "       [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
       "       [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
       "       [--max-connections N] [--auth-timeout MS]\n"
+      "       [--allow-uid UID[,...]] [--allow-gid GID[,...]]\n"
       "      run a node in the foreground; prints \"ready ADDRESS\"\n"
       "  commit TOPIC BODY...\n"
       "      commit the BODY arguments atomically, one log each\n"
@@ -86,6 +87,8 @@ static const char usage_text[]
       "                access token (default: $PIPEPROC_TOKEN_FILE, else\n"
       "                the token in $PIPEPROC_TOKEN)\n"
       "  --insecure-tcp  allow a plain tcp:// address (with a token)\n"
+      "  --allow-root-node  talk to an ipc node of root, not only to one\n"
+      "                of our own user\n"
       "\n"
       "Id expressions for --start/--end: T-S (an id), T (a millisecond),\n"
       ":S (a sequence number).\n";
