@@ -200,8 +200,11 @@ typedef struct pp_spawn_opts {
 	const char *node_path;
 	/* Data directory. NULL: "./pipeproc_data". Created if missing. */
 	const char *data_dir;
-	/* Address to listen on. NULL: ipc://$TMPDIR/pipeproc.<namespace>
-	 * ("/tmp" when TMPDIR is unset). */
+	/* Address to listen on. NULL: ipc://RUNDIR/pipeproc.<namespace>,
+	 * RUNDIR being $XDG_RUNTIME_DIR/pipeproc when XDG_RUNTIME_DIR is set,
+	 * else $TMPDIR/pipeproc-UID ("/tmp" when TMPDIR is unset): a
+	 * directory only its owner may enter (made 0700; one that another
+	 * user owns or others may enter is refused with PP_EPERM). */
 	const char *address;
 	/* Namespace used for the default address. NULL: "default". */
 	const char *namespace_name;
@@ -346,7 +349,10 @@ typedef struct pp_connect_opts {
  * not; the detail says which), PP_EAUTH (the node requires a token and
  * ours is missing or wrong), PP_EBUSY (the node is at its connection
  * limit), PP_EINVAL (TLS options or a token that do not fit the address),
- * PP_EPERM (a token file others may read), PP_ENOMEM.
+ * PP_EPERM (a token file others may read; the default address's
+ * directory belongs to another user or others may enter it), PP_EPEER
+ * (over ipc: the node belongs to another user, or does not serve ours;
+ * the message names both), PP_ENOMEM.
  * On success *client belongs to the caller; release it with pp_close().
  * On error *client is unchanged.
  * Thread-safe; blocks up to timeout_ms.
