@@ -19,6 +19,7 @@
 
 #include "address.h"
 #include "client.h"
+#include "loopback.h"
 #include "tls.h"
 #include "token.h"
 #include "user.h"
@@ -171,7 +172,9 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 		    "only");
 		return PP_EINVAL;
 	}
-	if (a->kind == PPI_ADDR_TCP && !o->is_insecure_tcp) {
+	/* On loopback, a token our node left is all it takes (loopback.h). */
+	if (a->kind == PPI_ADDR_TCP && !o->is_insecure_tcp &&
+	    !ppi_loopback_is(a)) {
 		snprintf(msg, msglen, "plain tcp:// sends everything in clear; "
 		    "use tls+tcp://, or allow it with is_insecure_tcp "
 		    "(--insecure-tcp)");
@@ -181,6 +184,10 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 		rv = ppi_token_read_file(tok, o->token_file, msg, msglen);
 	} else if (o->token != NULL) {
 		rv = ppi_token_set(tok, o->token, strlen(o->token), msg, msglen);
+	} else if (ppi_loopback_is(a)) {
+		/* None there: dial without; a node then says PP_EAUTH. */
+		rv = ppi_loopback_token_load(a, tok, msg, msglen);
+		return rv;
 	} else {
 		rv = 0;
 	}
@@ -268,9 +275,14 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	    reply.data, reply.len, &version, &c->max_body, msg, msglen);
 	ppi_frame_free(&reply);
 	if (rv == PP_EAUTH) {
-		snprintf(msg, msglen, "%s: %s", address,
+		snprintf(msg, msglen, "%s: %s%s", address,
 		    tok.len == 0 ? "the node requires an access token"
-		                 : "the node refused our access token");
+		                 : "the node refused our access token",
+		    ppi_loopback_is(&a) && o->token == NULL &&
+		            o->token_file == NULL
+		        ? " (a loopback node leaves one only for its own "
+		          "user)"
+		        : "");
 	}
 	ppi_token_wipe(&tok);
 	if (rv == 0 && version != PPI_WIRE_VERSION) {

@@ -25,6 +25,7 @@
 
 #include "address.h"
 #include "client.h"
+#include "loopback.h"
 
 #ifndef PP_NODE_INSTALL_PATH
 #define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"
@@ -48,6 +49,15 @@ struct spawn_args {
 	char  worker_after[16];
 	char  max_conns[16];
 };
+
+/* A loopback tcp:// address needs no options (loopback.h). */
+static bool
+is_loopback(const char *address)
+{
+	ppi_addr a;
+
+	return ppi_address_parse(address, &a) == 0 && ppi_loopback_is(&a);
+}
 
 static void
 add_arg(struct spawn_args *a, char *s)
@@ -426,7 +436,7 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		    "tls_client_key_file");
 		return PP_EINVAL;
 	}
-	if (strncmp(address, "tcp://", 6) == 0 &&
+	if (strncmp(address, "tcp://", 6) == 0 && !is_loopback(address) &&
 	    (!opts->is_insecure_tcp || opts->token_file == NULL)) {
 		ppi_set_last_errmsg("plain tcp:// needs is_insecure_tcp and a "
 		    "token_file");

@@ -21,6 +21,7 @@
 #include "pipeproc.h"
 #include "address.h"
 #include "number.h"
+#include "loopback.h"
 #include "remote.h"
 #include "user.h"
 
@@ -158,7 +159,10 @@ remote_prepare(const remote_config *c, const char *const *listen,
 				return PP_EINVAL;
 			}
 		}
-		if (a.kind == PPI_ADDR_TCP && !c->is_insecure_tcp) {
+		/* Loopback needs no ceremony: a token is made for it
+		 * below (issue 11 item 5, loopback.h). */
+		if (a.kind == PPI_ADDR_TCP && !c->is_insecure_tcp &&
+		    !ppi_loopback_is(&a)) {
 			snprintf(msg, msglen, "--listen %s is plain tcp: "
 			    "everything crosses the network in clear; use "
 			    "tls+tcp://, or allow it with --insecure-tcp and "
@@ -173,6 +177,17 @@ remote_prepare(const remote_config *c, const char *const *listen,
 	}
 	if (rv != 0) {
 		return rv;
+	}
+	/* No token configured: loopback listeners get a generated one,
+	 * left for our own user's clients (the same one for all). */
+	for (i = 0; i < nlisten && c->token_file == NULL &&
+	     c->token_env == NULL; i++) {
+		if (ppi_address_parse(listen[i], &a) == 0 &&
+		    ppi_loopback_is(&a) &&
+		    (rv = ppi_loopback_token_make(&a, &r->token, msg,
+		         msglen)) != 0) {
+			return rv;
+		}
 	}
 	for (i = 0; i < nlisten; i++) {
 		if (strncmp(listen[i], "tcp://", 6) == 0 && r->token.len == 0) {
