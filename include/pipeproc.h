@@ -266,7 +266,10 @@ typedef struct pp_spawn_opts {
 	 * client sends it. NULL: no token. */
 	const char *token_file;
 	/* Allow a plain "tcp://HOST:PORT" address (needs token_file):
-	 * everything, the token included, crosses the network in clear. */
+	 * everything, the token included, crosses the network in clear.
+	 * On loopback (127.0.0.0/8, [::1], localhost) neither is needed:
+	 * the node makes a token and leaves it, mode 0600, in the user's
+	 * private runtime directory for the same user's clients. */
 	bool is_insecure_tcp;
 	/* Most connections the node serves at once; more are closed as
 	 * they arrive. 0: 256. */
@@ -321,7 +324,9 @@ typedef struct pp_connect_opts {
 	 * 16 to 255 bytes. NULL: none. */
 	const char *token_file;
 	const char *token;
-	/* Allow a plain "tcp://HOST:PORT" address (needs a token). */
+	/* Allow a plain "tcp://HOST:PORT" address (needs a token). Not
+	 * needed on loopback, where without a token the client reads the
+	 * one a node of its own user left in its runtime directory. */
 	bool is_insecure_tcp;
 	/* Over ipc the client talks only to a node of its own user (the
 	 * socket's peer credentials say whose it is) and fails with
@@ -333,7 +338,7 @@ typedef struct pp_connect_opts {
  * pp_connect - attach to a running node.
  * address: in, "ipc:///path", "tls+tcp://HOST:PORT" (HOST a name, an
  *   IPv4 address or a bracketed IPv6 address), "tcp://HOST:PORT" (only
- *   with is_insecure_tcp and a token), or NULL for the default address of
+ *   with is_insecure_tcp and a token, except on loopback), or NULL for the default address of
  *   the "default" namespace. opts: in, may be NULL. client: out.
  * Dials the node and exchanges a handshake that checks the protocol
  * version (and the access token). The client redials by itself when the
