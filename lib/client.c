@@ -237,7 +237,11 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 		return rv;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->address = strdup(address)) == NULL) {
+	    (c->address = strdup(address)) == NULL ||
+	    ppi_lane_alloc(&c->lane) != 0) {
+		if (c != NULL) {
+			free(c->address);
+		}
 		free(c);
 		ppi_tls_pem_fini(&pem);
 		ppi_token_wipe(&tok);
@@ -297,6 +301,7 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	return 0;
 fail:
 	ppi_transport_close(c->transport);
+	ppi_lane_free(c->lane);
 	free(c->address);
 	free(c);
 	return rv;

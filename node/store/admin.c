@@ -12,6 +12,7 @@
 #include "group.h"
 #include "ops.h"
 #include "proc_rec.h"
+#include "requests.h"
 
 int
 admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
@@ -80,8 +81,30 @@ admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 	return 0;
 }
 
+static int admin_proc_apply(
+    group *g, const ppi_request *req, ppi_buf *reply);
+
+/* Disable, resume and destroy on a client's dedupe lane (lib/lane.h)
+ * are applied once; a resend gets the stored reply. */
 int
 admin_proc(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	bool is_answered = false;
+	int  rc;
+
+	if (req->cid != 0 &&
+	    ((rc = requests_replay(g, req, reply, &is_answered)) != 0 ||
+	        is_answered)) {
+		return rc;
+	}
+	if ((rc = admin_proc_apply(g, req, reply)) != 0) {
+		return rc;
+	}
+	return req->cid != 0 ? requests_remember(g, req, reply) : 0;
+}
+
+static int
+admin_proc_apply(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_cursor   *logs;
