@@ -49,6 +49,10 @@
 #define REQUEST_PRUNE_MS (60 * 1000)
 
 #define RECENT_MAX 64
+/* Connections remembered as closed, so that a claim they sent that is
+ * still queued is not served (drop_orphans). NNG pipe ids are not
+ * reused soon, and a queued request is at most a group old. */
+#define GONE_MAX 256
 
 /* A worker that starts, or ended (its claims go back at once). */
 typedef struct worker_event {
@@ -80,6 +84,9 @@ struct writer {
 	bool            is_stopping_workers;
 	uint32_t       *closed; /* pipes whose waits are to be dropped */
 	size_t          nclosed;
+	/* The writer's own: the last GONE_MAX closed pipes (a ring). */
+	uint32_t gone[GONE_MAX];
+	size_t   ngone; /* closed so far; the next goes at ngone % MAX */
 };
 
 static size_t
@@ -175,6 +182,48 @@ add_timers(writer *w, store_outcome *out)
 	out->timers = NULL;
 }
 
+static bool
+is_gone(const writer *w, uint32_t pipe)
+{
+	size_t i, n = w->ngone < GONE_MAX ? w->ngone : GONE_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (w->gone[i] == pipe) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Takes out of list the claims (proc, avail) whose connection closed
+ * while they were queued, and answers them into the void: served, they
+ * would hold logs nobody receives until their reclaim timeout (issue 14
+ * item 7). Their client, if it reconnects, sends them again; a claim on
+ * a dedupe lane was not remembered, so it is then applied afresh.
+ */
+static request *
+drop_orphans(writer *w, request *list)
+{
+	request **pp, *r;
+
+	if (w->ngone == 0) {
+		return list;
+	}
+	for (pp = &list; (r = *pp) != NULL;) {
+		if ((r->req.op == PPI_OP_PROC || r->req.op == PPI_OP_AVAIL) &&
+		    !r->req.is_retry && is_gone(w, r->pipe_id)) {
+			*pp = r->next;
+			ppi_wire_reply_error(&r->reply, PP_ECLOSED,
+			    "the connection closed before the claim was served");
+			request_done(r);
+		} else {
+			pp = &r->next;
+		}
+	}
+	return list;
+}
+
 /*
  * Applies a list of write requests in groups and answers them, except
  * claims that found nothing and may wait: those join w->parked. Returns
@@ -192,6 +241,7 @@ commit_list(writer *w, request *list)
 	size_t             n, i;
 	bool               has_changes = false;
 
+	list = drop_orphans(w, list);
 	while (list != NULL) {
 		for (n = 0, r = list; r != NULL && n < GROUP_MAX; r = next) {
 			next       = r->next;
@@ -354,6 +404,9 @@ control(writer *w)
 	}
 	free(ev);
 	drop_waits(w, closed, nclosed);
+	for (i = 0; i < nclosed; i++) {
+		w->gone[w->ngone++ % GONE_MAX] = closed[i];
+	}
 	free(closed);
 	if (is_stopping) {
 		store_systable_stopping(w->store);
