@@ -121,7 +121,7 @@ claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
 static int
 proc_request(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
-    bool must_exist, pp_claim **out)
+    bool must_exist, bool is_ephemeral, pp_claim **out)
 {
 	static const pp_proc_opts defaults = PP_PROC_OPTS_INIT;
 	ppi_wire_lane             lane;
@@ -151,7 +151,7 @@ proc_request(pp_client *c, const char *topic, const char *name,
 	}
 	ppi_buf_init(&req);
 	ppi_wire_proc(&req, topic, name, opts, wait_ms, has_ack, token,
-	    must_exist, &lane);
+	    must_exist, &lane, is_ephemeral);
 	rv = claim_call(c, &req, wait_ms, NULL, out);
 	ppi_buf_fini(&req);
 	ppi_lane_done(c->lane, &lane);
@@ -163,14 +163,16 @@ pp_proc(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
 	return proc_request(
-	    c, topic, name, opts, wait_ms, false, 0, false, claim);
+	    c, topic, name, opts, wait_ms, false, 0, false, false, claim);
 }
 
 int
-ppi_proc_existing(pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
+ppi_proc_ephemeral(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
+    bool must_exist, pp_claim **claim)
 {
-	return proc_request(c, topic, name, opts, wait_ms, false, 0, true, claim);
+	return proc_request(c, topic, name, opts, wait_ms, has_ack, token,
+	    must_exist, true, claim);
 }
 
 int
@@ -178,7 +180,7 @@ pp_ack_proc(pp_client *c, const char *topic, const char *name,
     uint64_t token, const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
 	return proc_request(
-	    c, topic, name, opts, wait_ms, true, token, false, claim);
+	    c, topic, name, opts, wait_ms, true, token, false, false, claim);
 }
 
 int

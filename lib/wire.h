@@ -122,6 +122,7 @@ typedef struct ppi_request {
 	uint64_t       worker;           /* sysclaim: the worker's slot */
 	uint64_t       known;            /* sysclaim: its table version */
 	struct ppi_wire_call *settle;    /* sysclaim: settle this first */
+	bool           is_ephemeral;     /* proc: belongs to the connection */
 	bool           is_retry;         /* node: a parked request tried
 	                                  * again (not from the wire) */
 	uint64_t       part;             /* stats: enum ppi_stats_part */
@@ -189,10 +190,12 @@ typedef struct ppi_wire_lane {
 /* ppi_wire_proc - create-if-needed and claim (see pp_proc()); with
  * has_ack, ack the claim `ack_token` first (pp_ack_proc()); with
  * must_exist, a missing proc is PP_ENOPROC instead of created. lane:
- * NULL, or the request's dedupe lane. */
+ * NULL, or the request's dedupe lane. is_ephemeral: the proc belongs to
+ * this connection ("eph"; docs/DESIGN.md §5). */
 void ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *opts, int64_t wait_ms, bool has_ack,
-    uint64_t ack_token, bool must_exist, const ppi_wire_lane *lane);
+    uint64_t ack_token, bool must_exist, const ppi_wire_lane *lane,
+    bool is_ephemeral);
 
 /* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc;
  * lane: NULL, or the dedupe lane of a write. */

@@ -41,14 +41,19 @@ pack_lane(msgpack_packer *pk, const ppi_wire_lane *lane)
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token,
-    bool must_exist, const ppi_wire_lane *lane)
+    bool must_exist, const ppi_wire_lane *lane, bool is_ephemeral)
 {
 	msgpack_packer pk;
 
 	ppi_wire_begin_request(&pk, b, "proc",
 	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0) +
-	        (must_exist ? 1 : 0) + (lane != NULL ? 3 : 0));
+	        (must_exist ? 1 : 0) + (lane != NULL ? 3 : 0) +
+	        (is_ephemeral ? 1 : 0));
 	pack_lane(&pk, lane);
+	if (is_ephemeral) {
+		ppi_wire_pack_cstr(&pk, "eph");
+		msgpack_pack_true(&pk);
+	}
 	if (must_exist) {
 		ppi_wire_pack_cstr(&pk, "exist");
 		msgpack_pack_true(&pk);

@@ -255,8 +255,9 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 	if (ack != NULL && !ppi_wire_as_u64(ack, &req->ack_token)) {
 		FAIL(PP_EPROTO, "proc: 'ack' must be an unsigned token");
 	}
-	if (!opt_bool(root, "exist", &req->must_exist)) {
-		FAIL(PP_EPROTO, "proc: 'exist' must be a boolean");
+	if (!opt_bool(root, "exist", &req->must_exist) ||
+	    !opt_bool(root, "eph", &req->is_ephemeral)) {
+		FAIL(PP_EPROTO, "proc: 'exist' and 'eph' must be booleans");
 	}
 	if (!opt_lane(root, req)) {
 		FAIL(PP_EPROTO, "proc: 'cid', 'rid' and 'floor' must be "

@@ -2,7 +2,9 @@
  * proc_conn_test.c - claims and procs that belong to a connection
  * (issue 14 item 7): a claim still queued in the node when its
  * connection closes is not served (it would hold logs nobody receives
- * until its reclaim timeout).
+ * until its reclaim timeout); a liveProc's proc goes when its client dies
+ * (it would pin GC for good), but not when the node restarts under a
+ * live client.
  *
  * The connection here is a bare Unix socket that speaks NNG's ipc
  * framing itself, so the test decides exactly what the node receives and
@@ -170,7 +172,138 @@ test_queued_claim_of_closed_connection(void)
 	fx_end(&fx);
 }
 
+/* ---- procs of connections ---------------------------------------------- */
+
+static const char *const grace_args[] = { "--ephemeral-grace", "300",
+	"--workers", "0", NULL };
+/* Long enough for a live client to notice a restart and redial, even on
+ * a loaded machine. */
+static const char *const restart_args[] = { "--ephemeral-grace", "2000",
+	"--workers", "0", NULL };
+
+static int
+on_live(pp_live *live, const pp_claim *claim, int status, void *arg)
+{
+	(void) claim;
+	(void) arg;
+	if (status == 0) {
+		pp_live_ack(live);
+		__atomic_add_fetch((int *) arg, 1, __ATOMIC_SEQ_CST);
+	}
+	return 0;
+}
+
+/* A client process: reads the address, opens a liveProc on "t", writes
+ * its proc name, then waits to be killed. */
+static int
+live_main(void *arg, int in_fd, int out_fd)
+{
+	pp_client *c;
+	pp_live   *lp = NULL;
+	char       addr[PP_T_PATH], line[300];
+	int        seen = 0;
+
+	(void) arg;
+	if (pp_t_read_line(in_fd, addr, sizeof(addr), 30000) < 0 ||
+	    pp_connect(addr, NULL, &c) != 0 ||
+	    pp_live_proc(c, "t", NULL, on_live, &seen, &lp) != 0) {
+		return 1;
+	}
+	snprintf(line, sizeof(line), "%s\n", pp_live_proc_name(lp));
+	pp_t_write_all(out_fd, line, strlen(line));
+	pp_t_read_line(in_fd, line, sizeof(line), 60000);
+	return 0;
+}
+
+static bool
+proc_exists(pp_client *c, const char *name)
+{
+	pp_proc_list *l = NULL;
+	int           rv = pp_proc_inspect(c, name, &l);
+
+	pp_proc_list_free(l);
+	if (rv != 0 && rv != PP_ENOPROC) {
+		PP_FAIL_AT("pp_proc_inspect: %s", pp_strerror(rv));
+	}
+	return rv == 0;
+}
+
+static void
+test_live_proc_goes_with_its_client(void)
+{
+	pp_t_child kid;
+	pp_tnode   n;
+	pp_client *c;
+	pp_claim  *cl = NULL;
+	char       name[300], line[PP_T_PATH + 2];
+
+	pp_t_child_fork(&kid, live_main, NULL);
+	pp_t_node_init(&n);
+	if (pp_t_node_exec(&n, grace_args) != 0) {
+		PP_FAIL_AT("node did not start");
+	}
+	snprintf(line, sizeof(line), "%s\n", n.address);
+	pp_t_write_all(kid.to_fd, line, strlen(line));
+	if (pp_t_read_line(kid.from_fd, name, sizeof(name), 30000) < 0) {
+		PP_FAIL_AT("the client did not open its liveProc");
+	}
+	c = pp_t_connect(n.address);
+	PP_ASSERT_TRUE(proc_exists(c, name));
+	/* A plain proc of another client is not touched. */
+	PP_PASS(pp_proc(c, "t", "plain", NULL, 0, &cl));
+	pp_claim_free(cl);
+	kill(kid.pid, SIGKILL);
+	PP_ASSERT_INT_CMP(pp_t_child_wait(&kid, 10000), !=, -1);
+	PP_WAIT_UNTIL(!proc_exists(c, name), 10000);
+	PP_ASSERT_TRUE(proc_exists(c, "plain"));
+	pp_close(c);
+	pp_t_node_kill(&n, SIGKILL);
+}
+
+static void
+test_live_proc_survives_node_restart(void)
+{
+	pp_tnode   n;
+	pp_client *c;
+	pp_live   *lp = NULL;
+	uint64_t   until;
+	char       name[300];
+	int        seen = 0;
+
+	pp_t_node_init(&n);
+	if (pp_t_node_exec(&n, restart_args) != 0) {
+		PP_FAIL_AT("node did not start");
+	}
+	c = pp_t_connect(n.address);
+	PP_PASS(pp_live_proc(c, "t", NULL, on_live, &seen, &lp));
+	snprintf(name, sizeof(name), "%s", pp_live_proc_name(lp));
+	pp_t_commit_str(c, "t", "before");
+	PP_WAIT_UNTIL(__atomic_load_n(&seen, __ATOMIC_SEQ_CST) == 1, 10000);
+	pp_t_node_kill(&n, SIGKILL);
+	if (pp_t_node_exec(&n, restart_args) != 0) {
+		PP_FAIL_AT("node did not restart");
+	}
+	/* The live client reconnects and claims again within the grace
+	 * period, so its proc stays, well past that period. */
+	pp_t_commit_str(c, "t", "after");
+	PP_WAIT_UNTIL(__atomic_load_n(&seen, __ATOMIC_SEQ_CST) == 2, 10000);
+	until = pp_t_mono_ms() + 2500;
+	PP_WAIT_UNTIL(pp_t_mono_ms() >= until, 5000);
+	PP_ASSERT_TRUE(proc_exists(c, name));
+	pp_t_commit_str(c, "t", "later");
+	PP_WAIT_UNTIL(__atomic_load_n(&seen, __ATOMIC_SEQ_CST) == 3, 10000);
+	PP_PASS(pp_live_proc_cancel(lp));
+	pp_live_proc_free(lp);
+	PP_ASSERT_TRUE(!proc_exists(c, name));
+	pp_close(c);
+	pp_t_node_kill(&n, SIGKILL);
+}
+
 static const pp_test_case cases[] = {
+	PP_CASE("a liveProc's proc goes when its client is killed",
+	    test_live_proc_goes_with_its_client, 0),
+	PP_CASE("a liveProc's proc stays when the node restarts under it",
+	    test_live_proc_survives_node_restart, 0),
 	PP_CASE("a claim still queued when its connection closes is not "
 	        "served",
 	    test_queued_claim_of_closed_connection, 0),

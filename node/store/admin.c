@@ -11,6 +11,7 @@
 #include "claim.h"
 #include "group.h"
 #include "ops.h"
+#include "ephemeral.h"
 #include "proc_rec.h"
 #include "requests.h"
 
@@ -162,6 +163,10 @@ admin_proc_apply(group *g, const ppi_request *req, ppi_buf *reply)
 		g->has_changes = true; /* its waiting claims get PP_ENOPROC */
 		k.mv_data = key;
 		k.mv_size = proc_rec_key(key, p.name, strlen(p.name));
+		if ((rc = ephemeral_set(g, p.name, strlen(p.name), false)) !=
+		    0) {
+			return rc;
+		}
 		return mdb_del(g->txn, g->s->state, &k, NULL);
 	}
 	return req->op == PPI_OP_PINSPECT ? 0 : proc_rec_put(g->txn, g->s, &p);

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 
 #include "claim.h"
+#include "ephemeral.h"
 #include "group.h"
 #include "ops.h"
 #include "proc_rec.h"
@@ -288,8 +289,11 @@ claim_proc_apply(
 	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;
+		/* A proc of a connection is marked so (ephemeral.c). */
 		if ((rc = claim_create(g, &p)) != 0 ||
-		    (rc = proc_rec_put(g->txn, g->s, &p)) != 0) {
+		    (rc = proc_rec_put(g->txn, g->s, &p)) != 0 ||
+		    (rc = ephemeral_set(g, p.name, strlen(p.name),
+		         req->is_ephemeral)) != 0) {
 			return rc;
 		}
 	} else if (rc != 0) {
