@@ -95,4 +95,10 @@ void ppi_transport_abandon(ppi_call *call);
 int ppi_transport_call(ppi_transport *t, const void *req, size_t len,
     uint32_t timeout_ms, ppi_frame *reply);
 
+/*
+ * ppi_transport_is_connected - whether the socket has a connection to the
+ * node now (NNG redials by itself while it has none).
+ */
+bool ppi_transport_is_connected(ppi_transport *t);
+
 #endif
