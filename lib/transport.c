@@ -56,7 +56,11 @@ struct ppi_transport {
 	int             npipes;  /* atomic: pipes open now */
 	bool            is_root_node_allowed;
 	uint64_t        refused_uid; /* atomic: node's uid + 1; 0: none */
-	uint32_t        refused[REFUSED_RING]; /* guarded by mu */
+	/* Its own lock, never held across an NNG call: pipe callbacks take
+	 * it, and redial_if_stuck() closes a dialer (whose pipes' callbacks
+	 * then run) while holding mu. */
+	pthread_mutex_t refused_mu;
+	uint32_t        refused[REFUSED_RING]; /* guarded by refused_mu */
 	unsigned        nrefused;
 	uint64_t        replied_ms; /* atomic: when a reply last arrived */
 };
@@ -177,9 +181,9 @@ pipe_checking(nng_pipe p, nng_pipe_ev ev, void *arg)
 	    (uid == 0 && t->is_root_node_allowed)) {
 		return;
 	}
-	pthread_mutex_lock(&t->mu);
+	pthread_mutex_lock(&t->refused_mu);
 	t->refused[t->nrefused++ % REFUSED_RING] = (uint32_t) nng_pipe_id(p);
-	pthread_mutex_unlock(&t->mu);
+	pthread_mutex_unlock(&t->refused_mu);
 	__atomic_store_n(&t->refused_uid, uid + 1, __ATOMIC_RELEASE);
 	nng_pipe_close(p);
 }
@@ -191,16 +195,16 @@ pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 	unsigned       i;
 
 	(void) ev;
-	pthread_mutex_lock(&t->mu);
+	pthread_mutex_lock(&t->refused_mu);
 	for (i = 0; i < REFUSED_RING; i++) {
 		if (t->refused[i] == (uint32_t) nng_pipe_id(p)) {
 			/* Never added, so never counted. */
 			t->refused[i] = 0;
-			pthread_mutex_unlock(&t->mu);
+			pthread_mutex_unlock(&t->refused_mu);
 			return;
 		}
 	}
-	pthread_mutex_unlock(&t->mu);
+	pthread_mutex_unlock(&t->refused_mu);
 	__atomic_sub_fetch(&t->npipes, 1, __ATOMIC_RELAXED);
 }
 
@@ -352,6 +356,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	snprintf(t->address, sizeof(t->address), "%s", address);
 	t->addr = a;
 	pthread_mutex_init(&t->mu, NULL);
+	pthread_mutex_init(&t->refused_mu, NULL);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, pipe_checking, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
@@ -399,6 +404,7 @@ fail_pp:
 		nng_tls_config_free(t->tls);
 	}
 	pthread_mutex_destroy(&t->mu);
+	pthread_mutex_destroy(&t->refused_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 	return why;
@@ -421,6 +427,7 @@ ppi_transport_close(ppi_transport *t)
 		nng_tls_config_free(t->tls);
 	}
 	pthread_mutex_destroy(&t->mu);
+	pthread_mutex_destroy(&t->refused_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 }
