@@ -108,7 +108,7 @@ all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev python3
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -297,7 +297,8 @@ FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -pthread \
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
 FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
 .SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC)) \
-	$(FB)/obj/worker/plugins/exec/frame.o
+	$(FB)/obj/worker/plugins/exec/frame.o \
+	$(FB)/obj/worker/plugins/exec/command.o
 
 $(FB)/obj/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -310,6 +311,7 @@ $(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 
 # Harnesses of code outside lib/ name it here.
 $(FB)/fuzz_exec_frame: $(FB)/obj/worker/plugins/exec/frame.o
+$(FB)/fuzz_plugin_config: $(FB)/obj/worker/plugins/exec/command.o
 
 $(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -351,6 +353,8 @@ install: all
 	install -m 644 include/pipeproc.h include/pipeproc_plugin.h \
 	  $(DESTDIR)$(includedir)/
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
+	install -d $(DESTDIR)$(libdir)/pipeproc/plugins
+	install -m 755 $(EXEC_PLUGIN) $(DESTDIR)$(libdir)/pipeproc/plugins/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
 
@@ -362,6 +366,8 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
+	rm -f $(DESTDIR)$(libdir)/pipeproc/plugins/exec.so
+	-rmdir $(DESTDIR)$(libdir)/pipeproc/plugins $(DESTDIR)$(libdir)/pipeproc 2>/dev/null
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
 
