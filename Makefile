@@ -227,7 +227,9 @@ $(PCFILE): pipeproc.pc.in Makefile
 
 # ---- test, demo, bench --------------------------------------------------------
 # Tests find the programs through these variables, never through PATH.
-TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
+# XDG_RUNTIME_DIR is emptied so that default addresses live under each
+# test's own TMPDIR (lib/user.h), never in the shared runtime directory.
+TEST_ENV := XDG_RUNTIME_DIR= PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO) \
 	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
 	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \

@@ -67,12 +67,13 @@ usage(FILE *f)
 	    "         [--max-body BYTES] [--print-ready]\n"
 	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
 	    "         [--max-store-size BYTES] [--metrics http://HOST:PORT]\n"
-	    "         [--dedupe-window MS]\n"
+	    "         [--dedupe-window MS] [--ephemeral-grace MS]\n"
 	    "         [--workers N] [--worker-concurrency N]\n"
 	    "         [--worker-restart-after N] [--worker-path PATH]\n"
 	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "         [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
 	    "         [--max-connections N] [--auth-timeout MS]\n"
+	    "         [--allow-uid UID[,...]] [--allow-gid GID[,...]]\n"
 	    "         [--ready-fd N] [--lifeline-fd N] [--attached]\n");
 }
 
@@ -211,7 +212,9 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strncmp(a, "--tls-", 6) == 0 ||
 		    strncmp(a, "--token-", 8) == 0 ||
 		    strcmp(a, "--max-connections") == 0 ||
-		    strcmp(a, "--auth-timeout") == 0) {
+		    strcmp(a, "--auth-timeout") == 0 ||
+		    strcmp(a, "--allow-uid") == 0 ||
+		    strcmp(a, "--allow-gid") == 0) {
 			if (remote_option(&o->remote, a, val) != 0) {
 				return -1;
 			}
@@ -226,6 +229,16 @@ parse_args(int argc, char **argv, options *o)
 				return -1;
 			}
 			o->gc.dedupe_window_ms = v;
+		} else if (strcmp(a, "--ephemeral-grace") == 0) {
+			/* How long a liveProc's or tail -f's proc outlives
+			 * its connection (issue 14 item 7). */
+			if (!ppi_parse_u64(val, 86400000ull, &v) || v < 100) {
+				fprintf(stderr, "pipeproc-node: bad "
+				    "--ephemeral-grace '%s' (100 ms to a day)\n",
+				    val);
+				return -1;
+			}
+			o->gc.ephemeral_grace_ms = v;
 		} else if (strcmp(a, "--metrics") == 0) {
 			o->metrics_address = val; /* checked when served */
 		} else if (strcmp(a, "--worker-path") == 0) {

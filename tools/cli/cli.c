@@ -71,6 +71,10 @@ main(int argc, char **argv)
 			ctx.is_insecure_tcp = true;
 			continue;
 		}
+		if (strcmp(arg, "--allow-root-node") == 0) {
+			ctx.is_root_node_allowed = true;
+			continue;
+		}
 		if (strncmp(arg, "--", 2) == 0) {
 			static const char *const names[] = { "--tls-ca",
 				"--tls-cert", "--tls-key", "--token-file" };

@@ -40,6 +40,7 @@ struct cli_ctx {
 	 * $PIPEPROC_TOKEN), --insecure-tcp. */
 	const char *tls_ca, *tls_cert, *tls_key, *token_file;
 	bool        is_insecure_tcp;
+	bool        is_root_node_allowed; /* --allow-root-node */
 	const char *data_dir_opt; /* -d DIR: attach (pp_attach), or NULL */
 };
 

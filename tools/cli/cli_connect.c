@@ -146,6 +146,7 @@ cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 		opts.token = opt_or_env(NULL, "PIPEPROC_TOKEN");
 	}
 	opts.is_insecure_tcp = ctx->is_insecure_tcp;
+	opts.is_root_node_allowed = ctx->is_root_node_allowed;
 	if ((rv = pp_connect(address, &opts, client)) != 0) {
 		/* Always name the address, once. */
 		msg = pp_last_errmsg();

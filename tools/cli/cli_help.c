@@ -32,7 +32,9 @@ static const struct help helps[] = {
 	    "     [--worker-restart-after N] [--worker-path PATH]\n"
 	    "     [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "     [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
-	    "     [--max-connections N] [--auth-timeout MS]",
+	    "     [--max-connections N] [--auth-timeout MS]\n"
+	    "     [--allow-uid UID[,...]] [--allow-gid GID[,...]]\n"
+	    "     [--ephemeral-grace MS]",
 	    "Run a log node in the foreground (it execs pipeproc-node,\n"
 	    "which takes the same options; see pipeproc-node(8)). It\n"
 	    "prints \"ready ADDRESS\" once it accepts requests and stops on\n"

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "procs.h"
 #include "pipeproc.h"
 
 #define WAIT_MS    500  /* one blocking claim; bounds the exit latency */
@@ -159,7 +160,9 @@ follow_loop(pp_client *client, const struct tail_args *ta, const char *name,
 	int       rv = 0;
 
 	while (stop_signal == 0) {
-		rv = pp_proc(client, ta->topic, name, opts, WAIT_MS, &claim);
+		/* Its proc goes with our connection (issue 14 item 7). */
+		rv = ppi_proc_ephemeral(client, ta->topic, name, opts, WAIT_MS,
+		    false, 0, false, &claim);
 		if (rv != 0) {
 			break;
 		}
