@@ -65,8 +65,12 @@ pp_source(pp_client *c, const char *name, const pp_source_opts *o)
 	if ((rv = check_opts(c, name, o)) != 0) {
 		return rv;
 	}
-	/* Relative to the caller, as pp_system_proc(). */
-	if (o->plugin[0] == '/' || realpath(o->plugin, path) == NULL) {
+	/* As pp_system_proc(): relative to the caller; a name without '/'
+	 * goes as it is, for the workers' plugin directories. */
+	if (strchr(o->plugin, '/') == NULL) {
+		snprintf(path, sizeof(path), "%s", o->plugin);
+	} else if (o->plugin[0] == '/' ||
+	    realpath(o->plugin, path) == NULL) {
 		if (o->plugin[0] != '/') {
 			return ppi_client_fail(c, PP_EPLUGIN,
 			    "plugin %s: cannot resolve the path", o->plugin);

@@ -153,9 +153,9 @@ fi
 
 # ---- envelope, destroy ---------------------------------------------------------
 
-run pp source env --to enveloped --plugin "$js" \
+run pp source env --to enveloped --plugin jetstream \
 	--config "servers=$nats_url;stream=SRC;consumer=env;headers=envelope"
-verdict "a second source, with headers=envelope"
+verdict "a second source, with headers=envelope, its plugin given by name"
 wait_for length_is enveloped 33000
 first=$(pp range enveloped --limit 1 --json)
 printf '%s' "$first" | grep -q 'src.x\\tm/1\\nm 1'

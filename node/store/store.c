@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "store_impl.h"
 
@@ -89,9 +90,12 @@ store_error(int rc, const char *what, char *msg, size_t msglen)
 {
 	snprintf(msg, msglen, "%s: %s", what, mdb_strerror(rc));
 	switch (rc) {
-	case MDB_MAP_FULL:
 	case ENOSPC:
 	case EDQUOT:
+		snprintf(msg, msglen, "%s: the file system of the data "
+		    "directory is full (%s)", what, mdb_strerror(rc));
+		return PP_ESTORE_FULL;
+	case MDB_MAP_FULL:
 		return PP_ESTORE_FULL;
 	case ENOMEM:
 		return PP_ENOMEM;
@@ -345,4 +349,31 @@ store_update_fullness(store *s)
 	}
 	pthread_rwlock_unlock(&s->map_lock);
 	__atomic_store_n(&s->is_full, is_full, __ATOMIC_RELAXED);
+}
+
+/*
+ * Free space, in bytes, below which a failed write is put down to a full
+ * file system: LMDB writes pages with pwrite() and reports a short write
+ * as EIO (mdb_page_flush), so ENOSPC never reaches us from a commit. A
+ * group needs its own size in new pages plus some for the B-tree and the
+ * free list; 4 MiB covers the branch pages of any tree we grow.
+ */
+#define DISK_SLACK_BYTES (4ull << 20)
+
+int
+store_write_error(store *s, int rc, uint64_t group_bytes)
+{
+	struct statvfs st;
+	uint64_t       free_bytes;
+	int            fd;
+
+	if (rc != EIO || mdb_env_get_fd(s->env, &fd) != 0 ||
+	    fstatvfs(fd, &st) != 0) {
+		return rc;
+	}
+	free_bytes = (uint64_t) st.f_bavail * st.f_frsize;
+	if (free_bytes < DISK_SLACK_BYTES + 2 * group_bytes) {
+		return ENOSPC;
+	}
+	return rc;
 }

@@ -240,4 +240,25 @@ int store_stats_procs(store *s, const ppi_str *after, size_t max,
     uint64_t now_ms, int (*fn)(void *arg, const pp_proc_stats *p),
     void *arg, bool *has_more);
 
+/* ---- procs of connections (ephemeral.c; writer only) ------------------ */
+
+/* A list of proc names; free(names) releases it. */
+typedef struct store_names {
+	char (*names)[PP_TOPIC_MAX + 1];
+	size_t count;
+} store_names;
+
+/* store_ephemeral_list - the procs that belong to a connection (liveProcs,
+ * tail -f), for a node that starts. 0, PP_ENOMEM or PP_ESTORE. */
+int store_ephemeral_list(store *s, store_names *out);
+
+/*
+ * store_ephemeral_destroy - destroy those of `names` that still belong to
+ * a connection, in one transaction (their parked claims then get
+ * PP_ENOPROC: out->has_changes). *destroyed: how many existed. 0 or a
+ * PP_E* code.
+ */
+int store_ephemeral_destroy(store *s, const store_names *names,
+    size_t *destroyed, store_outcome *out);
+
 #endif

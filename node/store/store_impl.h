@@ -90,6 +90,14 @@ uint64_t store_val_ms(const MDB_val *v);
 /* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
 int store_error(int rc, const char *what, char *msg, size_t msglen);
 
+/*
+ * store_write_error - a write transaction of about group_bytes failed
+ * with rc: EIO when the data directory's file system has no room left
+ * for it becomes ENOSPC (PP_ESTORE_FULL, issue 14 item 3); any other rc
+ * is returned as it is.
+ */
+int store_write_error(store *s, int rc, uint64_t group_bytes);
+
 /* store_grow - double the map (writer only, no txn open). 0 or error. */
 int store_grow(store *s);
 
