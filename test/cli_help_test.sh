@@ -35,7 +35,7 @@ cp "$tmp/out" "$tmp/help"
 for cmd in node commit range revrange length stat topics tail wait \
     topic-delete topic-config backup proc ack reclaim inspect disable \
     resume destroy procs shutdown stats system-proc system-proc-destroy \
-    replay producer; do
+    replay producer source source-destroy; do
 	grep -qx "$cmd" "$tmp/commands"
 	verdict "--help lists $cmd"
 	run "$PIPEPROC_CLI" "$cmd" --help
