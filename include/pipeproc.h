@@ -314,6 +314,12 @@ typedef struct pp_connect_opts {
 	const char *token;
 	/* Allow a plain "tcp://HOST:PORT" address (needs a token). */
 	bool is_insecure_tcp;
+	/* Local reads (issue 15): with an ipc:// address, when the node's
+	 * store is readable by us, range, revrange, iterators, length,
+	 * stat and topics read it directly instead of asking the node
+	 * (same results, no round trip); when it is not, they ask the node.
+	 * true: always ask the node. */
+	bool is_local_reads_off;
 } pp_connect_opts;
 
 /*

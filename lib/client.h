@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "local.h"
 #include "pipeproc.h"
 #include "transport.h"
 #include "wire.h"
@@ -35,6 +36,8 @@ struct pp_client {
 	pid_t node_pid;    /* our child, reaped by shutdown/close */
 	int   lifeline_fd; /* write end; closing it stops the node; -1 */
 	bool  is_detached;
+	/* The node's store, read directly (local.c); NULL: requests. */
+	ppi_local *local;
 };
 
 /*

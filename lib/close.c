@@ -100,6 +100,7 @@ pp_close(pp_client *c)
 		c->lifeline_fd = -1;
 	}
 	reap(c, c->request_timeout_ms);
+	ppi_local_free(c->local);
 	free(c->address);
 	free(c);
 }

@@ -375,7 +375,7 @@ run(options *o, sigset_t *sigs)
 	node         n;
 	store_config cfg;
 	syncer      *sy = NULL;
-	char         msg[1024] = "", memdir[4096];
+	char         msg[1024] = "", memdir[4096], store_dir[PATH_MAX];
 	int          lock_fd, sigfd, rv;
 	remote       rem;
 	const char  *addrs[MAX_LISTEN + 1];
@@ -416,6 +416,11 @@ run(options *o, sigset_t *sigs)
 	/* Workers and their plugins inherit the store's id (a JetStream
 	 * sink names its messages with it). Set before the node's own
 	 * threads start, so no getenv() can race it. */
+	/* A --memory store is the node's own business: not advertised. */
+	if (!o->is_memory &&
+	    realpath(o->data_dir, store_dir) == store_dir) {
+		n.store_dir = store_dir;
+	}
 	if (setenv("PIPEPROC_NODE_ID", store_node_id(n.store), 1) != 0) {
 		return fail_start(o, PP_ENOMEM, "cannot set PIPEPROC_NODE_ID");
 	}

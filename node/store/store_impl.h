@@ -61,6 +61,8 @@ struct store {
 	struct sys_table *systable;    /* writer only (systable.c) */
 	MDB_dbi          producers;    /* producer key -> last seq, ms */
 	char             node_id[33];  /* meta "node_id", hex; set at open */
+	uint64_t         readers_cleared; /* stale reader slots cleared by
+	                                   * mdb_reader_check (atomic) */
 };
 
 typedef struct sys_table sys_table;

@@ -1,0 +1,201 @@
+/*
+ * local_read.c - range pages, topic statistics and the topic list read
+ * by the client from the node's store (local.h), each in one read
+ * transaction of local.c, with the node's own walk (lmdb_read.c).
+ *
+ * Bodies are copied out before the transaction ends (LMDB's pointers die
+ * with it): a page's logs and bodies go into one allocation, so
+ * pp_result_free() frees a local page as it frees a received one.
+ * Errors that belong to the arguments (unknown topic, bad bound) are
+ * answered here exactly as the node would; anything the store itself
+ * refuses is PPI_LOCAL_FALLBACK, and the node answers instead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmdb_read.h"
+#include "local_impl.h"
+
+/* The logs of a page while its transaction is open. */
+typedef struct local_logs {
+	MDB_val *vals; /* key, value, key, value, ... */
+	size_t   count;
+	size_t   cap;
+	size_t   bytes;
+	bool     is_failed;
+} local_logs;
+
+/* Notes one log (ppi_lmdb_log_fn); false when out of memory. */
+static bool
+logs_add(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	local_logs *ll = arg;
+	MDB_val    *vals;
+
+	if (ll->count == ll->cap) {
+		ll->cap = ll->cap != 0 ? ll->cap * 2 : 64;
+		if ((vals = realloc(ll->vals, sizeof(*vals) * 2 * ll->cap)) ==
+		    NULL) {
+			ll->is_failed = true;
+			return false;
+		}
+		ll->vals = vals;
+	}
+	ll->vals[2 * ll->count]     = *k;
+	ll->vals[2 * ll->count + 1] = *v;
+	ll->count++;
+	ll->bytes += v->mv_size - 8;
+	return true;
+}
+
+/* Copies the noted logs into one allocation; false when out of memory. */
+static bool
+logs_copy(const local_logs *ll, ppi_local_page *pg)
+{
+	unsigned char *body;
+	size_t         i;
+
+	pg->logs = malloc(sizeof(pp_log) * (ll->count + 1) + ll->bytes);
+	if (pg->logs == NULL) {
+		return false;
+	}
+	body = (unsigned char *) (pg->logs + ll->count + 1);
+	for (i = 0; i < ll->count; i++) {
+		const MDB_val *k = &ll->vals[2 * i], *v = &ll->vals[2 * i + 1];
+
+		pg->logs[i].id.ms  = ppi_lmdb_val_ms(v);
+		pg->logs[i].id.seq = ppi_lmdb_key_seq(k);
+		pg->logs[i].len    = v->mv_size - 8;
+		pg->logs[i].body   = body;
+		memcpy(body, (const unsigned char *) v->mv_data + 8,
+		    v->mv_size - 8);
+		body += v->mv_size - 8;
+	}
+	pg->count = ll->count;
+	return true;
+}
+
+static size_t
+len_or_zero(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+int
+ppi_local_range(ppi_local *l, const ppi_range_args *args,
+    ppi_local_page *pg, char *msg, size_t msglen)
+{
+	ppi_lmdb_range  q;
+	ppi_lmdb_bounds b;
+	ppi_lmdb_page   taken;
+	ppi_lmdb_cursor c;
+	ppi_local_txn   t;
+	local_logs      ll;
+	int             rv;
+
+	memset(&ll, 0, sizeof(ll));
+	memset(pg, 0, sizeof(*pg));
+	q.start         = args->start;
+	q.start_len     = len_or_zero(args->start);
+	q.end           = args->end;
+	q.end_len       = len_or_zero(args->end);
+	q.is_start_excl = args->is_start_excl;
+	q.is_end_excl   = args->is_end_excl;
+	q.is_reverse    = args->is_reverse;
+	q.limit         = args->limit;
+	if ((rv = ppi_lmdb_range_parse(&q, &b, msg, msglen)) != 0) {
+		return rv;
+	}
+	if (ppi_local_txn_begin(l, &t) != 0) {
+		return PPI_LOCAL_FALLBACK;
+	}
+	rv = ppi_lmdb_topic_open(t.txn, t.state, t.logs, args->topic,
+	    strlen(args->topic), &c, msg, msglen);
+	if (rv == 0) {
+		ppi_lmdb_range_scan(&c, &q, &b, logs_add, &ll, &taken);
+		if (ll.is_failed || !logs_copy(&ll, pg)) {
+			rv = PP_ENOMEM;
+		}
+		pg->has_more = taken.has_more;
+		mdb_cursor_close(c.cur);
+	} else if (rv != PP_ENOTOPIC && rv != PP_EINVALID_TOPIC) {
+		rv = PPI_LOCAL_FALLBACK;
+	}
+	ppi_local_txn_end(l, &t);
+	free(ll.vals);
+	return rv;
+}
+
+int
+ppi_local_topic(ppi_local *l, const char *topic, pp_topic_info *info,
+    char *msg, size_t msglen)
+{
+	ppi_lmdb_cursor c;
+	ppi_local_txn   t;
+	int             rv;
+
+	if (ppi_local_txn_begin(l, &t) != 0) {
+		return PPI_LOCAL_FALLBACK;
+	}
+	rv = ppi_lmdb_topic_open(t.txn, t.state, t.logs, topic,
+	    strlen(topic), &c, msg, msglen);
+	if (rv == 0) {
+		ppi_lmdb_topic_info(&c, info);
+		mdb_cursor_close(c.cur);
+	} else if (rv != PP_ENOTOPIC && rv != PP_EINVALID_TOPIC) {
+		rv = PPI_LOCAL_FALLBACK;
+	}
+	ppi_local_txn_end(l, &t);
+	return rv;
+}
+
+/* A topic walk handing each topic to the caller's row(). */
+typedef struct topics_walk {
+	int (*row)(void *arg, const void *item);
+	void *arg;
+	int   rv;
+	char  name[PP_TOPIC_MAX + 1];
+} topics_walk;
+
+/* ppi_lmdb_topic_fn: names the topic and hands it on. */
+static bool
+topics_row(void *arg, const char *name, size_t len, const pp_topic_info *in)
+{
+	topics_walk  *w    = arg;
+	pp_topic_info info = *in;
+
+	memcpy(w->name, name, len);
+	w->name[len] = '\0';
+	info.name    = w->name;
+	w->rv        = w->row(w->arg, &info);
+	return w->rv == 0;
+}
+
+int
+ppi_local_topics(ppi_local *l, const char *after,
+    int (*row)(void *arg, const void *item), void *arg, bool *has_more,
+    char *msg, size_t msglen)
+{
+	topics_walk   w = { row, arg, 0, "" };
+	ppi_local_txn t;
+	MDB_cursor   *logs;
+	int           rv;
+
+	if (ppi_local_txn_begin(l, &t) != 0) {
+		return PPI_LOCAL_FALLBACK;
+	}
+	if (mdb_cursor_open(t.txn, t.logs, &logs) != 0) {
+		ppi_local_txn_end(l, &t);
+		return PPI_LOCAL_FALLBACK;
+	}
+	rv = ppi_lmdb_topics_page(t.txn, t.state, logs, after,
+	    len_or_zero(after), PPI_TOPICS_PAGE, topics_row, &w, has_more,
+	    msg, msglen);
+	mdb_cursor_close(logs);
+	ppi_local_txn_end(l, &t);
+	if (rv != 0) {
+		return PPI_LOCAL_FALLBACK;
+	}
+	return w.rv;
+}
