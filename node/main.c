@@ -379,6 +379,7 @@ run(options *o, sigset_t *sigs)
 	int          lock_fd, sigfd, rv;
 	remote       rem;
 	const char  *addrs[MAX_LISTEN + 1];
+	const char  *env;
 	size_t       naddrs;
 
 	memset(&n, 0, sizeof(n));
@@ -410,6 +411,12 @@ run(options *o, sigset_t *sigs)
 	cfg.is_nosync = o->sync != SYNC_ALWAYS;
 	cfg.max_body     = o->max_body;
 	cfg.map_size_max = o->max_store_bytes;
+	/* Tests start with a small map to see it grow under readers. */
+	if ((env = getenv("PIPEPROC_MAP_INITIAL_BYTES")) != NULL &&
+	    !ppi_parse_u64(env, UINT64_MAX, &cfg.map_size_initial)) {
+		return fail_start(o, PP_EINVAL,
+		    "PIPEPROC_MAP_INITIAL_BYTES must be a number of bytes");
+	}
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}

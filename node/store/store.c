@@ -123,6 +123,7 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	store       *s;
 	MDB_envinfo  info;
 	unsigned int flags = MDB_NOTLS;
+	uint64_t     map_initial;
 	int          rc, rv;
 
 	if (mkdir(cfg->dir, 0700) < 0 && errno != EEXIST) {
@@ -149,12 +150,14 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if (cfg->is_nosync) {
 		flags |= MDB_NOSYNC;
 	}
+	map_initial = cfg->map_size_initial != 0 ? cfg->map_size_initial
+	                                         : MAP_SIZE_INITIAL;
+	if (s->map_size_max != 0 && s->map_size_max < map_initial) {
+		map_initial = s->map_size_max;
+	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env,
-	         s->map_size_max != 0 && s->map_size_max < MAP_SIZE_INITIAL
-	             ? s->map_size_max
-	             : MAP_SIZE_INITIAL)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, map_initial)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
 	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
 		rv = store_error(rc, cfg->dir, msg, msglen);
