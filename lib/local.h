@@ -45,9 +45,10 @@ ppi_local *ppi_local_alloc(const char *dir, const char *node_id);
  * Accepts NULL. */
 void ppi_local_free(ppi_local *l);
 
-/* A page read locally: logs and their bodies in one allocation. */
+/* A page read locally: logs, and the buffer their bodies point into. */
 typedef struct ppi_local_page {
-	pp_log *logs; /* malloc'd, bodies after the array; free(logs) */
+	pp_log *logs;   /* malloc'd; free() it */
+	void   *bodies; /* malloc'd (NULL when no body); free() it */
 	size_t  count;
 	bool    has_more;
 } ppi_local_page;

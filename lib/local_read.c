@@ -4,12 +4,14 @@
  * transaction of local.c, with the node's own walk (lmdb_read.c).
  *
  * Bodies are copied out before the transaction ends (LMDB's pointers die
- * with it): a page's logs and bodies go into one allocation, so
- * pp_result_free() frees a local page as it frees a received one.
+ * with it), in the same pass that walks the store: the page's logs go
+ * into one array, their bodies into one buffer (pp_result_free() frees
+ * both).
  * Errors that belong to the arguments (unknown topic, bad bound) are
  * answered here exactly as the node would; anything the store itself
  * refuses is PPI_LOCAL_FALLBACK, and the node answers instead.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,63 +19,79 @@
 #include "lmdb_read.h"
 #include "local_impl.h"
 
-/* The logs of a page while its transaction is open. */
+/* A page being copied out of its transaction: logs and their bodies,
+ * each body's place kept as an offset until the buffer stops moving. */
 typedef struct local_logs {
-	MDB_val *vals; /* key, value, key, value, ... */
-	size_t   count;
-	size_t   cap;
-	size_t   bytes;
-	bool     is_failed;
+	pp_log        *logs;
+	size_t         count;
+	size_t         cap;
+	unsigned char *bodies;
+	size_t         bytes;
+	size_t         bytes_cap;
+	bool           is_failed;
 } local_logs;
 
-/* Notes one log (ppi_lmdb_log_fn); false when out of memory. */
+/* Doubles *cap from `first` until it holds `need`; false on overflow. */
 static bool
-logs_add(void *arg, const MDB_val *k, const MDB_val *v)
+grow(void **p, size_t *cap, size_t need, size_t first, size_t size)
 {
-	local_logs *ll = arg;
-	MDB_val    *vals;
+	size_t n = *cap != 0 ? *cap : first;
+	void  *q;
 
-	if (ll->count == ll->cap) {
-		ll->cap = ll->cap != 0 ? ll->cap * 2 : 64;
-		if ((vals = realloc(ll->vals, sizeof(*vals) * 2 * ll->cap)) ==
-		    NULL) {
-			ll->is_failed = true;
-			return false;
-		}
-		ll->vals = vals;
+	while (n < need) {
+		n *= 2;
 	}
-	ll->vals[2 * ll->count]     = *k;
-	ll->vals[2 * ll->count + 1] = *v;
-	ll->count++;
-	ll->bytes += v->mv_size - 8;
+	if ((q = realloc(*p, n * size)) == NULL) {
+		return false;
+	}
+	*p   = q;
+	*cap = n;
 	return true;
 }
 
-/* Copies the noted logs into one allocation; false when out of memory. */
+/* Copies one log (ppi_lmdb_log_fn) in the walk's single pass over the
+ * store; false when out of memory. */
 static bool
-logs_copy(const local_logs *ll, ppi_local_page *pg)
+logs_add(void *arg, const MDB_val *k, const MDB_val *v)
 {
-	unsigned char *body;
-	size_t         i;
+	local_logs *ll  = arg;
+	size_t      len = v->mv_size - 8;
+	pp_log     *log;
 
-	pg->logs = malloc(sizeof(pp_log) * (ll->count + 1) + ll->bytes);
-	if (pg->logs == NULL) {
+	if ((ll->count == ll->cap &&
+	        !grow((void **) &ll->logs, &ll->cap, ll->count + 1, 16,
+	            sizeof(pp_log))) ||
+	    (ll->bytes + len > ll->bytes_cap &&
+	        !grow((void **) &ll->bodies, &ll->bytes_cap, ll->bytes + len,
+	            4096, 1))) {
+		ll->is_failed = true;
 		return false;
 	}
-	body = (unsigned char *) (pg->logs + ll->count + 1);
-	for (i = 0; i < ll->count; i++) {
-		const MDB_val *k = &ll->vals[2 * i], *v = &ll->vals[2 * i + 1];
-
-		pg->logs[i].id.ms  = ppi_lmdb_val_ms(v);
-		pg->logs[i].id.seq = ppi_lmdb_key_seq(k);
-		pg->logs[i].len    = v->mv_size - 8;
-		pg->logs[i].body   = body;
-		memcpy(body, (const unsigned char *) v->mv_data + 8,
-		    v->mv_size - 8);
-		body += v->mv_size - 8;
-	}
-	pg->count = ll->count;
+	log         = &ll->logs[ll->count++];
+	log->id.ms  = ppi_lmdb_val_ms(v);
+	log->id.seq = ppi_lmdb_key_seq(k);
+	log->len    = len;
+	log->body   = (const void *) (uintptr_t) ll->bytes; /* offset */
+	memcpy(ll->bodies + ll->bytes, (const unsigned char *) v->mv_data + 8,
+	    len);
+	ll->bytes += len;
 	return true;
+}
+
+/* Turns the offsets into pointers and hands the page over. */
+static void
+logs_finish(local_logs *ll, ppi_local_page *pg)
+{
+	size_t i;
+
+	for (i = 0; i < ll->count; i++) {
+		ll->logs[i].body = ll->bodies + (uintptr_t) ll->logs[i].body;
+	}
+	pg->logs   = ll->logs;
+	pg->bodies = ll->bodies;
+	pg->count  = ll->count;
+	ll->logs   = NULL;
+	ll->bodies = NULL;
 }
 
 static size_t
@@ -114,16 +132,19 @@ ppi_local_range(ppi_local *l, const ppi_range_args *args,
 	    strlen(args->topic), &c, msg, msglen);
 	if (rv == 0) {
 		ppi_lmdb_range_scan(&c, &q, &b, logs_add, &ll, &taken);
-		if (ll.is_failed || !logs_copy(&ll, pg)) {
+		if (ll.is_failed) {
 			rv = PP_ENOMEM;
+		} else {
+			logs_finish(&ll, pg);
+			pg->has_more = taken.has_more;
 		}
-		pg->has_more = taken.has_more;
 		mdb_cursor_close(c.cur);
 	} else if (rv != PP_ENOTOPIC && rv != PP_EINVALID_TOPIC) {
 		rv = PPI_LOCAL_FALLBACK;
 	}
 	ppi_local_txn_end(l, &t);
-	free(ll.vals);
+	free(ll.logs);
+	free(ll.bodies);
 	return rv;
 }
 

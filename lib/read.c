@@ -23,6 +23,7 @@ struct pp_result {
 	pp_log   *logs;
 	size_t    count;
 	bool      has_more;
+	void     *bodies; /* a local page's bodies (local.h); else NULL */
 };
 
 struct pp_iter {
@@ -139,9 +140,11 @@ range_local(pp_client *c, const ppi_range_args *args, pp_result **out)
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		free(pg.logs);
+		free(pg.bodies);
 		return PP_ENOMEM;
 	}
-	r->logs     = pg.logs; /* bodies live in the same block */
+	r->logs     = pg.logs;
+	r->bodies   = pg.bodies;
 	r->count    = pg.count;
 	r->has_more = pg.has_more;
 	*out        = r;
@@ -251,6 +254,7 @@ pp_result_free(pp_result *r)
 		return;
 	}
 	free(r->logs);
+	free(r->bodies);
 	ppi_frame_free(&r->frame);
 	free(r);
 }
