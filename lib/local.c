@@ -29,6 +29,7 @@
 typedef struct local_store {
 	struct local_store *next;
 	int                 refs; /* clients using it; stores_lock */
+	pid_t               pid;  /* the process that opened it */
 	dev_t               dev;  /* the directory, as stat() names it */
 	ino_t               ino;
 	char                node_id[33];
@@ -128,6 +129,7 @@ store_open(const char *dir, const struct stat *st, const char *node_id)
 	}
 	s->dev = st->st_dev;
 	s->ino = st->st_ino;
+	s->pid = getpid();
 	memcpy(s->node_id, node_id, 33);
 	/* MDB_RDONLY still registers us in the lock file's reader table,
 	 * so the node's writer sees our snapshots; MDB_NOTLS lets any
@@ -163,8 +165,12 @@ store_get(const char *dir, const char *node_id)
 		return NULL;
 	}
 	pthread_mutex_lock(&stores_lock);
+	/* An environment inherited across fork() must not be used (nor
+	 * closed: that would clear its opener's reader slots); a child
+	 * opens its own. */
 	for (s = stores; s != NULL; s = s->next) {
-		if (s->dev == st.st_dev && s->ino == st.st_ino) {
+		if (s->dev == st.st_dev && s->ino == st.st_ino &&
+		    s->pid == getpid()) {
 			break;
 		}
 	}

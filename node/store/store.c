@@ -158,7 +158,8 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, map_initial)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
+	    /* Local-read clients (lib/local.c) hold slots too. */
+	    (rc = mdb_env_set_maxreaders(s->env, 1024)) != 0 ||
 	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
 		rv = store_error(rc, cfg->dir, msg, msglen);
 		goto fail;
