@@ -78,6 +78,33 @@ logs_add(void *arg, const MDB_val *k, const MDB_val *v)
 	return true;
 }
 
+/*
+ * Sizes the page's buffers from the topic's record before the walk, so
+ * that a page is copied without growing them: at most `limit` logs, at
+ * most the topic's logs, and about PPI_RANGE_PAGE_BYTES of bodies of the
+ * topic's average size. Only a hint: the walk still grows them. False
+ * when out of memory.
+ */
+static bool
+logs_reserve(local_logs *ll, const ppi_lmdb_topic *t, uint64_t limit)
+{
+	uint64_t n, bytes, avg;
+
+	if (t->count == 0) {
+		return true;
+	}
+	avg   = t->bytes / t->count + 1;
+	n     = PPI_RANGE_PAGE_BYTES / avg + 1;
+	n     = n < t->count ? n : t->count;
+	n     = limit != 0 && limit < n ? limit : n;
+	bytes = n * avg;
+	bytes = bytes < PPI_RANGE_PAGE_BYTES ? bytes : PPI_RANGE_PAGE_BYTES;
+	return grow((void **) &ll->logs, &ll->cap, (size_t) n, (size_t) n,
+	           sizeof(pp_log)) &&
+	    grow((void **) &ll->bodies, &ll->bytes_cap, (size_t) bytes,
+	        (size_t) bytes, 1);
+}
+
 /* Turns the offsets into pointers and hands the page over. */
 static void
 logs_finish(local_logs *ll, ppi_local_page *pg)
@@ -131,7 +158,11 @@ ppi_local_range(ppi_local *l, const ppi_range_args *args,
 	rv = ppi_lmdb_topic_open(t.txn, t.state, t.logs, args->topic,
 	    strlen(args->topic), &c, msg, msglen);
 	if (rv == 0) {
-		ppi_lmdb_range_scan(&c, &q, &b, logs_add, &ll, &taken);
+		if (!logs_reserve(&ll, &c.topic, q.limit)) {
+			ll.is_failed = true;
+		} else {
+			ppi_lmdb_range_scan(&c, &q, &b, logs_add, &ll, &taken);
+		}
 		if (ll.is_failed) {
 			rv = PP_ENOMEM;
 		} else {
