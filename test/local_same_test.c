@@ -195,9 +195,60 @@ test_memory_node(void)
 	pp_t_node_kill(&n, SIGKILL);
 }
 
+/* Steps it to its end; returns the code it ended with. */
+static int
+drain(pp_iter *it, size_t *n)
+{
+	const pp_log *log;
+	int           rv;
+
+	while ((rv = pp_iter_next(it, &log)) == 1) {
+		(*n)++;
+	}
+	return rv;
+}
+
+static void
+test_deleted_during_walk(pp_tnode *n)
+{
+	pp_client    *loc = local_connect(n, false);
+	pp_client    *rem = local_connect(n, true);
+	pp_iter      *a = NULL, *b = NULL;
+	const pp_log *log;
+	pp_record     recs[10];
+	pp_id         ids[10];
+	static char   body[512 * 1024];
+	size_t        na = 1, nb = 1;
+	int           i;
+
+	/* 5 MiB: three pages. */
+	for (i = 0; i < 10; i++) {
+		recs[i].topic = "d";
+		recs[i].body  = body;
+		recs[i].len   = sizeof(body);
+	}
+	PP_PASS(pp_commit(n->client, recs, 10, ids));
+	PP_PASS(pp_iter_open(loc, "d", NULL, false, &a));
+	PP_PASS(pp_iter_open(rem, "d", NULL, false, &b));
+	PP_ASSERT_INT_EQ(pp_iter_next(a, &log), 1);
+	PP_ASSERT_INT_EQ(pp_iter_next(b, &log), 1);
+	PP_PASS(pp_topic_delete(n->client, "d", false));
+	/* The node may have built the next page before the delete; both
+	 * walks end at the first page asked for after it. */
+	PP_ASSERT_INT_EQ(drain(a, &na), PP_ENOTOPIC);
+	PP_ASSERT_INT_EQ(drain(b, &nb), PP_ENOTOPIC);
+	PP_ASSERT_TRUE(na < 10 && nb < 10);
+	pp_iter_close(a);
+	pp_iter_close(b);
+	pp_close(loc);
+	pp_close(rem);
+}
+
 static const pp_test_case cases[] = {
 	PP_NODE_CASE("every read call answers locally exactly as the node "
 	    "does", test_same_answers, 120),
+	PP_NODE_CASE("a topic deleted during a walk ends it with PP_ENOTOPIC, "
+	    "locally as through the node", test_deleted_during_walk, 60),
 	PP_NODE_CASE("is_local_reads_off sends every read to the node",
 	    test_opt_out, 60),
 	PP_NODE_CASE("a store the client may not open leaves reads to the "
