@@ -128,7 +128,9 @@ range_local(pp_client *c, const ppi_range_args *args, pp_result **out)
 	char           msg[PPI_ERRMSG_MAX] = "";
 	int            rv;
 
-	if (c->local == NULL) {
+	/* After pp_shutdown a client reads nothing (PP_ECLOSED). */
+	if (c->local == NULL ||
+	    __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
 		return PPI_LOCAL_FALLBACK;
 	}
 	rv = ppi_local_range(c->local, args, &pg, msg, sizeof(msg));
@@ -475,7 +477,8 @@ topic_local(pp_client *c, const char *topic, pp_topic_info *info)
 	char msg[PPI_ERRMSG_MAX] = "";
 	int  rv;
 
-	if (c == NULL || c->local == NULL || check_topic(c, topic) != 0) {
+	if (c == NULL || c->local == NULL || check_topic(c, topic) != 0 ||
+	    __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
 		return PPI_LOCAL_FALLBACK; /* topic_call() says why */
 	}
 	rv = ppi_local_topic(c->local, topic, info, msg, sizeof(msg));

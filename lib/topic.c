@@ -84,6 +84,7 @@ pp_topics(pp_client *c, pp_topic_list **out)
 	while (has_more && rv == 0) {
 		/* A page from the node's store when we can read it. */
 		if (c->local != NULL &&
+		    !__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE) &&
 		    (rv = ppi_local_topics(c->local,
 		         l->count > 0 ? l->items[l->count - 1].name : NULL,
 		         list_add, l, &has_more, msg, sizeof(msg))) !=
