@@ -108,7 +108,7 @@ all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev python3
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -351,6 +351,8 @@ install: all
 	install -m 644 include/pipeproc.h include/pipeproc_plugin.h \
 	  $(DESTDIR)$(includedir)/
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
+	install -d $(DESTDIR)$(libdir)/pipeproc/plugins
+	install -m 755 $(EXEC_PLUGIN) $(DESTDIR)$(libdir)/pipeproc/plugins/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
 
@@ -362,6 +364,8 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
+	rm -f $(DESTDIR)$(libdir)/pipeproc/plugins/exec.so
+	-rmdir $(DESTDIR)$(libdir)/pipeproc/plugins $(DESTDIR)$(libdir)/pipeproc 2>/dev/null
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
 
