@@ -46,13 +46,13 @@ PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
 	-fvisibility=hidden -pthread -MMD -MP $(SANFLAGS)
 MSGPACK_CFLAGS := $(shell pkg-config --cflags msgpack 2>/dev/null)
 MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
-# Each binary links only what it uses: the library NNG, msgpack and
-# mbedTLS (lib/tls.c); the node adds LMDB, the worker libdl, the
-# benchmarks LMDB (their bare-LMDB baseline).
-LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
-NODE_LIBS   := $(LIB_LIBS) -llmdb
+# Each binary links only what it uses: the library NNG, msgpack,
+# mbedTLS (lib/tls.c) and LMDB (lib/lmdb_*.c, lib/local*.c: local reads
+# of the node's store); the worker adds libdl.
+LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -llmdb -lpthread
+NODE_LIBS   := $(LIB_LIBS)
 WORKER_LIBS := $(LIB_LIBS) -ldl
-BENCH_LIBS  := $(LIB_LIBS) -llmdb
+BENCH_LIBS  := $(LIB_LIBS)
 
 FINAL_CPPFLAGS := $(PROJECT_CPPFLAGS) $(MSGPACK_CFLAGS) $(CPPFLAGS)
 FINAL_CFLAGS   := $(PROJECT_CFLAGS) $(CFLAGS)

@@ -207,7 +207,8 @@ replies(ppi_buf *b)
 	put("reply", "ok", FUZZ_REPLY_STATUS, b);
 	ppi_wire_reply_error(b, PP_ENOTOPIC, "no such topic");
 	put("reply", "error", FUZZ_REPLY_STATUS, b);
-	ppi_wire_reply_hello(b, 1 << 20, 1234);
+	ppi_wire_reply_hello(b, 1 << 20, 1234, "/tmp/pipeproc_data",
+	    "0123456789abcdef0123456789abcdef");
 	put("reply", "hello", FUZZ_REPLY_HELLO, b);
 	ppi_wire_reply_commit_begin(b, FUZZ_COMMIT_CALLS);
 	ppi_wire_reply_commit_ok(b, 1700000000000, seqs, 1);
