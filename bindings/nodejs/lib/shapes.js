@@ -1,0 +1,101 @@
+"use strict";
+// Result shapes of PipeProc (PEER §5.3, §8.2, §8.4) from the addon's raw
+// values, and the checks on what goes in (PEER §4, §5.1).
+const { makeError } = require("./errors");
+
+const TOPIC_RE = /^[A-Za-z0-9_.-]{1,200}$/;
+
+function checkTopic(topic) {
+	if (typeof topic !== "string" || !TOPIC_RE.test(topic)) {
+		throw makeError("PP_EINVALID_TOPIC", "invalid topic name: " +
+			String(topic));
+	}
+}
+
+// A body is a non-null object (arrays included), stored as JSON text.
+function bodyText(body) {
+	if (body === null || typeof body !== "object") {
+		throw makeError("PP_EINVALID_BODY", "a log body must be an object");
+	}
+	return JSON.stringify(body);
+}
+
+// [{topic, body}] -> [topics[], bodies[]], topics checked first (§5.1).
+function records(logs) {
+	const topics = new Array(logs.length);
+	const bodies = new Array(logs.length);
+	for (let i = 0; i < logs.length; i++) {
+		const log = logs[i];
+		checkTopic(log === null || typeof log !== "object" ? undefined : log.topic);
+		topics[i] = log.topic;
+	}
+	for (let i = 0; i < logs.length; i++) {
+		bodies[i] = bodyText(logs[i].body);
+	}
+	return [topics, bodies];
+}
+
+function parseBody(text) {
+	try {
+		return JSON.parse(text);
+	} catch (e) {
+		throw makeError("PP_EINVALID_BODY", "stored body is not JSON",
+			"malformed_log");
+	}
+}
+
+function logs(ids, bodies) {
+	const out = new Array(ids.length);
+	for (let i = 0; i < ids.length; i++) {
+		out[i] = { id: ids[i], body: parseBody(bodies[i]) };
+	}
+	return out;
+}
+
+const ON_MAX = { disable: 0, continue: 1, deadletter: 2 };
+const ON_MAX_NAMES = ["disable", "continue", "deadletter"];
+
+function range(first, last) {
+	return first === undefined ? "" : first + ".." + last;
+}
+
+// The library's proc record -> PipeProc's proc object (§8.2), in its key
+// order. `acked` is what this client knows of the proc's last acked
+// range, for a library without that field.
+function procObject(raw, acked) {
+	let lastAcked = "";
+	if (raw.lastAckedFirst !== undefined) {
+		lastAcked = range(raw.lastAckedFirst, raw.lastAckedLast);
+	} else if (raw.lastAckedAt > 0 && acked) {
+		lastAcked = acked;
+	}
+	const claimed = raw.hasClaim ? range(raw.claimFirst, raw.claimLast) : lastAcked;
+	let previous;
+	if (raw.prevClaimFirst !== undefined) {
+		previous = range(raw.prevClaimFirst, raw.prevClaimLast);
+	} else {
+		previous = raw.hasClaim ? lastAcked : "";
+	}
+	return {
+		name: raw.name,
+		topic: raw.topic,
+		offset: raw.offset,
+		createdAt: raw.createdAt,
+		lastClaimedAt: raw.lastClaimedAt,
+		lastAckedAt: raw.lastAckedAt,
+		lastClaimedRange: claimed,
+		lastAckedRange: lastAcked,
+		previousClaimedRange: previous,
+		status: raw.disabled ? "disabled" : "active",
+		reclaims: raw.reclaims,
+		maxReclaims: raw.maxReclaims,
+		reclaimTimeout: raw.reclaimTimeout,
+		onMaxReclaimsReached: ON_MAX_NAMES[raw.onMaxReclaims] || "disable",
+		count: raw.count,
+		lastError: raw.lastError,
+		lag: raw.lag,
+	};
+}
+
+module.exports = { checkTopic, bodyText, records, logs, parseBody, procObject,
+	ON_MAX, range };
