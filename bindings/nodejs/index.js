@@ -328,6 +328,14 @@ class PipeProcClient {
 		return system.create(this, options);
 	}
 
+	// The node's metrics (pp_stats(3)'s JSON, as `pipeproc stats`).
+	stats() {
+		if (!this._handle) {
+			return notConnected();
+		}
+		return native.stats(this._handle).then((text) => JSON.parse(text), rethrow);
+	}
+
 	destroySystemProc(name) {
 		if (!this._handle) {
 			return notConnected();

@@ -15,7 +15,7 @@
 #include "ops.h"
 
 enum admin_op { OP_INSPECT, OP_DESTROY, OP_DISABLE, OP_RESUME, OP_SYSTEM,
-	OP_SYSTEM_DESTROY };
+	OP_SYSTEM_DESTROY, OP_STATS };
 
 typedef struct admin_job {
 	ppn_job        job;
@@ -30,6 +30,7 @@ typedef struct admin_job {
 	char          *offset;
 	pp_system_proc_opts sys;
 	pp_proc_list  *list;
+	char          *json; /* stats */
 } admin_job;
 
 static void
@@ -43,6 +44,7 @@ admin_fini(ppn_job *job)
 	free(a->plugin);
 	free(a->config);
 	free(a->offset);
+	free(a->json);
 	pp_proc_list_free(a->list);
 }
 
@@ -72,6 +74,15 @@ admin_run(ppn_job *job)
 	case OP_SYSTEM_DESTROY:
 		rv = pp_system_proc_destroy(client, a->name);
 		break;
+	case OP_STATS: {
+		pp_stats_report *report = NULL;
+
+		if ((rv = pp_stats(client, &report)) == 0) {
+			rv = pp_stats_json(report, &a->json);
+		}
+		pp_stats_free(report);
+		break;
+	}
 	}
 	if (rv != 0) {
 		ppn_job_error(job, rv, "%s", pp_client_errmsg(client));
@@ -155,6 +166,9 @@ admin_value(napi_env env, ppn_job *job)
 	size_t     n = pp_proc_list_count(a->list), i;
 	napi_value arr;
 
+	if (a->op == OP_STATS) {
+		return (ppn_string(env, a->json, strlen(a->json)));
+	}
 	if (a->op == OP_SYSTEM_DESTROY) {
 		napi_get_undefined(env, &arr);
 		return (arr);
@@ -203,6 +217,24 @@ by_name(napi_env env, napi_callback_info info, enum admin_op op)
 	    a->name == NULL) {
 		return (ppn_job_fail_now(env, &a->job, rv ? rv : PP_EINVAL,
 		    "bad name"));
+	}
+	return (ppn_job_start(env, &a->job));
+}
+
+/* stats(handle) -> the JSON text of pp_stats_json() */
+static napi_value
+stats_fn(napi_env env, napi_callback_info info)
+{
+	admin_job *a;
+	napi_value argv[1];
+	size_t     argc = 1;
+
+	if ((a = admin_job_new(env, OP_STATS)) == NULL) {
+		return (NULL);
+	}
+	ppn_args(env, info, &argc, argv);
+	if (ppn_client_take(env, argv[0], &a->job) == NULL) {
+		return (ppn_job_fail_now(env, &a->job, a->job.status, a->job.errmsg));
 	}
 	return (ppn_job_start(env, &a->job));
 }
@@ -305,6 +337,8 @@ ppn_admin_export(napi_env env, napi_value exports)
 		    NULL },
 		{ "destroySystemProc", NULL, system_destroy_fn, NULL, NULL,
 		    NULL, napi_default, NULL },
+		{ "stats", NULL, stats_fn, NULL, NULL, NULL, napi_default,
+		    NULL },
 	};
 
 	return (napi_define_properties(env, exports,
