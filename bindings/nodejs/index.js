@@ -38,7 +38,7 @@ function procArgs(options) {
 		name: options.name,
 		offset: typeof options.offset === "string" && options.offset !== "" ? options.offset : ">",
 		count,
-		maxReclaims: options.maxReclaims === undefined ? 10 : options.maxReclaims,
+		maxReclaims: shapes.maxReclaimsToNode(options.maxReclaims),
 		reclaimTimeout: options.reclaimTimeout === undefined ? 10000 : options.reclaimTimeout,
 		onMax,
 		isArray: typeof count === "number" && count > 1,

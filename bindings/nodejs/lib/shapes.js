@@ -55,6 +55,24 @@ function logs(ids, bodies) {
 const ON_MAX = { disable: 0, continue: 1, deadletter: 2 };
 const ON_MAX_NAMES = ["disable", "continue", "deadletter"];
 
+// PipeProc disables on the M-th reclaim in a row (PEER §9.3); the node
+// allows max_reclaims in a row and acts on the next one. So M travels as
+// M - 1 and comes back as v + 1; -1 (never) is -1 both ways. undefined
+// is PipeProc's default, 10.
+function maxReclaimsToNode(m) {
+	if (m === undefined || m === null) {
+		return 9;
+	}
+	if (typeof m !== "number") {
+		return m; // the node names the bad option
+	}
+	return m < 0 ? m : Math.max(m - 1, 0);
+}
+
+function maxReclaimsFromNode(v) {
+	return v < 0 ? v : v + 1;
+}
+
 function range(first, last) {
 	return first === undefined ? "" : first + ".." + last;
 }
@@ -88,7 +106,7 @@ function procObject(raw, acked) {
 		previousClaimedRange: previous,
 		status: raw.disabled ? "disabled" : "active",
 		reclaims: raw.reclaims,
-		maxReclaims: raw.maxReclaims,
+		maxReclaims: maxReclaimsFromNode(raw.maxReclaims),
 		reclaimTimeout: raw.reclaimTimeout,
 		onMaxReclaimsReached: ON_MAX_NAMES[raw.onMaxReclaims] || "disable",
 		count: raw.count,
@@ -98,4 +116,4 @@ function procObject(raw, acked) {
 }
 
 module.exports = { checkTopic, bodyText, records, logs, parseBody, procObject,
-	ON_MAX, range };
+	ON_MAX, range, maxReclaimsToNode };

@@ -83,7 +83,7 @@ function create(client, options) {
 		a = {
 			offset: typeof options.offset === "string" && options.offset !== "" ? options.offset : ">",
 			count: options.count === undefined ? 1 : options.count,
-			maxReclaims: options.maxReclaims === undefined ? 10 : options.maxReclaims,
+			maxReclaims: shapes.maxReclaimsToNode(options.maxReclaims),
 			reclaimTimeout: options.reclaimTimeout === undefined ? 10000 : options.reclaimTimeout,
 			onMax: options.onMaxReclaimsReached === undefined ? 0
 				: shapes.ON_MAX[options.onMaxReclaimsReached],
