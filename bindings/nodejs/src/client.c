@@ -42,33 +42,56 @@ ppn_client_release(ppn_client *cl)
 	pthread_attr_destroy(&attr);
 }
 
+/*
+ * What the JS handle points to. It lives as long as the External (the
+ * garbage collector frees it), while the ppn_client may be closed and
+ * freed long before: `cl` is NULL from shutdown on. Only the JS thread
+ * touches it.
+ */
+typedef struct ppn_handle {
+	ppn_client *cl; /* holds the handle's reference; NULL once closed */
+} ppn_handle;
+
 static void
 handle_finalize(napi_env env, void *data, void *hint)
 {
-	ppn_client *cl = data;
+	ppn_handle *h = data;
 
 	(void)env;
 	(void)hint;
-	/* The handle's own reference, unless shutdown/close dropped it. */
-	if (!atomic_exchange(&cl->is_closed, true)) {
-		ppn_client_release(cl);
+	if (h->cl != NULL) {
+		atomic_store(&h->cl->is_closed, true);
+		ppn_client_release(h->cl);
 	}
+	free(h);
+}
+
+/* The handle of `v`, or NULL when `v` is not one. */
+static ppn_handle *
+handle_of(napi_env env, napi_value v)
+{
+	napi_valuetype t;
+	void          *data = NULL;
+
+	if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+	    napi_get_value_external(env, v, &data) != napi_ok) {
+		return (NULL);
+	}
+	return (data);
 }
 
 ppn_client *
 ppn_client_take(napi_env env, napi_value v, ppn_job *job)
 {
-	napi_valuetype t;
-	void          *data = NULL;
-	ppn_client    *cl;
+	ppn_handle *h = handle_of(env, v);
+	ppn_client *cl;
 
-	if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
-	    napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
+	if (h == NULL) {
 		ppn_job_error(job, PP_EINVAL, "not a pipeproc client handle");
 		return (NULL);
 	}
-	cl = data;
-	if (atomic_load(&cl->is_closed)) {
+	cl = h->cl;
+	if (cl == NULL || atomic_load(&cl->is_closed)) {
 		ppn_job_error(job, PP_ENOTCONN, "no_active_node");
 		return (NULL);
 	}
@@ -128,16 +151,23 @@ open_value(napi_env env, ppn_job *job)
 {
 	open_job   *o = (open_job *)job;
 	ppn_client *cl;
+	ppn_handle *h;
 	napi_value  v;
 
 	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
 		return (NULL);
 	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		free(cl);
+		return (NULL);
+	}
+	h->cl = cl;
 	cl->client = o->client;
 	cl->is_spawner = o->is_spawn;
 	atomic_init(&cl->refs, 1);
 	atomic_init(&cl->is_closed, false);
-	if (napi_create_external(env, cl, handle_finalize, NULL, &v) != napi_ok) {
+	if (napi_create_external(env, h, handle_finalize, NULL, &v) != napi_ok) {
+		free(h);
 		free(cl);
 		return (NULL);
 	}
@@ -295,11 +325,11 @@ stop_fn(napi_env env, napi_callback_info info)
 	if ((cl = ppn_client_take(env, argv[0], &s->job)) == NULL) {
 		return (ppn_job_fail_now(env, &s->job, s->job.status, s->job.errmsg));
 	}
-	/* Refuse new calls now; drop the handle's reference once. */
-	if (atomic_exchange(&cl->is_closed, true)) {
-		return (ppn_job_fail_now(env, &s->job, PP_ENOTCONN, "no_active_node"));
-	}
-	atomic_fetch_sub(&cl->refs, 1); /* the job still holds one */
+	/* Refuse new calls now and drop the handle's reference: the job
+	 * holds the last but those of calls in flight. */
+	atomic_store(&cl->is_closed, true);
+	handle_of(env, argv[0])->cl = NULL;
+	ppn_client_release(cl);
 	return (ppn_job_start(env, &s->job));
 }
 

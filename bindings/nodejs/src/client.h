@@ -1,10 +1,12 @@
 /*
  * client.h - the JS handle of a pp_client and its lifetime.
  *
- * A handle is a napi External holding a ppn_client. The handle and every
- * job in flight each hold a reference; pp_close() runs when the last one
- * goes, always on a thread of its own (pp_close() blocks, and must not
- * run inside a pp_commit_async() callback).
+ * A handle is a napi External holding a small box that points to a
+ * ppn_client (client.c). The box and every job in flight each hold a
+ * reference; shutdown drops the box's at once (and empties the box, which
+ * the garbage collector frees whenever it likes). pp_close() runs when the
+ * last reference goes, always on a thread of its own (pp_close() blocks,
+ * and must not run inside a pp_commit_async() callback).
  */
 #ifndef PPN_CLIENT_H
 #define PPN_CLIENT_H
