@@ -351,6 +351,8 @@ function first(ids) {
 function PipeProc() {
 	return new PipeProcClient();
 }
+// Both `require("pipeproc")()` and `require("pipeproc").PipeProc()`.
+PipeProc.PipeProc = PipeProc;
 PipeProc.PipeProcClient = PipeProcClient;
 PipeProc.version = native.version;
 PipeProc.default = PipeProc;
