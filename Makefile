@@ -233,9 +233,14 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(DEMO)
 	$(Q)$(TEST_ENV) $(DEMO)
 
+# The C workloads, then the Node.js binding's (tools/bench-nodejs/bench.js:
+# each against its C twin measured in the same run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH) $(NODEJS)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+	$(Q)$(TEST_ENV) PIPEPROC_BENCH=$(CURDIR)/$(BENCH) \
+	  LD_LIBRARY_PATH=$(CURDIR)/$(B)/lib node tools/bench-nodejs/bench.js \
+	  $(filter -q,$(BENCH_ARGS))
 
 # ---- install --------------------------------------------------------------------
 install: all
