@@ -7,7 +7,7 @@
 // promise through one threadsafe function (src/runtime.c); this file only
 // checks arguments, applies defaults and shapes results.
 const native = require("./lib/native");
-const { makeError, rethrow } = require("./lib/errors");
+const { makeError, rethrow, fromNative } = require("./lib/errors");
 const shapes = require("./lib/shapes");
 const { spawnOptions, connectOptions } = require("./lib/options");
 const { LiveProc } = require("./lib/live");
@@ -76,7 +76,7 @@ class PipeProcClient {
 		try {
 			this._handle = await native.connect(opts);
 		} catch (reason) {
-			const err = require("./lib/errors").fromNative(reason);
+			const err = fromNative(reason);
 			if (err.code === "PP_ETIMEDOUT") {
 				err.message = "connection timed-out";
 			} else if (err.code === "PP_EADDR") {
@@ -110,17 +110,24 @@ class PipeProcClient {
 			return notConnected();
 		}
 		const isArray = Array.isArray(logs);
-		let rec;
+		let rec, body;
 		try {
-			if (isArray && logs.length === 0) {
+			if (!isArray) {
+				// The hot path: one log, no arrays on either side.
+				shapes.checkTopic(logs === null || typeof logs !== "object" ? undefined : logs.topic);
+				body = shapes.bodyText(logs.body);
+			} else if (logs.length === 0) {
 				throw makeError("PP_EEMPTY", "nothing to commit");
+			} else {
+				rec = shapes.records(logs);
 			}
-			rec = shapes.records(isArray ? logs : [logs]);
 		} catch (err) {
 			return Promise.reject(err);
 		}
-		const p = native.commit(this._handle, rec[0], rec[1]);
-		return isArray ? p.catch(rethrow) : p.then(first, rethrow);
+		if (!isArray) {
+			return native.commit1(this._handle, logs.topic, body);
+		}
+		return native.commit(this._handle, rec[0], rec[1]);
 	}
 
 	// ---- reads (PEER §6, §7) ----
@@ -281,10 +288,11 @@ class PipeProcClient {
 		for (const p of list) {
 			const exists = await native.inspectProc(this._handle, p.name).then(
 				() => true, (r) => {
-					if (Array.isArray(r) && require("./lib/errors").errname(r[0]) === "PP_ENOPROC") {
+					const err = fromNative(r);
+					if (err.code === "PP_ENOPROC") {
 						return false;
 					}
-					rethrow(r);
+					throw err;
 				});
 			if (!exists) {
 				const log = await this.proc(p.topic, p);
@@ -342,10 +350,6 @@ class PipeProcClient {
 		}
 		return native.destroySystemProc(this._handle, name).catch(rethrow);
 	}
-}
-
-function first(ids) {
-	return ids[0];
 }
 
 function PipeProc() {

@@ -61,4 +61,8 @@ function rethrow(reason) {
 	throw fromNative(reason);
 }
 
+// The addon makes every rejection through this, so callers get Errors
+// made here without a .catch() per call.
+native.setErrorFactory((code, detail) => makeError(code, detail));
+
 module.exports = { makeError, fromNative, rethrow, errname, PIPEPROC_TEXT };

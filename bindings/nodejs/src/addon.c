@@ -40,6 +40,20 @@ strerror_fn(napi_env env, napi_callback_info info)
 	return (ppn_string(env, s, strlen(s)));
 }
 
+/* setErrorFactory(fn): fn(code, detail) makes every rejection. */
+static napi_value
+set_error_factory_fn(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	size_t     argc = 1;
+
+	ppn_args(env, info, &argc, argv);
+	if (ppn_runtime_set_error_factory(env, argv[0]) != 0) {
+		napi_throw_error(env, "PP_EINVAL", "setErrorFactory needs a function");
+	}
+	return (NULL);
+}
+
 static napi_value
 init(napi_env env, napi_value exports)
 {
@@ -48,11 +62,13 @@ init(napi_env env, napi_value exports)
 		    NULL },
 		{ "strerror", NULL, strerror_fn, NULL, NULL, NULL, napi_default,
 		    NULL },
+		{ "setErrorFactory", NULL, set_error_factory_fn, NULL, NULL,
+		    NULL, napi_default, NULL },
 	};
 	const char *version = pp_version();
 
 	if (ppn_runtime_init(env) != 0 ||
-	    napi_define_properties(env, exports, 2, props) != napi_ok ||
+	    napi_define_properties(env, exports, 3, props) != napi_ok ||
 	    napi_set_named_property(env, exports, "version",
 		ppn_string(env, version, strlen(version))) != napi_ok ||
 	    ppn_client_export(env, exports) != 0 ||

@@ -23,6 +23,8 @@ typedef struct commit_job {
 	ppn_job job;
 	size_t  count;
 	pp_id  *ids;
+	pp_id   one; /* ids of a single-log commit (commit1) */
+	bool    is_single;
 	/* ackCommit only: */
 	char      *name;
 	char     **topics;
@@ -35,7 +37,9 @@ commit_fini(ppn_job *job)
 {
 	commit_job *c = (commit_job *)job;
 
-	free(c->ids);
+	if (!c->is_single) {
+		free(c->ids);
+	}
 	free(c->name);
 	ppn_strings_free(c->topics, c->count);
 	ppn_strings_free(c->bodies, c->count);
@@ -49,6 +53,9 @@ commit_value(napi_env env, ppn_job *job)
 	napi_value  arr, v;
 	size_t      i;
 
+	if (c->is_single) {
+		return (ppn_id_string(env, c->one));
+	}
 	if (napi_create_array_with_length(env, c->count, &arr) != napi_ok) {
 		return (NULL);
 	}
@@ -162,6 +169,80 @@ ack_commit_run(ppn_job *job)
 	}
 }
 
+/* A string argument into buf when it fits, else into malloc'd memory
+ * (*heap, freed by the caller). NULL when v is not a string. */
+static char *
+string_into(napi_env env, napi_value v, char *buf, size_t size, char **heap,
+    size_t *len)
+{
+	if (napi_get_value_string_utf8(env, v, buf, size, len) != napi_ok) {
+		return (NULL);
+	}
+	if (*len < size - 1) {
+		return (buf);
+	}
+	/* Maybe cut at the buffer's end: measure, then copy whole. */
+	napi_get_value_string_utf8(env, v, NULL, 0, len);
+	if ((*heap = malloc(*len + 1)) == NULL) {
+		return (NULL);
+	}
+	napi_get_value_string_utf8(env, v, *heap, *len + 1, len);
+	return (*heap);
+}
+
+/*
+ * commit1(handle, topic, body) -> Promise<string>: the one-log commit
+ * without the arrays (the hot path of `await commit(log)` and of many
+ * commits in flight).
+ */
+static napi_value
+commit1_fn(napi_env env, napi_callback_info info)
+{
+	commit_job *c;
+	ppn_client *cl;
+	napi_value  argv[3], promise;
+	size_t      argc = 3, tlen, blen;
+	char        tbuf[PP_TOPIC_MAX + 2], bbuf[2048];
+	char       *theap = NULL, *bheap = NULL;
+	pp_record   rec;
+	int         rv;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		napi_throw_error(env, "PP_ENOMEM", "out of memory");
+		return (NULL);
+	}
+	c->job.value = commit_value;
+	c->job.fini = commit_fini;
+	c->is_single = true;
+	c->count = 1;
+	c->ids = &c->one;
+	ppn_args(env, info, &argc, argv);
+	if ((cl = ppn_client_take(env, argv[0], &c->job)) == NULL) {
+		return (ppn_job_fail_now(env, &c->job, c->job.status, c->job.errmsg));
+	}
+	rec.topic = string_into(env, argv[1], tbuf, sizeof(tbuf), &theap, &tlen);
+	rec.body = string_into(env, argv[2], bbuf, sizeof(bbuf), &bheap, &blen);
+	rec.len = blen;
+	if (rec.topic == NULL || rec.body == NULL) {
+		free(theap);
+		free(bheap);
+		return (ppn_job_fail_now(env, &c->job, PP_EINVAL, "bad record"));
+	}
+	if ((promise = ppn_job_promise(env, &c->job)) == NULL) {
+		free(theap);
+		free(bheap);
+		return (NULL);
+	}
+	rv = pp_commit_async(cl->client, &rec, 1, commit_done, c);
+	free(theap);
+	free(bheap);
+	if (rv != 0) {
+		ppn_job_error(&c->job, rv, "%s", pp_client_errmsg(cl->client));
+		ppn_job_done(&c->job);
+	}
+	return (promise);
+}
+
 /* ackCommit(handle, name, topics[], bodies[]) -> Promise<string[]> */
 static napi_value
 ack_commit_fn(napi_env env, napi_callback_info info)
@@ -199,6 +280,8 @@ ppn_commit_export(napi_env env, napi_value exports)
 		    NULL },
 		{ "ackCommit", NULL, ack_commit_fn, NULL, NULL, NULL,
 		    napi_default, NULL },
+		{ "commit1", NULL, commit1_fn, NULL, NULL, NULL, napi_default,
+		    NULL },
 	};
 
 	return (napi_define_properties(env, exports,

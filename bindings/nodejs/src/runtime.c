@@ -42,8 +42,9 @@ struct ppn_runtime {
 	bool            is_closing; /* the env is gone */
 	napi_threadsafe_function tsfn;
 	/* JS thread only: */
-	size_t in_flight;
-	bool   is_ref;
+	size_t   in_flight;
+	bool     is_ref;
+	napi_ref make_error; /* lib/errors.js's factory, or NULL */
 };
 
 void
@@ -67,12 +68,31 @@ job_free(ppn_job *job)
 	free(job);
 }
 
-/* The rejection value: [status, detail]; JS makes the Error (lib/errors.js). */
+/*
+ * The rejection value: the Error that lib/errors.js's factory makes from
+ * (status, detail) (errors are made in JS, PEER-compatible), or the pair
+ * [status, detail] before the factory is set or when it throws.
+ */
 static napi_value
-error_value(napi_env env, int status, const char *msg)
+error_value(napi_env env, ppn_runtime *rt, int status, const char *msg)
 {
-	napi_value arr, v;
+	napi_value arr, v, fn, argv[2], undef, exc;
+	bool       pending = false;
 
+	if (rt != NULL && rt->make_error != NULL &&
+	    napi_get_reference_value(env, rt->make_error, &fn) == napi_ok &&
+	    fn != NULL) {
+		napi_create_int32(env, status, &argv[0]);
+		napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &argv[1]);
+		napi_get_undefined(env, &undef);
+		if (napi_call_function(env, undef, fn, 2, argv, &v) == napi_ok) {
+			return (v);
+		}
+		napi_is_exception_pending(env, &pending);
+		if (pending) {
+			napi_get_and_clear_last_exception(env, &exc);
+		}
+	}
 	napi_create_array_with_length(env, 2, &arr);
 	napi_create_int32(env, status, &v);
 	napi_set_element(env, arr, 0, v);
@@ -109,7 +129,7 @@ job_settle(napi_env env, ppn_job *job)
 		napi_resolve_deferred(env, job->deferred, v);
 	} else {
 		napi_reject_deferred(env, job->deferred,
-		    error_value(env, job->status,
+		    error_value(env, job->rt, job->status,
 			job->errmsg[0] != '\0' ? job->errmsg
 					       : pp_strerror(job->status)));
 	}
@@ -292,10 +312,25 @@ ppn_job_fail_now(napi_env env, ppn_job *job, int status, const char *msg)
 		job_free(job);
 		return (NULL);
 	}
+	job->rt = runtime_of(env);
 	job->status = status;
 	snprintf(job->errmsg, sizeof(job->errmsg), "%s", msg != NULL ? msg : "");
 	job_settle(env, job);
 	return (promise);
+}
+
+int
+ppn_runtime_set_error_factory(napi_env env, napi_value fn)
+{
+	ppn_runtime *rt = runtime_of(env);
+
+	if (rt->make_error != NULL) {
+		napi_delete_reference(env, rt->make_error);
+		rt->make_error = NULL;
+	}
+	return (napi_create_reference(env, fn, 1, &rt->make_error) == napi_ok
+		? 0
+		: PP_EINVAL);
 }
 
 /* The env is going away: later completions are dropped (see notes). */

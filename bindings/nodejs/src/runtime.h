@@ -78,6 +78,13 @@ void ppn_job_done(ppn_job *job);
 napi_value ppn_job_fail_now(
     napi_env env, ppn_job *job, int status, const char *msg);
 
+/*
+ * Makes `fn(code, detail)` the maker of every rejection value, so that
+ * errors are Error objects made by the wrapper's JS (lib/errors.js).
+ * 0 or PP_EINVAL.
+ */
+int ppn_runtime_set_error_factory(napi_env env, napi_value fn);
+
 /* Sets job->status and copies a detail (printf-style) into errmsg. */
 void ppn_job_error(ppn_job *job, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
