@@ -145,7 +145,7 @@ class PipeProcClient {
 		const limit = typeof options.limit === "number" && options.limit > 0 ? options.limit : 0;
 		return native.range(this._handle, topic, str(options.start), str(options.end),
 			limit, !!options.exclusive, reverse).then(
-			(r) => shapes.logs(r[0], r[1]), rethrow);
+			shapes.rangeLogs, rethrow);
 	}
 
 	range(topic, options) {

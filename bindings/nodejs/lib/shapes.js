@@ -44,6 +44,26 @@ function parseBody(text) {
 	}
 }
 
+// A range's result: [count, JSON text of [{id, body}]] (built by the
+// addon from bodies that are JSON already), or [ids[], bodies[]].
+function rangeLogs(r) {
+	if (typeof r[0] !== "number") {
+		return logs(r[0], r[1]);
+	}
+	let out;
+	try {
+		out = JSON.parse(r[1]);
+	} catch (e) {
+		out = null;
+	}
+	// A stored body that is not JSON (written by another client) fails
+	// the parse, or changes the count: PipeProc's malformed_log.
+	if (!Array.isArray(out) || out.length !== r[0]) {
+		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
+	}
+	return out;
+}
+
 function logs(ids, bodies) {
 	const out = new Array(ids.length);
 	for (let i = 0; i < ids.length; i++) {
@@ -115,5 +135,5 @@ function procObject(raw, acked) {
 	};
 }
 
-module.exports = { checkTopic, bodyText, records, logs, parseBody, procObject,
+module.exports = { checkTopic, bodyText, records, logs, rangeLogs, parseBody, procObject,
 	ON_MAX, range, maxReclaimsToNode };

@@ -28,6 +28,8 @@ typedef struct range_job {
 	size_t      npages;
 	size_t      total;
 	uint64_t    length; /* length only */
+	char       *json;   /* the whole result as one JSON array, or NULL */
+	size_t      json_len;
 } range_job;
 
 static void
@@ -40,9 +42,52 @@ range_fini(ppn_job *job)
 		pp_result_free(r->pages[i]);
 	}
 	free(r->pages);
+	free(r->json);
 	free(r->topic);
 	free(r->start);
 	free(r->end);
+}
+
+/*
+ * Builds [{"id":"ms-seq","body":<body>},...] from the pages, on the pool
+ * thread: bodies are JSON text already (the wrapper stores JSON), so one
+ * JSON.parse on the JS thread replaces a string, a parse and an object per
+ * log. Leaves r->json NULL (the per-log arrays are used instead) when the
+ * text would pass JSON_MAX (V8's strings are bounded) or memory runs out.
+ */
+#define JSON_MAX (256u << 20)
+#define JSON_PER_LOG (sizeof("{\"id\":\"\",\"body\":},") + PP_ID_STRLEN)
+
+static void
+range_build_json(range_job *r)
+{
+	const pp_log *log;
+	size_t        p, i, size = 3, off = 0;
+	char         *s, id[PP_ID_STRLEN];
+
+	for (p = 0; p < r->npages; p++) {
+		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
+			size += pp_result_log(r->pages[p], i)->len + JSON_PER_LOG;
+		}
+	}
+	if (size > JSON_MAX || (s = malloc(size)) == NULL) {
+		return;
+	}
+	s[off++] = '[';
+	for (p = 0; p < r->npages; p++) {
+		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
+			log = pp_result_log(r->pages[p], i);
+			off += (size_t)snprintf(s + off, size - off,
+			    "%s{\"id\":\"%s\",\"body\":", off > 1 ? "," : "",
+			    pp_id_format(log->id, id));
+			memcpy(s + off, log->body, log->len);
+			off += log->len;
+			s[off++] = '}';
+		}
+	}
+	s[off++] = ']';
+	r->json = s;
+	r->json_len = off;
 }
 
 static void
@@ -79,12 +124,14 @@ range_run(ppn_job *job)
 		r->total += pp_result_count(res);
 		if (!pp_result_has_more(res) || pp_result_count(res) == 0 ||
 		    (r->limit > 0 && r->total >= (size_t)r->limit)) {
+			range_build_json(r);
 			return;
 		}
 		/* Continue after the page's last log: ":S" exclusive when the
 		 * call is exclusive anyway, else the next sequence inclusive. */
 		last = pp_result_log(res, pp_result_count(res) - 1);
 		if (r->is_reverse && !r->is_exclusive && last->id.seq == 0) {
+			range_build_json(r);
 			return;
 		}
 		if (r->is_exclusive) {
@@ -98,7 +145,10 @@ range_run(ppn_job *job)
 	}
 }
 
-/* [ids[], bodies[]]: two arrays of strings, bodies as stored (JSON). */
+/*
+ * [count, json] when the JSON text was built, else [ids[], bodies[]]: two
+ * arrays of strings, bodies as stored.
+ */
 static napi_value
 range_value(napi_env env, ppn_job *job)
 {
@@ -108,6 +158,15 @@ range_value(napi_env env, ppn_job *job)
 	size_t        p, i, k = 0;
 
 	napi_create_array_with_length(env, 2, &out);
+	if (r->json != NULL) {
+		napi_create_double(env, (double)r->total, &v);
+		napi_set_element(env, out, 0, v);
+		if ((v = ppn_string(env, r->json, r->json_len)) == NULL) {
+			return (NULL);
+		}
+		napi_set_element(env, out, 1, v);
+		return (out);
+	}
 	napi_create_array_with_length(env, r->total, &ids);
 	napi_create_array_with_length(env, r->total, &bodies);
 	for (p = 0; p < r->npages; p++) {
