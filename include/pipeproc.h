@@ -117,7 +117,9 @@ extern "C" {
 	X(ENOSYSPROC, -41, "no systemProc with that name")                     \
 	X(EAUTH, -42, "access token missing or wrong")                         \
 	X(ETLS, -43, "TLS handshake or certificate failure")                   \
-	X(EBUSY, -44, "node is at its connection limit")
+	X(EBUSY, -44, "node is at its connection limit")                      \
+	X(EDUPLICATE, -45, "producer sequence already applied")               \
+	X(ECONFLICT, -46, "topic is not at the expected sequence")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -442,6 +444,94 @@ PP_API int pp_commit_async(pp_client *client, const pp_record *records,
  * Returns 0, or PP_ETIMEDOUT. Thread-safe; blocks.
  */
 PP_API int pp_flush(pp_client *client, int timeout_ms);
+
+/* ------------------------------------------------------------------------
+ * Commits with options: idempotent producers, conditional appends
+ * ------------------------------------------------------------------------ */
+
+#define PP_PRODUCER_MAX 200 /* bytes in a producer key */
+
+/* A condition of pp_commit_with(): `topic` must be at `next_seq`. */
+typedef struct pp_expect {
+	const char *topic;    /* [A-Za-z0-9_.-]{1,200}; need not be written */
+	uint64_t    next_seq; /* the sequence its next log would get: its
+	                       * last log's seq + 1, or 0 for a topic that
+	                       * does not exist (never created, or deleted) */
+} pp_expect;
+
+/*
+ * Options of pp_commit_with(). Zero means "not used"; NULL means none.
+ * Fields are only ever appended.
+ *
+ * Idempotent producer (producer != NULL): the node keeps, per key, the
+ * highest producer_seq it applied, in the same transaction as the logs.
+ * A commit whose producer_seq is not above it changes nothing and fails
+ * with PP_EDUPLICATE ("already have it"); a higher one is applied and
+ * becomes the key's new last sequence (gaps are allowed). A key idle for
+ * longer than the node's dedupe window (pipeproc-node --dedupe-window,
+ * default an hour) is forgotten: its next commit is applied whatever its
+ * sequence.
+ *
+ * Conditional append (nexpects > 0): every listed topic must be at its
+ * next_seq, or the whole commit fails with PP_ECONFLICT and changes
+ * nothing. The duplicate check comes first: a resent commit is a
+ * duplicate, not a conflict.
+ */
+typedef struct pp_commit_opts {
+	const char      *producer;     /* key: 1..PP_PRODUCER_MAX bytes of
+	                                * visible ASCII (0x21-0x7e) */
+	uint64_t         producer_seq; /* >= 1 when producer is set */
+	const pp_expect *expects;      /* nexpects conditions */
+	size_t           nexpects;     /* at most 64 */
+} pp_commit_opts;
+
+/*
+ * pp_commit_with - pp_commit() with options: a producer key and sequence
+ *   (idempotent producer) and expected topic positions (conditional
+ *   append).
+ * records, count, ids: as pp_commit(). opts: in, may be NULL (then this
+ *   is pp_commit()).
+ * Returns 0, or the errors of pp_commit(), and:
+ *   PP_EDUPLICATE: the key's last applied sequence is producer_seq or
+ *     higher; nothing was changed (treat it as "already committed");
+ *   PP_ECONFLICT: a topic was not at its expected next_seq (the message
+ *     names the topic, the expected and the actual sequence); nothing was
+ *     changed;
+ *   PP_EINVAL: a bad key (empty, too long, not visible ASCII), a
+ *     producer_seq of 0, more than 64 expects, or an expects array that
+ *     is NULL; PP_EINVALID_TOPIC: a bad topic in expects.
+ * The library copies the records and options. On error `ids` is
+ * unchanged. Thread-safe; blocks as pp_commit().
+ */
+PP_API int pp_commit_with(pp_client *client, const pp_record *records,
+    size_t count, const pp_commit_opts *opts, pp_id *ids);
+
+/*
+ * pp_commit_with_async - pp_commit_async() with the options of
+ * pp_commit_with(); cb gets PP_EDUPLICATE and PP_ECONFLICT as statuses.
+ * Returns as pp_commit_async(), plus the option errors of
+ * pp_commit_with(). The library copies records and options before
+ * returning. Thread-safe; blocks only while the queue is full.
+ */
+PP_API int pp_commit_with_async(pp_client *client, const pp_record *records,
+    size_t count, const pp_commit_opts *opts, pp_commit_cb cb, void *arg);
+
+/* What the node remembers of a producer key (pp_producer()). */
+typedef struct pp_producer_info {
+	uint64_t last_seq;   /* highest sequence applied; 0: none (never
+	                      * seen, or forgotten after the dedupe window) */
+	uint64_t updated_ms; /* when it was applied; 0 when last_seq is 0 */
+} pp_producer_info;
+
+/*
+ * pp_producer - what the node remembers of producer key `key`.
+ * info: out.
+ * Returns 0 (also for an unknown key: last_seq 0), or PP_EINVAL (a bad
+ * key, info NULL), PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN.
+ * On error *info is unchanged. Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_producer(pp_client *client, const char *key,
+    pp_producer_info *info);
 
 /* ------------------------------------------------------------------------
  * Reads: range, revrange, length, stat, topics
@@ -819,6 +909,20 @@ typedef struct pp_proc_info {
 	                    * proc acked them (pp_topic_config) */
 	const char  *system_proc; /* the systemProc it belongs to, or "" */
 	const char  *plugin;      /* ... and that systemProc's plugin */
+	/* The range of the last ack (PipeProc's lastAckedRange): its first
+	 * and last ids; last_acked_last is the log before the cursor. Kept
+	 * across restarts and after its logs are collected. A dead-lettered
+	 * claim counts as acked. False until the first ack (and for procs
+	 * whose last ack was stored by a node older than these fields). */
+	bool         has_last_acked;
+	pp_id        last_acked_first;
+	pp_id        last_acked_last;
+	/* The claim handed out before the latest one (PipeProc's
+	 * previousClaimedRange), whether that one was acked or reclaimed;
+	 * false until the proc's second claim. */
+	bool         has_prev_claim;
+	pp_id        prev_claim_first;
+	pp_id        prev_claim_last;
 } pp_proc_info;
 
 typedef struct pp_proc_list pp_proc_list;
@@ -1059,6 +1163,8 @@ typedef struct pp_node_stats {
 	uint64_t max_store_bytes;   /* --max-store-size; 0: none */
 	uint64_t waiting_requests;  /* claims and waits parked in the node
 	                             * until logs arrive, now */
+	char     node_id[33];       /* the store's stable id: 32 lowercase
+	                             * hex digits, made at store creation */
 } pp_node_stats;
 
 /* One topic in pp_stats(). Fields are only ever appended. */

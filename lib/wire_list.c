@@ -14,7 +14,10 @@
  *                            claim last ms/seq, claim token, claim
  *                            deadline, next, reclaims, created,
  *                            last_claimed, last_acked, lag,
- *                            oldest_unacked, lost, systemProc, plugin]
+ *                            oldest_unacked, lost, systemProc, plugin,
+ *                            has_last_acked, last acked first ms/seq,
+ *                            last acked last ms/seq, has_prev_claim,
+ *                            previous claim first ms/seq, last ms/seq]
  *   stats topics  "items"   topics' nine, then max_age, max_count,
  *                            max_bytes
  *   stats procs   "items"   [name, topic, disabled, has_claim, lag,
@@ -33,7 +36,8 @@
 #include "wire_stats.h"
 
 #define TOPIC_FIELDS 9
-#define PROC_FIELDS 26
+#define PROC_FIELDS 26      /* what every node sends ... */
+#define PROC_FIELDS_ACKED 36 /* ... and what newer ones add */
 #define STATS_TOPIC_FIELDS 12
 #define STATS_PROC_FIELDS 10
 
@@ -98,13 +102,24 @@ ppi_wire_reply_procs_begin(ppi_buf *b, size_t count)
 	ppi_wire_reply_list_begin(b, "procs", count);
 }
 
+/* A range of ids as five fields: present, first ms/seq, last ms/seq. */
+static void
+pack_range(msgpack_packer *pk, bool is_present, pp_id first, pp_id last)
+{
+	is_present ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	msgpack_pack_uint64(pk, first.ms);
+	msgpack_pack_uint64(pk, first.seq);
+	msgpack_pack_uint64(pk, last.ms);
+	msgpack_pack_uint64(pk, last.seq);
+}
+
 void
 ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
 {
 	msgpack_packer pk;
 
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_array(&pk, PROC_FIELDS);
+	msgpack_pack_array(&pk, PROC_FIELDS_ACKED);
 	ppi_wire_pack_cstr(&pk, info->name);
 	ppi_wire_pack_cstr(&pk, info->topic);
 	ppi_wire_pack_cstr(&pk, info->offset);
@@ -132,6 +147,10 @@ ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info)
 	ppi_wire_pack_cstr(
 	    &pk, info->system_proc != NULL ? info->system_proc : "");
 	ppi_wire_pack_cstr(&pk, info->plugin != NULL ? info->plugin : "");
+	pack_range(&pk, info->has_last_acked, info->last_acked_first,
+	    info->last_acked_last);
+	pack_range(&pk, info->has_prev_claim, info->prev_claim_first,
+	    info->prev_claim_last);
 }
 
 void
@@ -211,13 +230,28 @@ copy_str(const msgpack_object *o, char *scratch, size_t cap)
 	return true;
 }
 
-/* Each row decoder reads the fields f of one item (as many as its kind
- * asks for) into r; false when one has the wrong type. */
+/* Each row decoder reads the n fields f of one item (at least as many as
+ * its kind asks for) into r; false when one has the wrong type. */
+
+/* Reads a range packed by pack_range at f. */
 static bool
-row_topic(const msgpack_object *f, row_scratch *s, list_row *r)
+row_range(const msgpack_object *f, bool *is_present, pp_id *first,
+    pp_id *last)
+{
+	return ppi_wire_as_bool(&f[0], is_present) &&
+	    ppi_wire_as_u64(&f[1], &first->ms) &&
+	    ppi_wire_as_u64(&f[2], &first->seq) &&
+	    ppi_wire_as_u64(&f[3], &last->ms) &&
+	    ppi_wire_as_u64(&f[4], &last->seq);
+}
+
+static bool
+row_topic(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
 {
 	pp_topic_info *t = &r->topic;
 
+	(void) n; /* exactly TOPIC_FIELDS, or the stats' more */
 	memset(t, 0, sizeof(*t));
 	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
 	    !ppi_wire_as_u64(&f[1], &t->count) ||
@@ -235,7 +269,8 @@ row_topic(const msgpack_object *f, row_scratch *s, list_row *r)
 }
 
 static bool
-row_proc(const msgpack_object *f, row_scratch *s, list_row *r)
+row_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
 {
 	pp_proc_info *i = &r->proc;
 	char (*scratch)[600] = s->str;
@@ -281,18 +316,27 @@ row_proc(const msgpack_object *f, row_scratch *s, list_row *r)
 	i->opts.reclaim_timeout_ms = rto;
 	i->opts.on_max_reclaims    = (enum pp_on_max_reclaims) on_max;
 	i->reclaims                = (uint32_t) reclaims;
+	/* Older nodes send no ranges: they read as absent. */
+	if (n >= PROC_FIELDS_ACKED &&
+	    (!row_range(&f[26], &i->has_last_acked, &i->last_acked_first,
+	         &i->last_acked_last) ||
+	        !row_range(&f[31], &i->has_prev_claim, &i->prev_claim_first,
+	            &i->prev_claim_last))) {
+		return false;
+	}
 	return true;
 }
 
 static bool
-row_stats_topic(const msgpack_object *f, row_scratch *s, list_row *r)
+row_stats_topic(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
 {
 	pp_topic_stats *t = &r->stats_topic;
 	list_row        head;
 
 	/* The nine fields of a topics item, then the limits. */
 	memset(t, 0, sizeof(*t));
-	if (!row_topic(f, s, &head)) {
+	if (!row_topic(f, n, s, &head)) {
 		return false;
 	}
 	t->name = head.topic.name;
@@ -311,11 +355,13 @@ row_stats_topic(const msgpack_object *f, row_scratch *s, list_row *r)
 }
 
 static bool
-row_stats_proc(const msgpack_object *f, row_scratch *s, list_row *r)
+row_stats_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
 {
 	pp_proc_stats *p = &r->stats_proc;
 	uint64_t       reclaims;
 
+	(void) n; /* later fields are for later libraries */
 	memset(p, 0, sizeof(*p));
 	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
 	    !copy_str(&f[1], s->str[1], PP_TOPIC_MAX + 1) ||
@@ -337,17 +383,19 @@ row_stats_proc(const msgpack_object *f, row_scratch *s, list_row *r)
 
 /*
  * Per kind: the key of its array, the fields an item has, and whether it
- * may have more (the stats pages may grow; topics and procs items are
- * read only at their exact size, as before).
+ * may have more (the stats pages may grow; topics items are read only at
+ * their exact size, as before; procs items at 26 fields or more, since
+ * the acked and previous ranges were appended).
  */
 static const struct {
 	const char *key;
 	uint32_t    fields;
 	bool        is_exact;
-	bool (*decode)(const msgpack_object *f, row_scratch *s, list_row *r);
+	bool (*decode)(const msgpack_object *f, uint32_t n, row_scratch *s,
+	    list_row *r);
 } kinds[] = {
 	[PPI_LIST_TOPICS]       = { "topics", TOPIC_FIELDS, true, row_topic },
-	[PPI_LIST_PROCS]        = { "procs", PROC_FIELDS, true, row_proc },
+	[PPI_LIST_PROCS]        = { "procs", PROC_FIELDS, false, row_proc },
 	[PPI_LIST_STATS_TOPICS] = { "items", STATS_TOPIC_FIELDS, false,
 		row_stats_topic },
 	[PPI_LIST_STATS_PROCS]  = { "items", STATS_PROC_FIELDS, false,
@@ -382,7 +430,8 @@ ppi_wire_decode_list(const void *frame, size_t len, enum ppi_list_kind kind,
 		    it->via.array.size < kinds[kind].fields ||
 		    (kinds[kind].is_exact &&
 		        it->via.array.size != kinds[kind].fields) ||
-		    !kinds[kind].decode(it->via.array.ptr, &scratch, &r)) {
+		    !kinds[kind].decode(it->via.array.ptr, it->via.array.size,
+		        &scratch, &r)) {
 			goto malformed;
 		}
 		if ((rv = row(arg, &r)) != 0) {

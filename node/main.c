@@ -413,6 +413,12 @@ run(options *o, sigset_t *sigs)
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}
+	/* Workers and their plugins inherit the store's id (a JetStream
+	 * sink names its messages with it). Set before the node's own
+	 * threads start, so no getenv() can race it. */
+	if (setenv("PIPEPROC_NODE_ID", store_node_id(n.store), 1) != 0) {
+		return fail_start(o, PP_ENOMEM, "cannot set PIPEPROC_NODE_ID");
+	}
 	if (metrics_start() != 0) {
 		return fail_start(o, PP_ENOMEM, "cannot start the metrics");
 	}

@@ -210,6 +210,10 @@ nothing "a caught-up proc prints nothing" pp proc t --name p1 --count 2
 inspect_is "inspect after the acks: cursor at the end, no claim" p1 \
 	'has_claim=false' 'claim_first=null' 'claim_token=null' 'next_seq=3' \
 	'lag=0' 'reclaims=0'
+inspect_is "inspect shows the last acked range and the previous claim" p1 \
+	'has_last_acked=true' "last_acked_first=\"$id2\"" \
+	"last_acked_last=\"$id2\"" 'has_prev_claim=true' \
+	"prev_claim_first=\"$id0\"" "prev_claim_last=\"$id1\""
 run pp inspect p1
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c '
@@ -218,7 +222,9 @@ want = ["name", "topic", "offset", "last_error", "count", "max_reclaims",
     "reclaim_timeout_ms", "on_max_reclaims", "is_disabled", "has_claim",
     "claim_first", "claim_last", "claim_token", "claim_deadline_ms",
     "next_seq", "reclaims", "created_ms", "last_claimed_ms",
-    "last_acked_ms", "lag", "oldest_unacked_ms", "oldest_unacked_age_ms", "lost"]
+    "last_acked_ms", "lag", "oldest_unacked_ms", "oldest_unacked_age_ms", "lost",
+    "has_last_acked", "last_acked_first", "last_acked_last", "has_prev_claim",
+    "prev_claim_first", "prev_claim_last"]
 got = json.load(open(sys.argv[1]))
 sys.exit(0 if list(got) == want else 1)' "$tmp/out"
 	verdict "inspect prints every pp_proc_info field as valid JSON"
@@ -362,11 +368,11 @@ verdict "refused options and offsets create no proc"
 run pp commit t d
 id3=$(cat "$tmp/out")
 run pp procs
-printf 'p1\tt\tactive\t1\t-\t0\n' >"$tmp/want"
+printf 'p1\tt\tactive\t1\t-\t0\t%s\n' "$id2" >"$tmp/want"
 grep '^p1	' "$tmp/out" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
-verdict "procs prints NAME TOPIC STATUS LAG CLAIM RECLAIMS (lag 1)"
-printf 'pc\tt\tactive\t4\t%s..%s\t1\n' "$id0" "$id0" >"$tmp/want"
+verdict "procs prints NAME TOPIC STATUS LAG CLAIM RECLAIMS LAST_ACKED (lag 1)"
+printf 'pc\tt\tactive\t4\t%s..%s\t1\t-\n' "$id0" "$id0" >"$tmp/want"
 grep '^pc	' "$tmp/out" >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 verdict "procs shows an outstanding claim as FIRST..LAST"

@@ -125,6 +125,7 @@ done
 run pp commit in <"$tmp/in.txt"
 [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 50 ]
 verdict "commit 50 logs to in"
+last_in=$(tail -n 1 "$tmp/out")
 
 # ---- create ------------------------------------------------------------
 
@@ -205,15 +206,17 @@ fails_with "system-proc-destroy of a refused systemProc is PP_ENOSYSPROC" \
 
 # ---- procs and inspect -----------------------------------------------------
 
-printf 'up\tin\tactive\t0\t-\t0\tup\t%s\t-\n' "$upper" >"$tmp/want"
+printf 'up\tin\tactive\t0\t-\t0\t%s\tup\t%s\t-\n' "$last_in" "$upper" \
+	>"$tmp/want"
 procs_line up >"$tmp/got"
 cmp -s "$tmp/got" "$tmp/want"
 verdict "procs adds SYSTEMPROC PLUGIN LAST_ERROR for a systemProc's proc"
 printf 'plain\tin\tactive\t50\t' >"$tmp/want"
 procs_line plain | cut -f1-4 | tr '\n' '\t' >"$tmp/got"
-[ "$(procs_line plain | awk -F'\t' '{ print NF }')" = 6 ] &&
+[ "$(procs_line plain | awk -F'\t' '{ print NF }')" = 7 ] &&
+	[ "$(procs_line plain | cut -f7)" = - ] &&
 	cmp -s "$tmp/got" "$tmp/want"
-verdict "procs still prints six fields for a plain proc"
+verdict "procs prints seven fields for a plain proc (LAST_ACKED '-')"
 
 run pp inspect plain
 [ "$rc" -eq 0 ] && ! grep -q '"system_proc"' "$tmp/out"
@@ -247,9 +250,9 @@ pp commit f good BAD >/dev/null
 wait_for procs_match fl '	disabled	'
 verdict "a plugin that keeps failing gets its proc disabled"
 procs_line fl >"$tmp/got"
-cut -f7,8 "$tmp/got" >"$tmp/cols"
+cut -f8,9 "$tmp/got" >"$tmp/cols"
 printf 'fl\t%s\n' "$failer" >"$tmp/want"
-cmp -s "$tmp/cols" "$tmp/want" && cut -f9 "$tmp/got" | grep -q "contains 'BAD'"
+cmp -s "$tmp/cols" "$tmp/want" && cut -f10 "$tmp/got" | grep -q "contains 'BAD'"
 verdict "procs shows the plugin's failure as the last error"
 is "the log before the failing one was processed" \
 	"$(pp range fout | cut -f2)" good

@@ -105,6 +105,16 @@ pstate_eq_at(const char *file, int line, const pstate *a, const pstate *b)
 	PST_U64(last_acked_ms);
 	PST_U64(lag);
 	PST_U64(oldest_unacked_ms);
+	PST_U64(has_last_acked);
+	PST_U64(last_acked_first.ms);
+	PST_U64(last_acked_first.seq);
+	PST_U64(last_acked_last.ms);
+	PST_U64(last_acked_last.seq);
+	PST_U64(has_prev_claim);
+	PST_U64(prev_claim_first.ms);
+	PST_U64(prev_claim_first.seq);
+	PST_U64(prev_claim_last.ms);
+	PST_U64(prev_claim_last.seq);
 #undef PST_U64
 #undef PST_I64
 #undef PST_STR

@@ -186,8 +186,16 @@ claim_from(group *g, proc_rec *p, uint64_t index, ppi_buf *reply,
 		claim_empty_reply(reply);
 		return 0;
 	}
+	if (p->last_claimed_ms != 0) {
+		/* The latest claim becomes the previous one (PEER §8.4). */
+		proc_rec_claim_ids(&c, p, &p->prev_claim_first, &p->prev_claim_last);
+		p->has_prev_claim = true;
+	}
 	p->claim_first     = e[0].seq;
 	p->claim_last      = e[n - 1].seq;
+	p->claim_first_ms  = e[0].ms;
+	p->claim_last_ms   = e[n - 1].ms;
+	p->has_claim_ms    = true;
 	p->token           = new_token();
 	p->last_claimed_ms = g->now_ms;
 	p->deadline_ms     = p->reclaim_timeout_ms > 0

@@ -129,6 +129,18 @@ point_after(uint64_t ms, uint64_t seq)
  * Lower bound as a seq position: logs with seq >= the result satisfy it.
  * Returns false when nothing can satisfy it.
  */
+pp_id
+cursor_log_id(store_cursor *c, uint64_t seq)
+{
+	pp_id   id = { 0, seq };
+	MDB_val k, v;
+
+	if (cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
+		id.ms = store_val_ms(&v);
+	}
+	return id;
+}
+
 bool
 cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
 {

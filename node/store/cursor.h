@@ -23,6 +23,10 @@ void cursor_ends(store_cursor *c, pp_id *first, pp_id *last);
 bool cursor_seek(store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
 bool cursor_seek_back(store_cursor *c, uint64_t seq, MDB_val *k, MDB_val *v);
 
+/* cursor_log_id - the id of the stored log with sequence seq; its ms is 0
+ * when that log is not stored (collected, or never written). */
+pp_id cursor_log_id(store_cursor *c, uint64_t seq);
+
 /*
  * cursor_lower / cursor_upper - a bound as a sequence position: logs
  * with seq >= *out (lower) or <= *out (upper) satisfy it. False when no

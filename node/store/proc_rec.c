@@ -11,10 +11,15 @@
  *   +--------+----------+-----------+-------------+------------+-------+
  *   | deadline | last_claimed | last_acked | topic_len:u16 offset_len:u16
  *   | error_len:u16 version:u8 isolating:u8 | lost:u64 |
- *   | retry_end:u64 (version 1) | topic | offset | error |
+ *   | retry_end:u64 (version 1) |
+ *   | claim_first_ms | claim_last_ms | prev_claim first ms/seq, last
+ *   | ms/seq | last_acked first ms/seq, last ms/seq | has:u8 | (0) x7 |
+ *   (version 2) | topic | offset | error |
  *   flags: disabled, on_max, start kind, start exclusive (one byte each).
- *   Version 0 records (120 fixed bytes) have no retry_end; every record
- *   is written as version 1 (128 bytes).
+ *   has: bit 0 claim ms, bit 1 previous claim, bit 2 last acked.
+ *   Version 0 records (120 fixed bytes) have no retry_end, version 1
+ *   records (128) none of the version 2 fields; every record is written
+ *   as version 2 (216 bytes).
  * One record per proc, so destroy deletes exactly one key (PEER §10).
  */
 #include <string.h>
@@ -24,7 +29,27 @@
 #include "sys_rec.h"
 
 #define FIXED_V0 120
-#define FIXED 128
+#define FIXED_V1 128
+#define FIXED 216
+#define HAS_CLAIM_MS 1
+#define HAS_PREV_CLAIM 2
+#define HAS_LAST_ACKED 4
+
+/* Reads and writes a pp_id as ms:u64 seq:u64. */
+static pp_id
+get_id(const unsigned char *b)
+{
+	pp_id id = { ppi_get_be64(b), ppi_get_be64(b + 8) };
+
+	return id;
+}
+
+static void
+put_id(unsigned char *b, pp_id id)
+{
+	ppi_put_be64(b, id.ms);
+	ppi_put_be64(b + 8, id.seq);
+}
 
 size_t
 proc_rec_key(unsigned char *key, const char *name, size_t len)
@@ -38,12 +63,13 @@ bool
 proc_rec_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 {
 	const unsigned char *b = v->mv_data;
+	static const size_t  fixed_of[] = { FIXED_V0, FIXED_V1, FIXED };
 	size_t               tl, ol, el, fixed;
 
-	if (v->mv_size < FIXED_V0 || len > PP_TOPIC_MAX || b[110] > 1) {
+	if (v->mv_size < FIXED_V0 || len > PP_TOPIC_MAX || b[110] > 2) {
 		return false;
 	}
-	fixed = b[110] == 1 ? FIXED : FIXED_V0;
+	fixed = fixed_of[b[110]];
 	tl = (size_t) (b[104] << 8 | b[105]);
 	ol = (size_t) (b[106] << 8 | b[107]);
 	el = (size_t) (b[108] << 8 | b[109]);
@@ -73,7 +99,18 @@ proc_rec_decode(const MDB_val *v, const char *name, size_t len, proc_rec *p)
 	p->last_acked_ms      = ppi_get_be64(b + 96);
 	p->lost               = ppi_get_be64(b + 112);
 	p->is_isolating       = b[111] != 0;
-	p->retry_end          = fixed == FIXED ? ppi_get_be64(b + 120) : 0;
+	p->retry_end          = fixed >= FIXED_V1 ? ppi_get_be64(b + 120) : 0;
+	if (fixed == FIXED) {
+		p->has_claim_ms     = (b[208] & HAS_CLAIM_MS) != 0;
+		p->has_prev_claim   = (b[208] & HAS_PREV_CLAIM) != 0;
+		p->has_last_acked   = (b[208] & HAS_LAST_ACKED) != 0;
+		p->claim_first_ms   = ppi_get_be64(b + 128);
+		p->claim_last_ms    = ppi_get_be64(b + 136);
+		p->prev_claim_first = get_id(b + 144);
+		p->prev_claim_last  = get_id(b + 160);
+		p->last_acked_first = get_id(b + 176);
+		p->last_acked_last  = get_id(b + 192);
+	}
 	memcpy(p->topic, b + fixed, tl);
 	memcpy(p->offset, b + fixed + tl, ol);
 	memcpy(p->error, b + fixed + tl + ol, el);
@@ -139,26 +176,37 @@ proc_rec_put(MDB_txn *txn, store *s, const proc_rec *p)
 	b[107] = (unsigned char) ol;
 	b[108] = (unsigned char) (el >> 8);
 	b[109] = (unsigned char) el;
-	b[110] = 1; /* version */
+	b[110] = 2; /* version */
 	b[111] = p->is_isolating ? 1 : 0;
 	ppi_put_be64(b + 120, p->retry_end);
+	ppi_put_be64(b + 128, p->claim_first_ms);
+	ppi_put_be64(b + 136, p->claim_last_ms);
+	put_id(b + 144, p->prev_claim_first);
+	put_id(b + 160, p->prev_claim_last);
+	put_id(b + 176, p->last_acked_first);
+	put_id(b + 192, p->last_acked_last);
+	b[208] = (unsigned char) ((p->has_claim_ms ? HAS_CLAIM_MS : 0) |
+	    (p->has_prev_claim ? HAS_PREV_CLAIM : 0) |
+	    (p->has_last_acked ? HAS_LAST_ACKED : 0));
 	memcpy(b + FIXED, p->topic, tl);
 	memcpy(b + FIXED + tl, p->offset, ol);
 	memcpy(b + FIXED + tl + ol, p->error, el);
 	return 0;
 }
 
-/* The id of the stored log with sequence seq (ms 0 if it is gone). */
-static pp_id
-log_id(store_cursor *c, uint64_t seq)
+void
+proc_rec_claim_ids(store_cursor *c, const proc_rec *p, pp_id *first, pp_id *last)
 {
-	pp_id   id = { 0, seq };
-	MDB_val k, v;
-
-	if (cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
-		id.ms = store_val_ms(&v);
+	if (p->has_claim_ms) {
+		*first = (pp_id) { p->claim_first_ms, p->claim_first };
+		*last  = (pp_id) { p->claim_last_ms, p->claim_last };
+	} else {
+		/* Claimed before version 2 records: its logs tell. */
+		*first = c != NULL ? cursor_log_id(c, p->claim_first)
+		                   : (pp_id) { 0, p->claim_first };
+		*last  = c != NULL ? cursor_log_id(c, p->claim_last)
+		                   : (pp_id) { 0, p->claim_last };
 	}
-	return id;
 }
 
 int
@@ -192,6 +240,16 @@ proc_rec_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 	info->lost                    = p->lost;
 	info->system_proc             = "";
 	info->plugin                  = "";
+	info->has_last_acked          = p->has_last_acked;
+	info->last_acked_first        = p->last_acked_first;
+	info->last_acked_last         = p->last_acked_last;
+	info->has_prev_claim          = p->has_prev_claim;
+	info->prev_claim_first        = p->prev_claim_first;
+	info->prev_claim_last         = p->prev_claim_last;
+	if (info->has_claim && p->has_claim_ms) {
+		info->claim_first = (pp_id) { p->claim_first_ms, p->claim_first };
+		info->claim_last  = (pp_id) { p->claim_last_ms, p->claim_last };
+	}
 	rc = mdb_get(txn, s->state, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		return rc;
@@ -207,9 +265,9 @@ proc_rec_report(MDB_txn *txn, store *s, MDB_cursor *logs, const proc_rec *p,
 		from = c.topic.next_seq;
 	}
 	info->next_seq = from;
-	if (info->has_claim) {
-		info->claim_first = log_id(&c, p->claim_first);
-		info->claim_last  = log_id(&c, p->claim_last);
+	if (info->has_claim && !p->has_claim_ms) {
+		info->claim_first = cursor_log_id(&c, p->claim_first);
+		info->claim_last  = cursor_log_id(&c, p->claim_last);
 	}
 	if (cursor_seek(&c, from, &k, &v)) {
 		/* Logs are only removed from the front, so everything from

@@ -6,6 +6,7 @@
 #ifndef PP_NODE_STORE_PROC_REC_H
 #define PP_NODE_STORE_PROC_REC_H
 
+#include "cursor.h"
 #include "store_impl.h"
 
 #define PROC_ERROR_MAX 512
@@ -41,6 +42,20 @@ typedef struct proc_rec {
 	 * so one bad log never drags good ones to the dead letters. */
 	bool       is_isolating;
 	uint64_t   retry_end; /* 0: not retrying */
+	/* The ms of the latest claim's first and last logs (claim_first
+	 * and claim_last, kept after the claim ended), the claim before it
+	 * and the last ack: PEER §8.2's lastClaimedRange,
+	 * previousClaimedRange and lastAckedRange, as ids so that they
+	 * outlive their logs. Records older than version 2 have none. */
+	bool       has_claim_ms;
+	uint64_t   claim_first_ms;
+	uint64_t   claim_last_ms;
+	bool       has_prev_claim;
+	pp_id      prev_claim_first;
+	pp_id      prev_claim_last;
+	bool       has_last_acked;
+	pp_id      last_acked_first;
+	pp_id      last_acked_last;
 } proc_rec;
 
 /* proc_rec_key - the state key of a proc; returns its length. */
@@ -56,6 +71,14 @@ int proc_rec_put(MDB_txn *txn, store *s, const proc_rec *p);
 /* proc_rec_decode - a stored record (false when malformed). */
 bool proc_rec_decode(
     const MDB_val *v, const char *name, size_t len, proc_rec *p);
+
+/*
+ * proc_rec_claim_ids - the ids of p's latest claim (outstanding or not).
+ * Records older than version 2 keep no ms: they are read through c (a
+ * cursor on p's topic; NULL leaves them 0).
+ */
+void proc_rec_claim_ids(
+    store_cursor *c, const proc_rec *p, pp_id *first, pp_id *last);
 
 /*
  * proc_rec_report - the state of a proc for inspect/procs, with lag and the

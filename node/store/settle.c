@@ -66,20 +66,23 @@ int
 settle_ack(group *g, proc_rec *p, pp_id *acked)
 {
 	store_cursor c;
-	MDB_val      k, v;
+	pp_id        first;
 	int          rc;
 
-	acked->ms  = 0;
-	acked->seq = p->claim_last;
-	if ((rc = group_open_topic(g, p->topic, &c)) == 0) {
-		if (cursor_seek(&c, p->claim_last, &k, &v) &&
-		    store_key_seq(&k) == p->claim_last) {
-			acked->ms = store_val_ms(&v);
-		}
+	if (p->has_claim_ms) {
+		proc_rec_claim_ids(NULL, p, &first, acked);
+	} else if ((rc = group_open_topic(g, p->topic, &c)) == 0) {
+		proc_rec_claim_ids(&c, p, &first, acked);
 		mdb_cursor_close(c.cur);
-	} else if (rc != MDB_NOTFOUND) {
+	} else if (rc == MDB_NOTFOUND) {
+		proc_rec_claim_ids(NULL, p, &first, acked);
+	} else {
 		return rc;
 	}
+	/* PEER §9.1: lastAckedRange <- the claim. */
+	p->has_last_acked   = true;
+	p->last_acked_first = first;
+	p->last_acked_last  = *acked;
 	p->cursor        = p->claim_last + 1;
 	if (p->retry_end != 0 && p->cursor >= p->retry_end) {
 		p->retry_end = 0;

@@ -38,6 +38,7 @@ static const struct {
 	{ "stats", cli_stats_run },
 	{ "system-proc", cli_system_run },
 	{ "system-proc-destroy", cli_system_destroy },
+	{ "producer", cli_producer_run },
 };
 
 int

@@ -7,9 +7,9 @@
  *   resume NAME           resume it (reclaims reset); print its state
  *   destroy NAME          destroy it; print its state before the call
  *   procs                 NAME<TAB>TOPIC<TAB>STATUS<TAB>LAG<TAB>CLAIM
- *                         <TAB>RECLAIMS per proc, in name order; a
- *                         systemProc's proc adds <TAB>SYSTEMPROC<TAB>
- *                         PLUGIN<TAB>LAST_ERROR
+ *                         <TAB>RECLAIMS<TAB>LAST_ACKED per proc, in name
+ *                         order; a systemProc's proc adds <TAB>
+ *                         SYSTEMPROC<TAB>PLUGIN<TAB>LAST_ERROR
  *
  * The JSON object holds every field of pp_proc_info under its C name, in
  * declaration order, the options flattened into it:
@@ -21,6 +21,8 @@
  *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
  *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
  *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS,"lost":N,
+ *    "has_last_acked":true,"last_acked_first":"ID","last_acked_last":"ID",
+ *    "has_prev_claim":true,"prev_claim_first":"ID","prev_claim_last":"ID",
  *    "system_proc":"s","plugin":"/path/p.so"}
  *
  * system_proc and plugin are there only for the procs of a systemProc,
@@ -34,7 +36,8 @@
  * (and the deadline when it is "never"), and the times whose 0 means
  * "never" or "none". max_reclaims and reclaim_timeout_ms keep -1 for
  * "never", the value the options take. In `procs`, STATUS is "active" or
- * "disabled" and CLAIM is "FIRST..LAST" or "-"; LAST_ERROR is "-" when
+ * "disabled", CLAIM is "FIRST..LAST" or "-", LAST_ACKED the last acked id
+ * (the last id of last_acked) or "-"; LAST_ERROR is "-" when
  * there is none, with tabs and line breaks turned into spaces so that a
  * proc stays one line of fixed columns.
  */
@@ -135,6 +138,18 @@ cli_proc_admin_print_json(const pp_proc_info *info)
 	                                     : 0,
 	    info->oldest_unacked_ms != 0);
 	printf(",\"lost\":%" PRIu64, info->lost);
+	printf(",\"has_last_acked\":%s",
+	    info->has_last_acked ? "true" : "false");
+	print_id_field(
+	    "last_acked_first", info->last_acked_first, info->has_last_acked);
+	print_id_field(
+	    "last_acked_last", info->last_acked_last, info->has_last_acked);
+	printf(",\"has_prev_claim\":%s",
+	    info->has_prev_claim ? "true" : "false");
+	print_id_field(
+	    "prev_claim_first", info->prev_claim_first, info->has_prev_claim);
+	print_id_field(
+	    "prev_claim_last", info->prev_claim_last, info->has_prev_claim);
 	if (info->system_proc != NULL && info->system_proc[0] != '\0') {
 		fputc(',', stdout);
 		print_string_field("system_proc", info->system_proc);
@@ -176,6 +191,11 @@ print_proc_line(const pp_proc_info *info)
 		fputc('-', stdout);
 	}
 	printf("\t%" PRIu32, info->reclaims);
+	if (info->has_last_acked) {
+		printf("\t%s", pp_id_format(info->last_acked_last, last));
+	} else {
+		fputs("\t-", stdout);
+	}
 	if (info->system_proc != NULL && info->system_proc[0] != '\0') {
 		fputc('\t', stdout);
 		print_column(info->system_proc);
