@@ -75,7 +75,9 @@ function create(client, options) {
 		from = Array.isArray(options.from) ? options.from : [options.from];
 		to = options.to === undefined || options.to === null || options.to === "" ? []
 			: Array.isArray(options.to) ? options.to : [options.to];
-		config = quote(process.execPath) + " " + quote(HOST) + " " +
+		// `exec`: the shell the plugin runs the command with becomes
+		// node itself, so the plugin's signals reach the host directly.
+		config = "exec " + quote(process.execPath) + " " + quote(HOST) + " " +
 			processorArgs(options.processor) + (to.length === 0 ? " --no-to" : "");
 		if (Buffer.byteLength(config) > CONFIG_MAX) {
 			throw makeError("PP_EINVAL", "processor path too long");
