@@ -48,7 +48,6 @@ function procArgs(options) {
 class PipeProcClient {
 	constructor() {
 		this._handle = null;
-		this._acked = new Map(); // proc name -> last acked "a..b" seen here
 		this._claims = new Map(); // proc name -> [first, last] of its claim
 		this._lives = new Set();
 	}
@@ -205,13 +204,16 @@ class PipeProcClient {
 		return this._ackedRange(procName, acked);
 	}
 
-	_ackedRange(procName, acked) {
+	// The range an ack covered: the claim this client saw, else the
+	// node's record of the last ack (a claim made by another client).
+	async _ackedRange(procName, acked) {
 		const claim = this._claims.get(procName);
-		const r = claim && claim[1] === acked ? shapes.range(claim[0], claim[1])
-			: shapes.range(acked, acked);
 		this._claims.delete(procName);
-		this._acked.set(procName, r);
-		return r;
+		if (claim && claim[1] === acked) {
+			return shapes.range(claim[0], claim[1]);
+		}
+		const p = await this.inspectProc(procName).catch(() => null);
+		return p && p.lastAckedRange ? p.lastAckedRange : shapes.range(acked, acked);
 	}
 
 	async ackCommit(procName, logs) {
@@ -225,10 +227,11 @@ class PipeProcClient {
 		const rec = shapes.records(isArray ? logs : [logs]);
 		const claim = this._claims.get(procName);
 		const ids = await native.ackCommit(this._handle, procName, rec[0], rec[1]).catch(rethrow);
-		const ackedLogId = claim ? shapes.range(claim[0], claim[1]) : "";
 		this._claims.delete(procName);
-		if (ackedLogId) {
-			this._acked.set(procName, ackedLogId);
+		let ackedLogId = claim ? shapes.range(claim[0], claim[1]) : "";
+		if (!ackedLogId) {
+			const p = await this.inspectProc(procName).catch(() => null);
+			ackedLogId = p ? p.lastAckedRange : "";
 		}
 		return { ackedLogId, id: isArray ? ids : ids[0] };
 	}
@@ -241,7 +244,7 @@ class PipeProcClient {
 			error === undefined ? null : String(error)).catch(rethrow);
 		this._claims.delete(procName);
 		const p = await this.inspectProc(procName).catch(() => null);
-		return p ? p.lastClaimedRange : this._acked.get(procName) || "";
+		return p ? p.lastClaimedRange : "";
 	}
 
 	_admin(fn, name) {
@@ -249,7 +252,7 @@ class PipeProcClient {
 			return notConnected();
 		}
 		return fn(this._handle, name).then(
-			(list) => shapes.procObject(list[0], this._acked.get(name)), rethrow);
+			(list) => shapes.procObject(list[0]), rethrow);
 	}
 
 	inspectProc(name) {
@@ -258,7 +261,6 @@ class PipeProcClient {
 
 	destroyProc(name) {
 		return this._admin(native.destroyProc, name).then((p) => {
-			this._acked.delete(name);
 			this._claims.delete(name);
 			return p;
 		});

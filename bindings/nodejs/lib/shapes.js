@@ -98,22 +98,14 @@ function range(first, last) {
 }
 
 // The library's proc record -> PipeProc's proc object (§8.2), in its key
-// order. `acked` is what this client knows of the proc's last acked
-// range, for a library without that field.
-function procObject(raw, acked) {
-	let lastAcked = "";
-	if (raw.lastAckedFirst !== undefined) {
-		lastAcked = range(raw.lastAckedFirst, raw.lastAckedLast);
-	} else if (raw.lastAckedAt > 0 && acked) {
-		lastAcked = acked;
-	}
+// order. The node keeps the last acked range and the claim before the
+// latest (pp_proc_info); while a claim is outstanding lastClaimedRange is
+// that claim, else it is the last acked range (PipeProc's reclaim and ack
+// both leave it so).
+function procObject(raw) {
+	const lastAcked = raw.hasLastAcked ? range(raw.lastAckedFirst, raw.lastAckedLast) : "";
 	const claimed = raw.hasClaim ? range(raw.claimFirst, raw.claimLast) : lastAcked;
-	let previous;
-	if (raw.prevClaimFirst !== undefined) {
-		previous = range(raw.prevClaimFirst, raw.prevClaimLast);
-	} else {
-		previous = raw.hasClaim ? lastAcked : "";
-	}
+	const previous = raw.hasPrevClaim ? range(raw.prevClaimFirst, raw.prevClaimLast) : "";
 	return {
 		name: raw.name,
 		topic: raw.topic,

@@ -155,6 +155,17 @@ proc_info_value(napi_env env, const pp_proc_info *p)
 	set_num(env, o, "lost", (double)p->lost);
 	set_str(env, o, "systemProc", p->system_proc);
 	set_str(env, o, "plugin", p->plugin);
+	/* PipeProc's lastAckedRange and previousClaimedRange. */
+	set_bool(env, o, "hasLastAcked", p->has_last_acked);
+	if (p->has_last_acked) {
+		set(env, o, "lastAckedFirst", ppn_id_string(env, p->last_acked_first));
+		set(env, o, "lastAckedLast", ppn_id_string(env, p->last_acked_last));
+	}
+	set_bool(env, o, "hasPrevClaim", p->has_prev_claim);
+	if (p->has_prev_claim) {
+		set(env, o, "prevClaimFirst", ppn_id_string(env, p->prev_claim_first));
+		set(env, o, "prevClaimLast", ppn_id_string(env, p->prev_claim_last));
+	}
 	return (o);
 }
 

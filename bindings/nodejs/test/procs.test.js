@@ -175,3 +175,28 @@ test("waitForProcs: resolves when done, times out, unknown names are an error", 
 	await client.waitForProcs("never", { timeout: 5000 }); // PEER §23.15
 	await rejects(assert, client.waitForProcs(["no_such_proc"], { timeout: 100 }), "PP_ENOPROC");
 });
+
+test("proc object: lastAckedRange, previousClaimedRange, lastClaimedRange (PEER §8.2)", async () => {
+	const ids = await client.commit([0, 1, 2, 3].map((i) => ({ topic: "ranges", body: { i } })));
+	const r = (a, b) => ids[a] + ".." + ids[b];
+	await client.proc("ranges", { name: "rg", offset: ">", count: 2 });
+	let p = await client.inspectProc("rg");
+	assert.deepStrictEqual([p.lastClaimedRange, p.lastAckedRange, p.previousClaimedRange],
+		[r(0, 1), "", ""]);
+	await client.ack("rg");
+	await client.proc("ranges", { name: "rg", offset: ">", count: 2 });
+	p = await client.inspectProc("rg");
+	assert.deepStrictEqual([p.lastClaimedRange, p.lastAckedRange, p.previousClaimedRange],
+		[r(2, 3), r(0, 1), r(0, 1)]);
+	// A reclaim goes back to the acked range.
+	assert.strictEqual(await client.reclaimProc("rg"), r(0, 1));
+	// Another client acks a claim it did not make: the node's record says
+	// which range that was.
+	const other = require("./helper").PipeProc();
+	await other.connect({ socket: "ipc://" + require("path").join(client.dir, "sock") });
+	await client.proc("ranges", { name: "rg", offset: ">", count: 2 });
+	assert.strictEqual(await other.ack("rg"), r(2, 3));
+	p = await other.inspectProc("rg");
+	assert.deepStrictEqual([p.lastClaimedRange, p.lastAckedRange], [r(2, 3), r(2, 3)]);
+	await other.shutdown();
+});
