@@ -197,13 +197,27 @@ $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 # N-API 8 against the installed Node.js headers; no node-gyp. The rpath
 # finds an installed libpipeproc; tests point LD_LIBRARY_PATH at the build.
 $(call obj,$(NODEJS_SRC)): FINAL_CPPFLAGS += -I$(NODE_INCLUDE) \
-	-DNODE_GYP_MODULE_NAME=pipeproc
+	-DNODE_GYP_MODULE_NAME=pipeproc -DPPN_LIBDIR='"$(libdir)"'
 $(NODEJS): $(call obj,$(NODEJS_SRC)) $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared $(FINAL_LDFLAGS) -o $@ $(call obj,$(NODEJS_SRC)) \
 	  -L$(B)/lib -lpipeproc -Wl,--enable-new-dtags,-rpath,$(libdir)
 
 nodejs: $(NODEJS)
+
+# The npm package: the binding's files and the addon, packed by npm into
+# $(B)/nodejs/pipeproc-$(VERSION).tgz. It works where libpipeproc is
+# installed (make install: the addon's rpath is $(libdir)).
+NODEJS_PKG := $(B)/nodejs/pkg
+nodejs-pack: $(NODEJS)
+	$(Q)rm -rf $(NODEJS_PKG) && mkdir -p $(NODEJS_PKG)/build
+	$(Q)cp -R bindings/nodejs/package.json bindings/nodejs/index.js \
+	  bindings/nodejs/index.d.ts bindings/nodejs/README.md \
+	  bindings/nodejs/lib $(NODEJS_PKG)/
+	$(Q)cp $(NODEJS) $(NODEJS_PKG)/build/pipeproc.node
+	$(Q)cd $(NODEJS_PKG) && npm pack --silent \
+	  --pack-destination $(CURDIR)/$(B)/nodejs >/dev/null
+	@echo "$(B)/nodejs/pipeproc-$(VERSION).tgz"
 
 $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -374,12 +388,15 @@ install: all
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
+	install -d $(DESTDIR)$(libdir)/pipeproc/plugins
+	install -m 755 $(EXEC_PLUGIN) $(DESTDIR)$(libdir)/pipeproc/plugins/
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
 	rm -f $(DESTDIR)$(bindir)/pipeproc-worker
 	rm -f $(DESTDIR)$(bindir)/pipeproc-gen-certs
 	rm -f $(DESTDIR)$(libdir)/libpipeproc.a $(DESTDIR)$(libdir)/libpipeproc.so*
+	rm -f $(DESTDIR)$(libdir)/pipeproc/plugins/exec.so
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc

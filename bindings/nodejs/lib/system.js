@@ -21,7 +21,8 @@ function quote(s) {
 }
 
 // The exec plugin: $PIPEPROC_EXEC_PLUGIN, $PIPEPROC_PLUGINS/exec.so, the
-// repository's build, then the installed places.
+// repository's build, then where `make install` puts it
+// (LIBDIR/pipeproc/plugins, LIBDIR compiled into the addon).
 function execPlugin() {
 	const list = [];
 	if (process.env.PIPEPROC_EXEC_PLUGIN) {
@@ -31,10 +32,7 @@ function execPlugin() {
 		list.push(path.join(process.env.PIPEPROC_PLUGINS, "exec.so"));
 	}
 	list.push(path.join(__dirname, "..", "..", "..", "build", "plugins", "exec.so"));
-	for (const prefix of ["/usr/local", "/usr"]) {
-		list.push(path.join(prefix, "lib", "pipeproc", "plugins", "exec.so"));
-		list.push(path.join(prefix, "lib", "pipeproc", "exec.so"));
-	}
+	list.push(path.join(native.libdir, "pipeproc", "plugins", "exec.so"));
 	for (const p of list) {
 		if (fs.existsSync(p)) {
 			return p;
