@@ -50,28 +50,31 @@ class PipeProcClient {
 		this._handle = null;
 		this._claims = new Map(); // proc name -> [first, last] of its claim
 		this._lives = new Set();
-	}
-
-	_h() {
-		return this._handle;
+		this._opening = false; // a spawn or connect is under way
 	}
 
 	// ---- process management (PEER §17) ----
 	async spawn(options) {
-		if (this._handle) {
+		if (this._handle || this._opening) {
 			return "node_already_active";
 		}
 		const opts = spawnOptions(options);
-		this._handle = await native.spawn(opts).catch(rethrow);
+		this._opening = true;
+		try {
+			this._handle = await native.spawn(opts).catch(rethrow);
+		} finally {
+			this._opening = false;
+		}
 		this.pipeProcNode = { spawned: true, address: opts.address };
 		return "spawned_and_connected";
 	}
 
 	async connect(options) {
-		if (this._handle) {
+		if (this._handle || this._opening) {
 			return "already_connected";
 		}
 		const opts = connectOptions(options);
+		this._opening = true;
 		try {
 			this._handle = await native.connect(opts);
 		} catch (reason) {
@@ -84,6 +87,8 @@ class PipeProcClient {
 				err.message = "connect ECONNREFUSED " + opts.address;
 			}
 			throw err;
+		} finally {
+			this._opening = false;
 		}
 		this.pipeProcNode = { connected: true, address: opts.address };
 		return "connected";

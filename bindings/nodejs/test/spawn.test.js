@@ -12,6 +12,14 @@ test("spawn twice: node_already_active; a connector shares the node", async () =
 	const client = await spawn();
 	try {
 		assert.strictEqual(await client.spawn({}), "node_already_active");
+		// Two spawns at once: one node, the second is told so.
+		const twice = require("./helper").PipeProc();
+		const d = require("./helper").tmpdir();
+		const o = { memory: true, workers: 0, socket: "ipc://" + path.join(d, "s") };
+		assert.deepStrictEqual(await Promise.all([twice.spawn(o), twice.spawn(o)]),
+			["spawned_and_connected", "node_already_active"]);
+		await twice.shutdown();
+		fs.rmSync(d, { recursive: true, force: true });
 		const other = PipeProc();
 		assert.strictEqual(await other.connect({ socket: "ipc://" + path.join(client.dir, "sock") }),
 			"connected");
