@@ -177,9 +177,9 @@ class PipeProcClient {
 		if (r === null) {
 			return undefined;
 		}
-		const ids = r[1];
-		this._claims.set(name, [ids[0], ids[ids.length - 1]]);
-		const out = shapes.logs(ids, r[2]);
+		// r: [token, count, json, index] or [token, ids[], bodies[], index]
+		const out = shapes.rangeLogs([r[1], r[2]]);
+		this._claims.set(name, [out[0].id, out[out.length - 1].id]);
 		return out.length === 1 && !isArray ? out[0] : out;
 	}
 

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "client.h"
+#include "json.h"
 #include "ops.h"
 
 typedef struct claim_job {
@@ -30,6 +31,8 @@ typedef struct claim_job {
 	size_t       index;
 	pp_claim    *claim;
 	pp_id        acked;
+	ppn_json     json; /* the claim's logs, built on the pool thread */
+	bool         has_json;
 } claim_job;
 
 static void
@@ -43,6 +46,23 @@ claim_fini(ppn_job *job)
 	free(c->error);
 	ppn_strings_free(c->names, c->nnames);
 	pp_claim_free(c->claim);
+	ppn_json_fini(&c->json);
+}
+
+/* After a claim, on the pool thread: its logs as one JSON text. */
+static void
+claim_build_json(claim_job *c)
+{
+	size_t i, n = pp_claim_count(c->claim);
+
+	if (n == 0) {
+		return;
+	}
+	ppn_json_init(&c->json);
+	for (i = 0; i < n; i++) {
+		ppn_json_add(&c->json, pp_claim_log(c->claim, i));
+	}
+	c->has_json = ppn_json_finish(&c->json) == 0;
 }
 
 static claim_job *
@@ -78,10 +98,15 @@ proc_run(ppn_job *job)
 	    &c->claim);
 	if (rv != 0) {
 		ppn_job_error(job, rv, "%s", pp_client_errmsg(client));
+		return;
 	}
+	claim_build_json(c);
 }
 
-/* null, or [token, ids[], bodies[]] (plus index for availableProc). */
+/*
+ * null, or [token, ids[], bodies[], index] (index for availableProc), or
+ * [token, count, json, index] when the JSON text was built (json.h).
+ */
 static napi_value
 claim_value(napi_env env, ppn_job *job)
 {
@@ -98,6 +123,17 @@ claim_value(napi_env env, ppn_job *job)
 	napi_create_array_with_length(env, 4, &out);
 	snprintf(token, sizeof(token), "%" PRIu64, pp_claim_token(c->claim));
 	napi_set_element(env, out, 0, ppn_string(env, token, strlen(token)));
+	napi_create_uint32(env, (uint32_t)c->index, &v);
+	napi_set_element(env, out, 3, v);
+	if (c->has_json) {
+		napi_create_uint32(env, (uint32_t)n, &v);
+		napi_set_element(env, out, 1, v);
+		if ((v = ppn_json_value(env, &c->json)) == NULL) {
+			return (NULL);
+		}
+		napi_set_element(env, out, 2, v);
+		return (out);
+	}
 	napi_create_array_with_length(env, n, &ids);
 	napi_create_array_with_length(env, n, &bodies);
 	for (i = 0; i < n; i++) {
@@ -113,8 +149,6 @@ claim_value(napi_env env, ppn_job *job)
 	}
 	napi_set_element(env, out, 1, ids);
 	napi_set_element(env, out, 2, bodies);
-	napi_create_uint32(env, (uint32_t)c->index, &v);
-	napi_set_element(env, out, 3, v);
 	return (out);
 }
 
@@ -175,7 +209,9 @@ available_run(ppn_job *job)
 	    wait_arg(c->wait_ms), &c->index, &c->claim);
 	if (rv != 0) {
 		ppn_job_error(job, rv, "%s", pp_client_errmsg(client));
+		return;
 	}
+	claim_build_json(c);
 }
 
 /* availableProc(handle, names[], waitMs) */

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "client.h"
+#include "json.h"
 #include "ops.h"
 
 typedef struct range_job {
@@ -28,8 +29,8 @@ typedef struct range_job {
 	size_t      npages;
 	size_t      total;
 	uint64_t    length; /* length only */
-	char       *json;   /* the whole result as one JSON array, or NULL */
-	size_t      json_len;
+	ppn_json    json; /* the whole result as one JSON array */
+	bool        has_json;
 } range_job;
 
 static void
@@ -42,52 +43,25 @@ range_fini(ppn_job *job)
 		pp_result_free(r->pages[i]);
 	}
 	free(r->pages);
-	free(r->json);
+	ppn_json_fini(&r->json);
 	free(r->topic);
 	free(r->start);
 	free(r->end);
 }
 
-/*
- * Builds [{"id":"ms-seq","body":<body>},...] from the pages, on the pool
- * thread: bodies are JSON text already (the wrapper stores JSON), so one
- * JSON.parse on the JS thread replaces a string, a parse and an object per
- * log. Leaves r->json NULL (the per-log arrays are used instead) when the
- * text would pass JSON_MAX (V8's strings are bounded) or memory runs out.
- */
-#define JSON_MAX (256u << 20)
-#define JSON_PER_LOG (sizeof("{\"id\":\"\",\"body\":},") + PP_ID_STRLEN)
-
+/* The pages as one JSON text (json.h); r->json stays unset on failure. */
 static void
 range_build_json(range_job *r)
 {
-	const pp_log *log;
-	size_t        p, i, size = 3, off = 0;
-	char         *s, id[PP_ID_STRLEN];
+	size_t p, i;
 
+	ppn_json_init(&r->json);
 	for (p = 0; p < r->npages; p++) {
 		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
-			size += pp_result_log(r->pages[p], i)->len + JSON_PER_LOG;
+			ppn_json_add(&r->json, pp_result_log(r->pages[p], i));
 		}
 	}
-	if (size > JSON_MAX || (s = malloc(size)) == NULL) {
-		return;
-	}
-	s[off++] = '[';
-	for (p = 0; p < r->npages; p++) {
-		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
-			log = pp_result_log(r->pages[p], i);
-			off += (size_t)snprintf(s + off, size - off,
-			    "%s{\"id\":\"%s\",\"body\":", off > 1 ? "," : "",
-			    pp_id_format(log->id, id));
-			memcpy(s + off, log->body, log->len);
-			off += log->len;
-			s[off++] = '}';
-		}
-	}
-	s[off++] = ']';
-	r->json = s;
-	r->json_len = off;
+	r->has_json = ppn_json_finish(&r->json) == 0;
 }
 
 static void
@@ -158,10 +132,10 @@ range_value(napi_env env, ppn_job *job)
 	size_t        p, i, k = 0;
 
 	napi_create_array_with_length(env, 2, &out);
-	if (r->json != NULL) {
+	if (r->has_json) {
 		napi_create_double(env, (double)r->total, &v);
 		napi_set_element(env, out, 0, v);
-		if ((v = ppn_string(env, r->json, r->json_len)) == NULL) {
+		if ((v = ppn_json_value(env, &r->json)) == NULL) {
 			return (NULL);
 		}
 		napi_set_element(env, out, 1, v);
