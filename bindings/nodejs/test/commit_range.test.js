@@ -127,3 +127,22 @@ test("a client that never spawned or connected: no_active_node", async () => {
 	await rejects(assert, c.systemProc({ name: "s", from: "t", processor: () => 1 }), "PP_ENOTCONN");
 	await rejects(assert, c.shutdown(), "PP_ENOTCONN", "no_active_node");
 });
+
+test("a stored body that is not JSON (from another client) is malformed_log", async () => {
+	const { execFileSync } = require("child_process");
+	const path = require("path");
+	const cli = process.env.PIPEPROC_CLI ||
+		path.join(path.dirname(process.env.PIPEPROC_NODE), "pipeproc");
+	execFileSync(cli, ["-a", "ipc://" + path.join(client.dir, "sock"), "commit", "raw",
+		"not json", "{\"ok\":1}"]);
+	assert.strictEqual(await client.length("raw"), 2);
+	await rejects(assert, client.range("raw"), "PP_EINVALID_BODY", "malformed_log");
+	assert.deepStrictEqual(await client.range("raw", { start: ":1" }).then((l) => l.map((x) => x.body)),
+		[{ ok: 1 }]);
+	await rejects(assert, client.proc("raw", { name: "rawp", offset: ">" }), "PP_EINVALID_BODY",
+		"malformed_log");
+	// Also a body that is JSON text of the wrong structure is caught.
+	execFileSync(cli, ["-a", "ipc://" + path.join(client.dir, "sock"), "commit", "raw2",
+		"1},{\"id\":\"x\",\"body\":2"]);
+	await rejects(assert, client.range("raw2"), "PP_EINVALID_BODY", "malformed_log");
+});
