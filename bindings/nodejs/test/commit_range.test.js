@@ -2,14 +2,15 @@
 // commit, range, revrange and length (PEER §4-§7 with §23.3, §23.9):
 // result shapes, options, paging and every error.
 const test = require("node:test");
+const { before, after } = require("node:test");
 const assert = require("node:assert");
 const { PipeProc, spawn, stop, rejects } = require("./helper");
 
 let client;
-test.before(async () => {
+before(async () => {
 	client = await spawn();
 });
-test.after(() => stop(client));
+after(() => stop(client));
 
 const ID = /^[0-9]{13}-[0-9]+$/;
 

@@ -2,14 +2,15 @@
 // Issue 11 item 3: waiting calls run on the addon's threads, never on
 // libuv's pool, and many promises in flight coalesce into few requests.
 const test = require("node:test");
+const { before, after } = require("node:test");
 const assert = require("node:assert");
 const { spawn, stop, waitFor } = require("./helper");
 
 let client;
-test.before(async () => {
+before(async () => {
 	client = await spawn();
 });
-test.after(() => stop(client));
+after(() => stop(client));
 
 test("100,000 commits in flight resolve in order with distinct ids, in few requests", async () => {
 	const before = (await client.stats()).write_requests;

@@ -3,14 +3,15 @@
 // availableProc and waitForProcs (PEER §8-§11, §14 with §23.8, §23.9,
 // §23.15): result shapes and every error.
 const test = require("node:test");
+const { before, after } = require("node:test");
 const assert = require("node:assert");
 const { spawn, stop, rejects } = require("./helper");
 
 let client;
-test.before(async () => {
+before(async () => {
 	client = await spawn();
 });
-test.after(() => stop(client));
+after(() => stop(client));
 
 const KEYS = ["name", "topic", "offset", "createdAt", "lastClaimedAt", "lastAckedAt",
 	"lastClaimedRange", "lastAckedRange", "previousClaimedRange", "status", "reclaims",

@@ -4,6 +4,7 @@
 // inline function, a file, and failures that reclaim with their text
 // (the crash case is system_crash.test.js).
 const test = require("node:test");
+const { before, after } = require("node:test");
 const assert = require("node:assert");
 const fs = require("fs");
 const path = require("path");
@@ -11,11 +12,11 @@ const { spawn, stop, waitFor, rejects, tmpdir } = require("./helper");
 
 let client;
 let dir;
-test.before(async () => {
+before(async () => {
 	client = await spawn({ workers: 1 });
 	dir = tmpdir();
 });
-test.after(async () => {
+after(async () => {
 	await stop(client);
 	fs.rmSync(dir, { recursive: true, force: true });
 });

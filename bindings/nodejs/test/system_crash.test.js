@@ -4,6 +4,7 @@
 // back, handled again by the restarted worker, and every output is
 // committed exactly once, in order.
 const test = require("node:test");
+const { before, after } = require("node:test");
 const assert = require("node:assert");
 const fs = require("fs");
 const path = require("path");
@@ -11,11 +12,11 @@ const { spawn, stop, waitFor, tmpdir } = require("./helper");
 
 let client;
 let dir;
-test.before(async () => {
+before(async () => {
 	client = await spawn({ workers: 1 });
 	dir = tmpdir();
 });
-test.after(async () => {
+after(async () => {
 	await stop(client);
 	fs.rmSync(dir, { recursive: true, force: true });
 });
