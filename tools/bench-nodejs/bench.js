@@ -44,19 +44,17 @@ function log(msg) {
 	process.stderr.write("bench-nodejs: " + msg + "\n");
 }
 
-// The C figures: one pipeproc-bench run of every baseline workload.
-function cBaselines() {
+// The C figure of one workload: pipeproc-bench -w NAME -r 1, run right
+// before its JS twin so that both see the same machine (other load on a
+// shared machine drifts within seconds).
+function cBaseline(cName) {
 	const bench = process.env.PIPEPROC_BENCH;
-	const out = {};
 	if (!bench) {
-		return out;
+		return null;
 	}
-	const args = ["-r", "1"];
+	const args = ["-r", "1", "-w", cName];
 	if (quick) {
 		args.push("-q");
-	}
-	for (const w of WORKLOADS) {
-		args.push("-w", w[1]);
 	}
 	let text = "";
 	try {
@@ -67,10 +65,12 @@ function cBaselines() {
 	for (const line of text.split("\n")) {
 		if (line.trim() !== "") {
 			const j = JSON.parse(line);
-			out[j.workload] = j.logs_per_s || j.ops_per_s;
+			if (j.workload === cName && !j.error) {
+				return j.logs_per_s || j.ops_per_s;
+			}
 		}
 	}
-	return out;
+	return null;
 }
 
 async function node(name, options) {
@@ -215,16 +215,15 @@ async function pipeline() {
 }
 
 async function main() {
-	log("C baselines (pipeproc-bench -r 1" + (quick ? " -q" : "") + ")");
-	const base = cBaselines();
 	let failed = 0;
 	for (const [name, cName, target, fn] of WORKLOADS) {
-		log(name);
+		log(cName + " (C, pipeproc-bench -r 1" + (quick ? " -q" : "") + "), then " + name);
 		const line = { workload: name };
 		try {
+			const baseline = cBaseline(cName);
 			const rate = await fn();
 			line.ops_per_s = Math.round(rate);
-			line.baseline_ops_per_s = base[cName] !== undefined ? base[cName] : null;
+			line.baseline_ops_per_s = baseline;
 			line.ratio = line.baseline_ops_per_s ? Number((rate / line.baseline_ops_per_s).toFixed(3)) : null;
 			line.baseline = cName + " (C, same run)";
 			if (target !== null) {

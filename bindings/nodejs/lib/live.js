@@ -110,8 +110,17 @@ class LiveProc {
 			}
 		};
 		if (this._loops.length > 0) {
-			await this.client.disableProc(this.name).catch(ignoreMissing);
-			await Promise.all(this._loops);
+			// Disabling answers a parked claim at once. A claim still on
+			// its way may create the proc after a disable found none, so
+			// disable again until every loop has ended.
+			let ended = false;
+			const loops = Promise.all(this._loops).then(() => {
+				ended = true;
+			});
+			while (!ended) {
+				await this.client.disableProc(this.name).catch(ignoreMissing);
+				await Promise.race([loops, sleep(50)]);
+			}
 		}
 		await this.client.destroyProc(this.name).catch(ignoreMissing);
 	}

@@ -125,3 +125,14 @@ test("many liveProcs parked at once, then all woken by one commit each", async (
 	assert.ok(Date.now() - t0 < 2000);
 	await Promise.all(lives.map((l) => l.cancel()));
 });
+
+test("liveProc: cancel right after changes() (its first claim still on the way) ends promptly", async () => {
+	for (let i = 0; i < 5; i++) {
+		const live = client.liveProc({ topic: "quick" + i, mode: "live" });
+		live.changes(() => {});
+		const t0 = Date.now();
+		await live.cancel();
+		assert.ok(Date.now() - t0 < 5000, "cancel took " + (Date.now() - t0) + " ms");
+		await assert.rejects(client.inspectProc(live.name), { code: "PP_ENOPROC" });
+	}
+});
