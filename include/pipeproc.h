@@ -385,6 +385,61 @@ PP_API const char *pp_client_errmsg(const pp_client *client);
  */
 PP_API const char *pp_last_errmsg(void);
 
+/*
+ * Options of pp_attach(). Zero means default; NULL means all defaults.
+ * Fields are only ever appended.
+ */
+typedef struct pp_attach_opts {
+	/* How a node is started when none owns the data directory (by this
+	 * call or, later, by a re-spawn): node_path, sync_mode,
+	 * sync_interval_ms, start_timeout_ms, max_body_bytes, the GC and
+	 * store limits, the worker fields, metrics_address and token_file
+	 * are used (the library copies the strings). data_dir, address,
+	 * namespace_name and is_detached are ignored: the node owns the
+	 * given directory, listens on an ipc address derived from it and
+	 * never belongs to one process. is_memory is refused (PP_EINVAL).
+	 * NULL: all defaults. */
+	const pp_spawn_opts *node;
+	/* How long pp_attach() may take to find or start the node, ms.
+	 * 0: 10000. */
+	uint32_t timeout_ms;
+	/* Request timeout of the returned client, ms. 0: 60000. */
+	uint32_t request_timeout_ms;
+} pp_attach_opts;
+
+/*
+ * pp_attach - share the node of a data directory with sibling processes.
+ * data_dir: in, the data directory (created if missing). opts: in, may be
+ *   NULL. client: out.
+ * Connects to the node that owns data_dir, or starts one (detached) when
+ * none does; the data directory's lock decides which of several processes
+ * attaching at once starts it, and the others connect to the winner (the
+ * node writes its address into DIR/node.addr once it listens). A node
+ * started this way stays up while any attached process lives, however it
+ * ends (each holds a lease: a locked file in DIR/attach/), and stops
+ * within about a second after the last one is gone; the process that
+ * started it may exit first. If the node dies, the client starts a new one
+ * (again, one process wins the lock) and its requests carry on: they wait
+ * for the new node and are sent again, which is safe (reads change
+ * nothing, commits and acks are applied once: DESIGN.md §10).
+ * Returns 0, or:
+ *   PP_EINVAL      client or data_dir is NULL, data_dir is empty, or
+ *                  opts->node asks for is_memory;
+ *   PP_EIO, PP_EPERM  the data directory or its lease cannot be created;
+ *   PP_ESPAWN      no node could be started (the message says why);
+ *   PP_ETIMEDOUT   no node was found or started within timeout_ms;
+ *   any code of pp_spawn() or pp_connect() (PP_EAUTH, PP_ESTORE, ...).
+ * On success *client belongs to the caller; release it with pp_close(),
+ * which gives up the lease (the node stops if it was the last). On error
+ * *client is unchanged. A client of pp_attach() runs one helper thread
+ * that watches the connection. pp_shutdown() on it stops the node for
+ * now and ends the client's lease; attached siblings that still live
+ * start the node again.
+ * Thread-safe; blocks up to timeout_ms.
+ */
+PP_API int pp_attach(const char *data_dir, const pp_attach_opts *opts,
+    pp_client **client);
+
 /* ------------------------------------------------------------------------
  * Commit
  * ------------------------------------------------------------------------ */

@@ -524,8 +524,8 @@ validate_opts(pp_client *c, const pp_commit_opts *o, size_t *bytes)
 		return 0;
 	}
 	if (o->producer != NULL) {
-		if (!ppi_wire_producer_key_valid(
-		        o->producer, strnlen(o->producer, PP_PRODUCER_MAX + 1))) {
+		if (!ppi_wire_producer_key_valid(o->producer,
+		        strnlen(o->producer, PP_PRODUCER_MAX + 1))) {
 			return ppi_client_fail(c, PP_EINVAL,
 			    "producer key must be 1 to %d bytes of visible "
 			    "ASCII",

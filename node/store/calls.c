@@ -41,7 +41,8 @@ expects_check(group *g, const ppi_wire_call *call, int *status)
 
 		if (!ppi_topic_valid(e->topic.ptr, e->topic.len)) {
 			snprintf(g->msg, sizeof(g->msg),
-			    "expect %zu: topic must match [A-Za-z0-9_.-]{1,200}",
+			    "expect %zu: topic must match "
+			    "[A-Za-z0-9_.-]{1,200}",
 			    i);
 			*status = PP_EINVALID_TOPIC;
 			return 0;

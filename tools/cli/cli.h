@@ -36,6 +36,7 @@ struct cli_ctx {
 	 * $PIPEPROC_TOKEN), --insecure-tcp. */
 	const char *tls_ca, *tls_cert, *tls_key, *token_file;
 	bool        is_insecure_tcp;
+	const char *data_dir_opt; /* -d DIR: attach (pp_attach), or NULL */
 };
 
 /* ---- cli_opts.c: the option parser ---------------------------------- */

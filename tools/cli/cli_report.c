@@ -16,7 +16,7 @@
 #include "cli.h"
 
 static const char usage_text[]
-    = "usage: pipeproc [-a ADDRESS] [-n NAMESPACE] COMMAND [ARGS]\n"
+    = "usage: pipeproc [-a ADDRESS | -d DIR] [-n NAMESPACE] COMMAND [ARGS]\n"
       "       pipeproc -h | --help | --version\n"
       "\n"
       "commands:\n"
@@ -83,6 +83,9 @@ static const char usage_text[]
       "                ipc://$TMPDIR/pipeproc.NAMESPACE); remote nodes:\n"
       "                tls+tcp://HOST:PORT, tcp://HOST:PORT\n"
       "  -n NAMESPACE  namespace of the default address (default: default)\n"
+      "  -d DIR        attach by data directory (pp_attach(3)): use the node\n"
+      "                that owns DIR, else start one that stops once no\n"
+      "                attached process is left\n"
       "  --tls-ca FILE, --tls-cert FILE, --tls-key FILE\n"
       "                TLS material for tls+tcp:// (default:\n"
       "                $PIPEPROC_TLS_CA, $PIPEPROC_TLS_CERT, "
