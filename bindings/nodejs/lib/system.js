@@ -21,8 +21,8 @@ function quote(s) {
 }
 
 // The exec plugin: $PIPEPROC_EXEC_PLUGIN, $PIPEPROC_PLUGINS/exec.so, the
-// repository's build, then where `make install` puts it
-// (LIBDIR/pipeproc/plugins, LIBDIR compiled into the addon).
+// repository's build, where `make install` puts it (plugindir, compiled
+// into the addon), else the name "exec" for the workers' plugin path.
 function execPlugin() {
 	const list = [];
 	if (process.env.PIPEPROC_EXEC_PLUGIN) {
@@ -32,13 +32,13 @@ function execPlugin() {
 		list.push(path.join(process.env.PIPEPROC_PLUGINS, "exec.so"));
 	}
 	list.push(path.join(__dirname, "..", "..", "..", "build", "plugins", "exec.so"));
-	list.push(path.join(native.libdir, "pipeproc", "plugins", "exec.so"));
+	list.push(path.join(native.plugindir, "exec.so"));
 	for (const p of list) {
 		if (fs.existsSync(p)) {
 			return p;
 		}
 	}
-	return list[0] || list[list.length - 1];
+	return "exec"; // a name: the node's workers look in their plugin path
 }
 
 function processorArgs(processor) {

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#ifndef PPN_LIBDIR
-#define PPN_LIBDIR "/usr/local/lib"
+#ifndef PPN_PLUGINDIR
+#define PPN_PLUGINDIR "/usr/local/lib/pipeproc/plugins"
 #endif
 
 #include "args.h"
@@ -75,9 +75,9 @@ init(napi_env env, napi_value exports)
 	    napi_define_properties(env, exports, 3, props) != napi_ok ||
 	    napi_set_named_property(env, exports, "version",
 		ppn_string(env, version, strlen(version))) != napi_ok ||
-	    /* Where `make install` put the library and the exec plugin. */
-	    napi_set_named_property(env, exports, "libdir",
-		ppn_string(env, PPN_LIBDIR, strlen(PPN_LIBDIR))) != napi_ok ||
+	    /* Where `make install` puts the plugins (the exec plugin). */
+	    napi_set_named_property(env, exports, "plugindir",
+		ppn_string(env, PPN_PLUGINDIR, strlen(PPN_PLUGINDIR))) != napi_ok ||
 	    ppn_client_export(env, exports) != 0 ||
 	    ppn_commit_export(env, exports) != 0 ||
 	    ppn_read_export(env, exports) != 0 ||
