@@ -48,6 +48,17 @@ function address(options, isTls) {
 	return undefined;
 }
 
+// The namespace's default address, as the library makes it (pp_spawn(3)):
+// ipc://RUNDIR/pipeproc.<namespace>, RUNDIR $XDG_RUNTIME_DIR/pipeproc,
+// else $TMPDIR/pipeproc-<uid>.
+function defaultAddress(namespace) {
+	const ns = typeof namespace === "string" && namespace !== "" ? namespace : "default";
+	const xdg = process.env.XDG_RUNTIME_DIR;
+	const rundir = xdg ? path.join(xdg, "pipeproc")
+		: path.join(process.env.TMPDIR || "/tmp", "pipeproc-" + process.getuid());
+	return "ipc://" + path.join(rundir, "pipeproc." + ns);
+}
+
 function integer(v, name) {
 	if (v === undefined || v === null) {
 		return undefined;
@@ -121,8 +132,7 @@ function connectOptions(options) {
 	}
 	out.address = address(options, !!tls);
 	if (out.address === undefined) {
-		const ns = typeof options.namespace === "string" ? options.namespace : "default";
-		out.address = "ipc://" + path.join(require("os").tmpdir(), "pipeproc." + ns);
+		out.address = defaultAddress(options.namespace);
 	}
 	// PipeProc's timeout (default 1000 ms) bounds the handshake.
 	out.timeout = integer(options.timeout, "timeout");

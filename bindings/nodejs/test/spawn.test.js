@@ -125,3 +125,51 @@ test("memory and disk: data on disk survives a restart, memory does not", async 
 	await c.shutdown();
 	fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("tcp://127.0.0.1 without credentials, as PipeProc programs spawn and connect (item 5)", async () => {
+	const net = require("net");
+	const port = await new Promise((resolve) => {
+		const srv = net.createServer().listen(0, "127.0.0.1", () => {
+			const p = srv.address().port;
+			srv.close(() => resolve(p));
+		});
+	});
+	const dir = tmpdir();
+	const a = PipeProc();
+	assert.strictEqual(await a.spawn({ tcp: { host: "127.0.0.1", port }, workers: 0,
+		location: path.join(dir, "data") }), "spawned_and_connected");
+	try {
+		const b = PipeProc();
+		assert.strictEqual(await b.connect({ tcp: { host: "127.0.0.1", port } }), "connected");
+		const id = await b.commit({ topic: "tcp", body: { over: "loopback" } });
+		assert.deepStrictEqual(await a.range("tcp"), [{ id, body: { over: "loopback" } }]);
+		assert.strictEqual(await b.shutdown(), "disconnected");
+	} finally {
+		await a.shutdown();
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+});
+
+test("the default address: a connect with no options finds a spawn with no address", async () => {
+	const dir = tmpdir();
+	const saved = process.env.TMPDIR;
+	const savedXdg = process.env.XDG_RUNTIME_DIR;
+	process.env.TMPDIR = dir; // the library and the wrapper both read it
+	delete process.env.XDG_RUNTIME_DIR;
+	const a = PipeProc();
+	try {
+		await a.spawn({ memory: true, workers: 0, namespace: "ns1" });
+		const b = PipeProc();
+		assert.strictEqual(await b.connect({ namespace: "ns1" }), "connected");
+		await b.commit({ topic: "d", body: {} });
+		assert.strictEqual(await a.length("d"), 1);
+		await b.shutdown();
+	} finally {
+		await a.shutdown();
+		process.env.TMPDIR = saved;
+		if (savedXdg !== undefined) {
+			process.env.XDG_RUNTIME_DIR = savedXdg;
+		}
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+});
