@@ -334,6 +334,12 @@ typedef struct pp_connect_opts {
 	 * socket's peer credentials say whose it is) and fails with
 	 * PP_EPEER otherwise; with this set a node of root is accepted too. */
 	bool is_root_node_allowed;
+	/* Local reads (issue 15): with an ipc:// address, when the node's
+	 * store is readable by us, range, revrange, iterators, length,
+	 * stat and topics read it directly instead of asking the node
+	 * (same results, no round trip); when it is not, they ask the node.
+	 * true: always ask the node. */
+	bool is_local_reads_off;
 } pp_connect_opts;
 
 /*

@@ -198,6 +198,22 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 	return rv;
 }
 
+/*
+ * A node on this host names its store in the hello; reads will try it
+ * (local.c). Nothing is opened here, so a client that never reads never
+ * touches the store, and any failure just leaves reads to the node.
+ */
+static void
+local_from_hello(pp_client *c, const ppi_frame *reply)
+{
+	char dir[4096], node_id[33];
+
+	if (ppi_wire_decode_hello_store(reply->data, reply->len, dir,
+	        sizeof(dir), node_id, sizeof(node_id))) {
+		c->local = ppi_local_alloc(dir, node_id);
+	}
+}
+
 int
 ppi_client_connect(const char *address, const pp_connect_opts *o,
     pp_client **client, char *msg, size_t msglen)
@@ -277,6 +293,9 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	}
 	rv = ppi_wire_decode_hello(
 	    reply.data, reply.len, &version, &c->max_body, msg, msglen);
+	if (rv == 0 && a.kind == PPI_ADDR_IPC && !o->is_local_reads_off) {
+		local_from_hello(c, &reply);
+	}
 	ppi_frame_free(&reply);
 	if (rv == PP_EAUTH) {
 		snprintf(msg, msglen, "%s: %s%s", address,
@@ -302,6 +321,7 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 fail:
 	ppi_transport_close(c->transport);
 	ppi_lane_free(c->lane);
+	ppi_local_free(c->local);
 	free(c->address);
 	free(c);
 	return rv;

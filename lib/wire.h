@@ -253,7 +253,8 @@ void ppi_wire_request_fini(ppi_request *req);
 
 void ppi_wire_reply_error(ppi_buf *b, int status, const char *msg);
 void ppi_wire_reply_ok(ppi_buf *b);
-void ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid);
+void ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid,
+    const char *store_dir, const char *node_id);
 /* A commit reply: begin, then one ok or err per call, in call order. */
 void ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls);
 void ppi_wire_reply_commit_ok(
@@ -312,6 +313,14 @@ void ppi_wire_reply_list_end(ppi_buf *b, bool has_more);
  */
 int ppi_wire_decode_status(
     const void *frame, size_t len, char *msg, size_t msglen);
+/*
+ * ppi_wire_decode_hello_store - the store directory and node id a node
+ * on this host appends to its hello (absent from older nodes and
+ * --memory ones): true when both are there and fit, copied NUL-terminated.
+ */
+bool ppi_wire_decode_hello_store(const void *frame, size_t len, char *dir,
+    size_t dirlen, char *node_id, size_t idlen);
+
 int ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
     uint64_t *max_body, char *msg, size_t msglen);
 /*

@@ -407,10 +407,11 @@ run(options *o, sigset_t *sigs)
 	node         n;
 	store_config cfg;
 	syncer      *sy = NULL;
-	char         msg[1024] = "", memdir[4096];
+	char         msg[1024] = "", memdir[4096], store_dir[PATH_MAX];
 	int          lock_fd, sigfd, rv;
 	remote       rem;
 	const char  *addrs[MAX_LISTEN + 1];
+	const char  *env;
 	size_t       naddrs;
 
 	memset(&n, 0, sizeof(n));
@@ -444,12 +445,23 @@ run(options *o, sigset_t *sigs)
 	cfg.is_nosync = o->sync != SYNC_ALWAYS;
 	cfg.max_body     = o->max_body;
 	cfg.map_size_max = o->max_store_bytes;
+	/* Tests start with a small map to see it grow under readers. */
+	if ((env = getenv("PIPEPROC_MAP_INITIAL_BYTES")) != NULL &&
+	    !ppi_parse_u64(env, UINT64_MAX, &cfg.map_size_initial)) {
+		return fail_start(o, PP_EINVAL,
+		    "PIPEPROC_MAP_INITIAL_BYTES must be a number of bytes");
+	}
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}
 	/* Workers and their plugins inherit the store's id (a JetStream
 	 * sink names its messages with it). Set before the node's own
 	 * threads start, so no getenv() can race it. */
+	/* A --memory store is the node's own business: not advertised. */
+	if (!o->is_memory &&
+	    realpath(o->data_dir, store_dir) == store_dir) {
+		n.store_dir = store_dir;
+	}
 	if (setenv("PIPEPROC_NODE_ID", store_node_id(n.store), 1) != 0) {
 		return fail_start(o, PP_ENOMEM, "cannot set PIPEPROC_NODE_ID");
 	}

@@ -190,7 +190,8 @@ dispatch(server *s, request *r)
 
 	switch (r->req.op) {
 	case PPI_OP_HELLO:
-		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid());
+		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid(),
+		    n->store_dir, store_node_id(n->store));
 		conn_reply(r);
 		return;
 	case PPI_OP_COMMIT:

@@ -31,6 +31,7 @@ typedef struct store_config {
 	bool        is_nosync;    /* sync none/interval: the node syncs */
 	uint64_t    max_body;     /* largest accepted body, bytes */
 	uint64_t    map_size_max; /* 0: grow until the disk is full */
+	uint64_t    map_size_initial; /* first map, bytes; 0: 256 MiB */
 } store_config;
 
 /*
