@@ -74,22 +74,13 @@ on_pub_error(jsCtx *js, jsPubAckErr *pae, void *closure)
 	pthread_mutex_unlock(&p->mtx);
 }
 
-/* This thread's context, made on its first claim; NULL on error. */
-static pub_ctx *
-thread_ctx(sink *s, char *err, size_t errlen)
+/* Gives p a fresh JetStream context. Returns 0, or -1 with err. */
+static int
+ctx_open(sink *s, pub_ctx *p, char *err, size_t errlen)
 {
-	pub_ctx   *p = pthread_getspecific(s->key);
 	jsOptions  jo;
 	natsStatus st;
 
-	if (p != NULL) {
-		return p;
-	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(err, errlen, "jetstream: out of memory");
-		return NULL;
-	}
-	pthread_mutex_init(&p->mtx, NULL);
 	jsOptions_Init(&jo);
 	jo.Wait                         = s->c.timeout_ms;
 	jo.PublishAsync.ErrHandler        = on_pub_error;
@@ -98,7 +89,34 @@ thread_ctx(sink *s, char *err, size_t errlen)
 	jo.PublishAsync.MaxPending = 65536;
 	jo.PublishAsync.StallWait  = s->c.timeout_ms;
 	if ((st = natsConnection_JetStream(&p->js, s->nc, &jo)) != NATS_OK) {
+		p->js = NULL;
 		jsconn_reason(err, errlen, "jetstream", st);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * This thread's context, made on its first claim and again after a claim
+ * whose PubAcks did not all come; NULL on error.
+ */
+static pub_ctx *
+thread_ctx(sink *s, char *err, size_t errlen)
+{
+	pub_ctx *p = pthread_getspecific(s->key);
+
+	if (p != NULL) {
+		if (p->js == NULL && ctx_open(s, p, err, errlen) != 0) {
+			return NULL;
+		}
+		return p;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "jetstream: out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&p->mtx, NULL);
+	if (ctx_open(s, p, err, errlen) != 0) {
 		pthread_mutex_destroy(&p->mtx);
 		free(p);
 		return NULL;
@@ -264,7 +282,7 @@ jsink_fini(void *state)
 	}
 	for (p = s->ctxs; p != NULL; p = next) {
 		next = p->next;
-		jsCtx_Destroy(p->js);
+		jsCtx_Destroy(p->js); /* accepts NULL */
 		pthread_mutex_destroy(&p->mtx);
 		free(p);
 	}
@@ -341,6 +359,13 @@ jsink_process(void *state, const pp_plugin_log *logs, size_t n,
 	po.MaxWait = s->c.timeout_ms;
 	if (js_PublishAsyncComplete(p->js, &po) != NATS_OK) {
 		lost = drop_pending(p->js);
+		/* Start the next claim on a fresh context: whatever state
+		 * libnats kept for these (a pending count, a reply
+		 * subscription from before a reconnect) goes with it. A
+		 * late PubAck then finds no one, and the redelivery is a
+		 * duplicate JetStream drops. */
+		jsCtx_Destroy(p->js);
+		p->js = NULL;
 		if (st == NATS_OK) {
 			snprintf(why, sizeof(why), "jetstream: no PubAck for "
 			    "%d of %zu logs within %lld ms", lost, n,
