@@ -121,7 +121,9 @@ phase 1
 wait_for past $((per / 4))
 w=$(worker_of "$node_pid")
 c=$(count)
-[ -n "$w" ] && [ "${c:-0}" -lt "$per" ] && kill -KILL "$w"
+# On a loaded machine the phase may be through already: the kill then
+# hits a worker at rest, which must be just as harmless.
+[ -n "$w" ] && kill -KILL "$w"
 verdict "kill -9 of A's worker mid-flow (at ${c:-?} of $per)"
 wait_for b_past $((per / 4))
 w=$(worker_of "$node_b_pid")
@@ -152,7 +154,10 @@ wait_for past $((per * 2 + per / 4))
 c=$(count)
 nats_kill c2
 verdict "kill -9 of NATS server c2 mid-flow (at ${c:-?})"
-if wait_for past $((c + per / 4)); then
+# More logs arrive, up to all of phase 3 (the flow may be near its end).
+more=$((c + per / 4))
+[ "$more" -lt $((per * 3 - 1)) ] || more=$((per * 3 - 1))
+if wait_for past "$more"; then
 	pass "logs keep flowing through the two servers left"
 else
 	fail "logs keep flowing through the two servers left" "count $(count)" \
