@@ -644,10 +644,10 @@ PP_API int pp_topic_delete(pp_client *client, const char *topic, bool is_force);
  * Procs: durable, named consumers of a topic
  * ------------------------------------------------------------------------ */
 
-/* What happens when a claim was reclaimed max_reclaims times in a row. */
 /*
- * What happens on the reclaim that goes past max_reclaims (the reclaim
- * itself succeeds and its logs are released in every case).
+ * What happens on the reclaim that reaches max_reclaims, the M-th in a
+ * row for max_reclaims M (the reclaim itself succeeds and its logs are
+ * released in every case).
  */
 enum pp_on_max_reclaims {
 	PP_ON_MAX_DISABLE = 0, /* the proc is disabled; resume hands the same
@@ -676,9 +676,10 @@ typedef struct pp_proc_opts {
 	const char *offset;
 	/* Logs per claim, 1 to 100,000. */
 	uint32_t count;
-	/* Reclaims (manual or by timeout) allowed in a row without an ack;
-	 * the next one applies on_max_reclaims. 0: the first reclaim
-	 * applies it; -1: never. */
+	/* With max_reclaims M, the M-th reclaim in a row without an ack
+	 * (pp_reclaim, the timeout, a failure of a systemProc's plugin or
+	 * worker) applies on_max_reclaims, as PipeProc's reclaims >=
+	 * maxReclaims: 1 applies it at the first reclaim; -1: never. */
 	int32_t max_reclaims;
 	/* A claim not acked after this many ms is reclaimed by the node's
 	 * timer, even if no client calls. -1 means never; 0 is invalid. */
