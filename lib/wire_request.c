@@ -245,6 +245,11 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 	if (!opt_bool(root, "exist", &req->must_exist)) {
 		FAIL(PP_EPROTO, "proc: 'exist' must be a boolean");
 	}
+	req->given = PP_PROC_GIVEN_ALL; /* an older library gives all */
+	if (ppi_wire_get(root, "given") != NULL &&
+	    !ppi_wire_as_u64(ppi_wire_get(root, "given"), &req->given)) {
+		FAIL(PP_EPROTO, "proc: 'given' must be an unsigned mask");
+	}
 	req->has_ack = ack != NULL;
 	return 0;
 }

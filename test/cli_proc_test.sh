@@ -352,6 +352,14 @@ fails_with "the expired claim's token is stale" 1 PP_ESTALE_CLAIM \
 
 fails_with "other options than the stored ones are PP_EPROC_EXISTS" 1 \
 	PP_EPROC_EXISTS pp proc t --name p1 --count 3
+fails_with "an option given with its default value is compared too" 1 \
+	PP_EPROC_EXISTS pp proc t --name p1 --count 1
+nothing "proc with no options uses the stored ones (issue 13 item 4)" \
+	pp proc t --name p1
+nothing "an option given with the stored value is fine" \
+	pp proc t --name p1 --count 2 --max-reclaims 10
+inspect_is "the stored options did not change" p1 'count=2' \
+	'max_reclaims=10'
 fails_with "another topic than the stored one is PP_EPROC_EXISTS" 1 \
 	PP_EPROC_EXISTS pp proc other --name p1 --count 2
 fails_with "--count 0 is PP_EINVALID_OPTION" 1 PP_EINVALID_OPTION \
