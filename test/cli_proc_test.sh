@@ -188,7 +188,7 @@ nothing "a second proc before the ack prints nothing and exits 0" \
 	pp proc t --name p1 --count 2
 inspect_is "inspect shows the outstanding claim and its token" p1 \
 	'name="p1"' 'topic="t"' 'offset=">"' 'count=2' 'has_claim=true' \
-	"claim_first=\"$id0\"" "claim_last=\"$id1\"" "claim_token=$tok1" \
+	"claim_first=\"$id0\"" "claim_last=\"$id1\"" "claim_token=\"$tok1\"" \
 	'is_disabled=false' 'next_seq=0' 'lag=3'
 printf '%s\n' "$id1" >"$tmp/want"
 out_is "ack --token prints the last acked id" pp ack p1 --token "$tok1"
