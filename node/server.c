@@ -701,6 +701,19 @@ server_wait_shutdown_peer(server *s, int timeout_ms)
 }
 
 void
+server_unlink_sockets(server *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->nlisteners; i++) {
+		/* claim_path made sure the file is this node's own. */
+		if (strncmp(s->addrs[i], "ipc://", 6) == 0) {
+			unlink(s->addrs[i] + 6);
+		}
+	}
+}
+
+void
 server_close(server *s)
 {
 	int i;
