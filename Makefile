@@ -5,6 +5,10 @@
 #   make test-some T="build/test/x_test test/y_test.sh"   only those
 #   make demo            a small end-to-end run on a spawned node
 #   make bench           benchmarks (JSON lines)
+#   make bench-peers     the same workloads against Redis Streams (installs
+#                        redis-server and libhiredis-dev: make deps-peers)
+#   make fuzz            libFuzzer harnesses, FUZZ_SECONDS (20) each
+#   make soak            SOAK_CYCLES (20) kill -9 cycles under load, audited
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan,
 #                        built into build/asan so objects never mix
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
@@ -63,6 +67,8 @@ LIB_SRC    := $(wildcard lib/*.c)
 NODE_SRC   := $(wildcard node/*.c node/store/*.c)
 CLI_SRC    := $(wildcard tools/cli/*.c)
 BENCH_SRC  := $(wildcard tools/bench/*.c)
+SOAK_SRC   := $(wildcard tools/soak/*.c)
+PEERS_SRC  := $(wildcard tools/bench-peers/*.c)
 TEST_SRC   := $(wildcard test/*_test.c)
 TEST_AUX   := $(filter-out $(TEST_SRC),$(wildcard test/*.c))
 DEMO_SRC   := $(wildcard examples/demo*.c)
@@ -77,10 +83,15 @@ LIB_SO  := $(B)/lib/libpipeproc.so.$(VERSION)
 NODE    := $(B)/bin/pipeproc-node
 CLI     := $(B)/bin/pipeproc
 BENCH   := $(B)/bin/pipeproc-bench
+SOAK    := $(B)/bin/pipeproc-soak
+PEERS   := $(B)/bin/pipeproc-bench-peers
 DEMO    := $(B)/bin/pipeproc-demo
 WORKER  := $(B)/bin/pipeproc-worker
 GENCERTS := $(B)/bin/pipeproc-gen-certs
 PLUGINS := $(patsubst examples/plugins/%.c,$(B)/plugins/%.so,$(PLUGIN_SRC))
+# The exec plugin (processors in any language) ships with pipeproc.
+EXEC_SRC := $(wildcard worker/plugins/exec/*.c)
+EXEC_PLUGIN := $(B)/plugins/exec.so
 TPLUGINS := $(patsubst test/plugins/%.c,$(B)/test/plugins/%.so,$(TPLUGIN_SRC))
 TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 # Keep the test objects: as intermediates make would delete them
@@ -88,16 +99,16 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
 
-.PHONY: all all-tests deps test test-some check bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench-peers deps-peers bench demo install uninstall clean lint-man
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
 all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
-	$(PCFILE)
+	$(EXEC_PLUGIN) $(PCFILE)
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -162,6 +173,14 @@ $(B)/plugins/%.so: examples/plugins/%.c include/pipeproc_plugin.h
 	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
 	  $(LDFLAGS) -o $@ $<
 
+# Several files, one plugin; the same flags as the examples.
+$(EXEC_PLUGIN): $(EXEC_SRC) $(wildcard worker/plugins/exec/*.h) \
+	include/pipeproc_plugin.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
+	  $(LDFLAGS) -o $@ $(EXEC_SRC)
+
 # Broken plugins for the ABI checks (test/worker_check_test.sh).
 $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 	@mkdir -p $(dir $@)
@@ -173,6 +192,19 @@ $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS)
 
+# bench-peers reuses the benchmark's helpers (all of tools/bench but its
+# main) and links hiredis, which only make deps-peers installs.
+$(PEERS): $(call obj,$(PEERS_SRC) $(filter-out tools/bench/bench.c,\
+	$(BENCH_SRC))) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS) -lhiredis
+
+$(call obj,$(PEERS_SRC)): FINAL_CPPFLAGS += -Itools/bench
+
+$(SOAK): $(call obj,$(SOAK_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -180,6 +212,9 @@ $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB_A)
 $(B)/test/%: $(B)/obj/test/%.o $(call obj,$(TEST_AUX)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# The exec plugin's frame decoder, tested on its own (and fuzzable).
+$(B)/test/exec_frame_test: $(call obj,worker/plugins/exec/frame.c)
 
 $(PCFILE): pipeproc.pc.in Makefile
 	@mkdir -p $(dir $@)
@@ -218,6 +253,87 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+
+# The same workloads against Redis Streams, Redis as the baseline
+# (tools/bench-peers/peers.h). Optional: deps-peers installs redis-server
+# and libhiredis-dev; make test never needs them.
+PEER_PKGS := redis-server libhiredis-dev
+deps-peers: deps
+	$(Q)missing=""; for p in $(PEER_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+bench-peers: deps-peers
+	$(Q)$(MAKE) --no-print-directory all $(PEERS)
+	$(Q)$(TEST_ENV) $(PEERS) $(BENCH_ARGS)
+
+# kill -9 cycles under load, then an audit (tools/soak/soak.h)
+SOAK_CYCLES ?= 20
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(SOAK)
+	$(Q)$(TEST_ENV) $(SOAK) --cycles $(SOAK_CYCLES) $(SOAK_ARGS)
+
+# ---- fuzzing --------------------------------------------------------------------
+# make fuzz: the libFuzzer harnesses test/fuzz/fuzz_*.c, built by clang
+# under ASan+UBSan against the library's own sources (build/fuzz), each run
+# for FUZZ_SECONDS from its checked-in seeds test/fuzz/corpus/NAME; any
+# finding fails the target and leaves its input in build/fuzz/artifacts/.
+# make fuzz-seeds rewrites the seeds with the library's encoders.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FB           := build/fuzz
+FUZZ_SRC     := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FB)/%,$(FUZZ_SRC))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -pthread \
+	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
+FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
+.SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC)) \
+	$(FB)/obj/worker/plugins/exec/frame.o
+
+$(FB)/obj/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FINAL_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ \
+	  $(LIB_LIBS)
+
+# Harnesses of code outside lib/ name it here.
+$(FB)/fuzz_exec_frame: $(FB)/obj/worker/plugins/exec/frame.o
+
+$(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)mkdir -p $(FB)/artifacts; for h in $(FUZZ_BINS); do \
+	  n=$$(basename $$h); n=$${n#fuzz_}; \
+	  rm -rf $(FB)/work/$$n; mkdir -p $(FB)/work/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $$h -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(FB)/artifacts/$$n- \
+	    $(FB)/work/$$n test/fuzz/corpus/$$n 2>$(FB)/work/$$n.log || \
+	    { tail -n 60 $(FB)/work/$$n.log; echo "fuzz: $$n FAILED"; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added" \
+	    $(FB)/work/$$n.log | sed "s/^/  /"; \
+	done
+
+fuzz-seeds: $(FUZZ_SEEDS)
+	$(Q)rm -rf test/fuzz/corpus.new
+	$(Q)$(FUZZ_SEEDS) test/fuzz/corpus.new
+	$(Q)for d in test/fuzz/corpus.new/*; do n=$$(basename $$d); \
+	  rm -rf test/fuzz/corpus/$$n; mkdir -p test/fuzz/corpus; \
+	  mv $$d test/fuzz/corpus/$$n; done; rm -rf test/fuzz/corpus.new
 
 # ---- install --------------------------------------------------------------------
 install: all

@@ -117,7 +117,9 @@ extern "C" {
 	X(ENOSYSPROC, -41, "no systemProc with that name")                     \
 	X(EAUTH, -42, "access token missing or wrong")                         \
 	X(ETLS, -43, "TLS handshake or certificate failure")                   \
-	X(EBUSY, -44, "node is at its connection limit")
+	X(EBUSY, -44, "node is at its connection limit")                      \
+	X(EDUPLICATE, -45, "producer sequence already applied")               \
+	X(ECONFLICT, -46, "topic is not at the expected sequence")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -383,6 +385,61 @@ PP_API const char *pp_client_errmsg(const pp_client *client);
  */
 PP_API const char *pp_last_errmsg(void);
 
+/*
+ * Options of pp_attach(). Zero means default; NULL means all defaults.
+ * Fields are only ever appended.
+ */
+typedef struct pp_attach_opts {
+	/* How a node is started when none owns the data directory (by this
+	 * call or, later, by a re-spawn): node_path, sync_mode,
+	 * sync_interval_ms, start_timeout_ms, max_body_bytes, the GC and
+	 * store limits, the worker fields, metrics_address and token_file
+	 * are used (the library copies the strings). data_dir, address,
+	 * namespace_name and is_detached are ignored: the node owns the
+	 * given directory, listens on an ipc address derived from it and
+	 * never belongs to one process. is_memory is refused (PP_EINVAL).
+	 * NULL: all defaults. */
+	const pp_spawn_opts *node;
+	/* How long pp_attach() may take to find or start the node, ms.
+	 * 0: 10000. */
+	uint32_t timeout_ms;
+	/* Request timeout of the returned client, ms. 0: 60000. */
+	uint32_t request_timeout_ms;
+} pp_attach_opts;
+
+/*
+ * pp_attach - share the node of a data directory with sibling processes.
+ * data_dir: in, the data directory (created if missing). opts: in, may be
+ *   NULL. client: out.
+ * Connects to the node that owns data_dir, or starts one (detached) when
+ * none does; the data directory's lock decides which of several processes
+ * attaching at once starts it, and the others connect to the winner (the
+ * node writes its address into DIR/node.addr once it listens). A node
+ * started this way stays up while any attached process lives, however it
+ * ends (each holds a lease: a locked file in DIR/attach/), and stops
+ * within about a second after the last one is gone; the process that
+ * started it may exit first. If the node dies, the client starts a new one
+ * (again, one process wins the lock) and its requests carry on: they wait
+ * for the new node and are sent again, which is safe (reads change
+ * nothing, commits and acks are applied once: DESIGN.md §10).
+ * Returns 0, or:
+ *   PP_EINVAL      client or data_dir is NULL, data_dir is empty, or
+ *                  opts->node asks for is_memory;
+ *   PP_EIO, PP_EPERM  the data directory or its lease cannot be created;
+ *   PP_ESPAWN      no node could be started (the message says why);
+ *   PP_ETIMEDOUT   no node was found or started within timeout_ms;
+ *   any code of pp_spawn() or pp_connect() (PP_EAUTH, PP_ESTORE, ...).
+ * On success *client belongs to the caller; release it with pp_close(),
+ * which gives up the lease (the node stops if it was the last). On error
+ * *client is unchanged. A client of pp_attach() runs one helper thread
+ * that watches the connection. pp_shutdown() on it stops the node for
+ * now and ends the client's lease; attached siblings that still live
+ * start the node again.
+ * Thread-safe; blocks up to timeout_ms.
+ */
+PP_API int pp_attach(const char *data_dir, const pp_attach_opts *opts,
+    pp_client **client);
+
 /* ------------------------------------------------------------------------
  * Commit
  * ------------------------------------------------------------------------ */
@@ -442,6 +499,94 @@ PP_API int pp_commit_async(pp_client *client, const pp_record *records,
  * Returns 0, or PP_ETIMEDOUT. Thread-safe; blocks.
  */
 PP_API int pp_flush(pp_client *client, int timeout_ms);
+
+/* ------------------------------------------------------------------------
+ * Commits with options: idempotent producers, conditional appends
+ * ------------------------------------------------------------------------ */
+
+#define PP_PRODUCER_MAX 200 /* bytes in a producer key */
+
+/* A condition of pp_commit_with(): `topic` must be at `next_seq`. */
+typedef struct pp_expect {
+	const char *topic;    /* [A-Za-z0-9_.-]{1,200}; need not be written */
+	uint64_t    next_seq; /* the sequence its next log would get: its
+	                       * last log's seq + 1, or 0 for a topic that
+	                       * does not exist (never created, or deleted) */
+} pp_expect;
+
+/*
+ * Options of pp_commit_with(). Zero means "not used"; NULL means none.
+ * Fields are only ever appended.
+ *
+ * Idempotent producer (producer != NULL): the node keeps, per key, the
+ * highest producer_seq it applied, in the same transaction as the logs.
+ * A commit whose producer_seq is not above it changes nothing and fails
+ * with PP_EDUPLICATE ("already have it"); a higher one is applied and
+ * becomes the key's new last sequence (gaps are allowed). A key idle for
+ * longer than the node's dedupe window (pipeproc-node --dedupe-window,
+ * default an hour) is forgotten: its next commit is applied whatever its
+ * sequence.
+ *
+ * Conditional append (nexpects > 0): every listed topic must be at its
+ * next_seq, or the whole commit fails with PP_ECONFLICT and changes
+ * nothing. The duplicate check comes first: a resent commit is a
+ * duplicate, not a conflict.
+ */
+typedef struct pp_commit_opts {
+	const char      *producer;     /* key: 1..PP_PRODUCER_MAX bytes of
+	                                * visible ASCII (0x21-0x7e) */
+	uint64_t         producer_seq; /* >= 1 when producer is set */
+	const pp_expect *expects;      /* nexpects conditions */
+	size_t           nexpects;     /* at most 64 */
+} pp_commit_opts;
+
+/*
+ * pp_commit_with - pp_commit() with options: a producer key and sequence
+ *   (idempotent producer) and expected topic positions (conditional
+ *   append).
+ * records, count, ids: as pp_commit(). opts: in, may be NULL (then this
+ *   is pp_commit()).
+ * Returns 0, or the errors of pp_commit(), and:
+ *   PP_EDUPLICATE: the key's last applied sequence is producer_seq or
+ *     higher; nothing was changed (treat it as "already committed");
+ *   PP_ECONFLICT: a topic was not at its expected next_seq (the message
+ *     names the topic, the expected and the actual sequence); nothing was
+ *     changed;
+ *   PP_EINVAL: a bad key (empty, too long, not visible ASCII), a
+ *     producer_seq of 0, more than 64 expects, or an expects array that
+ *     is NULL; PP_EINVALID_TOPIC: a bad topic in expects.
+ * The library copies the records and options. On error `ids` is
+ * unchanged. Thread-safe; blocks as pp_commit().
+ */
+PP_API int pp_commit_with(pp_client *client, const pp_record *records,
+    size_t count, const pp_commit_opts *opts, pp_id *ids);
+
+/*
+ * pp_commit_with_async - pp_commit_async() with the options of
+ * pp_commit_with(); cb gets PP_EDUPLICATE and PP_ECONFLICT as statuses.
+ * Returns as pp_commit_async(), plus the option errors of
+ * pp_commit_with(). The library copies records and options before
+ * returning. Thread-safe; blocks only while the queue is full.
+ */
+PP_API int pp_commit_with_async(pp_client *client, const pp_record *records,
+    size_t count, const pp_commit_opts *opts, pp_commit_cb cb, void *arg);
+
+/* What the node remembers of a producer key (pp_producer()). */
+typedef struct pp_producer_info {
+	uint64_t last_seq;   /* highest sequence applied; 0: none (never
+	                      * seen, or forgotten after the dedupe window) */
+	uint64_t updated_ms; /* when it was applied; 0 when last_seq is 0 */
+} pp_producer_info;
+
+/*
+ * pp_producer - what the node remembers of producer key `key`.
+ * info: out.
+ * Returns 0 (also for an unknown key: last_seq 0), or PP_EINVAL (a bad
+ * key, info NULL), PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN.
+ * On error *info is unchanged. Thread-safe; blocks for one round trip.
+ */
+PP_API int pp_producer(pp_client *client, const char *key,
+    pp_producer_info *info);
 
 /* ------------------------------------------------------------------------
  * Reads: range, revrange, length, stat, topics
@@ -1097,6 +1242,8 @@ typedef struct pp_node_stats {
 	uint64_t max_store_bytes;   /* --max-store-size; 0: none */
 	uint64_t waiting_requests;  /* claims and waits parked in the node
 	                             * until logs arrive, now */
+	char     node_id[33];       /* the store's stable id: 32 lowercase
+	                             * hex digits, made at store creation */
 } pp_node_stats;
 
 /* One topic in pp_stats(). Fields are only ever appended. */

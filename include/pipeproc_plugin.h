@@ -112,6 +112,30 @@ typedef struct pp_plugin {
 	    pp_plugin_emitter *em);
 } pp_plugin;
 
+/*
+ * Optional, within ABI version 1: besides the descriptor a plugin may
+ * export a function
+ *
+ *     void pipeproc_plugin_context(void *state,
+ *         const pp_plugin_context *ctx);
+ *
+ * which a running worker calls once per loaded instance, after init()
+ * succeeded and before any process() call, with what it knows about the
+ * systemProc the instance runs (`pipeproc-worker --check` does not call
+ * it). A plugin without it works as before. The exec plugin uses it to
+ * name the systemProc to its child. ctx and its strings are valid only
+ * during the call; read ctx->size before any field appended later.
+ */
+typedef struct pp_plugin_context {
+	uint32_t    size;        /* sizeof(pp_plugin_context) of the worker */
+	const char *system_proc; /* the systemProc's name */
+	uint64_t    max_body;    /* the node's largest log body, bytes */
+} pp_plugin_context;
+
+/* The name of the optional context function. */
+#define PP_PLUGIN_CONTEXT_SYMBOL "pipeproc_plugin_context"
+typedef void pp_plugin_context_fn(void *state, const pp_plugin_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,6 +35,11 @@ struct pp_client {
 	pid_t node_pid;    /* our child, reaped by shutdown/close */
 	int   lifeline_fd; /* write end; closing it stops the node; -1 */
 	bool  is_detached;
+	/* Only for a client of pp_attach (attach.c); NULL otherwise. Hooks,
+	 * so that close.c needs no symbol of attach.c (which is above it). */
+	void *attach;                     /* its state */
+	void (*attach_stop)(pp_client *); /* stop starting nodes again */
+	void (*attach_free)(pp_client *); /* end the lease, free attach */
 };
 
 /*

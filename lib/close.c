@@ -55,6 +55,10 @@ pp_shutdown(pp_client *c)
 	if (c == NULL) {
 		return PP_ENOTCONN;
 	}
+	/* An attached client must not start the node it stops again. */
+	if (c->attach_stop != NULL) {
+		c->attach_stop(c);
+	}
 	/* Answer our own queued commits first: they were accepted. */
 	ppi_commitq_stop(c);
 	ppi_buf_init(&req);
@@ -71,6 +75,12 @@ pp_shutdown(pp_client *c)
 	if (c->lifeline_fd >= 0) {
 		close(c->lifeline_fd);
 		c->lifeline_fd = -1;
+	}
+	/* A stopped client holds no lease: it wants no node any more. */
+	if (c->attach_free != NULL) {
+		c->attach_free(c);
+		c->attach_stop = NULL;
+		c->attach_free = NULL;
 	}
 	if (reap(c, c->request_timeout_ms) == 0 &&
 	    (rv == PP_ECLOSED || rv == PP_ECONNREFUSED || rv == PP_ETIMEDOUT)) {
@@ -91,6 +101,9 @@ pp_close(pp_client *c)
 	if (c == NULL) {
 		return;
 	}
+	if (c->attach_stop != NULL) {
+		c->attach_stop(c);
+	}
 	ppi_commitq_stop(c);
 	ppi_transport_close(c->transport);
 	/* The spawner owns its node: closing the lifeline stops it
@@ -100,6 +113,10 @@ pp_close(pp_client *c)
 		c->lifeline_fd = -1;
 	}
 	reap(c, c->request_timeout_ms);
+	/* Last: the node may stop once our lease is gone. */
+	if (c->attach_free != NULL) {
+		c->attach_free(c);
+	}
 	free(c->address);
 	free(c);
 }

@@ -1,5 +1,6 @@
 /*
- * commit.c - pp_commit, pp_commit_async and pp_flush: the commit queue.
+ * commit.c - pp_commit, pp_commit_async, their pp_commit_with twins (with
+ * a producer key and expected sequences) and pp_flush: the commit queue.
  *
  * Every commit call becomes a `pending` entry on the client's queue. Two
  * sender threads each take everything queued (up to a request's worth)
@@ -45,6 +46,7 @@ struct pending {
 	const char        *error; /* reclaim; may be NULL */
 	pp_id              acked; /* ack, ack_commit: the last acked id */
 	const pp_record   *recs;
+	const pp_commit_opts *opts; /* commit: NULL when none */
 	size_t           count;
 	size_t           bytes;
 	pp_id           *ids;
@@ -168,7 +170,8 @@ send_batch(pp_client *c, pending *batch, size_t n, uint64_t rid,
 	ppi_wire_commit_begin(&req, c->cid, rid, floor, n);
 	for (p = batch, i = 0; p != NULL; p = p->next, i++) {
 		if (p->kind == PPI_CALL_COMMIT) {
-			ppi_wire_commit_call(&req, p->recs, p->count);
+			ppi_wire_commit_call_opts(
+			    &req, p->recs, p->count, p->opts);
 		} else {
 			ppi_wire_proc_call(&req, p->kind, p->name, p->token,
 			    p->error, p->recs, p->count);
@@ -508,6 +511,81 @@ pp_commit(pp_client *c, const pp_record *recs, size_t count, pp_id *ids)
 	return sync_call(c, &p, ids);
 }
 
+/*
+ * Checks commit options before anything is queued; adds the bytes they
+ * take on the wire to *bytes.
+ */
+static int
+validate_opts(pp_client *c, const pp_commit_opts *o, size_t *bytes)
+{
+	size_t i, tlen;
+
+	if (o == NULL) {
+		return 0;
+	}
+	if (o->producer != NULL) {
+		if (!ppi_wire_producer_key_valid(o->producer,
+		        strnlen(o->producer, PP_PRODUCER_MAX + 1))) {
+			return ppi_client_fail(c, PP_EINVAL,
+			    "producer key must be 1 to %d bytes of visible "
+			    "ASCII",
+			    PP_PRODUCER_MAX);
+		}
+		if (o->producer_seq == 0) {
+			return ppi_client_fail(c, PP_EINVAL,
+			    "producer sequence must be at least 1");
+		}
+		*bytes += strlen(o->producer) + 16;
+	}
+	if (o->nexpects > PPI_EXPECTS_MAX) {
+		return ppi_client_fail(c, PP_EINVAL,
+		    "at most %d expected sequences per commit",
+		    PPI_EXPECTS_MAX);
+	}
+	if (o->nexpects > 0 && o->expects == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "expects is NULL");
+	}
+	for (i = 0; i < o->nexpects; i++) {
+		tlen = o->expects[i].topic != NULL
+		    ? strnlen(o->expects[i].topic, PP_TOPIC_MAX + 1)
+		    : 0;
+		if (!ppi_topic_valid(o->expects[i].topic, tlen)) {
+			return ppi_client_fail(c, PP_EINVALID_TOPIC,
+			    "expect %zu: topic '%.*s' must match "
+			    "[A-Za-z0-9_.-]{1,200}",
+			    i, (int) (tlen > 64 ? 64 : tlen),
+			    o->expects[i].topic != NULL ? o->expects[i].topic
+			                                : "");
+		}
+		*bytes += tlen + 16;
+	}
+	return 0;
+}
+
+int
+pp_commit_with(pp_client *c, const pp_record *recs, size_t count,
+    const pp_commit_opts *opts, pp_id *ids)
+{
+	pending p;
+	size_t  bytes;
+	int     rv;
+
+	if ((rv = validate(c, recs, count, &bytes)) != 0 ||
+	    (rv = validate_opts(c, opts, &bytes)) != 0) {
+		return rv;
+	}
+	if (ids == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "ids is NULL");
+	}
+	memset(&p, 0, sizeof(p));
+	p.kind  = PPI_CALL_COMMIT;
+	p.recs  = recs;
+	p.opts  = opts;
+	p.count = count;
+	p.bytes = bytes;
+	return sync_call(c, &p, ids);
+}
+
 int
 ppi_client_proc_call(pp_client *c, enum ppi_call_kind kind, const char *name,
     uint64_t token, const char *error, const pp_record *recs, size_t count,
@@ -539,25 +617,73 @@ ppi_client_proc_call(pp_client *c, enum ppi_call_kind kind, const char *name,
 	return rv;
 }
 
+/*
+ * Copies opts to `at` (room for a pp_commit_opts and its pp_expect
+ * array) and its strings to *data (room for what validate_opts counted),
+ * advancing *data past them. Returns the copy, or NULL for NULL opts.
+ */
+static const pp_commit_opts *
+copy_opts(const pp_commit_opts *o, void *at, char **data)
+{
+	pp_commit_opts *copy;
+	pp_expect      *exp;
+	size_t          i, len;
+
+	if (o == NULL) {
+		return NULL;
+	}
+	copy  = at;
+	exp   = (pp_expect *) (copy + 1);
+	*copy = *o;
+	if (o->producer != NULL) {
+		len = strlen(o->producer);
+		memcpy(*data, o->producer, len + 1);
+		copy->producer = *data;
+		*data += len + 1;
+	}
+	for (i = 0; i < o->nexpects; i++) {
+		len = strlen(o->expects[i].topic);
+		memcpy(*data, o->expects[i].topic, len + 1);
+		exp[i].topic    = *data;
+		exp[i].next_seq = o->expects[i].next_seq;
+		*data += len + 1;
+	}
+	copy->expects = o->nexpects > 0 ? exp : NULL;
+	return copy;
+}
+
 int
 pp_commit_async(pp_client *c, const pp_record *recs, size_t count,
     pp_commit_cb cb, void *arg)
+{
+	return pp_commit_with_async(c, recs, count, NULL, cb, arg);
+}
+
+int
+pp_commit_with_async(pp_client *c, const pp_record *recs, size_t count,
+    const pp_commit_opts *opts, pp_commit_cb cb, void *arg)
 {
 	ppi_commitq *q;
 	pending     *p;
 	pp_record   *copy;
 	char        *data;
-	size_t       bytes, i, size, tlen;
+	size_t       bytes, i, size, tlen, nopts;
 	int          rv;
 
-	if ((rv = validate(c, recs, count, &bytes)) != 0) {
+	if ((rv = validate(c, recs, count, &bytes)) != 0 ||
+	    (rv = validate_opts(c, opts, &bytes)) != 0) {
 		return rv;
 	}
 	if (cb == NULL) {
 		return ppi_client_fail(c, PP_EINVAL, "callback is NULL");
 	}
-	/* One allocation: entry, ids, record array, then topics and bodies. */
-	size = sizeof(*p) + count * (sizeof(pp_id) + sizeof(pp_record)) + bytes;
+	/* One allocation: entry, ids, record array, options and their
+	 * expects, then topics and bodies (and the options' strings). */
+	nopts = opts != NULL
+	    ? sizeof(pp_commit_opts) + opts->nexpects * sizeof(pp_expect)
+	    : 0;
+	size = sizeof(*p) + count * (sizeof(pp_id) + sizeof(pp_record)) +
+	    nopts + bytes;
 	if ((p = malloc(size)) == NULL) {
 		return PP_ENOMEM;
 	}
@@ -565,7 +691,8 @@ pp_commit_async(pp_client *c, const pp_record *recs, size_t count,
 	p->kind = PPI_CALL_COMMIT;
 	p->ids  = (pp_id *) (p + 1);
 	copy    = (pp_record *) (p->ids + count);
-	data    = (char *) (copy + count);
+	data    = (char *) (copy + count) + nopts;
+	p->opts = copy_opts(opts, copy + count, &data);
 	for (i = 0; i < count; i++) {
 		tlen = strlen(recs[i].topic);
 		memcpy(data, recs[i].topic, tlen + 1);

@@ -20,6 +20,16 @@ ppi_clock_ms(clockid_t clock)
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* ppi_clock_ns - `clock` in nanoseconds, for measuring short spans. */
+static inline uint64_t
+ppi_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 /* ppi_deadline_after_us - now on `clock`, plus `us` microseconds. */
 static inline struct timespec
 ppi_deadline_after_us(clockid_t clock, long long us)

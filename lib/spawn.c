@@ -25,6 +25,7 @@
 
 #include "address.h"
 #include "client.h"
+#include "spawn_impl.h"
 
 #ifndef PP_NODE_INSTALL_PATH
 #define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"
@@ -47,6 +48,12 @@ struct spawn_args {
 	char  worker_conc[16];
 	char  worker_after[16];
 	char  max_conns[16];
+	/* An attached node outlives its spawner: its stdin and stdout are
+	 * /dev/null and its stderr goes to DIR/node.log, so that it never
+	 * holds the spawner's terminal or pipes (a `$(pipeproc -d ...)`
+	 * would otherwise wait for the node to exit). */
+	bool  is_attached;
+	char  log_path[4096];
 };
 
 static void
@@ -120,7 +127,7 @@ add_remote(struct spawn_args *a, const pp_spawn_opts *o)
 
 static void
 build_args(struct spawn_args *a, const char *node, const char *data,
-    const char *address, const pp_spawn_opts *o)
+    const char *address, const pp_spawn_opts *o, bool is_attached)
 {
 	a->argc = 0;
 	add_arg(a, (char *) node);
@@ -133,6 +140,11 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	if (!o->is_detached) {
 		add_arg(a, "--lifeline-fd");
 		add_arg(a, "4");
+	}
+	a->is_attached = is_attached;
+	if (is_attached) {
+		add_arg(a, "--attached");
+		snprintf(a->log_path, sizeof(a->log_path), "%s/node.log", data);
 	}
 	switch (o->sync_mode) {
 	case PP_SYNC_NONE:
@@ -183,6 +195,36 @@ build_args(struct spawn_args *a, const char *node, const char *data,
 	}
 }
 
+/* Child side: stdio of an attached node (async-signal-safe calls). */
+static int
+open_high(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC, 0600);
+	int hi = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 64) : -1;
+
+	if (fd >= 0) {
+		close(fd); /* may have been 0..2 if the application closed it */
+	}
+	return hi;
+}
+
+static void
+redirect_stdio(const char *log_path)
+{
+	int null = open_high("/dev/null", O_RDWR);
+	int log  = open_high(log_path, O_WRONLY | O_CREAT | O_APPEND);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(log >= 0 ? log : null, 2);
+		close(null);
+	}
+	if (log >= 0) {
+		close(log);
+	}
+}
+
 /* Child side, between fork and exec: async-signal-safe calls only. */
 static void
 exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
@@ -219,6 +261,9 @@ exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
 		close(FD_LIFELINE);
 	}
 	close_range(FD_EXEC + 1, ~0U, 0);
+	if (a->is_attached) {
+		redirect_stdio(a->log_path); /* after the pipes are in place */
+	}
 	execv(a->argv[0], a->argv);
 	err = errno;
 	while (write(FD_EXEC, &err, sizeof(err)) < 0 && errno == EINTR) {
@@ -285,7 +330,8 @@ parse_ready(const char *line, const char *node)
 
 static int
 start_node(const pp_spawn_opts *o, const char *node, const char *data,
-    const char *address, pid_t *pid_out, int *lifeline_out)
+    const char *address, bool is_attached, pid_t *pid_out,
+    int *lifeline_out)
 {
 	struct spawn_args a;
 	int               ready[2] = { -1, -1 }, life[2] = { -1, -1 };
@@ -295,7 +341,7 @@ start_node(const pp_spawn_opts *o, const char *node, const char *data,
 	pid_t             pid;
 	ssize_t           n;
 
-	build_args(&a, node, data, address, o);
+	build_args(&a, node, data, address, o, is_attached);
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 ||
 	    (!o->is_detached && pipe2(life, O_CLOEXEC) < 0)) {
 		ppi_set_last_errmsg("pipe: %s", strerror(errno));
@@ -369,6 +415,35 @@ out:
 	return rv;
 }
 
+/* The pipeproc-node to run: opts, else $PIPEPROC_NODE, else installed. */
+static const char *
+node_program(const pp_spawn_opts *o)
+{
+	const char *node = o->node_path;
+
+	if (node == NULL || node[0] == '\0') {
+		node = getenv("PIPEPROC_NODE");
+	}
+	if (node == NULL || node[0] == '\0') {
+		node = PP_NODE_INSTALL_PATH;
+	}
+	return node;
+}
+
+int
+ppi_spawn_attached(const pp_spawn_opts *opts, const char *data_dir,
+    const char *address)
+{
+	pp_spawn_opts o = *opts;
+	pid_t         pid      = 0;
+	int           lifeline = -1;
+
+	o.is_detached = true; /* belongs to no single process */
+	o.is_memory   = false;
+	return start_node(&o, node_program(&o), data_dir, address, true, &pid,
+	    &lifeline);
+}
+
 int
 pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 {
@@ -389,13 +464,7 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		memset(&none, 0, sizeof(none));
 		opts = &none;
 	}
-	node = opts->node_path;
-	if (node == NULL || node[0] == '\0') {
-		node = getenv("PIPEPROC_NODE");
-	}
-	if (node == NULL || node[0] == '\0') {
-		node = PP_NODE_INSTALL_PATH;
-	}
+	node = node_program(opts);
 	data = opts->data_dir != NULL ? opts->data_dir : "./pipeproc_data";
 	if (opts->address != NULL) {
 		snprintf(address, sizeof(address), "%s", opts->address);
@@ -424,8 +493,8 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		    "token_file");
 		return PP_EINVAL;
 	}
-	if ((rv = start_node(opts, node, data, address, &pid, &lifeline)) !=
-	    0) {
+	if ((rv = start_node(opts, node, data, address, false, &pid,
+	         &lifeline)) != 0) {
 		return rv;
 	}
 	memset(&co, 0, sizeof(co));

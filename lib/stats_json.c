@@ -83,7 +83,8 @@ put_node(ppi_buf *b, const pp_node_stats *st)
 	double      d;
 	size_t      i;
 
-	ppi_buf_printf(b, "{\"v\":1");
+	ppi_buf_printf(b, "{\"v\":1,\"node_id\":");
+	put_str(b, st->node_id);
 	for (i = 0; i < ppi_stats_node_nfields; i++) {
 		memcpy(&u, base + ppi_stats_node_fields[i].offset, sizeof(u));
 		put_u64(b, ppi_stats_node_fields[i].name, u);

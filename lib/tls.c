@@ -387,6 +387,9 @@ handshake(int fd, const ppi_addr *a, const ppi_tls_pem *p, long deadline,
 	struct timeval           tv;
 	long                     left;
 	uint32_t                 flags;
+	unsigned char            ip[16];
+	size_t                   iplen;
+	bool                     is_ip = ppi_tls_name_ip(a->host, ip, &iplen);
 	char                     err[160];
 	int                      rv = 0, ret;
 
@@ -420,7 +423,7 @@ handshake(int fd, const ppi_addr *a, const ppi_tls_pem *p, long deadline,
 	mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
 	if (mbedtls_ssl_conf_own_cert(&conf, &crt, &key) != 0 ||
 	    mbedtls_ssl_setup(&ssl, &conf) != 0 ||
-	    mbedtls_ssl_set_hostname(&ssl, a->host) != 0) {
+	    (!is_ip && mbedtls_ssl_set_hostname(&ssl, a->host) != 0)) {
 		goto out;
 	}
 	mbedtls_ssl_set_bio(&ssl, &fd, bio_send, bio_recv, NULL);
@@ -429,6 +432,12 @@ handshake(int fd, const ppi_addr *a, const ppi_tls_pem *p, long deadline,
 	    ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
 	}
 	flags = mbedtls_ssl_get_verify_result(&ssl);
+	/* An address is checked as our engine checks it (tls_name.c). */
+	if (is_ip && flags != (uint32_t) -1 &&
+	    mbedtls_ssl_get_peer_cert(&ssl) != NULL &&
+	    !ppi_tls_cert_names_ip(mbedtls_ssl_get_peer_cert(&ssl), a->host)) {
+		flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	}
 	if (flags != 0 && flags != (uint32_t) -1) {
 		/* Our complaint comes first: the node may well have
 		 * accepted us. */

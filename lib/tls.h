@@ -46,4 +46,36 @@ void ppi_tls_pem_fini(ppi_tls_pem *pem);
 int ppi_tls_diagnose(const ppi_addr *a, const ppi_tls_pem *pem,
     uint32_t timeout_ms, char *msg, size_t msglen);
 
+/* ---- our TLS engine for NNG (tls_engine.c, tls_name.c) ---------------- */
+
+/*
+ * ppi_tls_engine_use - make NNG's TLS run on tls_engine.c from now on.
+ * Call before the first nng_tls_config_alloc() of the process (the
+ * library and the node do, where they make their configurations); later
+ * calls do nothing. Returns 0 or an NNG error.
+ */
+int ppi_tls_engine_use(void);
+
+/*
+ * ppi_tls_engine_limits - the node's limits for connections it accepts:
+ * at most max_conns TLS connections at once, handshaking ones included
+ * (0: no limit), and a handshake that is not over after handshake_ms is
+ * dropped (0: no limit). Applies to connections accepted afterwards.
+ */
+void ppi_tls_engine_limits(unsigned max_conns, unsigned handshake_ms);
+
+/* ppi_tls_engine_live - TLS connections the node holds now, handshaking
+ * ones included. */
+unsigned ppi_tls_engine_live(void);
+
+/* ppi_tls_name_ip - is text ("127.0.0.1", "::1", "[::1]") an address?
+ * Then ip gets its 4 or 16 bytes and *len their count. */
+bool ppi_tls_name_ip(const char *text, unsigned char ip[16], size_t *len);
+
+struct mbedtls_x509_crt;
+/* ppi_tls_cert_names_ip - does crt name the address `text`: an iPAddress
+ * subjectAltName, or a dNSName or common name spelling it? */
+bool ppi_tls_cert_names_ip(const struct mbedtls_x509_crt *crt,
+    const char *text);
+
 #endif

@@ -16,7 +16,12 @@
  * one, and every request times out. So when a request times out while
  * the socket has no pipe (counted by pipe notifications), the dialer is
  * replaced by a fresh one, at most once a second; the next requests go
- * out on its connection.
+ * out on its connection. The same is done when a request times out and
+ * no reply at all arrived on the socket since it was sent, pipe or no
+ * pipe: a TCP connection whose peer vanished (a host gone, a kill -9
+ * whose reset never arrived) can stay open and silent for as long as the
+ * kernel's keepalive allows, hours; a fresh dialer finds the node again,
+ * and what the dead pipe held is sent again (safe, as above).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +35,7 @@
 
 #include "deadline.h"
 #include "pipeproc.h"
+#include "tls.h"
 #include "transport.h"
 
 #define REDIAL_MIN_MS 1000
@@ -44,6 +50,7 @@ struct ppi_transport {
 	nng_dialer      dialer;
 	uint64_t        redialed_ms;
 	int             npipes;  /* atomic: pipes open now */
+	uint64_t        replied_ms; /* atomic: when a reply last arrived */
 };
 
 int
@@ -93,7 +100,10 @@ make_tls(ppi_transport *t, const ppi_tls_pem *pem)
 	nng_tls_config *cfg;
 	int             rv;
 
-	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
+	/* tls_engine.c: our engine, which accepts a certificate naming the
+	 * address we dial as an iPAddress subjectAltName. */
+	if ((rv = ppi_tls_engine_use()) != 0 ||
+	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
 		return rv;
 	}
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ==
@@ -148,15 +158,19 @@ pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 	    __ATOMIC_RELAXED);
 }
 
-/* A request timed out: with no pipe, the dialer may be stuck (above). */
+/*
+ * A request sent at sent_ms timed out: with no pipe, the dialer may be
+ * stuck; with no reply since it was sent, the pipe may be dead (above).
+ */
 static void
-redial_if_stuck(ppi_transport *t)
+redial_if_stuck(ppi_transport *t, uint64_t sent_ms)
 {
 	nng_dialer d;
 	uint64_t   now = ppi_clock_ms(CLOCK_MONOTONIC);
 
-	if (__atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0) {
-		return;
+	if (__atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0 &&
+	    __atomic_load_n(&t->replied_ms, __ATOMIC_RELAXED) >= sent_ms) {
+		return; /* the connection answers: only this request is slow */
 	}
 	pthread_mutex_lock(&t->mu);
 	if (now - t->redialed_ms >= REDIAL_MIN_MS &&
@@ -338,6 +352,7 @@ struct ppi_call {
 	ppi_transport *t;
 	nng_ctx        ctx;
 	nng_aio       *aio;
+	uint64_t       sent_ms;
 };
 
 static void
@@ -403,15 +418,18 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 	}
 	nng_aio_set_timeout(call->aio, (nng_duration) timeout_ms);
 	nng_aio_set_msg(call->aio, msg);
-	call->t = t;
+	call->t       = t;
+	call->sent_ms = ppi_clock_ms(CLOCK_MONOTONIC);
 	nng_ctx_send(call->ctx, call->aio);
 	nng_aio_wait(call->aio);
 	if ((rv = nng_aio_result(call->aio)) != 0) {
+		uint64_t sent_ms = call->sent_ms;
+
 		/* A failed send leaves the message with us. */
 		nng_msg_free(msg);
 		call_free(call);
 		if (rv == NNG_ETIMEDOUT) {
-			redial_if_stuck(t);
+			redial_if_stuck(t, sent_ms);
 		}
 		return ppi_transport_map_nng(rv);
 	}
@@ -432,8 +450,10 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		reply->msg_ = msg;
 		reply->data = nng_msg_body(msg);
 		reply->len  = nng_msg_len(msg);
+		__atomic_store_n(&call->t->replied_ms,
+		    ppi_clock_ms(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
 	} else if (rv == NNG_ETIMEDOUT) {
-		redial_if_stuck(call->t);
+		redial_if_stuck(call->t, call->sent_ms);
 	}
 	call_free(call);
 	return ppi_transport_map_nng(rv);
@@ -474,4 +494,10 @@ ppi_frame_free(ppi_frame *f)
 	f->msg_ = NULL;
 	f->data = NULL;
 	f->len  = 0;
+}
+
+bool
+ppi_transport_is_connected(ppi_transport *t)
+{
+	return __atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0;
 }

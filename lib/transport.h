@@ -5,6 +5,7 @@
 #ifndef PP_TRANSPORT_H
 #define PP_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,5 +84,11 @@ void ppi_transport_abandon(ppi_call *call);
 /* ppi_transport_call - ppi_transport_begin() then ppi_transport_end(). */
 int ppi_transport_call(ppi_transport *t, const void *req, size_t len,
     uint32_t timeout_ms, ppi_frame *reply);
+
+/*
+ * ppi_transport_is_connected - whether the socket has a connection to the
+ * node now (NNG redials by itself while it has none).
+ */
+bool ppi_transport_is_connected(ppi_transport *t);
 
 #endif

@@ -176,7 +176,8 @@ ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u)
 	}
 	msgpack_unpacked_init(u);
 	ret = msgpack_unpack_next(u, frame, len, &off);
-	if (ret == MSGPACK_UNPACK_SUCCESS && off == len) {
+	if (ret == MSGPACK_UNPACK_SUCCESS && off == len &&
+	    ppi_wire_keys_unique(&u->data)) {
 		return 0;
 	}
 	msgpack_unpacked_destroy(u);

@@ -52,7 +52,8 @@ enum ppi_op {
 	PPI_OP_SYSPROC,   /* create a systemProc (wire_system.c) */
 	PPI_OP_SYSDESTROY, /* destroy a systemProc */
 	PPI_OP_SYSCLAIM,  /* a worker's claim across every systemProc */
-	PPI_OP_STATS      /* metrics: one part per request (wire_stats.h) */
+	PPI_OP_STATS,     /* metrics: one part per request (wire_stats.h) */
+	PPI_OP_PRODUCER   /* a producer key's last sequence (wire_producer.c) */
 };
 
 /* What one call inside a write request does. */
@@ -78,7 +79,20 @@ typedef struct ppi_wire_call {
 	ppi_str            name;  /* ack, ack_commit, reclaim */
 	uint64_t           token; /* 0: whatever claim is outstanding */
 	ppi_str            error; /* reclaim; ptr NULL when absent */
+	ppi_str            producer;     /* commit: key; ptr NULL if none */
+	uint64_t           producer_seq; /* commit: >= 1 with a key */
+	struct ppi_wire_expect *expects; /* commit: conditions */
+	size_t             nexpects;
 } ppi_wire_call;
+
+/* A commit call's condition: `topic` is at `next_seq` (pp_expect). */
+typedef struct ppi_wire_expect {
+	ppi_str  topic;
+	uint64_t next_seq;
+} ppi_wire_expect;
+
+/* Most conditions in one commit call (pp_commit_opts.nexpects). */
+#define PPI_EXPECTS_MAX 64
 
 /* A decoded request. Which fields are set depends on `op`. */
 typedef struct ppi_request {
@@ -125,6 +139,7 @@ typedef struct ppi_request {
 	bool           is_retry;         /* node: a parked request tried
 	                                  * again (not from the wire) */
 	uint64_t       part;             /* stats: enum ppi_stats_part */
+	ppi_str        key;              /* producer: the producer key */
 	void          *unpacked_; /* decoder state, freed by fini */
 	uint64_t       given;            /* proc: PP_PROC_GIVEN_* bits of the
 	                                  * options to compare; all when the
@@ -150,6 +165,19 @@ void ppi_wire_shutdown(ppi_buf *b);
 void ppi_wire_commit_begin(
     ppi_buf *b, uint64_t cid, uint64_t rid, uint64_t floor, size_t ncalls);
 void ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count);
+/* ppi_wire_commit_call_opts - a commit call with options (a map:
+ * wire_call.c); with opts NULL or empty it is ppi_wire_commit_call(). */
+void ppi_wire_commit_call_opts(ppi_buf *b, const pp_record *recs,
+    size_t count, const pp_commit_opts *opts);
+/* ppi_wire_producer_key_valid - 1..PP_PRODUCER_MAX visible ASCII bytes. */
+bool ppi_wire_producer_key_valid(const char *key, size_t len);
+/* ppi_wire_producer - the request of pp_producer() (wire_producer.c). */
+void ppi_wire_producer(ppi_buf *b, const char *key);
+/* ppi_wire_reply_producer - its reply: {"st":0, "seq", "ms"}. */
+void ppi_wire_reply_producer(ppi_buf *b, uint64_t seq, uint64_t ms);
+/* ppi_wire_decode_producer - decodes that reply (see the decoders). */
+int ppi_wire_decode_producer(const void *frame, size_t len,
+    pp_producer_info *info, char *msg, size_t msglen);
 /* ppi_wire_proc_call - an ack, ack_commit (with recs) or reclaim call. */
 void ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
     uint64_t token, const char *error, const pp_record *recs, size_t count);

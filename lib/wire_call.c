@@ -6,6 +6,8 @@
  * own; a worker's settle (wire_system.c) is a call too.
  *
  *   commit call:  [[topic:str, body:bin], ...]
+ *   with options: {"k":"commit", "logs":[[topic, body], ...],
+ *                  "pk":bin?, "ps":u64?, "exp":[[topic:str, next:u64]...]?}
  *   proc call:    {"k":"ack"|"ack_commit"|"reclaim", "name", "token",
  *                  "error"?, "logs"?: [[topic, body], ...]}
  *   reply:        {"st":0, "res":[result, ...]}, one result per call:
@@ -36,6 +38,61 @@ ppi_wire_commit_call(ppi_buf *b, const pp_record *recs, size_t count)
 		ppi_wire_pack_cstr(&pk, recs[i].topic);
 		msgpack_pack_bin(&pk, recs[i].len);
 		msgpack_pack_bin_body(&pk, recs[i].body, recs[i].len);
+	}
+}
+
+bool
+ppi_wire_producer_key_valid(const char *key, size_t len)
+{
+	size_t i;
+
+	if (key == NULL || len == 0 || len > PP_PRODUCER_MAX) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (key[i] < 0x21 || key[i] > 0x7e) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+ppi_wire_commit_call_opts(ppi_buf *b, const pp_record *recs, size_t count,
+    const pp_commit_opts *opts)
+{
+	msgpack_packer pk;
+	size_t         i, n;
+
+	if (opts == NULL || (opts->producer == NULL && opts->nexpects == 0)) {
+		ppi_wire_commit_call(b, recs, count);
+		return;
+	}
+	/* A map, so that an old node refuses it (PP_EPROTO) rather than
+	 * apply it without its conditions. */
+	n = 2 + (opts->producer != NULL ? 2 : 0) + (opts->nexpects > 0 ? 1 : 0);
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_map(&pk, n);
+	ppi_wire_pack_cstr(&pk, "k");
+	ppi_wire_pack_cstr(&pk, call_kinds[PPI_CALL_COMMIT]);
+	ppi_wire_pack_cstr(&pk, "logs");
+	ppi_wire_commit_call(b, recs, count);
+	if (opts->producer != NULL) {
+		ppi_wire_pack_cstr(&pk, "pk");
+		msgpack_pack_bin(&pk, strlen(opts->producer));
+		msgpack_pack_bin_body(
+		    &pk, opts->producer, strlen(opts->producer));
+		ppi_wire_pack_cstr(&pk, "ps");
+		msgpack_pack_uint64(&pk, opts->producer_seq);
+	}
+	if (opts->nexpects > 0) {
+		ppi_wire_pack_cstr(&pk, "exp");
+		msgpack_pack_array(&pk, opts->nexpects);
+		for (i = 0; i < opts->nexpects; i++) {
+			msgpack_pack_array(&pk, 2);
+			ppi_wire_pack_cstr(&pk, opts->expects[i].topic);
+			msgpack_pack_uint64(&pk, opts->expects[i].next_seq);
+		}
 	}
 }
 
@@ -129,7 +186,72 @@ decode_logs(msgpack_zone *zone, const msgpack_object *call, ppi_wire_call *c,
 	return 0;
 }
 
-/* A proc call: {"k", "name", "token", "error"?, "logs"?}. */
+/*
+ * A commit call with options: {"k":"commit", "logs", "pk"?, "ps"?,
+ * "exp"?}. Only the shapes are checked here; the node checks the key's
+ * and the topics' rules and answers the call alone.
+ */
+static int
+decode_commit_opts(msgpack_zone *zone, const msgpack_object *o,
+    ppi_wire_call *c, uint32_t i, char *msg, size_t msglen)
+{
+	const msgpack_object *pk, *ps, *exp;
+	uint32_t              j;
+	int                   rv;
+
+	if ((rv = decode_logs(zone, ppi_wire_get(o, "logs"), c, i, msg,
+	         msglen)) != 0) {
+		return rv;
+	}
+	pk = ppi_wire_get(o, "pk");
+	ps = ppi_wire_get(o, "ps");
+	if ((pk == NULL) != (ps == NULL) ||
+	    (pk != NULL &&
+	        (pk->type != MSGPACK_OBJECT_BIN ||
+	            !ppi_wire_as_u64(ps, &c->producer_seq)))) {
+		FAIL(PP_EPROTO,
+		    "commit: call %u needs both pk (bin) and ps (uint)", i);
+	}
+	if (pk != NULL) {
+		c->producer.ptr = pk->via.bin.ptr;
+		c->producer.len = pk->via.bin.size;
+		if (c->producer.ptr == NULL) {
+			c->producer.ptr = ""; /* present, if empty */
+		}
+	}
+	if ((exp = ppi_wire_get(o, "exp")) == NULL) {
+		return 0;
+	}
+	if (exp->type != MSGPACK_OBJECT_ARRAY ||
+	    exp->via.array.size > PPI_EXPECTS_MAX) {
+		FAIL(PP_EPROTO, "commit: exp of call %u must be an array of "
+		                "at most %d", i, PPI_EXPECTS_MAX);
+	}
+	c->nexpects = exp->via.array.size;
+	c->expects  = msgpack_zone_malloc(
+            zone, sizeof(ppi_wire_expect) * (c->nexpects + 1));
+	if (c->expects == NULL) {
+		FAIL(PP_ENOMEM, "commit: out of memory");
+	}
+	for (j = 0; j < exp->via.array.size; j++) {
+		const msgpack_object *e = &exp->via.array.ptr[j];
+
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    !ppi_wire_as_str(&e->via.array.ptr[0],
+		        &c->expects[j].topic) ||
+		    !ppi_wire_as_u64(&e->via.array.ptr[1],
+		        &c->expects[j].next_seq)) {
+			FAIL(PP_EPROTO,
+			    "commit: exp %u of call %u must be "
+			    "[topic:str, next:uint]",
+			    j, i);
+		}
+	}
+	return 0;
+}
+
+/* A proc call: {"k", "name", "token", "error"?, "logs"?}, or a commit
+ * call with options. */
 int
 ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
     ppi_wire_call *c, uint32_t i, char *msg, size_t msglen)
@@ -137,6 +259,10 @@ ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
 	ppi_str               kind;
 	const msgpack_object *err;
 
+	if (ppi_wire_as_str(ppi_wire_get(o, "k"), &kind) &&
+	    call_kind(&kind, &c->kind) == 0 && c->kind == PPI_CALL_COMMIT) {
+		return decode_commit_opts(zone, o, c, i, msg, msglen);
+	}
 	if (!ppi_wire_as_str(ppi_wire_get(o, "k"), &kind) ||
 	    call_kind(&kind, &c->kind) != 0 ||
 	    c->kind == PPI_CALL_COMMIT ||

@@ -28,10 +28,15 @@ void ppi_wire_pack_status(msgpack_packer *pk, int status);
 /*
  * ppi_wire_unpack - parse exactly one object spanning the whole frame,
  * after checking that its declared sizes fit in it (so a tiny frame can
- * never make msgpack-c allocate much). Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
+ * never make msgpack-c allocate much) and that no map repeats a key.
+ * Returns 0 or PP_EPROTO / PP_ENOMEM. On 0, `u` must be destroyed with
  * msgpack_unpacked_destroy(); on error it already is.
  */
 int ppi_wire_unpack(const void *frame, size_t len, msgpack_unpacked *u);
+
+/* ppi_wire_keys_unique - false when a map anywhere inside `o` names a
+ * key twice (wire_keys.c); ppi_wire_unpack refuses such frames. */
+bool ppi_wire_keys_unique(const msgpack_object *o);
 
 /* A page reply; with token, a claim reply (it adds "token" and
  * "index"). */
@@ -55,14 +60,20 @@ bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 int ppi_wire_reply_open(const void *frame, size_t len, msgpack_unpacked *u,
     const msgpack_object **root, char *msg, size_t msglen);
 
-/* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map
- * (call number i, for messages); wire_call.c. */
+/* ppi_wire_decode_proc_call - an ack, ack_commit or reclaim call map,
+ * or a commit call with options (call number i, for messages);
+ * wire_call.c. */
 int ppi_wire_decode_proc_call(msgpack_zone *zone, const msgpack_object *o,
     ppi_wire_call *c, uint32_t i, char *msg, size_t msglen);
 
 /* ppi_wire_decode_calls - the "calls" array of a commit request into
  * req->calls (wire_call.c). */
 int ppi_wire_decode_calls(msgpack_zone *zone, const msgpack_object *o,
+    ppi_request *req, char *msg, size_t msglen);
+
+/* ppi_wire_decode_producer_request - the key of a producer request
+ * (wire_producer.c). */
+int ppi_wire_decode_producer_request(const msgpack_object *root,
     ppi_request *req, char *msg, size_t msglen);
 
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and

@@ -43,6 +43,7 @@ static const struct {
 	{ "sysdestroy", PPI_OP_SYSDESTROY },
 	{ "sysclaim", PPI_OP_SYSCLAIM },
 	{ "stats", PPI_OP_STATS },
+	{ "producer", PPI_OP_PRODUCER },
 };
 
 static const char *
@@ -374,6 +375,8 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 			FAIL(PP_EPROTO, "procs: 'after' must be a string");
 		}
 		return 0;
+	case PPI_OP_PRODUCER:
+		return ppi_wire_decode_producer_request(root, req, msg, msglen);
 	case PPI_OP_HELLO:
 	case PPI_OP_SHUTDOWN:
 		return 0;
@@ -397,7 +400,8 @@ ppi_wire_request_decode(const void *frame, size_t len, ppi_request *req,
 	}
 	if ((rv = ppi_wire_unpack(frame, len, u)) != 0) {
 		free(u);
-		FAIL(rv, "request is not one msgpack object");
+		FAIL(rv, "request is not one msgpack object, or a map in it "
+		    "repeats a key");
 	}
 	req->unpacked_ = u;
 	if (u->data.type != MSGPACK_OBJECT_MAP) {

@@ -119,8 +119,10 @@ ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st)
 
 	ppi_wire_packer(&pk, b);
 	msgpack_pack_map(
-	    &pk, 3 + ppi_stats_node_nfields + ppi_stats_rate_nfields);
+	    &pk, 4 + ppi_stats_node_nfields + ppi_stats_rate_nfields);
 	ppi_wire_pack_status(&pk, 0);
+	ppi_wire_pack_cstr(&pk, "node_id");
+	ppi_wire_pack_cstr(&pk, st->node_id);
 	for (i = 0; i < ppi_stats_node_nfields; i++) {
 		memcpy(&u, base + ppi_stats_node_fields[i].offset, sizeof(u));
 		ppi_wire_pack_cstr(&pk, ppi_stats_node_fields[i].name);
@@ -198,6 +200,7 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 	msgpack_unpacked      u;
 	const msgpack_object *root;
 	pp_node_stats         s;
+	ppi_str               id;
 	uint64_t              v;
 	double                d;
 	size_t                i;
@@ -223,6 +226,11 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 		}
 		memcpy((char *) &s + ppi_stats_rate_fields[i].offset, &d,
 		    sizeof(d));
+	}
+	/* Absent from nodes older than the id: left empty. */
+	if (ppi_wire_as_str(ppi_wire_get(root, "node_id"), &id) &&
+	    id.len < sizeof(s.node_id)) {
+		memcpy(s.node_id, id.ptr, id.len);
 	}
 	if (!as_hist(ppi_wire_get(root, "group_sizes"), &s.group_sizes) ||
 	    !as_hist(ppi_wire_get(root, "write_latency_us"),

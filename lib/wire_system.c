@@ -204,7 +204,8 @@ decode_settle(msgpack_zone *zone, const msgpack_object *o, ppi_request *req,
 	         msglen)) != 0) {
 		return rv;
 	}
-	if (req->settle->kind == PPI_CALL_RECLAIM) {
+	if (req->settle->kind == PPI_CALL_RECLAIM ||
+	    req->settle->kind == PPI_CALL_COMMIT) {
 		FAIL(PP_EPROTO, "sysclaim: 'settle' is an ack or ack_commit");
 	}
 	return 0;

@@ -12,10 +12,35 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipeproc.h"
 #include "datadir.h"
+
+#define LOCK_RETRY_MS 100
+
+/*
+ * flock(LOCK_EX | LOCK_NB), tried for LOCK_RETRY_MS: pp_attach() probes
+ * whether a node owns the directory by taking a shared lock for an
+ * instant (lib/attach_dir.c), which must not make a starting node fail.
+ */
+static int
+lock_briefly(int fd)
+{
+	struct timespec nap = { 0, 5 * 1000 * 1000 };
+	int             waited_ms;
+
+	for (waited_ms = 0;; waited_ms += 5) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			return 0;
+		}
+		if (errno != EWOULDBLOCK || waited_ms >= LOCK_RETRY_MS) {
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
 
 int
 datadir_lock(const char *dir, char *msg, size_t msglen)
@@ -35,7 +60,7 @@ datadir_lock(const char *dir, char *msg, size_t msglen)
 		    strerror(errno));
 		return errno == EACCES ? PP_EPERM : PP_EIO;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (lock_briefly(fd) < 0) {
 		n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "attach_dir.h"
 #include "datadir.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -54,6 +55,7 @@ typedef struct options {
 	workers_config workers;
 	char           worker_path[PATH_MAX];
 	remote_config  remote; /* --tls-*, --token-*, ... (remote.c) */
+	bool           is_attached; /* --attached: stop with the last lease */
 } options;
 
 static void
@@ -71,7 +73,7 @@ usage(FILE *f)
 	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "         [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
 	    "         [--max-connections N] [--auth-timeout MS]\n"
-	    "         [--ready-fd N] [--lifeline-fd N]\n");
+	    "         [--ready-fd N] [--lifeline-fd N] [--attached]\n");
 }
 
 static bool
@@ -127,6 +129,10 @@ parse_args(int argc, char **argv, options *o)
 		}
 		if (strcmp(a, "--gc") == 0) {
 			o->gc.is_enabled = true;
+			continue;
+		}
+		if (strcmp(a, "--attached") == 0) {
+			o->is_attached = true;
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -247,7 +253,12 @@ fail_start(const options *o, int rv, const char *msg)
 	char line[1200];
 	int  n;
 
-	fprintf(stderr, "pipeproc-node: %s: %s\n", pp_errname(rv), msg);
+	/* An attached node that lost the race for the lock is expected:
+	 * its spawner connects to the winner (pp_attach). */
+	if (!(o->is_attached && rv == PP_ELOCKED)) {
+		fprintf(stderr, "pipeproc-node: %s: %s\n", pp_errname(rv),
+		    msg);
+	}
 	if (o->ready_fd >= 0) {
 		n = snprintf(line, sizeof(line), "error %d %s\n", rv, msg);
 		if (write(o->ready_fd, line, (size_t) n) < 0) {
@@ -295,9 +306,13 @@ announce_ready(const options *o)
 /* How often the listeners are probed (see server_check_listeners). */
 #define LISTENER_CHECK_MS 1000
 
-/* Waits for a reason to stop, checking the listeners meanwhile. */
+/*
+ * Waits for a reason to stop, checking the listeners meanwhile, and, with
+ * lease_dir (--attached), whether any attached process still lives.
+ */
 static void
-wait_for_stop(server *srv, int sigfd, int lifeline_fd, int stop_fd)
+wait_for_stop(server *srv, int sigfd, int lifeline_fd, int stop_fd,
+    const char *lease_dir)
 {
 	struct pollfd           fds[3];
 	struct signalfd_siginfo si;
@@ -318,6 +333,10 @@ wait_for_stop(server *srv, int sigfd, int lifeline_fd, int stop_fd)
 			return;
 		}
 		if (rv == 0) {
+			if (lease_dir != NULL &&
+			    ppi_attach_dir_count_leases(lease_dir) == 0) {
+				return; /* the last attached process is gone */
+			}
 			server_check_listeners(srv);
 			continue;
 		}
@@ -409,6 +428,8 @@ run(options *o, sigset_t *sigs)
 	if ((lock_fd = datadir_lock(o->data_dir, msg, sizeof(msg))) < 0) {
 		return fail_start(o, lock_fd, msg);
 	}
+	/* A killed node's address is not ours; ours comes once we listen. */
+	ppi_attach_dir_withdraw(o->data_dir);
 	if ((rv = remote_worker_listener(&rem, o->data_dir, msg,
 	         sizeof(msg))) != 0) {
 		remote_cleanup(&rem);
@@ -421,6 +442,12 @@ run(options *o, sigset_t *sigs)
 	cfg.map_size_max = o->max_store_bytes;
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
+	}
+	/* Workers and their plugins inherit the store's id (a JetStream
+	 * sink names its messages with it). Set before the node's own
+	 * threads start, so no getenv() can race it. */
+	if (setenv("PIPEPROC_NODE_ID", store_node_id(n.store), 1) != 0) {
+		return fail_start(o, PP_ENOMEM, "cannot set PIPEPROC_NODE_ID");
 	}
 	if (metrics_start() != 0) {
 		return fail_start(o, PP_ENOMEM, "cannot start the metrics");
@@ -466,9 +493,18 @@ run(options *o, sigset_t *sigs)
 		return fail_listening(
 		    o, n.server, rv, "cannot start the worker supervisor");
 	}
+	/* Attached processes find us by the data directory (pp_attach). */
+	if (!o->is_memory &&
+	    ppi_attach_dir_publish(o->data_dir, worker_address(o)) != 0) {
+		fprintf(stderr, "pipeproc-node: cannot write %s/%s\n",
+		    o->data_dir, PPI_ATTACH_ADDR_FILE);
+	}
 	announce_ready(o);
 
-	wait_for_stop(n.server, sigfd, o->lifeline_fd, n.stop_pipe[0]);
+	wait_for_stop(n.server, sigfd, o->lifeline_fd, n.stop_pipe[0],
+	    o->is_attached ? o->data_dir : NULL);
+	/* First, so that nobody attaching connects to a stopping node. */
+	ppi_attach_dir_withdraw(o->data_dir);
 	metrics_http_stop(mh); /* scrapes read the store: before it closes */
 
 	/* Stop: workers first (they settle their claims through the

@@ -134,6 +134,11 @@ node_figures(ppi_buf *b, const pp_node_stats *st)
 	scalar(b, "pipeproc_start_time_seconds", "gauge",
 	    "When the node started, seconds since the epoch.",
 	    st->started_ms / 1000);
+	/* The id is hex digits: nothing to escape in the label. */
+	header(b, "pipeproc_node_info", "gauge",
+	    "The store's stable node id (made at store creation).");
+	ppi_buf_printf(
+	    b, "pipeproc_node_info{node_id=\"%s\"} 1\n", st->node_id);
 	scalar(b, "pipeproc_write_requests_total", "counter",
 	    "Requests applied by the writer (commits, claims, admin).",
 	    st->write_requests);

@@ -110,6 +110,9 @@ answer(reader *rd, request *r)
 	case PPI_OP_STATS:
 		stats_reply(s, &r->req, &r->reply);
 		break;
+	case PPI_OP_PRODUCER:
+		store_producers_get(s, &r->req, &r->reply);
+		break;
 	case PPI_OP_SYSPROC:
 		if (check_system(rd, r)) {
 			return;

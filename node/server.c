@@ -34,6 +34,9 @@
 /* Contexts, so requests in flight at once. Up to PARK_MAX (writer.c) of
  * them may be claims waiting for logs; the rest keep serving. */
 #define NCONN 256
+/* TLS connections allowed beyond --max-connections: the watchdog's
+ * probes of our own listeners (answers_hello) must get through. */
+#define PROBE_SLACK 4
 #define MAX_LISTENERS 9 /* 8 --listen, plus the workers' own */
 
 enum conn_state { CONN_RECV, CONN_SEND };
@@ -432,10 +435,20 @@ fail:
  * a client; see answers_hello).
  */
 static int
-tls_configs(server *s, const ppi_tls_pem *pem, char *msg, size_t msglen)
+tls_configs(server *s, const ppi_tls_pem *pem, const server_security *sec,
+    char *msg, size_t msglen)
 {
 	int rv;
 
+	/* Our engine (lib/tls_engine.c) bounds what the listeners accept:
+	 * connections still in their handshake count toward
+	 * --max-connections (plus room for the watchdog's own probes), and
+	 * a handshake must end within --auth-timeout. */
+	if ((rv = ppi_tls_engine_use()) != 0) {
+		snprintf(msg, msglen, "TLS engine: %s", nng_strerror(rv));
+		return rv;
+	}
+	ppi_tls_engine_limits(sec->max_conns + PROBE_SLACK, sec->auth_timeout_ms);
 	if ((rv = nng_tls_config_alloc(&s->tls, NNG_TLS_MODE_SERVER)) != 0 ||
 	    (rv = nng_tls_config_auth_mode(s->tls,
 	         NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
@@ -480,7 +493,7 @@ server_open(node *n, const char *const *addrs, size_t naddrs,
 		return rv;
 	}
 	if (sec->pem != NULL &&
-	    (rv = tls_configs(s, sec->pem, msg, msglen)) != 0) {
+	    (rv = tls_configs(s, sec->pem, sec, msg, msglen)) != 0) {
 		goto fail;
 	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {

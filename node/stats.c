@@ -6,6 +6,7 @@
  * A page's items are encoded into a side buffer while the store is walked
  * and appended after the header, because the header carries the count.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@ stats_node(store *s, pp_node_stats *out)
 	memset(out, 0, sizeof(*out));
 	metrics_read(out);
 	store_stats_size(s, out);
+	snprintf(out->node_id, sizeof(out->node_id), "%s", store_node_id(s));
 }
 
 struct page_arg {

@@ -7,11 +7,16 @@
  * next group, so the more clients wait, the more each sync carries.
  *
  * When fewer requests are queued than clients were active in the last two
- * groups, the writer lingers up to LINGER_US for the others (their reply
- * is on its way to them and their next commit on its way back), as
- * PostgreSQL's commit_delay does. Without it, N busy clients settle into
- * two cohorts that alternate, each paying for a sync. A lone client never
- * waits: it is the only active one.
+ * groups, the writer lingers for the others (their reply is on its way to
+ * them and their next commit on its way back), as PostgreSQL's
+ * commit_delay does. Without it, N busy clients settle into two cohorts
+ * that alternate, each paying for a sync. A lone client never waits: it
+ * is the only active one. The linger adapts to what a group costs: it
+ * never exceeds the recent commit time of a group (LINGER_US at most),
+ * since waiting longer than the sync it saves is a loss. So a store that
+ * syncs every commit lingers its full LINGER_US, while one that does not
+ * (--sync none, interval), where a group costs some tens of µs, barely
+ * lingers at all and answers each client as soon as its log is written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +69,7 @@ struct writer {
 	pthread_t thread;
 	uint64_t  recent[2][RECENT_MAX]; /* distinct cids of the last groups */
 	size_t    nrecent[2];
+	uint64_t  group_ns; /* what a group of commits costs lately (EWMA) */
 	timers    timers; /* claim deadlines (reclaim timer) */
 	request  *parked; /* claims waiting for logs */
 	size_t    nparked;
@@ -143,9 +149,13 @@ linger(writer *w, request *list)
 	struct timespec deadline;
 	request        *more, *tail;
 	size_t          n = list_length(list), want = active_clients(w);
+	uint64_t        wait_us = w->group_ns / 1000;
 
-	if (n < want) {
-		deadline = ppi_deadline_after_us(CLOCK_REALTIME, LINGER_US);
+	if (wait_us > LINGER_US) {
+		wait_us = LINGER_US;
+	}
+	if (n < want && wait_us > 0) {
+		deadline = ppi_deadline_after_us(CLOCK_REALTIME, wait_us);
 		for (tail = list; tail->next != NULL; tail = tail->next) {
 		}
 		while (n < want &&
@@ -409,13 +419,14 @@ collect(writer *w)
 
 /*
  * Forgets remembered replies older than the dedupe window (clients that
- * went away), a step at a time while nothing else is queued.
+ * went away) and producer keys idle that long, a step at a time while
+ * nothing else is queued.
  */
 static void
 prune_requests(writer *w)
 {
 	uint64_t now = ppi_clock_ms(CLOCK_REALTIME);
-	size_t   deleted = GC_STEP;
+	size_t   deleted = GC_STEP, producers_deleted = GC_STEP;
 
 	if (now < w->next_prune_ms) {
 		return;
@@ -428,6 +439,20 @@ prune_requests(writer *w)
 		        GC_STEP, &deleted) != 0) {
 			break;
 		}
+	}
+	/* Producer keys idle for a window go too (issue 12): a producer
+	 * that comes back later starts afresh. */
+	while (producers_deleted == GC_STEP && queue_is_empty(&w->q)) {
+		if (store_producers_prune(w->store,
+		        now > w->gc.dedupe_window_ms
+		            ? now - w->gc.dedupe_window_ms
+		            : 0,
+		        GC_STEP, &producers_deleted) != 0) {
+			break;
+		}
+	}
+	if (producers_deleted == GC_STEP) {
+		deleted = GC_STEP; /* more to do: come back soon */
 	}
 	w->next_prune_ms = deleted == GC_STEP
 	    ? now
@@ -491,7 +516,7 @@ writer_main(void *arg)
 	writer         *w = arg;
 	request        *list, *r;
 	struct timespec ts;
-	uint64_t        next;
+	uint64_t        next, start_ns;
 	bool            has_changes;
 
 	for (;;) {
@@ -508,8 +533,12 @@ writer_main(void *arg)
 		has_changes = expire(w);
 		has_changes = control(w) || has_changes;
 		if (list != NULL) {
-			has_changes = commit_list(w, linger(w, list)) ||
-			    has_changes;
+			list        = linger(w, list);
+			start_ns    = ppi_clock_ns(CLOCK_MONOTONIC);
+			has_changes = commit_list(w, list) || has_changes;
+			/* 7/8 old + 1/8 new: one slow sync does not decide */
+			w->group_ns = (w->group_ns * 7 +
+			    (ppi_clock_ns(CLOCK_MONOTONIC) - start_ns)) / 8;
 		}
 		if (has_changes && (list = take_retries(w)) != NULL) {
 			commit_list(w, list);

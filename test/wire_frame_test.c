@@ -1,8 +1,8 @@
 /*
  * wire_frame_test.c - the node against malformed frames from a raw NNG req
  * client (DESIGN §5): garbage, requests that are not a map, a missing or
- * foreign version or operation, huge declared lengths, deep nesting and
- * over-large requests.
+ * foreign version or operation, huge declared lengths, deep nesting, maps
+ * that name a key twice and over-large requests.
  *
  * Every malformed request gets an error reply map with a negative "st",
  * and the node stays up with its data intact (the fx_* fixture checks
@@ -293,6 +293,51 @@ test_too_large(void)
 	fx_end(&fx);
 }
 
+/* A map that names a key twice means two things at once: refused, where
+ * the same frame with distinct keys is served. */
+static void
+test_duplicate_keys(void)
+{
+	static const char *fillers[] = { "a", "b", "c", "d", "e", "f", "g",
+		"h", "i" };
+	fixture            fx;
+	frame              f;
+	size_t             i;
+	int                round;
+
+	fx_begin(&fx, 0);
+	f_init(&f);
+	f_head(&f, 3, "length");
+	f_kv_str(&f, "topic", "base");
+	EXPECT_FRAME(fx.raw, &f, 0, "length with one topic");
+	f_free(&f);
+	f_init(&f);
+	f_head(&f, 4, "length");
+	f_kv_str(&f, "topic", "base");
+	f_kv_str(&f, "topic", "other");
+	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "length naming topic twice");
+	f_free(&f);
+	f_init(&f);
+	f_head(&f, 4, "length");
+	f_kv_str(&f, "op", "shutdown");
+	f_kv_str(&f, "topic", "base");
+	EXPECT_FRAME(fx.raw, &f, PP_EPROTO, "a second op");
+	f_free(&f);
+	/* Maps above the pairwise limit are checked by sorting. */
+	for (round = 0; round < 2; round++) {
+		f_init(&f);
+		f_head(&f, 3 + 9, "length");
+		f_kv_str(&f, "topic", "base");
+		for (i = 0; i < 9; i++) {
+			f_kv_uint(&f, round == 1 && i == 8 ? "c" : fillers[i], i);
+		}
+		EXPECT_FRAME(fx.raw, &f, round == 0 ? 0 : PP_EPROTO,
+		    round == 0 ? "twelve distinct keys" : "twelve, one twice");
+		f_free(&f);
+	}
+	fx_end(&fx);
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("non-msgpack bytes get PP_EPROTO",
 	    test_garbage, 0),
@@ -309,6 +354,8 @@ static const pp_test_case cases[] = {
 	    test_huge_lengths, 0),
 	PP_CASE("deeply nested frames get PP_EPROTO",
 	    test_deep_nesting, 0),
+	PP_CASE("a map that names a key twice gets PP_EPROTO",
+	    test_duplicate_keys, 0),
 	PP_CASE("a request over the node's limit gets PP_ETOOLARGE",
 	    test_too_large, 120),
 	PP_CASES_END,

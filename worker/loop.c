@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "deadline.h"
 #include "log.h"
 #include "loop.h"
@@ -250,6 +251,7 @@ loop_start(pp_client *client, const loop_opts *o, loop **out)
 	}
 	l->client = client;
 	l->o      = *o;
+	registry_set_max_body(l->reg, client->max_body);
 	pthread_mutex_init(&l->mtx, NULL);
 	pthread_cond_init(&l->wake, NULL);
 

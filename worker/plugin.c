@@ -223,6 +223,25 @@ plugin_close(plugin *p)
 	free(p);
 }
 
+void
+plugin_set_context(plugin *p, const char *system_proc, uint64_t max_body)
+{
+	pp_plugin_context_fn *fn;
+	pp_plugin_context     ctx;
+
+	/* dlsym() returns the function as an object pointer; POSIX
+	 * guarantees the conversion works. */
+	*(void **) &fn = dlsym(p->handle, PP_PLUGIN_CONTEXT_SYMBOL);
+	if (fn == NULL) {
+		return; /* optional */
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.size        = sizeof(ctx);
+	ctx.system_proc = system_proc;
+	ctx.max_body    = max_body;
+	fn(p->state, &ctx);
+}
+
 const char *
 plugin_name(const plugin *p)
 {

@@ -6,6 +6,7 @@
 #define PP_WORKER_PLUGIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pipeproc_plugin.h"
 
@@ -32,6 +33,14 @@ int plugin_open(const char *path, const char *config, plugin **out, char *err,
 /* plugin_close - fini(state) and unload. Accepts NULL. No process() call
  * may be in flight. */
 void plugin_close(plugin *p);
+
+/*
+ * plugin_set_context - give the plugin the optional context of
+ * pipeproc_plugin.h (its pipeproc_plugin_context(), when it exports one)
+ * for systemProc `system_proc` on a node whose largest body is max_body.
+ * Call once, after plugin_open(), before any plugin_process().
+ */
+void plugin_set_context(plugin *p, const char *system_proc, uint64_t max_body);
 
 /* plugin_name - the descriptor's name; valid until plugin_close(). */
 const char *plugin_name(const plugin *p);

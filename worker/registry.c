@@ -52,6 +52,7 @@ struct registry {
 	pthread_cond_t  loaded; /* an instance left INST_LOADING */
 	registry_table *current;
 	registry_inst  *insts;
+	uint64_t        max_body; /* for the plugins' context */
 };
 
 int
@@ -66,6 +67,12 @@ registry_alloc(registry **out)
 	pthread_cond_init(&r->loaded, NULL);
 	*out = r;
 	return 0;
+}
+
+void
+registry_set_max_body(registry *r, uint64_t max_body)
+{
+	r->max_body = max_body;
 }
 
 static bool
@@ -302,6 +309,9 @@ registry_acquire(registry *r, const ppi_sysproc *sp, registry_inst **inst,
 	pthread_mutex_unlock(&r->mtx);
 
 	rv = plugin_open(in->path, in->config, &p, err, errlen);
+	if (rv == 0) {
+		plugin_set_context(p, in->name, r->max_body);
+	}
 
 	pthread_mutex_lock(&r->mtx);
 	in->state = rv == 0 ? INST_LOADED : INST_UNLOADED;

@@ -18,6 +18,10 @@ typedef struct registry_inst  registry_inst;
 /* registry_alloc - an empty registry (table version 0). */
 int registry_alloc(registry **out);
 
+/* registry_set_max_body - the node's largest body, for the plugins'
+ * context (plugin_set_context()); before the first registry_acquire(). */
+void registry_set_max_body(registry *r, uint64_t max_body);
+
 /*
  * registry_free - fini and unload every plugin and free every table.
  * No thread may use the registry any more. Accepts NULL.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "store_impl.h"
@@ -104,7 +105,49 @@ store_error(int rc, const char *what, char *msg, size_t msglen)
 	}
 }
 
-/* Creates the databases and checks the schema version. */
+/*
+ * Reads the store's id (meta "node_id": 32 lowercase hex digits), making
+ * a random one when there is none: at creation, or in a store written
+ * before ids existed. An MDB/errno code.
+ */
+static int
+load_node_id(store *s, MDB_txn *txn)
+{
+	static const char hex[] = "0123456789abcdef";
+	MDB_val           k = { 8, "\0node_id" }, v;
+	unsigned char     r[16];
+	size_t            i;
+	int               rc;
+
+	rc = mdb_get(txn, s->state, &k, &v);
+	if (rc == 0 && v.mv_size == 32) {
+		memcpy(s->node_id, v.mv_data, 32);
+		s->node_id[32] = '\0';
+		return 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r)) {
+		return EIO;
+	}
+	for (i = 0; i < sizeof(r); i++) {
+		s->node_id[2 * i]     = hex[r[i] >> 4];
+		s->node_id[2 * i + 1] = hex[r[i] & 15];
+	}
+	s->node_id[32] = '\0';
+	v.mv_size      = 32;
+	v.mv_data      = s->node_id;
+	return mdb_put(txn, s->state, &k, &v, 0);
+}
+
+const char *
+store_node_id(const store *s)
+{
+	return s->node_id;
+}
+
+/* Creates the databases, checks the schema version, loads the id. */
 static int
 open_dbs(store *s, char *msg, size_t msglen)
 {
@@ -117,7 +160,9 @@ open_dbs(store *s, char *msg, size_t msglen)
 		return store_error(rc, "begin", msg, msglen);
 	}
 	if ((rc = mdb_dbi_open(txn, "state", MDB_CREATE, &s->state)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0) {
+	    (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0 ||
+	    (rc = mdb_dbi_open(
+	         txn, "producers", MDB_CREATE, &s->producers)) != 0) {
 		mdb_txn_abort(txn);
 		return store_error(rc, "open databases", msg, msglen);
 	}
@@ -132,6 +177,9 @@ open_dbs(store *s, char *msg, size_t msglen)
 		mdb_txn_abort(txn);
 		snprintf(msg, msglen, "unsupported store schema");
 		return PP_ESTORE;
+	}
+	if (rc == 0) {
+		rc = load_node_id(s, txn);
 	}
 	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
 		if (rc != 0) {

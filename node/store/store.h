@@ -137,6 +137,22 @@ int store_gc_purge_step(store *s, size_t max_logs, uint64_t budget_us,
 int store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
     size_t *deleted);
 
+/*
+ * store_producers_prune - forget producer keys last applied before
+ * cutoff_ms, at most `budget` in one transaction (producers.c). 0 or a
+ * PP_E* code.
+ */
+int store_producers_prune(store *s, uint64_t cutoff_ms, size_t budget,
+    size_t *deleted);
+
+/* store_producers_get - op producer: a key's last sequence (a reader;
+ * producers.c). */
+void store_producers_get(store *s, const ppi_request *req, ppi_buf *reply);
+
+/* store_node_id - the store's stable id (32 hex digits, made when the
+ * store was created); valid while the store is open. */
+const char *store_node_id(const store *s);
+
 /* store_backup - copy the store, compacted, into req->dir (a reader;
  * backup.c). */
 void store_backup(store *s, const ppi_request *req, ppi_buf *reply);

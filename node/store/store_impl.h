@@ -8,12 +8,13 @@
  *   logs key   +--------+------------------+
  *              | tid:4  | seq:8            |   value: ms:8 | body
  *              +--------+------------------+
- *   state      0x00 "schema" | 0x00 "next_tid"       (meta)
+ *   state      0x00 "schema" | 0x00 "next_tid" | 0x00 "node_id"  (meta)
  *              0x01 cid:8 rid:8                     0x00 ms:8 reply frame
  *              0x02 proc name                       value: proc record
  *              0x03 tid:4                           (deleted topic, purging)
  *              0x04 systemProc name                 value: systemProc record
  *              topic name ([A-Za-z0-9_.-], >= '-')  value: topic record
+ *   producers  producer key                         value: seq:8 ms:8
  * All integers big-endian, so byte order is numeric order. Topics,
  * requests and meta share one database so that a small commit dirties
  * as few pages as possible: its log, one state leaf, and their parents.
@@ -57,6 +58,8 @@ struct store {
 	uint64_t         store_limit;  /* --max-store-size; 0: none */
 	bool             is_full;      /* in use past store_limit (atomic) */
 	struct sys_table *systable;    /* writer only (systable.c) */
+	MDB_dbi          producers;    /* producer key -> last seq, ms */
+	char             node_id[33];  /* meta "node_id", hex; set at open */
 };
 
 typedef struct sys_table sys_table;

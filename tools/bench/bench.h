@@ -12,7 +12,9 @@
  * NNG baseline), bench_gc.c (gc_stall, issue 5 item 7), bench_live.c
  * (live_latency, issue 4 item 4), bench_pipeline.c (pipeline_1w and
  * pipeline_2w, systemProcs in workers, issue 4), bench_tls.c
- * (commit_seq_tls and commit_batch_tls, issue 6 item 9).
+ * (commit_seq_tls and commit_batch_tls, issue 6 item 9), bench_clients.c
+ * (commit_clients_N: many clients, one log per awaited call, issue 15)
+ * with its baseline bench_echo.c (bare NNG, N req sockets, 64 contexts).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -126,6 +128,17 @@ int bench_commit_concurrent(
 int bench_commit_async(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_commit_threads(const bench_cfg *cfg, int run, bench_sample *sample);
 
+/* bench_clients.c: one awaited log per call from N clients (issue 15) */
+int bench_clients_1(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_clients_8(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_clients_50(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_clients_1_nosync(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_clients_8_nosync(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_clients_50_nosync(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+
 /* bench_read.c */
 int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
@@ -178,5 +191,13 @@ int  bench_nng_open(const bench_cfg *cfg, int run, bench_nng **nng);
 int  bench_nng_round_trip_slice(bench_nng *nng, size_t request_bytes,
      double slice_s, double *ops, double *elapsed_s);
 void bench_nng_close(bench_nng *nng);
+
+/* bench_echo.c: N bare req sockets against 64 rep contexts over ipc. */
+typedef struct bench_echo bench_echo;
+
+int  bench_echo_open(const bench_cfg *cfg, int run, bench_echo **echo);
+int  bench_echo_clients_slice(bench_echo *echo, int nclients, double slice_s,
+     double *ops, double *elapsed_s);
+void bench_echo_close(bench_echo *echo);
 
 #endif /* PP_BENCH_H */

@@ -38,6 +38,7 @@ static const struct {
 	{ "stats", cli_stats_run },
 	{ "system-proc", cli_system_run },
 	{ "system-proc-destroy", cli_system_destroy },
+	{ "producer", cli_producer_run },
 };
 
 int
@@ -91,7 +92,7 @@ main(int argc, char **argv)
 			*dst[k - 1] = val;
 			continue;
 		}
-		if (arg[1] != 'a' && arg[1] != 'n') {
+		if (arg[1] != 'a' && arg[1] != 'n' && arg[1] != 'd') {
 			return cli_report_usage_error(
 			    &ctx, "unknown option '%s'", arg);
 		}
@@ -101,6 +102,8 @@ main(int argc, char **argv)
 		}
 		if (arg[1] == 'a') {
 			ctx.address_opt = arg[2] != '\0' ? arg + 2 : argv[++i];
+		} else if (arg[1] == 'd') {
+			ctx.data_dir_opt = arg[2] != '\0' ? arg + 2 : argv[++i];
 		} else {
 			ctx.namespace_name
 			    = arg[2] != '\0' ? arg + 2 : argv[++i];
@@ -108,6 +111,14 @@ main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		return cli_report_usage_error(&ctx, "missing command");
+	}
+	if (ctx.data_dir_opt != NULL && ctx.address_opt != NULL) {
+		return cli_report_usage_error(
+		    &ctx, "-a and -d name the node twice: give one");
+	}
+	if (ctx.data_dir_opt != NULL && strcmp(argv[i], "node") == 0) {
+		return cli_report_usage_error(&ctx, "-d attaches to a node; "
+		    "to run one in the foreground use node --data DIR");
 	}
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0) {

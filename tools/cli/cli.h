@@ -5,8 +5,8 @@
  * reaching the node, cli_connect.c; reporting, cli_report.c; output
  * formats, cli_print.c) and one entry point per subcommand (cli_node.c,
  * cli_commit.c, cli_read.c, cli_proc.c, cli_proc_admin.c, cli_tail.c,
- * cli_wait.c, cli_admin.c, cli_stats.c, cli_system.c), which main()
- * (cli.c) dispatches to. The tool uses only the public API of
+ * cli_wait.c, cli_admin.c, cli_stats.c, cli_system.c, cli_producer.c),
+ * which main() (cli.c) dispatches to. The tool uses only the public API of
  * libpipeproc plus the address helpers of lib/address.h.
  */
 #ifndef PP_CLI_H
@@ -36,6 +36,7 @@ struct cli_ctx {
 	 * $PIPEPROC_TOKEN), --insecure-tcp. */
 	const char *tls_ca, *tls_cert, *tls_key, *token_file;
 	bool        is_insecure_tcp;
+	const char *data_dir_opt; /* -d DIR: attach (pp_attach), or NULL */
 };
 
 /* ---- cli_opts.c: the option parser ---------------------------------- */
@@ -166,6 +167,7 @@ int cli_report_output(const struct cli_ctx *ctx);
 int cli_node_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_node_shutdown(struct cli_ctx *ctx, int argc, char **argv);
 int cli_commit_run(struct cli_ctx *ctx, int argc, char **argv);
+int cli_producer_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_range(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_length(struct cli_ctx *ctx, int argc, char **argv);
 int cli_read_stat(struct cli_ctx *ctx, int argc, char **argv);

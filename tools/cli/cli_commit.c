@@ -1,8 +1,12 @@
 /*
- * cli_commit.c - `pipeproc commit TOPIC [BODY...]`.
+ * cli_commit.c - `pipeproc commit [--producer KEY --seq N]
+ * [--expect-seq N] TOPIC [BODY...]`.
  *
  * With BODY arguments, they are one atomic pp_commit(), one log each, and
- * the new ids are printed one per line in argument order.
+ * the new ids are printed one per line in argument order. The options
+ * (before TOPIC) make it a pp_commit_with(): an idempotent producer's key
+ * and sequence, and the sequence TOPIC's next log must get; they need
+ * BODY arguments (one commit).
  *
  * Without BODY, each line of standard input (without its newline; a last
  * line without one counts too) is one log. Lines are gathered into batches
@@ -342,10 +346,44 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	return status;
 }
 
+/* The options of a conditional or idempotent commit. */
+struct commit_cond {
+	const char *producer;
+	uint64_t    seq;
+	uint64_t    expect;
+	bool        has_seq;
+	bool        has_expect;
+};
+
+/* --seq, --expect-seq: an unsigned number. */
+static int
+set_cond_u64(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	struct commit_cond *c = dst;
+	char               *end;
+	uint64_t            v;
+
+	errno = 0;
+	v     = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0) {
+		return cli_report_usage_error(
+		    ctx, "%s must be an unsigned number", opt->name);
+	}
+	if (strcmp(opt->name, "--seq") == 0) {
+		c->seq     = v;
+		c->has_seq = true;
+	} else {
+		c->expect     = v;
+		c->has_expect = true;
+	}
+	return 0;
+}
+
 /* Commit the BODY arguments atomically. Returns the exit status. */
 static int
 commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
-    int count, char **bodies)
+    int count, char **bodies, const pp_commit_opts *opts)
 {
 	pp_record *records;
 	pp_id     *ids;
@@ -365,7 +403,8 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 		records[k].body = bodies[k];
 		records[k].len = strlen(bodies[k]);
 	}
-	if ((rv = pp_commit(client, records, (size_t)count, ids)) != 0) {
+	if ((rv = pp_commit_with(client, records, (size_t)count, opts, ids)) !=
+	    0) {
 		status
 		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
@@ -382,17 +421,28 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 int
 cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *topic;
-	pp_client  *client;
-	pp_iter    *probe;
-	cli_args    a;
-	int         i;
-	int         status;
-	int         rv;
+	struct commit_cond cond;
+	pp_commit_opts     o;
+	pp_expect          expect;
+	const char        *topic;
+	pp_client         *client;
+	pp_iter           *probe;
+	cli_args           a;
+	int                i;
+	int                status;
+	int                rv;
+	cli_opt            opts[] = {
+                { "--producer", true, cli_opts_str, &cond.producer },
+                { "--seq", true, set_cond_u64, &cond },
+                { "--expect-seq", true, set_cond_u64, &cond },
+                { NULL, false, NULL, NULL },
+	};
 
-	/* No options; the words after TOPIC are bodies, whatever they
-	 * look like. */
+	/* Options come before TOPIC; the words after TOPIC are bodies,
+	 * whatever they look like. */
+	memset(&cond, 0, sizeof(cond));
 	memset(&a, 0, sizeof(a));
+	a.opts[0]         = opts;
 	a.is_stop_at_word = true;
 	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
 		return status;
@@ -400,12 +450,30 @@ cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((i = a.next) >= argc) {
 		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
+	if ((cond.producer != NULL) != cond.has_seq) {
+		return cli_report_usage_error(
+		    ctx, "--producer and --seq go together");
+	}
 	topic = argv[i++];
+	memset(&o, 0, sizeof(o));
+	o.producer     = cond.producer;
+	o.producer_seq = cond.seq;
+	if (cond.has_expect) {
+		expect.topic    = topic;
+		expect.next_seq = cond.expect;
+		o.expects       = &expect;
+		o.nexpects      = 1;
+	}
+	if (i >= argc && (cond.has_seq || cond.has_expect)) {
+		return cli_report_usage_error(ctx,
+		    "--producer, --seq and --expect-seq need BODY arguments");
+	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	if (i < argc) {
-		status = commit_args(ctx, client, topic, argc - i, argv + i);
+		status = commit_args(
+		    ctx, client, topic, argc - i, argv + i, &o);
 		pp_close(client);
 		return status;
 	}

@@ -4,8 +4,10 @@
  * material and token from options or the environment, and the body of
  * the commands that only connect and run (procs, topics, stats).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "cli.h"
@@ -60,6 +62,62 @@ opt_or_env(const char *opt, const char *env)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/*
+ * The node program for -d, in the order of `pipeproc node` (cli_node.c):
+ * $PIPEPROC_NODE is read by the library itself; else pipeproc-node next
+ * to this executable, when there is one; else NULL, the installed one.
+ */
+static const char *
+sibling_node(char *buf, size_t len)
+{
+	char   *slash;
+	ssize_t n;
+
+	if (getenv("PIPEPROC_NODE") != NULL) {
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", buf, len - sizeof("pipeproc-node"));
+	if (n <= 0) {
+		return NULL;
+	}
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL) {
+		return NULL;
+	}
+	strcpy(slash + 1, "pipeproc-node");
+	return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
+/*
+ * -d DIR: the node that owns DIR, started if none does (pp_attach). The
+ * tool holds its lease for one command, so a node it started stops about
+ * a second after it, unless other processes are attached.
+ */
+static int
+attach_open(struct cli_ctx *ctx, pp_client **client)
+{
+	pp_attach_opts ao;
+	pp_spawn_opts  so;
+	const char    *msg;
+	char           node[PATH_MAX];
+	int            rv;
+
+	memset(&ao, 0, sizeof(ao));
+	memset(&so, 0, sizeof(so));
+	so.node_path  = sibling_node(node, sizeof(node));
+	so.token_file = opt_or_env(ctx->token_file, "PIPEPROC_TOKEN_FILE");
+	ao.node       = &so;
+	if ((rv = pp_attach(ctx->data_dir_opt, &ao, client)) != 0) {
+		msg = pp_last_errmsg();
+		if (strstr(msg, ctx->data_dir_opt) != NULL) {
+			return cli_report_fail(ctx, rv, "%s", msg);
+		}
+		return cli_report_fail(ctx, rv, "-d %s%s%s", ctx->data_dir_opt,
+		    msg[0] != '\0' ? ": " : "", msg);
+	}
+	return 0;
+}
+
 int
 cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 {
@@ -68,6 +126,9 @@ cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 	const char     *msg;
 	int             rv;
 
+	if (ctx->data_dir_opt != NULL) {
+		return attach_open(ctx, client);
+	}
 	if (cli_connect_address(ctx, &address) != 0) {
 		return CLI_EXIT_FAIL;
 	}

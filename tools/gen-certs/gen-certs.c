@@ -15,9 +15,9 @@
  * kept unless --force. Keys are EC P-256, signatures ECDSA-SHA256.
  *
  * The node certificate names every --host as a subjectAltName: dNSName
- * for names, iPAddress for IP literals, plus a dNSName with the literal's
- * text, because mbedTLS 2.28 (Debian 12, what NNG uses here) compares the
- * dialed host only with dNSName entries. It may serve as a client
+ * for names, iPAddress for IP literals, as openssl and most CAs write
+ * them (pipeproc's TLS engine checks iPAddress entries itself, where
+ * mbedTLS 2.28 alone compares dNSName ones only). It may serve as a client
  * certificate too (extended key usage serverAuth and clientAuth), which
  * lets the node's listener watchdog dial its own TLS listener.
  * --expired makes both leaf certificates expired yesterday; --corrupt
@@ -172,6 +172,7 @@ write_san(const gen *g, unsigned char *buf, size_t cap, unsigned char **start)
 			len += (size_t) mbedtls_asn1_write_len(&p, buf, n);
 			len += (size_t) mbedtls_asn1_write_tag(&p, buf,
 			    MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7);
+			continue;
 		}
 		if ((rv = mbedtls_asn1_write_raw_buffer(&p, buf,
 		         (const unsigned char *) h, strlen(h))) < 0) {
