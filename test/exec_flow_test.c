@@ -109,7 +109,7 @@ test_fail_text(void)
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    exec_config(NULL, dir, NULL));
 	o.proc.count = 1;
-	o.proc.max_reclaims = 2;
+	o.proc.max_reclaims = 3; /* the third reclaim disables */
 	SYSTEM_CREATE(n.client, "failing", &o);
 	pp_t_format(want, sizeof(want), "exec_proc: log %llu-%llu says FAIL",
 	    (unsigned long long) id.ms, (unsigned long long) id.seq);
@@ -143,7 +143,7 @@ test_bad_topic(void)
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    exec_config(NULL, pp_t_mkdir("topic"), NULL));
 	o.proc.count = 2;
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "topics", &o);
 	EXEC_WAIT_ERROR(n.client, "topics", "emit_to nope of 8 bytes: not "
 	    "one of the systemProc's `to` topics", WAIT_MS);
@@ -203,7 +203,7 @@ test_exit_127(void)
 	/* Quoted, so the check leaves it to the shell, which cannot. */
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    "'no-such-program-pp' x");
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "missing", &o);
 	EXEC_WAIT_ERROR(n.client, "missing",
 	    "exited with status 127 (command not found?) during a batch of 1 "
