@@ -46,6 +46,7 @@ struct ppi_transport {
 	char            address[512];
 	ppi_addr        addr;
 	nng_tls_config *tls;     /* tls+tcp: kept for new dialers */
+	struct nng_tls_engine_config *tls_engine; /* its engine half */
 	pthread_mutex_t mu;      /* guards dialer and redialed_ms */
 	nng_dialer      dialer;
 	uint64_t        redialed_ms;
@@ -106,6 +107,7 @@ make_tls(ppi_transport *t, const ppi_tls_pem *pem)
 	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
 		return rv;
 	}
+	t->tls_engine = ppi_tls_engine_last_config();
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ==
 	        0 &&
 	    (rv = nng_tls_config_ca_chain(cfg, pem->ca, NULL)) == 0 &&
@@ -255,10 +257,11 @@ int
 ppi_transport_open(const char *address, const ppi_transport_opts *o,
     ppi_transport **tp, char *msg, size_t msglen)
 {
-	ppi_transport *t;
-	nng_dialer     d;
-	ppi_addr       a;
-	bool           closed = false;
+	ppi_transport  *t;
+	nng_dialer      d;
+	ppi_addr        a;
+	ppi_tls_failure failure;
+	bool            closed = false;
 	int            rv, why;
 
 	if (ppi_address_parse(address, &a) != 0) {
@@ -301,10 +304,15 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 		    rv == NNG_ETIMEDOUT ? " (no connection or handshake in "
 		                          "time)"
 		                        : "");
-		/* NNG's codes do not say which side refused what; look. */
+		/* NNG's codes do not say which side refused what: our TLS
+		 * engine saw why the handshake failed; when there was none
+		 * (a plain node, a TLS port dialed plainly), look. */
 		if (rv != NNG_ETIMEDOUT &&
-		    (why = ppi_tls_diagnose(&a, o->pem, o->timeout_ms, msg,
-		         msglen)) != 0) {
+		    ((ppi_tls_engine_failure(t->tls_engine, &failure) &&
+		         (why = ppi_tls_explain(&failure, &a, o->pem, msg,
+		              msglen)) != 0) ||
+		        (why = ppi_tls_diagnose(&a, o->pem, o->timeout_ms, msg,
+		             msglen)) != 0)) {
 			rv = 0;
 			goto fail_pp;
 		}

@@ -5,7 +5,7 @@
  * under test/fuzz/corpus/).
  *
  *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/,
- *                                DIR/exec_frame/
+ *                                DIR/exec_frame/, DIR/plugin_config/
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +84,28 @@ answers(void)
 	ANSWER("fail", "fail 4\nboom\n");
 	ANSWER("binary", "emit 3\n\0\n\xff\ndone\n");
 	ANSWER("cut", "emit 10\nabc");
+}
+
+static void
+put_config(const char *name, const char *text)
+{
+	ppi_buf b;
+
+	ppi_buf_init(&b);
+	ppi_buf_append(&b, text, strlen(text));
+	put("plugin_config", name, -1, &b);
+	ppi_buf_fini(&b);
+}
+
+/* Plugin configs (the exec plugin's command lines). */
+static void
+configs(void)
+{
+	put_config("python", "python3 -u examples/processors/upper.py");
+	put_config("timeout", "PIPEPROC_EXEC_TIMEOUT_MS=2500 node host.js x");
+	put_config("awk", "awk '/^log/ { print }'");
+	put_config("empty", "");
+	put_config("assign_only", "A=1 B=2");
 }
 
 static void
@@ -239,6 +261,7 @@ main(int argc, char **argv)
 	replies(&b);
 	ppi_buf_fini(&b);
 	answers();
+	configs();
 	put_text("full", "1700000000000-42");
 	put_text("max", "18446744073709551615-18446744073709551615");
 	put_text("ms", "1700000000000");
