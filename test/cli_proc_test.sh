@@ -181,8 +181,11 @@ out_is "procs with no procs prints nothing" pp procs
 # ---- proc, ack, stale tokens ------------------------------------------
 
 pairs "$id0" a "$id1" b >"$tmp/want"
+# No reclaim timer for p1: on a loaded machine the calls below may take
+# longer than the default 10 s, and the timer would release the claim.
+# The later calls leave --reclaim-timeout out: the stored one applies.
 claimed "proc claims --count logs, prints them and 'token N' on stderr" \
-	pp proc t --name p1 --count 2
+	pp proc t --name p1 --count 2 --reclaim-timeout -1
 tok1=$tok
 nothing "a second proc before the ack prints nothing and exits 0" \
 	pp proc t --name p1 --count 2
