@@ -163,7 +163,9 @@ fails_with "no node at the address is PP_ECONNREFUSED" 1 PP_ECONNREFUSED \
 
 # ---- the node ----------------------------------------------------------
 
-start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
+# A short grace period: tail -f's proc goes soon after a kill -9.
+start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr" \
+	--ephemeral-grace 300
 node_pid=$bg_pid
 ready_or_bail "node prints 'ready ADDRESS' once it accepts requests" \
 	node "ready $addr"
@@ -474,6 +476,17 @@ is "tail -f exits on SIGINT (status 130)" "$exit_rc" 130
 run pp procs
 [ "$rc" -eq 0 ] && ! grep -q '^tail\.' "$tmp/out"
 verdict "no tail proc is left after SIGINT"
+
+# A tail -f killed with SIGKILL cannot remove its proc; the node does,
+# once the connection has been gone for --ephemeral-grace (issue 14).
+start_bg tail3 "$PIPEPROC_CLI" -a "$addr" tail t -f
+tail3_pid=$bg_pid
+wait_for procs_has '^tail\.'
+verdict "tail -f has its proc"
+kill -KILL "$tail3_pid"
+wait_exit "$tail3_pid"
+wait_for no_tail_proc
+verdict "the proc of a tail -f killed with SIGKILL goes with its connection"
 
 # tail -f into a pipe that closes: SIGPIPE, proc removed. The write that
 # fails is the one after head has gone, so keep committing until then.

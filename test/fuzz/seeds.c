@@ -5,7 +5,8 @@
  * under test/fuzz/corpus/).
  *
  *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/,
- *                                DIR/exec_frame/, DIR/plugin_config/
+ *                                DIR/exec_frame/, DIR/plugin_config/,
+ *                                DIR/deadletter/
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +109,20 @@ configs(void)
 	put_config("assign_only", "A=1 B=2");
 }
 
+/* Dead-letter envelopes, as the node writes them (ppi_wire_deadletter). */
+static void
+deadletters(ppi_buf *b)
+{
+	ppi_wire_deadletter(b, "p1", "orders", (pp_id){ 1700000000000, 7 }, 3,
+	    "boom", "order 7", 7);
+	put("deadletter", "plain", -1, b);
+	ppi_wire_deadletter(b, "sys__a", "a", (pp_id){ 1, 0 }, 0, "",
+	    "\0\xff\n", 3);
+	put("deadletter", "binary", -1, b);
+	ppi_wire_deadletter(b, "p", "t", (pp_id){ 0, 0 }, 1, "", "", 0);
+	put("deadletter", "empty", -1, b);
+}
+
 static void
 requests(ppi_buf *b)
 {
@@ -123,6 +138,7 @@ requests(ppi_buf *b)
 	pp_system_proc_opts so = { .from = from, .nfrom = 1, .to = to,
 		.nto = 2, .plugin = "/x/upper.so", .config = "cfg",
 		.proc = po };
+	ppi_wire_lane  lane = { .cid = 0x1a2e, .rid = 7, .floor = 5 };
 	ppi_range_args ra = { .topic = "orders", .start = "1-0", .end = ":9",
 		.is_end_excl = true, .limit = 100 };
 	ppi_settle st = { .proc = "sys", .token = 42, .recs = recs,
@@ -155,10 +171,15 @@ requests(ppi_buf *b)
 	put("request", "tconfig", -1, b);
 	ppi_wire_topic_delete(b, "orders", true);
 	put("request", "tdelete", -1, b);
-	ppi_wire_proc(b, "orders", "p1", &po, 250, true, 12345, false);
+	ppi_wire_proc(b, "orders", "p1", &po, 250, true, 12345, false, NULL,
+	    false);
 	put("request", "proc", -1, b);
-	ppi_wire_proc_admin(b, PPI_OP_PINSPECT, "p1");
+	ppi_wire_proc(b, "orders", "p1", &po, 250, false, 0, true, &lane, true);
+	put("request", "proc_lane", -1, b);
+	ppi_wire_proc_admin(b, PPI_OP_PINSPECT, "p1", NULL);
 	put("request", "pinspect", -1, b);
+	ppi_wire_proc_admin(b, PPI_OP_PDISABLE, "p1", &lane);
+	put("request", "pdisable_lane", -1, b);
 	ppi_wire_procs(b, NULL);
 	put("request", "procs", -1, b);
 	ppi_wire_names_op(b, PPI_OP_AVAIL, names, 2, -1);
@@ -201,7 +222,8 @@ replies(ppi_buf *b)
 	put("reply", "ok", FUZZ_REPLY_STATUS, b);
 	ppi_wire_reply_error(b, PP_ENOTOPIC, "no such topic");
 	put("reply", "error", FUZZ_REPLY_STATUS, b);
-	ppi_wire_reply_hello(b, 1 << 20, 1234);
+	ppi_wire_reply_hello(b, 1 << 20, 1234, "/tmp/pipeproc_data",
+	    "0123456789abcdef0123456789abcdef");
 	put("reply", "hello", FUZZ_REPLY_HELLO, b);
 	ppi_wire_reply_commit_begin(b, FUZZ_COMMIT_CALLS);
 	ppi_wire_reply_commit_ok(b, 1700000000000, seqs, 1);
@@ -259,6 +281,7 @@ main(int argc, char **argv)
 	ppi_buf_init(&b);
 	requests(&b);
 	replies(&b);
+	deadletters(&b);
 	ppi_buf_fini(&b);
 	answers();
 	configs();

@@ -143,6 +143,9 @@ cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv)
 	return run_state_call(ctx, argc, argv, pp_proc_destroy);
 }
 
+/* procs --json: one object per proc, as inspect prints it. */
+static bool is_procs_json;
+
 static int
 print_procs(struct cli_ctx *ctx, pp_client *client)
 {
@@ -154,7 +157,11 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_proc_list_count(list); k++) {
-		print_proc_line(pp_proc_list_get(list, k));
+		if (is_procs_json) {
+			cli_proc_admin_print_json(pp_proc_list_get(list, k));
+		} else {
+			print_proc_line(pp_proc_list_get(list, k));
+		}
 	}
 	pp_proc_list_free(list);
 	return cli_report_output(ctx);
@@ -163,5 +170,10 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 int
 cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_connect_run(ctx, argc, argv, print_procs);
+	static const cli_opt opts[] = {
+		{ "--json", false, cli_opts_flag, &is_procs_json },
+		{ NULL, false, NULL, NULL },
+	};
+
+	return cli_connect_run(ctx, argc, argv, opts, print_procs);
 }
