@@ -346,3 +346,9 @@ store_update_fullness(store *s)
 	pthread_rwlock_unlock(&s->map_lock);
 	__atomic_store_n(&s->is_full, is_full, __ATOMIC_RELAXED);
 }
+
+bool
+store_is_nosync(const store *s)
+{
+	return s->is_nosync;
+}
