@@ -42,9 +42,12 @@
 
 enum conn_state { CONN_RECV, CONN_SEND };
 
-/* How often a context whose reply waits behind another on its
- * connection looks whether it went (see send_is_over). */
-#define DRAIN_POLL_MS 1
+/* How often contexts whose reply waited behind another on its
+ * connection are looked at when no other reply does it (see
+ * drain_sweep): only when traffic stops, since every reply sweeps. NNG's
+ * timer thread spins through the last millisecond of every sleep, so
+ * this is one timer for all of them, and not a short one. */
+#define DRAIN_POLL_MS 100
 
 typedef struct conn {
 	server         *srv;
@@ -54,7 +57,7 @@ typedef struct conn {
 	 * it inline, in the sending thread, where a callback would cost a
 	 * wake-up of one of its task threads per request. */
 	nng_aio        *send_aio;
-	nng_aio        *drain_aio; /* polls a reply queued behind another */
+	struct conn    *drain_next; /* on srv->draining */
 	enum conn_state state;
 	nng_msg        *frame; /* the request; decoded fields point into it */
 	nng_msg        *reply; /* holds req.reply's bytes (see reply_mem) */
@@ -77,6 +80,13 @@ struct server {
 	 * (server_wait_idle sets has_idle_waiter under mtx). */
 	atomic_int      inflight;
 	atomic_bool     has_idle_waiter;
+	/* Contexts whose reply was queued behind another reply on its
+	 * connection: they receive again once it left (drain_sweep). */
+	pthread_mutex_t drain_mtx;
+	conn           *draining;
+	atomic_int      ndraining;
+	nng_aio        *drain_aio; /* the sweep's timer */
+	bool            is_drain_armed;
 	uint32_t        shutdown_pipe;    /* pipe of the shutdown request */
 	bool            is_shutdown_gone; /* ... and it has disconnected */
 	bool            is_writer_detached; /* the writer is stopping */
@@ -190,22 +200,69 @@ send_is_over(conn *c)
 	return true;
 }
 
-/* The context may receive again once its reply has left: rep0 takes one
- * send at a time per context. Until then it polls (rare: only replies
- * queued behind another one to the same client). */
+/*
+ * Contexts may receive again once their reply has left: rep0 takes one
+ * send at a time per context. Those still waiting (about 1% of replies
+ * under load: the connection had not finished the previous one) are
+ * looked at after every reply sent and by a timer while any remain.
+ */
+static void
+drain_sweep(server *s)
+{
+	conn **pp, *c, *ready = NULL;
+
+	if (atomic_load(&s->ndraining) == 0) {
+		return;
+	}
+	pthread_mutex_lock(&s->drain_mtx);
+	for (pp = &s->draining; (c = *pp) != NULL;) {
+		if (send_is_over(c)) {
+			*pp           = c->drain_next;
+			c->drain_next = ready;
+			ready         = c;
+			atomic_fetch_sub(&s->ndraining, 1);
+		} else {
+			pp = &c->drain_next;
+		}
+	}
+	pthread_mutex_unlock(&s->drain_mtx);
+	while ((c = ready) != NULL) {
+		ready = c->drain_next;
+		conn_recycle(c);
+	}
+}
+
 static void
 drain_cb(void *arg)
 {
-	conn *c = arg;
+	server *s = arg;
 
-	if (nng_aio_result(c->drain_aio) != 0) {
-		return; /* server_close; it frees what the context holds */
+	if (nng_aio_result(s->drain_aio) != 0) {
+		return; /* server_close; it frees what the contexts hold */
 	}
-	if (send_is_over(c)) {
-		conn_recycle(c);
-		return;
+	drain_sweep(s);
+	pthread_mutex_lock(&s->drain_mtx);
+	s->is_drain_armed = s->draining != NULL;
+	if (s->is_drain_armed) {
+		nng_sleep_aio(DRAIN_POLL_MS, s->drain_aio);
 	}
-	nng_sleep_aio(DRAIN_POLL_MS, c->drain_aio);
+	pthread_mutex_unlock(&s->drain_mtx);
+}
+
+static void
+drain_add(conn *c)
+{
+	server *s = c->srv;
+
+	pthread_mutex_lock(&s->drain_mtx);
+	c->drain_next = s->draining;
+	s->draining   = c;
+	atomic_fetch_add(&s->ndraining, 1);
+	if (!s->is_drain_armed) {
+		s->is_drain_armed = true;
+		nng_sleep_aio(DRAIN_POLL_MS, s->drain_aio);
+	}
+	pthread_mutex_unlock(&s->drain_mtx);
 }
 
 /* The request's completion (request_done): send its reply on its
@@ -238,9 +295,10 @@ conn_reply(request *r)
 	 * too, without a hop through NNG's task threads. */
 	if (send_is_over(c)) {
 		conn_recycle(c);
-		return;
+	} else {
+		drain_add(c);
 	}
-	nng_sleep_aio(DRAIN_POLL_MS, c->drain_aio);
+	drain_sweep(c->srv);
 }
 
 static void
@@ -543,9 +601,11 @@ server_open(node *n, const char *const *addrs, size_t naddrs,
 	}
 	s->node = n;
 	pthread_mutex_init(&s->mtx, NULL);
+	pthread_mutex_init(&s->drain_mtx, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	if ((rv = auth_alloc(sec->token, sec->max_conns, sec->auth_timeout_ms,
 	         &s->auth)) != 0) {
+		pthread_mutex_destroy(&s->drain_mtx);
 		pthread_mutex_destroy(&s->mtx);
 		pthread_cond_destroy(&s->idle);
 		free(s);
@@ -599,6 +659,7 @@ fail:
 		nng_tls_config_free(s->tls_probe);
 	}
 	auth_free(s->auth);
+	pthread_mutex_destroy(&s->drain_mtx);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);
@@ -716,20 +777,20 @@ server_start(server *s)
 	conn *c;
 	int   rv;
 
+	if ((rv = nng_aio_alloc(&s->drain_aio, drain_cb, s)) != 0) {
+		return map_nng(rv);
+	}
 	for (s->nconns = 0; s->nconns < NCONN; s->nconns++) {
 		c      = &s->conns[s->nconns];
 		c->srv = s;
 		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0) {
 			return map_nng(rv);
 		}
-		if ((rv = nng_aio_alloc(&c->send_aio, NULL, NULL)) != 0 ||
-		    (rv = nng_aio_alloc(&c->drain_aio, drain_cb, c)) != 0) {
-			nng_aio_free(c->send_aio);
+		if ((rv = nng_aio_alloc(&c->send_aio, NULL, NULL)) != 0) {
 			nng_aio_free(c->aio);
 			return map_nng(rv);
 		}
 		if ((rv = nng_ctx_open(&c->ctx, s->sock)) != 0) {
-			nng_aio_free(c->drain_aio);
 			nng_aio_free(c->send_aio);
 			nng_aio_free(c->aio);
 			return map_nng(rv);
@@ -791,9 +852,14 @@ server_close(server *s)
 		return;
 	}
 	nng_close(s->sock);
+	/* No callback runs after these: none can rearm a context (a sweep
+	 * of the draining ones included) while they are freed. */
+	nng_aio_free(s->drain_aio);
+	for (i = 0; i < s->nconns; i++) {
+		nng_aio_stop(s->conns[i].aio);
+	}
 	for (i = 0; i < s->nconns; i++) {
 		/* nng_aio_free waits for a running callback to finish. */
-		nng_aio_free(s->conns[i].drain_aio);
 		nng_aio_free(s->conns[i].aio);
 		nng_aio_stop(s->conns[i].send_aio);
 		if (nng_aio_get_msg(s->conns[i].send_aio) != NULL) {
@@ -814,6 +880,7 @@ server_close(server *s)
 		nng_tls_config_free(s->tls_probe);
 	}
 	auth_free(s->auth);
+	pthread_mutex_destroy(&s->drain_mtx);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);
