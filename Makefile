@@ -21,6 +21,8 @@ libdir       ?= $(PREFIX)/lib
 includedir   ?= $(PREFIX)/include
 mandir       ?= $(PREFIX)/share/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+plugindir    ?= $(libdir)/pipeproc/plugins
+bashcompdir  ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 VERSION := 0.1.0
@@ -36,21 +38,21 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 endif
 
-# The installed node path is compiled in; the generated header changes
-# only when bindir does, so `make install PREFIX=...` rebuilds what uses it.
+# The installed node path and plugin directory are compiled in; the
+# generated header changes only when bindir or plugindir does, so `make install PREFIX=...` rebuilds what uses it.
 CONFIG_H := $(B)/gen/pp_config.h
 PROJECT_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilib -include $(CONFIG_H)
 PROJECT_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC \
 	-fvisibility=hidden -pthread -MMD -MP $(SANFLAGS)
 MSGPACK_CFLAGS := $(shell pkg-config --cflags msgpack 2>/dev/null)
 MSGPACK_LIBS   := $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
-# Each binary links only what it uses: the library NNG, msgpack and
-# mbedTLS (lib/tls.c); the node adds LMDB, the worker libdl, the
-# benchmarks LMDB (their bare-LMDB baseline).
-LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
-NODE_LIBS   := $(LIB_LIBS) -llmdb
+# Each binary links only what it uses: the library NNG, msgpack,
+# mbedTLS (lib/tls.c) and LMDB (lib/lmdb_*.c, lib/local*.c: local reads
+# of the node's store); the worker adds libdl.
+LIB_LIBS    := -lnng $(MSGPACK_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -llmdb -lpthread
+NODE_LIBS   := $(LIB_LIBS)
 WORKER_LIBS := $(LIB_LIBS) -ldl
-BENCH_LIBS  := $(LIB_LIBS) -llmdb
+BENCH_LIBS  := $(LIB_LIBS)
 
 FINAL_CPPFLAGS := $(PROJECT_CPPFLAGS) $(MSGPACK_CFLAGS) $(CPPFLAGS)
 FINAL_CFLAGS   := $(PROJECT_CFLAGS) $(CFLAGS)
@@ -108,7 +110,7 @@ all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev python3
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -122,6 +124,7 @@ deps:
 $(CONFIG_H): FORCE
 	@mkdir -p $(dir $@)
 	@echo '#define PP_NODE_INSTALL_PATH "$(bindir)/pipeproc-node"' > $@.tmp
+	@echo '#define PP_PLUGIN_INSTALL_DIR "$(plugindir)"' >> $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 .PHONY: FORCE
@@ -224,12 +227,15 @@ $(PCFILE): pipeproc.pc.in Makefile
 
 # ---- test, demo, bench --------------------------------------------------------
 # Tests find the programs through these variables, never through PATH.
-TEST_ENV := PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
+# XDG_RUNTIME_DIR is emptied so that default addresses live under each
+# test's own TMPDIR (lib/user.h), never in the shared runtime directory.
+TEST_ENV := XDG_RUNTIME_DIR= PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURDIR)/$(CLI) \
 	PIPEPROC_BUILD=$(CURDIR)/$(B) PIPEPROC_LIB_SO=$(CURDIR)/$(LIB_SO) \
 	PIPEPROC_WORKER=$(CURDIR)/$(WORKER) \
 	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
-	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins
+	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins \
+	PIPEPROC_SANITIZE=$(SANITIZE)
 
 test check: deps
 	$(Q)$(MAKE) --no-print-directory all-tests
@@ -295,7 +301,8 @@ FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -pthread \
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
 FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
 .SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC)) \
-	$(FB)/obj/worker/plugins/exec/frame.o
+	$(FB)/obj/worker/plugins/exec/frame.o \
+	$(FB)/obj/worker/plugins/exec/command.o
 
 $(FB)/obj/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -308,6 +315,7 @@ $(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 
 # Harnesses of code outside lib/ name it here.
 $(FB)/fuzz_exec_frame: $(FB)/obj/worker/plugins/exec/frame.o
+$(FB)/fuzz_plugin_config: $(FB)/obj/worker/plugins/exec/command.o
 
 $(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -351,6 +359,18 @@ install: all
 	install -m 644 $(PCFILE) $(DESTDIR)$(pkgconfigdir)/
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  install -m 644 $$f $(DESTDIR)$(mandir)/man$$s/; done; done
+	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bashcompdir)
+	install -m 755 $(PLUGINS) $(EXEC_PLUGIN) $(DESTDIR)$(plugindir)/
+	install -m 644 tools/cli/pipeproc.bash $(DESTDIR)$(bashcompdir)/pipeproc
+	@# Into the system's library path as root: refresh the linker cache,
+	@# else programs linked with -lpipeproc exit 127 until ldconfig runs.
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  PATH=$$PATH:/sbin:/usr/sbin; \
+	  if command -v ldconfig >/dev/null 2>&1; then ldconfig; \
+	  ldconfig -p | grep -q '$(libdir)/libpipeproc.so.$(SOMAJOR)' || \
+	  echo "note: $(libdir) is not in the dynamic linker's search path;" \
+	    "add it to /etc/ld.so.conf.d/ and run ldconfig, or set" \
+	    "LD_LIBRARY_PATH (README, Install)"; fi; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/pipeproc-node $(DESTDIR)$(bindir)/pipeproc
@@ -360,6 +380,10 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/pipeproc.h
 	rm -f $(DESTDIR)$(includedir)/pipeproc_plugin.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/pipeproc.pc
+	rm -f $(patsubst $(B)/plugins/%,$(DESTDIR)$(plugindir)/%,$(PLUGINS) \
+	  $(EXEC_PLUGIN))
+	rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/pipeproc 2>/dev/null || true
+	rm -f $(DESTDIR)$(bashcompdir)/pipeproc
 	for s in 1 3 7 8; do for f in man/*.$$s; do [ -e "$$f" ] || continue; \
 	  rm -f $(DESTDIR)$(mandir)/man$$s/$$(basename $$f); done; done
 

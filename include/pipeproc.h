@@ -119,7 +119,8 @@ extern "C" {
 	X(ETLS, -43, "TLS handshake or certificate failure")                   \
 	X(EBUSY, -44, "node is at its connection limit")                      \
 	X(EDUPLICATE, -45, "producer sequence already applied")               \
-	X(ECONFLICT, -46, "topic is not at the expected sequence")
+	X(ECONFLICT, -46, "topic is not at the expected sequence")             \
+	X(EPEER, -50, "the other end belongs to another user")
 
 enum pp_error {
 #define PP_ERROR_ENUM_(name, value, text) PP_##name = (value),
@@ -201,8 +202,11 @@ typedef struct pp_spawn_opts {
 	const char *node_path;
 	/* Data directory. NULL: "./pipeproc_data". Created if missing. */
 	const char *data_dir;
-	/* Address to listen on. NULL: ipc://$TMPDIR/pipeproc.<namespace>
-	 * ("/tmp" when TMPDIR is unset). */
+	/* Address to listen on. NULL: ipc://RUNDIR/pipeproc.<namespace>,
+	 * RUNDIR being $XDG_RUNTIME_DIR/pipeproc when XDG_RUNTIME_DIR is set,
+	 * else $TMPDIR/pipeproc-UID ("/tmp" when TMPDIR is unset): a
+	 * directory only its owner may enter (made 0700; one that another
+	 * user owns or others may enter is refused with PP_EPERM). */
 	const char *address;
 	/* Namespace used for the default address. NULL: "default". */
 	const char *namespace_name;
@@ -264,11 +268,21 @@ typedef struct pp_spawn_opts {
 	 * client sends it. NULL: no token. */
 	const char *token_file;
 	/* Allow a plain "tcp://HOST:PORT" address (needs token_file):
-	 * everything, the token included, crosses the network in clear. */
+	 * everything, the token included, crosses the network in clear.
+	 * On loopback (127.0.0.0/8, [::1], localhost) neither is needed:
+	 * the node makes a token and leaves it, mode 0600, in the user's
+	 * private runtime directory for the same user's clients. */
 	bool is_insecure_tcp;
 	/* Most connections the node serves at once; more are closed as
 	 * they arrive. 0: 256. */
 	uint32_t max_connections;
+	/* Other local users whose clients the node serves over ipc, as
+	 * comma-separated user ids or names (allow_uids) and group ids or
+	 * names (allow_gids; a member of the group, by its primary or a
+	 * supplementary group, is served). NULL: only the node's own user;
+	 * others get PP_EPEER (pipeproc-node(8) --allow-uid, --allow-gid). */
+	const char *allow_uids;
+	const char *allow_gids;
 } pp_spawn_opts;
 
 /* pp_spawn_opts.workers: no worker processes at all. */
@@ -312,15 +326,27 @@ typedef struct pp_connect_opts {
 	 * 16 to 255 bytes. NULL: none. */
 	const char *token_file;
 	const char *token;
-	/* Allow a plain "tcp://HOST:PORT" address (needs a token). */
+	/* Allow a plain "tcp://HOST:PORT" address (needs a token). Not
+	 * needed on loopback, where without a token the client reads the
+	 * one a node of its own user left in its runtime directory. */
 	bool is_insecure_tcp;
+	/* Over ipc the client talks only to a node of its own user (the
+	 * socket's peer credentials say whose it is) and fails with
+	 * PP_EPEER otherwise; with this set a node of root is accepted too. */
+	bool is_root_node_allowed;
+	/* Local reads (issue 15): with an ipc:// address, when the node's
+	 * store is readable by us, range, revrange, iterators, length,
+	 * stat and topics read it directly instead of asking the node
+	 * (same results, no round trip); when it is not, they ask the node.
+	 * true: always ask the node. */
+	bool is_local_reads_off;
 } pp_connect_opts;
 
 /*
  * pp_connect - attach to a running node.
  * address: in, "ipc:///path", "tls+tcp://HOST:PORT" (HOST a name, an
  *   IPv4 address or a bracketed IPv6 address), "tcp://HOST:PORT" (only
- *   with is_insecure_tcp and a token), or NULL for the default address of
+ *   with is_insecure_tcp and a token, except on loopback), or NULL for the default address of
  *   the "default" namespace. opts: in, may be NULL. client: out.
  * Dials the node and exchanges a handshake that checks the protocol
  * version (and the access token). The client redials by itself when the
@@ -336,7 +362,10 @@ typedef struct pp_connect_opts {
  * not; the detail says which), PP_EAUTH (the node requires a token and
  * ours is missing or wrong), PP_EBUSY (the node is at its connection
  * limit), PP_EINVAL (TLS options or a token that do not fit the address),
- * PP_EPERM (a token file others may read), PP_ENOMEM.
+ * PP_EPERM (a token file others may read; the default address's
+ * directory belongs to another user or others may enter it), PP_EPEER
+ * (over ipc: the node belongs to another user, or does not serve ours;
+ * the message names both), PP_ENOMEM.
  * On success *client belongs to the caller; release it with pp_close().
  * On error *client is unchanged.
  * Thread-safe; blocks up to timeout_ms.
@@ -1164,6 +1193,45 @@ PP_API int pp_live_proc_cancel(pp_live *live);
 /* pp_live_proc_free - cancel if needed, then free. Accepts NULL. Not
  * from inside the callback. */
 PP_API void pp_live_proc_free(pp_live *live);
+
+/* ------------------------------------------------------------------------
+ * Dead letters: the logs a proc gave up on (PP_ON_MAX_DEADLETTER)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A dead letter read back: the envelope the node commits to
+ * "<topic>.dead" for each log a proc with on_max_reclaims
+ * PP_ON_MAX_DEADLETTER gave up on. Every pointer points into the same
+ * allocation as the struct; the strings are NUL-terminated.
+ */
+typedef struct pp_deadletter {
+	const char *proc;     /* the proc that gave up */
+	const char *topic;    /* the topic the log was committed to */
+	pp_id       id;       /* its id there */
+	uint32_t    attempts; /* the proc's reclaims in a row by then */
+	const char *error;    /* the last reclaim's error, "" for none */
+	const void *body;     /* the original body, len bytes */
+	size_t      len;
+} pp_deadletter;
+
+/*
+ * pp_deadletter_decode - decode the body of a log of a "<topic>.dead"
+ * topic (a msgpack map {proc, topic, id: [ms, seq], attempts, error,
+ * body (bin)}, pp_proc(3)).
+ * data, len: in, the log's body. dl: out.
+ * Returns 0, or PP_EINVAL (data or dl NULL), PP_EINVALID_BODY (not a
+ * dead-letter envelope: a field is missing or of another type),
+ * PP_ENOMEM.
+ * The library copies what it needs from data. On success *dl belongs to
+ * the caller; free it with pp_deadletter_free(). On error *dl is
+ * unchanged. Never blocks; thread-safe.
+ */
+PP_API int pp_deadletter_decode(
+    const void *data, size_t len, pp_deadletter **dl);
+
+/* pp_deadletter_free - free what pp_deadletter_decode() returned.
+ * Accepts NULL. */
+PP_API void pp_deadletter_free(pp_deadletter *dl);
 
 /* ------------------------------------------------------------------------
  * Metrics: what the node has done and how its store, topics and procs

@@ -2,7 +2,8 @@
  * pipeproc_plugin.h - the processor plugin ABI.
  *
  * A plugin is a shared object that a pipeproc worker loads with dlopen()
- * to run a systemProc. It exports exactly one symbol, the descriptor
+ * to run a systemProc. It exports one symbol, the descriptor (and
+ * optionally pipeproc_plugin_context(), at the end of this file)
  *
  *     const pp_plugin pipeproc_plugin = {
  *         .abi_version = PP_PLUGIN_ABI_VERSION,

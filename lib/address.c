@@ -12,12 +12,13 @@
 
 #include "pipeproc.h"
 #include "address.h"
+#include "user.h"
 
 int
 ppi_address_default(const char *ns, char *buf, size_t len)
 {
-	const char *tmp = getenv("TMPDIR");
-	int         n;
+	char dir[1024];
+	int  n;
 
 	if (ns == NULL) {
 		ns = "default";
@@ -25,10 +26,11 @@ ppi_address_default(const char *ns, char *buf, size_t len)
 	if (ns[0] == '\0' || strchr(ns, '/') != NULL) {
 		return PP_EINVAL;
 	}
-	if (tmp == NULL || tmp[0] == '\0') {
-		tmp = "/tmp";
+	/* A directory only we may enter (issue 14 item 1, user.h). */
+	if (ppi_user_rundir_path(dir, sizeof(dir)) != 0) {
+		return PP_EADDR;
 	}
-	n = snprintf(buf, len, "ipc://%s/pipeproc.%s", tmp, ns);
+	n = snprintf(buf, len, "ipc://%s/pipeproc.%s", dir, ns);
 	if (n < 0 || (size_t) n >= len) {
 		return PP_EADDR;
 	}

@@ -25,8 +25,12 @@ typedef struct ppi_addr {
 } ppi_addr;
 
 /*
- * ppi_address_default - write "ipc://$TMPDIR/pipeproc.<ns>" ("/tmp" when
- * TMPDIR is unset or empty) into buf.
+ * ppi_address_default - write "ipc://RUNDIR/pipeproc.<ns>" into buf,
+ * where RUNDIR is the user's private runtime directory
+ * (ppi_user_rundir_path: $XDG_RUNTIME_DIR/pipeproc, else
+ * $TMPDIR/pipeproc-UID, "/tmp" when TMPDIR is unset or empty). The
+ * directory is made and checked by whoever listens or dials
+ * (ppi_user_rundir_guard).
  * ns: namespace, NULL means "default".
  * Returns 0, PP_EINVAL when ns is empty or contains '/', or PP_EADDR when
  * the result does not fit in len bytes.

@@ -19,8 +19,10 @@
 
 #include "address.h"
 #include "client.h"
+#include "loopback.h"
 #include "tls.h"
 #include "token.h"
+#include "user.h"
 #include "wire.h"
 
 /* The detail of the last failure, per thread (pp_client_errmsg). */
@@ -170,7 +172,9 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 		    "only");
 		return PP_EINVAL;
 	}
-	if (a->kind == PPI_ADDR_TCP && !o->is_insecure_tcp) {
+	/* On loopback, a token our node left is all it takes (loopback.h). */
+	if (a->kind == PPI_ADDR_TCP && !o->is_insecure_tcp &&
+	    !ppi_loopback_is(a)) {
 		snprintf(msg, msglen, "plain tcp:// sends everything in clear; "
 		    "use tls+tcp://, or allow it with is_insecure_tcp "
 		    "(--insecure-tcp)");
@@ -180,6 +184,10 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 		rv = ppi_token_read_file(tok, o->token_file, msg, msglen);
 	} else if (o->token != NULL) {
 		rv = ppi_token_set(tok, o->token, strlen(o->token), msg, msglen);
+	} else if (ppi_loopback_is(a)) {
+		/* None there: dial without; a node then says PP_EAUTH. */
+		rv = ppi_loopback_token_load(a, tok, msg, msglen);
+		return rv;
 	} else {
 		rv = 0;
 	}
@@ -188,6 +196,22 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 		rv = PP_EINVAL;
 	}
 	return rv;
+}
+
+/*
+ * A node on this host names its store in the hello; reads will try it
+ * (local.c). Nothing is opened here, so a client that never reads never
+ * touches the store, and any failure just leaves reads to the node.
+ */
+static void
+local_from_hello(pp_client *c, const ppi_frame *reply)
+{
+	char dir[4096], node_id[33];
+
+	if (ppi_wire_decode_hello_store(reply->data, reply->len, dir,
+	        sizeof(dir), node_id, sizeof(node_id))) {
+		c->local = ppi_local_alloc(dir, node_id);
+	}
 }
 
 int
@@ -215,6 +239,11 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	}
 	timeout_ms = o->timeout_ms != 0 ? o->timeout_ms
 	                                : PPI_DEFAULT_CONNECT_TIMEOUT_MS;
+	/* A default socket's directory must be ours alone (issue 14). */
+	if (a.kind == PPI_ADDR_IPC &&
+	    (rv = ppi_user_rundir_guard(a.path, false, msg, msglen)) != 0) {
+		return rv;
+	}
 	if ((rv = check_opts(&a, o, &tok, msg, msglen)) != 0 ||
 	    (a.kind == PPI_ADDR_TLS &&
 	        (rv = ppi_tls_load(o->tls_ca_file, o->tls_cert_file,
@@ -224,7 +253,11 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 		return rv;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->address = strdup(address)) == NULL) {
+	    (c->address = strdup(address)) == NULL ||
+	    ppi_lane_alloc(&c->lane) != 0) {
+		if (c != NULL) {
+			free(c->address);
+		}
 		free(c);
 		ppi_tls_pem_fini(&pem);
 		ppi_token_wipe(&tok);
@@ -238,6 +271,7 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	to.pem         = a.kind == PPI_ADDR_TLS ? &pem : NULL;
 	to.token       = &tok;
 	to.timeout_ms  = timeout_ms;
+	to.is_root_node_allowed = o->is_root_node_allowed;
 	rv = ppi_transport_open(address, &to, &c->transport, msg, msglen);
 	/* NNG keeps its own copies of the material. */
 	ppi_tls_pem_fini(&pem);
@@ -259,11 +293,19 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	}
 	rv = ppi_wire_decode_hello(
 	    reply.data, reply.len, &version, &c->max_body, msg, msglen);
+	if (rv == 0 && a.kind == PPI_ADDR_IPC && !o->is_local_reads_off) {
+		local_from_hello(c, &reply);
+	}
 	ppi_frame_free(&reply);
 	if (rv == PP_EAUTH) {
-		snprintf(msg, msglen, "%s: %s", address,
+		snprintf(msg, msglen, "%s: %s%s", address,
 		    tok.len == 0 ? "the node requires an access token"
-		                 : "the node refused our access token");
+		                 : "the node refused our access token",
+		    ppi_loopback_is(&a) && o->token == NULL &&
+		            o->token_file == NULL
+		        ? " (a loopback node leaves one only for its own "
+		          "user)"
+		        : "");
 	}
 	ppi_token_wipe(&tok);
 	if (rv == 0 && version != PPI_WIRE_VERSION) {
@@ -278,6 +320,8 @@ ppi_client_connect(const char *address, const pp_connect_opts *o,
 	return 0;
 fail:
 	ppi_transport_close(c->transport);
+	ppi_lane_free(c->lane);
+	ppi_local_free(c->local);
 	free(c->address);
 	free(c);
 	return rv;

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "lane.h"
+#include "local.h"
 #include "pipeproc.h"
 #include "transport.h"
 #include "wire.h"
@@ -40,6 +42,9 @@ struct pp_client {
 	void *attach;                     /* its state */
 	void (*attach_stop)(pp_client *); /* stop starting nodes again */
 	void (*attach_free)(pp_client *); /* end the lease, free attach */
+	ppi_lane *lane; /* dedupe of proc calls and proc admin (lane.h) */
+	/* The node's store, read directly (local.c); NULL: requests. */
+	ppi_local *local;
 };
 
 /*

@@ -113,6 +113,8 @@ pp_close(pp_client *c)
 		c->lifeline_fd = -1;
 	}
 	reap(c, c->request_timeout_ms);
+	ppi_lane_free(c->lane);
+	ppi_local_free(c->local);
 	/* Last: the node may stop once our lease is gone. */
 	if (c->attach_free != NULL) {
 		c->attach_free(c);

@@ -288,8 +288,9 @@ live_main(void *arg)
 		}
 		started_ms = ppi_clock_ms(CLOCK_MONOTONIC);
 		if (ack_token != 0) {
-			rv = pp_ack_proc(lp->client, lp->topic, lp->name,
-			    ack_token, &lp->opts, lp->wait_ms, &claim);
+			rv = ppi_proc_ephemeral(lp->client, lp->topic,
+			    lp->name, &lp->opts, lp->wait_ms, true, ack_token,
+			    false, &claim);
 			ack_token = 0;
 			if (rv == PP_ESTALE_CLAIM || rv == PP_ENOTHING_TO_ACK) {
 				/* The timer took the claim back first: its
@@ -298,8 +299,9 @@ live_main(void *arg)
 			}
 		} else {
 			/* Never re-create a proc someone destroyed. */
-			rv = ppi_proc_existing(lp->client, lp->topic,
-			    lp->name, &lp->opts, lp->wait_ms, &claim);
+			rv = ppi_proc_ephemeral(lp->client, lp->topic,
+			    lp->name, &lp->opts, lp->wait_ms, false, 0, true,
+			    &claim);
 		}
 		if (rv != 0) {
 			claim = NULL;
@@ -364,8 +366,8 @@ pp_live_proc(pp_client *c, const char *topic, const pp_live_opts *opts,
 	}
 	/* Creates the proc (validating topic and options first) and makes
 	 * the first claim, handed to the thread: "all" may find logs. */
-	if ((rv = pp_proc(c, lp->topic, lp->name, &lp->opts, 0, &lp->first)) !=
-	    0) {
+	if ((rv = ppi_proc_ephemeral(c, lp->topic, lp->name, &lp->opts, 0,
+	         false, 0, false, &lp->first)) != 0) {
 		if (rv == PP_ETIMEDOUT) {
 			/* The node may have created it: do not leak it. */
 			snprintf(msg, sizeof(msg), "%s", pp_client_errmsg(c));

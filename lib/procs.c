@@ -121,9 +121,10 @@ claim_call(pp_client *c, const ppi_buf *req, int wait_ms, size_t *index,
 static int
 proc_request(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
-    bool must_exist, pp_claim **out)
+    bool must_exist, bool is_ephemeral, pp_claim **out)
 {
 	static const pp_proc_opts defaults = PP_PROC_OPTS_INIT;
+	ppi_wire_lane             lane;
 	ppi_buf                   req;
 	size_t                    tlen = topic != NULL ? strlen(topic) : 0;
 	int                       rv;
@@ -144,11 +145,16 @@ proc_request(pp_client *c, const char *topic, const char *name,
 	if ((rv = check_name(c, name)) != 0 || (rv = ppi_proc_check_opts(c, opts)) != 0) {
 		return rv;
 	}
+	/* Deduplicated: a resend gets the first attempt's claim (lane.h). */
+	if ((rv = ppi_lane_take(c->lane, &lane)) != 0) {
+		return ppi_client_fail(c, rv, "out of memory");
+	}
 	ppi_buf_init(&req);
-	ppi_wire_proc(
-	    &req, topic, name, opts, wait_ms, has_ack, token, must_exist);
+	ppi_wire_proc(&req, topic, name, opts, wait_ms, has_ack, token,
+	    must_exist, &lane, is_ephemeral);
 	rv = claim_call(c, &req, wait_ms, NULL, out);
 	ppi_buf_fini(&req);
+	ppi_lane_done(c->lane, &lane);
 	return rv;
 }
 
@@ -157,14 +163,16 @@ pp_proc(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
 	return proc_request(
-	    c, topic, name, opts, wait_ms, false, 0, false, claim);
+	    c, topic, name, opts, wait_ms, false, 0, false, false, claim);
 }
 
 int
-ppi_proc_existing(pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
+ppi_proc_ephemeral(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
+    bool must_exist, pp_claim **claim)
 {
-	return proc_request(c, topic, name, opts, wait_ms, false, 0, true, claim);
+	return proc_request(c, topic, name, opts, wait_ms, has_ack, token,
+	    must_exist, true, claim);
 }
 
 int
@@ -172,7 +180,7 @@ pp_ack_proc(pp_client *c, const char *topic, const char *name,
     uint64_t token, const pp_proc_opts *opts, int wait_ms, pp_claim **claim)
 {
 	return proc_request(
-	    c, topic, name, opts, wait_ms, true, token, false, claim);
+	    c, topic, name, opts, wait_ms, true, token, false, false, claim);
 }
 
 int
@@ -367,13 +375,24 @@ procs_call(pp_client *c, enum ppi_op op, const char *name,
     pp_proc_list **out)
 {
 	pp_proc_list *l;
+	ppi_wire_lane lane;
 	ppi_buf       req;
 	ppi_frame     reply;
 	char          msg[PPI_ERRMSG_MAX] = "";
 	bool          has_more = true;
+	bool          is_write = op == PPI_OP_PDISABLE ||
+	    op == PPI_OP_PRESUME || op == PPI_OP_PDESTROY;
 	int           rv       = 0;
 
+	/* Writes are deduplicated: a resend after a lost connection gets
+	 * what the first attempt did, not PP_EPROC_ALREADY_DISABLED. */
+	if (is_write && ppi_lane_take(c->lane, &lane) != 0) {
+		return PP_ENOMEM;
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		if (is_write) {
+			ppi_lane_done(c->lane, &lane);
+		}
 		return PP_ENOMEM;
 	}
 	ppi_buf_init(&req);
@@ -383,7 +402,8 @@ procs_call(pp_client *c, enum ppi_op op, const char *name,
 			ppi_wire_procs(&req,
 			    l->count > 0 ? l->items[l->count - 1].name : NULL);
 		} else {
-			ppi_wire_proc_admin(&req, op, name);
+			ppi_wire_proc_admin(
+			    &req, op, name, is_write ? &lane : NULL);
 		}
 		if ((rv = ppi_client_call(c, &req, &reply)) != 0) {
 			break;
@@ -394,6 +414,9 @@ procs_call(pp_client *c, enum ppi_op op, const char *name,
 		has_more = has_more && op == PPI_OP_PROCS;
 	}
 	ppi_buf_fini(&req);
+	if (is_write) {
+		ppi_lane_done(c->lane, &lane);
+	}
 	if (rv != 0 || out == NULL) {
 		pp_proc_list_free(l);
 		return rv != 0 ? ppi_client_fail(c, rv, "%s", msg) : 0;

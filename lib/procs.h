@@ -20,10 +20,18 @@ int ppi_proc_check_opts(pp_client *c, const pp_proc_opts *o);
 int ppi_claim_decode(pp_client *c, ppi_frame *frame, size_t *index,
     pp_claim **out);
 
-/* ppi_proc_existing - pp_proc() of a proc that must exist: a missing
- * one is PP_ENOPROC, never created again (liveProcs after a destroy). */
-int ppi_proc_existing(pp_client *c, const char *topic, const char *name,
-    const pp_proc_opts *opts, int wait_ms, pp_claim **claim);
+/*
+ * ppi_proc_ephemeral - pp_proc() (or with has_ack pp_ack_proc(); with
+ * must_exist a missing proc is PP_ENOPROC, never created again: a
+ * liveProc after a destroy) of a proc that belongs to this
+ * client's connection: the node destroys it once the connection has
+ * been gone for its grace period (liveProcs, `pipeproc tail -f`; issue
+ * 14 item 7). Every claim renews the ownership, so a client that
+ * reconnects keeps its proc.
+ */
+int ppi_proc_ephemeral(pp_client *c, const char *topic, const char *name,
+    const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
+    bool must_exist, pp_claim **claim);
 
 /* ppi_procs_request - one request answered with a proc list. out may be
  * NULL. */

@@ -5,6 +5,10 @@
  * Arguments are checked here with the same rules the node applies
  * (id.c), so bad input fails before a round trip; the node checks again
  * because other clients may not be this library.
+ *
+ * A client on the node's host reads the node's store itself (local.h):
+ * every read here tries that first and sends a request only when the
+ * local read answers PPI_LOCAL_FALLBACK.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@ struct pp_result {
 	pp_log   *logs;
 	size_t    count;
 	bool      has_more;
+	void     *bodies; /* a local page's bodies (local.h); else NULL */
 };
 
 struct pp_iter {
@@ -111,12 +116,52 @@ range_end(pp_client *c, ppi_call *call, pp_result **out)
 	return 0;
 }
 
+/*
+ * The page read from the node's store (local.h): 0 with *out set, the
+ * node's error for these arguments, or PPI_LOCAL_FALLBACK.
+ */
+static int
+range_local(pp_client *c, const ppi_range_args *args, pp_result **out)
+{
+	ppi_local_page pg;
+	pp_result     *r;
+	char           msg[PPI_ERRMSG_MAX] = "";
+	int            rv;
+
+	/* After pp_shutdown a client reads nothing (PP_ECLOSED). */
+	if (c->local == NULL ||
+	    __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		return PPI_LOCAL_FALLBACK;
+	}
+	rv = ppi_local_range(c->local, args, &pg, msg, sizeof(msg));
+	if (rv == PPI_LOCAL_FALLBACK) {
+		return rv;
+	}
+	if (rv != 0) {
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		free(pg.logs);
+		free(pg.bodies);
+		return PP_ENOMEM;
+	}
+	r->logs     = pg.logs;
+	r->bodies   = pg.bodies;
+	r->count    = pg.count;
+	r->has_more = pg.has_more;
+	*out        = r;
+	return 0;
+}
+
 static int
 range_call(pp_client *c, const ppi_range_args *args, pp_result **out)
 {
 	ppi_call *call;
 	int       rv;
 
+	if ((rv = range_local(c, args, out)) != PPI_LOCAL_FALLBACK) {
+		return rv;
+	}
 	if ((rv = range_begin(c, args, &call)) != 0) {
 		return rv;
 	}
@@ -211,6 +256,7 @@ pp_result_free(pp_result *r)
 		return;
 	}
 	free(r->logs);
+	free(r->bodies);
 	ppi_frame_free(&r->frame);
 	free(r);
 }
@@ -283,20 +329,27 @@ advance(pp_iter *it)
 	return 0;
 }
 
+/* The arguments of the page at the iterator's current start. */
+static void
+iter_args(const pp_iter *it, ppi_range_args *args)
+{
+	args->topic         = it->topic;
+	args->start         = it->start;
+	args->end           = it->end;
+	args->is_start_excl = it->is_start_excl;
+	args->is_end_excl   = it->is_end_excl;
+	args->is_reverse    = it->is_reverse;
+	args->is_stream     = true;
+	args->limit         = it->has_limit ? it->remaining : 0;
+}
+
 /* Requests the page at the iterator's current start. */
 static int
 iter_request(pp_iter *it, ppi_call **call)
 {
 	ppi_range_args args;
 
-	args.topic         = it->topic;
-	args.start         = it->start;
-	args.end           = it->end;
-	args.is_start_excl = it->is_start_excl;
-	args.is_end_excl   = it->is_end_excl;
-	args.is_reverse    = it->is_reverse;
-	args.is_stream     = true;
-	args.limit         = it->has_limit ? it->remaining : 0;
+	iter_args(it, &args);
 	return range_begin(it->client, &args, call);
 }
 
@@ -310,16 +363,28 @@ iter_request(pp_iter *it, ppi_call **call)
 static int
 iter_fetch(pp_iter *it)
 {
-	ppi_call *call          = it->next;
-	bool      is_prefetched = call != NULL;
-	bool      is_last;
-	int       rv;
+	ppi_call      *call          = it->next;
+	bool           is_prefetched = call != NULL;
+	bool           is_local      = false;
+	bool           is_last;
+	ppi_range_args args;
+	int            rv;
 
 	it->next = NULL;
-	if (call == NULL && (rv = iter_request(it, &call)) != 0) {
+	if (call == NULL) {
+		/* A local page is read now, in its own transaction, so
+		 * nothing is held between the caller's steps. */
+		iter_args(it, &args);
+		rv       = range_local(it->client, &args, &it->page);
+		is_local = rv != PPI_LOCAL_FALLBACK;
+		if (is_local && rv != 0) {
+			return rv;
+		}
+	}
+	if (!is_local && call == NULL && (rv = iter_request(it, &call)) != 0) {
 		return rv;
 	}
-	if ((rv = range_end(it->client, call, &it->page)) != 0) {
+	if (!is_local && (rv = range_end(it->client, call, &it->page)) != 0) {
 		return rv;
 	}
 	it->pos = 0;
@@ -338,7 +403,8 @@ iter_fetch(pp_iter *it)
 	if (it->page->count > 0 && (rv = advance(it)) != 0) {
 		return rv;
 	}
-	if (!is_last && !it->is_done && iter_request(it, &it->next) != 0) {
+	if (!is_last && !it->is_done && !is_local &&
+	    iter_request(it, &it->next) != 0) {
 		it->next = NULL; /* asked again, synchronously, when needed */
 	}
 	return 0;
@@ -401,15 +467,43 @@ topic_call(pp_client *c, enum ppi_op op, const char *topic, ppi_frame *reply)
 	return rv != 0 ? ppi_client_fail(c, rv, "%s", "") : 0;
 }
 
+/*
+ * The topic's statistics from the node's store (local.h): 0, the node's
+ * error for this topic, or PPI_LOCAL_FALLBACK.
+ */
+static int
+topic_local(pp_client *c, const char *topic, pp_topic_info *info)
+{
+	char msg[PPI_ERRMSG_MAX] = "";
+	int  rv;
+
+	if (c == NULL || c->local == NULL || check_topic(c, topic) != 0 ||
+	    __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		return PPI_LOCAL_FALLBACK; /* topic_call() says why */
+	}
+	rv = ppi_local_topic(c->local, topic, info, msg, sizeof(msg));
+	if (rv != 0 && rv != PPI_LOCAL_FALLBACK) {
+		return ppi_client_fail(c, rv, "%s", msg);
+	}
+	return rv;
+}
+
 int
 pp_length(pp_client *c, const char *topic, uint64_t *count)
 {
-	ppi_frame reply;
-	char      msg[PPI_ERRMSG_MAX] = "";
-	int       rv;
+	pp_topic_info info;
+	ppi_frame     reply;
+	char          msg[PPI_ERRMSG_MAX] = "";
+	int           rv;
 
 	if (count == NULL) {
 		return PP_EINVAL;
+	}
+	if ((rv = topic_local(c, topic, &info)) != PPI_LOCAL_FALLBACK) {
+		if (rv == 0) {
+			*count = info.count;
+		}
+		return rv;
 	}
 	if ((rv = topic_call(c, PPI_OP_LENGTH, topic, &reply)) != 0) {
 		return rv;
@@ -430,6 +524,14 @@ pp_topic_stat(pp_client *c, const char *topic, pp_topic_info *info)
 
 	if (info == NULL) {
 		return PP_EINVAL;
+	}
+	memset(&t, 0, sizeof(t));
+	if ((rv = topic_local(c, topic, &t)) != PPI_LOCAL_FALLBACK) {
+		if (rv == 0) {
+			t.name = topic;
+			*info  = t;
+		}
+		return rv;
 	}
 	if ((rv = topic_call(c, PPI_OP_STAT, topic, &reply)) != 0) {
 		return rv;

@@ -25,6 +25,7 @@
 
 #include "address.h"
 #include "client.h"
+#include "loopback.h"
 #include "spawn_impl.h"
 
 #ifndef PP_NODE_INSTALL_PATH
@@ -55,6 +56,15 @@ struct spawn_args {
 	bool  is_attached;
 	char  log_path[4096];
 };
+
+/* A loopback tcp:// address needs no options (loopback.h). */
+static bool
+is_loopback(const char *address)
+{
+	ppi_addr a;
+
+	return ppi_address_parse(address, &a) == 0 && ppi_loopback_is(&a);
+}
 
 static void
 add_arg(struct spawn_args *a, char *s)
@@ -116,6 +126,14 @@ add_remote(struct spawn_args *a, const pp_spawn_opts *o)
 	}
 	if (o->is_insecure_tcp) {
 		add_arg(a, "--insecure-tcp");
+	}
+	if (o->allow_uids != NULL) {
+		add_arg(a, "--allow-uid");
+		add_arg(a, (char *) o->allow_uids);
+	}
+	if (o->allow_gids != NULL) {
+		add_arg(a, "--allow-gid");
+		add_arg(a, (char *) o->allow_gids);
 	}
 	if (o->max_connections != 0) {
 		snprintf(a->max_conns, sizeof(a->max_conns), "%u",
@@ -487,7 +505,7 @@ pp_spawn(const pp_spawn_opts *opts, pp_client **client)
 		    "tls_client_key_file");
 		return PP_EINVAL;
 	}
-	if (strncmp(address, "tcp://", 6) == 0 &&
+	if (strncmp(address, "tcp://", 6) == 0 && !is_loopback(address) &&
 	    (!opts->is_insecure_tcp || opts->token_file == NULL)) {
 		ppi_set_last_errmsg("plain tcp:// needs is_insecure_tcp and a "
 		    "token_file");

@@ -66,8 +66,12 @@ pp_system_proc(pp_client *c, const char *name, const pp_system_proc_opts *o,
 	}
 	/* Relative to the caller, as PEER §12.1: the node has another
 	 * working directory. A missing file is the node's to report (it
-	 * may see another file system, for a remote client). */
-	if (o->plugin[0] == '/' || realpath(o->plugin, path) == NULL) {
+	 * may see another file system, for a remote client). A name
+	 * without '/' goes as it is: the node's workers look it up in
+	 * their plugin directories. */
+	if (strchr(o->plugin, '/') == NULL) {
+		snprintf(path, sizeof(path), "%s", o->plugin);
+	} else if (o->plugin[0] == '/' || realpath(o->plugin, path) == NULL) {
 		if (o->plugin[0] != '/') {
 			return ppi_client_fail(c, PP_EPLUGIN,
 			    "plugin %s: cannot resolve the path", o->plugin);

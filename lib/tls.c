@@ -6,8 +6,11 @@
  * which certificate was at fault, and a plain client meeting a TLS port
  * (or the reverse) only sees the connection close. PEER §18 shows where
  * that leads: every such failure looked like a timeout. So material is
- * checked before it is used (ppi_tls_load), and when a connection fails
- * ppi_tls_diagnose() connects once more on its own socket and looks:
+ * checked before it is used (ppi_tls_load). When a TLS handshake fails,
+ * our engine (tls_engine.c) kept why, and ppi_tls_explain() says it. Only
+ * when there is nothing to explain (a plain dialer, a connection closed
+ * before any handshake) ppi_tls_diagnose() connects once more on its own
+ * socket and looks:
  *   - a plain NNG listener sends its 8-byte SP header at once;
  *   - a TLS listener sends nothing until it gets a ClientHello;
  *   - a TLS handshake run here with verification "optional" completes
@@ -477,6 +480,52 @@ out:
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
 	return rv;
+}
+
+int
+ppi_tls_explain(const ppi_tls_failure *f, const ppi_addr *a,
+    const ppi_tls_pem *p, char *msg, size_t msglen)
+{
+	mbedtls_x509_crt ca, crt;
+	char             err[160];
+
+	if (!f->is_set || p == NULL) {
+		return 0;
+	}
+	if (f->is_plain) {
+		snprintf(msg, msglen, "%s port %u speaks plain tcp, not TLS (the "
+		    "node listens on tcp://, so use tcp:// with an access token)",
+		    a->host, a->port);
+	} else if (f->flags != 0) {
+		/* Our complaint comes first: the node may well have
+		 * accepted us. */
+		describe_flags(f->flags, a, p, msg, msglen);
+	} else if (f->alert >= 0 ||
+	    f->mbedtls_err == MBEDTLS_ERR_NET_RECV_FAILED ||
+	    f->mbedtls_err == MBEDTLS_ERR_NET_SEND_FAILED) {
+		if (f->alert >= 0) {
+			snprintf(msg, msglen, "the node refused our certificate "
+			    "%s: %s", p->cert_file, alert_text(f->alert));
+		}
+		if (f->alert < 0 || f->alert == MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA ||
+		    f->alert == MBEDTLS_SSL_ALERT_MSG_BAD_CERT) {
+			mbedtls_x509_crt_init(&ca);
+			mbedtls_x509_crt_init(&crt);
+			if (mbedtls_x509_crt_parse(&ca, (const unsigned char *) p->ca,
+			        strlen(p->ca) + 1) == 0 &&
+			    mbedtls_x509_crt_parse(&crt,
+			        (const unsigned char *) p->cert,
+			        strlen(p->cert) + 1) == 0) {
+				self_check(&crt, &ca, p, msg, msglen);
+			}
+			mbedtls_x509_crt_free(&crt);
+			mbedtls_x509_crt_free(&ca);
+		}
+	} else {
+		mbedtls_strerror(f->mbedtls_err, err, sizeof(err));
+		snprintf(msg, msglen, "TLS handshake failed: %s", err);
+	}
+	return PP_ETLS;
 }
 
 /* How long a peer may stay silent before we conclude it waits for us. */

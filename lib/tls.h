@@ -64,6 +64,38 @@ int ppi_tls_engine_use(void);
  */
 void ppi_tls_engine_limits(unsigned max_conns, unsigned handshake_ms);
 
+/* Why a client's TLS handshake failed, as the engine saw it. */
+typedef struct ppi_tls_failure {
+	bool     is_set;
+	uint32_t flags;       /* our checks of the node's certificate, 0: passed */
+	int      alert;       /* the alert the node sent, or -1 */
+	bool     is_plain;    /* the node greeted with an SP header: no TLS */
+	int      mbedtls_err; /* mbedTLS's code for the rest */
+} ppi_tls_failure;
+
+struct nng_tls_engine_config;
+
+/*
+ * ppi_tls_engine_last_config - the engine's half of the nng_tls_config
+ * this thread allocated last (call right after nng_tls_config_alloc();
+ * NULL when none), for ppi_tls_engine_failure(). Valid as long as that
+ * nng_tls_config is.
+ */
+struct nng_tls_engine_config *ppi_tls_engine_last_config(void);
+
+/* ppi_tls_engine_failure - why the last handshake made with cfg failed;
+ * false when none has. */
+bool ppi_tls_engine_failure(struct nng_tls_engine_config *cfg,
+    ppi_tls_failure *f);
+
+/*
+ * ppi_tls_explain - a sentence for a failed handshake (tls.c, as
+ * ppi_tls_diagnose() would say it, without a second handshake). Returns
+ * PP_ETLS with msg set, or 0 when f says nothing useful.
+ */
+int ppi_tls_explain(const ppi_tls_failure *f, const ppi_addr *a,
+    const ppi_tls_pem *pem, char *msg, size_t msglen);
+
 /* ppi_tls_engine_live - TLS connections the node holds now, handshaking
  * ones included. */
 unsigned ppi_tls_engine_live(void);

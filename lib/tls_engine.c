@@ -60,6 +60,8 @@ struct nng_tls_engine_config {
 	int                nown;
 	char              *server_name; /* client: the host we dialed */
 	bool               is_ip_name;  /* ... an address, checked by us */
+	pthread_mutex_t    fail_mu;     /* guards fail */
+	ppi_tls_failure    fail;        /* client: the last failed handshake */
 };
 
 struct nng_tls_engine_conn {
@@ -68,7 +70,13 @@ struct nng_tls_engine_conn {
 	mbedtls_ssl_context    ssl;
 	uint64_t               deadline_ms; /* handshake over by then; 0 */
 	bool                   is_counted;  /* in g_live */
+	unsigned char          first[4];    /* the peer's first bytes */
+	size_t                 nfirst;
 };
+
+/* The configuration config_init() made last on this thread (see
+ * ppi_tls_engine_last_config()). */
+static __thread nng_tls_engine_config *t_last_config;
 
 /* Shared by every connection: the random bits and the node's limits. */
 static mbedtls_entropy_context  g_entropy;
@@ -137,6 +145,13 @@ bio_recv(void *arg, unsigned char *buf, size_t len)
 
 	if (rv == NNG_EAGAIN || (rv == 0 && n == 0)) {
 		return MBEDTLS_ERR_SSL_WANT_READ;
+	}
+	/* Kept to tell a plain NNG listener (it greets with "\0SP\0")
+	 * from a TLS one when the handshake fails. */
+	while (rv == 0 && c->nfirst < sizeof(c->first) &&
+	    c->nfirst < n) {
+		c->first[c->nfirst] = buf[c->nfirst];
+		c->nfirst++;
 	}
 	return rv != 0 ? MBEDTLS_ERR_NET_RECV_FAILED : (int) n;
 }
@@ -211,6 +226,29 @@ conn_close(nng_tls_engine_conn *c)
 	(void) mbedtls_ssl_close_notify(&c->ssl);
 }
 
+/* A client's handshake failed: keep why, for ppi_tls_engine_failure(). */
+static void
+remember_failure(nng_tls_engine_conn *c, int rv)
+{
+	static const unsigned char sp[] = { 0, 'S', 'P', 0 };
+	ppi_tls_failure            f;
+	uint32_t                   flags = mbedtls_ssl_get_verify_result(&c->ssl);
+
+	memset(&f, 0, sizeof(f));
+	f.is_set      = true;
+	f.mbedtls_err = rv;
+	f.flags       = flags != (uint32_t) -1 ? flags : 0;
+	/* mbedTLS 2.28 keeps the alert it got in its input record. */
+	f.alert = rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE
+	    ? c->ssl.in_msg[1]
+	    : -1;
+	f.is_plain = c->nfirst == sizeof(sp) &&
+	    memcmp(c->first, sp, sizeof(sp)) == 0;
+	pthread_mutex_lock(&c->cfg->fail_mu);
+	c->cfg->fail = f;
+	pthread_mutex_unlock(&c->cfg->fail_mu);
+}
+
 static int
 conn_handshake(nng_tls_engine_conn *c)
 {
@@ -222,8 +260,13 @@ conn_handshake(nng_tls_engine_conn *c)
 	}
 	if ((rv = mbedtls_ssl_handshake(&c->ssl)) == 0) {
 		c->deadline_ms = 0;
+		return 0;
 	}
-	return rv == 0 ? 0 : nng_error(rv);
+	if (rv != MBEDTLS_ERR_SSL_WANT_READ && rv != MBEDTLS_ERR_SSL_WANT_WRITE &&
+	    c->cfg->mode == NNG_TLS_MODE_CLIENT) {
+		remember_failure(c, rv);
+	}
+	return nng_error(rv);
 }
 
 static int
@@ -275,6 +318,8 @@ config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 	int i, rv;
 
 	cfg->mode = mode;
+	pthread_mutex_init(&cfg->fail_mu, NULL);
+	t_last_config = cfg;
 	mbedtls_ssl_config_init(&cfg->conf);
 	mbedtls_x509_crt_init(&cfg->ca);
 	mbedtls_x509_crl_init(&cfg->crl);
@@ -314,6 +359,7 @@ config_fini(nng_tls_engine_config *cfg)
 		mbedtls_pk_free(&cfg->keys[i]);
 	}
 	free(cfg->server_name);
+	pthread_mutex_destroy(&cfg->fail_mu);
 }
 
 static int
@@ -482,6 +528,27 @@ ppi_tls_engine_limits(unsigned max_conns, unsigned handshake_ms)
 {
 	atomic_store(&g_max_conns, max_conns);
 	atomic_store(&g_handshake_ms, handshake_ms);
+}
+
+struct nng_tls_engine_config *
+ppi_tls_engine_last_config(void)
+{
+	struct nng_tls_engine_config *cfg = t_last_config;
+
+	t_last_config = NULL;
+	return cfg;
+}
+
+bool
+ppi_tls_engine_failure(struct nng_tls_engine_config *cfg, ppi_tls_failure *f)
+{
+	if (cfg == NULL) {
+		return false;
+	}
+	pthread_mutex_lock(&cfg->fail_mu);
+	*f = cfg->fail;
+	pthread_mutex_unlock(&cfg->fail_mu);
+	return f->is_set;
 }
 
 unsigned

@@ -82,6 +82,16 @@ pp_topics(pp_client *c, pp_topic_list **out)
 	}
 	ppi_buf_init(&req);
 	while (has_more && rv == 0) {
+		/* A page from the node's store when we can read it. */
+		if (c->local != NULL &&
+		    !__atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE) &&
+		    (rv = ppi_local_topics(c->local,
+		         l->count > 0 ? l->items[l->count - 1].name : NULL,
+		         list_add, l, &has_more, msg, sizeof(msg))) !=
+		        PPI_LOCAL_FALLBACK) {
+			continue;
+		}
+		rv = 0;
 		ppi_buf_reset(&req);
 		ppi_wire_topics(
 		    &req, l->count > 0 ? l->items[l->count - 1].name : NULL);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -37,8 +38,10 @@
 #include "pipeproc.h"
 #include "tls.h"
 #include "transport.h"
+#include "user.h"
 
 #define REDIAL_MIN_MS 1000
+#define REFUSED_RING 8 /* pipes hung up on, whose removal is not counted */
 /* Idle calls (context and aio) kept for reuse: opening a context and
  * allocating an aio per request took locks and allocations in NNG on
  * every round trip. Enough for the commit senders and a few threads. */
@@ -50,10 +53,19 @@ struct ppi_transport {
 	char            address[512];
 	ppi_addr        addr;
 	nng_tls_config *tls;     /* tls+tcp: kept for new dialers */
+	struct nng_tls_engine_config *tls_engine; /* its engine half */
 	pthread_mutex_t mu;      /* guards dialer and redialed_ms */
 	nng_dialer      dialer;
 	uint64_t        redialed_ms;
 	int             npipes;  /* atomic: pipes open now */
+	bool            is_root_node_allowed;
+	uint64_t        refused_uid; /* atomic: node's uid + 1; 0: none */
+	/* Its own lock, never held across an NNG call: pipe callbacks take
+	 * it, and redial_if_stuck() closes a dialer (whose pipes' callbacks
+	 * then run) while holding mu. */
+	pthread_mutex_t refused_mu;
+	uint32_t        refused[REFUSED_RING]; /* guarded by refused_mu */
+	unsigned        nrefused;
 	uint64_t        replied_ms; /* atomic: when a reply last arrived */
 	pthread_mutex_t pool_mu; /* guards idle */
 	ppi_call       *idle[CALL_POOL];
@@ -113,6 +125,7 @@ make_tls(ppi_transport *t, const ppi_tls_pem *pem)
 	    (rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
 		return rv;
 	}
+	t->tls_engine = ppi_tls_engine_last_config();
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) ==
 	        0 &&
 	    (rv = nng_tls_config_ca_chain(cfg, pem->ca, NULL)) == 0 &&
@@ -156,13 +169,69 @@ pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 	    __ATOMIC_RELAXED);
 }
 
+/*
+ * Before a pipe is used: over ipc, the node must be our own user's (or
+ * root's, when allowed). The kernel tells who listens (SO_PEERCRED), so
+ * a socket someone else put at the address gets nothing from us, not
+ * even the first request (issue 14 item 1).
+ */
+static void
+pipe_checking(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ppi_transport *t = arg;
+	uint64_t       uid;
+
+	(void) ev;
+	if (t->addr.kind != PPI_ADDR_IPC ||
+	    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
+	    uid == (uint64_t) geteuid() ||
+	    (uid == 0 && t->is_root_node_allowed)) {
+		return;
+	}
+	pthread_mutex_lock(&t->refused_mu);
+	t->refused[t->nrefused++ % REFUSED_RING] = (uint32_t) nng_pipe_id(p);
+	pthread_mutex_unlock(&t->refused_mu);
+	__atomic_store_n(&t->refused_uid, uid + 1, __ATOMIC_RELEASE);
+	nng_pipe_close(p);
+}
+
 static void
 pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	(void) p;
+	ppi_transport *t = arg;
+	unsigned       i;
+
 	(void) ev;
-	__atomic_sub_fetch(&((ppi_transport *) arg)->npipes, 1,
-	    __ATOMIC_RELAXED);
+	pthread_mutex_lock(&t->refused_mu);
+	for (i = 0; i < REFUSED_RING; i++) {
+		if (t->refused[i] == (uint32_t) nng_pipe_id(p)) {
+			/* Never added, so never counted. */
+			t->refused[i] = 0;
+			pthread_mutex_unlock(&t->refused_mu);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&t->refused_mu);
+	__atomic_sub_fetch(&t->npipes, 1, __ATOMIC_RELAXED);
+}
+
+int
+ppi_transport_refusal(ppi_transport *t, char *msg, size_t msglen)
+{
+	uint64_t uid = __atomic_load_n(&t->refused_uid, __ATOMIC_ACQUIRE);
+	char     owner[300], me[300];
+
+	if (uid == 0) {
+		return 0;
+	}
+	ppi_user_describe(uid - 1, owner, sizeof(owner));
+	ppi_user_describe(geteuid(), me, sizeof(me));
+	snprintf(msg, msglen, "%s is served by a node of %s, not of our user "
+	    "(%s); refusing to talk to it%s", t->address, owner, me,
+	    uid - 1 == 0 ? " (a node of root is allowed with "
+	                   "is_root_node_allowed, --allow-root-node)"
+	                 : "");
+	return PP_EPEER;
 }
 
 /*
@@ -262,10 +331,11 @@ int
 ppi_transport_open(const char *address, const ppi_transport_opts *o,
     ppi_transport **tp, char *msg, size_t msglen)
 {
-	ppi_transport *t;
-	nng_dialer     d;
-	ppi_addr       a;
-	bool           closed = false;
+	ppi_transport  *t;
+	nng_dialer      d;
+	ppi_addr        a;
+	ppi_tls_failure failure;
+	bool            closed = false;
 	int            rv, why;
 
 	if (ppi_address_parse(address, &a) != 0) {
@@ -278,6 +348,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	if (o->token != NULL) {
 		t->token = *o->token;
 	}
+	t->is_root_node_allowed = o->is_root_node_allowed;
 	if ((rv = nng_req0_open(&t->sock)) != 0) {
 		snprintf(msg, msglen, "nng_req0_open: %s", nng_strerror(rv));
 		free(t);
@@ -292,6 +363,8 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	snprintf(t->address, sizeof(t->address), "%s", address);
 	t->addr = a;
 	pthread_mutex_init(&t->mu, NULL);
+	pthread_mutex_init(&t->refused_mu, NULL);
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, pipe_checking, t);
 	pthread_mutex_init(&t->pool_mu, NULL);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
@@ -303,16 +376,25 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	}
 	t->dialer      = d;
 	t->redialed_ms = ppi_clock_ms(CLOCK_MONOTONIC);
-	if ((rv = dial_within(t->sock, d, o->timeout_ms, &closed)) != 0) {
+	rv = dial_within(t->sock, d, o->timeout_ms, &closed);
+	if ((why = ppi_transport_refusal(t, msg, msglen)) != 0) {
+		goto fail_pp;
+	}
+	if (rv != 0) {
 		snprintf(msg, msglen, "cannot connect to %s: %s%s", address,
 		    nng_strerror(rv),
 		    rv == NNG_ETIMEDOUT ? " (no connection or handshake in "
 		                          "time)"
 		                        : "");
-		/* NNG's codes do not say which side refused what; look. */
+		/* NNG's codes do not say which side refused what: our TLS
+		 * engine saw why the handshake failed; when there was none
+		 * (a plain node, a TLS port dialed plainly), look. */
 		if (rv != NNG_ETIMEDOUT &&
-		    (why = ppi_tls_diagnose(&a, o->pem, o->timeout_ms, msg,
-		         msglen)) != 0) {
+		    ((ppi_tls_engine_failure(t->tls_engine, &failure) &&
+		         (why = ppi_tls_explain(&failure, &a, o->pem, msg,
+		              msglen)) != 0) ||
+		        (why = ppi_tls_diagnose(&a, o->pem, o->timeout_ms, msg,
+		             msglen)) != 0)) {
 			rv = 0;
 			goto fail_pp;
 		}
@@ -330,6 +412,7 @@ fail_pp:
 		nng_tls_config_free(t->tls);
 	}
 	pthread_mutex_destroy(&t->mu);
+	pthread_mutex_destroy(&t->refused_mu);
 	pthread_mutex_destroy(&t->pool_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
@@ -358,6 +441,7 @@ ppi_transport_close(ppi_transport *t)
 		nng_tls_config_free(t->tls);
 	}
 	pthread_mutex_destroy(&t->mu);
+	pthread_mutex_destroy(&t->refused_mu);
 	pthread_mutex_destroy(&t->pool_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
@@ -515,7 +599,13 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		call_put(call);
 		return 0;
 	}
-	if (rv == NNG_ETIMEDOUT) {
+	if (rv == NNG_ETIMEDOUT &&
+	    __atomic_load_n(&call->t->npipes, __ATOMIC_RELAXED) <= 0 &&
+	    __atomic_load_n(&call->t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
+		/* No pipe because we hang up on whoever serves it now. */
+		call_free(call);
+		return PP_EPEER;
+	} else if (rv == NNG_ETIMEDOUT) {
 		redial_if_stuck(call->t, call->sent_ms);
 	}
 	call_free(call);

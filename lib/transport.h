@@ -19,14 +19,18 @@ typedef struct ppi_transport_opts {
 	const ppi_tls_pem *pem;        /* tls+tcp: our material; else NULL */
 	const ppi_token   *token;      /* sent in every frame; NULL: none */
 	uint32_t           timeout_ms; /* for the first connection */
+	bool               is_root_node_allowed; /* ipc: root's node too */
 } ppi_transport_opts;
 
 /*
  * ppi_transport_open - open a req socket and dial `address` once,
  * synchronously, for at most o->timeout_ms (a TLS handshake included).
- * Later the socket redials by itself. Returns 0 or PP_EADDR /
- * PP_ECONNREFUSED / PP_ETLS / PP_ETIMEDOUT / PP_ENOMEM / PP_EIO with a
- * reason in msg (a failed tcp or TLS connection is diagnosed, see tls.h).
+ * Later the socket redials by itself. Over ipc, a node of another user
+ * (by the socket's peer credentials) is hung up on at once: only our own
+ * user's, or root's with o->is_root_node_allowed (issue 14 item 1).
+ * Returns 0 or PP_EADDR / PP_ECONNREFUSED / PP_ETLS / PP_ETIMEDOUT /
+ * PP_EPEER / PP_ENOMEM / PP_EIO with a reason in msg (a failed tcp or
+ * TLS connection is diagnosed, see tls.h).
  * On success *t belongs to the caller.
  */
 int ppi_transport_open(const char *address, const ppi_transport_opts *o,
@@ -77,6 +81,12 @@ int ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
  * call. On 0, *reply must be released with ppi_frame_free().
  */
 int ppi_transport_end(ppi_call *call, ppi_frame *reply);
+
+/*
+ * ppi_transport_refusal - the node we hung up on for belonging to
+ * another user, described in msg: PP_EPEER, or 0 when none was.
+ */
+int ppi_transport_refusal(ppi_transport *t, char *msg, size_t msglen);
 
 /* ppi_transport_abandon - give up a begun call. Accepts NULL. */
 void ppi_transport_abandon(ppi_call *call);

@@ -97,9 +97,9 @@ typedef struct ppi_wire_expect {
 /* A decoded request. Which fields are set depends on `op`. */
 typedef struct ppi_request {
 	enum ppi_op    op;
-	uint64_t       cid;   /* commit: client id */
-	uint64_t       rid;   /* commit: request number */
-	uint64_t       floor; /* commit: rids below are answered */
+	uint64_t       cid;   /* commit, proc, proc admin: client id */
+	uint64_t       rid;   /* ... request number (0 cid: none) */
+	uint64_t       floor; /* ... rids below are answered */
 	ppi_wire_call *calls; /* commit */
 	size_t         ncalls;
 	ppi_str        topic; /* range, length, stat */
@@ -136,6 +136,7 @@ typedef struct ppi_request {
 	uint64_t       worker;           /* sysclaim: the worker's slot */
 	uint64_t       known;            /* sysclaim: its table version */
 	struct ppi_wire_call *settle;    /* sysclaim: settle this first */
+	bool           is_ephemeral;     /* proc: belongs to the connection */
 	bool           is_retry;         /* node: a parked request tried
 	                                  * again (not from the wire) */
 	uint64_t       part;             /* stats: enum ppi_stats_part */
@@ -209,15 +210,25 @@ void ppi_wire_topic_delete(ppi_buf *b, const char *topic, bool is_force);
 /* ppi_wire_topics - list topics after `after` (NULL: from the first). */
 void ppi_wire_topics(ppi_buf *b, const char *after);
 
+/* The dedupe lane of a proc request (lane.h): "cid", "rid", "floor". */
+typedef struct ppi_wire_lane {
+	uint64_t cid, rid, floor;
+} ppi_wire_lane;
+
 /* ppi_wire_proc - create-if-needed and claim (see pp_proc()); with
  * has_ack, ack the claim `ack_token` first (pp_ack_proc()); with
- * must_exist, a missing proc is PP_ENOPROC instead of created. */
+ * must_exist, a missing proc is PP_ENOPROC instead of created. lane:
+ * NULL, or the request's dedupe lane. is_ephemeral: the proc belongs to
+ * this connection ("eph"; docs/DESIGN.md §5). */
 void ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *opts, int64_t wait_ms, bool has_ack,
-    uint64_t ack_token, bool must_exist);
+    uint64_t ack_token, bool must_exist, const ppi_wire_lane *lane,
+    bool is_ephemeral);
 
-/* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc. */
-void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name);
+/* ppi_wire_proc_admin - inspect, disable, resume or destroy one proc;
+ * lane: NULL, or the dedupe lane of a write. */
+void ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name,
+    const ppi_wire_lane *lane);
 
 /* ppi_wire_procs - list procs after `after` (NULL: from the first). */
 void ppi_wire_procs(ppi_buf *b, const char *after);
@@ -242,7 +253,8 @@ void ppi_wire_request_fini(ppi_request *req);
 
 void ppi_wire_reply_error(ppi_buf *b, int status, const char *msg);
 void ppi_wire_reply_ok(ppi_buf *b);
-void ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid);
+void ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid,
+    const char *store_dir, const char *node_id);
 /* A commit reply: begin, then one ok or err per call, in call order. */
 void ppi_wire_reply_commit_begin(ppi_buf *b, size_t ncalls);
 void ppi_wire_reply_commit_ok(
@@ -263,6 +275,20 @@ void ppi_wire_reply_procs_item(ppi_buf *b, const pp_proc_info *info);
 void ppi_wire_deadletter(ppi_buf *b, const char *proc, const char *topic,
     pp_id id, uint32_t attempts, const char *error, const void *body,
     size_t len);
+/* A decoded dead letter; every pointer points into the decoded data. */
+typedef struct ppi_wire_deadletter_view {
+	ppi_str     proc;
+	ppi_str     topic;
+	pp_id       id;
+	uint32_t    attempts;
+	ppi_str     error;
+	const void *body;
+	size_t      len;
+} ppi_wire_deadletter_view;
+/* ppi_wire_deadletter_decode - read a dead letter's body into *v.
+ * Returns 0, PP_EINVALID_BODY (not an envelope) or PP_ENOMEM. */
+int ppi_wire_deadletter_decode(
+    const void *data, size_t len, ppi_wire_deadletter_view *v);
 void ppi_wire_reply_range(
     ppi_buf *b, const ppi_wire_entry *entries, size_t count, bool has_more);
 void ppi_wire_reply_count(ppi_buf *b, uint64_t count);
@@ -287,6 +313,14 @@ void ppi_wire_reply_list_end(ppi_buf *b, bool has_more);
  */
 int ppi_wire_decode_status(
     const void *frame, size_t len, char *msg, size_t msglen);
+/*
+ * ppi_wire_decode_hello_store - the store directory and node id a node
+ * on this host appends to its hello (absent from older nodes and
+ * --memory ones): true when both are there and fit, copied NUL-terminated.
+ */
+bool ppi_wire_decode_hello_store(const void *frame, size_t len, char *dir,
+    size_t dirlen, char *node_id, size_t idlen);
+
 int ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
     uint64_t *max_body, char *msg, size_t msglen);
 /*

@@ -27,7 +27,10 @@ key_cmp(const msgpack_object *a, const msgpack_object *b)
 		if (a->via.str.size != b->via.str.size) {
 			return a->via.str.size < b->via.str.size ? -1 : 1;
 		}
-		return memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size);
+		/* An empty key may have no bytes at all (ptr NULL). */
+		return a->via.str.size == 0
+		    ? 0
+		    : memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size);
 	default:
 		/* Our maps are keyed by strings; any other key is compared
 		 * by its whole object, which msgpack-c can do. */

@@ -23,16 +23,37 @@
 
 #include "wire_impl.h"
 
+/* The three entries of a dedupe lane, when there is one. */
+static void
+pack_lane(msgpack_packer *pk, const ppi_wire_lane *lane)
+{
+	if (lane == NULL) {
+		return;
+	}
+	ppi_wire_pack_cstr(pk, "cid");
+	msgpack_pack_uint64(pk, lane->cid);
+	ppi_wire_pack_cstr(pk, "rid");
+	msgpack_pack_uint64(pk, lane->rid);
+	ppi_wire_pack_cstr(pk, "floor");
+	msgpack_pack_uint64(pk, lane->floor);
+}
+
 void
 ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
     const pp_proc_opts *o, int64_t wait_ms, bool has_ack, uint64_t ack_token,
-    bool must_exist)
+    bool must_exist, const ppi_wire_lane *lane, bool is_ephemeral)
 {
 	msgpack_packer pk;
 
 	ppi_wire_begin_request(&pk, b, "proc",
 	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0) +
-	        (must_exist ? 1 : 0));
+	        (must_exist ? 1 : 0) + (lane != NULL ? 3 : 0) +
+	        (is_ephemeral ? 1 : 0));
+	pack_lane(&pk, lane);
+	if (is_ephemeral) {
+		ppi_wire_pack_cstr(&pk, "eph");
+		msgpack_pack_true(&pk);
+	}
 	if (must_exist) {
 		ppi_wire_pack_cstr(&pk, "exist");
 		msgpack_pack_true(&pk);
@@ -62,13 +83,16 @@ ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
 }
 
 void
-ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name)
+ppi_wire_proc_admin(ppi_buf *b, enum ppi_op op, const char *name,
+    const ppi_wire_lane *lane)
 {
 	msgpack_packer pk;
 	const char    *ops[] = { "pinspect", "pdisable", "presume",
                    "pdestroy" };
 
-	ppi_wire_begin_request(&pk, b, ops[op - PPI_OP_PINSPECT], 1);
+	ppi_wire_begin_request(&pk, b, ops[op - PPI_OP_PINSPECT],
+	    1 + (lane != NULL ? 3 : 0));
+	pack_lane(&pk, lane);
 	ppi_wire_pack_cstr(&pk, "name");
 	ppi_wire_pack_cstr(&pk, name);
 }

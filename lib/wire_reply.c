@@ -40,12 +40,14 @@ ppi_wire_reply_ok(ppi_buf *b)
 }
 
 void
-ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid)
+ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid,
+    const char *store_dir, const char *node_id)
 {
 	msgpack_packer pk;
+	bool           has_store = store_dir != NULL && node_id != NULL;
 
 	ppi_wire_packer(&pk, b);
-	msgpack_pack_map(&pk, 5);
+	msgpack_pack_map(&pk, has_store ? 7 : 5);
 	ppi_wire_pack_status(&pk, 0);
 	ppi_wire_pack_cstr(&pk, "v");
 	msgpack_pack_uint32(&pk, PPI_WIRE_VERSION);
@@ -55,6 +57,13 @@ ppi_wire_reply_hello(ppi_buf *b, uint64_t max_body, uint64_t pid)
 	msgpack_pack_uint64(&pk, max_body);
 	ppi_wire_pack_cstr(&pk, "pid");
 	msgpack_pack_uint64(&pk, pid);
+	/* Appended for local reads (issue 15); older clients ignore them. */
+	if (has_store) {
+		ppi_wire_pack_cstr(&pk, "store");
+		ppi_wire_pack_cstr(&pk, store_dir);
+		ppi_wire_pack_cstr(&pk, "node_id");
+		ppi_wire_pack_cstr(&pk, node_id);
+	}
 }
 
 /*
@@ -198,6 +207,41 @@ ppi_wire_decode_hello(const void *frame, size_t len, uint64_t *version,
 	*max_body = mb;
 	msgpack_unpacked_destroy(&u);
 	return 0;
+}
+
+/* Copies a string field of a hello into out; false if absent or long. */
+static bool
+hello_str(const msgpack_object *root, const char *key, char *out,
+    size_t outlen)
+{
+	ppi_str s;
+
+	if (!ppi_wire_as_str(ppi_wire_get(root, key), &s) || s.len == 0 ||
+	    s.len >= outlen || memchr(s.ptr, '\0', s.len) != NULL) {
+		return false;
+	}
+	memcpy(out, s.ptr, s.len);
+	out[s.len] = '\0';
+	return true;
+}
+
+bool
+ppi_wire_decode_hello_store(const void *frame, size_t len, char *dir,
+    size_t dirlen, char *node_id, size_t idlen)
+{
+	msgpack_unpacked      u;
+	const msgpack_object *root;
+	char                  msg[16];
+	bool                  ok;
+
+	if (ppi_wire_reply_open(frame, len, &u, &root, msg, sizeof(msg)) !=
+	    0) {
+		return false;
+	}
+	ok = hello_str(root, "store", dir, dirlen) &&
+	    hello_str(root, "node_id", node_id, idlen);
+	msgpack_unpacked_destroy(&u);
+	return ok;
 }
 
 /* Reads the record batch of a page reply (see ppi_wire_pack_page). */

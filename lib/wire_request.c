@@ -217,6 +217,19 @@ opt_bool(const msgpack_object *root, const char *key, bool *out)
 	return o == NULL || ppi_wire_as_bool(o, out);
 }
 
+/* The optional dedupe lane of proc requests (lane.h): all three or none. */
+static bool
+opt_lane(const msgpack_object *root, ppi_request *req)
+{
+	if (ppi_wire_get(root, "cid") == NULL) {
+		return ppi_wire_get(root, "rid") == NULL &&
+		    ppi_wire_get(root, "floor") == NULL;
+	}
+	return ppi_wire_as_u64(ppi_wire_get(root, "cid"), &req->cid) &&
+	    ppi_wire_as_u64(ppi_wire_get(root, "rid"), &req->rid) &&
+	    ppi_wire_as_u64(ppi_wire_get(root, "floor"), &req->floor);
+}
+
 /* proc: every option must be present and typed; values are the node's
  * to judge. */
 static int
@@ -243,8 +256,13 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 	if (ack != NULL && !ppi_wire_as_u64(ack, &req->ack_token)) {
 		FAIL(PP_EPROTO, "proc: 'ack' must be an unsigned token");
 	}
-	if (!opt_bool(root, "exist", &req->must_exist)) {
-		FAIL(PP_EPROTO, "proc: 'exist' must be a boolean");
+	if (!opt_bool(root, "exist", &req->must_exist) ||
+	    !opt_bool(root, "eph", &req->is_ephemeral)) {
+		FAIL(PP_EPROTO, "proc: 'exist' and 'eph' must be booleans");
+	}
+	if (!opt_lane(root, req)) {
+		FAIL(PP_EPROTO, "proc: 'cid', 'rid' and 'floor' must be "
+		    "unsigned integers, all three or none");
 	}
 	req->has_ack = ack != NULL;
 	return 0;
@@ -330,6 +348,10 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 	case PPI_OP_PDESTROY:
 		if (!ppi_wire_as_str(ppi_wire_get(root, "name"), &req->name)) {
 			FAIL(PP_EPROTO, "'name' must be a string");
+		}
+		if (!opt_lane(root, req)) {
+			FAIL(PP_EPROTO, "'cid', 'rid' and 'floor' must be "
+			    "unsigned integers, all three or none");
 		}
 		return 0;
 	case PPI_OP_AVAIL:

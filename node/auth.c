@@ -35,6 +35,7 @@ typedef struct entry {
 	bool     is_reported;
 	bool     is_over; /* arrived over the cap: answered PP_EBUSY */
 	uint64_t added_ms;
+	bool     is_foreign; /* another local user: answered PP_EPEER */
 } entry;
 
 struct auth {
@@ -46,6 +47,7 @@ struct auth {
 	size_t          n, cap;
 	uint32_t        count;  /* non-exempt entries within the cap */
 	_Atomic uint32_t n_over; /* entries over the cap */
+	_Atomic uint32_t n_foreign; /* entries of other users (peer.h) */
 };
 
 /* How long a connection over the cap is kept to receive its PP_EBUSY. */
@@ -134,7 +136,9 @@ auth_pipe_remove(auth *a, uint32_t pipe)
 	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < a->n; i++) {
 		if (a->v[i].pipe == pipe) {
-			if (a->v[i].is_over) {
+			if (a->v[i].is_foreign) {
+				atomic_fetch_sub(&a->n_foreign, 1);
+			} else if (a->v[i].is_over) {
 				atomic_fetch_sub(&a->n_over, 1);
 			} else if (!a->v[i].is_exempt) {
 				a->count--;
@@ -155,7 +159,8 @@ auth_check(auth *a, uint32_t pipe, const void *frame, size_t len, char *msg,
 	entry      *e = NULL;
 	bool        is_ok;
 
-	if (a->token.len == 0 && atomic_load(&a->n_over) == 0) {
+	if (a->token.len == 0 && atomic_load(&a->n_over) == 0 &&
+	    atomic_load(&a->n_foreign) == 0) {
 		return 0;
 	}
 	pthread_mutex_lock(&a->mu);
@@ -164,6 +169,11 @@ auth_check(auth *a, uint32_t pipe, const void *frame, size_t len, char *msg,
 			e = &a->v[i];
 			break;
 		}
+	}
+	if (e != NULL && e->is_foreign) {
+		pthread_mutex_unlock(&a->mu);
+		snprintf(msg, msglen, "this node serves only its own user");
+		return PP_EPEER;
 	}
 	if (e != NULL && e->is_over) {
 		pthread_mutex_unlock(&a->mu);
@@ -200,7 +210,8 @@ auth_expired(auth *a, uint32_t *pipes, size_t max)
 	uint64_t now = ppi_clock_ms(CLOCK_MONOTONIC);
 	size_t   i, k = 0;
 
-	if (a->token.len == 0 && atomic_load(&a->n_over) == 0) {
+	if (a->token.len == 0 && atomic_load(&a->n_over) == 0 &&
+	    atomic_load(&a->n_foreign) == 0) {
 		return 0;
 	}
 	pthread_mutex_lock(&a->mu);
@@ -208,7 +219,8 @@ auth_expired(auth *a, uint32_t *pipes, size_t max)
 		if (a->v[i].is_reported) {
 			continue;
 		}
-		if ((a->v[i].is_over && now - a->v[i].added_ms >= OVER_MS) ||
+		if (((a->v[i].is_over || a->v[i].is_foreign) &&
+		        now - a->v[i].added_ms >= OVER_MS) ||
 		    (a->token.len > 0 && !a->v[i].is_authed &&
 		        now - a->v[i].added_ms >= a->timeout_ms)) {
 			a->v[i].is_reported = true;
@@ -228,4 +240,23 @@ auth_count(auth *a)
 	n = a->count;
 	pthread_mutex_unlock(&a->mu);
 	return n;
+}
+
+int
+auth_pipe_add_foreign(auth *a, uint32_t pipe)
+{
+	int rv = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if (a->n == a->cap) {
+		rv = -1;
+	} else {
+		a->v[a->n++] = (entry) { .pipe = pipe,
+			.is_foreign            = true,
+			.is_authed             = true,
+			.added_ms              = ppi_clock_ms(CLOCK_MONOTONIC) };
+		atomic_fetch_add(&a->n_foreign, 1);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return rv;
 }

@@ -40,12 +40,22 @@ bool auth_has_token(const auth *a);
  */
 int auth_pipe_add(auth *a, uint32_t pipe, bool is_exempt);
 
+/*
+ * auth_pipe_add_foreign - a connection arrived from a local user the
+ * node does not serve (peer.h): its requests get PP_EPEER and
+ * auth_expired() reports it a second later, so its client learns why.
+ * It does not count toward the cap. Returns 0, or -1 when it must be
+ * closed now (the table is full).
+ */
+int auth_pipe_add_foreign(auth *a, uint32_t pipe);
+
 /* auth_pipe_remove - a connection went away. */
 void auth_pipe_remove(auth *a, uint32_t pipe);
 
 /*
  * auth_check - may this request (its whole frame) from `pipe` be served?
- * Returns 0 or PP_EAUTH with the reason in msg. Constant time in the
+ * Returns 0, PP_EAUTH, PP_EBUSY or PP_EPEER (auth_pipe_add_foreign) with
+ * the reason in msg. Constant time in the
  * token's bytes.
  */
 int auth_check(auth *a, uint32_t pipe, const void *frame, size_t len,

@@ -67,12 +67,13 @@ usage(FILE *f)
 	    "         [--max-body BYTES] [--print-ready]\n"
 	    "         [--gc] [--gc-min-prune-time MS] [--gc-interval MS]\n"
 	    "         [--max-store-size BYTES] [--metrics http://HOST:PORT]\n"
-	    "         [--dedupe-window MS]\n"
+	    "         [--dedupe-window MS] [--ephemeral-grace MS]\n"
 	    "         [--workers N] [--worker-concurrency N]\n"
 	    "         [--worker-restart-after N] [--worker-path PATH]\n"
 	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
 	    "         [--token-file FILE | --token-env NAME] [--insecure-tcp]\n"
 	    "         [--max-connections N] [--auth-timeout MS]\n"
+	    "         [--allow-uid UID[,...]] [--allow-gid GID[,...]]\n"
 	    "         [--ready-fd N] [--lifeline-fd N] [--attached]\n");
 }
 
@@ -144,7 +145,7 @@ parse_args(int argc, char **argv, options *o)
 			exit(0);
 		}
 		if (val == NULL) {
-			fprintf(stderr, "pipeproc-node: %s needs a value\n", a);
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: %s needs a value\n", a);
 			return -1;
 		}
 		i++;
@@ -152,20 +153,20 @@ parse_args(int argc, char **argv, options *o)
 			o->data_dir = val;
 		} else if (strcmp(a, "--listen") == 0) {
 			if (o->nlisten == MAX_LISTEN) {
-				fprintf(stderr, "pipeproc-node: at most %d "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: at most %d "
 				    "--listen\n", MAX_LISTEN);
 				return -1;
 			}
 			o->listen[o->nlisten++] = val;
 		} else if (strcmp(a, "--sync") == 0) {
 			if (!parse_sync(val, o)) {
-				fprintf(stderr, "pipeproc-node: bad --sync "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --sync "
 				    "'%s'\n", val);
 				return -1;
 			}
 		} else if (strcmp(a, "--max-body") == 0) {
 			if (!ppi_parse_u64(val, 1u << 30, &o->max_body)) {
-				fprintf(stderr, "pipeproc-node: bad --max-body "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --max-body "
 				    "'%s' (at most 1 GiB)\n", val);
 				return -1;
 			}
@@ -173,7 +174,7 @@ parse_args(int argc, char **argv, options *o)
 			/* Whole pages, at least 1 MiB. */
 			if (!ppi_parse_u64(val, UINT64_MAX / 2, &v) ||
 			    v < (1u << 20)) {
-				fprintf(stderr, "pipeproc-node: bad "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad "
 				    "--max-store-size '%s' (at least 1 MiB)\n",
 				    val);
 				return -1;
@@ -183,7 +184,7 @@ parse_args(int argc, char **argv, options *o)
 		    strcmp(a, "--gc-interval") == 0) {
 			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    (v == 0 && a[5] == 'i')) {
-				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad %s '%s'\n", a,
 				    val);
 				return -1;
 			}
@@ -197,7 +198,7 @@ parse_args(int argc, char **argv, options *o)
 
 			if (!ppi_parse_u64(val, is_after ? UINT32_MAX : 64, &v) ||
 			    (is_conc && v == 0)) {
-				fprintf(stderr, "pipeproc-node: bad %s '%s'\n", a,
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad %s '%s'\n", a,
 				    val);
 				return -1;
 			}
@@ -211,7 +212,9 @@ parse_args(int argc, char **argv, options *o)
 		} else if (strncmp(a, "--tls-", 6) == 0 ||
 		    strncmp(a, "--token-", 8) == 0 ||
 		    strcmp(a, "--max-connections") == 0 ||
-		    strcmp(a, "--auth-timeout") == 0) {
+		    strcmp(a, "--auth-timeout") == 0 ||
+		    strcmp(a, "--allow-uid") == 0 ||
+		    strcmp(a, "--allow-gid") == 0) {
 			if (remote_option(&o->remote, a, val) != 0) {
 				return -1;
 			}
@@ -220,12 +223,22 @@ parse_args(int argc, char **argv, options *o)
 			 * request timeout, never sooner. */
 			if (!ppi_parse_u64(val, 86400000ull * 365, &v) ||
 			    v < 1000) {
-				fprintf(stderr, "pipeproc-node: bad "
+				fprintf(stderr, "pipeproc-node: PP_EINVAL: bad "
 				    "--dedupe-window '%s' (at least 1000 ms)\n",
 				    val);
 				return -1;
 			}
 			o->gc.dedupe_window_ms = v;
+		} else if (strcmp(a, "--ephemeral-grace") == 0) {
+			/* How long a liveProc's or tail -f's proc outlives
+			 * its connection (issue 14 item 7). */
+			if (!ppi_parse_u64(val, 86400000ull, &v) || v < 100) {
+				fprintf(stderr, "pipeproc-node: bad "
+				    "--ephemeral-grace '%s' (100 ms to a day)\n",
+				    val);
+				return -1;
+			}
+			o->gc.ephemeral_grace_ms = v;
 		} else if (strcmp(a, "--metrics") == 0) {
 			o->metrics_address = val; /* checked when served */
 		} else if (strcmp(a, "--worker-path") == 0) {
@@ -238,7 +251,7 @@ parse_args(int argc, char **argv, options *o)
 		    ppi_parse_u64(val, INT_MAX, &v)) {
 			o->lifeline_fd = (int) v;
 		} else {
-			fprintf(stderr, "pipeproc-node: unknown option %s\n", a);
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: unknown option %s\n", a);
 			usage(stderr);
 			return -1;
 		}
@@ -394,10 +407,11 @@ run(options *o, sigset_t *sigs)
 	node         n;
 	store_config cfg;
 	syncer      *sy = NULL;
-	char         msg[1024] = "", memdir[4096];
+	char         msg[1024] = "", memdir[4096], store_dir[PATH_MAX];
 	int          lock_fd, sigfd, rv;
 	remote       rem;
 	const char  *addrs[MAX_LISTEN + 1];
+	const char  *env;
 	size_t       naddrs;
 
 	memset(&n, 0, sizeof(n));
@@ -431,12 +445,23 @@ run(options *o, sigset_t *sigs)
 	cfg.is_nosync = o->sync != SYNC_ALWAYS;
 	cfg.max_body     = o->max_body;
 	cfg.map_size_max = o->max_store_bytes;
+	/* Tests start with a small map to see it grow under readers. */
+	if ((env = getenv("PIPEPROC_MAP_INITIAL_BYTES")) != NULL &&
+	    !ppi_parse_u64(env, UINT64_MAX, &cfg.map_size_initial)) {
+		return fail_start(o, PP_EINVAL,
+		    "PIPEPROC_MAP_INITIAL_BYTES must be a number of bytes");
+	}
 	if ((rv = store_open(&cfg, &n.store, msg, sizeof(msg))) != 0) {
 		return fail_start(o, rv, msg);
 	}
 	/* Workers and their plugins inherit the store's id (a JetStream
 	 * sink names its messages with it). Set before the node's own
 	 * threads start, so no getenv() can race it. */
+	/* A --memory store is the node's own business: not advertised. */
+	if (!o->is_memory &&
+	    realpath(o->data_dir, store_dir) == store_dir) {
+		n.store_dir = store_dir;
+	}
 	if (setenv("PIPEPROC_NODE_ID", store_node_id(n.store), 1) != 0) {
 		return fail_start(o, PP_ENOMEM, "cannot set PIPEPROC_NODE_ID");
 	}

@@ -33,6 +33,10 @@ typedef struct node {
 	uint64_t max_body;
 	int      stop_pipe[2]; /* server -> main: a shutdown request came */
 	request *shutdown_req; /* answered last, once everything stopped */
+	/* The store's directory, absolute, told to clients in the hello so
+	 * that one on this host can read it itself (lib/local.c); NULL for
+	 * --memory. Points into main's options. */
+	const char *store_dir;
 } node;
 
 #endif

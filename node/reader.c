@@ -48,9 +48,10 @@ check_system(reader *rd, request *r)
 	plugin[r->req.plugin.len] = '\0';
 	memcpy(config, r->req.config.ptr, r->req.config.len);
 	config[r->req.config.len] = '\0';
-	if (plugin[0] != '/') {
+	/* A name without '/' is looked up by the worker (plugin_path.c). */
+	if (plugin[0] != '/' && strchr(plugin, '/') != NULL) {
 		ppi_wire_reply_error(&r->reply, PP_EINVAL,
-		    "plugin must be an absolute path");
+		    "plugin must be an absolute path or a name without '/'");
 		return false;
 	}
 	if (memchr(r->req.config.ptr, '\0', r->req.config.len) != NULL) {

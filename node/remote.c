@@ -21,7 +21,9 @@
 #include "pipeproc.h"
 #include "address.h"
 #include "number.h"
+#include "loopback.h"
 #include "remote.h"
+#include "user.h"
 
 #define DEFAULT_MAX_CONNS 256
 #define DEFAULT_AUTH_TIMEOUT_MS 10000
@@ -53,18 +55,21 @@ remote_option(remote_config *c, const char *name, const char *val)
 		c->token_env = val;
 	} else if (strcmp(name, "--max-connections") == 0) {
 		if (!parse_u32(val, 1, 65536, &c->max_conns)) {
-			fprintf(stderr, "pipeproc-node: bad --max-connections "
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --max-connections "
 			    "'%s' (1 to 65536)\n", val);
 			return -1;
 		}
+	} else if (strcmp(name, "--allow-uid") == 0 ||
+	    strcmp(name, "--allow-gid") == 0) {
+		return peer_option(&c->peers, name, val);
 	} else if (strcmp(name, "--auth-timeout") == 0) {
 		if (!parse_u32(val, 100, 3600000, &c->auth_timeout_ms)) {
-			fprintf(stderr, "pipeproc-node: bad --auth-timeout "
+			fprintf(stderr, "pipeproc-node: PP_EINVAL: bad --auth-timeout "
 			    "'%s' (100 to 3600000 ms)\n", val);
 			return -1;
 		}
 	} else {
-		fprintf(stderr, "pipeproc-node: unknown option %s\n", name);
+		fprintf(stderr, "pipeproc-node: PP_EINVAL: unknown option %s\n", name);
 		return -1;
 	}
 	return 0;
@@ -137,6 +142,13 @@ remote_prepare(const remote_config *c, const char *const *listen,
 		if (a.kind == PPI_ADDR_IPC && ipc == NULL) {
 			ipc = listen[i];
 		}
+		/* A socket in the private runtime directory: make it, or
+		 * refuse one that is not ours alone (issue 14 item 1). */
+		if (a.kind == PPI_ADDR_IPC &&
+		    (rv = ppi_user_rundir_guard(a.path, true, msg, msglen)) !=
+		        0) {
+			return rv;
+		}
 		if (a.kind == PPI_ADDR_TLS) {
 			has_tls = true;
 			if (c->tls_ca == NULL || c->tls_cert == NULL ||
@@ -147,7 +159,10 @@ remote_prepare(const remote_config *c, const char *const *listen,
 				return PP_EINVAL;
 			}
 		}
-		if (a.kind == PPI_ADDR_TCP && !c->is_insecure_tcp) {
+		/* Loopback needs no ceremony: a token is made for it
+		 * below (issue 11 item 5, loopback.h). */
+		if (a.kind == PPI_ADDR_TCP && !c->is_insecure_tcp &&
+		    !ppi_loopback_is(&a)) {
 			snprintf(msg, msglen, "--listen %s is plain tcp: "
 			    "everything crosses the network in clear; use "
 			    "tls+tcp://, or allow it with --insecure-tcp and "
@@ -162,6 +177,17 @@ remote_prepare(const remote_config *c, const char *const *listen,
 	}
 	if (rv != 0) {
 		return rv;
+	}
+	/* No token configured: loopback listeners get a generated one,
+	 * left for our own user's clients (the same one for all). */
+	for (i = 0; i < nlisten && c->token_file == NULL &&
+	     c->token_env == NULL; i++) {
+		if (ppi_address_parse(listen[i], &a) == 0 &&
+		    ppi_loopback_is(&a) &&
+		    (rv = ppi_loopback_token_make(&a, &r->token, msg,
+		         msglen)) != 0) {
+			return rv;
+		}
 	}
 	for (i = 0; i < nlisten; i++) {
 		if (strncmp(listen[i], "tcp://", 6) == 0 && r->token.len == 0) {
@@ -178,6 +204,7 @@ remote_prepare(const remote_config *c, const char *const *listen,
 	r->sec.pem         = has_tls ? &r->pem : NULL;
 	r->sec.token       = &r->token;
 	r->sec.worker_addr = ipc;
+	r->sec.peers       = &c->peers;
 	r->sec.max_conns = c->max_conns != 0 ? c->max_conns
 	                                     : DEFAULT_MAX_CONNS;
 	r->sec.auth_timeout_ms = c->auth_timeout_ms != 0

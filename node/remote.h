@@ -1,7 +1,8 @@
 /*
  * remote.h - the node's side of remote clients (issue 6): the options
  * (--tls-*, --token-*, --insecure-tcp, --max-connections,
- * --auth-timeout), their checks at start-up, and the private ipc
+ * --auth-timeout, and for other local users --allow-uid and
+ * --allow-gid), their checks at start-up, and the private ipc
  * listener the node's own workers use when the others will not do.
  */
 #ifndef PP_NODE_REMOTE_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "peer.h"
 #include "server.h"
 #include "tls.h"
 #include "token.h"
@@ -21,6 +23,7 @@ typedef struct remote_config {
 	bool        is_insecure_tcp;
 	uint32_t    max_conns;       /* 0: 256 */
 	uint32_t    auth_timeout_ms; /* 0: 10000 */
+	peer_config peers; /* --allow-uid, --allow-gid (peer.h) */
 } remote_config;
 
 typedef struct remote {

@@ -27,6 +27,7 @@
 
 #include "address.h"
 #include "auth.h"
+#include "peer.h"
 #include "deadline.h"
 #include "probe.h"
 #include "server.h"
@@ -97,6 +98,7 @@ struct server {
 	bool            is_exempt[MAX_LISTENERS]; /* the workers' listener */
 	_Atomic uint64_t last_pipe_ms[MAX_LISTENERS]; /* last arrival */
 	_Atomic uint64_t last_refusal_ms; /* cap reached: logged 1/s */
+	const peer_config *peers; /* other users allowed on ipc (peer.h) */
 };
 
 static int
@@ -316,7 +318,8 @@ dispatch(server *s, request *r)
 
 	switch (r->req.op) {
 	case PPI_OP_HELLO:
-		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid());
+		ppi_wire_reply_hello(&r->reply, n->max_body, (uint64_t) getpid(),
+		    n->store_dir, store_node_id(n->store));
 		conn_reply(r);
 		return;
 	case PPI_OP_COMMIT:
@@ -355,6 +358,23 @@ dispatch(server *s, request *r)
 	}
 }
 
+/*
+ * The peer of an ipc pipe, when the node does not serve its user: 0 and
+ * the reason in msg, else -1 (ours, allowed, or not ipc).
+ */
+static int
+foreign_reason(server *s, nng_pipe p, char *msg, size_t msglen)
+{
+	uint64_t uid, gid = (uint64_t) -1;
+
+	/* Only ipc pipes know their peer's credentials (SO_PEERCRED). */
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0) {
+		return -1;
+	}
+	nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_GID, &gid);
+	return peer_check(s->peers, uid, gid, msg, msglen) != 0 ? 0 : -1;
+}
+
 static void
 on_receive(conn *c)
 {
@@ -379,6 +399,10 @@ on_receive(conn *c)
 	if ((rv = auth_check(s->auth,
 	         (uint32_t) nng_pipe_id(nng_msg_get_pipe(c->frame)),
 	         nng_msg_body(c->frame), len, msg, sizeof(msg))) != 0) {
+		if (rv == PP_EPEER) {
+			foreign_reason(s, nng_msg_get_pipe(c->frame), msg,
+			    sizeof(msg));
+		}
 		answer_now(&c->req, rv, msg);
 		return;
 	}
@@ -430,6 +454,7 @@ pipe_adding(nng_pipe p, nng_pipe_ev ev, void *arg)
 	bool         is_exempt = false;
 	size_t       i;
 	int          rv;
+	char         msg[512];
 
 	(void) ev;
 	for (i = 0; i < s->nlisteners; i++) {
@@ -437,6 +462,14 @@ pipe_adding(nng_pipe p, nng_pipe_ev ev, void *arg)
 			is_exempt = s->is_exempt[i];
 			atomic_store(&s->last_pipe_ms[i], now);
 		}
+	}
+	/* Another local user (issue 14 item 1): told why, then closed. */
+	if (foreign_reason(s, p, msg, sizeof(msg)) == 0) {
+		if (auth_pipe_add_foreign(s->auth, (uint32_t) nng_pipe_id(p)) <
+		    0) {
+			nng_pipe_close(p);
+		}
+		return;
 	}
 	if (nng_listener_id(l) <= 0) {
 		is_exempt = true; /* not ours to cap (never happens: rep) */
@@ -599,7 +632,8 @@ server_open(node *n, const char *const *addrs, size_t naddrs,
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		return PP_ENOMEM;
 	}
-	s->node = n;
+	s->node  = n;
+	s->peers = sec->peers;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_mutex_init(&s->drain_mtx, NULL);
 	pthread_cond_init(&s->idle, NULL);

@@ -16,6 +16,8 @@ typedef struct server_security {
 	const char *worker_addr; /* the workers' listener: no token, no cap */
 	uint32_t    max_conns;   /* connections at once, worker ones aside */
 	uint32_t    auth_timeout_ms; /* to send a first valid request */
+	const struct peer_config *peers; /* other local users allowed on
+	                                  * ipc (peer.h); NULL: none */
 } server_security;
 
 /*

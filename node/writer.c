@@ -33,6 +33,7 @@
 #include "writer.h"
 #include "deadline.h"
 #include "metrics.h"
+#include "owners.h"
 #include "queue.h"
 #include "timers.h"
 
@@ -61,6 +62,13 @@
 #define REQUEST_PRUNE_MS (60 * 1000)
 
 #define RECENT_MAX 64
+/* Connections remembered as closed, so that a claim they sent that is
+ * still queued is not served (drop_orphans). NNG pipe ids are not
+ * reused soon, and a queued request is at most a group old. */
+#define GONE_MAX 256
+/* A proc of a connection outlives it this long by default: time for the
+ * client to reconnect (node restart, listener restart) and claim again. */
+#define EPHEMERAL_GRACE_MS 10000
 
 /* A worker that starts, or ended (its claims go back at once). */
 typedef struct worker_event {
@@ -93,6 +101,10 @@ struct writer {
 	bool            is_stopping_workers;
 	uint32_t       *closed; /* pipes whose waits are to be dropped */
 	size_t          nclosed;
+	/* The writer's own: the last GONE_MAX closed pipes (a ring). */
+	uint32_t gone[GONE_MAX];
+	size_t   ngone; /* closed so far; the next goes at ngone % MAX */
+	owners   owners; /* procs of connections (owners.h) */
 	/* Held by whoever commits or touches the state above, but for the
 	 * queue and ctl (see writer_submit). */
 	pthread_mutex_t run;
@@ -196,6 +208,86 @@ add_timers(writer *w, store_outcome *out)
 	out->timers = NULL;
 }
 
+static bool
+is_gone(const writer *w, uint32_t pipe)
+{
+	size_t i, n = w->ngone < GONE_MAX ? w->ngone : GONE_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (w->gone[i] == pipe) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Takes out of list the claims (proc, avail) whose connection closed
+ * while they were queued, and answers them into the void: served, they
+ * would hold logs nobody receives until their reclaim timeout (issue 14
+ * item 7). Their client, if it reconnects, sends them again; a claim on
+ * a dedupe lane was not remembered, so it is then applied afresh.
+ */
+static request *
+drop_orphans(writer *w, request *list)
+{
+	request **pp, *r;
+
+	if (w->ngone == 0) {
+		return list;
+	}
+	for (pp = &list; (r = *pp) != NULL;) {
+		if ((r->req.op == PPI_OP_PROC || r->req.op == PPI_OP_AVAIL) &&
+		    !r->req.is_retry && is_gone(w, r->pipe_id)) {
+			*pp = r->next;
+			ppi_wire_reply_error(&r->reply, PP_ECLOSED,
+			    "the connection closed before the claim was served");
+			request_done(r);
+		} else {
+			pp = &r->next;
+		}
+	}
+	return list;
+}
+
+/* A claim with "eph" makes its connection the proc's owner; a destroy
+ * ends the proc's tracking (owners.h). */
+static void
+note_owner(writer *w, const request *r)
+{
+	if (r->req.op == PPI_OP_PROC && r->req.is_ephemeral) {
+		owners_claimed(&w->owners, r->req.name.ptr, r->req.name.len,
+		    r->pipe_id);
+	} else if (r->req.op == PPI_OP_PDESTROY) {
+		owners_forget(&w->owners, r->req.name.ptr, r->req.name.len);
+	}
+}
+
+/*
+ * Destroys the procs whose connection has been gone for the grace
+ * period. Returns true when one was (its parked claims may end).
+ */
+static bool
+sweep_owners(writer *w)
+{
+	store_names   due;
+	store_outcome out;
+	size_t        destroyed = 0;
+
+	if (owners_take_due(&w->owners, ppi_clock_ms(CLOCK_REALTIME),
+	        w->gc.ephemeral_grace_ms, &due) == 0) {
+		return false;
+	}
+	if (store_ephemeral_destroy(w->store, &due, &destroyed, &out) != 0) {
+		fprintf(stderr, "pipeproc-node: cannot destroy the procs of "
+		    "closed connections; they stay until the next start\n");
+	}
+	free(due.names);
+	metrics_tally(&out.tally);
+	add_timers(w, &out);
+	return out.has_changes;
+}
+
 /*
  * Applies a list of write requests in groups and answers them, except
  * claims that found nothing and may wait: those join w->parked. Returns
@@ -213,6 +305,7 @@ commit_list(writer *w, request *list)
 	size_t             n, i;
 	bool               has_changes = false;
 
+	list = drop_orphans(w, list);
 	while (list != NULL) {
 		for (n = 0, r = list; r != NULL && n < GROUP_MAX; r = next) {
 			next       = r->next;
@@ -234,6 +327,7 @@ commit_list(writer *w, request *list)
 		add_timers(w, &out);
 		for (i = 0; i < n; i++) {
 			r = batch[i];
+			note_owner(w, r);
 			if (!is_parked[i] || w->nparked >= PARK_MAX) {
 				request_done(r);
 				continue;
@@ -375,6 +469,11 @@ control(writer *w)
 	}
 	free(ev);
 	drop_waits(w, closed, nclosed);
+	for (i = 0; i < nclosed; i++) {
+		w->gone[w->ngone++ % GONE_MAX] = closed[i];
+		owners_pipe_closed(&w->owners, closed[i],
+		    ppi_clock_ms(CLOCK_REALTIME));
+	}
 	free(closed);
 	if (is_stopping) {
 		store_systable_stopping(w->store);
@@ -502,8 +601,12 @@ static uint64_t
 next_deadline(const writer *w)
 {
 	uint64_t       next = timers_next(&w->timers);
+	uint64_t       owned = owners_next_ms(&w->owners, w->gc.ephemeral_grace_ms);
 	const request *r;
 
+	if (owned != 0 && (next == 0 || owned < next)) {
+		next = owned;
+	}
 	if (w->next_gc_ms != 0 && (next == 0 || w->next_gc_ms < next)) {
 		next = w->next_gc_ms;
 	}
@@ -547,6 +650,7 @@ writer_main(void *arg)
 		pthread_mutex_lock(&w->run);
 		has_changes = expire(w);
 		has_changes = control(w) || has_changes;
+		has_changes = sweep_owners(w) || has_changes;
 		if (list != NULL) {
 			list        = linger(w, list);
 			start_ns    = ppi_clock_ns(CLOCK_MONOTONIC);
@@ -584,6 +688,7 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	writer       *w;
 	store_timer  *loaded;
 	store_outcome out;
+	store_names   eph;
 	char          msg[256];
 	size_t        n, i;
 	int           rv;
@@ -601,6 +706,18 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	w->gc         = *gc;
 	if (w->gc.dedupe_window_ms == 0) {
 		w->gc.dedupe_window_ms = REQUEST_KEEP_MS;
+	}
+	if (w->gc.ephemeral_grace_ms == 0) {
+		w->gc.ephemeral_grace_ms = EPHEMERAL_GRACE_MS;
+	}
+	/* Procs of connections get the grace period to be claimed again by
+	 * their reconnecting clients; unclaimed, they go. */
+	if (store_ephemeral_list(s, &eph) == 0) {
+		for (i = 0; i < eph.count; i++) {
+			owners_orphan(&w->owners, eph.names[i],
+			    ppi_clock_ms(CLOCK_REALTIME));
+		}
+		free(eph.names);
 	}
 	w->is_purging = true; /* a purge may have been cut by a restart */
 	/* The first run comes one interval after the start. */
@@ -773,5 +890,6 @@ writer_stop(writer *w)
 	store_systable_close(w->store);
 	free(w->events);
 	free(w->closed);
+	owners_fini(&w->owners);
 	free(w);
 }

@@ -22,6 +22,9 @@ typedef struct writer_gc {
 	/* How long replies of write requests are remembered for resends
 	 * (--dedupe-window); 0: an hour. */
 	uint64_t dedupe_window_ms;
+	/* How long a proc that belongs to a connection (a liveProc's,
+	 * tail -f's) outlives it (--ephemeral-grace); 0: 10 s. */
+	uint64_t ephemeral_grace_ms;
 } writer_gc;
 
 /*

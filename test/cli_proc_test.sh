@@ -163,7 +163,9 @@ fails_with "no node at the address is PP_ECONNREFUSED" 1 PP_ECONNREFUSED \
 
 # ---- the node ----------------------------------------------------------
 
-start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr"
+# A short grace period: tail -f's proc goes soon after a kill -9.
+start_bg node "$PIPEPROC_CLI" node --data "$tmp/d" --listen "$addr" \
+	--ephemeral-grace 300
 node_pid=$bg_pid
 ready_or_bail "node prints 'ready ADDRESS' once it accepts requests" \
 	node "ready $addr"
@@ -188,7 +190,7 @@ nothing "a second proc before the ack prints nothing and exits 0" \
 	pp proc t --name p1 --count 2
 inspect_is "inspect shows the outstanding claim and its token" p1 \
 	'name="p1"' 'topic="t"' 'offset=">"' 'count=2' 'has_claim=true' \
-	"claim_first=\"$id0\"" "claim_last=\"$id1\"" "claim_token=$tok1" \
+	"claim_first=\"$id0\"" "claim_last=\"$id1\"" "claim_token=\"$tok1\"" \
 	'is_disabled=false' 'next_seq=0' 'lag=3'
 printf '%s\n' "$id1" >"$tmp/want"
 out_is "ack --token prints the last acked id" pp ack p1 --token "$tok1"
@@ -462,6 +464,17 @@ is "tail -f exits on SIGINT (status 130)" "$exit_rc" 130
 run pp procs
 [ "$rc" -eq 0 ] && ! grep -q '^tail\.' "$tmp/out"
 verdict "no tail proc is left after SIGINT"
+
+# A tail -f killed with SIGKILL cannot remove its proc; the node does,
+# once the connection has been gone for --ephemeral-grace (issue 14).
+start_bg tail3 "$PIPEPROC_CLI" -a "$addr" tail t -f
+tail3_pid=$bg_pid
+wait_for procs_has '^tail\.'
+verdict "tail -f has its proc"
+kill -KILL "$tail3_pid"
+wait_exit "$tail3_pid"
+wait_for no_tail_proc
+verdict "the proc of a tail -f killed with SIGKILL goes with its connection"
 
 # tail -f into a pipe that closes: SIGPIPE, proc removed. The write that
 # fails is the one after head has gone, so keep committing until then.

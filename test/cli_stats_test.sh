@@ -89,7 +89,7 @@ fi
 # ---- errors ---------------------------------------------------------------
 
 run pp stats extra
-if [ "$rc" -eq 2 ] && grep -q '^usage: pipeproc' "$tmp/err"; then
+if [ "$rc" -eq 2 ] && grep -q "^pipeproc: stats: unexpected argument 'extra' (see 'pipeproc stats --help')$" "$tmp/err"; then
 	pass "stats with an argument is a usage error"
 else
 	fail "stats with an argument is a usage error" "$(cat "$tmp/err")"

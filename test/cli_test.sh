@@ -312,24 +312,24 @@ out_is "-a overrides \$PIPEPROC_ADDRESS" \
 	length t
 start_bg ns2 env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 node --data "$tmp/d2"
 ns2_pid=$bg_pid
-wait_ready ns2 "ready ipc://$tmp/pipeproc.ns2"
-verdict "without --listen, node listens on ipc://\$TMPDIR/pipeproc.NS"
+wait_ready ns2 "ready ipc://$tmp/pipeproc-$(id -u)/pipeproc.ns2"
+verdict "without --listen, node listens on ipc://\$TMPDIR/pipeproc-UID/pipeproc.NS"
 run env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 commit x hello
 is "-n NAMESPACE reaches the node of that namespace" \
 	"$rc $(seq_of "$(cat "$tmp/out")")" "0 0"
 printf '1\n' >"$tmp/want"
-out_is "the namespace's address is ipc://\$TMPDIR/pipeproc.NS" \
-	"$PIPEPROC_CLI" -a "ipc://$tmp/pipeproc.ns2" length x
+out_is "the namespace's address is ipc://\$TMPDIR/pipeproc-UID/pipeproc.NS" \
+	"$PIPEPROC_CLI" -a "ipc://$tmp/pipeproc-$(id -u)/pipeproc.ns2" length x
 fails_with "the default namespace is 'default'" 1 PP_ECONNREFUSED \
 	env TMPDIR="$tmp" "$PIPEPROC_CLI" length x
-grep -qF "ipc://$tmp/pipeproc.default" "$tmp/err"
+grep -qF "ipc://$tmp/pipeproc-$(id -u)/pipeproc.default" "$tmp/err"
 verdict "the error names the default address"
 run env TMPDIR="$tmp" "$PIPEPROC_CLI" -n ns2 shutdown
 wait_exit "$ns2_pid"
 is "shutdown -n NS stops that node with exit status 0" "$rc $exit_rc" "0 0"
 
 # Node options pass through: --memory, --sync, --max-body.
-maddr=ipc://$tmp/pipeproc.default
+maddr=ipc://$tmp/pipeproc-$(id -u)/pipeproc.default
 start_bg mem env TMPDIR="$tmp" "$PIPEPROC_CLI" node --memory --sync none \
 	--max-body 10
 mem_pid=$bg_pid

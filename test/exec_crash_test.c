@@ -101,7 +101,34 @@ test_hang(void)
 	    (unsigned long long) (pp_t_mono_ms() - start));
 }
 
-/* ---- kill -9 of the worker ------------------------------------------------ */
+/* An answer before the child read the batch would leave the rest of it
+ * to be taken for the next batch: malformed. */
+static void
+test_early_answer(void)
+{
+	static char         body[200 * 1024];
+	pp_system_proc_opts o;
+	system_info         s;
+	pp_tnode            n;
+
+	system_case_start_node(&n, 1);
+	memset(body, 'x', sizeof(body) - 1);
+	pp_t_commit_str(n.client, "in", body);
+	/* Answers "done" to the "batch" line, before the 200 KiB body
+	 * (more than a pipe holds) is read. */
+	o = system_opts(g_in, 1, g_out, 1, exec_plugin(),
+	    "while read -r l; do case $l in batch*) echo done;; esac; done");
+	o.proc.max_reclaims = 0;
+	SYSTEM_CREATE(n.client, "early", &o);
+	EXEC_WAIT_ERROR(n.client, "early", "exec: malformed answer: it ended "
+	    "before the child read the whole batch; killed child", WAIT_MS);
+	PP_WAIT_UNTIL((SYSTEM_INSPECT(n.client, "early", &s),
+	                  s.i.is_disabled), WAIT_MS);
+	PP_ASSERT_U64_EQ(system_length(n.client, "out"), 0);
+	pp_t_node_stop(&n);
+}
+
+/* ---- kill -9 of the worker --------------------------------------------- */
 
 #define KILL_INPUTS 1500 /* per topic */
 
@@ -158,6 +185,46 @@ test_kill_worker(void)
 	}
 }
 
+/* Workers replaced every 5 claims: each one's fini stops its child with
+ * EOF, the next worker starts a new one, nothing is left behind. */
+static void
+test_worker_restarts(void)
+{
+	static const char *const names[] = { "sys" };
+	static uint32_t     counts[200];
+	pp_system_proc_opts o;
+	pp_spawn_opts       so = system_spawn_opts(1, 1, 5);
+	pp_tnode            n;
+	pid_t               pids[64], eofs[64];
+	size_t              npids, neofs, i, k;
+	const char         *dir = pp_t_mkdir("restart");
+
+	pp_t_node_init(&n);
+	pp_t_node_start(&n, &so);
+	system_commit_inputs(n.client, "in", "in", 0, 200);
+	o = system_opts(g_in, 1, g_out, 1, exec_plugin(),
+	    exec_config(NULL, dir, NULL));
+	o.proc.count = 10;
+	SYSTEM_CREATE(n.client, "sys", &o);
+	SYSTEM_WAIT_PROCS(n.client, names, 1, WAIT_MS);
+	PP_ASSERT_U64_EQ(system_count_outputs(n.client, "out", "in", 200,
+	                     counts, NULL), 200);
+	SYSTEM_CHECK_ONCE("out", counts, 200, NULL, 0);
+	pp_t_node_stop(&n);
+	/* 20 claims, 5 per worker: at least 4 workers, one child each. */
+	npids = exec_child_pids(dir, pids, 64);
+	neofs = exec_eof_pids(dir, eofs, 64);
+	pp_t_diag("%zu children, %zu left at EOF", npids, neofs);
+	PP_ASSERT_U64_CMP(npids, >=, 4);
+	PP_ASSERT_U64_EQ(neofs, npids);
+	for (i = 0; i < npids; i++) {
+		for (k = 0; k < neofs && eofs[k] != pids[i]; k++) {
+		}
+		PP_ASSERT_U64_CMP(k, <, neofs);
+		PP_ASSERT_TRUE(pp_t_wait_pid_gone(pids[i], pp_t_scaled(10000)));
+	}
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("a child that exits mid-batch is replaced, outputs once",
 	    test_child_exits, 90),
@@ -165,6 +232,10 @@ static const pp_test_case cases[] = {
 	    "child", test_malformed, 90),
 	PP_CASE("a child that does not answer is killed after the timeout",
 	    test_hang, 90),
+	PP_CASE("an answer before the whole batch was read is malformed",
+	    test_early_answer, 60),
+	PP_CASE("workers replaced after 5 claims stop their children with "
+	    "EOF", test_worker_restarts, 90),
 	PP_CASE("kill -9 of the worker: its children go, outputs once",
 	    test_kill_worker, 120),
 	PP_CASES_END

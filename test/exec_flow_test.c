@@ -67,6 +67,10 @@ test_emit_and_emit_to(void)
 	/* One child did it all. */
 	PP_ASSERT_U64_EQ(exec_child_pids(dir, pids, 8), 1);
 	pp_t_node_stop(&n);
+	/* The worker's fini stopped it the gentle way: EOF, and it left
+	 * (a parent-death SIGKILL would have left no line). */
+	PP_ASSERT_U64_EQ(exec_eof_pids(dir, &pids[1], 7), 1);
+	PP_ASSERT_INT_EQ(pids[1], pids[0]);
 }
 
 static void
@@ -111,7 +115,10 @@ test_fail_text(void)
 	o.proc.count = 1;
 	o.proc.max_reclaims = 2;
 	SYSTEM_CREATE(n.client, "failing", &o);
-	pp_t_format(want, sizeof(want), "exec_proc: log %llu-%llu says FAIL",
+	/* The child's "\n\xff\xc3\xa9": control characters become
+	 * spaces, bytes that are not UTF-8 '?', and UTF-8 stays. */
+	pp_t_format(want, sizeof(want), "exec_proc: log %llu-%llu says FAIL "
+	    "?\xc3\xa9",
 	    (unsigned long long) id.ms, (unsigned long long) id.seq);
 	EXEC_WAIT_ERROR(n.client, "failing", want, WAIT_MS);
 	/* Reclaimed until disabled, nothing of it committed; the five
@@ -211,9 +218,47 @@ test_exit_127(void)
 	pp_t_node_stop(&n);
 }
 
+/* Both pipes full at once: the child writes 4 MiB of outputs while the
+ * plugin still writes it the 4 MiB batch. */
+static void
+test_streaming(void)
+{
+	static const char *const names[] = { "stream" };
+	static const char *const out[] = { "out" };
+	static char              body[200 * 1024];
+	pp_system_proc_opts      o;
+	pp_t_logs                t;
+	pp_tnode                 n;
+	size_t                   i;
+
+	system_case_start_node(&n, 1);
+	for (i = 0; i < 20; i++) {
+		memset(body, 'a' + (int) i, sizeof(body) - 1);
+		pp_t_commit_str(n.client, "in", body);
+	}
+	o = system_opts(g_in, 1, out, 1, exec_plugin(),
+	    exec_config("EXEC_PROC_STREAM=1 PIPEPROC_EXEC_TIMEOUT_MS=20000",
+	        pp_t_mkdir("stream"), NULL));
+	o.proc.count = 20;
+	o.proc.max_reclaims = 0;
+	SYSTEM_CREATE(n.client, "stream", &o);
+	SYSTEM_WAIT_PROCS(n.client, names, 1, WAIT_MS);
+	pp_t_read_all(n.client, "out", NULL, false, &t);
+	PP_ASSERT_U64_EQ(t.count, 20);
+	for (i = 0; i < 20; i++) {
+		memset(body, 'a' + (int) i, sizeof(body) - 1);
+		PP_ASSERT_MEM_EQ(t.bodies[i], t.lens[i], body,
+		    sizeof(body) - 1);
+	}
+	pp_t_logs_free(&t);
+	pp_t_node_stop(&n);
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("emit and emit_to outputs are committed with the ack",
 	    test_emit_and_emit_to, 120),
+	PP_CASE("a child that answers while it reads does not deadlock",
+	    test_streaming, 90),
 	PP_CASE("the child gets PIPEPROC_EXEC and PIPEPROC_SYSTEM_PROC",
 	    test_environment, 60),
 	PP_CASE("a fail answer reclaims with its text as the last error",

@@ -6,7 +6,7 @@ and misbehaves on request, once per case.
     python3 exec_proc.py DIR [TOPIC]
 
 DIR is the case's directory: every start appends the child's pid to
-DIR/pids, and the one-time faults leave a marker file there so that the
+DIR/pids, every exit at EOF on stdin to DIR/eofs, and the one-time faults leave a marker file there so that the
 restarted child behaves. By default each log is passed through unchanged
 (emit); with TOPIC, each also gives "len=N" to TOPIC (emit_to). A body
 containing one of these words changes that:
@@ -18,7 +18,9 @@ containing one of these words changes that:
     GARBLE1    the first time: a frame whose length is wrong
     HANG1      the first time: stop answering (DIR/hung holds our pid)
 
-EXEC_PROC_SLEEP_MS=N sleeps N ms before each answer.
+EXEC_PROC_SLEEP_MS=N sleeps N ms before each answer. EXEC_PROC_STREAM=1
+writes each log's output as soon as the log is read, before the rest of
+the batch (only the pass-through is supported then).
 """
 import os
 import sys
@@ -29,6 +31,7 @@ out = sys.stdout.buffer
 case_dir = sys.argv[1]
 extra_topic = sys.argv[2] if len(sys.argv) > 2 else None
 sleep_ms = int(os.environ.get("EXEC_PROC_SLEEP_MS", "0"))
+is_stream = os.environ.get("EXEC_PROC_STREAM") == "1"
 
 
 def once(name):
@@ -59,7 +62,9 @@ def answer(logs):
         if b"HANG1" in data and once("hung"):
             time.sleep(3600)
         if b"FAIL" in data:
-            return frame("fail", b"exec_proc: log %s says FAIL" % log_id)
+            # A newline, bytes that are not UTF-8, and some that are.
+            return frame("fail", b"exec_proc: log %s says FAIL\n\xff\xc3\xa9"
+                         % log_id)
         if b"BADTOPIC" in data:
             frames += frame("emit_to nope", data)
             continue
@@ -80,12 +85,19 @@ def main():
     while True:
         line = inp.readline()
         if not line:
-            return  # EOF: the plugin stops us
+            # EOF: the plugin stops us (DIR/eofs tells the tests so).
+            with open(os.path.join(case_dir, "eofs"), "a") as f:
+                f.write("%d\n" % os.getpid())
+            return
         n = int(line.split()[1])
         logs = []
         for _ in range(n):
             _, _, log_id, size = inp.readline().split()
             data = inp.read(int(size) + 1)[:-1]
+            if is_stream:
+                out.write(b"".join(frame("emit", data)))
+                out.flush()
+                continue
             logs.append((log_id, data))
         if sleep_ms:
             time.sleep(sleep_ms / 1000.0)

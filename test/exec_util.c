@@ -54,15 +54,16 @@ exec_wait_error_at(int line, pp_client *c, const char *name,
 	}
 }
 
-size_t
-exec_child_pids(const char *dir, pid_t *pids, size_t max)
+/* The pids listed in DIR/NAME, one a line. */
+static size_t
+read_pids(const char *dir, const char *name, pid_t *pids, size_t max)
 {
 	char  path[PATH_MAX];
 	FILE *f;
 	long  v;
 	size_t n = 0;
 
-	pp_t_format(path, sizeof(path), "%s/pids", dir);
+	pp_t_format(path, sizeof(path), "%s/%s", dir, name);
 	if ((f = fopen(path, "r")) == NULL) {
 		return (0);
 	}
@@ -71,6 +72,18 @@ exec_child_pids(const char *dir, pid_t *pids, size_t max)
 	}
 	fclose(f);
 	return (n);
+}
+
+size_t
+exec_child_pids(const char *dir, pid_t *pids, size_t max)
+{
+	return (read_pids(dir, "pids", pids, max));
+}
+
+size_t
+exec_eof_pids(const char *dir, pid_t *pids, size_t max)
+{
+	return (read_pids(dir, "eofs", pids, max));
 }
 
 bool

@@ -32,6 +32,9 @@ const char *exec_wait_error_at(int line, pp_client *c, const char *name,
 /* The pids in DIR/pids (one per child start); returns how many. */
 size_t exec_child_pids(const char *dir, pid_t *pids, size_t max);
 
+/* The pids in DIR/eofs (children that left at EOF on their stdin). */
+size_t exec_eof_pids(const char *dir, pid_t *pids, size_t max);
+
 /* True when pid is a live process (not gone, not a zombie). */
 bool exec_pid_alive(pid_t pid);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 #
 # layering_test.sh - no two source files of lib/ or node/ call each other
-# both ways (docs/DESIGN.md, "Source layout").
+# both ways (docs/DESIGN.md, "Source layout"); lib/ includes no header of
+# node/, and only the store's files include <lmdb.h>.
 #
 # The build's object files say who calls whom: a file calls another when
 # one of its undefined symbols ("nm -u") is defined in the other ("nm
@@ -21,7 +22,31 @@ cd "$(dirname "$0")/.." || exit 1
 objdir=${PIPEPROC_BUILD:-build}/obj
 if ! command -v nm >/dev/null 2>&1; then
 	fail "nm is installed"
-	done_testing
+	# lib/ stands below node/: every header it includes with quotes is its
+# own or a public one.
+bad=$(grep -h '^#include "' lib/*.c lib/*.h | sed 's/^#include "\(.*\)".*/\1/' |
+    sort -u | while read -r h; do
+	[ -f "lib/$h" ] || [ -f "include/$h" ] || echo "$h"
+done)
+if [ -z "$bad" ]; then
+	pass "lib/ includes only its own and the public headers"
+else
+	fail "lib/ includes only its own and the public headers"
+	diag "not in lib/ or include/: $bad"
+fi
+
+# <lmdb.h>: the store's read side in lib/ (lmdb_*, local*), the node's
+# store wing and the benchmark's LMDB baseline; nothing else.
+bad=$(grep -l '#include <lmdb.h>' -r lib node worker tools include |
+    grep -v -E '^(lib/lmdb_[a-z_]+\.[ch]|lib/local[a-z_]*\.[ch]|node/store/[a-z_]+\.[ch]|tools/bench/bench_lmdb\.c)$')
+if [ -z "$bad" ]; then
+	pass "only the store's files include <lmdb.h>"
+else
+	fail "only the store's files include <lmdb.h>"
+	diag "also: $bad"
+fi
+
+done_testing
 fi
 
 # circles DIR: prints "a.c <-> b.c" for each pair of source files under DIR
@@ -70,5 +95,29 @@ for dir in lib node worker tools; do
 		done
 	fi
 done
+
+# lib/ stands below node/: every header it includes with quotes is its
+# own or a public one.
+bad=$(grep -h '^#include "' lib/*.c lib/*.h | sed 's/^#include "\(.*\)".*/\1/' |
+    sort -u | while read -r h; do
+	[ -f "lib/$h" ] || [ -f "include/$h" ] || echo "$h"
+done)
+if [ -z "$bad" ]; then
+	pass "lib/ includes only its own and the public headers"
+else
+	fail "lib/ includes only its own and the public headers"
+	diag "not in lib/ or include/: $bad"
+fi
+
+# <lmdb.h>: the store's read side in lib/ (lmdb_*, local*), the node's
+# store wing and the benchmark's LMDB baseline; nothing else.
+bad=$(grep -l '#include <lmdb.h>' -r lib node worker tools include |
+    grep -v -E '^(lib/lmdb_[a-z_]+\.[ch]|lib/local[a-z_]*\.[ch]|node/store/[a-z_]+\.[ch]|tools/bench/bench_lmdb\.c)$')
+if [ -z "$bad" ]; then
+	pass "only the store's files include <lmdb.h>"
+else
+	fail "only the store's files include <lmdb.h>"
+	diag "also: $bad"
+fi
 
 done_testing

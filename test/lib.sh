@@ -113,7 +113,8 @@ out_is() {
 
 # fails_with DESC RC NAME CMD...: pass when CMD (the pipeproc CLI) exits
 # RC with nothing on stdout; with RC 1, stderr is the one line
-# "pipeproc: ...: NAME: ..."; with RC 2, stderr holds the usage.
+# "pipeproc: ...: NAME: ..."; with RC 2, stderr is the one line
+# "pipeproc: ... (see 'pipeproc ...--help')" (issue 13: no usage dump).
 fails_with() {
 	desc=$1
 	want_rc=$2
@@ -126,7 +127,9 @@ fails_with() {
 		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
 		grep -q "^pipeproc: .*$name: " "$tmp/err" || good=0
 	else
-		grep -q '^usage: pipeproc' "$tmp/err" || good=0
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] || good=0
+		grep -q "^pipeproc: .*(see 'pipeproc .*--help')\$" "$tmp/err" ||
+			good=0
 	fi
 	[ -s "$tmp/out" ] && good=0
 	if [ $good -eq 1 ]; then

@@ -78,14 +78,15 @@ test_naming(void)
 	pp_proc_list_free(l);
 
 	/* A relative plugin path is made absolute against the caller's
-	 * working directory (PEER §12.1). */
+	 * working directory (PEER §12.1); "./" makes it a path, since a
+	 * bare name is looked up in the plugin directories (below). */
 	PP_ASSERT_TRUE(getcwd(cwd, sizeof(cwd)) != NULL);
 	pp_t_format(dir, sizeof(dir), "%s", upper);
 	slash = strrchr(dir, '/');
 	PP_ASSERT_TRUE(slash != NULL);
 	*slash = '\0';
 	PP_ASSERT_INT_EQ(chdir(dir), 0);
-	o = system_opts(g_in, 1, NULL, 0, "upper.so", NULL);
+	o = system_opts(g_in, 1, NULL, 0, "./upper.so", NULL);
 	o.proc.offset = "$>";
 	l = NULL;
 	PP_PASS(pp_system_proc(n.client, "relative", &o, &l));
@@ -118,6 +119,24 @@ test_naming(void)
 		}
 	}
 	pp_proc_list_free(l);
+
+	/* A name without '/' is kept as given and found by the worker in
+	 * its plugin directories: the build tree's (bin/../plugins) here;
+	 * one found nowhere is PP_EPLUGIN naming where it looked (issue
+	 * 13 item 1). */
+	o = system_opts(g_in, 1, NULL, 0, "upper", NULL);
+	l = NULL;
+	PP_PASS(pp_system_proc(n.client, "byname", &o, &l));
+	system_case_check_proc(
+	    pp_proc_list_get(l, 0), "byname", "in", "byname", "upper");
+	pp_proc_list_free(l);
+	o = system_opts(g_in, 1, NULL, 0, "no-such-plugin", NULL);
+	l = NULL;
+	PP_FAIL(pp_system_proc(n.client, "nothere", &o, &l), PP_EPLUGIN);
+	PP_ASSERT_TRUE(strstr(pp_client_errmsg(n.client),
+	                   "no-such-plugin.so in the plugin directories")
+	    != NULL);
+	PP_ASSERT_TRUE(l == NULL);
 	pp_t_node_stop(&n);
 }
 

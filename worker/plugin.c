@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "plugin.h"
+#include "plugin_path.h"
 
 struct plugin {
 	void     *handle;
@@ -84,12 +85,12 @@ load(const char *path, char *err, size_t errlen)
 	struct stat st;
 	void       *h;
 
-	/* A bare "x.so" would make dlopen search LD_LIBRARY_PATH and the
-	 * system directories; a plugin is always a file we name. */
+	/* A bare "upper" is a plugin by name, found in the plugin
+	 * directories (plugin_path.c); never by dlopen, which would search
+	 * LD_LIBRARY_PATH and the system directories. */
 	if (strchr(path, '/') == NULL) {
-		if ((size_t) snprintf(local, sizeof(local), "./%s", path) >=
-		    sizeof(local)) {
-			snprintf(err, errlen, "plugin %s: path too long", path);
+		if (plugin_path_find(path, local, sizeof(local), err, errlen) !=
+		    0) {
 			return NULL;
 		}
 		p = local;

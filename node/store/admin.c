@@ -11,7 +11,9 @@
 #include "claim.h"
 #include "group.h"
 #include "ops.h"
+#include "ephemeral.h"
 #include "proc_rec.h"
+#include "requests.h"
 
 int
 admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
@@ -80,8 +82,30 @@ admin_wait(group *g, const ppi_request *req, ppi_buf *reply, bool *is_pending)
 	return 0;
 }
 
+static int admin_proc_apply(
+    group *g, const ppi_request *req, ppi_buf *reply);
+
+/* Disable, resume and destroy on a client's dedupe lane (lib/lane.h)
+ * are applied once; a resend gets the stored reply. */
 int
 admin_proc(group *g, const ppi_request *req, ppi_buf *reply)
+{
+	bool is_answered = false;
+	int  rc;
+
+	if (req->cid != 0 &&
+	    ((rc = requests_replay(g, req, reply, &is_answered)) != 0 ||
+	        is_answered)) {
+		return rc;
+	}
+	if ((rc = admin_proc_apply(g, req, reply)) != 0) {
+		return rc;
+	}
+	return req->cid != 0 ? requests_remember(g, req, reply) : 0;
+}
+
+static int
+admin_proc_apply(group *g, const ppi_request *req, ppi_buf *reply)
 {
 	unsigned char key[PROC_KEY_MAX];
 	MDB_cursor   *logs;
@@ -139,6 +163,10 @@ admin_proc(group *g, const ppi_request *req, ppi_buf *reply)
 		g->has_changes = true; /* its waiting claims get PP_ENOPROC */
 		k.mv_data = key;
 		k.mv_size = proc_rec_key(key, p.name, strlen(p.name));
+		if ((rc = ephemeral_set(g, p.name, strlen(p.name), false)) !=
+		    0) {
+			return rc;
+		}
 		return mdb_del(g->txn, g->s->state, &k, NULL);
 	}
 	return req->op == PPI_OP_PINSPECT ? 0 : proc_rec_put(g->txn, g->s, &p);

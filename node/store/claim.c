@@ -21,9 +21,11 @@
 #include <sys/random.h>
 
 #include "claim.h"
+#include "ephemeral.h"
 #include "group.h"
 #include "ops.h"
 #include "proc_rec.h"
+#include "requests.h"
 #include "settle.h"
 
 #define CLAIM_MAX 100000
@@ -241,8 +243,37 @@ ack_first(group *g, const ppi_request *req, proc_rec *p, ppi_buf *reply)
 	return settle_ack(g, p, &acked);
 }
 
+static int claim_proc_apply(
+    group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty);
+
+/*
+ * A proc request on a client's dedupe lane (lib/lane.h) is answered once:
+ * a resend gets the stored reply. A claim that waits is remembered with
+ * the empty claim it would get at its deadline (its ack, if any, is
+ * already applied), and again with what it finally claims; its retries
+ * (is_retry) are its own first attempt, not resends.
+ */
 int
 claim_proc(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
+{
+	bool is_answered = false;
+	int  rc;
+
+	*is_empty = false;
+	if (req->cid != 0 && !req->is_retry &&
+	    ((rc = requests_replay(g, req, reply, &is_answered)) != 0 ||
+	        is_answered)) {
+		return rc;
+	}
+	if ((rc = claim_proc_apply(g, req, reply, is_empty)) != 0) {
+		return rc;
+	}
+	return req->cid != 0 ? requests_remember(g, req, reply) : 0;
+}
+
+static int
+claim_proc_apply(
+    group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 {
 	proc_rec want, p;
 	int      rv, rc;
@@ -266,8 +297,11 @@ claim_proc(group *g, const ppi_request *req, ppi_buf *reply, bool *is_empty)
 	}
 	if (rc == MDB_NOTFOUND) {
 		p = want;
+		/* A proc of a connection is marked so (ephemeral.c). */
 		if ((rc = claim_create(g, &p)) != 0 ||
-		    (rc = proc_rec_put(g->txn, g->s, &p)) != 0) {
+		    (rc = proc_rec_put(g->txn, g->s, &p)) != 0 ||
+		    (rc = ephemeral_set(g, p.name, strlen(p.name),
+		         req->is_ephemeral)) != 0) {
 			return rc;
 		}
 	} else if (rc != 0) {

@@ -441,7 +441,17 @@ store_gc_begin(store *s, bool is_gc, uint64_t now_ms, uint64_t cutoff_ms,
     store_gc_run **run)
 {
 	store_gc_run *r;
+	int           dead = 0;
 
+	/* Clients on this host read the store themselves (lib/local.c);
+	 * one killed inside a read transaction leaves its reader slot
+	 * behind, and LMDB would keep every page freed since that
+	 * snapshot. Clearing slots of dead processes before each run lets
+	 * what this run frees be reused. */
+	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0) {
+		__atomic_add_fetch(&s->readers_cleared, (uint64_t) dead,
+		    __ATOMIC_RELAXED);
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		return ENOMEM;
 	}

@@ -350,8 +350,13 @@ group_free(group *g)
 
 /*
  * Commits the transaction; with nothing but claims in it and the store
- * syncing every commit, without a sync: a claim lost in a crash is
- * delivered again, so it is not worth an fsync (SPEC §4).
+ * syncing every commit, without the meta page's sync (MDB_NOMETASYNC):
+ * a claim lost in a crash is delivered again, so it is not worth a full
+ * sync (SPEC §4). Never MDB_NOSYNC here: lmdb.h warns that a system
+ * crash after such a commit "can corrupt the database", while
+ * MDB_NOMETASYNC syncs the data pages and "maintains database
+ * integrity" -- a host crash can only undo this commit (issue 14 item 2,
+ * docs/DESIGN.md §7).
  */
 static int
 commit_txn(group *g)
@@ -360,12 +365,12 @@ commit_txn(group *g)
 	int  rc;
 
 	if (is_lazy) {
-		mdb_env_set_flags(g->s->env, MDB_NOSYNC, 1);
+		mdb_env_set_flags(g->s->env, MDB_NOMETASYNC, 1);
 	}
 	/* mdb_txn_commit frees the txn even when it fails. */
 	rc = mdb_txn_commit(g->txn);
 	if (is_lazy) {
-		mdb_env_set_flags(g->s->env, MDB_NOSYNC, 0);
+		mdb_env_set_flags(g->s->env, MDB_NOMETASYNC, 0);
 	}
 	return rc;
 }
@@ -391,6 +396,9 @@ group_run(store *s, group_fn fn, void *arg, store_outcome *out)
 			} else {
 				rc = commit_txn(&g);
 			}
+		}
+		if (rc == EIO) {
+			rc = store_write_error(s, rc, g.tally.bytes);
 		}
 		if (rc == 0) {
 			out->has_changes = g.has_changes;

@@ -93,7 +93,8 @@ requests_replay(group *g, const ppi_request *req, ppi_buf *reply,
 	store_request_key(key, req->cid, req->rid);
 	rc = mdb_get(g->txn, g->s->state, &k, &v);
 	if (rc == 0) {
-		/* A resend of a request we applied: same answer. */
+		/* A resend of a request we applied: same answer. (Proc calls
+	 * come on a lane of their own, unordered: lib/lane.h.) */
 		size_t at = requests_frame(&v);
 
 		ppi_buf_append(
@@ -104,10 +105,11 @@ requests_replay(group *g, const ppi_request *req, ppi_buf *reply,
 	if (rc != MDB_NOTFOUND) {
 		return rc;
 	}
-	/* A client's requests apply in rid order: rid - 1 must be applied
+	/* A client's commits apply in rid order: rid - 1 must be applied
 	 * (stored) or already answered (below floor). Otherwise it is still
 	 * on its way; the client resends this one after it. */
-	if (req->rid > 0 && req->rid - 1 >= req->floor) {
+	if (req->op == PPI_OP_COMMIT && req->rid > 0 &&
+	    req->rid - 1 >= req->floor) {
 		store_request_key(key, req->cid, req->rid - 1);
 		rc = mdb_get(g->txn, g->s->state, &k, &v);
 		if (rc == MDB_NOTFOUND) {

@@ -13,56 +13,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "store_impl.h"
 
 #define MAP_SIZE_INITIAL (256ull << 20)
-
-void
-store_topic_encode(const topic_rec *t, unsigned char *out)
-{
-	ppi_put_be32(out, t->tid);
-	ppi_put_be32(out + 4, 0);
-	ppi_put_be64(out + 8, t->next_seq);
-	ppi_put_be64(out + 16, t->count);
-	ppi_put_be64(out + 24, t->bytes);
-	ppi_put_be64(out + 32, t->last_ms);
-	ppi_put_be64(out + 40, t->created_ms);
-	ppi_put_be64(out + 48, 0);
-	ppi_put_be64(out + 56, t->max_age_ms);
-	ppi_put_be64(out + 64, t->max_count);
-	ppi_put_be64(out + 72, t->max_bytes);
-}
-
-bool
-store_topic_decode(const MDB_val *v, topic_rec *t)
-{
-	const unsigned char *p = v->mv_data;
-
-	if (v->mv_size != TOPIC_REC_SIZE && v->mv_size != TOPIC_REC_SIZE_V0) {
-		return false;
-	}
-	t->max_age_ms = t->max_count = t->max_bytes = 0;
-	if (v->mv_size == TOPIC_REC_SIZE) {
-		t->max_age_ms = ppi_get_be64(p + 56);
-		t->max_count  = ppi_get_be64(p + 64);
-		t->max_bytes  = ppi_get_be64(p + 72);
-	}
-	t->tid        = ppi_get_be32(p);
-	t->next_seq   = ppi_get_be64(p + 8);
-	t->count      = ppi_get_be64(p + 16);
-	t->bytes      = ppi_get_be64(p + 24);
-	t->last_ms    = ppi_get_be64(p + 32);
-	t->created_ms = ppi_get_be64(p + 40);
-	return true;
-}
-
-void
-store_log_key(unsigned char *key, uint32_t tid, uint64_t seq)
-{
-	ppi_put_be32(key, tid);
-	ppi_put_be64(key + 4, seq);
-}
 
 void
 store_request_key(unsigned char *key, uint64_t cid, uint64_t rid)
@@ -72,37 +27,10 @@ store_request_key(unsigned char *key, uint64_t cid, uint64_t rid)
 	ppi_put_be64(key + 9, rid);
 }
 
-uint64_t
-store_key_seq(const MDB_val *k)
-{
-	return ppi_get_be64((const unsigned char *) k->mv_data + 4);
-}
-
-uint64_t
-store_val_ms(const MDB_val *v)
-{
-	return v->mv_size >= 8 ? ppi_get_be64(v->mv_data) : 0;
-}
-
 int
 store_error(int rc, const char *what, char *msg, size_t msglen)
 {
-	snprintf(msg, msglen, "%s: %s", what, mdb_strerror(rc));
-	switch (rc) {
-	case MDB_MAP_FULL:
-	case ENOSPC:
-	case EDQUOT:
-		return PP_ESTORE_FULL;
-	case ENOMEM:
-		return PP_ENOMEM;
-	case EIO:
-		return PP_EIO;
-	case EACCES:
-	case EPERM:
-		return PP_EPERM;
-	default:
-		return PP_ESTORE;
-	}
+	return ppi_lmdb_error(rc, what, msg, msglen);
 }
 
 /*
@@ -196,6 +124,7 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	store       *s;
 	MDB_envinfo  info;
 	unsigned int flags = MDB_NOTLS;
+	uint64_t     map_initial;
 	int          rc, rv;
 
 	if (mkdir(cfg->dir, 0700) < 0 && errno != EEXIST) {
@@ -222,13 +151,16 @@ store_open(const store_config *cfg, store **sp, char *msg, size_t msglen)
 	if (cfg->is_nosync) {
 		flags |= MDB_NOSYNC;
 	}
+	map_initial = cfg->map_size_initial != 0 ? cfg->map_size_initial
+	                                         : MAP_SIZE_INITIAL;
+	if (s->map_size_max != 0 && s->map_size_max < map_initial) {
+		map_initial = s->map_size_max;
+	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env,
-	         s->map_size_max != 0 && s->map_size_max < MAP_SIZE_INITIAL
-	             ? s->map_size_max
-	             : MAP_SIZE_INITIAL)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 256)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, map_initial)) != 0 ||
+	    /* Local-read clients (lib/local.c) hold slots too. */
+	    (rc = mdb_env_set_maxreaders(s->env, 1024)) != 0 ||
 	    (rc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
 		rv = store_error(rc, cfg->dir, msg, msglen);
 		goto fail;
@@ -351,4 +283,31 @@ bool
 store_is_nosync(const store *s)
 {
 	return s->is_nosync;
+}
+
+/*
+ * Free space, in bytes, below which a failed write is put down to a full
+ * file system: LMDB writes pages with pwrite() and reports a short write
+ * as EIO (mdb_page_flush), so ENOSPC never reaches us from a commit. A
+ * group needs its own size in new pages plus some for the B-tree and the
+ * free list; 4 MiB covers the branch pages of any tree we grow.
+ */
+#define DISK_SLACK_BYTES (4ull << 20)
+
+int
+store_write_error(store *s, int rc, uint64_t group_bytes)
+{
+	struct statvfs st;
+	uint64_t       free_bytes;
+	int            fd;
+
+	if (rc != EIO || mdb_env_get_fd(s->env, &fd) != 0 ||
+	    fstatvfs(fd, &st) != 0) {
+		return rc;
+	}
+	free_bytes = (uint64_t) st.f_bavail * st.f_frsize;
+	if (free_bytes < DISK_SLACK_BYTES + 2 * group_bytes) {
+		return ENOSPC;
+	}
+	return rc;
 }

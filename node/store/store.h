@@ -31,6 +31,7 @@ typedef struct store_config {
 	bool        is_nosync;    /* sync none/interval: the node syncs */
 	uint64_t    max_body;     /* largest accepted body, bytes */
 	uint64_t    map_size_max; /* 0: grow until the disk is full */
+	uint64_t    map_size_initial; /* first map, bytes; 0: 256 MiB */
 } store_config;
 
 /*
@@ -243,5 +244,26 @@ int store_stats_topics(store *s, const ppi_str *after, size_t max,
 int store_stats_procs(store *s, const ppi_str *after, size_t max,
     uint64_t now_ms, int (*fn)(void *arg, const pp_proc_stats *p),
     void *arg, bool *has_more);
+
+/* ---- procs of connections (ephemeral.c; writer only) ------------------ */
+
+/* A list of proc names; free(names) releases it. */
+typedef struct store_names {
+	char (*names)[PP_TOPIC_MAX + 1];
+	size_t count;
+} store_names;
+
+/* store_ephemeral_list - the procs that belong to a connection (liveProcs,
+ * tail -f), for a node that starts. 0, PP_ENOMEM or PP_ESTORE. */
+int store_ephemeral_list(store *s, store_names *out);
+
+/*
+ * store_ephemeral_destroy - destroy those of `names` that still belong to
+ * a connection, in one transaction (their parked claims then get
+ * PP_ENOPROC: out->has_changes). *destroyed: how many existed. 0 or a
+ * PP_E* code.
+ */
+int store_ephemeral_destroy(store *s, const store_names *names,
+    size_t *destroyed, store_outcome *out);
 
 #endif

@@ -27,12 +27,13 @@
 
 #include "endian.h"
 #include "id.h"
+#include "lmdb_layout.h"
 #include "store.h"
 
-#define STORE_SCHEMA 1
-#define TOPIC_REC_SIZE 80
-#define TOPIC_REC_SIZE_V0 56 /* before retention limits */
-#define LOG_KEY_SIZE 12
+#define STORE_SCHEMA PPI_LMDB_SCHEMA
+#define TOPIC_REC_SIZE PPI_LMDB_TOPIC_REC_SIZE
+#define TOPIC_REC_SIZE_V0 PPI_LMDB_TOPIC_REC_SIZE_V0
+#define LOG_KEY_SIZE PPI_LMDB_LOG_KEY_SIZE
 #define REQUEST_KEY_SIZE 17
 #define STATE_META 0x00
 #define STATE_REQUEST 0x01
@@ -40,7 +41,7 @@
 #define STATE_PURGE 0x03 /* tid of a deleted topic whose logs remain */
 #define STATE_SYSTEM 0x04 /* systemProc name -> record (sys_rec.c) */
 /* Every topic name sorts at or after this byte ('-'). */
-#define STATE_FIRST_TOPIC 0x2d
+#define STATE_FIRST_TOPIC PPI_LMDB_FIRST_TOPIC
 
 struct store {
 	MDB_env         *env;
@@ -60,35 +61,59 @@ struct store {
 	struct sys_table *systable;    /* writer only (systable.c) */
 	MDB_dbi          producers;    /* producer key -> last seq, ms */
 	char             node_id[33];  /* meta "node_id", hex; set at open */
+	uint64_t         readers_cleared; /* stale reader slots cleared by
+	                                   * mdb_reader_check (atomic) */
 };
 
 typedef struct sys_table sys_table;
 
-/* A topic's record (56 bytes on disk). */
-typedef struct topic_rec {
-	uint32_t tid;
-	uint64_t next_seq;
-	uint64_t count;
-	uint64_t bytes;
-	uint64_t last_ms;
-	uint64_t created_ms;
-	uint64_t max_age_ms; /* retention limits; 0: none */
-	uint64_t max_count;
-	uint64_t max_bytes;
-} topic_rec;
+/* A topic's record: its encodings are shared with a local client's
+ * reads (lib/lmdb_layout.c); the wing keeps its own short names. */
+typedef ppi_lmdb_topic topic_rec;
 
+static inline void
+store_topic_encode(const topic_rec *t, unsigned char *out)
+{
+	ppi_lmdb_topic_encode(t, out);
+}
 
-void store_topic_encode(const topic_rec *t, unsigned char *out);
-bool store_topic_decode(const MDB_val *v, topic_rec *t);
-void store_log_key(unsigned char *key, uint32_t tid, uint64_t seq);
-void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
+static inline bool
+store_topic_decode(const MDB_val *v, topic_rec *t)
+{
+	return ppi_lmdb_topic_decode(v, t);
+}
+
+static inline void
+store_log_key(unsigned char *key, uint32_t tid, uint64_t seq)
+{
+	ppi_lmdb_log_key(key, tid, seq);
+}
 
 /* store_key_seq, store_val_ms - the seq of a log key, the ms of a log. */
-uint64_t store_key_seq(const MDB_val *k);
-uint64_t store_val_ms(const MDB_val *v);
+static inline uint64_t
+store_key_seq(const MDB_val *k)
+{
+	return ppi_lmdb_key_seq(k);
+}
+
+static inline uint64_t
+store_val_ms(const MDB_val *v)
+{
+	return ppi_lmdb_val_ms(v);
+}
+
+void store_request_key(unsigned char *key, uint64_t cid, uint64_t rid);
 
 /* store_error - map an LMDB/errno code to PP_E*, describing it in msg. */
 int store_error(int rc, const char *what, char *msg, size_t msglen);
+
+/*
+ * store_write_error - a write transaction of about group_bytes failed
+ * with rc: EIO when the data directory's file system has no room left
+ * for it becomes ENOSPC (PP_ESTORE_FULL, issue 14 item 3); any other rc
+ * is returned as it is.
+ */
+int store_write_error(store *s, int rc, uint64_t group_bytes);
 
 /* store_grow - double the map (writer only, no txn open). 0 or error. */
 int store_grow(store *s);

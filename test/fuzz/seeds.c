@@ -5,7 +5,7 @@
  * under test/fuzz/corpus/).
  *
  *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/,
- *                                DIR/exec_frame/
+ *                                DIR/exec_frame/, DIR/plugin_config/
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,6 +87,28 @@ answers(void)
 }
 
 static void
+put_config(const char *name, const char *text)
+{
+	ppi_buf b;
+
+	ppi_buf_init(&b);
+	ppi_buf_append(&b, text, strlen(text));
+	put("plugin_config", name, -1, &b);
+	ppi_buf_fini(&b);
+}
+
+/* Plugin configs (the exec plugin's command lines). */
+static void
+configs(void)
+{
+	put_config("python", "python3 -u examples/processors/upper.py");
+	put_config("timeout", "PIPEPROC_EXEC_TIMEOUT_MS=2500 node host.js x");
+	put_config("awk", "awk '/^log/ { print }'");
+	put_config("empty", "");
+	put_config("assign_only", "A=1 B=2");
+}
+
+static void
 requests(ppi_buf *b)
 {
 	static const char *const names[] = { "p1", "p2" };
@@ -101,6 +123,7 @@ requests(ppi_buf *b)
 	pp_system_proc_opts so = { .from = from, .nfrom = 1, .to = to,
 		.nto = 2, .plugin = "/x/upper.so", .config = "cfg",
 		.proc = po };
+	ppi_wire_lane  lane = { .cid = 0x1a2e, .rid = 7, .floor = 5 };
 	ppi_range_args ra = { .topic = "orders", .start = "1-0", .end = ":9",
 		.is_end_excl = true, .limit = 100 };
 	ppi_settle st = { .proc = "sys", .token = 42, .recs = recs,
@@ -133,10 +156,15 @@ requests(ppi_buf *b)
 	put("request", "tconfig", -1, b);
 	ppi_wire_topic_delete(b, "orders", true);
 	put("request", "tdelete", -1, b);
-	ppi_wire_proc(b, "orders", "p1", &po, 250, true, 12345, false);
+	ppi_wire_proc(b, "orders", "p1", &po, 250, true, 12345, false, NULL,
+	    false);
 	put("request", "proc", -1, b);
-	ppi_wire_proc_admin(b, PPI_OP_PINSPECT, "p1");
+	ppi_wire_proc(b, "orders", "p1", &po, 250, false, 0, true, &lane, true);
+	put("request", "proc_lane", -1, b);
+	ppi_wire_proc_admin(b, PPI_OP_PINSPECT, "p1", NULL);
 	put("request", "pinspect", -1, b);
+	ppi_wire_proc_admin(b, PPI_OP_PDISABLE, "p1", &lane);
+	put("request", "pdisable_lane", -1, b);
 	ppi_wire_procs(b, NULL);
 	put("request", "procs", -1, b);
 	ppi_wire_names_op(b, PPI_OP_AVAIL, names, 2, -1);
@@ -179,7 +207,8 @@ replies(ppi_buf *b)
 	put("reply", "ok", FUZZ_REPLY_STATUS, b);
 	ppi_wire_reply_error(b, PP_ENOTOPIC, "no such topic");
 	put("reply", "error", FUZZ_REPLY_STATUS, b);
-	ppi_wire_reply_hello(b, 1 << 20, 1234);
+	ppi_wire_reply_hello(b, 1 << 20, 1234, "/tmp/pipeproc_data",
+	    "0123456789abcdef0123456789abcdef");
 	put("reply", "hello", FUZZ_REPLY_HELLO, b);
 	ppi_wire_reply_commit_begin(b, FUZZ_COMMIT_CALLS);
 	ppi_wire_reply_commit_ok(b, 1700000000000, seqs, 1);
@@ -239,6 +268,7 @@ main(int argc, char **argv)
 	replies(&b);
 	ppi_buf_fini(&b);
 	answers();
+	configs();
 	put_text("full", "1700000000000-42");
 	put_text("max", "18446744073709551615-18446744073709551615");
 	put_text("ms", "1700000000000");

@@ -142,6 +142,11 @@ int bench_clients_50_nosync(
 /* bench_read.c */
 int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_read_range_scan_remote(
+    const bench_cfg *cfg, int run, bench_sample *sample);
+
+/* bench_readlat.c */
+int bench_read_latency(const bench_cfg *cfg, int run, bench_sample *sample);
 
 /* bench_proc.c */
 int bench_proc_ack_1(const bench_cfg *cfg, int run, bench_sample *sample);

@@ -11,9 +11,15 @@
  * run alone, memory does the procedure itself. range_scan's baseline is
  * an LMDB cursor scan of the same number of entries of the same shape
  * (bench_lmdb.c).
+ *
+ * The spawner reads the node's store itself (local reads, issue 15), so
+ * range_scan measures that path; each run then walks the topic once more
+ * through the node (a client with is_local_reads_off), and
+ * range_scan_remote reports those walks against the same baseline.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
@@ -22,6 +28,11 @@
 /* RssAnon of range_scan run i, for memory's run i. */
 static double rss_by_run[BENCH_RUNS_MAX];
 static int    rss_runs;
+
+/* range_scan run i: its walk through the node and its LMDB baseline. */
+static double remote_by_run[BENCH_RUNS_MAX];
+static double lmdb_by_run[BENCH_RUNS_MAX];
+static int    remote_runs;
 
 /* Written by the scan so the compiler keeps the loads. */
 static volatile unsigned scan_sink;
@@ -123,10 +134,32 @@ scan(pp_client *client, size_t count, double *ops_per_s)
 	return (0);
 }
 
-/* Spawn, fill, scan, read RssAnon, stop. Returns 0 or -1. */
+/* The same walk through the node: a client with local reads off. */
+static int
+scan_remote(const bench_node *node, size_t count, double *ops_per_s)
+{
+	pp_connect_opts o;
+	pp_client      *c;
+	int             rv;
+
+	memset(&o, 0, sizeof(o));
+	o.is_local_reads_off = true;
+	if ((rv = pp_connect(node->address, &o, &c)) != 0) {
+		fprintf(stderr, "bench: pp_connect: %s (%s)\n", pp_errname(rv),
+		    pp_last_errmsg());
+		return (-1);
+	}
+	fprintf(stderr, "bench:   through the node:\n");
+	rv = scan(c, count, ops_per_s);
+	pp_close(c);
+	return (rv);
+}
+
+/* Spawn, fill, scan (and, with remote_per_s, scan through the node),
+ * read RssAnon, stop. Returns 0 or -1. */
 static int
 fill_and_scan(const bench_cfg *cfg, const char *tag, int run, double *ops_per_s,
-    double *rss_mib)
+    double *remote_per_s, double *rss_mib)
 {
 	bench_node node;
 	int        rv = -1;
@@ -136,6 +169,8 @@ fill_and_scan(const bench_cfg *cfg, const char *tag, int run, double *ops_per_s,
 	}
 	if (fill(node.client, cfg->scan_logs) == 0
 	    && scan(node.client, cfg->scan_logs, ops_per_s) == 0
+	    && (remote_per_s == NULL
+	        || scan_remote(&node, cfg->scan_logs, remote_per_s) == 0)
 	    && bench_node_rss_anon(&node, rss_mib) == 0) {
 		fprintf(stderr, "bench:   node RssAnon %.2f MiB\n", *rss_mib);
 		rv = 0;
@@ -147,16 +182,43 @@ fill_and_scan(const bench_cfg *cfg, const char *tag, int run, double *ops_per_s,
 int
 bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample)
 {
-	double rss_mib;
+	double rss_mib, remote_per_s;
 
-	if (fill_and_scan(cfg, "scan", run, &sample->value, &rss_mib) != 0) {
+	if (fill_and_scan(cfg, "scan", run, &sample->value, &remote_per_s,
+	        &rss_mib) != 0) {
 		return (-1);
 	}
 	if (run == rss_runs && run < BENCH_RUNS_MAX) {
 		rss_by_run[rss_runs++] = rss_mib;
 	}
-	return (
-	    bench_lmdb_scan_rate(cfg, run, cfg->scan_logs, &sample->baseline));
+	if (bench_lmdb_scan_rate(cfg, run, cfg->scan_logs, &sample->baseline)
+	    != 0) {
+		return (-1);
+	}
+	if (run == remote_runs && run < BENCH_RUNS_MAX) {
+		remote_by_run[run] = remote_per_s;
+		lmdb_by_run[remote_runs++] = sample->baseline;
+	}
+	return (0);
+}
+
+int
+bench_read_range_scan_remote(
+    const bench_cfg *cfg, int run, bench_sample *sample)
+{
+	bench_sample local;
+
+	if (run >= remote_runs && bench_read_range_scan(cfg, run, &local) != 0) {
+		return (-1);
+	}
+	if (run >= remote_runs) {
+		return (-1);
+	}
+	sample->value    = remote_by_run[run];
+	sample->baseline = lmdb_by_run[run];
+	fprintf(stderr, "bench:   range_scan run %d through the node: %.0f "
+	    "logs/s\n", run + 1, sample->value);
+	return (0);
 }
 
 int
@@ -172,5 +234,6 @@ bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample)
 		    run + 1, sample->value);
 		return (0);
 	}
-	return (fill_and_scan(cfg, "memory", run, &ops_per_s, &sample->value));
+	return (fill_and_scan(
+	    cfg, "memory", run, &ops_per_s, NULL, &sample->value));
 }

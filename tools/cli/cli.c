@@ -39,6 +39,7 @@ static const struct {
 	{ "system-proc", cli_system_run },
 	{ "system-proc-destroy", cli_system_destroy },
 	{ "producer", cli_producer_run },
+	{ "replay", cli_replay_run },
 };
 
 int
@@ -48,13 +49,14 @@ main(int argc, char **argv)
 	const char    *arg;
 	size_t         k;
 	int            i;
+	int            status;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.namespace_name = "default";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		arg = argv[i];
 		if (cli_opts_is_help(arg)) {
-			cli_report_usage(stdout);
+			cli_help_print(stdout, NULL);
 			return cli_report_output(&ctx);
 		}
 		if (strcmp(arg, "--version") == 0) {
@@ -67,6 +69,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(arg, "--insecure-tcp") == 0) {
 			ctx.is_insecure_tcp = true;
+			continue;
+		}
+		if (strcmp(arg, "--allow-root-node") == 0) {
+			ctx.is_root_node_allowed = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) == 0) {
@@ -125,11 +131,14 @@ main(int argc, char **argv)
 			continue;
 		}
 		ctx.cmd = commands[k].name;
+		/* COMMAND --help; the parser answers a later -h/--help. */
 		if (argc - i > 1 && cli_opts_is_help(argv[i + 1])) {
-			cli_report_usage(stdout);
+			cli_help_print(stdout, ctx.cmd);
 			return cli_report_output(&ctx);
 		}
-		return commands[k].run(&ctx, argc - i, argv + i);
+		status = commands[k].run(&ctx, argc - i, argv + i);
+		return status == CLI_EXIT_HELP ? cli_report_output(&ctx)
+		                               : status;
 	}
 	return cli_report_usage_error(&ctx, "unknown command '%s'", argv[i]);
 }

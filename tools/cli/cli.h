@@ -2,11 +2,12 @@
  * cli.h - declarations shared by the files of the `pipeproc` command-line
  * tool: the context built from the global options, the exit statuses,
  * the floor every command stands on (the option parser, cli_opts.c;
- * reaching the node, cli_connect.c; reporting, cli_report.c; output
- * formats, cli_print.c) and one entry point per subcommand (cli_node.c,
- * cli_commit.c, cli_read.c, cli_proc.c, cli_proc_admin.c, cli_tail.c,
- * cli_wait.c, cli_admin.c, cli_stats.c, cli_system.c, cli_producer.c),
- * which main() (cli.c) dispatches to. The tool uses only the public API of
+ * reaching the node, cli_connect.c; reporting, cli_report.c; help texts,
+ * cli_help.c; output formats, cli_print.c) and one entry point per
+ * subcommand (cli_node.c, cli_commit.c, cli_read.c, cli_proc.c,
+ * cli_proc_admin.c, cli_tail.c, cli_wait.c, cli_admin.c, cli_stats.c,
+ * cli_system.c, cli_producer.c, cli_replay.c), which main() (cli.c)
+ * dispatches to. The tool uses only the public API of
  * libpipeproc plus the address helpers of lib/address.h.
  */
 #ifndef PP_CLI_H
@@ -20,7 +21,10 @@
 /* Exit statuses (pipeproc(1)). */
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1 /* the operation failed; one line on stderr */
-#define CLI_EXIT_USAGE 2 /* bad command line; usage on stderr */
+#define CLI_EXIT_USAGE 2 /* bad command line; one line on stderr */
+/* Not an exit status: a command's help was printed (-h, --help), so the
+ * command stops there; main() exits with CLI_EXIT_OK. */
+#define CLI_EXIT_HELP (-1)
 
 /* Longest address the tool builds itself (ipc:// plus a socket path). */
 #define CLI_ADDRESS_MAX 512
@@ -36,6 +40,7 @@ struct cli_ctx {
 	 * $PIPEPROC_TOKEN), --insecure-tcp. */
 	const char *tls_ca, *tls_cert, *tls_key, *token_file;
 	bool        is_insecure_tcp;
+	bool        is_root_node_allowed; /* --allow-root-node */
 	const char *data_dir_opt; /* -d DIR: attach (pp_attach), or NULL */
 };
 
@@ -76,8 +81,9 @@ typedef struct cli_args {
 /*
  * cli_opts_parse - walk argv[1..argc) once: options from a's tables,
  * "--" (the rest are words), and bare words. An unknown option, a
- * missing value and a word beyond max_words are usage errors. Returns 0
- * or an exit status (already reported).
+ * missing value and a word beyond max_words are usage errors; -h and
+ * --help (before "--") print the command's help and return
+ * CLI_EXIT_HELP. Returns 0 or an exit status (already reported).
  */
 int cli_opts_parse(struct cli_ctx *ctx, int argc, char **argv, cli_args *a);
 
@@ -130,12 +136,13 @@ int cli_connect_address(struct cli_ctx *ctx, const char **address);
 int cli_connect_open(struct cli_ctx *ctx, pp_client **client);
 
 /*
- * cli_connect_run - the body of a command without arguments (procs,
- * topics, stats): refuse extra arguments, connect, run fn with the
- * client, close. Returns fn's exit status, or the usage/connect failure.
+ * cli_connect_run - the body of a command without words (procs, topics,
+ * stats): parse the options of `opts` (may be NULL), refuse words,
+ * connect, run fn with the client, close. Returns fn's exit status, or
+ * the usage/connect failure.
  */
 int cli_connect_run(struct cli_ctx *ctx, int argc, char **argv,
-    int (*fn)(struct cli_ctx *ctx, pp_client *client));
+    const cli_opt *opts, int (*fn)(struct cli_ctx *ctx, pp_client *client));
 
 /* ---- cli_report.c: usage, failures, output ---------------------------- */
 
@@ -148,14 +155,20 @@ int cli_report_fail(const struct cli_ctx *ctx, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
- * cli_report_usage_error - print "pipeproc: CMD: message" and the usage
- * on stderr. Returns CLI_EXIT_USAGE.
+ * cli_report_usage_error - print one line on stderr, "pipeproc: CMD:
+ * message (see 'pipeproc CMD --help')". Returns CLI_EXIT_USAGE.
  */
 int cli_report_usage_error(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* cli_report_usage - print the usage text on `out`. */
-void cli_report_usage(FILE *out);
+/* ---- cli_help.c: the help texts --------------------------------------- */
+
+/*
+ * cli_help_print - the help of command `cmd` (its synopsis and
+ * paragraph), or with cmd NULL the whole usage text, on `out`. Returns
+ * false (printing nothing) when there is no command `cmd`.
+ */
+bool cli_help_print(FILE *out, const char *cmd);
 
 /*
  * cli_report_output - flush stdout and report a write error.
@@ -186,6 +199,7 @@ int cli_admin_topic_config(struct cli_ctx *ctx, int argc, char **argv);
 int cli_stats_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_run(struct cli_ctx *ctx, int argc, char **argv);
 int cli_system_destroy(struct cli_ctx *ctx, int argc, char **argv);
+int cli_replay_run(struct cli_ctx *ctx, int argc, char **argv);
 
 /* The number of proc options (--offset, --count, --max-reclaims,
  * --reclaim-timeout, --on-max-reclaims), shared by proc and system-proc. */
@@ -203,8 +217,20 @@ void cli_proc_admin_print_json(const pp_proc_info *info);
 
 /* Output formats (cli_print.c); all write to stdout. */
 
-/* cli_print_log - one log: "ID<TAB>BODY\n", or a JSON object line. */
-void cli_print_log(const pp_log *log, bool is_json);
+/* How logs are printed: range, revrange, tail and proc. */
+typedef struct cli_log_format {
+	bool is_json;       /* --json: one object per line */
+	bool is_base64;     /* --base64: JSON bodies in base64 */
+	bool is_deadletter; /* decode dead-letter envelopes */
+} cli_log_format;
+
+/* cli_print_format_init - set what follows from the topic read: its dead
+ * letters are decoded when its name ends in ".dead". */
+void cli_print_format_init(cli_log_format *fmt, const char *topic);
+
+/* cli_print_log - one log: "ID<TAB>BODY\n" (escaped), a dead letter's
+ * fields, or a JSON object line (cli_print.c). */
+void cli_print_log(const pp_log *log, const cli_log_format *fmt);
 
 /* cli_print_stat - a topic's statistics as one JSON object line. */
 void cli_print_stat(const pp_topic_info *info);

@@ -1,16 +1,27 @@
 /*
- * cli_commit.c - `pipeproc commit [--producer KEY --seq N]
- * [--expect-seq N] TOPIC [BODY...]`.
+ * cli_commit.c - `pipeproc commit [OPTIONS] TOPIC [--] [BODY...]`.
  *
  * With BODY arguments, they are one atomic pp_commit(), one log each, and
- * the new ids are printed one per line in argument order. The options
- * (before TOPIC) make it a pp_commit_with(): an idempotent producer's key
- * and sequence, and the sequence TOPIC's next log must get; they need
- * BODY arguments (one commit).
+ * the new ids are printed one per line in argument order. Options may
+ * come anywhere before "--"; an unknown one is a usage error (never a
+ * body), and a body that starts with '-' goes after "--". The options
+ * are one table (commit_parse), so a new one is one entry.
+ *
+ * --producer KEY --seq N and --expect-seq N make the commit a
+ * pp_commit_with(): an idempotent producer's key and sequence, and the
+ * sequence TOPIC's next log must get. They need one commit: BODY
+ * arguments or -f.
+ *
+ * With -f, the words after TOPIC are files ("-" is standard input), each
+ * read whole as one log, all in one atomic pp_commit(): bodies with any
+ * bytes, newlines and NULs included.
  *
  * Without BODY, each line of standard input (without its newline; a last
- * line without one counts too) is one log. Lines are gathered into batches
- * of at most BATCH_LOGS logs or BATCH_BYTES body bytes, and each batch is
+ * line without one counts too) is one log; -D DELIM splits the input at
+ * DELIM (one or more bytes, with the escapes of parse_delim) instead, and
+ * -0 at NUL bytes, as kcat's -D does, so binary bodies stream too. Lines
+ * are gathered into batches of at most BATCH_LOGS logs or BATCH_BYTES
+ * body bytes, and each batch is
  * one pp_commit_async() call, atomic on its own; the library keeps several
  * batches in flight and coalesces them into large requests, so millions of
  * lines stream at the speed of group commit. A batch is also sent as soon
@@ -30,6 +41,7 @@
  * still printed, and the failure names the lines of the batch that did not.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -64,11 +76,14 @@ struct commit_call {
 };
 
 /*
- * Standard input as lines. buf[start, end) is read but not yet taken; the
- * buffer grows only when one line does not fit.
+ * Standard input as pieces ended by `delim` (a newline unless -D or -0).
+ * buf[start, end) is read but not yet taken; the buffer grows only when
+ * one piece does not fit.
  */
 struct line_reader {
-	int    fd;
+	int         fd;
+	const char *delim;
+	size_t      delim_len;
 	char  *buf;
 	size_t cap;
 	size_t start;
@@ -114,9 +129,9 @@ commit_done(void *arg, int status, const pp_id *ids, size_t count)
 }
 
 /*
- * Take the next complete line from the buffer without reading; at end of
- * input a last line without a newline is complete too. Returns true with
- * *line (valid until reader_fill) and *len (newline excluded) set.
+ * Take the next complete piece from the buffer without reading; at end of
+ * input a last piece without a delimiter is complete too. Returns true
+ * with *line (valid until reader_fill) and *len (delimiter excluded) set.
  */
 static bool
 reader_take(struct line_reader *r, const char **line, size_t *len)
@@ -128,7 +143,7 @@ reader_take(struct line_reader *r, const char **line, size_t *len)
 		return false;
 	}
 	start = r->buf + r->start;
-	nl = memchr(start, '\n', r->end - r->start);
+	nl = memmem(start, r->end - r->start, r->delim, r->delim_len);
 	if (nl == NULL) {
 		if (!r->is_eof) {
 			return false;
@@ -137,7 +152,8 @@ reader_take(struct line_reader *r, const char **line, size_t *len)
 	}
 	*line = start;
 	*len = (size_t)(nl - start);
-	r->start = nl < r->buf + r->end ? r->start + *len + 1 : r->end;
+	r->start = nl < r->buf + r->end ? r->start + *len + r->delim_len
+	                                : r->end;
 	return true;
 }
 
@@ -269,10 +285,39 @@ failed_status(struct commit_state *state)
 	return status;
 }
 
-/* Commit every line of stdin to `topic`. Returns the exit status. */
+/* The options of a conditional or idempotent commit. */
+struct commit_cond {
+	const char *producer;
+	uint64_t    seq;
+	uint64_t    expect;
+	bool        has_seq;
+	bool        has_expect;
+};
+
+/* What the command line of commit asks for. */
+struct commit_args {
+	const char *topic;
+	char      **words; /* after TOPIC: bodies, or files with -f */
+	int         nwords;
+	const char *delim_opt; /* -D as given, or NULL */
+	char        delim[64]; /* ... decoded */
+	size_t      delim_len;
+	bool        is_nul;   /* -0 */
+	bool        is_files; /* -f */
+	struct commit_cond cond; /* --producer, --seq, --expect-seq */
+	pp_commit_opts     opts; /* ... as pp_commit_with() takes them */
+	pp_expect          expect;
+};
+
+/* Commit every piece of stdin to `topic`. Returns the exit status. */
 static int
-commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
+commit_lines(struct cli_ctx *ctx, pp_client *client,
+    const struct commit_args *ca)
 {
+	const char *topic = ca->topic;
+	const char *unit = ca->delim_len == 1 && ca->delim[0] == '\n'
+	    ? "lines"
+	    : "bodies";
 	struct commit_state state;
 	struct line_reader  reader;
 	struct batch       *b;
@@ -289,6 +334,8 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	b->first_line = 1;
 	memset(&reader, 0, sizeof(reader));
 	reader.fd = STDIN_FILENO;
+	reader.delim = ca->delim;
+	reader.delim_len = ca->delim_len;
 	memset(&state, 0, sizeof(state));
 	pthread_mutex_init(&state.mtx, NULL);
 	pthread_cond_init(&state.cv, NULL);
@@ -325,7 +372,7 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 		    strerror(read_errno));
 	} else if (rv != 0) {
 		status = cli_report_fail(ctx, rv,
-		    "lines %" PRIu64 "-%" PRIu64 "%s%s", b->first_line,
+		    "%s %" PRIu64 "-%" PRIu64 "%s%s", unit, b->first_line,
 		    b->first_line + b->count - 1,
 		    pp_client_errmsg(client)[0] != '\0' ? ": " : "",
 		    pp_client_errmsg(client));
@@ -333,7 +380,7 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 		status = cli_report_fail(ctx, flush_rv, "waiting for commits");
 	} else if (state.status != 0) {
 		status = cli_report_fail(ctx, state.status,
-		    "lines %" PRIu64 "-%" PRIu64 " were not committed",
+		    "%s %" PRIu64 "-%" PRIu64 " were not committed", unit,
 		    state.fail_first, state.fail_last);
 	} else {
 		status = cli_report_output(ctx);
@@ -346,45 +393,16 @@ commit_lines(struct cli_ctx *ctx, pp_client *client, const char *topic)
 	return status;
 }
 
-/* The options of a conditional or idempotent commit. */
-struct commit_cond {
-	const char *producer;
-	uint64_t    seq;
-	uint64_t    expect;
-	bool        has_seq;
-	bool        has_expect;
-};
-
-/* --seq, --expect-seq: an unsigned number. */
+/*
+ * Commit `count` bodies atomically, one log each, and print their ids.
+ * Returns the exit status.
+ */
 static int
-set_cond_u64(
-    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+commit_bodies(struct cli_ctx *ctx, pp_client *client,
+    const struct commit_args *ca, int count, char *const *bodies,
+    const size_t *lens)
 {
-	struct commit_cond *c = dst;
-	char               *end;
-	uint64_t            v;
-
-	errno = 0;
-	v     = strtoull(value, &end, 10);
-	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0) {
-		return cli_report_usage_error(
-		    ctx, "%s must be an unsigned number", opt->name);
-	}
-	if (strcmp(opt->name, "--seq") == 0) {
-		c->seq     = v;
-		c->has_seq = true;
-	} else {
-		c->expect     = v;
-		c->has_expect = true;
-	}
-	return 0;
-}
-
-/* Commit the BODY arguments atomically. Returns the exit status. */
-static int
-commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
-    int count, char **bodies, const pp_commit_opts *opts)
-{
+	const char *topic = ca->topic;
 	pp_record *records;
 	pp_id     *ids;
 	int        status;
@@ -401,10 +419,11 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 	for (k = 0; k < count; k++) {
 		records[k].topic = topic;
 		records[k].body = bodies[k];
-		records[k].len = strlen(bodies[k]);
+		records[k].len = lens != NULL ? lens[k] : strlen(bodies[k]);
 	}
-	if ((rv = pp_commit_with(client, records, (size_t)count, opts, ids)) !=
-	    0) {
+	if ((rv = pp_commit_with(
+	         client, records, (size_t)count, &ca->opts, ids))
+	    != 0) {
 		status
 		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
@@ -418,76 +437,278 @@ commit_args(struct cli_ctx *ctx, pp_client *client, const char *topic,
 	return status;
 }
 
-int
-cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
+/*
+ * Read the whole of `path` ("-": standard input) into *data (malloc'd)
+ * and *len. Returns 0 or an errno value.
+ */
+static int
+read_file(const char *path, char **data, size_t *len)
 {
-	struct commit_cond cond;
-	pp_commit_opts     o;
-	pp_expect          expect;
-	const char        *topic;
-	pp_client         *client;
-	pp_iter           *probe;
-	cli_args           a;
-	int                i;
-	int                status;
-	int                rv;
-	cli_opt            opts[] = {
-                { "--producer", true, cli_opts_str, &cond.producer },
-                { "--seq", true, set_cond_u64, &cond },
-                { "--expect-seq", true, set_cond_u64, &cond },
-                { NULL, false, NULL, NULL },
-	};
+	struct line_reader r;
+	int                fd;
+	int                rv = 0;
 
-	/* Options come before TOPIC; the words after TOPIC are bodies,
-	 * whatever they look like. */
-	memset(&cond, 0, sizeof(cond));
+	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+	if (fd < 0) {
+		return errno;
+	}
+	memset(&r, 0, sizeof(r));
+	r.fd = fd;
+	while (!r.is_eof && (rv = reader_fill(&r)) == 0) {
+	}
+	if (fd != STDIN_FILENO) {
+		close(fd);
+	}
+	if (rv != 0) {
+		free(r.buf);
+		return rv;
+	}
+	*data = r.buf;
+	*len = r.end;
+	return 0;
+}
+
+/* -f: each file one log, all in one commit. Returns the exit status. */
+static int
+commit_files(
+    struct cli_ctx *ctx, pp_client *client, const struct commit_args *ca)
+{
+	char  **bodies = calloc((size_t)ca->nwords, sizeof(*bodies));
+	size_t *lens = calloc((size_t)ca->nwords, sizeof(*lens));
+	int     status = CLI_EXIT_OK;
+	int     k;
+	int     err;
+
+	if (bodies == NULL || lens == NULL) {
+		status = cli_report_fail(ctx, PP_ENOMEM, "%s", "");
+	}
+	for (k = 0; status == CLI_EXIT_OK && k < ca->nwords; k++) {
+		err = read_file(ca->words[k], &bodies[k], &lens[k]);
+		if (err != 0) {
+			status = cli_report_fail(ctx,
+			    err == ENOMEM ? PP_ENOMEM : PP_EIO, "%s: %s",
+			    ca->words[k], strerror(err));
+		}
+	}
+	if (status == CLI_EXIT_OK) {
+		status = commit_bodies(
+		    ctx, client, ca, ca->nwords, bodies, lens);
+	}
+	for (k = 0; bodies != NULL && k < ca->nwords; k++) {
+		free(bodies[k]);
+	}
+	free(bodies);
+	free(lens);
+	return status;
+}
+
+/*
+ * Decode a -D delimiter: \n \r \t \0 \\ and \xHH stand for their byte,
+ * every other byte for itself. Returns 0, or -1 when it is empty, too
+ * long or has a bad escape.
+ */
+static int
+parse_delim(const char *text, char *out, size_t cap, size_t *len)
+{
+	const char *p = text;
+	unsigned    hex;
+	int         used;
+
+	*len = 0;
+	while (*p != '\0') {
+		if (*len == cap) {
+			return -1;
+		}
+		if (*p != '\\') {
+			out[(*len)++] = *p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'n':
+			out[(*len)++] = '\n';
+			break;
+		case 'r':
+			out[(*len)++] = '\r';
+			break;
+		case 't':
+			out[(*len)++] = '\t';
+			break;
+		case '0':
+			out[(*len)++] = '\0';
+			break;
+		case '\\':
+			out[(*len)++] = '\\';
+			break;
+		case 'x':
+			if (sscanf(p + 2, "%2x%n", &hex, &used) != 1
+			    || used != 2) {
+				return -1;
+			}
+			out[(*len)++] = (char)hex;
+			p += 2;
+			break;
+		default:
+			return -1;
+		}
+		p += 2;
+	}
+	return *len > 0 ? 0 : -1;
+}
+
+/* --seq, --expect-seq: an unsigned number (dst: commit_cond). */
+static int
+set_cond_u64(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	struct commit_cond *c = dst;
+	char               *end;
+	uint64_t            v;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0) {
+		return cli_report_usage_error(
+		    ctx, "%s must be an unsigned number", opt->name);
+	}
+	if (strcmp(opt->name, "--seq") == 0) {
+		c->seq = v;
+		c->has_seq = true;
+	} else {
+		c->expect = v;
+		c->has_expect = true;
+	}
+	return 0;
+}
+
+/* TOPIC, then the bodies or files (dst: commit_args). */
+static int
+take_word(struct cli_ctx *ctx, cli_args *a, const char *w)
+{
+	struct commit_args *ca = a->arg;
+
+	(void)ctx;
+	if (ca->topic == NULL) {
+		ca->topic = w;
+	} else {
+		ca->words[ca->nwords++] = (char *)w;
+	}
+	return 0;
+}
+
+/*
+ * Parse the arguments of commit into *ca (ca->words has room for argc
+ * words). Returns 0 or an exit status (already reported).
+ */
+static int
+commit_parse(
+    struct cli_ctx *ctx, int argc, char **argv, struct commit_args *ca)
+{
+	const cli_opt opts[] = {
+		{ "-D", true, cli_opts_str, &ca->delim_opt },
+		{ "--delimiter", true, cli_opts_str, &ca->delim_opt },
+		{ "-0", false, cli_opts_flag, &ca->is_nul },
+		{ "-f", false, cli_opts_flag, &ca->is_files },
+		{ "--files", false, cli_opts_flag, &ca->is_files },
+		{ "--producer", true, cli_opts_str, &ca->cond.producer },
+		{ "--seq", true, set_cond_u64, &ca->cond },
+		{ "--expect-seq", true, set_cond_u64, &ca->cond },
+		{ NULL, false, NULL, NULL },
+	};
+	cli_args a;
+	int      status;
+
 	memset(&a, 0, sizeof(a));
-	a.opts[0]         = opts;
-	a.is_stop_at_word = true;
+	a.opts[0] = opts;
+	a.word = take_word;
+	a.arg = ca;
 	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
 		return status;
 	}
-	if ((i = a.next) >= argc) {
+	if (ca->topic == NULL) {
 		return cli_report_usage_error(ctx, "missing TOPIC");
 	}
-	if ((cond.producer != NULL) != cond.has_seq) {
+	if ((ca->delim_opt != NULL) + ca->is_nul + ca->is_files > 1) {
+		return cli_report_usage_error(
+		    ctx, "-D, -0 and -f exclude each other");
+	}
+	if (ca->is_files && ca->nwords == 0) {
+		return cli_report_usage_error(ctx, "-f needs a FILE");
+	}
+	if ((ca->delim_opt != NULL || ca->is_nul) && ca->nwords > 0) {
+		return cli_report_usage_error(ctx,
+		    "-D and -0 split standard input: no BODY arguments");
+	}
+	if ((ca->cond.producer != NULL) != ca->cond.has_seq) {
 		return cli_report_usage_error(
 		    ctx, "--producer and --seq go together");
 	}
-	topic = argv[i++];
-	memset(&o, 0, sizeof(o));
-	o.producer     = cond.producer;
-	o.producer_seq = cond.seq;
-	if (cond.has_expect) {
-		expect.topic    = topic;
-		expect.next_seq = cond.expect;
-		o.expects       = &expect;
-		o.nexpects      = 1;
-	}
-	if (i >= argc && (cond.has_seq || cond.has_expect)) {
+	if ((ca->cond.has_seq || ca->cond.has_expect) && ca->nwords == 0) {
 		return cli_report_usage_error(ctx,
-		    "--producer, --seq and --expect-seq need BODY arguments");
+		    "--producer, --seq and --expect-seq need BODY arguments "
+		    "(or -f FILE...)");
+	}
+	ca->opts.producer = ca->cond.producer;
+	ca->opts.producer_seq = ca->cond.seq;
+	if (ca->cond.has_expect) {
+		ca->expect.topic = ca->topic;
+		ca->expect.next_seq = ca->cond.expect;
+		ca->opts.expects = &ca->expect;
+		ca->opts.nexpects = 1;
+	}
+	if (ca->is_nul) {
+		ca->delim[0] = '\0';
+		ca->delim_len = 1;
+	} else if (ca->delim_opt == NULL) {
+		ca->delim[0] = '\n';
+		ca->delim_len = 1;
+	} else if (parse_delim(ca->delim_opt, ca->delim, sizeof(ca->delim),
+	               &ca->delim_len)
+	    != 0) {
+		return cli_report_usage_error(ctx,
+		    "bad -D delimiter '%s' (1 to %zu bytes; escapes \\n \\r "
+		    "\\t \\0 \\\\ \\xHH)",
+		    ca->delim_opt, sizeof(ca->delim));
+	}
+	return 0;
+}
+
+int
+cli_commit_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct commit_args ca;
+	pp_client         *client;
+	pp_iter           *probe;
+	int                status;
+	int                rv;
+
+	memset(&ca, 0, sizeof(ca));
+	if ((ca.words = calloc((size_t)argc, sizeof(*ca.words))) == NULL) {
+		return cli_report_fail(ctx, PP_ENOMEM, "%s", "");
+	}
+	if ((status = commit_parse(ctx, argc, argv, &ca)) != 0) {
+		free(ca.words);
+		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
+		free(ca.words);
 		return status;
 	}
-	if (i < argc) {
-		status = commit_args(
-		    ctx, client, topic, argc - i, argv + i, &o);
-		pp_close(client);
-		return status;
-	}
-	/*
-	 * Check the topic name before reading any input: opening an
-	 * iterator validates it and sends nothing.
-	 */
-	if ((rv = pp_iter_open(client, topic, NULL, false, &probe)) != 0) {
+	if (ca.is_files) {
+		status = commit_files(ctx, client, &ca);
+	} else if (ca.nwords > 0) {
+		status = commit_bodies(
+		    ctx, client, &ca, ca.nwords, ca.words, NULL);
+	} else if ((rv = pp_iter_open(client, ca.topic, NULL, false, &probe))
+	    != 0) {
+		/* The topic name is checked before any input is read:
+		 * opening an iterator validates it and sends nothing. */
 		status
 		    = cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	} else {
 		pp_iter_close(probe);
-		status = commit_lines(ctx, client, topic);
+		status = commit_lines(ctx, client, &ca);
 	}
 	pp_close(client);
+	free(ca.words);
 	return status;
 }

@@ -146,6 +146,7 @@ cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 		opts.token = opt_or_env(NULL, "PIPEPROC_TOKEN");
 	}
 	opts.is_insecure_tcp = ctx->is_insecure_tcp;
+	opts.is_root_node_allowed = ctx->is_root_node_allowed;
 	if ((rv = pp_connect(address, &opts, client)) != 0) {
 		/* Always name the address, once. */
 		msg = pp_last_errmsg();
@@ -160,14 +161,16 @@ cli_connect_open(struct cli_ctx *ctx, pp_client **client)
 
 int
 cli_connect_run(struct cli_ctx *ctx, int argc, char **argv,
-    int (*fn)(struct cli_ctx *ctx, pp_client *client))
+    const cli_opt *opts, int (*fn)(struct cli_ctx *ctx, pp_client *client))
 {
 	pp_client *client;
+	cli_args   a;
 	int        status;
 
-	if (argc > 1) {
-		return cli_report_usage_error(
-		    ctx, "unexpected argument '%s'", argv[1]);
+	memset(&a, 0, sizeof(a));
+	a.opts[0] = opts;
+	if ((status = cli_opts_parse(ctx, argc, argv, &a)) != 0) {
+		return status;
 	}
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;

@@ -110,6 +110,7 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 		{ "--gc-min-prune-time", true, pass_on, &na },
 		{ "--gc-interval", true, pass_on, &na },
 		{ "--max-store-size", true, pass_on, &na },
+		{ "--dedupe-window", true, pass_on, &na },
 		{ "--metrics", true, pass_on, &na },
 		{ "--workers", true, pass_on, &na },
 		{ "--worker-concurrency", true, pass_on, &na },
@@ -122,6 +123,9 @@ cli_node_run(struct cli_ctx *ctx, int argc, char **argv)
 		{ "--token-env", true, pass_on, &na },
 		{ "--max-connections", true, pass_on, &na },
 		{ "--auth-timeout", true, pass_on, &na },
+		{ "--allow-uid", true, pass_on, &na },
+		{ "--ephemeral-grace", true, pass_on, &na },
+		{ "--allow-gid", true, pass_on, &na },
 		{ NULL, false, NULL, NULL },
 	};
 	char             path_buf[PATH_MAX];

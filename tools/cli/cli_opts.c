@@ -138,6 +138,10 @@ cli_opts_parse(struct cli_ctx *ctx, int argc, char **argv, cli_args *a)
 			}
 			continue;
 		}
+		if (cli_opts_is_help(argv[i])) {
+			cli_help_print(stdout, ctx->cmd);
+			return CLI_EXIT_HELP;
+		}
 		if (strcmp(argv[i], "--") == 0) {
 			has_options = false;
 			a->last = NULL;

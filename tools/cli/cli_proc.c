@@ -39,7 +39,7 @@ struct proc_args {
 	const char  *name;
 	pp_proc_opts opts;
 	int          wait_ms;
-	bool         is_json;
+	cli_log_format fmt;
 };
 
 /* What the command line of `ack` and `reclaim` asks for. */
@@ -213,7 +213,8 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	const pp_proc_opts init = PP_PROC_OPTS_INIT;
 	cli_opt            proc_opts[CLI_PROC_OPTS + 1];
 	const cli_opt      opts[] = {
-		{ "--json", false, cli_opts_flag, &pa->is_json },
+		{ "--json", false, cli_opts_flag, &pa->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &pa->fmt.is_base64 },
 		{ "--name", true, cli_opts_str, &pa->name },
 		{ "--wait", true, set_wait, &pa->wait_ms },
 		{ NULL, false, NULL, NULL },
@@ -234,16 +235,29 @@ proc_parse(struct cli_ctx *ctx, int argc, char **argv, struct proc_args *pa)
 	return 0;
 }
 
-/* --token: a claim token. */
+/*
+ * --token: a claim token, as a number or as the JSON string `inspect`
+ * prints ("N" with its quotes, what `jq .claim_token` gives).
+ */
 static int
 set_token(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
+	char   digits[32];
+	size_t len = strlen(value);
+
 	(void)opt;
-	if (parse_u64(value, dst) != 0) {
-		return cli_report_fail(
-		    ctx, PP_EINVAL, "--token '%s' is not a token", value);
+	if (len >= 2 && len < sizeof(digits) + 2 && value[0] == '"'
+	    && value[len - 1] == '"') {
+		memcpy(digits, value + 1, len - 2);
+		digits[len - 2] = '\0';
+		if (parse_u64(digits, dst) == 0) {
+			return 0;
+		}
+	} else if (parse_u64(value, dst) == 0) {
+		return 0;
 	}
-	return 0;
+	return cli_report_fail(
+	    ctx, PP_EINVAL, "--token '%s' is not a token", value);
 }
 
 /*
@@ -280,6 +294,7 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = proc_parse(ctx, argc, argv, &pa)) != 0) {
 		return status;
 	}
+	cli_print_format_init(&pa.fmt, pa.topic);
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
@@ -292,7 +307,7 @@ cli_proc_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	n = pp_claim_count(claim);
 	for (k = 0; k < n; k++) {
-		cli_print_log(pp_claim_log(claim, k), pa.is_json);
+		cli_print_log(pp_claim_log(claim, k), &pa.fmt);
 	}
 	/*
 	 * The logs first, then the token: a reader of both streams that

@@ -17,7 +17,7 @@
  *   {"name":"p","topic":"t","offset":">","last_error":"",
  *    "count":1,"max_reclaims":10,"reclaim_timeout_ms":10000,
  *    "on_max_reclaims":"disable","is_disabled":false,"has_claim":true,
- *    "claim_first":"ID","claim_last":"ID","claim_token":N,
+ *    "claim_first":"ID","claim_last":"ID","claim_token":"N",
  *    "claim_deadline_ms":MS,"next_seq":N,"reclaims":N,"created_ms":MS,
  *    "last_claimed_ms":MS,"last_acked_ms":MS,"lag":N,
  *    "oldest_unacked_ms":MS,"oldest_unacked_age_ms":MS,"lost":N,
@@ -120,7 +120,12 @@ cli_proc_admin_print_json(const pp_proc_info *info)
 	    info->has_claim ? "true" : "false");
 	print_id_field("claim_first", info->claim_first, info->has_claim);
 	print_id_field("claim_last", info->claim_last, info->has_claim);
-	print_u64_field("claim_token", info->claim_token, info->has_claim);
+	/* A string: 64-bit tokens do not survive a double (jq, issue 13). */
+	if (info->has_claim) {
+		printf(",\"claim_token\":\"%" PRIu64 "\"", info->claim_token);
+	} else {
+		fputs(",\"claim_token\":null", stdout);
+	}
 	print_u64_field("claim_deadline_ms", info->claim_deadline_ms,
 	    info->has_claim && info->claim_deadline_ms != 0);
 	printf(",\"next_seq\":%" PRIu64 ",\"reclaims\":%" PRIu32
@@ -261,6 +266,9 @@ cli_proc_admin_change(struct cli_ctx *ctx, int argc, char **argv)
 	return run_state_call(ctx, argc, argv, pp_proc_destroy);
 }
 
+/* procs --json: one object per proc, as inspect prints it. */
+static bool is_procs_json;
+
 static int
 print_procs(struct cli_ctx *ctx, pp_client *client)
 {
@@ -272,7 +280,11 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_proc_list_count(list); k++) {
-		print_proc_line(pp_proc_list_get(list, k));
+		if (is_procs_json) {
+			cli_proc_admin_print_json(pp_proc_list_get(list, k));
+		} else {
+			print_proc_line(pp_proc_list_get(list, k));
+		}
 	}
 	pp_proc_list_free(list);
 	return cli_report_output(ctx);
@@ -281,5 +293,10 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 int
 cli_proc_admin_procs(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_connect_run(ctx, argc, argv, print_procs);
+	static const cli_opt opts[] = {
+		{ "--json", false, cli_opts_flag, &is_procs_json },
+		{ NULL, false, NULL, NULL },
+	};
+
+	return cli_connect_run(ctx, argc, argv, opts, print_procs);
 }

@@ -26,7 +26,7 @@ struct range_args {
 	const char   *topic;
 	pp_range_opts opts;
 	bool          is_reverse;
-	bool          is_json;
+	cli_log_format fmt;
 };
 
 /*
@@ -73,7 +73,8 @@ range_parse(struct cli_ctx *ctx, int argc, char **argv, struct range_args *ra)
 {
 	const cli_opt opts[] = {
 		{ "--exclusive", false, cli_opts_flag, &ra->opts.is_exclusive },
-		{ "--json", false, cli_opts_flag, &ra->is_json },
+		{ "--json", false, cli_opts_flag, &ra->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &ra->fmt.is_base64 },
 		{ "--start", true, cli_opts_str, &ra->opts.start },
 		{ "--end", true, cli_opts_str, &ra->opts.end },
 		{ "--limit", true, set_limit, &ra->opts.limit },
@@ -98,12 +99,13 @@ cli_read_range(struct cli_ctx *ctx, int argc, char **argv)
 	if ((status = range_parse(ctx, argc, argv, &ra)) != 0) {
 		return status;
 	}
+	cli_print_format_init(&ra.fmt, ra.topic);
 	if ((status = cli_connect_open(ctx, &client)) != 0) {
 		return status;
 	}
 	rv = pp_iter_open(client, ra.topic, &ra.opts, ra.is_reverse, &iter);
 	while (rv == 0 && (rv = pp_iter_next(iter, &log)) == 1) {
-		cli_print_log(log, ra.is_json);
+		cli_print_log(log, &ra.fmt);
 		rv = 0;
 	}
 	if (rv < 0) {
@@ -173,6 +175,9 @@ cli_read_stat(struct cli_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
+/* topics --json: one object per topic, as stat prints it. */
+static bool is_topics_json;
+
 static int
 print_topics(struct cli_ctx *ctx, pp_client *client)
 {
@@ -184,7 +189,11 @@ print_topics(struct cli_ctx *ctx, pp_client *client)
 		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
 	}
 	for (k = 0; k < pp_topic_list_count(list); k++) {
-		cli_print_topic(pp_topic_list_get(list, k));
+		if (is_topics_json) {
+			cli_print_stat(pp_topic_list_get(list, k));
+		} else {
+			cli_print_topic(pp_topic_list_get(list, k));
+		}
 	}
 	pp_topic_list_free(list);
 	return cli_report_output(ctx);
@@ -193,5 +202,10 @@ print_topics(struct cli_ctx *ctx, pp_client *client)
 int
 cli_read_topics(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_connect_run(ctx, argc, argv, print_topics);
+	static const cli_opt opts[] = {
+		{ "--json", false, cli_opts_flag, &is_topics_json },
+		{ NULL, false, NULL, NULL },
+	};
+
+	return cli_connect_run(ctx, argc, argv, opts, print_topics);
 }

@@ -34,5 +34,5 @@ print_stats(struct cli_ctx *ctx, pp_client *client)
 int
 cli_stats_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_connect_run(ctx, argc, argv, print_stats);
+	return cli_connect_run(ctx, argc, argv, NULL, print_stats);
 }

@@ -1,5 +1,5 @@
 /*
- * cli_tail.c - `pipeproc tail TOPIC [-f] [--json]`.
+ * cli_tail.c - `pipeproc tail TOPIC [-f] [--json [--base64]]`.
  *
  * Without -f, tail prints the topic as range does and exits. With -f it
  * then keeps printing logs as they are committed, like `tail -f` or a
@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "procs.h"
 #include "pipeproc.h"
 
 #define WAIT_MS    500  /* one blocking claim; bounds the exit latency */
@@ -52,7 +53,7 @@ static volatile sig_atomic_t stop_signal;
 struct tail_args {
 	const char *topic;
 	bool        is_follow;
-	bool        is_json;
+	cli_log_format fmt;
 };
 
 static void
@@ -71,12 +72,20 @@ tail_parse(struct cli_ctx *ctx, int argc, char **argv, struct tail_args *ta)
 	const cli_opt opts[] = {
 		{ "-f", false, cli_opts_flag, &ta->is_follow },
 		{ "--follow", false, cli_opts_flag, &ta->is_follow },
-		{ "--json", false, cli_opts_flag, &ta->is_json },
+		{ "--json", false, cli_opts_flag, &ta->fmt.is_json },
+		{ "--base64", false, cli_opts_flag, &ta->fmt.is_base64 },
 		{ NULL, false, NULL, NULL },
 	};
 
+	int           status;
+
 	memset(ta, 0, sizeof(*ta));
-	return cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
+	status
+	    = cli_opts_word(ctx, argc, argv, opts, NULL, "TOPIC", &ta->topic);
+	if (status == 0) {
+		cli_print_format_init(&ta->fmt, ta->topic);
+	}
+	return status;
 }
 
 /*
@@ -97,7 +106,7 @@ print_stored(
 		return rv;
 	}
 	while ((rv = pp_iter_next(iter, &log)) == 1) {
-		cli_print_log(log, ta->is_json);
+		cli_print_log(log, &ta->fmt);
 		*last = log->id;
 		*has_last = true;
 	}
@@ -151,13 +160,15 @@ follow_loop(pp_client *client, const struct tail_args *ta, const char *name,
 	int       rv = 0;
 
 	while (stop_signal == 0) {
-		rv = pp_proc(client, ta->topic, name, opts, WAIT_MS, &claim);
+		/* Its proc goes with our connection (issue 14 item 7). */
+		rv = ppi_proc_ephemeral(client, ta->topic, name, opts, WAIT_MS,
+		    false, 0, false, &claim);
 		if (rv != 0) {
 			break;
 		}
 		n = pp_claim_count(claim);
 		for (k = 0; k < n; k++) {
-			cli_print_log(pp_claim_log(claim, k), ta->is_json);
+			cli_print_log(pp_claim_log(claim, k), &ta->fmt);
 		}
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			*write_errno = errno;

@@ -8,10 +8,12 @@
  *   sigprocmask, sigaction, setpgid, prctl, getppid, execve, _exit.
  *   Everything it needs (argv, envp) is built before the fork.
  * - Orphans: the child gets SIGKILL when the worker thread that started
- *   it dies (PR_SET_PDEATHSIG); it checks getppid() after prctl() in case
- *   the worker died first. Grandchildren (a `sh -c 'a | b'`) do not get
- *   that signal, but they share the pipes: the protocol requires a child
- *   to leave at EOF on stdin, which comes when the worker dies.
+ *   it dies (PR_SET_PDEATHSIG; exec.c starts them all from its spawner
+ *   thread, which lives until fini, see spawner.h); it checks getppid()
+ *   after prctl() in case the worker died first. Grandchildren (a
+ *   `sh -c 'a | b'`) do not get that signal, but they share the pipes:
+ *   the protocol requires a child to leave at EOF on stdin, which comes
+ *   when the worker dies.
  * - The child has a process group of its own, so child_stop() signals
  *   every process the command line started, and a Ctrl-C meant for the
  *   worker's terminal does not reach it directly.
@@ -152,8 +154,8 @@ ended_within(pid_t pid, int ms)
 
 	for (waited = 0;; waited += 5) {
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-		        0 &&
+		if (waitid(P_PID, (id_t) pid, &si,
+		        WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid == pid) {
 			return true;
 		}

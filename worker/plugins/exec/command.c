@@ -10,7 +10,9 @@
  * when it is plain (no quotes, variables or other shell syntax), and
  * says nothing about what the shell would do with the rest.
  */
+#ifndef _GNU_SOURCE /* the fuzz build defines it for every file */
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>

@@ -23,7 +23,8 @@
  *   called process() at once (workerConcurrency). A child starts at the
  *   first claim that needs it (not in init(), which also runs in
  *   `pipeproc-worker --check` when the systemProc is created) and is
- *   stopped by fini().
+ *   stopped by fini(). Children are forked by the instance's spawner
+ *   thread, so that their parent-death signal waits for fini().
  * - Restarts: after a child had to be stopped, the next start of that
  *   connection waits 50 ms, doubling per failure in a row up to 2 s,
  *   like the node restarting a worker; an answered batch resets it.
@@ -48,6 +49,7 @@
 #include "child.h"
 #include "command.h"
 #include "frame.h"
+#include "spawner.h"
 #include "talk.h"
 
 /* The largest body either way, bytes: PP_BODY_MAX_DEFAULT. Larger
@@ -84,6 +86,7 @@ typedef struct exec_state {
 	talk_limits     lim;
 	pthread_mutex_t mtx;
 	slot           *slots;
+	spawner         sp; /* forks the children (spawner.h) */
 } exec_state;
 
 static int64_t
@@ -171,6 +174,7 @@ exec_init(const char *config, void **state, char *err, size_t errlen)
 	x->lim.max_outputs = EXEC_MAX_OUTPUTS;
 	x->lim.timeout_ms  = timeout_ms;
 	pthread_mutex_init(&x->mtx, NULL);
+	spawner_init(&x->sp);
 	*state = x;
 	return 0;
 }
@@ -190,6 +194,8 @@ exec_fini(void *state)
 		talk_free(&s->k);
 		free(s);
 	}
+	/* Only now: its end SIGKILLs whatever child is still left. */
+	spawner_fini(&x->sp);
 	pthread_mutex_destroy(&x->mtx);
 	free_env(x->env);
 	free(x->command);
@@ -268,8 +274,8 @@ ready(exec_state *x, slot *s, char *why, size_t whylen)
 		while (nanosleep(&ts, &ts) != 0) {
 		}
 	}
-	if (child_start(&s->k.c, x->command, x->env, what, sizeof(what)) !=
-	    0) {
+	if (spawner_start_child(&x->sp, &s->k.c, x->command, x->env, what,
+	        sizeof(what)) != 0) {
 		snprintf(why, whylen, "exec: cannot start '%.200s': %s",
 		    x->command, what);
 		s->failures++;

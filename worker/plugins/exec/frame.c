@@ -104,7 +104,8 @@ body(frame_answer *a, const char *buf, size_t len, size_t hlen, uint64_t blen,
 	if (blen > a->max_body) {
 		snprintf(a->err, sizeof(a->err), "a body of %llu bytes is "
 		    "larger than the limit of %llu bytes",
-		    (unsigned long long) blen, (unsigned long long) a->max_body);
+		    (unsigned long long) blen,
+		    (unsigned long long) a->max_body);
 		return FRAME_BAD;
 	}
 	if (len - hlen < blen + 1) {
@@ -112,8 +113,8 @@ body(frame_answer *a, const char *buf, size_t len, size_t hlen, uint64_t blen,
 		return FRAME_MORE;
 	}
 	if (buf[hlen + blen] != '\n') {
-		snprintf(a->err, sizeof(a->err), "the body of %llu bytes is not "
-		    "followed by a newline (is the length right?)",
+		snprintf(a->err, sizeof(a->err), "the body of %llu bytes is "
+		    "not followed by a newline (is the length right?)",
 		    (unsigned long long) blen);
 		return FRAME_BAD;
 	}
@@ -128,8 +129,8 @@ static enum frame_status
 count_output(frame_answer *a, uint64_t blen)
 {
 	if (a->outputs == a->max_outputs) {
-		snprintf(a->err, sizeof(a->err), "more than %llu outputs in one "
-		    "answer", (unsigned long long) a->max_outputs);
+		snprintf(a->err, sizeof(a->err), "more than %llu outputs in "
+		    "one answer", (unsigned long long) a->max_outputs);
 		return FRAME_BAD;
 	}
 	if (blen > a->max_total - a->total) {
@@ -203,8 +204,8 @@ frame_next(frame_answer *a, const void *vbuf, size_t len, frame_item *item,
 		for (n = 0; n < (size_t) (sp - rest); n++) {
 			if ((unsigned char) rest[n] < 0x21 ||
 			    (unsigned char) rest[n] == 0x7f) {
-				return bad(a, "a control character in the topic "
-				    "of 'emit_to %s'", rest, rest_len);
+				return bad(a, "a control character in the "
+				    "topic of 'emit_to %s'", rest, rest_len);
 			}
 		}
 		item->kind      = FRAME_EMIT_TO;

@@ -126,12 +126,48 @@ emit_error(int rv)
 	}
 }
 
-/* A fail text as one line of at most TALK_FAIL_MAX bytes. */
+/* The length of the valid UTF-8 sequence at b (n bytes left), or 0. */
+static size_t
+utf8_len(const unsigned char *b, size_t n)
+{
+	size_t len, i;
+
+	if (b[0] < 0x80) {
+		return 1;
+	}
+	if (b[0] >= 0xc2 && b[0] <= 0xdf) {
+		len = 2;
+	} else if (b[0] >= 0xe0 && b[0] <= 0xef) {
+		len = 3;
+	} else if (b[0] >= 0xf0 && b[0] <= 0xf4) {
+		len = 4;
+	} else {
+		return 0;
+	}
+	if (len > n) {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((b[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+	}
+	/* No overlong forms, surrogates or code points above U+10FFFF. */
+	if ((b[0] == 0xe0 && b[1] < 0xa0) || (b[0] == 0xed && b[1] >= 0xa0) ||
+	    (b[0] == 0xf0 && b[1] < 0x90) || (b[0] == 0xf4 && b[1] >= 0x90)) {
+		return 0;
+	}
+	return len;
+}
+
+/* A fail text as one line of valid UTF-8 of at most TALK_FAIL_MAX bytes:
+ * the node keeps it as text. Control characters become spaces, bytes
+ * that are not UTF-8 '?'. */
 static void
 fail_text(const frame_item *it, char *why, size_t whylen)
 {
 	const unsigned char *b = it->body;
-	size_t               n = it->body_len, i;
+	size_t               n = it->body_len, i = 0, o = 0, k;
 
 	if (n == 0) {
 		snprintf(why, whylen, "exec: the child failed the batch "
@@ -144,10 +180,21 @@ fail_text(const frame_item *it, char *why, size_t whylen)
 	if (n > whylen - 1) {
 		n = whylen - 1;
 	}
-	for (i = 0; i < n; i++) {
-		why[i] = b[i] < 0x20 || b[i] == 0x7f ? ' ' : (char) b[i];
+	while (i < n) {
+		if ((k = utf8_len(b + i, n - i)) == 0) {
+			why[o++] = '?';
+			i++;
+		} else if (k == 1) {
+			why[o++] = b[i] < 0x20 || b[i] == 0x7f ? ' '
+			                                       : (char) b[i];
+			i++;
+		} else {
+			memcpy(why + o, b + i, k);
+			o += k;
+			i += k;
+		}
 	}
-	why[n] = '\0';
+	why[o] = '\0';
 }
 
 /*
@@ -291,7 +338,8 @@ talk_batch(conn *k, const pp_plugin_log *logs, size_t n,
 			if (errno == EINTR) {
 				continue;
 			}
-			snprintf(why, whylen, "exec: poll: %s", strerror(errno));
+			snprintf(why, whylen, "exec: poll: %s",
+			    strerror(errno));
 			return TALK_ERROR;
 		}
 		if (out_off < out_len && !is_pipe_gone &&

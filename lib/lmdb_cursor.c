@@ -1,7 +1,8 @@
 /*
- * cursor.c - positions in a topic's logs: seeking by sequence, and
+ * lmdb_cursor.c - positions in a topic's logs: seeking by sequence, and
  * turning id-expression bounds into sequence positions (docs/DESIGN.md
- * §4). Shared by the readers and by the writer (proc offsets).
+ * §4). Shared by the node's readers and writer (proc offsets) and by a
+ * local client's reads, so both resolve bounds the same way.
  *
  * Because ms never decreases within a topic, "the first log at or after
  * (T, S)" is monotone in seq and found by binary search over seq, each
@@ -9,7 +10,8 @@
  */
 #include <string.h>
 
-#include "cursor.h"
+#include "endian.h"
+#include "lmdb_cursor.h"
 
 /* A point (ms, seq) in id order; `is_never` = beyond every id. */
 typedef struct id_point {
@@ -20,20 +22,21 @@ typedef struct id_point {
 
 /* Positions the cursor on the first log of the topic with seq >= `seq`. */
 bool
-cursor_seek(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+ppi_lmdb_cursor_seek(
+    ppi_lmdb_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 {
-	unsigned char key[LOG_KEY_SIZE];
+	unsigned char key[PPI_LMDB_LOG_KEY_SIZE];
 
-	store_log_key(key, r->topic.tid, seq);
-	k->mv_size = LOG_KEY_SIZE;
+	ppi_lmdb_log_key(key, r->topic.tid, seq);
+	k->mv_size = PPI_LMDB_LOG_KEY_SIZE;
 	k->mv_data = key;
 	return mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE) == 0 &&
-	    k->mv_size == LOG_KEY_SIZE &&
+	    k->mv_size == PPI_LMDB_LOG_KEY_SIZE &&
 	    ppi_get_be32(k->mv_data) == r->topic.tid;
 }
 
 void
-cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
+ppi_lmdb_cursor_ends(ppi_lmdb_cursor *c, pp_id *first, pp_id *last)
 {
 	MDB_val k, v;
 
@@ -42,13 +45,13 @@ cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
 	if (c->topic.count == 0) {
 		return;
 	}
-	if (cursor_seek(c, 0, &k, &v)) {
-		first->ms  = store_val_ms(&v);
-		first->seq = store_key_seq(&k);
+	if (ppi_lmdb_cursor_seek(c, 0, &k, &v)) {
+		first->ms  = ppi_lmdb_val_ms(&v);
+		first->seq = ppi_lmdb_key_seq(&k);
 	}
-	if (cursor_seek_back(c, UINT64_MAX, &k, &v)) {
-		last->ms  = store_val_ms(&v);
-		last->seq = store_key_seq(&k);
+	if (ppi_lmdb_cursor_seek_back(c, UINT64_MAX, &k, &v)) {
+		last->ms  = ppi_lmdb_val_ms(&v);
+		last->seq = ppi_lmdb_key_seq(&k);
 	}
 }
 
@@ -57,17 +60,18 @@ cursor_ends(store_cursor *c, pp_id *first, pp_id *last)
  * one step back from the first key after it, or the very last key.
  */
 bool
-cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
+ppi_lmdb_cursor_seek_back(
+    ppi_lmdb_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 {
-	unsigned char key[LOG_KEY_SIZE];
+	unsigned char key[PPI_LMDB_LOG_KEY_SIZE];
 	int           rc;
 
 	if (seq == UINT64_MAX) {
-		store_log_key(key, r->topic.tid + 1, 0);
+		ppi_lmdb_log_key(key, r->topic.tid + 1, 0);
 	} else {
-		store_log_key(key, r->topic.tid, seq + 1);
+		ppi_lmdb_log_key(key, r->topic.tid, seq + 1);
 	}
-	k->mv_size = LOG_KEY_SIZE;
+	k->mv_size = PPI_LMDB_LOG_KEY_SIZE;
 	k->mv_data = key;
 	rc         = mdb_cursor_get(r->cur, k, v, MDB_SET_RANGE);
 	if (rc == 0) {
@@ -75,7 +79,7 @@ cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
 	} else if (rc == MDB_NOTFOUND) {
 		rc = mdb_cursor_get(r->cur, k, v, MDB_LAST);
 	}
-	return rc == 0 && k->mv_size == LOG_KEY_SIZE &&
+	return rc == 0 && k->mv_size == PPI_LMDB_LOG_KEY_SIZE &&
 	    ppi_get_be32(k->mv_data) == r->topic.tid;
 }
 
@@ -84,7 +88,7 @@ cursor_seek_back(store_cursor *r, uint64_t seq, MDB_val *k, MDB_val *v)
  * order: a log's seq, or next_seq when no stored log is.
  */
 static uint64_t
-first_at_or_after(store_cursor *r, id_point p)
+first_at_or_after(ppi_lmdb_cursor *r, id_point p)
 {
 	uint64_t lo = 0, hi = r->topic.next_seq, mid, ms, seq;
 	MDB_val  k, v;
@@ -95,19 +99,19 @@ first_at_or_after(store_cursor *r, id_point p)
 	/* Invariant: the answer lies in [lo, hi]. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (!cursor_seek(r, mid, &k, &v)) {
+		if (!ppi_lmdb_cursor_seek(r, mid, &k, &v)) {
 			hi = mid;
 			continue;
 		}
-		ms  = store_val_ms(&v);
-		seq = store_key_seq(&k);
+		ms  = ppi_lmdb_val_ms(&v);
+		seq = ppi_lmdb_key_seq(&k);
 		if (ms > p.ms || (ms == p.ms && seq >= p.seq)) {
 			hi = mid;
 		} else {
 			lo = seq + 1;
 		}
 	}
-	return cursor_seek(r, lo, &k, &v) ? store_key_seq(&k)
+	return ppi_lmdb_cursor_seek(r, lo, &k, &v) ? ppi_lmdb_key_seq(&k)
 	                                  : r->topic.next_seq;
 }
 
@@ -130,19 +134,20 @@ point_after(uint64_t ms, uint64_t seq)
  * Returns false when nothing can satisfy it.
  */
 pp_id
-cursor_log_id(store_cursor *c, uint64_t seq)
+ppi_lmdb_cursor_log_id(ppi_lmdb_cursor *c, uint64_t seq)
 {
 	pp_id   id = { 0, seq };
 	MDB_val k, v;
 
-	if (cursor_seek(c, seq, &k, &v) && store_key_seq(&k) == seq) {
-		id.ms = store_val_ms(&v);
+	if (ppi_lmdb_cursor_seek(c, seq, &k, &v) && ppi_lmdb_key_seq(&k) == seq) {
+		id.ms = ppi_lmdb_val_ms(&v);
 	}
 	return id;
 }
 
 bool
-cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+ppi_lmdb_cursor_lower(
+    ppi_lmdb_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
 {
 	id_point p;
 
@@ -171,7 +176,8 @@ cursor_lower(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
  * Returns false when nothing can satisfy it.
  */
 bool
-cursor_upper(store_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
+ppi_lmdb_cursor_upper(
+    ppi_lmdb_cursor *r, const ppi_idexpr *e, bool is_excl, uint64_t *out)
 {
 	id_point beyond;
 	uint64_t first;
