@@ -41,7 +41,7 @@ ppi_wire_deadletter_decode(
 {
 	msgpack_unpacked      u;
 	const msgpack_object *root, *id;
-	uint64_t              attempts;
+	uint64_t              attempts = 0;
 	bool                  ok;
 	int                   rv;
 

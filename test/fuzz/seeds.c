@@ -5,7 +5,8 @@
  * under test/fuzz/corpus/).
  *
  *   pipeproc-fuzz-seeds DIR      writes DIR/request/, DIR/reply/, DIR/id/,
- *                                DIR/exec_frame/, DIR/plugin_config/
+ *                                DIR/exec_frame/, DIR/plugin_config/,
+ *                                DIR/deadletter/
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,6 +107,20 @@ configs(void)
 	put_config("awk", "awk '/^log/ { print }'");
 	put_config("empty", "");
 	put_config("assign_only", "A=1 B=2");
+}
+
+/* Dead-letter envelopes, as the node writes them (ppi_wire_deadletter). */
+static void
+deadletters(ppi_buf *b)
+{
+	ppi_wire_deadletter(b, "p1", "orders", (pp_id){ 1700000000000, 7 }, 3,
+	    "boom", "order 7", 7);
+	put("deadletter", "plain", -1, b);
+	ppi_wire_deadletter(b, "sys__a", "a", (pp_id){ 1, 0 }, 0, "",
+	    "\0\xff\n", 3);
+	put("deadletter", "binary", -1, b);
+	ppi_wire_deadletter(b, "p", "t", (pp_id){ 0, 0 }, 1, "", "", 0);
+	put("deadletter", "empty", -1, b);
 }
 
 static void
@@ -266,6 +281,7 @@ main(int argc, char **argv)
 	ppi_buf_init(&b);
 	requests(&b);
 	replies(&b);
+	deadletters(&b);
 	ppi_buf_fini(&b);
 	answers();
 	configs();
