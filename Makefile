@@ -77,6 +77,7 @@ DEMO_SRC   := $(wildcard examples/demo*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 PLUGIN_SRC := $(wildcard examples/plugins/*.c)
 TPLUGIN_SRC := $(wildcard test/plugins/*.c)
+NODEJS_SRC := $(wildcard bindings/nodejs/src/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -100,8 +101,12 @@ TESTS   := $(patsubst test/%.c,$(B)/test/%,$(TEST_SRC))
 # and print "rm ..." after the test summary, the last line of `make test`.
 .SECONDARY: $(call obj,$(TEST_SRC) $(TEST_AUX))
 PCFILE  := $(B)/pipeproc.pc
+# The Node.js addon (bindings/nodejs): links the shared library.
+NODEJS  := $(B)/nodejs/pipeproc.node
+NODE_INCLUDE ?= /usr/include/node
 
-.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench-peers deps-peers bench demo install uninstall clean lint-man
+.PHONY: all all-tests deps test test-some check fuzz fuzz-seeds soak bench-peers deps-peers bench demo install uninstall clean lint-man \
+	nodejs nodejs-pack
 
 # A plain `make` only builds: it never installs packages (make deps does,
 # and test, demo and bench run it first).
@@ -110,10 +115,11 @@ all: $(LIB_A) $(LIB_SO) $(NODE) $(CLI) $(WORKER) $(GENCERTS) $(PLUGINS) \
 
 # Installs the Debian packages the build needs, only when one is missing.
 DEB_PKGS := liblmdb-dev libnng-dev libmbedtls-dev libmsgpack-dev pkg-config \
-	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev python3
+	groff-base lmdb-utils iproute2 clang libclang-rt-14-dev python3 nodejs
 deps:
 	$(Q)missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -e $(NODE_INCLUDE)/node_api.h ] || missing="$$missing libnode-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -191,6 +197,31 @@ $(B)/test/plugins/%.so: test/plugins/%.c include/pipeproc_plugin.h
 	$(Q)$(CC) -Iinclude $(PLUGIN_CFLAGS) $(CFLAGS) $(PLUGIN_LDFLAGS) \
 	  $(LDFLAGS) -o $@ $<
 
+# N-API 8 against the installed Node.js headers; no node-gyp. The rpath
+# finds an installed libpipeproc; tests point LD_LIBRARY_PATH at the build.
+$(call obj,$(NODEJS_SRC)): FINAL_CPPFLAGS += -I$(NODE_INCLUDE) \
+	-DNODE_GYP_MODULE_NAME=pipeproc -DPPN_PLUGINDIR='"$(plugindir)"'
+$(NODEJS): $(call obj,$(NODEJS_SRC)) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(FINAL_LDFLAGS) -o $@ $(call obj,$(NODEJS_SRC)) \
+	  -L$(B)/lib -lpipeproc -Wl,--enable-new-dtags,-rpath,$(libdir)
+
+nodejs: $(NODEJS)
+
+# The npm package: the binding's files and the addon, packed by npm into
+# $(B)/nodejs/pipeproc-$(VERSION).tgz. It works where libpipeproc is
+# installed (make install: the addon's rpath is $(libdir)).
+NODEJS_PKG := $(B)/nodejs/pkg
+nodejs-pack: $(NODEJS)
+	$(Q)rm -rf $(NODEJS_PKG) && mkdir -p $(NODEJS_PKG)/build
+	$(Q)cp -R bindings/nodejs/package.json bindings/nodejs/index.js \
+	  bindings/nodejs/index.d.ts bindings/nodejs/README.md \
+	  bindings/nodejs/lib $(NODEJS_PKG)/
+	$(Q)cp $(NODEJS) $(NODEJS_PKG)/build/pipeproc.node
+	$(Q)cd $(NODEJS_PKG) && npm pack --silent \
+	  --pack-destination $(CURDIR)/$(B)/nodejs >/dev/null
+	@echo "$(B)/nodejs/pipeproc-$(VERSION).tgz"
+
 $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(BENCH_LIBS)
@@ -235,7 +266,8 @@ TEST_ENV := XDG_RUNTIME_DIR= PIPEPROC_NODE=$(CURDIR)/$(NODE) PIPEPROC_CLI=$(CURD
 	PIPEPROC_GEN_CERTS=$(CURDIR)/$(GENCERTS) \
 	PIPEPROC_PLUGINS=$(CURDIR)/$(B)/plugins \
 	PIPEPROC_TEST_PLUGINS=$(CURDIR)/$(B)/test/plugins \
-	PIPEPROC_SANITIZE=$(SANITIZE)
+	PIPEPROC_SANITIZE=$(SANITIZE) \
+	PIPEPROC_NODEJS_ADDON=$(CURDIR)/$(NODEJS)
 
 test check: deps
 	$(Q)$(MAKE) --no-print-directory all-tests
@@ -247,7 +279,7 @@ test-some: deps
 	$(Q)$(TEST_ENV) PP_ONLY=1 sh test/run.sh $(T)
 
 # Everything the tests run, built after deps (so -j never races apt).
-all-tests: all $(TESTS) $(TPLUGINS)
+all-tests: all $(TESTS) $(TPLUGINS) $(NODEJS)
 
 lint-man:
 	$(Q)sh test/man_test.sh
@@ -256,9 +288,14 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(DEMO)
 	$(Q)$(TEST_ENV) $(DEMO)
 
+# The C workloads, then the Node.js binding's (tools/bench-nodejs/bench.js:
+# each against its C twin measured in the same run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH) $(NODEJS)
 	$(Q)$(TEST_ENV) $(BENCH) $(BENCH_ARGS)
+	$(Q)$(TEST_ENV) PIPEPROC_BENCH=$(CURDIR)/$(BENCH) \
+	  LD_LIBRARY_PATH=$(CURDIR)/$(B)/lib node tools/bench-nodejs/bench.js \
+	  $(filter -q,$(BENCH_ARGS))
 
 # The same workloads against Redis Streams, Redis as the baseline
 # (tools/bench-peers/peers.h). Optional: deps-peers installs redis-server

@@ -27,6 +27,7 @@
 #include "client.h"
 #include "loopback.h"
 #include "spawn_impl.h"
+#include "stdio_guard.h"
 
 #ifndef PP_NODE_INSTALL_PATH
 #define PP_NODE_INSTALL_PATH "/usr/local/bin/pipeproc-node"
@@ -279,6 +280,20 @@ exec_child(const struct spawn_args *a, int ready_w, int lifeline_r,
 		close(FD_LIFELINE);
 	}
 	close_range(FD_EXEC + 1, ~0U, 0);
+	/* Our pipes may have been made at 0, 1 or 2 when the application
+	 * had them closed; they live on above now. Then 0, 1 and 2 must
+	 * survive exec and be something, or the node's first files land
+	 * there (stdio_guard.c). */
+	if (ready_w <= 2) {
+		close(ready_w);
+	}
+	if (lifeline_r >= 0 && lifeline_r <= 2) {
+		close(lifeline_r);
+	}
+	if (exec_w <= 2) {
+		close(exec_w);
+	}
+	ppi_stdio_guard();
 	if (a->is_attached) {
 		redirect_stdio(a->log_path); /* after the pipes are in place */
 	}

@@ -29,6 +29,7 @@
 #include "number.h"
 #include "remote.h"
 #include "server.h"
+#include "stdio_guard.h"
 #include "syncer.h"
 #include "workers.h"
 
@@ -556,6 +557,8 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	char     def[512];
 
+	/* First of all: no store file may become our stdout or stderr. */
+	ppi_stdio_guard();
 	/* Before any thread exists, so every thread inherits the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

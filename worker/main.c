@@ -36,6 +36,7 @@
 #include "loop.h"
 #include "number.h"
 #include "plugin.h"
+#include "stdio_guard.h"
 
 /* --check gives up on a plugin whose load, init or fini takes longer;
  * the node waits 10 s in all, so our reason reaches it. */
@@ -365,6 +366,8 @@ main(int argc, char **argv)
 	options  o;
 	sigset_t sigs;
 
+	/* First of all: no file we open may become our stdout or stderr. */
+	ppi_stdio_guard();
 	if (parse_args(argc, argv, &o) != 0) {
 		return 1;
 	}

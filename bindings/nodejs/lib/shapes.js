@@ -1,0 +1,131 @@
+"use strict";
+// Result shapes of PipeProc (PEER §5.3, §8.2, §8.4) from the addon's raw
+// values, and the checks on what goes in (PEER §4, §5.1).
+const { makeError } = require("./errors");
+
+const TOPIC_RE = /^[A-Za-z0-9_.-]{1,200}$/;
+
+function checkTopic(topic) {
+	if (typeof topic !== "string" || !TOPIC_RE.test(topic)) {
+		throw makeError("PP_EINVALID_TOPIC", "invalid topic name: " +
+			String(topic));
+	}
+}
+
+// A body is a non-null object (arrays included), stored as JSON text.
+function bodyText(body) {
+	if (body === null || typeof body !== "object") {
+		throw makeError("PP_EINVALID_BODY", "a log body must be an object");
+	}
+	return JSON.stringify(body);
+}
+
+// [{topic, body}] -> [topics[], bodies[]], topics checked first (§5.1).
+function records(logs) {
+	const topics = new Array(logs.length);
+	const bodies = new Array(logs.length);
+	for (let i = 0; i < logs.length; i++) {
+		const log = logs[i];
+		checkTopic(log === null || typeof log !== "object" ? undefined : log.topic);
+		topics[i] = log.topic;
+	}
+	for (let i = 0; i < logs.length; i++) {
+		bodies[i] = bodyText(logs[i].body);
+	}
+	return [topics, bodies];
+}
+
+function parseBody(text) {
+	try {
+		return JSON.parse(text);
+	} catch (e) {
+		throw makeError("PP_EINVALID_BODY", "stored body is not JSON",
+			"malformed_log");
+	}
+}
+
+// A range's result: [count, JSON text of [{id, body}]] (built by the
+// addon from bodies that are JSON already), or [ids[], bodies[]].
+function rangeLogs(r) {
+	if (typeof r[0] !== "number") {
+		return logs(r[0], r[1]);
+	}
+	let out;
+	try {
+		out = JSON.parse(r[1]);
+	} catch (e) {
+		out = null;
+	}
+	// A stored body that is not JSON (written by another client) fails
+	// the parse, or changes the count: PipeProc's malformed_log.
+	if (!Array.isArray(out) || out.length !== r[0]) {
+		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
+	}
+	return out;
+}
+
+function logs(ids, bodies) {
+	const out = new Array(ids.length);
+	for (let i = 0; i < ids.length; i++) {
+		out[i] = { id: ids[i], body: parseBody(bodies[i]) };
+	}
+	return out;
+}
+
+const ON_MAX = { disable: 0, continue: 1, deadletter: 2 };
+const ON_MAX_NAMES = ["disable", "continue", "deadletter"];
+
+// PipeProc disables on the M-th reclaim in a row (PEER §9.3); the node
+// allows max_reclaims in a row and acts on the next one. So M travels as
+// M - 1 and comes back as v + 1; -1 (never) is -1 both ways. undefined
+// is PipeProc's default, 10.
+function maxReclaimsToNode(m) {
+	if (m === undefined || m === null) {
+		return 9;
+	}
+	if (typeof m !== "number") {
+		return m; // the node names the bad option
+	}
+	return m < 0 ? m : Math.max(m - 1, 0);
+}
+
+function maxReclaimsFromNode(v) {
+	return v < 0 ? v : v + 1;
+}
+
+function range(first, last) {
+	return first === undefined ? "" : first + ".." + last;
+}
+
+// The library's proc record -> PipeProc's proc object (§8.2), in its key
+// order. The node keeps the last acked range and the claim before the
+// latest (pp_proc_info); while a claim is outstanding lastClaimedRange is
+// that claim, else it is the last acked range (PipeProc's reclaim and ack
+// both leave it so).
+function procObject(raw) {
+	const lastAcked = raw.hasLastAcked ? range(raw.lastAckedFirst, raw.lastAckedLast) : "";
+	const claimed = raw.hasClaim ? range(raw.claimFirst, raw.claimLast) : lastAcked;
+	const previous = raw.hasPrevClaim ? range(raw.prevClaimFirst, raw.prevClaimLast) : "";
+	return {
+		name: raw.name,
+		topic: raw.topic,
+		offset: raw.offset,
+		createdAt: raw.createdAt,
+		lastClaimedAt: raw.lastClaimedAt,
+		lastAckedAt: raw.lastAckedAt,
+		lastClaimedRange: claimed,
+		lastAckedRange: lastAcked,
+		previousClaimedRange: previous,
+		status: raw.disabled ? "disabled" : "active",
+		reclaims: raw.reclaims,
+		maxReclaims: maxReclaimsFromNode(raw.maxReclaims),
+		reclaimTimeout: raw.reclaimTimeout,
+		onMaxReclaimsReached: ON_MAX_NAMES[raw.onMaxReclaims] || "disable",
+		count: raw.count,
+		lastError: raw.lastError,
+		lag: raw.lag,
+	};
+}
+
+module.exports = { checkTopic, bodyText, records, logs, rangeLogs, parseBody, procObject,
+	ON_MAX, range, maxReclaimsToNode };
