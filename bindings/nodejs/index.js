@@ -178,7 +178,7 @@ class PipeProcClient {
 			return undefined;
 		}
 		// r: [token, count, json, index] or [token, ids[], bodies[], index]
-		const out = shapes.rangeLogs([r[1], r[2]]);
+		const out = shapes.claimLogs([r[1], r[2]]);
 		this._claims.set(name, [out[0].id, out[out.length - 1].id]);
 		return out.length === 1 && !isArray ? out[0] : out;
 	}

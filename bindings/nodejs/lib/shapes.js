@@ -44,9 +44,37 @@ function parseBody(text) {
 	}
 }
 
-// A range's result: [count, JSON text of [{id, body}]] (built by the
-// addon from bodies that are JSON already), or [ids[], bodies[]].
+// A range's result: [count, "id,id,...", JSON text of [body, ...]] (built
+// by the addon from bodies that are JSON already), or [ids[], bodies[]].
+// Parsing the bodies alone and pairing them with the split ids here is
+// about a third faster than parsing one text of {id, body} objects.
 function rangeLogs(r) {
+	if (typeof r[0] !== "number") {
+		return logs(r[0], r[1]);
+	}
+	const count = r[0];
+	let bodies;
+	try {
+		bodies = JSON.parse(r[2]);
+	} catch (e) {
+		bodies = null;
+	}
+	// A stored body that is not JSON (written by another client) fails
+	// the parse, or changes the count: PipeProc's malformed_log.
+	if (!Array.isArray(bodies) || bodies.length !== count) {
+		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
+	}
+	const ids = count === 0 ? [] : r[1].split(",");
+	const out = new Array(count);
+	for (let i = 0; i < count; i++) {
+		out[i] = { id: ids[i], body: bodies[i] };
+	}
+	return out;
+}
+
+// A claim's logs: [count, JSON text of [{id, body}]] (json.h), or
+// [ids[], bodies[]].
+function claimLogs(r) {
 	if (typeof r[0] !== "number") {
 		return logs(r[0], r[1]);
 	}
@@ -56,8 +84,6 @@ function rangeLogs(r) {
 	} catch (e) {
 		out = null;
 	}
-	// A stored body that is not JSON (written by another client) fails
-	// the parse, or changes the count: PipeProc's malformed_log.
 	if (!Array.isArray(out) || out.length !== r[0]) {
 		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
 	}
@@ -127,5 +153,5 @@ function procObject(raw) {
 	};
 }
 
-module.exports = { checkTopic, bodyText, records, logs, rangeLogs, parseBody, procObject,
+module.exports = { checkTopic, bodyText, records, logs, rangeLogs, claimLogs, parseBody, procObject,
 	ON_MAX, range, maxReclaimsToNode };
