@@ -5,9 +5,29 @@
  * parsed array has as many elements as logs were read, so a body that is
  * not JSON (written by another client) fails as PipeProc's malformed_log.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "range_text.h"
+
+/* Whether every byte of s[0..len) is below 0x80, eight at a time (a
+ * range's bodies are ~100 MB per million logs; a byte loop shows). */
+static bool
+is_ascii(const unsigned char *s, size_t len)
+{
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t       w, acc = 0;
+	size_t         i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++) {
+		acc |= s[i];
+	}
+	return ((acc & high) == 0);
+}
 
 /* Decimal digits of v at p (no NUL); returns how many. */
 static size_t
@@ -39,8 +59,6 @@ void
 ppn_range_text_add(ppn_range_text *t, const pp_log *log)
 {
 	ppn_json            *b = &t->bodies, *d = &t->ids;
-	const unsigned char *s = log->body;
-	size_t               i;
 
 	/* ",ms-seq" is at most 1 + 20 + 1 + 20 bytes. */
 	if (!ppn_json_reserve(b, log->len + 1) || !ppn_json_reserve(d, 42)) {
@@ -52,8 +70,8 @@ ppn_range_text_add(ppn_range_text *t, const pp_log *log)
 	}
 	memcpy(b->s + b->len, log->body, log->len);
 	b->len += log->len;
-	for (i = 0; i < log->len && b->is_ascii; i++) {
-		b->is_ascii = s[i] < 0x80;
+	if (b->is_ascii) {
+		b->is_ascii = is_ascii(log->body, log->len);
 	}
 	d->len += put_u64(d->s + d->len, log->id.ms);
 	d->s[d->len++] = '-';

@@ -31,7 +31,8 @@ typedef struct range_job {
 	size_t      total;
 	uint64_t    length; /* length only */
 	ppn_range_text text; /* the whole result: ids and bodies */
-	bool           has_text;
+	bool           is_text_started;
+	bool           has_text; /* text is complete: the pages are freed */
 } range_job;
 
 static void
@@ -44,7 +45,7 @@ range_fini(ppn_job *job)
 		pp_result_free(r->pages[i]);
 	}
 	free(r->pages);
-	if (r->has_text) {
+	if (r->is_text_started) {
 		ppn_range_text_fini(&r->text);
 	}
 	free(r->topic);
@@ -52,21 +53,30 @@ range_fini(ppn_job *job)
 	free(r->end);
 }
 
-/* The pages as texts (range_text.h), then the pages are no longer needed;
- * on failure has_text stays false and the pages stay. */
+/* Appends a page to the texts (range_text.h) right after it came, while
+ * its bodies are still in the cache. */
+static void
+range_add_page(range_job *r, const pp_result *page)
+{
+	size_t i;
+
+	if (!r->is_text_started) {
+		ppn_range_text_init(&r->text);
+		r->is_text_started = true;
+	}
+	for (i = 0; i < pp_result_count(page); i++) {
+		ppn_range_text_add(&r->text, pp_result_log(page, i));
+	}
+}
+
+/* Closes the texts; then the pages are no longer needed. On failure
+ * has_text stays false and the pages stay (range_value's fallback). */
 static void
 range_build_json(range_job *r)
 {
-	size_t p, i;
+	size_t p;
 
-	ppn_range_text_init(&r->text);
-	for (p = 0; p < r->npages; p++) {
-		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
-			ppn_range_text_add(&r->text, pp_result_log(r->pages[p], i));
-		}
-	}
 	if (ppn_range_text_finish(&r->text) != 0) {
-		ppn_range_text_fini(&r->text);
 		return;
 	}
 	r->has_text = true;
@@ -108,6 +118,7 @@ range_run(ppn_job *job)
 		r->pages = grown;
 		r->pages[r->npages++] = res;
 		r->total += pp_result_count(res);
+		range_add_page(r, res);
 		if (!pp_result_has_more(res) || pp_result_count(res) == 0 ||
 		    (r->limit > 0 && r->total >= (size_t)r->limit)) {
 			range_build_json(r);
