@@ -101,6 +101,22 @@ test("range: pages through the node's bounded pages (limit 0 = all)", async () =
 	assert.strictEqual(rex[278].body.i, 11);
 });
 
+test("range: plain {id, body} objects, exact ids, non-ASCII after ASCII pages, empty", async () => {
+	const big = "z".repeat(20000);
+	const logs = [];
+	for (let i = 0; i < 160; i++) {
+		logs.push({ topic: "shape", body: { i, big } });
+	}
+	logs.push({ topic: "shape", body: { s: "\u00e9\u4e2d\ud83d\ude00,\"]" } });
+	const ids = await client.commit(logs);
+	const got = await client.range("shape");
+	assert.deepStrictEqual(got.map((l) => l.id), ids, "ids as the commit gave them");
+	assert.deepStrictEqual(Object.keys(got[0]), ["id", "body"]);
+	assert.deepStrictEqual(JSON.parse(JSON.stringify(got[160])), { id: ids[160], body: logs[160].body });
+	assert.deepStrictEqual(got[160].body, logs[160].body, "UTF-8 in the last page");
+	assert.deepStrictEqual(await client.range("shape", { start: ids[160], exclusive: true }), []);
+});
+
 test("range errors: invalid_topic_format, invalid_topic, invalid_range_offset", async () => {
 	await rejects(assert, client.range("bad topic"), "PP_EINVALID_TOPIC", "invalid_topic_format");
 	await rejects(assert, client.revrange("never"), "PP_ENOTOPIC", "invalid_topic");
