@@ -14,6 +14,8 @@ const { LiveProc } = require("./lib/live");
 const system = require("./lib/system");
 
 const notConnected = () => Promise.reject(makeError("PP_ENOTCONN", "no_active_node"));
+// An array commit's ids come back as one "id,id,..." text (src/commit.c).
+const splitIds = (text) => text.split(",");
 
 // PipeProc's proc options (PEER §8.3) -> the addon's arguments. count:
 // a negative count (PipeProc's "every remaining log") is the most a claim
@@ -123,7 +125,7 @@ class PipeProcClient {
 			} else if (logs.length === 0) {
 				throw makeError("PP_EEMPTY", "nothing to commit");
 			} else {
-				rec = shapes.records(logs);
+				rec = shapes.recordTexts(logs);
 			}
 		} catch (err) {
 			return Promise.reject(err);
@@ -131,7 +133,7 @@ class PipeProcClient {
 		if (!isArray) {
 			return native.commit1(this._handle, logs.topic, body);
 		}
-		return native.commit(this._handle, rec[0], rec[1]);
+		return native.commitText(this._handle, rec[0], rec[1], logs.length).then(splitIds);
 	}
 
 	// ---- reads (PEER §6, §7) ----

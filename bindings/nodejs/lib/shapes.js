@@ -35,6 +35,28 @@ function records(logs) {
 	return [topics, bodies];
 }
 
+// [{topic, body}] -> ["t\nt\n...", JSON text of [body, ...]]: an array
+// commit as two strings (the addon splits them, src/split.h), topics
+// checked first (§5.1), then every body is an object. A topic cannot
+// hold "\n" (checkTopic), so the join is unambiguous.
+function recordTexts(logs) {
+	const topics = new Array(logs.length);
+	const bodies = new Array(logs.length);
+	for (let i = 0; i < logs.length; i++) {
+		const log = logs[i];
+		checkTopic(log === null || typeof log !== "object" ? undefined : log.topic);
+		topics[i] = log.topic;
+	}
+	for (let i = 0; i < logs.length; i++) {
+		const body = logs[i].body;
+		if (body === null || typeof body !== "object") {
+			throw makeError("PP_EINVALID_BODY", "a log body must be an object");
+		}
+		bodies[i] = body;
+	}
+	return [topics.join("\n"), JSON.stringify(bodies)];
+}
+
 function parseBody(text) {
 	try {
 		return JSON.parse(text);
@@ -153,5 +175,5 @@ function procObject(raw) {
 	};
 }
 
-module.exports = { checkTopic, bodyText, records, logs, rangeLogs, claimLogs, parseBody, procObject,
+module.exports = { checkTopic, bodyText, records, recordTexts, logs, rangeLogs, claimLogs, parseBody, procObject,
 	ON_MAX, range, maxReclaimsToNode };

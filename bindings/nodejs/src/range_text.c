@@ -73,10 +73,17 @@ ppn_range_text_add(ppn_range_text *t, const pp_log *log)
 	if (b->is_ascii) {
 		b->is_ascii = is_ascii(log->body, log->len);
 	}
-	d->len += put_u64(d->s + d->len, log->id.ms);
-	d->s[d->len++] = '-';
-	d->len += put_u64(d->s + d->len, log->id.seq);
+	d->len += ppn_id_put(d->s + d->len, log->id);
 	t->count++;
+}
+
+size_t
+ppn_id_put(char *p, pp_id id)
+{
+	size_t n = put_u64(p, id.ms);
+
+	p[n++] = '-';
+	return (n + put_u64(p + n, id.seq));
 }
 
 int

@@ -38,4 +38,8 @@ napi_value ppn_range_text_value(napi_env env, const ppn_range_text *t);
 /* Frees both texts. */
 void ppn_range_text_fini(ppn_range_text *t);
 
+/* Writes id as "ms-seq" at p (at most PP_ID_STRLEN - 1 bytes, no NUL);
+ * returns its length. */
+size_t ppn_id_put(char *p, pp_id id);
+
 #endif /* PPN_RANGE_TEXT_H */
