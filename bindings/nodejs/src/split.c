@@ -5,18 +5,22 @@
  * it), but a wrong text must still fail cleanly: the scan never reads past
  * blen and any count but the expected one is PP_EINVAL.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "split.h"
 
-static int
-split_topics(char *topics, pp_record *recs, size_t count)
+int
+ppn_split_lines(char *text, char **out, size_t count)
 {
 	size_t i;
-	char  *p = topics, *nl;
+	char  *p = text, *nl;
 
+	if (count == 0) {
+		return (PP_EINVAL);
+	}
 	for (i = 0; i < count; i++) {
-		recs[i].topic = p;
+		out[i] = p;
 		nl = strchr(p, '\n');
 		if (i + 1 < count) {
 			if (nl == NULL) {
@@ -29,6 +33,25 @@ split_topics(char *topics, pp_record *recs, size_t count)
 		}
 	}
 	return (0);
+}
+
+static int
+split_topics(char *topics, pp_record *recs, size_t count)
+{
+	char **lines;
+	size_t i;
+	int    rv;
+
+	if ((lines = malloc(count * sizeof(*lines))) == NULL) {
+		return (PP_ENOMEM);
+	}
+	if ((rv = ppn_split_lines(topics, lines, count)) == 0) {
+		for (i = 0; i < count; i++) {
+			recs[i].topic = lines[i];
+		}
+	}
+	free(lines);
+	return (rv);
 }
 
 /* The top-level elements of "[...]": commas at depth 0 outside strings. */
@@ -80,8 +103,13 @@ int
 ppn_split_records(char *topics, const char *bodies, size_t blen,
     pp_record *recs, size_t count)
 {
-	if (count == 0 || split_topics(topics, recs, count) != 0) {
+	int rv;
+
+	if (count == 0) {
 		return (PP_EINVAL);
+	}
+	if ((rv = split_topics(topics, recs, count)) != 0) {
+		return (rv);
 	}
 	return (split_bodies(bodies, blen, recs, count));
 }

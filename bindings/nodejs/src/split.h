@@ -20,4 +20,11 @@
 int ppn_split_records(char *topics, const char *bodies, size_t blen,
     pp_record *recs, size_t count);
 
+/*
+ * Cuts text ("a\nb\n...z", exactly count lines) in place, each "\n"
+ * becoming a NUL, into out[0..count). 0, or PP_EINVAL when the text does
+ * not hold exactly count lines (count 0 included).
+ */
+int ppn_split_lines(char *text, char **out, size_t count);
+
 #endif /* PPN_SPLIT_H */
