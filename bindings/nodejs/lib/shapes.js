@@ -123,22 +123,19 @@ function logs(ids, bodies) {
 const ON_MAX = { disable: 0, continue: 1, deadletter: 2 };
 const ON_MAX_NAMES = ["disable", "continue", "deadletter"];
 
-// PipeProc disables on the M-th reclaim in a row (PEER §9.3); the node
-// allows max_reclaims in a row and acts on the next one. So M travels as
-// M - 1 and comes back as v + 1; -1 (never) is -1 both ways. undefined
-// is PipeProc's default, 10.
+// PipeProc disables on the M-th reclaim in a row (PEER §9.3), and so does
+// the node (issue 13 item 5): M travels as it is, -1 (never) too.
+// undefined is PipeProc's default, 10; 0 is falsy there and the library's
+// "not given" here, which is 10 as well.
 function maxReclaimsToNode(m) {
 	if (m === undefined || m === null) {
-		return 9;
+		return 10;
 	}
-	if (typeof m !== "number") {
-		return m; // the node names the bad option
-	}
-	return m < 0 ? m : Math.max(m - 1, 0);
+	return m; // a bad value is the node's to name
 }
 
 function maxReclaimsFromNode(v) {
-	return v < 0 ? v : v + 1;
+	return v;
 }
 
 function range(first, last) {
