@@ -818,10 +818,10 @@ PP_API int pp_topic_delete(pp_client *client, const char *topic, bool is_force);
  * Procs: durable, named consumers of a topic
  * ------------------------------------------------------------------------ */
 
-/* What happens when a claim was reclaimed max_reclaims times in a row. */
 /*
- * What happens on the reclaim that goes past max_reclaims (the reclaim
- * itself succeeds and its logs are released in every case).
+ * What happens on the reclaim that reaches max_reclaims, the M-th in a
+ * row for max_reclaims M (the reclaim itself succeeds and its logs are
+ * released in every case).
  */
 enum pp_on_max_reclaims {
 	PP_ON_MAX_DISABLE = 0, /* the proc is disabled; resume hands the same
@@ -836,11 +836,15 @@ enum pp_on_max_reclaims {
 };
 
 /*
- * Options of a proc. Every field means what it says, 0 included; start
- * from PP_PROC_OPTS_INIT (NULL options mean exactly that). They are
- * persisted when the proc is created; calling pp_proc() later with other
- * values is PP_EPROC_EXISTS, never silently ignored. Fields are only ever
- * appended.
+ * Options of a proc. Zero means default (NULL options, {0} and
+ * PP_PROC_OPTS_INIT all mean the defaults). They are persisted when the
+ * proc is created. A later pp_proc() on the proc uses the stored options
+ * for every option it does not give, and an option it gives with another
+ * value than the stored one is PP_EPROC_EXISTS, never silently ignored.
+ * Which options are given: with `given` 0, those that are neither 0 nor
+ * their default; otherwise exactly those whose PP_PROC_GIVEN_* bit is
+ * set (their values taken as they are, 0 included; the others are their
+ * defaults). Fields are only ever appended.
  */
 typedef struct pp_proc_opts {
 	/* Where a new proc starts: ">" the first stored log; "$>" only logs
@@ -848,28 +852,46 @@ typedef struct pp_proc_opts {
 	 * at the first log of millisecond T. NULL means ">". An offset
 	 * beyond the end waits for logs, it is not an error. */
 	const char *offset;
-	/* Logs per claim, 1 to 100,000. */
+	/* Logs per claim, 1 to 100,000. Default 1. */
 	uint32_t count;
-	/* Reclaims (manual or by timeout) allowed in a row without an ack;
-	 * the next one applies on_max_reclaims. 0: the first reclaim
-	 * applies it; -1: never. */
+	/* With max_reclaims M, the M-th reclaim in a row without an ack
+	 * (pp_reclaim, the timeout, a failure of a systemProc's plugin or
+	 * worker) applies on_max_reclaims, as PipeProc's reclaims >=
+	 * maxReclaims: 1 applies it at the first reclaim (as does a given
+	 * 0); -1: never. Default 10. */
 	int32_t max_reclaims;
 	/* A claim not acked after this many ms is reclaimed by the node's
-	 * timer, even if no client calls. -1 means never; 0 is invalid. */
+	 * timer, even if no client calls. -1 means never; a given 0 is
+	 * invalid. Default 10000. */
 	int64_t reclaim_timeout_ms;
 	enum pp_on_max_reclaims on_max_reclaims;
+	/* PP_PROC_GIVEN_* bits: the options given explicitly, e.g. to
+	 * insist on a default value (the CLI sets the bits of the options
+	 * on its command line). 0: decided by value, as above. */
+	uint32_t given;
 } pp_proc_opts;
 
-#define PP_PROC_OPTS_INIT { NULL, 1, 10, 10000, PP_ON_MAX_DISABLE }
+#define PP_PROC_OPTS_INIT { NULL, 1, 10, 10000, PP_ON_MAX_DISABLE, 0 }
+
+/* Bits of pp_proc_opts.given. */
+#define PP_PROC_GIVEN_OFFSET          0x01u
+#define PP_PROC_GIVEN_COUNT           0x02u
+#define PP_PROC_GIVEN_MAX_RECLAIMS    0x04u
+#define PP_PROC_GIVEN_RECLAIM_TIMEOUT 0x08u
+#define PP_PROC_GIVEN_ON_MAX          0x10u
+#define PP_PROC_GIVEN_ALL             0x1fu
 
 /* A claim: the logs handed to one consumer, and the token that acks it. */
 typedef struct pp_claim pp_claim;
 
 /*
  * pp_proc - create the proc `name` on `topic` if needed, then claim up to
- * opts->count logs after its cursor.
+ * its count of logs after its cursor.
  * topic, name: in; a name is 1 to 200 characters of [A-Za-z0-9_.-].
- * opts: in, may be NULL (PP_PROC_OPTS_INIT). wait_ms: 0 returns at once;
+ * opts: in, may be NULL: a new proc gets the defaults, an existing one
+ * keeps its stored options (see pp_proc_opts for which options a call
+ * gives; another topic or a given option that differs from the stored
+ * one is PP_EPROC_EXISTS). wait_ms: 0 returns at once;
  * > 0 waits up to that long for logs (woken by the commit itself);
  * -1 waits forever (the request timeout then does not apply). claim:
  * out. A claim released by the node's timer, an ack or a resume also
@@ -1062,7 +1084,9 @@ typedef struct pp_system_proc_opts {
 	/* Passed to the plugin's init(); NULL means "". At most 4096
 	 * bytes. */
 	const char *config;
-	/* The options of every proc (offset, count, reclaims...). */
+	/* The options of every proc (offset, count, reclaims...); zero
+	 * and options not given (pp_proc_opts.given) are defaults, and
+	 * every option is compared with an existing systemProc's. */
 	pp_proc_opts proc;
 } pp_system_proc_opts;
 

@@ -123,11 +123,11 @@ proc_request(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, int wait_ms, bool has_ack, uint64_t token,
     bool must_exist, bool is_ephemeral, pp_claim **out)
 {
-	static const pp_proc_opts defaults = PP_PROC_OPTS_INIT;
-	ppi_wire_lane             lane;
-	ppi_buf                   req;
-	size_t                    tlen = topic != NULL ? strlen(topic) : 0;
-	int                       rv;
+	pp_proc_opts  resolved;
+	ppi_wire_lane lane;
+	ppi_buf       req;
+	size_t        tlen = topic != NULL ? strlen(topic) : 0;
+	int           rv;
 
 	if (c == NULL) {
 		return PP_ENOTCONN;
@@ -135,14 +135,13 @@ proc_request(pp_client *c, const char *topic, const char *name,
 	if (out == NULL || wait_ms < -1) {
 		return ppi_client_fail(c, PP_EINVAL, "claim is NULL or wait_ms < -1");
 	}
-	if (opts == NULL) {
-		opts = &defaults;
-	}
+	ppi_proc_opts_resolve(opts, &resolved);
 	if (!ppi_topic_valid(topic, tlen)) {
 		return ppi_client_fail(c, PP_EINVALID_TOPIC,
 		    "topic must match [A-Za-z0-9_.-]{1,200}");
 	}
-	if ((rv = check_name(c, name)) != 0 || (rv = ppi_proc_check_opts(c, opts)) != 0) {
+	if ((rv = check_name(c, name)) != 0 ||
+	    (rv = ppi_proc_check_opts(c, &resolved)) != 0) {
 		return rv;
 	}
 	/* Deduplicated: a resend gets the first attempt's claim (lane.h). */
@@ -150,7 +149,7 @@ proc_request(pp_client *c, const char *topic, const char *name,
 		return ppi_client_fail(c, rv, "out of memory");
 	}
 	ppi_buf_init(&req);
-	ppi_wire_proc(&req, topic, name, opts, wait_ms, has_ack, token,
+	ppi_wire_proc(&req, topic, name, &resolved, wait_ms, has_ack, token,
 	    must_exist, &lane, is_ephemeral);
 	rv = claim_call(c, &req, wait_ms, NULL, out);
 	ppi_buf_fini(&req);

@@ -9,6 +9,14 @@
 #include "pipeproc.h"
 #include "transport.h"
 
+/*
+ * ppi_proc_opts_resolve - the options a call sends (proc_opts.c): *out
+ * holds in's value for every option in gives and the default for the
+ * others, and out->given the mask of those given (pp_proc_opts). in may
+ * be NULL (nothing given).
+ */
+void ppi_proc_opts_resolve(const pp_proc_opts *in, pp_proc_opts *out);
+
 /* ppi_proc_check_opts - the option checks the node makes too (PP_E*,
  * with the client's message set). */
 int ppi_proc_check_opts(pp_client *c, const pp_proc_opts *o);

@@ -41,9 +41,10 @@ int
 pp_system_proc(pp_client *c, const char *name, const pp_system_proc_opts *o,
     pp_proc_list **procs)
 {
-	char    path[PATH_MAX];
-	ppi_buf req;
-	int     rv;
+	pp_system_proc_opts resolved;
+	char                path[PATH_MAX];
+	ppi_buf             req;
+	int                 rv;
 
 	if (c == NULL) {
 		return PP_ENOTCONN;
@@ -51,6 +52,11 @@ pp_system_proc(pp_client *c, const char *name, const pp_system_proc_opts *o,
 	if (o == NULL || o->plugin == NULL || o->plugin[0] == '\0') {
 		return ppi_client_fail(c, PP_EINVAL, "a plugin path is needed");
 	}
+	/* Zero means default, as for pp_proc(); every option is compared
+	 * with an existing systemProc's. */
+	resolved = *o;
+	ppi_proc_opts_resolve(&o->proc, &resolved.proc);
+	o        = &resolved;
 	if (name == NULL || !ppi_topic_valid(name, strlen(name))) {
 		return ppi_client_fail(c, PP_EINVALID_NAME,
 		    "systemProc name must match [A-Za-z0-9_.-]{1,200}");

@@ -42,6 +42,10 @@
 
 #define REDIAL_MIN_MS 1000
 #define REFUSED_RING 8 /* pipes hung up on, whose removal is not counted */
+/* Idle calls (context and aio) kept for reuse: opening a context and
+ * allocating an aio per request took locks and allocations in NNG on
+ * every round trip. Enough for the commit senders and a few threads. */
+#define CALL_POOL 8
 
 struct ppi_transport {
 	nng_socket      sock;
@@ -63,6 +67,9 @@ struct ppi_transport {
 	uint32_t        refused[REFUSED_RING]; /* guarded by refused_mu */
 	unsigned        nrefused;
 	uint64_t        replied_ms; /* atomic: when a reply last arrived */
+	pthread_mutex_t pool_mu; /* guards idle */
+	ppi_call       *idle[CALL_POOL];
+	int             nidle;
 };
 
 int
@@ -358,6 +365,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_mutex_init(&t->refused_mu, NULL);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, pipe_checking, t);
+	pthread_mutex_init(&t->pool_mu, NULL);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
 	if ((a.kind == PPI_ADDR_TLS && (rv = make_tls(t, o->pem)) != 0) ||
@@ -405,6 +413,7 @@ fail_pp:
 	}
 	pthread_mutex_destroy(&t->mu);
 	pthread_mutex_destroy(&t->refused_mu);
+	pthread_mutex_destroy(&t->pool_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 	return why;
@@ -416,6 +425,8 @@ ppi_transport_hangup(ppi_transport *t)
 	nng_close(t->sock);
 }
 
+static void call_free(ppi_call *call);
+
 void
 ppi_transport_close(ppi_transport *t)
 {
@@ -423,11 +434,15 @@ ppi_transport_close(ppi_transport *t)
 		return;
 	}
 	nng_close(t->sock);
+	while (t->nidle > 0) {
+		call_free(t->idle[--t->nidle]);
+	}
 	if (t->tls != NULL) {
 		nng_tls_config_free(t->tls);
 	}
 	pthread_mutex_destroy(&t->mu);
 	pthread_mutex_destroy(&t->refused_mu);
+	pthread_mutex_destroy(&t->pool_mu);
 	ppi_token_wipe(&t->token);
 	free(t);
 }
@@ -445,6 +460,60 @@ call_free(ppi_call *call)
 	nng_aio_free(call->aio);
 	nng_ctx_close(call->ctx);
 	free(call);
+}
+
+/* An idle call of t's, or a new one; NULL with *rv set on failure. */
+static ppi_call *
+call_get(ppi_transport *t, int *rv)
+{
+	ppi_call *call = NULL;
+
+	pthread_mutex_lock(&t->pool_mu);
+	if (t->nidle > 0) {
+		call = t->idle[--t->nidle];
+	}
+	pthread_mutex_unlock(&t->pool_mu);
+	if (call != NULL) {
+		return call;
+	}
+	if ((call = calloc(1, sizeof(*call))) == NULL) {
+		*rv = PP_ENOMEM;
+		return NULL;
+	}
+	if ((*rv = nng_ctx_open(&call->ctx, t->sock)) != 0) {
+		free(call);
+		*rv = ppi_transport_map_nng(*rv);
+		return NULL;
+	}
+	if ((*rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0) {
+		nng_ctx_close(call->ctx);
+		free(call);
+		*rv = ppi_transport_map_nng(*rv);
+		return NULL;
+	}
+	call->t = t;
+	return call;
+}
+
+/*
+ * A call whose reply was received: its context has nothing outstanding,
+ * so the next request may use it. Anything else (a timeout, an abandoned
+ * call) is freed, which cancels what its context still waits for.
+ */
+static void
+call_put(ppi_call *call)
+{
+	ppi_transport *t = call->t;
+
+	pthread_mutex_lock(&t->pool_mu);
+	if (t->nidle < CALL_POOL) {
+		t->idle[t->nidle++] = call;
+		call = NULL;
+	}
+	pthread_mutex_unlock(&t->pool_mu);
+	if (call != NULL) {
+		call_free(call);
+	}
 }
 
 /* The frame as sent: the request, with our token first when we have one. */
@@ -484,17 +553,8 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 	nng_msg  *msg;
 	int       rv;
 
-	if ((call = calloc(1, sizeof(*call))) == NULL) {
-		return PP_ENOMEM;
-	}
-	if ((rv = nng_ctx_open(&call->ctx, t->sock)) != 0) {
-		free(call);
-		return ppi_transport_map_nng(rv);
-	}
-	if ((rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0) {
-		nng_ctx_close(call->ctx);
-		free(call);
-		return ppi_transport_map_nng(rv);
+	if ((call = call_get(t, &rv)) == NULL) {
+		return rv;
 	}
 	if ((rv = frame_alloc(t, req, len, &msg)) != 0) {
 		call_free(call);
@@ -536,7 +596,10 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 		reply->len  = nng_msg_len(msg);
 		__atomic_store_n(&call->t->replied_ms,
 		    ppi_clock_ms(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
-	} else if (rv == NNG_ETIMEDOUT &&
+		call_put(call);
+		return 0;
+	}
+	if (rv == NNG_ETIMEDOUT &&
 	    __atomic_load_n(&call->t->npipes, __ATOMIC_RELAXED) <= 0 &&
 	    __atomic_load_n(&call->t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
 		/* No pipe because we hang up on whoever serves it now. */

@@ -142,6 +142,9 @@ typedef struct ppi_request {
 	uint64_t       part;             /* stats: enum ppi_stats_part */
 	ppi_str        key;              /* producer: the producer key */
 	void          *unpacked_; /* decoder state, freed by fini */
+	uint64_t       given;            /* proc: PP_PROC_GIVEN_* bits of the
+	                                  * options to compare; all when the
+	                                  * request has no "given" */
 } ppi_request;
 
 /* A log inside a range reply. */

@@ -3,7 +3,8 @@
  *
  *   {"v":1, "op":"proc", "topic", "name", "offset"?, "count",
  *    "max_reclaims", "reclaim_timeout", "on_max", "wait", "ack"?,
- *    "exist"? (true: never create)}
+ *    "exist"? (true: never create), "given"? (PP_PROC_GIVEN_* bits of
+ *    the options to compare with a stored proc; absent: all)}
  *       -> {"st":0, "n", "batch" (record batch), "token"}
  *   {"v":1, "op":"pinspect"|"pdisable"|"presume"|"pdestroy", "name"}
  *   {"v":1, "op":"avail", "names":[str...], "wait"}
@@ -46,7 +47,7 @@ ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
 	msgpack_packer pk;
 
 	ppi_wire_begin_request(&pk, b, "proc",
-	    7 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0) +
+	    8 + (o->offset != NULL ? 1 : 0) + (has_ack ? 1 : 0) +
 	        (must_exist ? 1 : 0) + (lane != NULL ? 3 : 0) +
 	        (is_ephemeral ? 1 : 0));
 	pack_lane(&pk, lane);
@@ -80,6 +81,8 @@ ppi_wire_proc(ppi_buf *b, const char *topic, const char *name,
 	msgpack_pack_uint32(&pk, (uint32_t) o->on_max_reclaims);
 	ppi_wire_pack_cstr(&pk, "wait");
 	msgpack_pack_int64(&pk, wait_ms);
+	ppi_wire_pack_cstr(&pk, "given");
+	msgpack_pack_uint32(&pk, o->given);
 }
 
 void

@@ -264,6 +264,11 @@ decode_proc(const msgpack_object *root, ppi_request *req, char *msg,
 		FAIL(PP_EPROTO, "proc: 'cid', 'rid' and 'floor' must be "
 		    "unsigned integers, all three or none");
 	}
+	req->given = PP_PROC_GIVEN_ALL; /* an older library gives all */
+	if (ppi_wire_get(root, "given") != NULL &&
+	    !ppi_wire_as_u64(ppi_wire_get(root, "given"), &req->given)) {
+		FAIL(PP_EPROTO, "proc: 'given' must be an unsigned mask");
+	}
 	req->has_ack = ack != NULL;
 	return 0;
 }

@@ -283,6 +283,15 @@ fail_start(const options *o, int rv, const char *msg)
 	return 1;
 }
 
+/* fail_start for a node that already listens: its socket files go, so a
+ * failed start leaves none behind (a stale one would mislead clients). */
+static int
+fail_listening(const options *o, server *srv, int rv, const char *msg)
+{
+	server_unlink_sockets(srv);
+	return fail_start(o, rv, msg);
+}
+
 static void
 announce_ready(const options *o)
 {
@@ -488,22 +497,27 @@ run(options *o, sigset_t *sigs)
 		addrs[naddrs++] = rem.worker_addr; /* private, for workers */
 	}
 	if ((rv = server_open(&n, addrs, naddrs, &rem.sec, &n.server, msg,
-	         sizeof(msg))) != 0 ||
-	    (rv = server_start(n.server)) != 0) {
+	         sizeof(msg))) != 0) {
+		/* Its listeners were closed, which removed their files. */
 		return fail_start(o, rv, msg[0] != '\0' ? msg : "server");
+	}
+	if ((rv = server_start(n.server)) != 0) {
+		return fail_listening(o, n.server, rv, "server");
 	}
 	if (o->metrics_address != NULL &&
 	    (rv = metrics_http_start(n.store, o->metrics_address, &mh,
 	         o->metrics_url, sizeof(o->metrics_url), msg,
 	         sizeof(msg))) != 0) {
-		return fail_start(o, rv, msg);
+		return fail_listening(o, n.server, rv, msg);
 	}
 	o->workers.path    = o->worker_path;
 	o->workers.address = rem.sec.worker_addr != NULL
 	    ? rem.sec.worker_addr
 	    : worker_address(o);
 	if ((rv = workers_start(&o->workers, n.writer, &ws)) != 0) {
-		return fail_start(o, rv, "cannot start the worker supervisor");
+		metrics_http_stop(mh);
+		return fail_listening(
+		    o, n.server, rv, "cannot start the worker supervisor");
 	}
 	/* Attached processes find us by the data directory (pp_attach). */
 	if (!o->is_memory &&

@@ -1,14 +1,19 @@
 /*
  * metrics_http.c - pipeproc-node --metrics http://HOST:PORT: GET /metrics
- * in the Prometheus text format, served by NNG's HTTP server (the only
- * file that includes <nng/supplemental/http/http.h>).
+ * in the Prometheus text format and the read-only state endpoints GET
+ * /healthz, /topics, /topics/NAME, /procs, /procs/NAME as JSON
+ * (state_json.c), served by NNG's HTTP server (the only file that
+ * includes <nng/supplemental/http/http.h>). Without a host (--metrics
+ * PORT or http://:PORT) it listens on 127.0.0.1 only: the state is not
+ * for the network unless asked for.
  *
  * Design notes: NNG calls the handler on one of its own threads, which
  * must not block (the req/rep contexts share them), while a scrape walks
  * the store. So the handler only queues the request's aio; a scrape
- * thread builds the text (metrics_prom.c) and finishes it. Every queued
- * aio is finished exactly once, also at stop: NNG's connection reaper
- * waits for it. Other paths get NNG's own 404, other methods its 405.
+ * thread builds the text (metrics_prom.c) or the JSON and finishes it.
+ * Every queued aio is finished exactly once, also at stop: NNG's
+ * connection reaper waits for it. Other paths get NNG's own 404, other
+ * methods its 405 (every handler is GET only).
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -22,9 +27,11 @@
 
 #include "metrics_http.h"
 #include "metrics_prom.h"
+#include "state_json.h"
 
 #define PENDING_MAX 32 /* scrapes waiting; more get 503 */
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define JSON_TYPE "application/json"
 
 struct metrics_http {
 	store           *store;
@@ -51,16 +58,26 @@ finish_status(nng_aio *aio, uint16_t status)
 	nng_aio_finish(aio, 0);
 }
 
+/* The Prometheus text (a /metrics request) or the JSON of the state. */
 static void
 scrape(metrics_http *h, nng_aio *aio)
 {
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	const char   *uri = nng_http_req_get_uri(req);
 	nng_http_res *res = NULL;
 	ppi_buf       text;
+	bool          is_metrics = strncmp(uri, "/metrics", 8) == 0;
+	int           status     = 200;
 
 	ppi_buf_init(&text);
-	if (metrics_prom_write(h->store, &text) != 0 ||
-	    nng_http_res_alloc(&res) != 0 ||
-	    nng_http_res_set_header(res, "Content-Type", CONTENT_TYPE) != 0 ||
+	if (!is_metrics) {
+		status = state_json_get(h->store, uri, &text);
+	}
+	if ((is_metrics && metrics_prom_write(h->store, &text) != 0) ||
+	    text.is_failed || nng_http_res_alloc(&res) != 0 ||
+	    nng_http_res_set_status(res, (uint16_t) status) != 0 ||
+	    nng_http_res_set_header(res, "Content-Type",
+	        is_metrics ? CONTENT_TYPE : JSON_TYPE) != 0 ||
 	    nng_http_res_copy_data(res, text.data, text.len) != 0) {
 		if (res != NULL) {
 			nng_http_res_free(res);
@@ -133,12 +150,27 @@ map_nng(int rv)
 	}
 }
 
-/* Checks the URL: http://HOST:PORT with an optional "/" or "/metrics". */
+/*
+ * Checks the URL: http://HOST:PORT with an optional "/" or "/metrics";
+ * PORT alone and http://:PORT mean the loopback host, 127.0.0.1.
+ */
 static int
 parse_url(const char *text, nng_url **url, char *msg, size_t msglen)
 {
-	int rv;
+	char with_host[128];
+	int  rv;
 
+	if (text[0] != '\0' && strspn(text, "0123456789") == strlen(text) &&
+	    strlen(text) <= 5) {
+		snprintf(with_host, sizeof(with_host), "http://127.0.0.1:%s",
+		    text);
+		text = with_host;
+	} else if (strncmp(text, "http://:", 8) == 0 &&
+	    strlen(text) < sizeof(with_host) - 9) {
+		snprintf(with_host, sizeof(with_host), "http://127.0.0.1%s",
+		    text + 7);
+		text = with_host;
+	}
 	if (strncmp(text, "http://", 7) != 0 ||
 	    (rv = nng_url_parse(url, text)) != 0) {
 		snprintf(msg, msglen,
@@ -176,14 +208,33 @@ served_url(metrics_http *h, const nng_url *url, char *out, size_t len)
 	snprintf(out, len, "http://%s:%u/metrics", url->u_hostname, port);
 }
 
+/* A GET handler of `path` (is_tree: and of every path below it) that
+ * queues the request; the server owns it once added. An NNG code. */
+static int
+add_handler(metrics_http *h, const char *path, bool is_tree)
+{
+	nng_http_handler *handler = NULL;
+	int               rv;
+
+	if ((rv = nng_http_handler_alloc(&handler, path, on_request)) != 0 ||
+	    (rv = nng_http_handler_set_data(handler, h, NULL)) != 0 ||
+	    (rv = nng_http_handler_collect_body(handler, true, 0)) != 0 ||
+	    (is_tree && (rv = nng_http_handler_set_tree(handler)) != 0) ||
+	    (rv = nng_http_server_add_handler(h->server, handler)) != 0) {
+		if (handler != NULL) {
+			nng_http_handler_free(handler);
+		}
+	}
+	return rv;
+}
+
 int
 metrics_http_start(store *s, const char *address, metrics_http **out,
     char *url_out, size_t url_len, char *msg, size_t msglen)
 {
-	metrics_http     *h;
-	nng_http_handler *handler = NULL;
-	nng_url          *url;
-	int               rv;
+	metrics_http *h;
+	nng_url      *url;
+	int           rv;
 
 	if ((rv = parse_url(address, &url, msg, msglen)) != 0) {
 		return rv;
@@ -199,18 +250,11 @@ metrics_http_start(store *s, const char *address, metrics_http **out,
 		h->server = NULL;
 		goto fail;
 	}
-	if ((rv = nng_http_handler_alloc(&handler, "/metrics", on_request)) !=
-	        0 ||
-	    (rv = nng_http_handler_set_data(handler, h, NULL)) != 0 ||
-	    (rv = nng_http_handler_collect_body(handler, true, 0)) != 0 ||
-	    (rv = nng_http_server_add_handler(h->server, handler)) != 0) {
-		if (handler != NULL) {
-			nng_http_handler_free(handler);
-		}
-		goto fail;
-	}
-	/* The server owns the handler from here on. */
-	if ((rv = nng_http_server_start(h->server)) != 0) {
+	if ((rv = add_handler(h, "/metrics", false)) != 0 ||
+	    (rv = add_handler(h, "/healthz", false)) != 0 ||
+	    (rv = add_handler(h, "/topics", true)) != 0 ||
+	    (rv = add_handler(h, "/procs", true)) != 0 ||
+	    (rv = nng_http_server_start(h->server)) != 0) {
 		goto fail;
 	}
 	if (pthread_create(&h->thread, NULL, scrape_main, h) != 0) {

@@ -12,6 +12,7 @@ queue_init(queue *q)
 	q->tail      = &q->head;
 	q->is_closed = false;
 	q->is_woken  = false;
+	q->nwaiting  = 0;
 }
 
 void
@@ -56,9 +57,11 @@ queue_pop(queue *q, bool is_all)
 	request *r;
 
 	pthread_mutex_lock(&q->mtx);
+	q->nwaiting++;
 	while (q->head == NULL && !q->is_closed && !q->is_woken) {
 		pthread_cond_wait(&q->cv, &q->mtx);
 	}
+	q->nwaiting--;
 	q->is_woken = false;
 	r = q->head;
 	if (r != NULL) {
@@ -82,9 +85,11 @@ queue_pop_until(queue *q, const struct timespec *deadline)
 	request *r;
 
 	pthread_mutex_lock(&q->mtx);
+	q->nwaiting++;
 	while (q->head == NULL && !q->is_closed && !q->is_woken &&
 	    pthread_cond_timedwait(&q->cv, &q->mtx, deadline) == 0) {
 	}
+	q->nwaiting--;
 	q->is_woken = false;
 	r       = q->head;
 	q->head = NULL;
@@ -102,6 +107,18 @@ queue_is_closed(queue *q)
 	is_closed = q->is_closed && q->head == NULL;
 	pthread_mutex_unlock(&q->mtx);
 	return is_closed;
+}
+
+bool
+queue_is_idle(queue *q)
+{
+	bool is_idle;
+
+	pthread_mutex_lock(&q->mtx);
+	is_idle = q->head == NULL && !q->is_closed && !q->is_woken &&
+	    q->nwaiting > 0;
+	pthread_mutex_unlock(&q->mtx);
+	return is_idle;
 }
 
 bool

@@ -18,6 +18,7 @@ typedef struct queue {
 	request       **tail;
 	bool            is_closed;
 	bool            is_woken; /* queue_wake() since the last pop */
+	int             nwaiting; /* threads asleep in a pop */
 } queue;
 
 void queue_init(queue *q);
@@ -39,6 +40,10 @@ bool queue_is_empty(queue *q);
 
 /* queue_is_closed - queue_close() was called. */
 bool queue_is_closed(queue *q);
+
+/* queue_is_idle - empty, open, and a thread sleeps in a pop: it took
+ * everything pushed before and has nothing to do. */
+bool queue_is_idle(queue *q);
 
 /*
  * queue_pop_until - like queue_pop(q, true), but gives up at `deadline`

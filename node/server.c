@@ -1,12 +1,13 @@
 /*
  * server.c - NNG rep server: receive, decode, dispatch, reply.
  *
- * Design notes: each of NCONN contexts runs a two-state machine in its
- * aio callback: RECV (decode the frame, then hand the request to the
- * writer or a reader, or answer it at once) and SEND (free the frames,
- * receive again). Callbacks never block: the writer and readers finish a
- * request with request_done() from their own threads when the answer is
- * ready, which calls conn_reply() here (request.h). A
+ * Design notes: each of NCONN contexts receives in its aio callback
+ * (decode the frame, then hand the request to the writer or a reader, or
+ * answer it at once). Callbacks never block: the writer and readers
+ * finish a request with request_done() from their own threads when the
+ * answer is ready, which calls conn_reply() here (request.h). That thread
+ * also sends the reply, frees the frames and receives again, all inline
+ * (see send_is_over): no hop through NNG's task threads per reply. A
  * context carries one request at a time, so NCONN bounds the requests in
  * flight and the memory they hold.
  */
@@ -42,10 +43,22 @@
 
 enum conn_state { CONN_RECV, CONN_SEND };
 
+/* How often contexts whose reply waited behind another on its
+ * connection are looked at when no other reply does it (see
+ * drain_sweep): only when traffic stops, since every reply sweeps. NNG's
+ * timer thread spins through the last millisecond of every sleep, so
+ * this is one timer for all of them, and not a short one. */
+#define DRAIN_POLL_MS 100
+
 typedef struct conn {
 	server         *srv;
 	nng_ctx         ctx;
 	nng_aio        *aio;
+	/* Replies go through an aio without callback: NNG then completes
+	 * it inline, in the sending thread, where a callback would cost a
+	 * wake-up of one of its task threads per request. */
+	nng_aio        *send_aio;
+	struct conn    *drain_next; /* on srv->draining */
 	enum conn_state state;
 	nng_msg        *frame; /* the request; decoded fields point into it */
 	nng_msg        *reply; /* holds req.reply's bytes (see reply_mem) */
@@ -63,7 +76,18 @@ struct server {
 	atomic_bool     is_refusing;
 	pthread_mutex_t mtx;
 	pthread_cond_t  idle;
-	int             inflight;
+	/* Requests received and not yet answered. An atomic, so that the
+	 * hot path takes no lock unless someone waits for it to fall
+	 * (server_wait_idle sets has_idle_waiter under mtx). */
+	atomic_int      inflight;
+	atomic_bool     has_idle_waiter;
+	/* Contexts whose reply was queued behind another reply on its
+	 * connection: they receive again once it left (drain_sweep). */
+	pthread_mutex_t drain_mtx;
+	conn           *draining;
+	atomic_int      ndraining;
+	nng_aio        *drain_aio; /* the sweep's timer */
+	bool            is_drain_armed;
 	uint32_t        shutdown_pipe;    /* pipe of the shutdown request */
 	bool            is_shutdown_gone; /* ... and it has disconnected */
 	bool            is_writer_detached; /* the writer is stopping */
@@ -102,10 +126,14 @@ map_nng(int rv)
 static void
 inflight_add(server *s, int delta)
 {
-	pthread_mutex_lock(&s->mtx);
-	s->inflight += delta;
-	pthread_cond_broadcast(&s->idle);
-	pthread_mutex_unlock(&s->mtx);
+	/* Both sequentially consistent: either the waiter sees the new
+	 * count, or we see the waiter and wake it. */
+	atomic_fetch_add(&s->inflight, delta);
+	if (atomic_load(&s->has_idle_waiter)) {
+		pthread_mutex_lock(&s->mtx);
+		pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->mtx);
+	}
 }
 
 /*
@@ -147,6 +175,98 @@ conn_recycle(conn *c)
 	nng_ctx_recv(c->ctx, c->aio);
 }
 
+/*
+ * Whether the reply handed to send_aio has left the context (sent,
+ * dropped, or failed). NNG 1.5.2 has no nng_aio_busy(): rep0 takes the
+ * message off the aio when it passes the reply to the connection, and
+ * leaves it there while the reply waits behind another one on a busy
+ * connection (or when the send failed, with an error result). A message
+ * taken off means the completion runs right now or ran, so waiting for
+ * it is short.
+ */
+static bool
+send_is_over(conn *c)
+{
+	nng_msg *msg;
+
+	if (nng_aio_get_msg(c->send_aio) != NULL &&
+	    nng_aio_result(c->send_aio) == 0) {
+		return false; /* queued behind another reply */
+	}
+	nng_aio_wait(c->send_aio);
+	if ((msg = nng_aio_get_msg(c->send_aio)) != NULL) {
+		/* A failed send leaves the reply with us. */
+		nng_aio_set_msg(c->send_aio, NULL);
+		nng_msg_free(msg);
+	}
+	return true;
+}
+
+/*
+ * Contexts may receive again once their reply has left: rep0 takes one
+ * send at a time per context. Those still waiting (about 1% of replies
+ * under load: the connection had not finished the previous one) are
+ * looked at after every reply sent and by a timer while any remain.
+ */
+static void
+drain_sweep(server *s)
+{
+	conn **pp, *c, *ready = NULL;
+
+	if (atomic_load(&s->ndraining) == 0) {
+		return;
+	}
+	pthread_mutex_lock(&s->drain_mtx);
+	for (pp = &s->draining; (c = *pp) != NULL;) {
+		if (send_is_over(c)) {
+			*pp           = c->drain_next;
+			c->drain_next = ready;
+			ready         = c;
+			atomic_fetch_sub(&s->ndraining, 1);
+		} else {
+			pp = &c->drain_next;
+		}
+	}
+	pthread_mutex_unlock(&s->drain_mtx);
+	while ((c = ready) != NULL) {
+		ready = c->drain_next;
+		conn_recycle(c);
+	}
+}
+
+static void
+drain_cb(void *arg)
+{
+	server *s = arg;
+
+	if (nng_aio_result(s->drain_aio) != 0) {
+		return; /* server_close; it frees what the contexts hold */
+	}
+	drain_sweep(s);
+	pthread_mutex_lock(&s->drain_mtx);
+	s->is_drain_armed = s->draining != NULL;
+	if (s->is_drain_armed) {
+		nng_sleep_aio(DRAIN_POLL_MS, s->drain_aio);
+	}
+	pthread_mutex_unlock(&s->drain_mtx);
+}
+
+static void
+drain_add(conn *c)
+{
+	server *s = c->srv;
+
+	pthread_mutex_lock(&s->drain_mtx);
+	c->drain_next = s->draining;
+	s->draining   = c;
+	atomic_fetch_add(&s->ndraining, 1);
+	if (!s->is_drain_armed) {
+		s->is_drain_armed = true;
+		nng_sleep_aio(DRAIN_POLL_MS, s->drain_aio);
+	}
+	pthread_mutex_unlock(&s->drain_mtx);
+}
+
 /* The request's completion (request_done): send its reply on its
  * context; without memory for a reply, receive again at once. */
 static void
@@ -170,9 +290,17 @@ conn_reply(request *r)
 	c->reply = NULL;
 	nng_msg_realloc(msg, r->reply.len);
 	ppi_buf_forget(&r->reply);
-	nng_aio_set_msg(c->aio, msg);
+	nng_aio_set_msg(c->send_aio, msg);
 	c->state = CONN_SEND;
-	nng_ctx_send(c->ctx, c->aio);
+	nng_ctx_send(c->ctx, c->send_aio);
+	/* Usually the reply went in this thread: receive again from here
+	 * too, without a hop through NNG's task threads. */
+	if (send_is_over(c)) {
+		conn_recycle(c);
+	} else {
+		drain_add(c);
+	}
+	drain_sweep(c->srv);
 }
 
 static void
@@ -300,23 +428,12 @@ conn_cb(void *arg)
 	conn *c  = arg;
 	int   rv = nng_aio_result(c->aio);
 
-	if (c->state == CONN_RECV) {
-		if (rv == NNG_ECLOSED) {
-			return;
-		}
-		if (rv == 0) {
-			on_receive(c);
-			return;
-		}
-	} else {
-		if (rv != 0) {
-			/* A failed send leaves the reply with us. */
-			nng_msg_free(nng_aio_get_msg(c->aio));
-		}
-		if (rv == NNG_ECLOSED) {
-			return;
-		}
-		conn_recycle(c);
+	/* Only receives complete here: replies go through send_aio. */
+	if (rv == NNG_ECLOSED) {
+		return;
+	}
+	if (rv == 0) {
+		on_receive(c);
 		return;
 	}
 	c->state = CONN_RECV;
@@ -518,9 +635,11 @@ server_open(node *n, const char *const *addrs, size_t naddrs,
 	s->node  = n;
 	s->peers = sec->peers;
 	pthread_mutex_init(&s->mtx, NULL);
+	pthread_mutex_init(&s->drain_mtx, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	if ((rv = auth_alloc(sec->token, sec->max_conns, sec->auth_timeout_ms,
 	         &s->auth)) != 0) {
+		pthread_mutex_destroy(&s->drain_mtx);
 		pthread_mutex_destroy(&s->mtx);
 		pthread_cond_destroy(&s->idle);
 		free(s);
@@ -574,6 +693,7 @@ fail:
 		nng_tls_config_free(s->tls_probe);
 	}
 	auth_free(s->auth);
+	pthread_mutex_destroy(&s->drain_mtx);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);
@@ -691,13 +811,21 @@ server_start(server *s)
 	conn *c;
 	int   rv;
 
+	if ((rv = nng_aio_alloc(&s->drain_aio, drain_cb, s)) != 0) {
+		return map_nng(rv);
+	}
 	for (s->nconns = 0; s->nconns < NCONN; s->nconns++) {
 		c      = &s->conns[s->nconns];
 		c->srv = s;
 		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0) {
 			return map_nng(rv);
 		}
+		if ((rv = nng_aio_alloc(&c->send_aio, NULL, NULL)) != 0) {
+			nng_aio_free(c->aio);
+			return map_nng(rv);
+		}
 		if ((rv = nng_ctx_open(&c->ctx, s->sock)) != 0) {
+			nng_aio_free(c->send_aio);
 			nng_aio_free(c->aio);
 			return map_nng(rv);
 		}
@@ -728,9 +856,11 @@ server_wait_idle(server *s, int allowed, int timeout_ms)
 	    ppi_deadline_after_us(CLOCK_REALTIME, timeout_ms * 1000LL);
 
 	pthread_mutex_lock(&s->mtx);
-	while (s->inflight > allowed &&
+	atomic_store(&s->has_idle_waiter, true);
+	while (atomic_load(&s->inflight) > allowed &&
 	    pthread_cond_timedwait(&s->idle, &s->mtx, &deadline) == 0) {
 	}
+	atomic_store(&s->has_idle_waiter, false);
 	pthread_mutex_unlock(&s->mtx);
 }
 
@@ -748,6 +878,19 @@ server_wait_shutdown_peer(server *s, int timeout_ms)
 }
 
 void
+server_unlink_sockets(server *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->nlisteners; i++) {
+		/* claim_path made sure the file is this node's own. */
+		if (strncmp(s->addrs[i], "ipc://", 6) == 0) {
+			unlink(s->addrs[i] + 6);
+		}
+	}
+}
+
+void
 server_close(server *s)
 {
 	int i;
@@ -756,9 +899,20 @@ server_close(server *s)
 		return;
 	}
 	nng_close(s->sock);
+	/* No callback runs after these: none can rearm a context (a sweep
+	 * of the draining ones included) while they are freed. */
+	nng_aio_free(s->drain_aio);
+	for (i = 0; i < s->nconns; i++) {
+		nng_aio_stop(s->conns[i].aio);
+	}
 	for (i = 0; i < s->nconns; i++) {
 		/* nng_aio_free waits for a running callback to finish. */
 		nng_aio_free(s->conns[i].aio);
+		nng_aio_stop(s->conns[i].send_aio);
+		if (nng_aio_get_msg(s->conns[i].send_aio) != NULL) {
+			nng_msg_free(nng_aio_get_msg(s->conns[i].send_aio));
+		}
+		nng_aio_free(s->conns[i].send_aio);
 		nng_ctx_close(s->conns[i].ctx);
 		if (s->conns[i].frame != NULL) {
 			ppi_wire_request_fini(&s->conns[i].req.req);
@@ -773,6 +927,7 @@ server_close(server *s)
 		nng_tls_config_free(s->tls_probe);
 	}
 	auth_free(s->auth);
+	pthread_mutex_destroy(&s->drain_mtx);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->idle);
 	free(s);

@@ -61,4 +61,11 @@ void server_wait_shutdown_peer(server *s, int timeout_ms);
 /* server_close - close the socket and free every context. */
 void server_close(server *s);
 
+/*
+ * server_unlink_sockets - remove the socket files of the ipc listeners,
+ * for a node that fails to start after it began listening (the process
+ * then exits without closing them; issue 13 item 11). Accepts NULL.
+ */
+void server_unlink_sockets(server *s);
+
 #endif

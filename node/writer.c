@@ -17,6 +17,13 @@
  * syncs every commit lingers its full LINGER_US, while one that does not
  * (--sync none, interval), where a group costs some tens of µs, barely
  * lingers at all and answers each client as soon as its log is written.
+ *
+ * On such a store, a plain commit that finds the writer idle (asleep on
+ * an empty queue, nothing parked) is committed and answered by the
+ * submitting thread itself (writer_submit): the hand-off to this thread
+ * and back was most of a small commit's cost there (docs/DESIGN.md §7).
+ * The `run` lock keeps everything single-writer: this thread holds it
+ * whenever it works, and a submitting thread only ever tries it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +105,10 @@ struct writer {
 	uint32_t gone[GONE_MAX];
 	size_t   ngone; /* closed so far; the next goes at ngone % MAX */
 	owners   owners; /* procs of connections (owners.h) */
+	/* Held by whoever commits or touches the state above, but for the
+	 * queue and ctl (see writer_submit). */
+	pthread_mutex_t run;
+	bool            is_inline_ok; /* commits cost no sync: may go inline */
 };
 
 static size_t
@@ -623,7 +634,10 @@ writer_main(void *arg)
 	bool            has_changes;
 
 	for (;;) {
-		if ((next = next_deadline(w)) == 0) {
+		pthread_mutex_lock(&w->run);
+		next = next_deadline(w);
+		pthread_mutex_unlock(&w->run);
+		if (next == 0) {
 			list = queue_pop(&w->q, true);
 		} else {
 			ts.tv_sec  = (time_t) (next / 1000);
@@ -633,6 +647,7 @@ writer_main(void *arg)
 		if (list == NULL && queue_is_closed(&w->q)) {
 			break;
 		}
+		pthread_mutex_lock(&w->run);
 		has_changes = expire(w);
 		has_changes = control(w) || has_changes;
 		has_changes = sweep_owners(w) || has_changes;
@@ -655,12 +670,15 @@ writer_main(void *arg)
 		prune_requests(w);
 		store_update_fullness(w->store);
 		metrics_waiting(w->nparked);
+		pthread_mutex_unlock(&w->run);
 	}
 	/* Stopping: waits end now, with what they have (nothing). */
+	pthread_mutex_lock(&w->run);
 	while ((r = w->parked) != NULL) {
 		w->parked = r->next;
 		request_done(r);
 	}
+	pthread_mutex_unlock(&w->run);
 	return NULL;
 }
 
@@ -707,6 +725,8 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	    (gc->is_enabled ? gc->interval_ms : RETENTION_MS);
 	queue_init(&w->q);
 	pthread_mutex_init(&w->ctl, NULL);
+	pthread_mutex_init(&w->run, NULL);
+	w->is_inline_ok = store_is_nosync(s);
 	/* No worker outlives its node: claims they held are free again. */
 	store_systable_release(s, true, 0, NULL, &out);
 	free(out.timers);
@@ -717,6 +737,8 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 		free(loaded);
 	}
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		pthread_mutex_destroy(&w->run);
+		pthread_mutex_destroy(&w->ctl);
 		queue_fini(&w->q);
 		store_systable_close(s);
 		free(w);
@@ -726,11 +748,70 @@ writer_start(store *s, const writer_gc *gc, writer **wp)
 	return 0;
 }
 
+/* A commit request of plain commit calls: no claim, ack or reclaim, so
+ * it parks nothing and sets no timer. */
+static bool
+is_plain_commit(const request *r)
+{
+	size_t i;
+
+	if (r->req.op != PPI_OP_COMMIT) {
+		return false;
+	}
+	for (i = 0; i < r->req.ncalls; i++) {
+		if (r->req.calls[i].kind != PPI_CALL_COMMIT) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Commits r in this thread when the writer has nothing to do: no sync
+ * to share (is_inline_ok), nobody queued before r (group commit and the
+ * order of arrival stay the writer's) and the writer thread asleep.
+ * Waiting claims the commit may serve are tried again here, as the
+ * writer would; then the writer looks at its deadlines again (a claim
+ * sets a reclaim timer). Returns false when r is not taken.
+ */
+static bool
+commit_inline(writer *w, request *r)
+{
+	request *retries;
+	uint64_t start_ns;
+	bool     has_changes;
+
+	if (!w->is_inline_ok || !is_plain_commit(r) ||
+	    pthread_mutex_trylock(&w->run) != 0) {
+		return false;
+	}
+	if (!queue_is_idle(&w->q)) {
+		pthread_mutex_unlock(&w->run);
+		return false;
+	}
+	r->next = NULL;
+	remember_clients(w, r);
+	start_ns    = ppi_clock_ns(CLOCK_MONOTONIC);
+	has_changes = commit_list(w, r); /* answers r: hands off from here */
+	w->group_ns = (w->group_ns * 7 +
+	    (ppi_clock_ns(CLOCK_MONOTONIC) - start_ns)) / 8;
+	if (has_changes && (retries = take_retries(w)) != NULL) {
+		commit_list(w, retries);
+		metrics_waiting(w->nparked);
+		queue_wake(&w->q);
+	}
+	store_update_fullness(w->store);
+	pthread_mutex_unlock(&w->run);
+	return true;
+}
+
 void
 writer_submit(writer *w, request *r)
 {
 	r->queued_us = metrics_now_us(); /* write latency starts here */
-	queue_push(&w->q, r);
+	if (!commit_inline(w, r)) {
+		queue_push(&w->q, r);
+	}
 }
 
 static void
@@ -804,6 +885,7 @@ writer_stop(writer *w)
 	queue_fini(&w->q);
 	timers_fini(&w->timers);
 	pthread_mutex_destroy(&w->ctl);
+	pthread_mutex_destroy(&w->run);
 	store_gc_end(w->gc_run);
 	store_systable_close(w->store);
 	free(w->events);

@@ -34,7 +34,9 @@ typedef struct writer_gc {
 int writer_start(store *s, const writer_gc *gc, writer **w);
 
 /* writer_submit - queue a write request; its reply comes through
- * request_done() from the writer thread (any thread). */
+ * request_done() from the writer thread (any thread). On a store that
+ * does not sync commits, a plain commit finding the writer idle is
+ * committed and answered within this call, from the caller's thread. */
 void writer_submit(writer *w, request *r);
 
 /*

@@ -16,7 +16,7 @@
 #   - inspect prints claim_token as a string, and ack --token takes it
 #     with or without its quotes (what `jq .claim_token` gives).
 #
-# max_reclaims 0 dead-letters a claim at its first reclaim. Run from the
+# --max-reclaims 1 dead-letters a claim at its first reclaim. Run from the
 # repository root by test/run.sh with $PIPEPROC_CLI and $PIPEPROC_NODE
 # set. Output is TAP; the exit status is non-zero when any case fails. No
 # fixed sleeps; the trap stops every process and removes the directory.
@@ -40,7 +40,7 @@ start_node() {
 # dead_letter TOPIC PROC N ERROR: claim N logs of TOPIC as PROC (which
 # dead-letters at the first reclaim) and reclaim them with ERROR.
 dead_letter() {
-	pp proc "$1" --name "$2" --count "$3" --max-reclaims 0 \
+	pp proc "$1" --name "$2" --count "$3" --max-reclaims 1 \
 		--on-max-reclaims deadletter >/dev/null 2>&1 &&
 		pp reclaim "$2" --error "$4"
 }

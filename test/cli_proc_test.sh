@@ -183,8 +183,11 @@ out_is "procs with no procs prints nothing" pp procs
 # ---- proc, ack, stale tokens ------------------------------------------
 
 pairs "$id0" a "$id1" b >"$tmp/want"
+# No reclaim timer for p1: on a loaded machine the calls below may take
+# longer than the default 10 s, and the timer would release the claim.
+# The later calls leave --reclaim-timeout out: the stored one applies.
 claimed "proc claims --count logs, prints them and 'token N' on stderr" \
-	pp proc t --name p1 --count 2
+	pp proc t --name p1 --count 2 --reclaim-timeout -1
 tok1=$tok
 nothing "a second proc before the ack prints nothing and exits 0" \
 	pp proc t --name p1 --count 2
@@ -254,7 +257,7 @@ nothing "--offset \$> skips the stored logs" \
 
 # ---- reclaim, max reclaims, disable, resume ---------------------------
 
-ropts="--max-reclaims 1 --reclaim-timeout -1 --on-max-reclaims disable"
+ropts="--max-reclaims 2 --reclaim-timeout -1 --on-max-reclaims disable"
 pairs "$id0" a >"$tmp/want"
 # shellcheck disable=SC2086
 claimed "proc with reclaim options claims" pp proc t --name p2 $ropts
@@ -265,17 +268,17 @@ nothing "reclaim --error gives the claim back" \
 	pp reclaim p2 --token "$tokr1" --error "boom 1"
 inspect_is "inspect shows last_error and the reclaim count" p2 \
 	'last_error="boom 1"' 'reclaims=1' 'has_claim=false' \
-	'is_disabled=false' 'max_reclaims=1' 'reclaim_timeout_ms=-1' \
+	'is_disabled=false' 'max_reclaims=2' 'reclaim_timeout_ms=-1' \
 	'on_max_reclaims="disable"'
 fails_with "reclaim with no outstanding claim is PP_ENOTHING_TO_RECLAIM" 1 \
 	PP_ENOTHING_TO_RECLAIM pp reclaim p2
 # shellcheck disable=SC2086
 claimed "after a reclaim proc hands out the same logs again" \
 	pp proc t --name p2 $ropts
-nothing "a reclaim past --max-reclaims succeeds" \
+nothing "the reclaim that reaches --max-reclaims succeeds" \
 	pp reclaim p2 --error "boom 2"
-inspect_is "past --max-reclaims with 'disable' the proc is disabled" p2 \
-	'is_disabled=true' 'last_error="boom 2"'
+inspect_is "the M-th reclaim in a row with 'disable' disables the proc" p2 \
+	'is_disabled=true' 'last_error="boom 2"' 'reclaims=2'
 # shellcheck disable=SC2086
 fails_with "proc on a disabled proc is PP_EPROC_DISABLED" 1 \
 	PP_EPROC_DISABLED pp proc t --name p2 $ropts
@@ -304,7 +307,7 @@ run pp resume p2
 verdict "resume after disable"
 
 # continue: the logs come back however often they are reclaimed.
-copts="--max-reclaims 0 --reclaim-timeout -1 --on-max-reclaims continue"
+copts="--max-reclaims 1 --reclaim-timeout -1 --on-max-reclaims continue"
 pairs "$id0" a >"$tmp/want"
 # shellcheck disable=SC2086
 claimed "a 'continue' proc claims" pp proc t --name pc $copts
@@ -315,12 +318,13 @@ claimed "past --max-reclaims with 'continue' the logs come back" \
 inspect_is "a 'continue' proc stays active" pc 'is_disabled=false' \
 	'on_max_reclaims="continue"'
 
-# deadletter: the claim goes to TOPIC.dead and is acked.
-dopts="--max-reclaims 0 --reclaim-timeout -1 --on-max-reclaims deadletter"
+# deadletter: the claim goes to TOPIC.dead and is acked; --max-reclaims 1
+# dead-letters at the first failure (issue 13 item 5).
+dopts="--max-reclaims 1 --reclaim-timeout -1 --on-max-reclaims deadletter"
 pairs "$id0" a >"$tmp/want"
 # shellcheck disable=SC2086
 claimed "a 'deadletter' proc claims" pp proc t --name pd $dopts
-nothing "its reclaim past --max-reclaims succeeds" \
+nothing "its first reclaim (--max-reclaims 1) succeeds" \
 	pp reclaim pd --error "bad input"
 # The body is binary (it holds the original log and the reason), so read
 # it with --json: one line per log, every byte escaped.
@@ -353,6 +357,14 @@ fails_with "the expired claim's token is stale" 1 PP_ESTALE_CLAIM \
 
 fails_with "other options than the stored ones are PP_EPROC_EXISTS" 1 \
 	PP_EPROC_EXISTS pp proc t --name p1 --count 3
+fails_with "an option given with its default value is compared too" 1 \
+	PP_EPROC_EXISTS pp proc t --name p1 --count 1
+nothing "proc with no options uses the stored ones (issue 13 item 4)" \
+	pp proc t --name p1
+nothing "an option given with the stored value is fine" \
+	pp proc t --name p1 --count 2 --max-reclaims 10
+inspect_is "the stored options did not change" p1 'count=2' \
+	'max_reclaims=10'
 fails_with "another topic than the stored one is PP_EPROC_EXISTS" 1 \
 	PP_EPROC_EXISTS pp proc other --name p1 --count 2
 fails_with "--count 0 is PP_EINVALID_OPTION" 1 PP_EINVALID_OPTION \

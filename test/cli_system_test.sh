@@ -250,6 +250,8 @@ pp commit f good BAD >/dev/null
 wait_for procs_match fl '	disabled	'
 verdict "a plugin that keeps failing gets its proc disabled"
 procs_line fl >"$tmp/got"
+is "--max-reclaims 2: the second reclaim in a row disables" \
+	"$(cut -f6 "$tmp/got")" 2
 cut -f8,9 "$tmp/got" >"$tmp/cols"
 printf 'fl\t%s\n' "$failer" >"$tmp/want"
 cmp -s "$tmp/cols" "$tmp/want" && cut -f10 "$tmp/got" | grep -q "contains 'BAD'"

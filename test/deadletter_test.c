@@ -8,8 +8,8 @@
  * truncated envelopes, a field of another type), each PP_EINVALID_BODY
  * and never a crash; the output argument is unchanged on error.
  *
- * max_reclaims 0 makes the first reclaim dead-letter the claim (the
- * count of pp_proc_opts, and of PEER §10 as issue 13 item 5 reads it).
+ * max_reclaims 1 makes the first reclaim dead-letter the claim (PEER
+ * §10's count, issue 13 item 5; a 0 would be the default, 10).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,7 @@ dead_letter_two(pp_client *c, const char *error)
 	pp_claim    *cl;
 
 	o.count           = 2;
-	o.max_reclaims    = 0;
+	o.max_reclaims    = 1;
 	o.on_max_reclaims = PP_ON_MAX_DEADLETTER;
 	PP_PASS(pp_proc(c, "in", "p", &o, 0, &cl));
 	PP_ASSERT_U64_EQ(pp_claim_count(cl), 2);

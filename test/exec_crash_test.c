@@ -118,7 +118,7 @@ test_early_answer(void)
 	 * (more than a pipe holds) is read. */
 	o = system_opts(g_in, 1, g_out, 1, exec_plugin(),
 	    "while read -r l; do case $l in batch*) echo done;; esac; done");
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "early", &o);
 	EXEC_WAIT_ERROR(n.client, "early", "exec: malformed answer: it ended "
 	    "before the child read the whole batch; killed child", WAIT_MS);

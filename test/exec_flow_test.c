@@ -113,7 +113,7 @@ test_fail_text(void)
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    exec_config(NULL, dir, NULL));
 	o.proc.count = 1;
-	o.proc.max_reclaims = 2;
+	o.proc.max_reclaims = 3; /* the third reclaim disables */
 	SYSTEM_CREATE(n.client, "failing", &o);
 	/* The child's "\n\xff\xc3\xa9": control characters become
 	 * spaces, bytes that are not UTF-8 '?', and UTF-8 stays. */
@@ -150,7 +150,7 @@ test_bad_topic(void)
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    exec_config(NULL, pp_t_mkdir("topic"), NULL));
 	o.proc.count = 2;
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "topics", &o);
 	EXEC_WAIT_ERROR(n.client, "topics", "emit_to nope of 8 bytes: not "
 	    "one of the systemProc's `to` topics", WAIT_MS);
@@ -210,7 +210,7 @@ test_exit_127(void)
 	/* Quoted, so the check leaves it to the shell, which cannot. */
 	o = system_opts(g_in, 1, out, 1, exec_plugin(),
 	    "'no-such-program-pp' x");
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "missing", &o);
 	EXEC_WAIT_ERROR(n.client, "missing",
 	    "exited with status 127 (command not found?) during a batch of 1 "
@@ -240,7 +240,7 @@ test_streaming(void)
 	    exec_config("EXEC_PROC_STREAM=1 PIPEPROC_EXEC_TIMEOUT_MS=20000",
 	        pp_t_mkdir("stream"), NULL));
 	o.proc.count = 20;
-	o.proc.max_reclaims = 0;
+	o.proc.max_reclaims = 1;
 	SYSTEM_CREATE(n.client, "stream", &o);
 	SYSTEM_WAIT_PROCS(n.client, names, 1, WAIT_MS);
 	pp_t_read_all(n.client, "out", NULL, false, &t);

@@ -174,12 +174,12 @@ test_timer_and_dead_letters(pp_tnode *n)
 	pp_t_commit_str(n->client, "mail", "m0");
 	pp_t_commit_str(n->client, "mail", "m1");
 	opts.count              = 2;
-	opts.max_reclaims       = 0;
+	opts.max_reclaims       = 1;
 	opts.reclaim_timeout_ms = 100;
 	opts.on_max_reclaims    = PP_ON_MAX_DEADLETTER;
 	cl = metrics_claim(n->client, "mail", "sender", &opts, 2);
 	pp_claim_free(cl);
-	/* The timer reclaims; past max_reclaims the logs go to mail.dead. */
+	/* The timer reclaims; max_reclaims 1: the logs go to mail.dead. */
 	PP_WAIT_UNTIL(NODE_FIGURE(n->client, timer_reclaims) == 1, 5000);
 	r = metrics_stats_of(n->client);
 	PP_ASSERT_U64_EQ(pp_stats_node(r)->reclaims, 1);

@@ -35,4 +35,18 @@ uint64_t metrics_node_figure(pp_client *c, size_t offset);
 pp_claim *metrics_claim(pp_client *c, const char *topic, const char *name,
     const pp_proc_opts *opts, size_t expect);
 
+/* ---- helpers: HTTP ------------------------------------------------------ */
+
+/* A TCP port nobody listens on right now (bound, then released). */
+int metrics_free_port(void);
+
+/*
+ * metrics_http_request - "METHOD PATH HTTP/1.0" to 127.0.0.1:port, the
+ * response read until the server closes, within a deadline. Returns the
+ * status; *body (malloc'd, NUL-terminated) gets what follows the headers
+ * and *headers (may be NULL) the header block.
+ */
+int metrics_http_request(int port, const char *method, const char *path,
+    char **body, char **headers);
+
 #endif

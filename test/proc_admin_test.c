@@ -108,12 +108,15 @@ test_invalid_options(pp_tnode *n)
 		bad[nb].expect = (e);                                          \
 		nb++;                                                          \
 	} while (0)
-	BAD("count 0", "t", "c0", PP_EINVALID_OPTION);
+	/* A 0 means the default unless it is given explicitly. */
+	BAD("count 0 given", "t", "c0", PP_EINVALID_OPTION);
 	bad[nb - 1].o.count = 0;
+	bad[nb - 1].o.given = PP_PROC_GIVEN_COUNT;
 	BAD("count 100001", "t", "c100001", PP_EINVALID_OPTION);
 	bad[nb - 1].o.count = 100001;
-	BAD("reclaim_timeout_ms 0", "t", "rt0", PP_EINVALID_OPTION);
+	BAD("reclaim_timeout_ms 0 given", "t", "rt0", PP_EINVALID_OPTION);
 	bad[nb - 1].o.reclaim_timeout_ms = 0;
+	bad[nb - 1].o.given = PP_PROC_GIVEN_RECLAIM_TIMEOUT;
 	BAD("reclaim_timeout_ms -2", "t", "rtm2", PP_EINVALID_OPTION);
 	bad[nb - 1].o.reclaim_timeout_ms = -2;
 	BAD("max_reclaims -2", "t", "mrm2", PP_EINVALID_OPTION);
@@ -213,21 +216,26 @@ test_options_mismatch(pp_tnode *n)
 	for (i = 0; i < 8; i++) {
 		v[i] = a;
 	}
-	v[nv++].offset = ">";
-	v[nv++].offset = NULL;
+	/* Options given with other values than the stored ones: by value
+	 * (neither 0 nor the default), or by their PP_PROC_GIVEN_* bit,
+	 * which also makes a default value count (issue 13 item 4). */
+	v[nv].offset = ">";
+	v[nv++].given = PP_PROC_GIVEN_OFFSET;
 	v[nv++].count = 3;
 	v[nv++].max_reclaims = 4;
 	v[nv++].max_reclaims = -1;
 	v[nv++].reclaim_timeout_ms = 5001;
-	v[nv++].on_max_reclaims = PP_ON_MAX_DISABLE;
+	v[nv].on_max_reclaims = PP_ON_MAX_DISABLE;
+	v[nv++].given = PP_PROC_GIVEN_ON_MAX;
 	v[nv++].on_max_reclaims = PP_ON_MAX_DEADLETTER;
+	v[nv].count = 1;
+	v[nv++].given = PP_PROC_GIVEN_ALL;
 	for (i = 0; i < nv; i++) {
 		cl = (pp_claim *)n;
 		PP_FAIL(pp_proc(n->client, "t", "p", &v[i], 0, &cl),
 		    PP_EPROC_EXISTS);
 		PP_ASSERT_TRUE(cl == (pp_claim *)n);
 	}
-	PP_FAIL(pp_proc(n->client, "t", "p", NULL, 0, &cl), PP_EPROC_EXISTS);
 	/* The same name on another topic, with the same options. */
 	PP_FAIL(pp_proc(n->client, "u", "p", &a, 0, &cl), PP_EPROC_EXISTS);
 	INSPECT(n->client, "p", &after);
@@ -238,8 +246,8 @@ test_options_mismatch(pp_tnode *n)
 	ACK(n->client, "p", 0);
 	CLAIM_EXPECT(n->client, "t", "p", &a, 4, 2);
 
-	/* NULL options, PP_PROC_OPTS_INIT and an explicit ">" are the same
-	 * options: each means exactly the defaults. */
+	/* NULL options, PP_PROC_OPTS_INIT and an explicit ">" give no
+	 * option: a new proc gets exactly the defaults. */
 	CLAIM_EXPECT(n->client, "u", "q", NULL, 0, 1);
 	INSPECT(n->client, "q", &before);
 	CLAIM_NOTHING(n->client, "u", "q", &init);

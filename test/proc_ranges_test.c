@@ -161,7 +161,7 @@ static void
 test_timer_and_deadletter(pp_tnode *n)
 {
 	pp_proc_opts timer = proc_opts_make(">", 1, -1, 200, PP_ON_MAX_DISABLE);
-	pp_proc_opts dead = proc_opts_make(">", 2, 0, -1, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts dead = proc_opts_make(">", 2, 1, -1, PP_ON_MAX_DEADLETTER);
 	pp_id        ids[4];
 	pstate       s;
 	uint64_t     t;
@@ -176,7 +176,7 @@ test_timer_and_deadletter(pp_tnode *n)
 	CHECK_ACKED(&s, false, NONE, NONE);
 
 	/* Dead-lettering moves the cursor past the claim: it counts as
-	 * acked. */
+	 * acked. max_reclaims 1: the first reclaim dead-letters. */
 	t = CLAIM_EXPECT(n->client, "t", "dl", &dead, 0, 2);
 	PP_PASS(pp_reclaim(n->client, "dl", t, "poison"));
 	PP_WAIT_UNTIL(proc_length_or_zero(n->client, "t.dead") == 2, 5000);

@@ -76,7 +76,7 @@ test_reclaim_same_logs(pp_tnode *n)
 static void
 test_max_reclaims_disable(pp_tnode *n)
 {
-	pp_proc_opts  o = proc_opts_make(">", 1, 2, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts  o = proc_opts_make(">", 1, 3, -1, PP_ON_MAX_DISABLE);
 	pp_claim     *cl = NULL;
 	pp_proc_list *l = NULL;
 	pstate        s;
@@ -87,13 +87,14 @@ test_max_reclaims_disable(pp_tnode *n)
 	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 0, 1, "r1");
 	t = CLAIM_EXPECT(n->client, "t", "p", &o, 0, 1);
 	ACK(n->client, "p", t);
-	/* max_reclaims 2: two reclaims in a row are allowed ... */
+	/* max_reclaims 3 (PEER §9.3, reclaims >= maxReclaims): two
+	 * reclaims in a row hand the logs out again ... */
 	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r1");
 	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r2");
 	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
-	/* ... the third disables the proc. */
+	/* ... the third, the M-th, disables the proc. */
 	CLAIM_AND_RECLAIM(n->client, "t", "p", &o, 1, 1, "r3");
 	INSPECT(n->client, "p", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
@@ -123,16 +124,16 @@ test_max_reclaims_disable(pp_tnode *n)
 }
 
 static void
-test_max_reclaims_zero_and_never(pp_tnode *n)
+test_max_reclaims_one_and_never(pp_tnode *n)
 {
-	pp_proc_opts zero = proc_opts_make(">", 1, 0, -1, PP_ON_MAX_DISABLE);
+	pp_proc_opts one = proc_opts_make(">", 1, 1, -1, PP_ON_MAX_DISABLE);
 	pp_proc_opts never = proc_opts_make(">", 1, -1, -1, PP_ON_MAX_DISABLE);
 	pstate       s;
 	int          i;
 
 	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
-	CLAIM_AND_RECLAIM(n->client, "t", "zero", &zero, 0, 1, "once");
-	INSPECT(n->client, "zero", &s);
+	CLAIM_AND_RECLAIM(n->client, "t", "one", &one, 0, 1, "once");
+	INSPECT(n->client, "one", &s);
 	PP_ASSERT_TRUE(s.i.is_disabled);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 1);
 	for (i = 0; i < 25; i++) {
@@ -146,7 +147,7 @@ test_max_reclaims_zero_and_never(pp_tnode *n)
 static void
 test_max_reclaims_continue(pp_tnode *n)
 {
-	pp_proc_opts o = proc_opts_make(">", 2, 1, -1, PP_ON_MAX_CONTINUE);
+	pp_proc_opts o = proc_opts_make(">", 2, 2, -1, PP_ON_MAX_CONTINUE);
 	pstate       s;
 	uint64_t     t;
 	int          i;
@@ -195,7 +196,7 @@ static void
 test_max_reclaims_deadletter(pp_tnode *n)
 {
 	static const char *err = "second failure: disk on fire";
-	pp_proc_opts       o = proc_opts_make(">", 2, 1, -1, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts       o = proc_opts_make(">", 2, 2, -1, PP_ON_MAX_DEADLETTER);
 	pp_t_logs          dead;
 	pstate             s;
 	uint64_t           t;
@@ -208,7 +209,7 @@ test_max_reclaims_deadletter(pp_tnode *n)
 	INSPECT(n->client, "worker.dl", &s);
 	PP_ASSERT_TRUE(!s.i.is_disabled);
 	PP_ASSERT_U64_EQ(proc_length_or_zero(n->client, "jobs.dead"), 0);
-	/* max_reclaims 1: the second reclaim in a row dead-letters. */
+	/* max_reclaims 2: the second reclaim in a row dead-letters. */
 	CLAIM_AND_RECLAIM(n->client, "jobs", "worker.dl", &o, 0, 2, err);
 
 	pp_t_read_all(n->client, "jobs.dead", NULL, false, &dead);
@@ -283,12 +284,12 @@ test_timer_releases(pp_tnode *n)
 static void
 test_timer_counts_toward_max(pp_tnode *n)
 {
-	pp_proc_opts dis = proc_opts_make(">", 1, 1, 100, PP_ON_MAX_DISABLE);
-	pp_proc_opts dl = proc_opts_make(">", 1, 0, 100, PP_ON_MAX_DEADLETTER);
+	pp_proc_opts dis = proc_opts_make(">", 1, 2, 100, PP_ON_MAX_DISABLE);
+	pp_proc_opts dl = proc_opts_make(">", 1, 1, 100, PP_ON_MAX_DEADLETTER);
 	pstate       s;
 
 	COMMIT_SEQS(n->client, "t", 0, 2, NULL);
-	/* max_reclaims 1: the first timeout hands the log out again, the
+	/* max_reclaims 2: the first timeout hands the log out again, the
 	 * second disables the proc. */
 	CLAIM_EXPECT(n->client, "t", "dis", &dis, 0, 1);
 	PP_WAIT_UNTIL(!proc_has_claim(n->client, "dis"), 3000);
@@ -298,7 +299,8 @@ test_timer_counts_toward_max(pp_tnode *n)
 	PP_WAIT_UNTIL(proc_is_disabled(n->client, "dis"), 3000);
 	INSPECT(n->client, "dis", &s);
 	PP_ASSERT_U64_EQ(s.i.reclaims, 2);
-	/* Dead-lettering by the timer alone. */
+	/* Dead-lettering by the timer alone: max_reclaims 1, the first
+	 * timeout. */
 	CLAIM_EXPECT(n->client, "t", "dl", &dl, 0, 1);
 	PP_WAIT_UNTIL(proc_length_or_zero(n->client, "t.dead") == 1, 3000);
 	PP_WAIT_UNTIL(!proc_has_claim(n->client, "dl"), 3000);
@@ -312,12 +314,12 @@ static const pp_test_case cases[] = {
 	PP_NODE_CASE("a reclaim hands the same logs out again and reclaims "
 	    "count until an ack",
 	    test_reclaim_same_logs, 0),
-	PP_NODE_CASE("max_reclaims with PP_ON_MAX_DISABLE disables after that "
-	    "many reclaims in a row; resume resets",
+	PP_NODE_CASE("max_reclaims M with PP_ON_MAX_DISABLE disables at the "
+	    "M-th reclaim in a row (issue 13 item 5); resume resets",
 	    test_max_reclaims_disable, 0),
-	PP_NODE_CASE("max_reclaims 0 disables at the first reclaim and -1 "
+	PP_NODE_CASE("max_reclaims 1 disables at the first reclaim and -1 "
 	    "never disables",
-	    test_max_reclaims_zero_and_never, 0),
+	    test_max_reclaims_one_and_never, 0),
 	PP_NODE_CASE("PP_ON_MAX_CONTINUE keeps handing out the same logs",
 	    test_max_reclaims_continue, 0),
 	PP_NODE_CASE("PP_ON_MAX_DEADLETTER moves the logs to <topic>.dead with "

@@ -431,12 +431,15 @@ test_invalid(void)
 	o = system_opts(g_in, 1, bad_topic, 2, upper, NULL);
 	REFUSED(n.client, "s", &o, PP_EINVALID_TOPIC, NULL);
 	o = system_opts(g_in, 1, g_out, 1, upper, NULL);
+	/* 0 is the default unless given explicitly. */
 	o.proc.count = 0;
+	o.proc.given = PP_PROC_GIVEN_COUNT;
 	REFUSED(n.client, "s", &o, PP_EINVALID_OPTION, NULL);
 	o.proc.count = 100001;
 	REFUSED(n.client, "s", &o, PP_EINVALID_OPTION, NULL);
 	o = system_opts(g_in, 1, g_out, 1, upper, NULL);
 	o.proc.reclaim_timeout_ms = 0;
+	o.proc.given = PP_PROC_GIVEN_RECLAIM_TIMEOUT;
 	REFUSED(n.client, "s", &o, PP_EINVALID_OPTION, NULL);
 	o = system_opts(g_in, 1, g_out, 1, upper, NULL);
 	o.proc.max_reclaims = -2;

@@ -121,8 +121,9 @@ test_restart_after_threads(void)
 	o = system_opts(from, 3, g_out, 1, system_plugin("failer", 0), NULL);
 	o.proc.count = 1;
 	o.proc.reclaim_timeout_ms = LONG_TIMEOUT_MS;
-	/* No failure is allowed: a planned exit is none. */
-	o.proc.max_reclaims = 0;
+	/* No failure is allowed (the first reclaim would dead-letter): a
+	 * planned exit is none. */
+	o.proc.max_reclaims = 1;
 	o.proc.on_max_reclaims = PP_ON_MAX_DEADLETTER;
 	SYSTEM_CREATE(n.client, "relay", &o);
 	for (k = 0; k < 30; k++) {

@@ -12,8 +12,11 @@ const shapes = require("./lib/shapes");
 const { spawnOptions, connectOptions } = require("./lib/options");
 const { LiveProc } = require("./lib/live");
 const system = require("./lib/system");
+const { CommitQueue } = require("./lib/coalesce");
 
 const notConnected = () => Promise.reject(makeError("PP_ENOTCONN", "no_active_node"));
+// An array commit's ids come back as one "id,id,..." text (src/commit.c).
+const splitIds = (text) => text.split(",");
 
 // PipeProc's proc options (PEER §8.3) -> the addon's arguments. count:
 // a negative count (PipeProc's "every remaining log") is the most a claim
@@ -51,6 +54,7 @@ class PipeProcClient {
 		this._claims = new Map(); // proc name -> [first, last] of its claim
 		this._lives = new Set();
 		this._opening = false; // a spawn or connect is under way
+		this._singles = new CommitQueue(this); // one-log commits of this tick
 	}
 
 	// ---- process management (PEER §17) ----
@@ -99,6 +103,7 @@ class PipeProcClient {
 		if (!handle) {
 			throw makeError("PP_ENOTCONN", "no_active_node");
 		}
+		this._singles.flush();
 		this._handle = null;
 		delete this.pipeProcNode;
 		for (const live of this._lives) {
@@ -123,15 +128,16 @@ class PipeProcClient {
 			} else if (logs.length === 0) {
 				throw makeError("PP_EEMPTY", "nothing to commit");
 			} else {
-				rec = shapes.records(logs);
+				rec = shapes.recordTexts(logs);
 			}
 		} catch (err) {
 			return Promise.reject(err);
 		}
 		if (!isArray) {
-			return native.commit1(this._handle, logs.topic, body);
+			return this._singles.add(logs.topic, body);
 		}
-		return native.commit(this._handle, rec[0], rec[1]);
+		this._singles.flush();
+		return native.commitText(this._handle, rec[0], rec[1], logs.length).then(splitIds);
 	}
 
 	// ---- reads (PEER §6, §7) ----
@@ -145,6 +151,7 @@ class PipeProcClient {
 		} catch (err) {
 			return Promise.reject(err);
 		}
+		this._singles.flush();
 		const str = (v) => (v === undefined || v === null || v === "" ? null : String(v));
 		const limit = typeof options.limit === "number" && options.limit > 0 ? options.limit : 0;
 		return native.range(this._handle, topic, str(options.start), str(options.end),
@@ -169,6 +176,7 @@ class PipeProcClient {
 		} catch (err) {
 			return Promise.reject(err);
 		}
+		this._singles.flush();
 		return native.length(this._handle, topic).catch(rethrow);
 	}
 
@@ -178,7 +186,7 @@ class PipeProcClient {
 			return undefined;
 		}
 		// r: [token, count, json, index] or [token, ids[], bodies[], index]
-		const out = shapes.rangeLogs([r[1], r[2]]);
+		const out = shapes.claimLogs([r[1], r[2]]);
 		this._claims.set(name, [out[0].id, out[out.length - 1].id]);
 		return out.length === 1 && !isArray ? out[0] : out;
 	}
@@ -231,6 +239,7 @@ class PipeProcClient {
 		}
 		const rec = shapes.records(isArray ? logs : [logs]);
 		const claim = this._claims.get(procName);
+		this._singles.flush();
 		const ids = await native.ackCommit(this._handle, procName, rec[0], rec[1]).catch(rethrow);
 		this._claims.delete(procName);
 		let ackedLogId = claim ? shapes.range(claim[0], claim[1]) : "";

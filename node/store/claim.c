@@ -97,15 +97,23 @@ claim_check_options(group *g, const ppi_request *req, proc_rec *p)
 	return 0;
 }
 
-/* Same proc, or PP_EPROC_EXISTS: options are never silently ignored. */
+/* Same proc, or PP_EPROC_EXISTS: given options are never silently
+ * ignored. */
 bool
-claim_same_options(const proc_rec *a, const proc_rec *b)
+claim_given_options(
+    const proc_rec *stored, const proc_rec *want, uint64_t given)
 {
-	return strcmp(a->topic, b->topic) == 0 &&
-	    strcmp(a->offset, b->offset) == 0 && a->count == b->count &&
-	    a->max_reclaims == b->max_reclaims &&
-	    a->reclaim_timeout_ms == b->reclaim_timeout_ms &&
-	    a->on_max == b->on_max;
+	return strcmp(stored->topic, want->topic) == 0 &&
+	    ((given & PP_PROC_GIVEN_OFFSET) == 0 ||
+	        strcmp(stored->offset, want->offset) == 0) &&
+	    ((given & PP_PROC_GIVEN_COUNT) == 0 ||
+	        stored->count == want->count) &&
+	    ((given & PP_PROC_GIVEN_MAX_RECLAIMS) == 0 ||
+	        stored->max_reclaims == want->max_reclaims) &&
+	    ((given & PP_PROC_GIVEN_RECLAIM_TIMEOUT) == 0 ||
+	        stored->reclaim_timeout_ms == want->reclaim_timeout_ms) &&
+	    ((given & PP_PROC_GIVEN_ON_MAX) == 0 ||
+	        stored->on_max == want->on_max);
 }
 
 /* Fills a new proc's cursor from its offset. */
@@ -306,7 +314,9 @@ claim_proc_apply(
 		}
 	} else if (rc != 0) {
 		return rc;
-	} else if (!claim_same_options(&p, &want)) {
+	} else if (!claim_given_options(&p, &want, req->given)) {
+		/* The options not given are the stored ones (issue 13 item
+		 * 4); a given one must match. */
 		return group_reply_fail(g, reply, PP_EPROC_EXISTS,
 		    "proc '%s' exists with another topic or options", p.name);
 	}

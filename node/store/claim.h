@@ -15,8 +15,13 @@
  */
 int claim_check_options(group *g, const ppi_request *req, proc_rec *p);
 
-/* claim_same_options - same topic, offset and options. */
-bool claim_same_options(const proc_rec *a, const proc_rec *b);
+/*
+ * claim_given_options - want names stored's topic and, of the options
+ * whose PP_PROC_GIVEN_* bit is in `given`, the same values (the others
+ * are not compared: the stored ones apply).
+ */
+bool claim_given_options(
+    const proc_rec *stored, const proc_rec *want, uint64_t given);
 
 /* claim_create - resolve a new proc's cursor (then proc_rec_put it). */
 int claim_create(group *g, proc_rec *p);

@@ -155,8 +155,8 @@ dead_letter(group *g, const proc_rec *p, uint64_t first, uint64_t last)
 }
 
 /*
- * Gives the claim back, counting the reclaim; at the limit applies
- * on_max (disable, continue or dead-letter and ack).
+ * Gives the claim back, counting the reclaim; the reclaim that reaches
+ * max_reclaims applies on_max (disable, continue or dead-letter and ack).
  */
 static int
 reclaim_claim(group *g, proc_rec *p, const char *error, size_t error_len)
@@ -182,7 +182,9 @@ reclaim_claim(group *g, proc_rec *p, const char *error, size_t error_len)
 	}
 	p->reclaims++;
 	g->tally.reclaims++;
-	if (p->max_reclaims >= 0 && p->reclaims > (uint32_t) p->max_reclaims) {
+	/* PEER §9.3: reclaims >= maxReclaims, so with max_reclaims M the
+	 * M-th reclaim in a row applies on_max (0 acts as 1). */
+	if (p->max_reclaims >= 0 && p->reclaims >= (uint32_t) p->max_reclaims) {
 		switch (p->on_max) {
 		case PP_ON_MAX_DISABLE:
 			p->is_disabled = true;

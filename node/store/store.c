@@ -279,6 +279,12 @@ store_update_fullness(store *s)
 	__atomic_store_n(&s->is_full, is_full, __ATOMIC_RELAXED);
 }
 
+bool
+store_is_nosync(const store *s)
+{
+	return s->is_nosync;
+}
+
 /*
  * Free space, in bytes, below which a failed write is put down to a full
  * file system: LMDB writes pages with pwrite() and reports a short write

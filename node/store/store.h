@@ -52,6 +52,10 @@ void store_update_fullness(store *s);
 /* store_sync - flush to disk (sync interval / none at shutdown). */
 int store_sync(store *s);
 
+/* store_is_nosync - commits do not sync (--sync none or interval): a
+ * group costs tens of µs, not a sync (any thread). */
+bool store_is_nosync(const store *s);
+
 /* ---- writer side: one group commit at a time (commit.c) ------------- */
 
 /* A claim deadline the writer's timer must act on. */

@@ -4,7 +4,8 @@
 // the same shape, measured by pipeproc-bench ($PIPEPROC_BENCH) in this
 // same run, on this machine, right before it.
 //
-//   node tools/bench-nodejs/bench.js [-q]      (make bench runs it)
+//   node tools/bench-nodejs/bench.js [-q] [-w NAME]...   (make bench runs it)
+//   (-w: only the named workloads, e.g. -w js_range, with their C twins)
 //
 // Workloads (C baseline, target ratio):
 //   js_commit_seq     one `await commit` at a time      (commit_seq, 0.8)
@@ -24,6 +25,7 @@ const path = require("path");
 const PipeProc = require("../../bindings/nodejs");
 
 const quick = process.argv.includes("-q");
+const only = process.argv.flatMap((a, i, all) => (a === "-w" && i + 1 < all.length ? [all[i + 1]] : []));
 const MEASURE_S = quick ? 0.3 : 2.0;
 const INFLIGHT = quick ? 20000 : 100000;
 const SCAN_LOGS = quick ? 100000 : 1000000;
@@ -217,6 +219,9 @@ async function pipeline() {
 async function main() {
 	let failed = 0;
 	for (const [name, cName, target, fn] of WORKLOADS) {
+		if (only.length > 0 && !only.includes(name)) {
+			continue;
+		}
 		log(cName + " (C, pipeproc-bench -r 1" + (quick ? " -q" : "") + "), then " + name);
 		const line = { workload: name };
 		try {

@@ -53,21 +53,6 @@ static const peer_workload workloads[] = {
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-double
-peer_p50(double *samples, size_t n)
-{
-	qsort(samples, n, sizeof(*samples), cmp_double);
-	return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-}
-
 static bool
 is_wanted(const char *name, char **wanted, int nwanted)
 {

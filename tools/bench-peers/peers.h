@@ -50,6 +50,23 @@ void peer_redis_stop(peer_redis *r);
 int peer_redis_run(const peer_redis *r, const peer_shape *s, double *figure);
 int peer_pp_run(const bench_cfg *cfg, const peer_shape *s, double *figure);
 
+/* One client thread of a many-client workload (peer_clients_run). */
+typedef struct peer_client {
+	const void *target;  /* what the side's loop connects to */
+	double      seconds; /* how long it commits */
+	long        count;   /* acknowledged commits */
+	int         rv;      /* its first error, 0 if none */
+} peer_client;
+
+/*
+ * peer_clients_run - n threads of client_main (each gets its own
+ * peer_client with target and seconds set), started together; *figure
+ * gets their acknowledged commits per second. Returns 0 or the first
+ * error a client reported.
+ */
+int peer_clients_run(int n, const void *target, double seconds,
+    void *(*client_main)(void *), double *figure);
+
 /* Shared by both sides: a p50 of n samples (sorts them). */
 double peer_p50(double *samples, size_t n);
 

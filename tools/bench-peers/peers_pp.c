@@ -45,17 +45,10 @@ fill(pp_client *c, size_t n)
 	return 0;
 }
 
-typedef struct client_arg {
-	const char *address;
-	double      seconds;
-	long        count;
-	int         rv;
-} client_arg;
-
 static void *
 client_main(void *p)
 {
-	client_arg *a = p;
+	peer_client *a = p;
 	char        body[BENCH_BODY_BYTES];
 	pp_record   rec = { .topic = BENCH_TOPIC, .body = body,
 		  .len = sizeof(body) };
@@ -64,7 +57,7 @@ client_main(void *p)
 	double      end;
 
 	bench_body_fill(body, sizeof(body), 7);
-	if ((a->rv = pp_connect(a->address, NULL, &c)) != 0) {
+	if ((a->rv = pp_connect(a->target, NULL, &c)) != 0) {
 		fprintf(stderr, "bench-peers: pp_connect: %s\n", pp_errname(a->rv));
 		return NULL;
 	}
@@ -78,35 +71,6 @@ client_main(void *p)
 	}
 	pp_close(c);
 	return NULL;
-}
-
-static int
-clients(const char *address, int n, double seconds, double *figure)
-{
-	pthread_t  *ts = calloc((size_t) n, sizeof(*ts));
-	client_arg *as = calloc((size_t) n, sizeof(*as));
-	double      start = bench_now_s();
-	long        total = 0;
-	int         i, rv = 0;
-
-	if (ts == NULL || as == NULL) {
-		free(ts);
-		free(as);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		as[i] = (client_arg){ address, seconds, 0, 0 };
-		pthread_create(&ts[i], NULL, client_main, &as[i]);
-	}
-	for (i = 0; i < n; i++) {
-		pthread_join(ts[i], NULL);
-		total += as[i].count;
-		rv = rv != 0 ? rv : as[i].rv;
-	}
-	*figure = (double) total / (bench_now_s() - start);
-	free(ts);
-	free(as);
-	return rv;
 }
 
 static atomic_long g_async_failed;
@@ -246,10 +210,12 @@ peer_pp_run(const bench_cfg *cfg, const peer_shape *s, double *figure)
 	}
 	switch (s->kind) {
 	case PEER_COMMIT_SEQ:
-		rv = clients(node.address, 1, s->seconds, figure);
+		rv = peer_clients_run(1, node.address, s->seconds, client_main,
+		    figure);
 		break;
 	case PEER_CLIENTS:
-		rv = clients(node.address, s->clients, s->seconds, figure);
+		rv = peer_clients_run(s->clients, node.address, s->seconds,
+		    client_main, figure);
 		break;
 	case PEER_PIPELINED:
 		rv = pipelined(node.client, s->logs, figure);

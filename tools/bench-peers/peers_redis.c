@@ -146,19 +146,12 @@ fill(redisContext *c, size_t n, const char *body)
 	return 0;
 }
 
-typedef struct client_arg {
-	const peer_redis *r;
-	double            seconds;
-	long              count;
-	int               rv;
-} client_arg;
-
 static void *
 client_main(void *p)
 {
-	client_arg   *a = p;
+	peer_client  *a = p;
 	char          body[BENCH_BODY_BYTES];
-	redisContext *c = dial(a->r);
+	redisContext *c = dial(a->target);
 	double        end;
 
 	bench_body_fill(body, sizeof(body), 7);
@@ -175,35 +168,6 @@ client_main(void *p)
 	}
 	redisFree(c);
 	return NULL;
-}
-
-static int
-clients(const peer_redis *r, int n, double seconds, double *figure)
-{
-	pthread_t  *ts = calloc((size_t) n, sizeof(*ts));
-	client_arg *as = calloc((size_t) n, sizeof(*as));
-	double      start = bench_now_s();
-	long        total = 0;
-	int         i, rv = 0;
-
-	if (ts == NULL || as == NULL) {
-		free(ts);
-		free(as);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		as[i] = (client_arg){ r, seconds, 0, 0 };
-		pthread_create(&ts[i], NULL, client_main, &as[i]);
-	}
-	for (i = 0; i < n; i++) {
-		pthread_join(ts[i], NULL);
-		total += as[i].count;
-		rv = rv != 0 ? rv : as[i].rv;
-	}
-	*figure = (double) total / (bench_now_s() - start);
-	free(ts);
-	free(as);
-	return rv;
 }
 
 static int
@@ -321,7 +285,8 @@ peer_redis_run(const peer_redis *r, const peer_shape *s, double *figure)
 			return -1;
 		}
 		redisFree(c);
-		return clients(r, s->clients, s->seconds, figure);
+		return peer_clients_run(s->clients, r, s->seconds, client_main,
+		    figure);
 	}
 	if ((c = dial(r)) == NULL || reset(c) != 0) {
 		return -1;
@@ -329,7 +294,7 @@ peer_redis_run(const peer_redis *r, const peer_shape *s, double *figure)
 	bench_body_fill(body, sizeof(body), 3);
 	switch (s->kind) {
 	case PEER_COMMIT_SEQ:
-		rv = clients(r, 1, s->seconds, figure);
+		rv = peer_clients_run(1, r, s->seconds, client_main, figure);
 		break;
 	case PEER_PIPELINED:
 		t0 = bench_now_s();

@@ -18,7 +18,9 @@
  * them: '"', '\\' and control characters are escaped, valid UTF-8 passes
  * through unchanged, and every byte that is not part of a valid UTF-8
  * sequence is written as \u00XX (its value read as Latin-1). The output is
- * therefore always valid JSON, and it is exact for UTF-8 text.
+ * therefore always valid JSON, and it is exact for UTF-8 text. The JSON
+ * strings and the stat object come from lib/json.c, which the node's
+ * HTTP state endpoints share.
  *
  * The text form keeps one log on one line and says exactly which bytes a
  * body holds: '\\' is written "\\\\", tab "\\t", newline "\\n", carriage
@@ -34,105 +36,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "pipeproc.h"
-
-/*
- * Length of the valid UTF-8 sequence at p (n bytes available), or 0 when
- * p[0] does not start one. Rejects overlong forms, surrogates and code
- * points above U+10FFFF (RFC 3629).
- */
-static size_t
-utf8_sequence(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
-	size_t        len;
-	size_t        i;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		len = 2;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		len = 3;
-		if (p[0] == 0xE0) {
-			lo = 0xA0;
-		} else if (p[0] == 0xED) {
-			hi = 0x9F;
-		}
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		len = 4;
-		if (p[0] == 0xF0) {
-			lo = 0x90;
-		} else if (p[0] == 0xF4) {
-			hi = 0x8F;
-		}
-	} else {
-		return 0;
-	}
-	if (n < len || p[1] < lo || p[1] > hi) {
-		return 0;
-	}
-	for (i = 2; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			return 0;
-		}
-	}
-	return len;
-}
 
 void
 cli_print_json_string(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	size_t               run = 0; /* bytes at p that need no escape */
-	size_t               seq;
-	unsigned char        c;
+	ppi_buf b;
 
-	putchar('"');
-	while (run < len) {
-		c = p[run];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		if (c >= 0x80
-		    && (seq = utf8_sequence(p + run, len - run)) > 0) {
-			run += seq;
-			continue;
-		}
-		fwrite(p, 1, run, stdout);
-		switch (c) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\b':
-			fputs("\\b", stdout);
-			break;
-		case '\f':
-			fputs("\\f", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			/* Other control characters and invalid UTF-8. */
-			printf("\\u%04x", (unsigned)c);
-			break;
-		}
-		p += run + 1;
-		len -= run + 1;
-		run = 0;
-	}
-	fwrite(p, 1, run, stdout);
-	putchar('"');
+	ppi_buf_init(&b);
+	ppi_json_string(&b, data, len);
+	fwrite(b.data, 1, b.len, stdout);
+	ppi_buf_fini(&b);
 }
 
 void
@@ -295,31 +210,16 @@ cli_print_log(const pp_log *log, const cli_log_format *fmt)
 	putchar('\n');
 }
 
-/* Write `"id"` when the topic has logs, else `null`. */
-static void
-print_json_id(const pp_topic_info *info, pp_id id)
-{
-	char buf[PP_ID_STRLEN];
-
-	if (info->count == 0) {
-		fputs("null", stdout);
-		return;
-	}
-	printf("\"%s\"", pp_id_format(id, buf));
-}
-
 void
 cli_print_stat(const pp_topic_info *info)
 {
-	fputs("{\"topic\":", stdout);
-	cli_print_json_string(info->name, strlen(info->name));
-	printf(",\"count\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"first\":",
-	    info->count, info->bytes);
-	print_json_id(info, info->first);
-	fputs(",\"last\":", stdout);
-	print_json_id(info, info->last);
-	printf(",\"next_seq\":%" PRIu64 ",\"created_ms\":%" PRIu64 "}\n",
-	    info->next_seq, info->created_ms);
+	ppi_buf b;
+
+	ppi_buf_init(&b);
+	ppi_json_topic(&b, info);
+	ppi_buf_append(&b, "\n", 1);
+	fwrite(b.data, 1, b.len, stdout);
+	ppi_buf_fini(&b);
 }
 
 void

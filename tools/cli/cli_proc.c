@@ -8,9 +8,11 @@
  *   reclaim NAME [--token N] [--error TEXT]
  *
  * `proc` makes one pp_proc() call: the proc options start from
- * PP_PROC_OPTS_INIT and each option given overrides one field, so a
- * script that always passes the same options always matches the stored
- * proc (other values are PP_EPROC_EXISTS, from the node). The claimed logs
+ * PP_PROC_OPTS_INIT and each option on the command line sets one field
+ * and its PP_PROC_GIVEN_* bit, so a proc that exists keeps its stored
+ * value of every option not on the command line (issue 13 item 4), and
+ * one given with another value is PP_EPROC_EXISTS (from the node), even
+ * when that value is the default. The claimed logs
  * are printed as range prints them; the claim token goes to stderr as
  * "token N", so stdout stays a clean stream of logs. Nothing claimed is
  * not an error: no output, exit status 0 (PEER §8.4 "nothing").
@@ -108,18 +110,37 @@ parse_mode(const char *text, enum pp_on_max_reclaims *mode)
 	return 0;
 }
 
+/* The proc option setters write into a pp_proc_opts (dst) and mark the
+ * option as given. */
+
+/* --offset: the text, checked by the library. */
+static int
+set_offset(
+    struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
+{
+	pp_proc_opts *o = dst;
+
+	(void)ctx;
+	(void)opt;
+	o->offset = value;
+	o->given |= PP_PROC_GIVEN_OFFSET;
+	return 0;
+}
+
 /* --count: a count of logs per claim. */
 static int
 set_count(struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
-	int64_t number;
+	pp_proc_opts *o = dst;
+	int64_t       number;
 
 	(void)opt;
 	if (parse_int(value, 0, UINT32_MAX, &number) != 0) {
 		return cli_report_fail(ctx, PP_EINVALID_OPTION,
 		    "--count '%s' is not a count", value);
 	}
-	*(uint32_t *)dst = (uint32_t)number;
+	o->count = (uint32_t)number;
+	o->given |= PP_PROC_GIVEN_COUNT;
 	return 0;
 }
 
@@ -128,14 +149,16 @@ static int
 set_max_reclaims(
     struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
-	int64_t number;
+	pp_proc_opts *o = dst;
+	int64_t       number;
 
 	(void)opt;
 	if (parse_int(value, INT32_MIN, INT32_MAX, &number) != 0) {
 		return cli_report_fail(ctx, PP_EINVALID_OPTION,
 		    "--max-reclaims '%s' is not a number", value);
 	}
-	*(int32_t *)dst = (int32_t)number;
+	o->max_reclaims = (int32_t)number;
+	o->given |= PP_PROC_GIVEN_MAX_RECLAIMS;
 	return 0;
 }
 
@@ -144,14 +167,16 @@ static int
 set_reclaim_timeout(
     struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
-	int64_t number;
+	pp_proc_opts *o = dst;
+	int64_t       number;
 
 	(void)opt;
 	if (parse_int(value, INT64_MIN, INT64_MAX, &number) != 0) {
 		return cli_report_fail(ctx, PP_EINVALID_OPTION,
 		    "--reclaim-timeout '%s' is not a number", value);
 	}
-	*(int64_t *)dst = number;
+	o->reclaim_timeout_ms = number;
+	o->given |= PP_PROC_GIVEN_RECLAIM_TIMEOUT;
 	return 0;
 }
 
@@ -160,13 +185,16 @@ static int
 set_on_max(
     struct cli_ctx *ctx, const cli_opt *opt, const char *value, void *dst)
 {
+	pp_proc_opts *o = dst;
+
 	(void)opt;
-	if (parse_mode(value, dst) != 0) {
+	if (parse_mode(value, &o->on_max_reclaims) != 0) {
 		return cli_report_fail(ctx, PP_EINVALID_OPTION,
 		    "--on-max-reclaims '%s' is not disable, continue "
 		    "or deadletter",
 		    value);
 	}
+	o->given |= PP_PROC_GIVEN_ON_MAX;
 	return 0;
 }
 
@@ -174,14 +202,11 @@ void
 cli_proc_opts_table(pp_proc_opts *opts, cli_opt *t)
 {
 	const cli_opt table[CLI_PROC_OPTS + 1] = {
-		{ "--offset", true, cli_opts_str, &opts->offset },
-		{ "--count", true, set_count, &opts->count },
-		{ "--max-reclaims", true, set_max_reclaims,
-		    &opts->max_reclaims },
-		{ "--reclaim-timeout", true, set_reclaim_timeout,
-		    &opts->reclaim_timeout_ms },
-		{ "--on-max-reclaims", true, set_on_max,
-		    &opts->on_max_reclaims },
+		{ "--offset", true, set_offset, opts },
+		{ "--count", true, set_count, opts },
+		{ "--max-reclaims", true, set_max_reclaims, opts },
+		{ "--reclaim-timeout", true, set_reclaim_timeout, opts },
+		{ "--on-max-reclaims", true, set_on_max, opts },
 		{ NULL, false, NULL, NULL },
 	};
 

@@ -5,11 +5,18 @@ const { makeError } = require("./errors");
 
 const TOPIC_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 
+// The last topic that passed: commits in a loop mostly name one topic.
+let lastGoodTopic = null;
+
 function checkTopic(topic) {
+	if (topic === lastGoodTopic) {
+		return;
+	}
 	if (typeof topic !== "string" || !TOPIC_RE.test(topic)) {
 		throw makeError("PP_EINVALID_TOPIC", "invalid topic name: " +
 			String(topic));
 	}
+	lastGoodTopic = topic;
 }
 
 // A body is a non-null object (arrays included), stored as JSON text.
@@ -35,6 +42,28 @@ function records(logs) {
 	return [topics, bodies];
 }
 
+// [{topic, body}] -> ["t\nt\n...", JSON text of [body, ...]]: an array
+// commit as two strings (the addon splits them, src/split.h), topics
+// checked first (§5.1), then every body is an object. A topic cannot
+// hold "\n" (checkTopic), so the join is unambiguous.
+function recordTexts(logs) {
+	const topics = new Array(logs.length);
+	const bodies = new Array(logs.length);
+	for (let i = 0; i < logs.length; i++) {
+		const log = logs[i];
+		checkTopic(log === null || typeof log !== "object" ? undefined : log.topic);
+		topics[i] = log.topic;
+	}
+	for (let i = 0; i < logs.length; i++) {
+		const body = logs[i].body;
+		if (body === null || typeof body !== "object") {
+			throw makeError("PP_EINVALID_BODY", "a log body must be an object");
+		}
+		bodies[i] = body;
+	}
+	return [topics.join("\n"), JSON.stringify(bodies)];
+}
+
 function parseBody(text) {
 	try {
 		return JSON.parse(text);
@@ -44,9 +73,37 @@ function parseBody(text) {
 	}
 }
 
-// A range's result: [count, JSON text of [{id, body}]] (built by the
-// addon from bodies that are JSON already), or [ids[], bodies[]].
+// A range's result: [count, "id,id,...", JSON text of [body, ...]] (built
+// by the addon from bodies that are JSON already), or [ids[], bodies[]].
+// Parsing the bodies alone and pairing them with the split ids here is
+// about a third faster than parsing one text of {id, body} objects.
 function rangeLogs(r) {
+	if (typeof r[0] !== "number") {
+		return logs(r[0], r[1]);
+	}
+	const count = r[0];
+	let bodies;
+	try {
+		bodies = JSON.parse(r[2]);
+	} catch (e) {
+		bodies = null;
+	}
+	// A stored body that is not JSON (written by another client) fails
+	// the parse, or changes the count: PipeProc's malformed_log.
+	if (!Array.isArray(bodies) || bodies.length !== count) {
+		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
+	}
+	const ids = count === 0 ? [] : r[1].split(",");
+	const out = new Array(count);
+	for (let i = 0; i < count; i++) {
+		out[i] = { id: ids[i], body: bodies[i] };
+	}
+	return out;
+}
+
+// A claim's logs: [count, JSON text of [{id, body}]] (json.h), or
+// [ids[], bodies[]].
+function claimLogs(r) {
 	if (typeof r[0] !== "number") {
 		return logs(r[0], r[1]);
 	}
@@ -56,8 +113,6 @@ function rangeLogs(r) {
 	} catch (e) {
 		out = null;
 	}
-	// A stored body that is not JSON (written by another client) fails
-	// the parse, or changes the count: PipeProc's malformed_log.
 	if (!Array.isArray(out) || out.length !== r[0]) {
 		throw makeError("PP_EINVALID_BODY", "a stored body is not JSON", "malformed_log");
 	}
@@ -75,22 +130,19 @@ function logs(ids, bodies) {
 const ON_MAX = { disable: 0, continue: 1, deadletter: 2 };
 const ON_MAX_NAMES = ["disable", "continue", "deadletter"];
 
-// PipeProc disables on the M-th reclaim in a row (PEER §9.3); the node
-// allows max_reclaims in a row and acts on the next one. So M travels as
-// M - 1 and comes back as v + 1; -1 (never) is -1 both ways. undefined
-// is PipeProc's default, 10.
+// PipeProc disables on the M-th reclaim in a row (PEER §9.3), and so does
+// the node (issue 13 item 5): M travels as it is, -1 (never) too.
+// undefined is PipeProc's default, 10; 0 is falsy there and the library's
+// "not given" here, which is 10 as well.
 function maxReclaimsToNode(m) {
 	if (m === undefined || m === null) {
-		return 9;
+		return 10;
 	}
-	if (typeof m !== "number") {
-		return m; // the node names the bad option
-	}
-	return m < 0 ? m : Math.max(m - 1, 0);
+	return m; // a bad value is the node's to name
 }
 
 function maxReclaimsFromNode(v) {
-	return v < 0 ? v : v + 1;
+	return v;
 }
 
 function range(first, last) {
@@ -127,5 +179,5 @@ function procObject(raw) {
 	};
 }
 
-module.exports = { checkTopic, bodyText, records, logs, rangeLogs, parseBody, procObject,
+module.exports = { checkTopic, bodyText, records, recordTexts, logs, rangeLogs, claimLogs, parseBody, procObject,
 	ON_MAX, range, maxReclaimsToNode };

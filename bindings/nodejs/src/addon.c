@@ -82,7 +82,8 @@ init(napi_env env, napi_value exports)
 	    ppn_commit_export(env, exports) != 0 ||
 	    ppn_read_export(env, exports) != 0 ||
 	    ppn_procs_export(env, exports) != 0 ||
-	    ppn_admin_export(env, exports) != 0) {
+	    ppn_admin_export(env, exports) != 0 ||
+	    ppn_commit_many_export(env, exports) != 0) {
 		napi_throw_error(env, "PP_EINTERNAL", "pipeproc: addon init failed");
 		return (NULL);
 	}

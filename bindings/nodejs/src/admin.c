@@ -329,6 +329,7 @@ system_fn(napi_env env, napi_callback_info info)
 						    : (int32_t)max_reclaims;
 	po->reclaim_timeout_ms = timeout;
 	po->on_max_reclaims = (enum pp_on_max_reclaims)on_max;
+	po->given = PP_PROC_GIVEN_ALL; /* values as the JS layer gave them */
 	return (ppn_job_start(env, &a->job));
 }
 

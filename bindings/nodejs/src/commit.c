@@ -12,12 +12,15 @@
  * every record before pp_commit_async() returns, so they are read into
  * scratch memory that is freed at once.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "client.h"
 #include "ops.h"
+#include "range_text.h"
+#include "split.h"
 
 typedef struct commit_job {
 	ppn_job job;
@@ -30,6 +33,7 @@ typedef struct commit_job {
 	char     **topics;
 	char     **bodies;
 	pp_record *records;
+	bool       is_text; /* commitText: the ids go back as one text */
 } commit_job;
 
 static void
@@ -46,6 +50,32 @@ commit_fini(ppn_job *job)
 	free(c->records);
 }
 
+/* "id,id,...": one string that JS splits costs less than an array of
+ * strings made here, one N-API call each. */
+static napi_value
+ids_text(napi_env env, const pp_id *ids, size_t count)
+{
+	napi_value v;
+	char      *s, *p;
+	size_t     i;
+
+	if ((s = malloc(count * PP_ID_STRLEN + 1)) == NULL) {
+		napi_throw_error(env, "PP_ENOMEM", "out of memory");
+		return (NULL);
+	}
+	for (p = s, i = 0; i < count; i++) {
+		if (i > 0) {
+			*p++ = ',';
+		}
+		p += ppn_id_put(p, ids[i]);
+	}
+	if (napi_create_string_latin1(env, s, (size_t)(p - s), &v) != napi_ok) {
+		v = NULL;
+	}
+	free(s);
+	return (v);
+}
+
 static napi_value
 commit_value(napi_env env, ppn_job *job)
 {
@@ -55,6 +85,9 @@ commit_value(napi_env env, ppn_job *job)
 
 	if (c->is_single) {
 		return (ppn_id_string(env, c->one));
+	}
+	if (c->is_text) {
+		return (ids_text(env, c->ids, c->count));
 	}
 	if (napi_create_array_with_length(env, c->count, &arr) != napi_ok) {
 		return (NULL);
@@ -243,6 +276,73 @@ commit1_fn(napi_env env, napi_callback_info info)
 	return (promise);
 }
 
+/*
+ * commitText(handle, topics, bodies, count) -> Promise<string>: an array
+ * commit as two texts (split.h), the ids back as "id,id,...".
+ */
+static napi_value
+commit_text_fn(napi_env env, napi_callback_info info)
+{
+	commit_job *c;
+	ppn_client *cl;
+	napi_value  argv[4], promise;
+	size_t      argc = 4;
+	char       *topics = NULL, *bodies = NULL;
+	int64_t     count;
+	int         rv;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		napi_throw_error(env, "PP_ENOMEM", "out of memory");
+		return (NULL);
+	}
+	c->job.value = commit_value;
+	c->job.fini = commit_fini;
+	c->is_text = true;
+	ppn_args(env, info, &argc, argv);
+	if ((cl = ppn_client_take(env, argv[0], &c->job)) == NULL) {
+		return (ppn_job_fail_now(env, &c->job, c->job.status, c->job.errmsg));
+	}
+	if ((rv = ppn_arg_int64(env, argv[3], 0, &count)) == 0 &&
+	    (count <= 0 || count > UINT32_MAX)) {
+		rv = PP_EINVAL;
+	}
+	if (rv == 0 && (rv = ppn_arg_string(env, argv[1], &topics)) == 0 &&
+	    (rv = ppn_arg_string(env, argv[2], &bodies)) == 0 &&
+	    (topics == NULL || bodies == NULL)) {
+		rv = PP_EINVAL;
+	}
+	if (rv == 0) {
+		c->count = (size_t)count;
+		if ((c->records = calloc(c->count, sizeof(pp_record))) == NULL ||
+		    (c->ids = calloc(c->count, sizeof(pp_id))) == NULL) {
+			rv = PP_ENOMEM;
+		}
+	}
+	if (rv == 0) {
+		rv = ppn_split_records(topics, bodies, strlen(bodies),
+		    c->records, c->count);
+	}
+	if (rv != 0 || (promise = ppn_job_promise(env, &c->job)) == NULL) {
+		free(topics);
+		free(bodies);
+		if (rv == 0) {
+			return (NULL);
+		}
+		return (ppn_job_fail_now(env, &c->job, rv, "bad records"));
+	}
+	rv = pp_commit_async(cl->client, c->records, c->count, commit_done, c);
+	/* The library copied the records. */
+	free(topics);
+	free(bodies);
+	free(c->records);
+	c->records = NULL;
+	if (rv != 0) {
+		ppn_job_error(&c->job, rv, "%s", pp_client_errmsg(cl->client));
+		ppn_job_done(&c->job);
+	}
+	return (promise);
+}
+
 /* ackCommit(handle, name, topics[], bodies[]) -> Promise<string[]> */
 static napi_value
 ack_commit_fn(napi_env env, napi_callback_info info)
@@ -282,6 +382,8 @@ ppn_commit_export(napi_env env, napi_value exports)
 		    napi_default, NULL },
 		{ "commit1", NULL, commit1_fn, NULL, NULL, NULL, napi_default,
 		    NULL },
+		{ "commitText", NULL, commit_text_fn, NULL, NULL, NULL,
+		    napi_default, NULL },
 	};
 
 	return (napi_define_properties(env, exports,

@@ -110,3 +110,9 @@ ppn_json_fini(ppn_json *j)
 	free(j->s);
 	j->s = NULL;
 }
+
+bool
+ppn_json_reserve(ppn_json *j, size_t more)
+{
+	return (reserve(j, more));
+}

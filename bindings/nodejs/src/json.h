@@ -36,6 +36,10 @@ int ppn_json_finish(ppn_json *j);
 /* The text as a JS string (JS thread), or NULL. */
 napi_value ppn_json_value(napi_env env, const ppn_json *j);
 
+/* Room for `more` bytes past j->len (for other builders of texts, such
+ * as range_text.c). false, and is_failed set, when there is none. */
+bool ppn_json_reserve(ppn_json *j, size_t more);
+
 /* Frees the text. */
 void ppn_json_fini(ppn_json *j);
 

@@ -11,5 +11,6 @@ int ppn_commit_export(napi_env env, napi_value exports);
 int ppn_read_export(napi_env env, napi_value exports);
 int ppn_procs_export(napi_env env, napi_value exports);
 int ppn_admin_export(napi_env env, napi_value exports);
+int ppn_commit_many_export(napi_env env, napi_value exports);
 
 #endif /* PPN_OPS_H */

@@ -195,6 +195,9 @@ proc_fn(napi_env env, napi_callback_info info)
 							: (int32_t)max_reclaims;
 	c->opts.reclaim_timeout_ms = timeout;
 	c->opts.on_max_reclaims = (enum pp_on_max_reclaims)on_max;
+	/* Every option is given, as the JS layer resolved it: values are
+	 * taken as they are and all compared with a stored proc's. */
+	c->opts.given = PP_PROC_GIVEN_ALL;
 	return (ppn_job_start(env, &c->job));
 }
 

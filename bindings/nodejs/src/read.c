@@ -4,8 +4,9 @@
  * The node answers a range one bounded page at a time (about 2 MiB of
  * bodies); PipeProc's range returns the whole of it. So a range job pages
  * on its pool thread until the limit, the bound or the end, keeping each
- * page's pp_result; the JS thread then builds the strings straight from
- * those pages, so bodies are never copied in between.
+ * page's pp_result, and builds the result's texts there (range_text.h):
+ * the JS thread makes two strings and runs one JSON.parse. Only when the
+ * texts cannot be built does it make the strings straight from the pages.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,8 +15,8 @@
 
 #include "args.h"
 #include "client.h"
-#include "json.h"
 #include "ops.h"
+#include "range_text.h"
 
 typedef struct range_job {
 	ppn_job     job;
@@ -29,8 +30,9 @@ typedef struct range_job {
 	size_t      npages;
 	size_t      total;
 	uint64_t    length; /* length only */
-	ppn_json    json; /* the whole result as one JSON array */
-	bool        has_json;
+	ppn_range_text text; /* the whole result: ids and bodies */
+	bool           is_text_started;
+	bool           has_text; /* text is complete: the pages are freed */
 } range_job;
 
 static void
@@ -43,25 +45,45 @@ range_fini(ppn_job *job)
 		pp_result_free(r->pages[i]);
 	}
 	free(r->pages);
-	ppn_json_fini(&r->json);
+	if (r->is_text_started) {
+		ppn_range_text_fini(&r->text);
+	}
 	free(r->topic);
 	free(r->start);
 	free(r->end);
 }
 
-/* The pages as one JSON text (json.h); r->json stays unset on failure. */
+/* Appends a page to the texts (range_text.h) right after it came, while
+ * its bodies are still in the cache. */
+static void
+range_add_page(range_job *r, const pp_result *page)
+{
+	size_t i;
+
+	if (!r->is_text_started) {
+		ppn_range_text_init(&r->text);
+		r->is_text_started = true;
+	}
+	for (i = 0; i < pp_result_count(page); i++) {
+		ppn_range_text_add(&r->text, pp_result_log(page, i));
+	}
+}
+
+/* Closes the texts; then the pages are no longer needed. On failure
+ * has_text stays false and the pages stay (range_value's fallback). */
 static void
 range_build_json(range_job *r)
 {
-	size_t p, i;
+	size_t p;
 
-	ppn_json_init(&r->json);
-	for (p = 0; p < r->npages; p++) {
-		for (i = 0; i < pp_result_count(r->pages[p]); i++) {
-			ppn_json_add(&r->json, pp_result_log(r->pages[p], i));
-		}
+	if (ppn_range_text_finish(&r->text) != 0) {
+		return;
 	}
-	r->has_json = ppn_json_finish(&r->json) == 0;
+	r->has_text = true;
+	for (p = 0; p < r->npages; p++) {
+		pp_result_free(r->pages[p]);
+	}
+	r->npages = 0;
 }
 
 static void
@@ -96,6 +118,7 @@ range_run(ppn_job *job)
 		r->pages = grown;
 		r->pages[r->npages++] = res;
 		r->total += pp_result_count(res);
+		range_add_page(r, res);
 		if (!pp_result_has_more(res) || pp_result_count(res) == 0 ||
 		    (r->limit > 0 && r->total >= (size_t)r->limit)) {
 			range_build_json(r);
@@ -120,8 +143,8 @@ range_run(ppn_job *job)
 }
 
 /*
- * [count, json] when the JSON text was built, else [ids[], bodies[]]: two
- * arrays of strings, bodies as stored.
+ * [count, ids text, bodies JSON text] when the texts were built, else
+ * [ids[], bodies[]]: two arrays of strings, bodies as stored.
  */
 static napi_value
 range_value(napi_env env, ppn_job *job)
@@ -131,16 +154,10 @@ range_value(napi_env env, ppn_job *job)
 	const pp_log *log;
 	size_t        p, i, k = 0;
 
-	napi_create_array_with_length(env, 2, &out);
-	if (r->has_json) {
-		napi_create_double(env, (double)r->total, &v);
-		napi_set_element(env, out, 0, v);
-		if ((v = ppn_json_value(env, &r->json)) == NULL) {
-			return (NULL);
-		}
-		napi_set_element(env, out, 1, v);
-		return (out);
+	if (r->has_text) {
+		return (ppn_range_text_value(env, &r->text));
 	}
+	napi_create_array_with_length(env, 2, &out);
 	napi_create_array_with_length(env, r->total, &ids);
 	napi_create_array_with_length(env, r->total, &bodies);
 	for (p = 0; p < r->npages; p++) {

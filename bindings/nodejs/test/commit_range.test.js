@@ -101,6 +101,52 @@ test("range: pages through the node's bounded pages (limit 0 = all)", async () =
 	assert.strictEqual(rex[278].body.i, 11);
 });
 
+test("range: plain {id, body} objects, exact ids, non-ASCII after ASCII pages, empty", async () => {
+	const big = "z".repeat(20000);
+	const logs = [];
+	for (let i = 0; i < 160; i++) {
+		logs.push({ topic: "shape", body: { i, big } });
+	}
+	logs.push({ topic: "shape", body: { s: "\u00e9\u4e2d\ud83d\ude00,\"]" } });
+	const ids = await client.commit(logs);
+	const got = await client.range("shape");
+	assert.deepStrictEqual(got.map((l) => l.id), ids, "ids as the commit gave them");
+	assert.deepStrictEqual(Object.keys(got[0]), ["id", "body"]);
+	assert.deepStrictEqual(JSON.parse(JSON.stringify(got[160])), { id: ids[160], body: logs[160].body });
+	assert.deepStrictEqual(got[160].body, logs[160].body, "UTF-8 in the last page");
+	assert.deepStrictEqual(await client.range("shape", { start: ids[160], exclusive: true }), []);
+});
+
+test("array commit: bodies with commas, brackets, quotes and escapes split exactly", async () => {
+	const bodies = [
+		{ s: "a,b],[c}{\"d\\\"" }, [[], {}, [1, [2, { x: ",]" }]]], { "k,]": "\\" },
+		{ u: "\u00e9\n\u2028\ud83d\ude00" }, [], {}, { n: [null, true, -1.5e-7] },
+	];
+	const ids = await client.commit(bodies.map((body, i) => ({ topic: i % 2 ? "sp1" : "sp2", body })));
+	assert.strictEqual(ids.length, bodies.length);
+	assert.ok(ids.every((id) => ID.test(id)));
+	const got = [...await client.range("sp2"), ...await client.range("sp1")];
+	const want = [...bodies.filter((b, i) => i % 2 === 0), ...bodies.filter((b, i) => i % 2 === 1)];
+	assert.deepStrictEqual(got.map((l) => l.body), want);
+});
+
+test("commitText (the addon's array commit) refuses texts that do not match the count", async () => {
+	const native = require("../lib/native");
+	const h = client._handle;
+	const bad = [
+		["t", "[{}]", 2], ["t\nt", "[{}]", 2], ["t\nt", "[{},{}]", 1], ["t", "[{}", 1],
+		["t", "{}", 1], ["t", "", 1], ["t", "[]", 1], ["t", "[{},]", 1], ["t", "[{}]x", 1],
+		["t", "[{}]", 0], ["t", "[{}]", -1], [null, "[{}]", 1], ["t", null, 1], ["t", "[\"]", 1],
+	];
+	for (const [topics, bodies, count] of bad) {
+		await rejects(assert, native.commitText(h, topics, bodies, count), "PP_EINVAL");
+	}
+	assert.strictEqual(await client.length("t").catch(() => 0), 0, "nothing was committed");
+	const ids = (await native.commitText(h, "t\nt", "[{\"a\":1},[2]]", 2)).split(",");
+	assert.strictEqual(ids.length, 2);
+	assert.deepStrictEqual((await client.range("t")).map((l) => l.body), [{ a: 1 }, [2]]);
+});
+
 test("range errors: invalid_topic_format, invalid_topic, invalid_range_offset", async () => {
 	await rejects(assert, client.range("bad topic"), "PP_EINVALID_TOPIC", "invalid_topic_format");
 	await rejects(assert, client.revrange("never"), "PP_ENOTOPIC", "invalid_topic");
