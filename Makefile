@@ -367,7 +367,8 @@ FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC))
 FUZZ_SEEDS   := $(B)/bin/pipeproc-fuzz-seeds
 .SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %.c,$(FB)/obj/%.o,$(FUZZ_SRC)) \
 	$(FB)/obj/worker/plugins/exec/frame.o \
-	$(FB)/obj/worker/plugins/exec/command.o
+	$(FB)/obj/worker/plugins/exec/command.o \
+	$(FB)/obj/worker/plugins/jetstream/config.o
 
 $(FB)/obj/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
@@ -380,7 +381,8 @@ $(FB)/fuzz_%: $(FB)/obj/test/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 
 # Harnesses of code outside lib/ name it here.
 $(FB)/fuzz_exec_frame: $(FB)/obj/worker/plugins/exec/frame.o
-$(FB)/fuzz_plugin_config: $(FB)/obj/worker/plugins/exec/command.o
+$(FB)/fuzz_plugin_config: $(FB)/obj/worker/plugins/exec/command.o \
+	$(FB)/obj/worker/plugins/jetstream/config.o
 
 $(FUZZ_SEEDS): $(call obj,test/fuzz/seeds.c) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -107,6 +107,10 @@ configs(void)
 	put_config("awk", "awk '/^log/ { print }'");
 	put_config("empty", "");
 	put_config("assign_only", "A=1 B=2");
+	put_config("js_sink", "servers=nats://127.0.0.1:4222,nats://127.0.0.1:4223"
+	    "\nsubject=logs.{topic}.{seq}\nstream=LOGS\ntimeout_ms=2000\n");
+	put_config("js_source", "servers=nats://127.0.0.1:4222\nstream=LOGS\n"
+	    "consumer=b\nbatch=128\nheaders=envelope\n");
 }
 
 /* Dead-letter envelopes, as the node writes them (ppi_wire_deadletter). */
