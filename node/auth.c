@@ -36,6 +36,7 @@ typedef struct entry {
 	bool     is_over; /* arrived over the cap: answered PP_EBUSY */
 	uint64_t added_ms;
 	bool     is_foreign; /* another local user: answered PP_EPEER */
+	uint64_t answered_ms; /* over or foreign: when first refused; 0 */
 } entry;
 
 struct auth {
@@ -50,8 +51,10 @@ struct auth {
 	_Atomic uint32_t n_foreign; /* entries of other users (peer.h) */
 };
 
-/* How long a connection over the cap is kept to receive its PP_EBUSY. */
+/* How long a refused connection is kept once answered (to receive its
+ * PP_EBUSY or PP_EPEER), and at most when it never asks anything. */
 #define OVER_MS 1000
+#define SILENT_MS 10000
 
 int
 auth_alloc(const ppi_token *token, uint32_t max_conns,
@@ -97,7 +100,8 @@ auth_has_token(const auth *a)
 
 /*
  * A connection over the cap is not closed at once: it gets PP_EBUSY for
- * its requests and is closed after OVER_MS, so its client fails with an
+ * its requests and is closed OVER_MS after the first of them was answered
+ * (SILENT_MS after it came when it asks nothing), so its client fails with an
  * error that says why instead of redialing in a loop (and NNG 1.5.2's
  * TLS dialer can hang in nng_close() while it churns like that).
  */
@@ -170,6 +174,9 @@ auth_check(auth *a, uint32_t pipe, const void *frame, size_t len, char *msg,
 			break;
 		}
 	}
+	if (e != NULL && (e->is_foreign || e->is_over) && e->answered_ms == 0) {
+		e->answered_ms = ppi_clock_ms(CLOCK_MONOTONIC);
+	}
 	if (e != NULL && e->is_foreign) {
 		pthread_mutex_unlock(&a->mu);
 		snprintf(msg, msglen, "this node serves only its own user");
@@ -204,6 +211,19 @@ auth_check(auth *a, uint32_t pipe, const void *frame, size_t len, char *msg,
 	return 0;
 }
 
+/*
+ * A refused connection (over the cap, another user) goes OVER_MS after
+ * its first request was answered, so that the answer reaches its client
+ * however slow the node is (a sanitizer build under load took over a
+ * second); one that never asks anything goes after SILENT_MS.
+ */
+static bool
+refused_long_enough(const entry *e, uint64_t now)
+{
+	return e->answered_ms != 0 ? now - e->answered_ms >= OVER_MS
+	                           : now - e->added_ms >= SILENT_MS;
+}
+
 size_t
 auth_expired(auth *a, uint32_t *pipes, size_t max)
 {
@@ -220,7 +240,7 @@ auth_expired(auth *a, uint32_t *pipes, size_t max)
 			continue;
 		}
 		if (((a->v[i].is_over || a->v[i].is_foreign) &&
-		        now - a->v[i].added_ms >= OVER_MS) ||
+		        refused_long_enough(&a->v[i], now)) ||
 		    (a->token.len > 0 && !a->v[i].is_authed &&
 		        now - a->v[i].added_ms >= a->timeout_ms)) {
 			a->v[i].is_reported = true;
