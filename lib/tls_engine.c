@@ -140,7 +140,7 @@ static int
 bio_recv(void *arg, unsigned char *buf, size_t len)
 {
 	nng_tls_engine_conn *c = arg;
-	size_t               n = len;
+	size_t               n = len, i;
 	int                  rv = nng_tls_engine_recv(c->tls, buf, &n);
 
 	if (rv == NNG_EAGAIN || (rv == 0 && n == 0)) {
@@ -148,10 +148,8 @@ bio_recv(void *arg, unsigned char *buf, size_t len)
 	}
 	/* Kept to tell a plain NNG listener (it greets with "\0SP\0")
 	 * from a TLS one when the handshake fails. */
-	while (rv == 0 && c->nfirst < sizeof(c->first) &&
-	    c->nfirst < n) {
-		c->first[c->nfirst] = buf[c->nfirst];
-		c->nfirst++;
+	for (i = 0; rv == 0 && i < n && c->nfirst < sizeof(c->first); i++) {
+		c->first[c->nfirst++] = buf[i];
 	}
 	return rv != 0 ? MBEDTLS_ERR_NET_RECV_FAILED : (int) n;
 }
