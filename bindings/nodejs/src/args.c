@@ -117,6 +117,32 @@ ppn_arg_int64(napi_env env, napi_value v, int64_t dflt, int64_t *out)
 	return (0);
 }
 
+int
+ppn_arg_texts(napi_env env, const napi_value *argv, char **topics,
+    char **bodies, size_t *count)
+{
+	int64_t n;
+	int     rv;
+
+	*topics = NULL;
+	*bodies = NULL;
+	if ((rv = ppn_arg_int64(env, argv[2], 0, &n)) != 0) {
+		return (rv);
+	}
+	if (n <= 0 || n > UINT32_MAX) {
+		return (PP_EINVAL);
+	}
+	if ((rv = ppn_arg_string(env, argv[0], topics)) != 0 ||
+	    (rv = ppn_arg_string(env, argv[1], bodies)) != 0) {
+		return (rv);
+	}
+	if (*topics == NULL || *bodies == NULL) {
+		return (PP_EINVAL);
+	}
+	*count = (size_t)n;
+	return (0);
+}
+
 napi_value
 ppn_prop(napi_env env, napi_value obj, const char *key)
 {

@@ -23,6 +23,16 @@ void ppn_strings_free(char **strings, size_t count);
 /* Numbers: undefined/null give `dflt`; anything else must be a number. */
 int ppn_arg_int64(napi_env env, napi_value v, int64_t dflt, int64_t *out);
 
+/*
+ * The texts of a commit of several logs (commitText, commitMany: split.h):
+ * argv[0] the topics text, argv[1] the bodies text (both copied as
+ * ppn_arg_string(), never NULL on 0), argv[2] their count, 1 to
+ * UINT32_MAX. 0, or PP_EINVAL, PP_ENOMEM; on error *topics and *bodies
+ * hold whatever was copied (free both either way).
+ */
+int ppn_arg_texts(napi_env env, const napi_value *argv, char **topics,
+    char **bodies, size_t *count);
+
 /* Property `key` of object `obj` (undefined when obj is not an object). */
 napi_value ppn_prop(napi_env env, napi_value obj, const char *key);
 

@@ -288,7 +288,7 @@ commit_text_fn(napi_env env, napi_callback_info info)
 	napi_value  argv[4], promise;
 	size_t      argc = 4;
 	char       *topics = NULL, *bodies = NULL;
-	int64_t     count;
+	size_t      count = 0;
 	int         rv;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -302,17 +302,9 @@ commit_text_fn(napi_env env, napi_callback_info info)
 	if ((cl = ppn_client_take(env, argv[0], &c->job)) == NULL) {
 		return (ppn_job_fail_now(env, &c->job, c->job.status, c->job.errmsg));
 	}
-	if ((rv = ppn_arg_int64(env, argv[3], 0, &count)) == 0 &&
-	    (count <= 0 || count > UINT32_MAX)) {
-		rv = PP_EINVAL;
-	}
-	if (rv == 0 && (rv = ppn_arg_string(env, argv[1], &topics)) == 0 &&
-	    (rv = ppn_arg_string(env, argv[2], &bodies)) == 0 &&
-	    (topics == NULL || bodies == NULL)) {
-		rv = PP_EINVAL;
-	}
+	rv = ppn_arg_texts(env, argv + 1, &topics, &bodies, &count);
 	if (rv == 0) {
-		c->count = (size_t)count;
+		c->count = count;
 		if ((c->records = calloc(c->count, sizeof(pp_record))) == NULL ||
 		    (c->ids = calloc(c->count, sizeof(pp_id))) == NULL) {
 			rv = PP_ENOMEM;

@@ -119,7 +119,7 @@ commit_many_fn(napi_env env, napi_callback_info info)
 	napi_value  argv[4], promise;
 	size_t      argc = 4, i;
 	char       *topics = NULL, *bodies = NULL, **tl = NULL, **bl = NULL;
-	int64_t     count;
+	size_t      count = 0;
 	pp_record   rec;
 	int         rv;
 
@@ -133,17 +133,9 @@ commit_many_fn(napi_env env, napi_callback_info info)
 	if ((cl = ppn_client_take(env, argv[0], &m->job)) == NULL) {
 		return (ppn_job_fail_now(env, &m->job, m->job.status, m->job.errmsg));
 	}
-	if ((rv = ppn_arg_int64(env, argv[3], 0, &count)) == 0 &&
-	    (count <= 0 || count > UINT32_MAX)) {
-		rv = PP_EINVAL;
-	}
-	if (rv == 0 && (rv = ppn_arg_string(env, argv[1], &topics)) == 0 &&
-	    (rv = ppn_arg_string(env, argv[2], &bodies)) == 0 &&
-	    (topics == NULL || bodies == NULL)) {
-		rv = PP_EINVAL;
-	}
+	rv = ppn_arg_texts(env, argv + 1, &topics, &bodies, &count);
 	if (rv == 0) {
-		m->count = (size_t)count;
+		m->count = count;
 		if ((m->ids = calloc(m->count, sizeof(*m->ids))) == NULL ||
 		    (m->status = calloc(m->count, sizeof(*m->status))) == NULL ||
 		    (m->slots = calloc(m->count, sizeof(*m->slots))) == NULL ||
