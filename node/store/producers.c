@@ -20,6 +20,7 @@
 
 #include "group.h"
 #include "producers.h"
+#include "prune.h"
 
 #define PRODUCER_VAL_SIZE 16
 
@@ -132,72 +133,17 @@ store_producers_get(store *s, const ppi_request *req, ppi_buf *reply)
 	ppi_wire_reply_producer(reply, seq, ms);
 }
 
-/* Where the next pruning step starts: a key, or the start when len 0. */
-static unsigned char resume_key[PP_PRODUCER_MAX];
-static size_t        resume_len;
-
-/* One pruning step (store_producers_prune); an MDB code. */
-static int
-prune_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted)
+/* A key is old when its last commit came before the cutoff. */
+static bool
+producer_is_old(const MDB_val *k, const MDB_val *v, uint64_t cutoff_ms)
 {
-	MDB_txn    *txn;
-	MDB_cursor *cur;
-	MDB_val     k = { resume_len, resume_key }, v;
-	size_t      seen = 0;
-	int         rc;
-
-	*deleted = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		return rc;
-	}
-	if ((rc = mdb_cursor_open(txn, s->producers, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	rc = resume_len != 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
-	                     : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	/* Look at up to 4 * budget keys: a step stays short even when few
-	 * are idle. */
-	while (rc == 0 && *deleted < budget && seen < 4 * budget) {
-		seen++;
-		if (v.mv_size == PRODUCER_VAL_SIZE &&
-		    ppi_get_be64((unsigned char *) v.mv_data + 8) < cutoff_ms) {
-			/* Copied first: the key dies with the delete. */
-			memcpy(resume_key, k.mv_data, k.mv_size);
-			resume_len = k.mv_size;
-			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
-				break;
-			}
-			(*deleted)++;
-			/* Seek past the hole rather than trust the cursor. */
-			k.mv_size  = resume_len;
-			k.mv_data  = resume_key;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			continue;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	/* Resume at the key not looked at yet; start over at the end. */
-	if (rc == 0 && k.mv_size <= sizeof(resume_key)) {
-		memcpy(resume_key, k.mv_data, k.mv_size);
-		resume_len = k.mv_size;
-	} else {
-		resume_len = 0;
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-		}
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	if (*deleted == 0) {
-		mdb_txn_abort(txn);
-		return 0;
-	}
-	return mdb_txn_commit(txn);
+	(void) k;
+	return v->mv_size == PRODUCER_VAL_SIZE &&
+	    ppi_get_be64((unsigned char *) v->mv_data + 8) < cutoff_ms;
 }
+
+/* The whole producers database, from its first key. */
+static prune_walk producers_walk = { .is_old = producer_is_old };
 
 int
 store_producers_prune(store *s, uint64_t cutoff_ms, size_t budget,
@@ -206,9 +152,10 @@ store_producers_prune(store *s, uint64_t cutoff_ms, size_t budget,
 	char msg[256];
 	int  rc;
 
-	if ((rc = prune_step(s, cutoff_ms, budget, deleted)) == 0) {
+	producers_walk.dbi = s->producers;
+	if ((rc = prune_step(s, &producers_walk, cutoff_ms, budget,
+	         deleted)) == 0) {
 		return 0;
 	}
-	resume_len = 0;
 	return store_error(rc, "forgetting producers", msg, sizeof(msg));
 }

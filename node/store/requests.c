@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "prune.h"
 #include "requests.h"
 
 /* A remembered reply is 0x00, the ms it was stored at (u64), then the
@@ -150,70 +151,27 @@ requests_remember(group *g, const ppi_request *req, const ppi_buf *reply)
 	return requests_prune_client(g, req->cid, req->floor);
 }
 
-/* One pruning step (store_requests_prune); an MDB code. */
-static int
-prune_step(store *s, uint64_t cutoff_ms, size_t budget, size_t *deleted)
+/* The remembered replies: the state keys that start with STATE_REQUEST. */
+static bool
+request_is_ours(const MDB_val *k)
 {
-	static unsigned char resume[REQUEST_KEY_SIZE] = { STATE_REQUEST };
-	MDB_txn             *txn;
-	MDB_cursor          *cur;
-	MDB_val              k = { REQUEST_KEY_SIZE, resume }, v;
-	size_t               seen = 0;
-	int                  rc;
-
-	*deleted = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		return rc;
-	}
-	if ((rc = mdb_cursor_open(txn, s->state, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	/* Look at up to 4 * budget entries: a step stays short even when
-	 * few are old. */
-	while (rc == 0 && k.mv_size == REQUEST_KEY_SIZE &&
-	    ((unsigned char *) k.mv_data)[0] == STATE_REQUEST &&
-	    *deleted < budget && seen < 4 * budget) {
-		seen++;
-		if (requests_ms(&v) < cutoff_ms) {
-			unsigned char at[REQUEST_KEY_SIZE];
-
-			memcpy(at, k.mv_data, REQUEST_KEY_SIZE);
-			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
-				break;
-			}
-			(*deleted)++;
-			/* Seek past the hole rather than trust the cursor. */
-			k.mv_size = REQUEST_KEY_SIZE;
-			k.mv_data = at;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			continue;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	/* Resume after what was looked at; start over at the end. */
-	if (rc == 0 && k.mv_size == REQUEST_KEY_SIZE &&
-	    ((unsigned char *) k.mv_data)[0] == STATE_REQUEST) {
-		memcpy(resume, k.mv_data, REQUEST_KEY_SIZE);
-	} else {
-		memset(resume, 0, sizeof(resume));
-		resume[0] = STATE_REQUEST;
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-		}
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	if (*deleted == 0) {
-		mdb_txn_abort(txn);
-		return 0;
-	}
-	return mdb_txn_commit(txn);
+	return k->mv_size == REQUEST_KEY_SIZE &&
+	    ((unsigned char *) k->mv_data)[0] == STATE_REQUEST;
 }
+
+static bool
+request_is_old(const MDB_val *k, const MDB_val *v, uint64_t cutoff_ms)
+{
+	(void) k;
+	return requests_ms(v) < cutoff_ms;
+}
+
+static prune_walk requests_walk = {
+	.start     = { STATE_REQUEST },
+	.start_len = 1,
+	.is_ours   = request_is_ours,
+	.is_old    = request_is_old,
+};
 
 int
 store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
@@ -222,7 +180,9 @@ store_requests_prune(store *s, uint64_t cutoff_ms, size_t budget,
 	char msg[256];
 	int  rc;
 
-	if ((rc = prune_step(s, cutoff_ms, budget, deleted)) == 0) {
+	requests_walk.dbi = s->state;
+	if ((rc = prune_step(s, &requests_walk, cutoff_ms, budget,
+	         deleted)) == 0) {
 		return 0;
 	}
 	return store_error(rc, "forgetting replies", msg, sizeof(msg));
