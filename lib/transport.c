@@ -42,6 +42,7 @@
 
 #define REDIAL_MIN_MS 1000
 #define REFUSED_RING 8 /* pipes hung up on, whose removal is not counted */
+#define REFUSED_REDIAL_MS (3600 * 1000) /* a refused dialer's pause */
 /* Idle calls (context and aio) kept for reuse: opening a context and
  * allocating an aio per request took locks and allocations in NNG on
  * every round trip. Enough for the commit senders and a few threads. */
@@ -192,6 +193,20 @@ pipe_checking(nng_pipe p, nng_pipe_ev ev, void *arg)
 	t->refused[t->nrefused++ % REFUSED_RING] = (uint32_t) nng_pipe_id(p);
 	pthread_mutex_unlock(&t->refused_mu);
 	__atomic_store_n(&t->refused_uid, uid + 1, __ATOMIC_RELEASE);
+	/* No quick redial either (before the close, which starts its
+	 * timer): the dialer would reconnect within
+	 * milliseconds, only to be refused again, and our close would then
+	 * likely come in the middle of its SP handshake, which stops NNG
+	 * 1.5.2's ipc listener on the node (bug #1518) until the node's
+	 * watchdog listens afresh. Closing the dialer from this callback
+	 * deadlocks in NNG 1.5.2 (it waits for the very task that runs us);
+	 * a long reconnect pause, without back-off, does not touch its
+	 * state machine. A request that times out with no pipe makes a new
+	 * dialer, at most once a second (redial_if_stuck), so our own node
+	 * is found again when it comes back. */
+	nng_dialer_set_ms(nng_pipe_dialer(p), NNG_OPT_RECONNMAXT, 0);
+	nng_dialer_set_ms(nng_pipe_dialer(p), NNG_OPT_RECONNMINT,
+	    REFUSED_REDIAL_MS);
 	nng_pipe_close(p);
 }
 
@@ -602,7 +617,9 @@ ppi_transport_end(ppi_call *call, ppi_frame *reply)
 	if (rv == NNG_ETIMEDOUT &&
 	    __atomic_load_n(&call->t->npipes, __ATOMIC_RELAXED) <= 0 &&
 	    __atomic_load_n(&call->t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
-		/* No pipe because we hang up on whoever serves it now. */
+		/* No pipe because we hang up on whoever serves it now; look
+		 * again (pipe_checking paused the dialer that was refused). */
+		redial_if_stuck(call->t, call->sent_ms);
 		call_free(call);
 		return PP_EPEER;
 	} else if (rv == NNG_ETIMEDOUT) {

@@ -11,6 +11,7 @@
  * context carries one request at a time, so NCONN bounds the requests in
  * flight and the memory they hold.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
  * probes of our own listeners (answers_hello) must get through. */
 #define PROBE_SLACK 4
 #define MAX_LISTENERS 9 /* 8 --listen, plus the workers' own */
+#define IPC_MODE 0600   /* a new ipc socket file: owner only */
 
 enum conn_state { CONN_RECV, CONN_SEND };
 
@@ -99,6 +101,10 @@ struct server {
 	_Atomic uint64_t last_pipe_ms[MAX_LISTENERS]; /* last arrival */
 	_Atomic uint64_t last_refusal_ms; /* cap reached: logged 1/s */
 	const peer_config *peers; /* other users allowed on ipc (peer.h) */
+	/* The mode an ipc listener gives its socket file: IPC_MODE at
+	 * first, then what the file had when the watchdog listened again
+	 * (keep_socket_file). */
+	int             ipc_mode[MAX_LISTENERS];
 };
 
 static int
@@ -537,7 +543,8 @@ claim_path(const char *path, char *msg, size_t msglen)
 }
 
 /*
- * One listener. ipc sockets are owner-only. Remote listeners read at
+ * One listener. ipc sockets are owner-only (unless the watchdog listens
+ * again on a file its owner opened to others, see keep_socket_file). Remote listeners read at
  * most one request (no slack for a PP_ETOOLARGE answer: a peer that may
  * not even hold the token must not make us buffer 4x that), tls+tcp ones
  * demand a client certificate signed by our CA (mutual TLS). NNG 1.5.2
@@ -555,7 +562,10 @@ listen_on(server *s, size_t i, char *msg, size_t msglen)
 		goto fail;
 	}
 	if (a.kind == PPI_ADDR_IPC) {
-		rv = nng_listener_set_int(*l, NNG_OPT_IPC_PERMISSIONS, 0600);
+		/* NNG applies it between bind() and listen(): nobody ever
+		 * connects to the file with another mode. */
+		rv = nng_listener_set_int(*l, NNG_OPT_IPC_PERMISSIONS,
+		    s->ipc_mode[i] != 0 ? s->ipc_mode[i] : IPC_MODE);
 	} else {
 		rv = nng_listener_set_size(*l, NNG_OPT_RECVMAXSZ,
 		    PPI_REQUEST_MAX(s->node->max_body));
@@ -767,6 +777,39 @@ answers_hello(server *s, size_t i)
 	return is_ok;
 }
 
+/*
+ * Before the watchdog listens again on an ipc path: what the owner made
+ * of the socket file (a chmod, a chgrp that lets other users in, with
+ * --allow-uid/--allow-gid) must survive the new file, or those users are
+ * locked out by a listener restart they never caused. The mode goes to
+ * the new listener (ipc_mode); the group is returned for keep_group.
+ */
+static void
+keep_socket_file(server *s, size_t i, gid_t *gid)
+{
+	struct stat st;
+
+	*gid = (gid_t) -1;
+	if (lstat(s->addrs[i] + 6, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_uid == geteuid()) {
+		s->ipc_mode[i] = (int) (st.st_mode & 0777);
+		*gid           = st.st_gid;
+	}
+}
+
+/* The group of the fresh socket file, as the old one had it. */
+static void
+keep_group(const char *path, gid_t gid)
+{
+	struct stat st;
+
+	if (gid != (gid_t) -1 && lstat(path, &st) == 0 && st.st_gid != gid &&
+	    lchown(path, (uid_t) -1, gid) != 0) {
+		fprintf(stderr, "pipeproc-node: cannot give %s its group %u "
+		    "again: %s\n", path, (unsigned) gid, strerror(errno));
+	}
+}
+
 void
 server_check_listeners(server *s)
 {
@@ -775,6 +818,8 @@ server_check_listeners(server *s)
 	nng_pipe p;
 	uint64_t start;
 	size_t   i, n;
+	gid_t    gid;
+	bool     is_ipc;
 
 	/* Connections that never showed the token in time go first. */
 	n = auth_expired(s->auth, stale, sizeof(stale) / sizeof(stale[0]));
@@ -795,12 +840,18 @@ server_check_listeners(server *s)
 		 * request table makes safe. */
 		fprintf(stderr, "pipeproc-node: %s stopped accepting; "
 		    "listening again\n", s->addrs[i]);
+		is_ipc = strncmp(s->addrs[i], "ipc://", 6) == 0;
+		if (is_ipc) {
+			keep_socket_file(s, i, &gid);
+		}
 		nng_listener_close(s->listeners[i]);
-		if (strncmp(s->addrs[i], "ipc://", 6) == 0) {
+		if (is_ipc) {
 			unlink(s->addrs[i] + 6);
 		}
 		if (listen_on(s, i, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "pipeproc-node: %s\n", msg);
+		} else if (is_ipc) {
+			keep_group(s->addrs[i] + 6, gid);
 		}
 	}
 }
