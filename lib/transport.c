@@ -41,6 +41,7 @@
 #include "user.h"
 
 #define REDIAL_MIN_MS 1000
+#define CLOSE_WAIT_MS 2000 /* a socket's close, normally a few ms */
 #define REFUSED_RING 8 /* pipes hung up on, whose removal is not counted */
 #define REFUSED_REDIAL_MS (3600 * 1000) /* a refused dialer's pause */
 /* Idle calls (context and aio) kept for reuse: opening a context and
@@ -71,6 +72,8 @@ struct ppi_transport {
 	pthread_mutex_t pool_mu; /* guards idle */
 	ppi_call       *idle[CALL_POOL];
 	int             nidle;
+	bool            is_sock_closed; /* hangup or close did nng_close */
+	bool            is_sock_stuck;  /* ... and it did not return */
 };
 
 int
@@ -275,6 +278,122 @@ redial_if_stuck(ppi_transport *t, uint64_t sent_ms)
 	pthread_mutex_unlock(&t->mu);
 }
 
+/*
+ * NNG 1.5.2 can wedge in nng_close(). A pipe closed just as a message
+ * arrives on it (its header read, its body not yet asked for) never
+ * finishes the protocol's receive: the transport asks for the body on
+ * its receive aio, which the close has stopped, and NNG drops that
+ * request without completing anything. The pipe's teardown then waits
+ * for that receive forever (req0/rep0 pipe_stop), on NNG's only reaper
+ * thread, so every later nng_close() in the process waits too: a
+ * pp_close() while late replies come in, the node's listener probe and
+ * its shutdown (docs/DESIGN.md §6). Our closes therefore run on a thread
+ * of their own and are waited for a bounded time; when one is stuck,
+ * what it would free stays allocated, since NNG may still use it.
+ */
+typedef struct close_job {
+	nng_socket      sock;
+	int             refs; /* the closing thread and the waiter */
+	bool            is_done;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+} close_job;
+
+static bool is_nng_stuck; /* atomic: some close did not return */
+
+static void
+close_job_rele(close_job *j)
+{
+	int refs;
+
+	pthread_mutex_lock(&j->mu);
+	refs = --j->refs;
+	pthread_mutex_unlock(&j->mu);
+	if (refs == 0) {
+		pthread_cond_destroy(&j->cv);
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+	}
+}
+
+static void *
+close_main(void *arg)
+{
+	close_job *j = arg;
+
+	nng_close(j->sock);
+	pthread_mutex_lock(&j->mu);
+	j->is_done = true;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	close_job_rele(j);
+	return NULL;
+}
+
+bool
+ppi_transport_close_socket(uint32_t sock_id, uint32_t timeout_ms)
+{
+	struct timespec deadline =
+	    ppi_deadline_after_us(CLOCK_MONOTONIC, (int64_t) timeout_ms * 1000);
+	pthread_condattr_t cattr;
+	pthread_attr_t     attr;
+	pthread_t          th;
+	close_job         *j;
+	bool               is_done;
+	int                rv;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		nng_close((nng_socket) { .id = sock_id });
+		return true;
+	}
+	j->sock.id = sock_id;
+	j->refs    = 2;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cv, &cattr);
+	pthread_condattr_destroy(&cattr);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rv = pthread_create(&th, &attr, close_main, j);
+	pthread_attr_destroy(&attr);
+	if (rv != 0) {
+		j->refs = 1;
+		close_main(j); /* no thread to spare: unbounded, as before */
+		return true;
+	}
+	pthread_mutex_lock(&j->mu);
+	while (!j->is_done &&
+	    pthread_cond_timedwait(&j->cv, &j->mu, &deadline) == 0) {
+	}
+	is_done = j->is_done;
+	pthread_mutex_unlock(&j->mu);
+	close_job_rele(j);
+	if (!is_done) {
+		__atomic_store_n(&is_nng_stuck, true, __ATOMIC_RELAXED);
+	}
+	return is_done;
+}
+
+bool
+ppi_transport_is_nng_stuck(void)
+{
+	return __atomic_load_n(&is_nng_stuck, __ATOMIC_RELAXED);
+}
+
+/* The socket's bounded close; false when it is stuck (see above). */
+static bool
+close_sock(ppi_transport *t)
+{
+	if (!t->is_sock_closed) {
+		t->is_sock_closed = true;
+		t->is_sock_stuck  = !ppi_transport_close_socket(t->sock.id,
+		    CLOSE_WAIT_MS);
+	}
+	return !t->is_sock_stuck;
+}
+
 /* A synchronous dial on a thread, so that it can be bounded in time. */
 typedef struct dial_job {
 	nng_dialer      d;
@@ -303,42 +422,54 @@ dial_main(void *arg)
  * ends the dial; the caller must then not use the socket again.
  */
 static int
-dial_within(nng_socket sock, nng_dialer d, uint32_t timeout_ms, bool *closed)
+dial_within(nng_socket sock, nng_dialer d, uint32_t timeout_ms, bool *closed,
+    bool *is_stuck)
 {
 	struct timespec deadline =
 	    ppi_deadline_after_us(CLOCK_MONOTONIC, (int64_t) timeout_ms * 1000);
 	pthread_condattr_t attr;
 	pthread_t          th;
-	dial_job           j = { .d = d };
+	dial_job          *j;
 	int                rv;
 
-	pthread_mutex_init(&j.mu, NULL);
+	/* On the heap: a dial stuck in NNG keeps it (see close_sock). */
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		return NNG_ENOMEM;
+	}
+	j->d = d;
+	pthread_mutex_init(&j->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&j.cv, &attr);
+	pthread_cond_init(&j->cv, &attr);
 	pthread_condattr_destroy(&attr);
-	if (pthread_create(&th, NULL, dial_main, &j) != 0) {
+	if (pthread_create(&th, NULL, dial_main, j) != 0) {
 		rv = nng_dialer_start(d, 0);
 		goto out;
 	}
-	pthread_mutex_lock(&j.mu);
-	while (!j.is_done &&
-	    pthread_cond_timedwait(&j.cv, &j.mu, &deadline) == 0) {
+	pthread_mutex_lock(&j->mu);
+	while (!j->is_done &&
+	    pthread_cond_timedwait(&j->cv, &j->mu, &deadline) == 0) {
 	}
-	rv = j.rv;
-	if (!j.is_done) {
-		pthread_mutex_unlock(&j.mu);
-		nng_close(sock);
+	rv = j->rv;
+	if (!j->is_done) {
+		pthread_mutex_unlock(&j->mu);
 		*closed = true;
+		if (!ppi_transport_close_socket(sock.id, CLOSE_WAIT_MS)) {
+			/* The dialing thread may never return: j stays. */
+			pthread_detach(th);
+			*is_stuck = true;
+			return NNG_ETIMEDOUT;
+		}
 		pthread_join(th, NULL);
 		rv = NNG_ETIMEDOUT;
 		goto out;
 	}
-	pthread_mutex_unlock(&j.mu);
+	pthread_mutex_unlock(&j->mu);
 	pthread_join(th, NULL);
 out:
-	pthread_cond_destroy(&j.cv);
-	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j->cv);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
 	return rv;
 }
 
@@ -350,7 +481,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	nng_dialer      d;
 	ppi_addr        a;
 	ppi_tls_failure failure;
-	bool            closed = false;
+	bool            closed = false, is_stuck = false;
 	int            rv, why;
 
 	if (ppi_address_parse(address, &a) != 0) {
@@ -391,7 +522,13 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	}
 	t->dialer      = d;
 	t->redialed_ms = ppi_clock_ms(CLOCK_MONOTONIC);
-	rv = dial_within(t->sock, d, o->timeout_ms, &closed);
+	rv = dial_within(t->sock, d, o->timeout_ms, &closed, &is_stuck);
+	if (is_stuck) {
+		/* NNG may still use t (pipe callbacks): it stays. */
+		snprintf(msg, msglen, "cannot connect to %s: no connection "
+		    "in time, and NNG did not let go of it", address);
+		return PP_ETIMEDOUT;
+	}
 	if ((why = ppi_transport_refusal(t, msg, msglen)) != 0) {
 		goto fail_pp;
 	}
@@ -420,8 +557,8 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 fail:
 	why = ppi_transport_map_nng(rv);
 fail_pp:
-	if (!closed) {
-		nng_close(t->sock);
+	if (!closed && !close_sock(t)) {
+		return why; /* stuck in NNG, which may still use t */
 	}
 	if (t->tls != NULL) {
 		nng_tls_config_free(t->tls);
@@ -437,7 +574,7 @@ fail_pp:
 void
 ppi_transport_hangup(ppi_transport *t)
 {
-	nng_close(t->sock);
+	close_sock(t);
 }
 
 static void call_free(ppi_call *call);
@@ -448,7 +585,9 @@ ppi_transport_close(ppi_transport *t)
 	if (t == NULL) {
 		return;
 	}
-	nng_close(t->sock);
+	if (!close_sock(t)) {
+		return; /* stuck in NNG, which may still use t: it stays */
+	}
 	while (t->nidle > 0) {
 		call_free(t->idle[--t->nidle]);
 	}

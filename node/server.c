@@ -33,6 +33,7 @@
 #include "probe.h"
 #include "server.h"
 #include "tls.h"
+#include "transport.h"
 
 /* Contexts, so requests in flight at once. Up to PARK_MAX (writer.c) of
  * them may be claims waiting for logs; the rest keep serving. */
@@ -42,6 +43,10 @@
 #define PROBE_SLACK 4
 #define MAX_LISTENERS 9 /* 8 --listen, plus the workers' own */
 #define IPC_MODE 0600   /* a new ipc socket file: owner only */
+/* How long a close may take before NNG counts as wedged (see
+ * ppi_transport_close_socket): the probe's, then the server's own. */
+#define PROBE_CLOSE_MS 2000
+#define SERVER_CLOSE_MS 5000
 
 enum conn_state { CONN_RECV, CONN_SEND };
 
@@ -105,6 +110,7 @@ struct server {
 	 * first, then what the file had when the watchdog listened again
 	 * (keep_socket_file). */
 	int             ipc_mode[MAX_LISTENERS];
+	bool            is_stuck_reported; /* NNG wedged: logged once */
 };
 
 static int
@@ -773,7 +779,9 @@ answers_hello(server *s, size_t i)
 		nng_msg_free(msg);
 	}
 	ppi_buf_fini(&req);
-	nng_close(sock);
+	if (!ppi_transport_close_socket(sock.id, PROBE_CLOSE_MS)) {
+		return true; /* cannot tell; server_check_listeners says why */
+	}
 	return is_ok;
 }
 
@@ -826,6 +834,20 @@ server_check_listeners(server *s)
 	for (i = 0; i < n; i++) {
 		p.id = stale[i];
 		nng_pipe_close(p);
+	}
+	/* Once NNG is wedged, no socket can be closed any more: a probe
+	 * would only leave another one behind. Say so, once. */
+	if (ppi_transport_is_nng_stuck()) {
+		if (!s->is_stuck_reported) {
+			s->is_stuck_reported = true;
+			fprintf(stderr, "pipeproc-node: NNG 1.5.2 is wedged "
+			    "(a connection closed as a message arrived on it; "
+			    "see docs/DESIGN.md section 6): connections are "
+			    "still served, but closed ones are never freed and "
+			    "the listeners are no longer checked; restart "
+			    "this node\n");
+		}
+		return;
 	}
 	for (i = 0; i < s->nlisteners; i++) {
 		start = ppi_clock_ms(CLOCK_MONOTONIC);
@@ -949,7 +971,14 @@ server_close(server *s)
 	if (s == NULL) {
 		return;
 	}
-	nng_close(s->sock);
+	if (ppi_transport_is_nng_stuck() ||
+	    !ppi_transport_close_socket(s->sock.id, SERVER_CLOSE_MS)) {
+		/* NNG is wedged: the contexts may still be in use; they
+		 * stay, and go with the process, which is about to exit. */
+		fprintf(stderr, "pipeproc-node: NNG did not close the "
+		    "socket in time; leaving it\n");
+		return;
+	}
 	/* No callback runs after these: none can rearm a context (a sweep
 	 * of the draining ones included) while they are freed. */
 	nng_aio_free(s->drain_aio);
