@@ -72,6 +72,12 @@ struct ppi_transport {
 	pthread_mutex_t pool_mu; /* guards idle */
 	ppi_call       *idle[CALL_POOL];
 	int             nidle;
+	/* Calls whose waiter gave up while their reply may still come
+	 * (late_add): their replies are read before the socket closes. */
+	pthread_mutex_t late_mu; /* guards late, nlate_waiting; late_cv */
+	pthread_cond_t  late_cv; /* a late call got its answer */
+	ppi_call       *late;
+	int             nlate, nlate_waiting;
 	bool            is_sock_closed; /* hangup or close did nng_close */
 	bool            is_sock_stuck;  /* ... and it did not return */
 };
@@ -382,11 +388,16 @@ ppi_transport_is_nng_stuck(void)
 	return __atomic_load_n(&is_nng_stuck, __ATOMIC_RELAXED);
 }
 
-/* The socket's bounded close; false when it is stuck (see above). */
+static void late_drain(ppi_transport *t);
+static void late_free_all(ppi_transport *t);
+
+/* The socket's bounded close, after the replies of late calls had a
+ * moment to come; false when it is stuck (see above). */
 static bool
 close_sock(ppi_transport *t)
 {
 	if (!t->is_sock_closed) {
+		late_drain(t);
 		t->is_sock_closed = true;
 		t->is_sock_stuck  = !ppi_transport_close_socket(t->sock.id,
 		    CLOSE_WAIT_MS);
@@ -482,6 +493,7 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	ppi_addr        a;
 	ppi_tls_failure failure;
 	bool            closed = false, is_stuck = false;
+	pthread_condattr_t cattr;
 	int            rv, why;
 
 	if (ppi_address_parse(address, &a) != 0) {
@@ -512,6 +524,11 @@ ppi_transport_open(const char *address, const ppi_transport_opts *o,
 	pthread_mutex_init(&t->refused_mu, NULL);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, pipe_checking, t);
 	pthread_mutex_init(&t->pool_mu, NULL);
+	pthread_mutex_init(&t->late_mu, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->late_cv, &cattr);
+	pthread_condattr_destroy(&cattr);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_added, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_removed, t);
 	if ((a.kind == PPI_ADDR_TLS && (rv = make_tls(t, o->pem)) != 0) ||
@@ -566,6 +583,8 @@ fail_pp:
 	pthread_mutex_destroy(&t->mu);
 	pthread_mutex_destroy(&t->refused_mu);
 	pthread_mutex_destroy(&t->pool_mu);
+	pthread_mutex_destroy(&t->late_mu);
+	pthread_cond_destroy(&t->late_cv);
 	ppi_token_wipe(&t->token);
 	free(t);
 	return why;
@@ -588,6 +607,7 @@ ppi_transport_close(ppi_transport *t)
 	if (!close_sock(t)) {
 		return; /* stuck in NNG, which may still use t: it stays */
 	}
+	late_free_all(t);
 	while (t->nidle > 0) {
 		call_free(t->idle[--t->nidle]);
 	}
@@ -597,30 +617,180 @@ ppi_transport_close(ppi_transport *t)
 	pthread_mutex_destroy(&t->mu);
 	pthread_mutex_destroy(&t->refused_mu);
 	pthread_mutex_destroy(&t->pool_mu);
+	pthread_mutex_destroy(&t->late_mu);
+	pthread_cond_destroy(&t->late_cv);
 	ppi_token_wipe(&t->token);
 	free(t);
 }
 
+/*
+ * A call: one request and its reply on a context of its own. The reply
+ * is received without an NNG timeout; the waiter times out on its own
+ * (call_wait), and a call given up then stays receiving, "late", so that
+ * a reply that still comes is read rather than arriving while the socket
+ * closes (which wedges NNG 1.5.2, see close_sock).
+ */
 struct ppi_call {
-	ppi_transport *t;
-	nng_ctx        ctx;
-	nng_aio       *aio;
-	uint64_t       sent_ms;
+	ppi_transport  *t;
+	nng_ctx         ctx;
+	nng_aio        *aio;      /* the send: no callback, waited for */
+	nng_aio        *recv_aio; /* the reply: call_replied */
+	uint64_t        sent_ms;
+	uint64_t        recv_ms;    /* when the receive was posted */
+	uint32_t        timeout_ms; /* for the reply, from recv_ms */
+	pthread_mutex_t mu;       /* guards is_replied, is_late */
+	pthread_cond_t  cv;
+	bool            is_replied;
+	bool            is_late;
+	ppi_call       *late_next; /* on t->late, guarded by t->late_mu */
 };
+
+/* Late calls kept at most; beyond, a given-up call is cancelled. */
+#define LATE_MAX 64
+/* How long a close waits for the replies of late calls. */
+#define LATE_DRAIN_MS 500
 
 static void
 call_free(ppi_call *call)
 {
 	nng_aio_free(call->aio);
+	nng_aio_free(call->recv_aio);
 	nng_ctx_close(call->ctx);
+	pthread_cond_destroy(&call->cv);
+	pthread_mutex_destroy(&call->mu);
 	free(call);
+}
+
+/* recv_aio's completion, in NNG's thread (inline when the reply comes
+ * after the receive was posted). A late call's reply is dropped here. */
+static void
+call_replied(void *arg)
+{
+	ppi_call      *call = arg;
+	ppi_transport *t    = call->t;
+	bool           is_late;
+
+	pthread_mutex_lock(&call->mu);
+	call->is_replied = true;
+	is_late          = call->is_late;
+	pthread_cond_signal(&call->cv);
+	pthread_mutex_unlock(&call->mu);
+	if (is_late) {
+		if (nng_aio_result(call->recv_aio) == 0) {
+			nng_msg_free(nng_aio_get_msg(call->recv_aio));
+			nng_aio_set_msg(call->recv_aio, NULL);
+		}
+		pthread_mutex_lock(&t->late_mu);
+		t->nlate_waiting--;
+		pthread_cond_broadcast(&t->late_cv);
+		pthread_mutex_unlock(&t->late_mu);
+	}
+}
+
+/* Late calls that got their answer are freed (not in call_replied:
+ * an aio is never freed from its own callback). */
+static void
+late_reap(ppi_transport *t)
+{
+	ppi_call **pp, *c, *done = NULL;
+	bool       is_replied;
+
+	pthread_mutex_lock(&t->late_mu);
+	for (pp = &t->late; (c = *pp) != NULL;) {
+		pthread_mutex_lock(&c->mu);
+		is_replied = c->is_replied;
+		pthread_mutex_unlock(&c->mu);
+		if (is_replied) {
+			*pp          = c->late_next;
+			c->late_next = done;
+			done         = c;
+			t->nlate--;
+		} else {
+			pp = &c->late_next;
+		}
+	}
+	pthread_mutex_unlock(&t->late_mu);
+	while ((c = done) != NULL) {
+		done = c->late_next;
+		call_free(c);
+	}
+}
+
+/*
+ * A call whose waiter gives up before the reply came: kept receiving
+ * (up to LATE_MAX of them), else cancelled and freed.
+ */
+static void
+late_add(ppi_call *call)
+{
+	ppi_transport *t = call->t;
+	bool           is_kept;
+
+	late_reap(t);
+	pthread_mutex_lock(&t->late_mu);
+	is_kept = t->nlate < LATE_MAX;
+	if (is_kept) {
+		pthread_mutex_lock(&call->mu);
+		call->is_late = !call->is_replied;
+		is_kept       = call->is_late;
+		pthread_mutex_unlock(&call->mu);
+	}
+	if (is_kept) {
+		call->late_next = t->late;
+		t->late         = call;
+		t->nlate++;
+		t->nlate_waiting++;
+	}
+	pthread_mutex_unlock(&t->late_mu);
+	if (is_kept) {
+		return;
+	}
+	nng_aio_stop(call->recv_aio);
+	if (nng_aio_result(call->recv_aio) == 0) {
+		nng_msg_free(nng_aio_get_msg(call->recv_aio));
+		nng_aio_set_msg(call->recv_aio, NULL);
+	}
+	call_free(call);
+}
+
+/*
+ * Before the socket closes: the replies of late calls, while there is a
+ * connection they can come on, for at most LATE_DRAIN_MS (a stopped
+ * node sends nothing, so closing after that is safe).
+ */
+static void
+late_drain(ppi_transport *t)
+{
+	struct timespec deadline =
+	    ppi_deadline_after_us(CLOCK_MONOTONIC, LATE_DRAIN_MS * 1000);
+
+	pthread_mutex_lock(&t->late_mu);
+	while (t->nlate_waiting > 0 &&
+	    __atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0 &&
+	    pthread_cond_timedwait(&t->late_cv, &t->late_mu, &deadline) ==
+	        0) {
+	}
+	pthread_mutex_unlock(&t->late_mu);
+}
+
+/* After the socket closed, which ended what late calls waited for. */
+static void
+late_free_all(ppi_transport *t)
+{
+	ppi_call *late;
+
+	while ((late = t->late) != NULL) {
+		t->late = late->late_next;
+		call_free(late);
+	}
 }
 
 /* An idle call of t's, or a new one; NULL with *rv set on failure. */
 static ppi_call *
 call_get(ppi_transport *t, int *rv)
 {
-	ppi_call *call = NULL;
+	pthread_condattr_t attr;
+	ppi_call          *call = NULL;
 
 	pthread_mutex_lock(&t->pool_mu);
 	if (t->nidle > 0) {
@@ -628,24 +798,33 @@ call_get(ppi_transport *t, int *rv)
 	}
 	pthread_mutex_unlock(&t->pool_mu);
 	if (call != NULL) {
+		call->is_replied = false;
 		return call;
 	}
 	if ((call = calloc(1, sizeof(*call))) == NULL) {
 		*rv = PP_ENOMEM;
 		return NULL;
 	}
+	call->t = t;
 	if ((*rv = nng_ctx_open(&call->ctx, t->sock)) != 0) {
 		free(call);
 		*rv = ppi_transport_map_nng(*rv);
 		return NULL;
 	}
-	if ((*rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0) {
+	if ((*rv = nng_aio_alloc(&call->aio, NULL, NULL)) != 0 ||
+	    (*rv = nng_aio_alloc(&call->recv_aio, call_replied, call)) != 0) {
+		nng_aio_free(call->aio);
 		nng_ctx_close(call->ctx);
 		free(call);
 		*rv = ppi_transport_map_nng(*rv);
 		return NULL;
 	}
-	call->t = t;
+	nng_aio_set_timeout(call->recv_aio, NNG_DURATION_INFINITE);
+	pthread_mutex_init(&call->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&call->cv, &attr);
+	pthread_condattr_destroy(&attr);
 	return call;
 }
 
@@ -731,40 +910,65 @@ ppi_transport_begin(ppi_transport *t, const void *req, size_t len,
 		}
 		return ppi_transport_map_nng(rv);
 	}
-	nng_ctx_recv(call->ctx, call->aio);
+	call->recv_ms = ppi_clock_ms(CLOCK_MONOTONIC);
+	call->timeout_ms = timeout_ms;
+	nng_ctx_recv(call->ctx, call->recv_aio);
 	*out = call;
 	return 0;
+}
+
+/* Waits for the reply until the call's own deadline; true if it came. */
+static bool
+call_wait(ppi_call *call)
+{
+	struct timespec deadline = ppi_deadline_after_us(CLOCK_MONOTONIC,
+	    ((int64_t) call->recv_ms + call->timeout_ms -
+	        (int64_t) ppi_clock_ms(CLOCK_MONOTONIC)) * 1000);
+	bool is_replied;
+
+	pthread_mutex_lock(&call->mu);
+	while (!call->is_replied &&
+	    pthread_cond_timedwait(&call->cv, &call->mu, &deadline) == 0) {
+	}
+	is_replied = call->is_replied;
+	pthread_mutex_unlock(&call->mu);
+	return is_replied;
 }
 
 int
 ppi_transport_end(ppi_call *call, ppi_frame *reply)
 {
-	nng_msg *msg;
-	int      rv;
+	ppi_transport *t       = call->t;
+	uint64_t       sent_ms = call->sent_ms;
+	nng_msg       *msg;
+	int            rv;
 
-	nng_aio_wait(call->aio);
-	if ((rv = nng_aio_result(call->aio)) == 0) {
-		msg         = nng_aio_get_msg(call->aio);
+	if (!call_wait(call)) {
+		rv = NNG_ETIMEDOUT;
+		late_add(call);
+	} else if ((rv = nng_aio_result(call->recv_aio)) == 0) {
+		msg = nng_aio_get_msg(call->recv_aio);
+		nng_aio_set_msg(call->recv_aio, NULL);
 		reply->msg_ = msg;
 		reply->data = nng_msg_body(msg);
 		reply->len  = nng_msg_len(msg);
-		__atomic_store_n(&call->t->replied_ms,
+		__atomic_store_n(&t->replied_ms,
 		    ppi_clock_ms(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
 		call_put(call);
 		return 0;
+	} else {
+		call_free(call);
 	}
 	if (rv == NNG_ETIMEDOUT &&
-	    __atomic_load_n(&call->t->npipes, __ATOMIC_RELAXED) <= 0 &&
-	    __atomic_load_n(&call->t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
+	    __atomic_load_n(&t->npipes, __ATOMIC_RELAXED) <= 0 &&
+	    __atomic_load_n(&t->refused_uid, __ATOMIC_ACQUIRE) != 0) {
 		/* No pipe because we hang up on whoever serves it now; look
 		 * again (pipe_checking paused the dialer that was refused). */
-		redial_if_stuck(call->t, call->sent_ms);
-		call_free(call);
+		redial_if_stuck(t, sent_ms);
 		return PP_EPEER;
 	} else if (rv == NNG_ETIMEDOUT) {
-		redial_if_stuck(call->t, call->sent_ms);
+		redial_if_stuck(t, sent_ms);
 	}
-	call_free(call);
 	return ppi_transport_map_nng(rv);
 }
 
@@ -774,11 +978,8 @@ ppi_transport_abandon(ppi_call *call)
 	if (call == NULL) {
 		return;
 	}
-	nng_aio_stop(call->aio);
-	if (nng_aio_result(call->aio) == 0) {
-		nng_msg_free(nng_aio_get_msg(call->aio));
-	}
-	call_free(call);
+	/* Its reply may be on its way: read it, not close on it. */
+	late_add(call);
 }
 
 int
