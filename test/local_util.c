@@ -69,13 +69,6 @@ local_reads_locally(pp_tnode *n, pp_client *c, const char *topic)
 	if (rv != 0 && rv != PP_ETIMEDOUT && rv != PP_ENOTOPIC) {
 		PP_FAIL_AT("pp_length on a stopped node: %s", pp_errname(rv));
 	}
-	/* A timed-out request makes the client dial afresh; let that
-	 * connection settle before the case goes on: NNG 1.5.2's
-	 * nng_close() could hang on a dialer still negotiating (pp_close
-	 * right after this hung about one run in a dozen). */
-	if (rv == PP_ETIMEDOUT) {
-		PP_WAIT_UNTIL(pp_length(c, topic, &count) != PP_ETIMEDOUT, 10000);
-	}
 	return rv != PP_ETIMEDOUT;
 }
 
