@@ -381,7 +381,11 @@ PP_API int pp_connect(const char *address, const pp_connect_opts *opts,
  * (and not with is_detached), the node is stopped gracefully as by
  * pp_shutdown() and reaped: the spawner owns its node. A detached node, or
  * a node reached with pp_connect(), keeps running.
- * Must be the last call on the client. Blocks up to the request timeout.
+ * Must be the last call on the client. Blocks up to the request timeout,
+ * plus at most half a second for the late replies of requests that timed
+ * out (they are read before the connection closes) and 2 s for the
+ * connection to close; when NNG does not let go of it in that time (an
+ * NNG 1.5.2 defect), its memory is left allocated rather than waited for.
  */
 PP_API void pp_close(pp_client *client);
 
