@@ -415,6 +415,24 @@ PP_API const char *pp_client_errmsg(const pp_client *client);
 PP_API const char *pp_last_errmsg(void);
 
 /*
+ * pp_client_max_body - the largest log body, in bytes, that the node of
+ * `client` accepts (its --max-body, from the handshake). A program that
+ * reads bodies from files or pipes stops reading there instead of
+ * buffering input the node would refuse with PP_ETOOBIG.
+ * Returns the limit; 0 when `client` is NULL. Thread-safe; never blocks.
+ */
+PP_API uint64_t pp_client_max_body(const pp_client *client);
+
+/*
+ * pp_client_max_request - the largest request, in bytes, that the node of
+ * `client` accepts: the whole of one pp_commit() (bodies plus framing)
+ * must fit in it, or the call fails with PP_ETOOLARGE. It is the maximum
+ * body plus 16 MiB.
+ * Returns the limit; 0 when `client` is NULL. Thread-safe; never blocks.
+ */
+PP_API uint64_t pp_client_max_request(const pp_client *client);
+
+/*
  * Options of pp_attach(). Zero means default; NULL means all defaults.
  * Fields are only ever appended.
  */

@@ -64,6 +64,18 @@ pp_last_errmsg(void)
 	return last_errmsg;
 }
 
+uint64_t
+pp_client_max_body(const pp_client *client)
+{
+	return client != NULL ? client->max_body : 0;
+}
+
+uint64_t
+pp_client_max_request(const pp_client *client)
+{
+	return client != NULL ? PPI_REQUEST_MAX(client->max_body) : 0;
+}
+
 int
 ppi_client_begin(pp_client *c, const ppi_buf *req, ppi_call **call)
 {
