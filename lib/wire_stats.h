@@ -19,7 +19,9 @@
  *                 oldest_age_ms, reclaims, lost, last_acked_ms]
  *
  * Items are arrays so that a page of 1,000 costs little; decoders accept
- * longer arrays (fields are only ever appended) and ignore unknown keys.
+ * longer arrays (fields are only ever appended) and ignore unknown keys,
+ * and read keys and trailing fields an older node lacks as 0
+ * (wire_compat.c; DESIGN §5, "Compatibility of replies").
  */
 #ifndef PP_WIRE_STATS_H
 #define PP_WIRE_STATS_H
