@@ -9,7 +9,9 @@
  * from it with the node's own read code (lmdb_read.c); everything else
  * still goes to the node. When the store cannot be opened (another
  * user, a directory we may not read, another LMDB format, another store
- * at that path) every read falls back to a request, silently.
+ * at that path) every read falls back to a request, silently; so does
+ * every read once DIR/data.mdb is no longer the file we mapped (the
+ * store was replaced: local.c).
  *
  * Design notes: one environment per store per process (LMDB forbids
  * opening one twice in a process: closing either would drop the other's
