@@ -14,6 +14,12 @@
  * family must be written together, so the per-topic and per-proc samples
  * are gathered family by family into side buffers during one paged walk
  * of the store, and appended after it.
+ *
+ * Bounded (issue stops, "Noticed"): one scrape writes the samples of at
+ * most METRICS_SERIES_MAX topics and as many procs, the first in name
+ * order, and says so in pipeproc_metrics_truncated; a node with a
+ * million topics is not a million-series scrape taking seconds on the
+ * HTTP server's one thread. /topics and /procs page through all of them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,11 +66,19 @@ static const struct {
 	    "Logs retention removed before the proc acked them." },
 };
 
+/* Topics, and procs, whose samples one scrape writes at most. */
+#define METRICS_SERIES_MAX 10000
+
 typedef struct walk {
 	ppi_buf fam[F_COUNT];
 	char    name[PP_TOPIC_MAX + 1]; /* the last item, for paging */
 	size_t  n;                      /* items in the current page */
+	size_t  total;                  /* items of this kind so far */
+	bool    is_truncated;           /* some were left out */
 } walk;
+
+/* Row callbacks return this once METRICS_SERIES_MAX items are in. */
+#define WALK_FULL 1
 
 /* A label value, escaped as the format requires: \\, \" and \n. */
 static void
@@ -218,6 +232,11 @@ add_topic(void *arg, const pp_topic_stats *t)
 {
 	walk *w = arg;
 
+	if (w->total == METRICS_SERIES_MAX) {
+		w->is_truncated = true;
+		return WALK_FULL;
+	}
+	w->total++;
 	sample(w, F_TOPIC_LOGS, t->name, NULL);
 	ppi_buf_printf(&w->fam[F_TOPIC_LOGS], "%" PRIu64 "\n", t->count);
 	sample(w, F_TOPIC_BYTES, t->name, NULL);
@@ -239,6 +258,11 @@ add_proc(void *arg, const pp_proc_stats *p)
 {
 	walk *w = arg;
 
+	if (w->total == METRICS_SERIES_MAX) {
+		w->is_truncated = true;
+		return WALK_FULL;
+	}
+	w->total++;
 	sample(w, F_PROC_LAG, p->topic, p->name);
 	ppi_buf_printf(&w->fam[F_PROC_LAG], "%" PRIu64 "\n", p->lag);
 	sample(w, F_PROC_AGE, p->topic, p->name);
@@ -256,7 +280,8 @@ add_proc(void *arg, const pp_proc_stats *p)
 	return 0;
 }
 
-/* Walks every page of topics, then of procs, into the side buffers. */
+/* Walks the pages of topics, then of procs, into the side buffers, up
+ * to METRICS_SERIES_MAX of each. */
 static int
 walk_store(store *s, walk *w, uint64_t now_ms)
 {
@@ -264,6 +289,7 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 	bool    has_more = true;
 	int     rv = 0;
 
+	w->total = 0;
 	for (after.ptr = NULL, after.len = 0; has_more && rv == 0;) {
 		w->n = 0;
 		rv   = store_stats_topics(s, &after, 1000, add_topic, w, &has_more);
@@ -271,6 +297,8 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;
 	}
+	rv = rv == WALK_FULL ? 0 : rv;
+	w->total = 0;
 	for (after.ptr = NULL, after.len = 0, has_more = true;
 	     has_more && rv == 0;) {
 		w->n = 0;
@@ -280,7 +308,7 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;
 	}
-	return rv;
+	return rv == WALK_FULL ? 0 : rv;
 }
 
 int
@@ -298,6 +326,11 @@ metrics_prom_write(store *s, ppi_buf *out)
 	stats_node(s, &st);
 	node_figures(out, &st);
 	if ((rv = walk_store(s, &w, st.now_ms)) == 0) {
+		scalar(out, "pipeproc_metrics_truncated", "gauge",
+		    "1 when this scrape left out the topics or procs past the "
+		    "first 10000 of each in name order (GET /topics and /procs "
+		    "page through all).",
+		    w.is_truncated ? 1 : 0);
 		for (f = 0; f < F_COUNT; f++) {
 			header(out, families[f].name, families[f].type,
 			    families[f].help);

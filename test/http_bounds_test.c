@@ -8,6 +8,8 @@
  *   10,000) after ?after=NAME, with a Link header to the next page, so
  *   no request reads more than a page whatever the node holds; a bad
  *   limit or after is 400 with a JSON error.
+ * - /metrics writes the samples of at most 10,000 topics (and procs),
+ *   and pipeproc_metrics_truncated says when it left some out.
  * - Clients that send half a request, send nothing, or never read their
  *   answer delay nobody's /metrics, are closed by the server after its
  *   request timeout (5 s), and more of them than the connection cap
@@ -306,7 +308,62 @@ test_more_clients_than_the_cap(void)
 	pp_t_node_stop(&n);
 }
 
+/* Lines of body that start with prefix. */
+static size_t
+lines_starting(const char *body, const char *prefix)
+{
+	const char *at = body;
+	size_t      n = 0, len = strlen(prefix);
+
+	while (at != NULL && *at != '\0') {
+		n += strncmp(at, prefix, len) == 0;
+		at = strchr(at, '\n');
+		at = at != NULL ? at + 1 : NULL;
+	}
+	return n;
+}
+
+#define METRICS_TOPICS 10050 /* over the 10,000 series /metrics writes */
+
+static void
+test_metrics_bounded(void)
+{
+	pp_record *recs  = calloc(METRICS_TOPICS, sizeof(*recs));
+	char (*names)[16] = calloc(METRICS_TOPICS, sizeof(*names));
+	pp_id     *ids   = calloc(METRICS_TOPICS, sizeof(*ids));
+	pp_tnode   n;
+	char      *body;
+	size_t     i;
+	int        port = start_with_http(&n);
+
+	PP_ASSERT_TRUE(recs != NULL && names != NULL && ids != NULL);
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "GET", "/metrics", &body, NULL), 200);
+	PP_ASSERT_TRUE(strstr(body, "\npipeproc_metrics_truncated 0\n") != NULL);
+	free(body);
+	for (i = 0; i < METRICS_TOPICS; i++) {
+		pp_t_format(names[i], sizeof(names[i]), "m%05zu", i);
+		recs[i] = (pp_record) { names[i], "x", 1 };
+	}
+	PP_PASS(pp_commit(n.client, recs, METRICS_TOPICS, ids));
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "GET", "/metrics", &body, NULL), 200);
+	PP_ASSERT_U64_EQ(lines_starting(body, "pipeproc_topic_logs{"), 10000);
+	PP_ASSERT_TRUE(strstr(body, "pipeproc_topic_logs{topic=\"m09999\"}") !=
+	    NULL);
+	PP_ASSERT_TRUE(strstr(body, "\"m10000\"") == NULL);
+	PP_ASSERT_TRUE(strstr(body, "\npipeproc_metrics_truncated 1\n") != NULL);
+	free(body);
+	free(recs);
+	free(names);
+	free(ids);
+	pp_t_node_stop(&n);
+}
+
 static const pp_test_case cases[] = {
+	PP_CASE("/metrics writes the samples of at most 10,000 topics and "
+	        "says it cut",
+	    test_metrics_bounded, 0),
 	PP_CASE("/topics and /procs are pages with a Link to the next",
 	    test_list_pages, 0),
 	PP_CASE("a bad limit or after is 400 with PP_EINVAL",
