@@ -13,6 +13,9 @@
  *   answered by the handler --written (idle_timeout_ms without progress,
  *   total_timeout_ms in all)--> closed
  *
+ * The answers waiting to be written hold at most OUT_BUDGET bytes in all;
+ * a request that comes while they hold more gets 503.
+ *
  * One request per connection ("Connection: close"), as Prometheus and
  * curl are fine with; a request body is never read. At the connection
  * cap the oldest connection still sending its request is dropped, so
@@ -44,6 +47,10 @@
 
 #define REQUEST_MAX 8192 /* request line and headers, bytes */
 #define POLL_MAX_MS 1000
+/* Answer bytes all connections may hold at once; past it a request gets
+ * 503, so clients that ask for large pages and never read them cannot
+ * make the node hold a page per connection. */
+#define OUT_BUDGET (64u << 20)
 
 struct conn {
 	int      fd;
@@ -68,6 +75,7 @@ struct httpd {
 	size_t        nconns;
 	struct pollfd *pfds;
 	bool           is_accept_paused; /* out of descriptors: wait */
+	size_t         out_bytes;        /* held by all conns' out */
 };
 
 static uint64_t
@@ -157,6 +165,7 @@ conn_answer(httpd *h, struct conn *c, bool is_head, httpd_response *res)
 		conn_close(c); /* out of memory: nothing sensible to send */
 		return;
 	}
+	h->out_bytes += c->out.len;
 	c->is_writing  = true;
 	c->outoff      = 0;
 	c->deadline_ms = now + h->o.idle_timeout_ms;
@@ -212,6 +221,11 @@ conn_dispatch(httpd *h, struct conn *c, size_t end)
 		conn_error(h, c, 400, "only HTTP/1.x is served");
 		return;
 	}
+	if (h->out_bytes > OUT_BUDGET) {
+		conn_error(h, c, 503, "busy: answers not yet taken fill the "
+		                      "server's budget");
+		return;
+	}
 	memset(&res, 0, sizeof(res));
 	ppi_buf_init(&res.body);
 	ppi_buf_init(&res.headers);
@@ -257,8 +271,9 @@ conn_read(httpd *h, struct conn *c)
 
 /* Frees a connection's memory (its descriptor is already closed). */
 static void
-conn_free(struct conn *c)
+conn_free(httpd *h, struct conn *c)
 {
+	h->out_bytes -= c->is_writing ? c->out.len : 0;
 	ppi_buf_fini(&c->out);
 	free(c);
 }
@@ -297,7 +312,7 @@ compact(httpd *h)
 
 	for (i = 0; i < h->nconns; i++) {
 		if (h->conns[i]->fd < 0) {
-			conn_free(h->conns[i]);
+			conn_free(h, h->conns[i]);
 		} else {
 			h->conns[k++] = h->conns[i];
 		}
@@ -539,7 +554,7 @@ httpd_stop(httpd *h)
 	pthread_join(h->thread, NULL);
 	for (i = 0; i < h->nconns; i++) {
 		conn_close(h->conns[i]);
-		conn_free(h->conns[i]);
+		conn_free(h, h->conns[i]);
 	}
 	close(h->lfd);
 	close(h->wake[0]);
