@@ -245,6 +245,41 @@ int store_stats_procs(store *s, const ppi_str *after, size_t max,
     uint64_t now_ms, int (*fn)(void *arg, const pp_proc_stats *p),
     void *arg, bool *has_more);
 
+/* ---- sources and their lag (sources.c; readers) ------------------------ */
+
+/* What the node heard last from a source's worker (node/source_lag.c). */
+typedef struct store_source_report {
+	char     producer[PP_PRODUCER_MAX + 1];
+	uint64_t head;        /* the newest sequence upstream */
+	uint64_t reported_ms; /* when it came */
+} store_source_report;
+
+/* Looks up the report of source `name` created at created_ms; false
+ * when there is none (for this incarnation of the name). */
+typedef bool store_source_report_fn(void *arg, const char *name,
+    uint64_t created_ms, store_source_report *out);
+
+/*
+ * store_source_created - the creation time of source `name` (its
+ * record's), to tie a report to this incarnation of the name. Returns 0,
+ * PP_ENOSYSPROC (no source of that name; a systemProc is not one) or a
+ * PP_E* code of the store.
+ */
+int store_source_created(store *s, const ppi_str *name,
+    uint64_t *created_ms);
+
+/*
+ * store_stats_sources - calls fn for at most `max` sources after `after`
+ * (exclusive; ptr NULL: from the first) in name order, each with its lag:
+ * report() gives its producer key and upstream head, the producer table
+ * the key's stored sequence, both read in one transaction. Ages count up
+ * to now_ms. Returns 0, fn's non-0 return, or a PP_E* code.
+ */
+int store_stats_sources(store *s, const ppi_str *after, size_t max,
+    uint64_t now_ms, store_source_report_fn *report, void *report_arg,
+    int (*fn)(void *arg, const pp_source_info *src), void *arg,
+    bool *has_more);
+
 /* ---- procs of connections (ephemeral.c; writer only) ------------------ */
 
 /* A list of proc names; free(names) releases it. */
