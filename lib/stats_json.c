@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "stats_impl.h"
 #include "wire_stats.h"
 
@@ -141,34 +142,6 @@ put_proc(ppi_buf *b, const pp_proc_stats *p)
 	ppi_buf_printf(b, "}");
 }
 
-/* A source; before its first report the lag is unknown: null, not 0. */
-static void
-put_source(ppi_buf *b, const pp_source_info *p)
-{
-	ppi_buf_printf(b, "{\"name\":");
-	put_str(b, p->name);
-	ppi_buf_printf(b, ",\"topic\":");
-	put_str(b, p->topic);
-	ppi_buf_printf(b, ",\"plugin\":");
-	put_str(b, p->plugin);
-	ppi_buf_printf(b, ",\"producer\":");
-	put_str(b, p->producer);
-	ppi_buf_printf(b, ",\"has_report\":%s",
-	    p->has_report ? "true" : "false");
-	if (p->has_report) {
-		put_u64(b, "lag", p->lag);
-		put_u64(b, "upstream_seq", p->upstream_seq);
-		put_u64(b, "stored_seq", p->stored_seq);
-		put_u64(b, "reported_ms", p->reported_ms);
-		put_u64(b, "report_age_ms", p->report_age_ms);
-	} else {
-		ppi_buf_printf(b, ",\"lag\":null,\"upstream_seq\":null,"
-		                  "\"stored_seq\":null,\"reported_ms\":null,"
-		                  "\"report_age_ms\":null");
-	}
-	ppi_buf_printf(b, "}");
-}
-
 int
 pp_stats_json(const pp_stats_report *s, char **json)
 {
@@ -193,7 +166,7 @@ pp_stats_json(const pp_stats_report *s, char **json)
 	ppi_buf_printf(&b, "],\"sources\":[");
 	for (i = 0; i < s->sources.n; i++) {
 		ppi_buf_printf(&b, "%s", i > 0 ? "," : "");
-		put_source(&b, &s->sources.items[i]);
+		ppi_json_source(&b, &s->sources.items[i]);
 	}
 	ppi_buf_printf(&b, "]}");
 	ppi_buf_append(&b, "", 1); /* the NUL */
