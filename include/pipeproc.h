@@ -1055,7 +1055,8 @@ PP_API int pp_proc_destroy(
     pp_client *client, const char *name, pp_proc_list **list);
 
 /*
- * pp_procs - every proc with its state and lag, in name order.
+ * pp_procs - every proc with its state and lag, in name order. Sources
+ * are not procs: pp_sources() lists them with their lag.
  * Returns 0, or PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
  * On success *list belongs to the caller; free it with
  * pp_proc_list_free(). Thread-safe; blocks for one round trip.
