@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "client.h"
 #include "harness.h"
+#include "pipeproc_plugin.h"
 #include "metrics_util.h"
 #include "source_lag.h"
 #include "system_util.h"
@@ -390,7 +393,32 @@ test_metrics(void)
 	PP_ASSERT_TRUE(pp_t_node_wait(&n, 10000) != -1);
 }
 
+/* What a plugin built against this header sees from older hosts. */
+static void
+test_abi(void)
+{
+	pp_plugin_info info;
+
+	memset(&info, 0, sizeof(info));
+	/* A host older than source_size: its info ends before it. */
+	info.size        = (uint32_t) offsetof(pp_plugin_info, source_size);
+	info.source_size = (uint32_t) sizeof(pp_plugin_source); /* garbage */
+	PP_ASSERT_TRUE(!PP_PLUGIN_SOURCE_HAS_REPORT(&info));
+	/* A host that knows the field, but not a source (0). */
+	info.size        = sizeof(info);
+	info.source_size = 0;
+	PP_ASSERT_TRUE(!PP_PLUGIN_SOURCE_HAS_REPORT(&info));
+	/* A host whose pp_plugin_source ends before report. */
+	info.source_size = (uint32_t) offsetof(pp_plugin_source, report);
+	PP_ASSERT_TRUE(!PP_PLUGIN_SOURCE_HAS_REPORT(&info));
+	/* This host. */
+	info.source_size = (uint32_t) sizeof(pp_plugin_source);
+	PP_ASSERT_TRUE(PP_PLUGIN_SOURCE_HAS_REPORT(&info));
+}
+
 static const pp_test_case cases[] = {
+	PP_CASE("PP_PLUGIN_SOURCE_HAS_REPORT is true only for a host whose "
+	    "pp_plugin_source has report()", test_abi, 10),
 	PP_CASE("a source's lag is unknown before its first report, then "
 	    "upstream minus stored, and 0 once stored",
 	    test_lag, 120),
