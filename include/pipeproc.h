@@ -1191,8 +1191,9 @@ typedef struct pp_source_info {
 	bool        has_report;   /* false: upstream_seq and lag unknown */
 	uint64_t    upstream_seq; /* the newest sequence upstream, reported */
 	uint64_t    stored_seq;   /* the producer key's last applied
-	                           * sequence (pp_producer()); 0 before a
-	                           * report */
+	                           * sequence (pp_producer(); after the node
+	                           * forgot an idle key, the last one it saw);
+	                           * 0 before a report */
 	uint64_t    lag;          /* upstream_seq - stored_seq, never below
 	                           * 0; 0 when !has_report */
 	uint64_t    reported_ms;   /* the node's clock at the last report */

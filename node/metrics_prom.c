@@ -328,7 +328,7 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 	     has_more && rv == 0;) {
 		w->n = 0;
 		rv   = store_stats_sources(s, &after, 500, now_ms,
-		      source_lag_report, NULL, add_source, w, &has_more);
+		      &source_lag_reports, add_source, w, &has_more);
 		after.ptr = w->name;
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;

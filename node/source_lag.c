@@ -4,6 +4,11 @@
  * upstream and when that came. One process-wide table (as metrics.c),
  * since reader threads write it (srcreport) and read it (stats, HTTP).
  *
+ * Each report, and each walk that computes a lag, also notes the key's
+ * stored sequence (stored_seen, the highest seen): the node forgets a
+ * key idle past its dedupe window, and an idle source must not then show
+ * its whole stream as lag.
+ *
  * Nothing is persisted: after a restart the node knows no upstream until
  * the next report, and says so (pp_source_info.has_report) instead of
  * showing a lag of 0. A report is tied to the creation time of its
@@ -67,6 +72,7 @@ slot_for(const char *name)
 		reports = r;
 		cap     = ncap;
 	}
+	memset(&reports[nreports], 0, sizeof(reports[nreports]));
 	return &reports[nreports++];
 }
 
@@ -74,8 +80,10 @@ void
 source_lag_answer(store *s, const ppi_request *req, ppi_buf *reply)
 {
 	char      name[PP_TOPIC_MAX + 1];
-	uint64_t  created_ms;
+	char      key[PP_PRODUCER_MAX + 1];
+	uint64_t  created_ms, stored = 0;
 	report   *r;
+	bool      is_same;
 	int       rv;
 
 	if (req->name.len == 0 || req->name.len > PP_TOPIC_MAX) {
@@ -88,7 +96,8 @@ source_lag_answer(store *s, const ppi_request *req, ppi_buf *reply)
 		    "producer key must be 1 to 200 bytes of visible ASCII");
 		return;
 	}
-	if ((rv = store_source_created(s, &req->name, &created_ms)) != 0) {
+	if ((rv = store_source_check(s, &req->name, &req->key, &created_ms,
+	         &stored)) != 0) {
 		ppi_wire_reply_error(reply, rv,
 		    rv == PP_ENOSYSPROC ? "no source of that name"
 		                        : "cannot read the store");
@@ -96,13 +105,22 @@ source_lag_answer(store *s, const ppi_request *req, ppi_buf *reply)
 	}
 	memcpy(name, req->name.ptr, req->name.len);
 	name[req->name.len] = '\0';
+	memcpy(key, req->key.ptr, req->key.len);
+	key[req->key.len] = '\0';
 	pthread_mutex_lock(&lock);
 	if ((r = slot_for(name)) != NULL) {
+		/* The stored floor carries over only within one source and
+		 * key: the same name's slot may hold another one's. */
+		is_same = strcmp(r->name, name) == 0 &&
+		    r->created_ms == created_ms &&
+		    strcmp(r->r.producer, key) == 0;
+		if (!is_same || stored > r->r.stored_seen) {
+			r->r.stored_seen = stored;
+		}
 		memcpy(r->name, name, req->name.len + 1);
 		r->created_ms = created_ms;
-		memcpy(r->r.producer, req->key.ptr, req->key.len);
-		r->r.producer[req->key.len] = '\0';
-		r->r.head                   = req->head;
+		memcpy(r->r.producer, key, req->key.len + 1);
+		r->r.head        = req->head;
 		r->r.reported_ms = ppi_clock_ms(CLOCK_REALTIME);
 	}
 	pthread_mutex_unlock(&lock);
@@ -113,14 +131,12 @@ source_lag_answer(store *s, const ppi_request *req, ppi_buf *reply)
 	ppi_wire_reply_ok(reply);
 }
 
-bool
-source_lag_report(void *arg, const char *name, uint64_t created_ms,
-    store_source_report *out)
+static bool
+reports_get(const char *name, uint64_t created_ms, store_source_report *out)
 {
 	bool   has = false;
 	size_t i;
 
-	(void) arg;
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < nreports; i++) {
 		if (strcmp(reports[i].name, name) == 0) {
@@ -134,6 +150,28 @@ source_lag_report(void *arg, const char *name, uint64_t created_ms,
 	pthread_mutex_unlock(&lock);
 	return has;
 }
+
+/* A walk read `stored` for the key of a report: raise its floor. */
+static void
+reports_seen(const char *name, uint64_t created_ms, const char *key,
+    uint64_t stored)
+{
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nreports; i++) {
+		if (strcmp(reports[i].name, name) == 0 &&
+		    reports[i].created_ms == created_ms &&
+		    strcmp(reports[i].r.producer, key) == 0 &&
+		    stored > reports[i].r.stored_seen) {
+			reports[i].r.stored_seen = stored;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+const store_source_reports source_lag_reports = { reports_get,
+	reports_seen };
 
 void
 source_lag_clear(void)

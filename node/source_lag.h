@@ -13,10 +13,9 @@
  * source exists (a reader thread). */
 void source_lag_answer(store *s, const ppi_request *req, ppi_buf *reply);
 
-/* source_lag_report - store_source_report_fn over the reports (any
- * thread; arg unused). */
-bool source_lag_report(void *arg, const char *name, uint64_t created_ms,
-    store_source_report *out);
+/* source_lag_reports - the reports for store_stats_sources (any
+ * thread). */
+extern const store_source_reports source_lag_reports;
 
 /* source_lag_clear - forget every report (the node, at its end). */
 void source_lag_clear(void);

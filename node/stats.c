@@ -86,7 +86,7 @@ stats_reply(store *s, const ppi_request *req, ppi_buf *reply)
 	} else {
 		rv = store_stats_sources(s, &req->after,
 		    PPI_STATS_SOURCES_PAGE, ppi_clock_ms(CLOCK_REALTIME),
-		    source_lag_report, NULL, add_source, &a, &has_more);
+		    &source_lag_reports, add_source, &a, &has_more);
 	}
 	if (rv != 0) {
 		ppi_wire_reply_error(reply, rv, "cannot read the store for stats");

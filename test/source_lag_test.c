@@ -8,7 +8,8 @@
  * unchanged across a kill -9 of the worker, unknown again after a node
  * restart until the next report and for a source created anew under the
  * same name; reports for what is not a source, or with a bad key, are
- * refused with clear codes.
+ * refused with clear codes; an idle source whose producer key the node
+ * forgot (dedupe window) does not show its whole upstream as lag.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -289,6 +290,49 @@ test_recreated(void)
 	pp_t_node_stop(&n);
 }
 
+/* The node's last applied sequence of KEY (0: none or forgotten). */
+static uint64_t
+stored_of(pp_client *c)
+{
+	pp_producer_info info;
+
+	PP_PASS(pp_producer(c, KEY, &info));
+	return info.last_seq;
+}
+
+static void
+test_forgotten_key(void)
+{
+	static const char *const extra[] = { "--workers", "1",
+		"--dedupe-window", "1000", NULL };
+	pp_tnode   n;
+	pp_client *c;
+	seen       s;
+	char       path[PP_T_PATH];
+
+	pp_t_node_init(&n);
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, extra), 0);
+	c = pp_t_connect(n.address);
+	pp_t_format(path, sizeof(path), "%s/upstream", pp_t_root());
+	create(c, "lag", path);
+	upstream(path, 30, 30);
+	PP_WAIT_UNTIL(lag_is(c, "lag", 30, 0), 20000);
+	/* The source goes idle; after the dedupe window the node forgets
+	 * its key... */
+	PP_ASSERT_INT_EQ(remove(path), 0);
+	PP_WAIT_UNTIL(stored_of(c) == 0, 20000);
+	/* ... but what was stored still is: no lag appears. */
+	PP_ASSERT_TRUE(source_get(c, "lag", &s));
+	PP_ASSERT_INT_EQ(s.i.has_report, true);
+	PP_ASSERT_U64_EQ(s.i.upstream_seq, 30);
+	PP_ASSERT_U64_EQ(s.i.stored_seq, 30);
+	PP_ASSERT_U64_EQ(s.i.lag, 0);
+	PP_ASSERT_U64_EQ(system_length(c, "out"), 30);
+	pp_close(c);
+	pp_t_node_kill(&n, SIGTERM);
+	PP_ASSERT_TRUE(pp_t_node_wait(&n, 10000) != -1);
+}
+
 /* A srcreport frame with a key the library would refuse, sent raw. */
 static int
 raw_report(pp_client *c, const char *name, const char *key)
@@ -427,6 +471,8 @@ static const pp_test_case cases[] = {
 	    test_crashes, 120),
 	PP_CASE("a source created anew under the same name shows no old "
 	    "report", test_recreated, 60),
+	PP_CASE("an idle source's lag stays 0 after the node forgot its "
+	    "producer key (dedupe window)", test_forgotten_key, 60),
 	PP_NODE_CASE("reports for no source, a systemProc, a bad name or a "
 	    "bad key are refused with clear codes",
 	    test_refused, 60),

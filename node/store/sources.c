@@ -6,10 +6,14 @@
  * node's memory (node/source_lag.c), handed in through a callback, so
  * this wing stays the only one that opens a transaction.
  *
- *   lag = max(0, reported head - producers[reported key].seq)
+ *   lag = max(0, reported head - stored)
+ *   stored = max(producers[reported key].seq, that seq at the reports)
  *
  * computed when asked, so it is as fresh as the last commit, and only as
- * stale on the upstream side as the last report.
+ * stale on the upstream side as the last report. The second term keeps
+ * an idle source's lag at 0 after the node forgot its key (dedupe
+ * window): every report and every walk here raise it (a source that
+ * runs reports every few seconds).
  */
 #include <string.h>
 
@@ -17,7 +21,8 @@
 #include "sys_rec.h"
 
 int
-store_source_created(store *s, const ppi_str *name, uint64_t *created_ms)
+store_source_check(store *s, const ppi_str *name, const ppi_str *key,
+    uint64_t *created_ms, uint64_t *stored_seq)
 {
 	MDB_txn *txn;
 	sys_def  d;
@@ -27,6 +32,10 @@ store_source_created(store *s, const ppi_str *name, uint64_t *created_ms)
 	pthread_rwlock_rdlock(&s->map_lock);
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) == 0) {
 		rc = sys_rec_get(txn, s, name->ptr, name->len, &d);
+		if (rc == 0 &&
+		    (rc = producers_last_seq(txn, s, key, stored_seq)) != 0) {
+			sys_rec_free(&d);
+		}
 		mdb_txn_abort(txn);
 	}
 	pthread_rwlock_unlock(&s->map_lock);
@@ -47,8 +56,8 @@ store_source_created(store *s, const ppi_str *name, uint64_t *created_ms)
 /* The lag of source d from its report, read in txn, into *out. */
 static int
 source_row(MDB_txn *txn, store *s, const sys_def *d, uint64_t now_ms,
-    store_source_report_fn *report, void *report_arg,
-    store_source_report *rep, pp_source_info *out)
+    const store_source_reports *reports, store_source_report *rep,
+    pp_source_info *out)
 {
 	ppi_str key;
 	int     rc;
@@ -58,13 +67,21 @@ source_row(MDB_txn *txn, store *s, const sys_def *d, uint64_t now_ms,
 	out->topic    = d->nto > 0 ? d->to[0] : "";
 	out->plugin   = d->plugin;
 	out->producer = "";
-	if (!report(report_arg, d->name, d->created_ms, rep)) {
+	if (!reports->get(d->name, d->created_ms, rep)) {
 		return 0;
 	}
 	key.ptr = rep->producer;
 	key.len = strlen(rep->producer);
 	if ((rc = producers_last_seq(txn, s, &key, &out->stored_seq)) != 0) {
 		return rc;
+	}
+	/* A key idle past the dedupe window is forgotten (0): what it had
+	 * stored when last reported is still stored. */
+	if (rep->stored_seen > out->stored_seq) {
+		out->stored_seq = rep->stored_seen;
+	} else if (out->stored_seq > rep->stored_seen) {
+		reports->seen(d->name, d->created_ms, rep->producer,
+		    out->stored_seq);
 	}
 	out->producer      = rep->producer;
 	out->has_report    = true;
@@ -81,7 +98,7 @@ source_row(MDB_txn *txn, store *s, const sys_def *d, uint64_t now_ms,
 
 int
 store_stats_sources(store *s, const ppi_str *after, size_t max,
-    uint64_t now_ms, store_source_report_fn *report, void *report_arg,
+    uint64_t now_ms, const store_source_reports *reports,
     int (*fn)(void *arg, const pp_source_info *src), void *arg,
     bool *has_more)
 {
@@ -135,8 +152,7 @@ store_stats_sources(store *s, const ppi_str *after, size_t max,
 			*has_more = true;
 			break;
 		}
-		rc = source_row(txn, s, &d, now_ms, report, report_arg, &rep,
-		    &info);
+		rc = source_row(txn, s, &d, now_ms, reports, &rep, &info);
 		if (rc == 0) {
 			n++;
 			frv = fn(arg, &info);
