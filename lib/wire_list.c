@@ -23,6 +23,9 @@
  *   stats procs   "items"   [name, topic, disabled, has_claim, lag,
  *                            oldest_unacked, oldest_unacked_age,
  *                            reclaims, lost, last_acked]
+ *   stats sources "items"   [name, topic, plugin, producer, has_report,
+ *                            upstream_seq, stored_seq, lag,
+ *                            reported_ms, report_age_ms]
  *
  * One decoder reads them all: it checks the list's frame, decodes each
  * item with the row decoder of its kind, and hands the row to the
@@ -41,6 +44,7 @@
 #define PROC_FIELDS_ACKED 36 /* 26, and the two ranges newer nodes add */
 #define STATS_TOPIC_FIELDS 12
 #define STATS_PROC_FIELDS 10
+#define STATS_SOURCE_FIELDS 10
 
 /* ---- encoded by the node ------------------------------------------------ */
 
@@ -201,6 +205,25 @@ ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
 	msgpack_pack_uint64(&pk, p->last_acked_ms);
 }
 
+void
+ppi_wire_reply_stats_source(ppi_buf *b, const pp_source_info *src)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, STATS_SOURCE_FIELDS);
+	ppi_wire_pack_cstr(&pk, src->name);
+	ppi_wire_pack_cstr(&pk, src->topic);
+	ppi_wire_pack_cstr(&pk, src->plugin);
+	ppi_wire_pack_cstr(&pk, src->producer);
+	src->has_report ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	msgpack_pack_uint64(&pk, src->upstream_seq);
+	msgpack_pack_uint64(&pk, src->stored_seq);
+	msgpack_pack_uint64(&pk, src->lag);
+	msgpack_pack_uint64(&pk, src->reported_ms);
+	msgpack_pack_uint64(&pk, src->report_age_ms);
+}
+
 /* ---- decoded by the library --------------------------------------------- */
 
 /* Room for the strings of one row: they are NUL-terminated copies. */
@@ -215,6 +238,7 @@ typedef union list_row {
 	pp_proc_info   proc;
 	pp_topic_stats stats_topic;
 	pp_proc_stats  stats_proc;
+	pp_source_info stats_source;
 } list_row;
 
 /* Field k of the item, or NULL when an older node sent fewer. */
@@ -369,11 +393,38 @@ row_stats_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
 	return true;
 }
 
+static bool
+row_stats_source(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
+{
+	pp_source_info *p = &r->stats_source;
+
+	memset(p, 0, sizeof(*p));
+	if (!ppi_wire_opt_str(F(0), s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_str(F(1), s->str[1], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_str(F(2), s->plugin, sizeof(s->plugin)) ||
+	    !ppi_wire_opt_str(F(3), s->str[2], PP_PRODUCER_MAX + 1) ||
+	    !ppi_wire_opt_bool(F(4), &p->has_report) ||
+	    !ppi_wire_opt_u64(F(5), &p->upstream_seq) ||
+	    !ppi_wire_opt_u64(F(6), &p->stored_seq) ||
+	    !ppi_wire_opt_u64(F(7), &p->lag) ||
+	    !ppi_wire_opt_u64(F(8), &p->reported_ms) ||
+	    !ppi_wire_opt_u64(F(9), &p->report_age_ms)) {
+		return false;
+	}
+	p->name     = s->str[0];
+	p->topic    = s->str[1];
+	p->plugin   = s->plugin;
+	p->producer = s->str[2];
+	return true;
+}
+
 #undef F
 
 /*
  * Per kind: the key of its array and the fields an item has at least:
- * those that name it (a topic's name; a proc's name and topic). Items may
+ * those that name it (a topic's name; a proc's or source's name and
+ * topic). Items may
  * be longer (fields are only ever appended) or shorter down to that
  * minimum (an older node): DESIGN §5, "Compatibility of replies".
  */
@@ -387,6 +438,7 @@ static const struct {
 	[PPI_LIST_PROCS]        = { "procs", 2, row_proc },
 	[PPI_LIST_STATS_TOPICS] = { "items", 1, row_stats_topic },
 	[PPI_LIST_STATS_PROCS]  = { "items", 2, row_stats_proc },
+	[PPI_LIST_STATS_SOURCES] = { "items", 2, row_stats_source },
 };
 
 int

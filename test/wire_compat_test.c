@@ -152,6 +152,7 @@ typedef struct rows {
 	pp_proc_info   proc;
 	pp_topic_stats stopic;
 	pp_proc_stats  sproc;
+	pp_source_info source;
 	char           name[64];
 	char           topic_name[64];
 } rows;
@@ -242,6 +243,20 @@ list_reply(frame *f, const char *key, uint32_t nfields, uint32_t nstr,
 }
 
 static int
+row_stats_source(void *arg, const void *item)
+{
+	rows *r = arg;
+
+	if (r->count++ == 0) {
+		r->source = *(const pp_source_info *) item;
+		snprintf(r->name, sizeof(r->name), "%s", r->source.name);
+		snprintf(r->topic_name, sizeof(r->topic_name), "%s",
+		    r->source.topic);
+	}
+	return 0;
+}
+
+static int
 decode_list(const frame *f, enum ppi_list_kind kind, rows *r, bool *more)
 {
 	static int (*const fns[])(void *, const void *) = {
@@ -249,6 +264,7 @@ decode_list(const frame *f, enum ppi_list_kind kind, rows *r, bool *more)
 		[PPI_LIST_PROCS] = row_proc,
 		[PPI_LIST_STATS_TOPICS] = row_stats_topic,
 		[PPI_LIST_STATS_PROCS] = row_stats_proc,
+		[PPI_LIST_STATS_SOURCES] = row_stats_source,
 	};
 	char msg[256];
 
@@ -314,6 +330,24 @@ test_lists_older_and_newer(void)
 	PP_ASSERT_STR_EQ(r.name, "n1");
 	PP_ASSERT_U64_EQ(r.sproc.lag, 4);
 	PP_ASSERT_U64_EQ(r.sproc.last_acked_ms, 0);
+	f_free(&f);
+	/* sources: older (up to has_report) and newer (more fields) */
+	list_reply(&f, "items", 5, 4, "e", true);
+	PP_PASS(decode_list(&f, PPI_LIST_STATS_SOURCES, &r, &more));
+	PP_ASSERT_STR_EQ(r.name, "n1");
+	PP_ASSERT_STR_EQ(r.topic_name, "t1");
+	PP_ASSERT_TRUE(!r.source.has_report);
+	PP_ASSERT_U64_EQ(r.source.lag, 0);
+	f_free(&f);
+	list_reply(&f, "items", 14, 4, "e", true);
+	PP_PASS(decode_list(&f, PPI_LIST_STATS_SOURCES, &r, &more));
+	PP_ASSERT_U64_EQ(r.source.lag, 7);
+	PP_ASSERT_U64_EQ(r.source.report_age_ms, 9);
+	f_free(&f);
+	/* ... and a source's flag of the wrong type */
+	list_reply(&f, "items", 10, 4, NULL, true);
+	PP_FAIL(decode_list(&f, PPI_LIST_STATS_SOURCES, &r, &more),
+	    PP_EPROTO);
 	f_free(&f);
 }
 
