@@ -9,7 +9,9 @@
 // then this thread parsed them (the rest). What programs get is the same:
 // one array of plain {id, body} objects with parsed bodies. As before, a
 // range is not a snapshot: each page is read on its own, so a log
-// committed meanwhile may or may not be in it.
+// committed meanwhile may or may not be in it. One difference: a
+// shutdown() while a long range is under way now fails it with
+// no_active_node at its next chunk, where the one call used to finish.
 const native = require("./native");
 const shapes = require("./shapes");
 const { rethrow } = require("./errors");
