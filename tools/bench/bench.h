@@ -147,6 +147,10 @@ int bench_clients_8_nosync(
 int bench_clients_50_nosync(
     const bench_cfg *cfg, int run, bench_sample *sample);
 
+/* bench_rawrep.c: a raw rep socket against 64 rep contexts (issue 15) */
+int bench_rawrep_8(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_rawrep_50(const bench_cfg *cfg, int run, bench_sample *sample);
+
 /* bench_read.c */
 int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
@@ -216,6 +220,9 @@ void bench_nng_close(bench_nng *nng);
 typedef struct bench_echo bench_echo;
 
 int  bench_echo_open(const bench_cfg *cfg, int run, bench_echo **echo);
+/* The raw variant: a raw rep socket served by nloops receive threads. */
+int  bench_echo_open_raw(
+     const bench_cfg *cfg, int run, int nloops, bench_echo **echo);
 int  bench_echo_clients_slice(bench_echo *echo, int nclients, double slice_s,
      double *ops, double *elapsed_s);
 void bench_echo_close(bench_echo *echo);
