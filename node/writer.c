@@ -7,21 +7,16 @@
  * next group, so the more clients wait, the more each sync carries.
  *
  * When fewer requests are queued than clients were active in the last two
- * groups, and the writer had found its queue empty (it slept until this
- * group's first request came), it lingers for the others: their reply
- * is on its way to them and their next commit on its way back, as with
- * PostgreSQL's commit_delay. A lone client never waits: it is the only
- * active one. When requests queued up while the writer worked, it does
- * not linger: the clients are already split into cohorts that keep it
- * busy, one group syncing while the next one's requests travel, and a
- * linger would only leave it idle (at 50 clients with --sync always,
- * 15-20% fewer commits/s; docs/DESIGN.md §7). The linger adapts to what
- * a group costs: it never exceeds the recent commit time of a group
- * (LINGER_US at most), since waiting longer than the sync it saves is a
- * loss. So a store that syncs every commit lingers its full LINGER_US,
- * while one that does not (--sync none, interval), where a group costs
- * some tens of µs, barely lingers at all and answers each client as soon
- * as its log is written.
+ * groups, the writer lingers for the others (their reply is on its way to
+ * them and their next commit on its way back), as PostgreSQL's
+ * commit_delay does. Without it, N busy clients settle into two cohorts
+ * that alternate, each paying for a sync. A lone client never waits: it
+ * is the only active one. The linger adapts to what a group costs: it
+ * never exceeds the recent commit time of a group (LINGER_US at most),
+ * since waiting longer than the sync it saves is a loss. So a store that
+ * syncs every commit lingers its full LINGER_US, while one that does not
+ * (--sync none, interval), where a group costs some tens of µs, barely
+ * lingers at all and answers each client as soon as its log is written.
  *
  * On such a store, a plain commit that finds the writer idle (asleep on
  * an empty queue, nothing parked) is committed and answered by the
@@ -170,10 +165,9 @@ remember_clients(writer *w, const request *list)
 	}
 }
 
-/* Waits briefly for the other active clients, unless requests had queued
- * up while the writer worked (is_backlog; see above). */
+/* Waits briefly for the other active clients (see above). */
 static request *
-linger(writer *w, request *list, bool is_backlog)
+linger(writer *w, request *list)
 {
 	struct timespec deadline;
 	request        *more, *tail;
@@ -183,7 +177,7 @@ linger(writer *w, request *list, bool is_backlog)
 	if (wait_us > LINGER_US) {
 		wait_us = LINGER_US;
 	}
-	if (n < want && wait_us > 0 && !is_backlog) {
+	if (n < want && wait_us > 0) {
 		deadline = ppi_deadline_after_us(CLOCK_REALTIME, wait_us);
 		for (tail = list; tail->next != NULL; tail = tail->next) {
 		}
@@ -637,14 +631,12 @@ writer_main(void *arg)
 	request        *list, *r;
 	struct timespec ts;
 	uint64_t        next, start_ns;
-	bool            has_changes, is_backlog;
+	bool            has_changes;
 
 	for (;;) {
 		pthread_mutex_lock(&w->run);
 		next = next_deadline(w);
 		pthread_mutex_unlock(&w->run);
-		/* Requests that queued while we worked: no linger (linger()). */
-		is_backlog = !queue_is_empty(&w->q);
 		if (next == 0) {
 			list = queue_pop(&w->q, true);
 		} else {
@@ -660,7 +652,7 @@ writer_main(void *arg)
 		has_changes = control(w) || has_changes;
 		has_changes = sweep_owners(w) || has_changes;
 		if (list != NULL) {
-			list        = linger(w, list, is_backlog);
+			list        = linger(w, list);
 			start_ns    = ppi_clock_ns(CLOCK_MONOTONIC);
 			has_changes = commit_list(w, list) || has_changes;
 			/* 7/8 old + 1/8 new: one slow sync does not decide */
