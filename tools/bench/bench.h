@@ -15,7 +15,9 @@
  * (commit_seq_tls and commit_batch_tls, issue 6 item 9), bench_clients.c
  * (commit_clients_N: many clients, one log per awaited call, issue 15)
  * with its baseline bench_echo.c (bare NNG, N req sockets, 64 contexts)
- * and, under --sync always, bench_fsync.c (the disk's flush latency).
+ * and, under --sync always, bench_fsync.c (the disk's flush latency),
+ * and bench_rawrep.c (echo_raw_N: bench_echo.c's raw rep variant
+ * against its 64 contexts).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
