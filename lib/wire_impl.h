@@ -76,6 +76,11 @@ int ppi_wire_decode_calls(msgpack_zone *zone, const msgpack_object *o,
 int ppi_wire_decode_producer_request(const msgpack_object *root,
     ppi_request *req, char *msg, size_t msglen);
 
+/* ppi_wire_decode_srcreport_request - the fields of a srcreport
+ * request (wire_source.c). */
+int ppi_wire_decode_srcreport_request(const msgpack_object *root,
+    ppi_request *req, char *msg, size_t msglen);
+
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and
  * sysclaim requests (wire_system.c). */
 int ppi_wire_decode_system(msgpack_zone *zone, const msgpack_object *root,

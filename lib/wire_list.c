@@ -23,6 +23,9 @@
  *   stats procs   "items"   [name, topic, disabled, has_claim, lag,
  *                            oldest_unacked, oldest_unacked_age,
  *                            reclaims, lost, last_acked]
+ *   stats sources "items"   [name, topic, plugin, producer, has_report,
+ *                            upstream_seq, stored_seq, lag,
+ *                            reported_ms, report_age_ms]
  *
  * One decoder reads them all: it checks the list's frame, decodes each
  * item with the row decoder of its kind, and hands the row to the
@@ -40,6 +43,7 @@
 #define PROC_FIELDS_ACKED 36 /* ... and what newer ones add */
 #define STATS_TOPIC_FIELDS 12
 #define STATS_PROC_FIELDS 10
+#define STATS_SOURCE_FIELDS 10
 
 /* ---- encoded by the node ------------------------------------------------ */
 
@@ -200,6 +204,25 @@ ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
 	msgpack_pack_uint64(&pk, p->last_acked_ms);
 }
 
+void
+ppi_wire_reply_stats_source(ppi_buf *b, const pp_source_info *src)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, STATS_SOURCE_FIELDS);
+	ppi_wire_pack_cstr(&pk, src->name);
+	ppi_wire_pack_cstr(&pk, src->topic);
+	ppi_wire_pack_cstr(&pk, src->plugin);
+	ppi_wire_pack_cstr(&pk, src->producer);
+	src->has_report ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	msgpack_pack_uint64(&pk, src->upstream_seq);
+	msgpack_pack_uint64(&pk, src->stored_seq);
+	msgpack_pack_uint64(&pk, src->lag);
+	msgpack_pack_uint64(&pk, src->reported_ms);
+	msgpack_pack_uint64(&pk, src->report_age_ms);
+}
+
 /* ---- decoded by the library --------------------------------------------- */
 
 /* Room for the strings of one row: they are NUL-terminated copies. */
@@ -214,6 +237,7 @@ typedef union list_row {
 	pp_proc_info   proc;
 	pp_topic_stats stats_topic;
 	pp_proc_stats  stats_proc;
+	pp_source_info stats_source;
 } list_row;
 
 /* Copies a string field into scratch, NUL-terminated; false if too long. */
@@ -381,6 +405,33 @@ row_stats_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
 	return true;
 }
 
+static bool
+row_stats_source(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
+{
+	pp_source_info *p = &r->stats_source;
+
+	(void) n; /* later fields are for later libraries */
+	memset(p, 0, sizeof(*p));
+	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
+	    !copy_str(&f[1], s->str[1], PP_TOPIC_MAX + 1) ||
+	    !copy_str(&f[2], s->plugin, sizeof(s->plugin)) ||
+	    !copy_str(&f[3], s->str[2], PP_PRODUCER_MAX + 1) ||
+	    !ppi_wire_as_bool(&f[4], &p->has_report) ||
+	    !ppi_wire_as_u64(&f[5], &p->upstream_seq) ||
+	    !ppi_wire_as_u64(&f[6], &p->stored_seq) ||
+	    !ppi_wire_as_u64(&f[7], &p->lag) ||
+	    !ppi_wire_as_u64(&f[8], &p->reported_ms) ||
+	    !ppi_wire_as_u64(&f[9], &p->report_age_ms)) {
+		return false;
+	}
+	p->name     = s->str[0];
+	p->topic    = s->str[1];
+	p->plugin   = s->plugin;
+	p->producer = s->str[2];
+	return true;
+}
+
 /*
  * Per kind: the key of its array, the fields an item has, and whether it
  * may have more (the stats pages may grow; topics items are read only at
@@ -400,6 +451,8 @@ static const struct {
 		row_stats_topic },
 	[PPI_LIST_STATS_PROCS]  = { "items", STATS_PROC_FIELDS, false,
 		row_stats_proc },
+	[PPI_LIST_STATS_SOURCES] = { "items", STATS_SOURCE_FIELDS, false,
+		row_stats_source },
 };
 
 int

@@ -47,7 +47,8 @@ const ppi_stats_field ppi_stats_rate_fields[] = {
 const size_t ppi_stats_rate_nfields =
     sizeof(ppi_stats_rate_fields) / sizeof(ppi_stats_rate_fields[0]);
 
-static const char *const part_names[] = { "node", "topics", "procs" };
+static const char *const part_names[] = { "node", "topics", "procs",
+	"sources" };
 
 void
 ppi_wire_stats(ppi_buf *b, enum ppi_stats_part part, const char *after)
@@ -85,7 +86,8 @@ ppi_wire_decode_stats(const msgpack_object *root, ppi_request *req,
 			}
 		}
 	}
-	snprintf(msg, msglen, "stats: 'part' must be node, topics or procs");
+	snprintf(msg, msglen,
+	    "stats: 'part' must be node, topics, procs or sources");
 	return PP_EPROTO;
 }
 

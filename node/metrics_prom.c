@@ -7,6 +7,7 @@
  *   pipeproc_logs_total 1200
  *   pipeproc_topic_logs{topic="orders"} 1200
  *   pipeproc_write_latency_seconds_bucket{le="0.00025"} 17
+ *   pipeproc_source_lag{source="in",topic="imported"} 40
  *
  * The figures are those of pp_stats() (stats_node(), store_stats_*()),
  * under names that follow Prometheus's conventions: base units (seconds,
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "metrics_prom.h"
+#include "source_lag.h"
 #include "stats.h"
 #include "store/store.h"
 
@@ -34,6 +36,9 @@ enum family {
 	F_PROC_RECLAIMS,
 	F_PROC_DISABLED,
 	F_PROC_LOST,
+	F_SOURCE_LAG,
+	F_SOURCE_UPSTREAM,
+	F_SOURCE_AGE,
 	F_COUNT
 };
 
@@ -58,6 +63,14 @@ static const struct {
 	{ "pipeproc_proc_disabled", "gauge", "1 when the proc is disabled." },
 	{ "pipeproc_proc_lost_logs_total", "counter",
 	    "Logs retention removed before the proc acked them." },
+	{ "pipeproc_source_lag", "gauge",
+	    "Upstream sequences the source has not stored yet (sources "
+	    "that have not reported since the node started are left "
+	    "out)." },
+	{ "pipeproc_source_upstream_sequence", "gauge",
+	    "The newest upstream sequence the source reported." },
+	{ "pipeproc_source_report_age_seconds", "gauge",
+	    "How long ago the source reported upstream." },
 };
 
 typedef struct walk {
@@ -256,7 +269,38 @@ add_proc(void *arg, const pp_proc_stats *p)
 	return 0;
 }
 
-/* Walks every page of topics, then of procs, into the side buffers. */
+/* A source's samples; one that never reported has none (unknown). */
+static int
+add_source(void *arg, const pp_source_info *src)
+{
+	walk *w = arg;
+
+	snprintf(w->name, sizeof(w->name), "%s", src->name);
+	w->n++;
+	if (!src->has_report) {
+		return 0;
+	}
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], "%s{",
+	    families[F_SOURCE_LAG].name);
+	put_label(&w->fam[F_SOURCE_LAG], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], ",");
+	put_label(&w->fam[F_SOURCE_LAG], "topic", src->topic);
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], "} %" PRIu64 "\n", src->lag);
+	ppi_buf_printf(&w->fam[F_SOURCE_UPSTREAM], "%s{",
+	    families[F_SOURCE_UPSTREAM].name);
+	put_label(&w->fam[F_SOURCE_UPSTREAM], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_UPSTREAM], "} %" PRIu64 "\n",
+	    src->upstream_seq);
+	ppi_buf_printf(&w->fam[F_SOURCE_AGE], "%s{",
+	    families[F_SOURCE_AGE].name);
+	put_label(&w->fam[F_SOURCE_AGE], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_AGE], "} %.3f\n",
+	    src->report_age_ms / 1000.0);
+	return 0;
+}
+
+/* Walks every page of topics, then of procs, then of sources, into the
+ * side buffers. */
 static int
 walk_store(store *s, walk *w, uint64_t now_ms)
 {
@@ -276,6 +320,15 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 		w->n = 0;
 		rv   = store_stats_procs(
                     s, &after, 500, now_ms, add_proc, w, &has_more);
+		after.ptr = w->name;
+		after.len = strlen(w->name);
+		has_more  = has_more && w->n > 0;
+	}
+	for (after.ptr = NULL, after.len = 0, has_more = true;
+	     has_more && rv == 0;) {
+		w->n = 0;
+		rv   = store_stats_sources(s, &after, 500, now_ms,
+		      &source_lag_reports, add_source, w, &has_more);
 		after.ptr = w->name;
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;

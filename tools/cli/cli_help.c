@@ -150,7 +150,10 @@ static const struct help helps[] = {
 	    "Print one line per proc: NAME TOPIC STATUS LAG CLAIM RECLAIMS,\n"
 	    "separated by tabs (a systemProc's proc adds SYSTEMPROC PLUGIN\n"
 	    "LAST_ERROR); with --json one object per proc as inspect\n"
-	    "prints." },
+	    "prints. Then one line per source: NAME TOPIC source LAG\n"
+	    "UPSTREAM STORED AGE PRODUCER PLUGIN, where LAG is how many\n"
+	    "upstream sequences are not stored yet (\"unknown\" before the\n"
+	    "source's first report) and AGE how old that report is." },
 	{ "replay",
 	    "replay TOPIC.dead [--to TOPIC] [--name NAME]",
 	    "Commit the original bodies of the dead letters in TOPIC.dead\n"
@@ -191,7 +194,8 @@ static const struct help helps[] = {
 	{ "stats",
 	    "stats",
 	    "Print the node's metrics (counters, rates, histograms, store\n"
-	    "size, topics and procs) as one JSON object." },
+	    "size, topics, procs and sources with their lag) as one JSON\n"
+	    "object." },
 	{ "shutdown",
 	    "shutdown",
 	    "Stop the node gracefully: it answers what was queued, syncs\n"
