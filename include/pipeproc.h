@@ -600,6 +600,42 @@ PP_API int pp_commit_with(pp_client *client, const pp_record *records,
 PP_API int pp_commit_with_async(pp_client *client, const pp_record *records,
     size_t count, const pp_commit_opts *opts, pp_commit_cb cb, void *arg);
 
+/*
+ * Completion of pp_commit_async_many(): status[i] is 0 when records[i]
+ * was committed, with its id in ids[i], or the PP_E* code it failed with
+ * (ids[i] is then {0, 0}). Both arrays hold `count` entries and are valid
+ * only during the call.
+ */
+typedef void (*pp_commit_many_cb)(
+    void *arg, const int *status, const pp_id *ids, size_t count);
+
+/*
+ * pp_commit_async_many - queue `count` independent one-log commits with
+ *   one call and one completion.
+ * records: in, `count` logs; each is committed as if by its own
+ *   pp_commit_async(client, &records[i], 1, ...), in array order: each is
+ *   atomic on its own and fails alone (a failing log does not hold back
+ *   the others), and they are coalesced with other queued commits into
+ *   few requests. cb: in, called exactly once, on a library thread, after
+ *   the last of them is answered, with every log's status and id (see
+ *   pp_commit_many_cb). arg: passed to cb.
+ * What it saves over `count` pp_commit_async() calls: one allocation and
+ * one lock for the whole array, and one callback instead of `count`.
+ * Completions keep call order with the client's other asynchronous
+ * commits; pp_flush() waits for this one too.
+ * Returns 0 when queued (cb will be called), or an error and cb is never
+ * called: every record is checked first, and one bad record refuses the
+ * whole call with PP_EINVALID_TOPIC, PP_ETOOBIG or PP_EINVAL (the client's
+ * message names its index); PP_EEMPTY (count is 0), PP_EINVAL (records or
+ * cb is NULL), PP_ENOMEM, PP_ECLOSED (after pp_shutdown), PP_ENOTCONN.
+ * Statuses in cb are those of pp_commit_async()'s callback (PP_ESTORE_FULL,
+ * PP_ETIMEDOUT, PP_ECLOSED, ...).
+ * The library copies the records before returning.
+ * Thread-safe; blocks only while the client's queue is full (64 MiB).
+ */
+PP_API int pp_commit_async_many(pp_client *client, const pp_record *records,
+    size_t count, pp_commit_many_cb cb, void *arg);
+
 /* What the node remembers of a producer key (pp_producer()). */
 typedef struct pp_producer_info {
 	uint64_t last_seq;   /* highest sequence applied; 0: none (never
