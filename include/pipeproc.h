@@ -419,6 +419,24 @@ PP_API const char *pp_client_errmsg(const pp_client *client);
 PP_API const char *pp_last_errmsg(void);
 
 /*
+ * pp_client_max_body - the largest log body, in bytes, that the node of
+ * `client` accepts (its --max-body, from the handshake). A program that
+ * reads bodies from files or pipes stops reading there instead of
+ * buffering input the node would refuse with PP_ETOOBIG.
+ * Returns the limit; 0 when `client` is NULL. Thread-safe; never blocks.
+ */
+PP_API uint64_t pp_client_max_body(const pp_client *client);
+
+/*
+ * pp_client_max_request - the largest request, in bytes, that the node of
+ * `client` accepts: the whole of one pp_commit() (bodies plus framing)
+ * must fit in it, or the call fails with PP_ETOOLARGE. It is the maximum
+ * body plus 16 MiB.
+ * Returns the limit; 0 when `client` is NULL. Thread-safe; never blocks.
+ */
+PP_API uint64_t pp_client_max_request(const pp_client *client);
+
+/*
  * Options of pp_attach(). Zero means default; NULL means all defaults.
  * Fields are only ever appended.
  */
@@ -603,6 +621,42 @@ PP_API int pp_commit_with(pp_client *client, const pp_record *records,
  */
 PP_API int pp_commit_with_async(pp_client *client, const pp_record *records,
     size_t count, const pp_commit_opts *opts, pp_commit_cb cb, void *arg);
+
+/*
+ * Completion of pp_commit_async_many(): status[i] is 0 when records[i]
+ * was committed, with its id in ids[i], or the PP_E* code it failed with
+ * (ids[i] is then {0, 0}). Both arrays hold `count` entries and are valid
+ * only during the call.
+ */
+typedef void (*pp_commit_many_cb)(
+    void *arg, const int *status, const pp_id *ids, size_t count);
+
+/*
+ * pp_commit_async_many - queue `count` independent one-log commits with
+ *   one call and one completion.
+ * records: in, `count` logs; each is committed as if by its own
+ *   pp_commit_async(client, &records[i], 1, ...), in array order: each is
+ *   atomic on its own and fails alone (a failing log does not hold back
+ *   the others), and they are coalesced with other queued commits into
+ *   few requests. cb: in, called exactly once, on a library thread, after
+ *   the last of them is answered, with every log's status and id (see
+ *   pp_commit_many_cb). arg: passed to cb.
+ * What it saves over `count` pp_commit_async() calls: one allocation and
+ * one lock for the whole array, and one callback instead of `count`.
+ * Completions keep call order with the client's other asynchronous
+ * commits; pp_flush() waits for this one too.
+ * Returns 0 when queued (cb will be called), or an error and cb is never
+ * called: every record is checked first, and one bad record refuses the
+ * whole call with PP_EINVALID_TOPIC, PP_ETOOBIG or PP_EINVAL (the client's
+ * message names its index); PP_EEMPTY (count is 0), PP_EINVAL (records or
+ * cb is NULL), PP_ENOMEM, PP_ECLOSED (after pp_shutdown), PP_ENOTCONN.
+ * Statuses in cb are those of pp_commit_async()'s callback (PP_ESTORE_FULL,
+ * PP_ETIMEDOUT, PP_ECLOSED, ...).
+ * The library copies the records before returning.
+ * Thread-safe; blocks only while the client's queue is full (64 MiB).
+ */
+PP_API int pp_commit_async_many(pp_client *client, const pp_record *records,
+    size_t count, pp_commit_many_cb cb, void *arg);
 
 /* What the node remembers of a producer key (pp_producer()). */
 typedef struct pp_producer_info {
@@ -1059,7 +1113,8 @@ PP_API int pp_proc_destroy(
     pp_client *client, const char *name, pp_proc_list **list);
 
 /*
- * pp_procs - every proc with its state and lag, in name order.
+ * pp_procs - every proc with its state and lag, in name order. Sources
+ * are not procs: pp_sources() lists them with their lag.
  * Returns 0, or PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
  * On success *list belongs to the caller; free it with
  * pp_proc_list_free(). Thread-safe; blocks for one round trip.
@@ -1171,6 +1226,58 @@ PP_API int pp_source(pp_client *client, const char *name,
  * one sync.
  */
 PP_API int pp_source_destroy(pp_client *client, const char *name);
+
+/*
+ * A source and how far it is behind what it reads: pp_sources() and
+ * pp_stats(). The plugin tells the node, while it runs, the newest
+ * sequence upstream (for the `jetstream` plugin: the stream sequence of
+ * the newest message its consumer can get) and the producer key it
+ * commits as; the node compares that, when asked, with the last
+ * sequence its producer table applied for the key. The reports live in
+ * the node's memory only: until a source's first report since the node
+ * started (or since the source was created) has_report is false and the
+ * lag is unknown, not 0. A running jetstream source reports after every
+ * batch and, when idle, about once a second; report_age_ms tells how
+ * fresh the figure is (a stuck worker stops reporting). Fields are only
+ * appended.
+ */
+typedef struct pp_source_info {
+	const char *name;     /* valid as long as what returned it */
+	const char *topic;    /* its first `to` topic */
+	const char *plugin;
+	const char *producer; /* the key it commits as; "" before a report */
+	bool        has_report;   /* false: upstream_seq and lag unknown */
+	uint64_t    upstream_seq; /* the newest sequence upstream, reported */
+	uint64_t    stored_seq;   /* the producer key's last applied
+	                           * sequence (pp_producer(); after the node
+	                           * forgot an idle key, the last one it saw);
+	                           * 0 before a report */
+	uint64_t    lag;          /* upstream_seq - stored_seq, never below
+	                           * 0; 0 when !has_report */
+	uint64_t    reported_ms;   /* the node's clock at the last report */
+	uint64_t    report_age_ms; /* how long ago that was */
+} pp_source_info;
+
+typedef struct pp_source_list pp_source_list;
+
+/*
+ * pp_sources - every source with its lag, in name order.
+ * list: out.
+ * Returns 0, or PP_EINVAL (list is NULL), PP_EPROTO (a node older than
+ * source reports), PP_ETIMEDOUT, PP_ECLOSED, PP_ENOTCONN, PP_ENOMEM.
+ * On success *list belongs to the caller; free it with
+ * pp_source_list_free(). On error *list is unchanged. Thread-safe;
+ * blocks for one round trip per 500 sources.
+ */
+PP_API int pp_sources(pp_client *client, pp_source_list **list);
+
+/* pp_source_list_count, pp_source_list_get, pp_source_list_free - as
+ * procs: get returns NULL when i is out of range, and what it returns is
+ * valid until pp_source_list_free(), which accepts NULL. */
+PP_API size_t pp_source_list_count(const pp_source_list *list);
+PP_API const pp_source_info *pp_source_list_get(
+    const pp_source_list *list, size_t i);
+PP_API void pp_source_list_free(pp_source_list *list);
 
 /* ------------------------------------------------------------------------
  * liveProcs: a callback in this process fed by a blocking claim
@@ -1397,14 +1504,15 @@ typedef struct pp_stats_report pp_stats_report;
 
 /*
  * pp_stats - the node's metrics: node-wide counters, rates, histograms
- * and store size, every topic and every proc.
+ * and store size, every topic, every proc and every source with its
+ * lag (pp_source_info; none from a node older than source reports).
  * stats: out.
  * Returns 0, or PP_EINVAL (stats is NULL), PP_ETIMEDOUT, PP_ECLOSED,
  * PP_ENOTCONN, PP_ENOMEM.
  * On success *stats belongs to the caller; free it with pp_stats_free().
  * On error *stats is unchanged.
  * Thread-safe; blocks for one round trip, plus one per 1,000 topics and
- * per 500 procs.
+ * per 500 procs and sources.
  */
 PP_API int pp_stats(pp_client *client, pp_stats_report **stats);
 
@@ -1424,6 +1532,15 @@ PP_API size_t pp_stats_proc_count(const pp_stats_report *stats);
 /* pp_stats_proc - the i-th proc, or NULL when out of range; valid until
  * pp_stats_free(). */
 PP_API const pp_proc_stats *pp_stats_proc(const pp_stats_report *stats, size_t i);
+
+/* pp_stats_source_count - the number of sources (in name order; 0 from
+ * a node older than source reports). */
+PP_API size_t pp_stats_source_count(const pp_stats_report *stats);
+
+/* pp_stats_source - the i-th source and its lag (pp_source_info), or
+ * NULL when out of range; valid until pp_stats_free(). */
+PP_API const pp_source_info *pp_stats_source(
+    const pp_stats_report *stats, size_t i);
 
 /*
  * pp_stats_json - the whole of `stats` as one JSON object (the format of

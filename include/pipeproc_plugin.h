@@ -120,6 +120,10 @@ typedef struct pp_plugin_info {
 	/* 1 when the plugin runs a source (pipeproc source, pp_source()):
 	 * the host calls source(), never process(). */
 	int32_t     is_source;
+	/* sizeof(pp_plugin_source) of the host, 0 when not a source. A
+	 * host older than this field fills in a smaller `size`: read it
+	 * through PP_PLUGIN_SOURCE_HAS_REPORT(), never directly. */
+	uint32_t    source_size;
 } pp_plugin_info;
 
 /* One body for pp_plugin_source.commit(). */
@@ -159,7 +163,37 @@ struct pp_plugin_source {
 	int (*last_seq)(pp_plugin_source *src, const char *producer,
 	    uint64_t *seq);
 	void *host; /* the worker's; plugins leave it alone */
+	/* ---- appended; present when PP_PLUGIN_SOURCE_HAS_REPORT(info) ---- */
+	/*
+	 * report - the newest sequence upstream (`upstream_seq`, in the
+	 * units of the producer_seq the source commits with) and the
+	 * producer key it commits as: the node shows
+	 * upstream_seq - the key's last applied sequence as the source's
+	 * lag (pp_sources(), pp_stats(), pipeproc procs). Call it when a
+	 * fetch shows what is upstream (say after each batch, and about
+	 * once a second while idle); the host sends it on to the node at
+	 * most every 100 ms (a changed figure) or 5 s (the same one), so
+	 * calling it often costs little. Returns 0 or a negative pipeproc
+	 * error code (PP_EINVAL for a bad key); a failed report changes
+	 * nothing else, and the round may go on.
+	 */
+	int (*report)(pp_plugin_source *src, const char *producer,
+	    uint64_t upstream_seq);
 };
+
+/*
+ * PP_PLUGIN_SOURCE_HAS_REPORT(info) - true when the pp_plugin_source the
+ * host passes to source() has report(): init_info()'s info (copy the
+ * answer, info is gone after init_info) comes from a host that filled in
+ * source_size and whose struct reaches past report. A plugin built
+ * against this header stays loadable by older hosts that way: it calls
+ * report only when this was true.
+ */
+#define PP_PLUGIN_SOURCE_HAS_REPORT(info)                                      \
+	((info)->size >= offsetof(pp_plugin_info, source_size) +               \
+	        sizeof(uint32_t) &&                                             \
+	    (info)->source_size >= offsetof(pp_plugin_source, report) +        \
+	        sizeof(void (*)(void)))
 
 typedef struct pp_plugin {
 	/* Must be PP_PLUGIN_ABI_VERSION and sizeof(pp_plugin): the worker

@@ -24,6 +24,7 @@
 
 #include "attach_dir.h"
 #include "pipeproc.h"
+#include "user.h"
 
 /* Leases looked at per sweep; more are counted as live (a budget). */
 #define LEASE_SWEEP_MAX 4096
@@ -56,24 +57,37 @@ path_hash(const char *s)
 	return h;
 }
 
+/*
+ * Too long a directory for its own DIR/node.sock: the socket goes into
+ * the user's private runtime directory (user.h: 0700, owned by us, never
+ * a symlink), as the default addresses do, so no other local user can
+ * plant a socket there for our clients to dial. The node creates or
+ * checks that directory before it listens and the client before it
+ * dials (ppi_user_rundir_guard), as for any socket in it. Before, the
+ * fallback was $TMPDIR/pipeproc-attach.HASH, in a directory others may
+ * write; a node started so is still found through DIR/node.addr.
+ */
 int
 ppi_attach_dir_address(const char *dir, char *buf, size_t len)
 {
 	struct sockaddr_un sa;
-	const char        *tmp;
+	char               run[1024];
 	int                n;
 
 	if (strlen(dir) + sizeof("/node.sock") <= sizeof(sa.sun_path)) {
 		n = snprintf(buf, len, "ipc://%s/node.sock", dir);
-	} else {
-		tmp = getenv("TMPDIR");
-		if (tmp == NULL || tmp[0] == '\0') {
-			tmp = "/tmp";
-		}
-		n = snprintf(buf, len, "ipc://%s/pipeproc-attach.%016llx", tmp,
-		    (unsigned long long) path_hash(dir));
+		return n > 0 && (size_t) n < len ? 0 : PP_EADDR;
 	}
-	return n > 0 && (size_t) n < len ? 0 : PP_EADDR;
+	if (ppi_user_rundir_path(run, sizeof(run)) != 0) {
+		return PP_EADDR;
+	}
+	n = snprintf(buf, len, "ipc://%s/" PPI_ATTACH_RUNDIR_SOCK "%016llx",
+	    run, (unsigned long long) path_hash(dir));
+	if (n <= 0 || (size_t) n >= len ||
+	    strlen(buf) - strlen("ipc://") >= sizeof(sa.sun_path)) {
+		return PP_EADDR;
+	}
+	return 0;
 }
 
 int

@@ -8,6 +8,8 @@
  *   DIR/node.addr          "ADDRESS\n", written by the node once it listens
  *   DIR/attach/PID.R.lease one per attached process, flock(LOCK_EX) held
  *                          for the life of its client
+ *   DIR/node.sock          the socket of a node started by pp_attach, or,
+ *                          for a long DIR, RUNDIR/attach.HASH
  */
 #ifndef PP_ATTACH_DIR_H
 #define PP_ATTACH_DIR_H
@@ -25,11 +27,16 @@
  */
 bool ppi_attach_dir_has_node(const char *dir);
 
+/* The fallback socket's name in the runtime directory, before its hash. */
+#define PPI_ATTACH_RUNDIR_SOCK "attach."
+
 /*
  * ppi_attach_dir_address - the ipc address a node started by pp_attach
  * listens on: "ipc://DIR/node.sock" (dir absolute), or, when that path is
- * too long for a Unix socket, "ipc://$TMPDIR/pipeproc-attach.HASH" with
- * HASH from the directory's path. Returns 0 or PP_EADDR.
+ * too long for a Unix socket, "ipc://RUNDIR/attach.HASH" in the user's
+ * private runtime directory (user.h: $XDG_RUNTIME_DIR/pipeproc, else
+ * $TMPDIR/pipeproc-UID; 0700, owner-checked) with HASH (16 hex digits)
+ * from the directory's path. Returns 0 or PP_EADDR (no such path fits).
  */
 int ppi_attach_dir_address(const char *dir, char *buf, size_t len);
 

@@ -64,6 +64,18 @@ pp_last_errmsg(void)
 	return last_errmsg;
 }
 
+uint64_t
+pp_client_max_body(const pp_client *client)
+{
+	return client != NULL ? client->max_body : 0;
+}
+
+uint64_t
+pp_client_max_request(const pp_client *client)
+{
+	return client != NULL ? PPI_REQUEST_MAX(client->max_body) : 0;
+}
+
 int
 ppi_client_begin(pp_client *c, const ppi_buf *req, ppi_call **call)
 {
@@ -198,6 +210,13 @@ check_opts(const ppi_addr *a, const pp_connect_opts *o, ppi_token *tok,
 	return rv;
 }
 
+/* The number of the client's connection now (local.h). */
+static uint64_t
+client_link(void *arg)
+{
+	return ppi_transport_link(((pp_client *) arg)->transport);
+}
+
 /*
  * A node on this host names its store in the hello; reads will try it
  * (local.c). Nothing is opened here, so a client that never reads never
@@ -210,7 +229,7 @@ local_from_hello(pp_client *c, const ppi_frame *reply)
 
 	if (ppi_wire_decode_hello_store(reply->data, reply->len, dir,
 	        sizeof(dir), node_id, sizeof(node_id))) {
-		c->local = ppi_local_alloc(dir, node_id);
+		c->local = ppi_local_alloc(dir, node_id, client_link, c);
 	}
 }
 

@@ -22,6 +22,7 @@
  *   sender); callers answered together are batched together again (see
  *   linger()). docs/DESIGN.md §8 has the measurements behind both.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct pending {
 	void            *arg;
 	pthread_cond_t  *waiter; /* synchronous: signalled when done */
 	char             errmsg[128];
+	struct commit_group *group; /* pp_commit_async_many: its slab */
 };
 
 /* A batch taken from the queue, with what its request needs. */
@@ -90,6 +92,15 @@ struct ppi_commitq {
 };
 
 static pthread_mutex_t init_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+static void group_release(pending *p);
+
+/* What one record weighs on the queue and on the wire (validate()). */
+static size_t
+record_bytes(size_t len, size_t tlen)
+{
+	return len + tlen + 16;
+}
 
 /*
  * Takes the queue head (up to a batch's worth) into a free slot. Called
@@ -248,7 +259,10 @@ run_batch(pp_client *c, ppi_commitq *q, batch *b)
 		 * stack and may vanish once it is done. */
 		next = p->next;
 		bytes += p->bytes;
-		if (p->cb != NULL) {
+		if (p->group != NULL) {
+			group_release(p);
+			nasync++;
+		} else if (p->cb != NULL) {
 			free(p);
 			nasync++;
 		} else {
@@ -358,9 +372,14 @@ commitq_get(pp_client *c, ppi_commitq **qp)
 	return 0;
 }
 
-/* Checks a call before anything is queued; returns its payload bytes. */
+/*
+ * Checks a call before anything is queued; returns its payload bytes.
+ * Messages number the records from `base` (pp_commit_async_many checks
+ * its records one at a time).
+ */
 static int
-validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
+validate_from(pp_client *c, const pp_record *recs, size_t count, size_t base,
+    size_t *bytes)
 {
 	size_t i, total = 0, tlen;
 
@@ -379,20 +398,20 @@ validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
 			return ppi_client_fail(c, PP_EINVALID_TOPIC,
 			    "log %zu: topic '%.*s' must match "
 			    "[A-Za-z0-9_.-]{1,200}",
-			    i, (int) (tlen > 64 ? 64 : tlen),
+			    base + i, (int) (tlen > 64 ? 64 : tlen),
 			    recs[i].topic != NULL ? recs[i].topic : "");
 		}
 		if (recs[i].body == NULL && recs[i].len != 0) {
 			return ppi_client_fail(
-			    c, PP_EINVAL, "log %zu: body is NULL", i);
+			    c, PP_EINVAL, "log %zu: body is NULL", base + i);
 		}
 		if (recs[i].len > c->max_body) {
 			return ppi_client_fail(c, PP_ETOOBIG,
 			    "log %zu: body of %zu bytes exceeds the node's "
 			    "maximum of %llu",
-			    i, recs[i].len, (unsigned long long) c->max_body);
+			    base + i, recs[i].len, (unsigned long long) c->max_body);
 		}
-		total += recs[i].len + tlen + 16;
+		total += record_bytes(recs[i].len, tlen);
 	}
 	if (total > PPI_REQUEST_MAX(c->max_body)) {
 		return ppi_client_fail(c, PP_ETOOLARGE,
@@ -400,6 +419,12 @@ validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
 	}
 	*bytes = total;
 	return 0;
+}
+
+static int
+validate(pp_client *c, const pp_record *recs, size_t count, size_t *bytes)
+{
+	return validate_from(c, recs, count, 0, bytes);
 }
 
 /*
@@ -774,4 +799,162 @@ ppi_commitq_stop(pp_client *c)
 	pthread_cond_destroy(&q->done);
 	free(q);
 	c->commitq = NULL;
+}
+
+/*
+ * One pp_commit_async_many() call: a single allocation holding this
+ * header, its entries (one one-log commit each, chained in order), their
+ * records, statuses and ids, then the copied topics and bodies.
+ *
+ * Entries are dispatched batch after batch in order (run_batch's
+ * wait_turn), so `left` is only ever touched by one sender at a time,
+ * ordered by the queue's lock, and the slab's last entry is released
+ * after every other one.
+ */
+typedef struct commit_group {
+	size_t            count;
+	size_t            left; /* entries whose outcome is not known yet */
+	pending          *entries;
+	int              *status;
+	pp_id            *ids;
+	pp_commit_many_cb cb;
+	void             *arg;
+} commit_group;
+
+/* pp_commit_cb of one entry: its id already landed in g->ids (p->ids). */
+static void
+group_entry_done(void *arg, int status, const pp_id *ids, size_t count)
+{
+	pending      *p = arg;
+	commit_group *g = p->group;
+	size_t        i = (size_t) (p - g->entries);
+
+	(void) ids;
+	(void) count;
+	g->status[i] = status;
+	if (status != 0) {
+		g->ids[i].ms  = 0;
+		g->ids[i].seq = 0;
+	}
+	if (--g->left == 0) {
+		g->cb(g->arg, g->status, g->ids, g->count);
+	}
+}
+
+/* An entry leaves the queue (lock held); the last one frees the slab. */
+static void
+group_release(pending *p)
+{
+	commit_group *g = p->group;
+
+	if (p == &g->entries[g->count - 1]) {
+		free(g);
+	}
+}
+
+/* Appends a group's chained entries to the queue with one lock. */
+static int
+enqueue_group(pp_client *c, ppi_commitq *q, commit_group *g, size_t bytes)
+{
+	pthread_mutex_lock(&q->mtx);
+	while (q->queued_bytes > 0 &&
+	    q->queued_bytes + bytes > QUEUE_MAX_BYTES && !q->is_stopping) {
+		pthread_cond_wait(&q->done, &q->mtx);
+	}
+	if (q->is_stopping || __atomic_load_n(&c->is_closed, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&q->mtx);
+		return ppi_client_fail(c, PP_ECLOSED, "client is shut down");
+	}
+	*q->tail = &g->entries[0];
+	q->tail  = &g->entries[g->count - 1].next;
+	q->queued_bytes += bytes;
+	q->nqueued += g->count;
+	q->submitted += g->count;
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mtx);
+	return 0;
+}
+
+int
+pp_commit_async_many(pp_client *c, const pp_record *recs, size_t count,
+    pp_commit_many_cb cb, void *arg)
+{
+	ppi_commitq  *q;
+	commit_group *g;
+	pending      *p;
+	pp_record    *copy;
+	char         *data;
+	size_t        i, b, tlen, total = 0, fixed;
+	int           rv;
+
+	if (c == NULL) {
+		return PP_ENOTCONN;
+	}
+	if (recs == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "records is NULL");
+	}
+	if (count == 0) {
+		return ppi_client_fail(c, PP_EEMPTY, "no logs to commit");
+	}
+	if (cb == NULL) {
+		return ppi_client_fail(c, PP_EINVAL, "callback is NULL");
+	}
+	/* Every record is its own commit: each is checked on its own
+	 * (not against one request's limit), all before anything is
+	 * queued. */
+	for (i = 0; i < count; i++) {
+		if ((rv = validate_from(c, recs + i, 1, i, &b)) != 0) {
+			return rv;
+		}
+		total += b;
+	}
+	fixed = sizeof(pending) + sizeof(pp_record) + sizeof(int) +
+	    sizeof(pp_id);
+	if (count > (SIZE_MAX - sizeof(*g) - total) / fixed) {
+		return ppi_client_fail(c, PP_ENOMEM, "too many records");
+	}
+	/* Header, entries, records, ids, statuses, then the strings: a
+	 * record's topic and body take at most its queue weight. */
+	if ((g = malloc(sizeof(*g) + count * fixed + total)) == NULL) {
+		return ppi_client_fail(c, PP_ENOMEM, "out of memory");
+	}
+	g->count   = count;
+	g->left    = count;
+	g->cb      = cb;
+	g->arg     = arg;
+	g->entries = (pending *) (g + 1);
+	copy       = (pp_record *) (g->entries + count);
+	g->ids     = (pp_id *) (copy + count);
+	g->status  = (int *) (g->ids + count);
+	data       = (char *) (g->status + count);
+	for (i = 0; i < count; i++) {
+		p = &g->entries[i];
+		memset(p, 0, sizeof(*p));
+		tlen = strlen(recs[i].topic);
+		memcpy(data, recs[i].topic, tlen + 1);
+		copy[i].topic = data;
+		data += tlen + 1;
+		if (recs[i].len != 0) {
+			memcpy(data, recs[i].body, recs[i].len);
+		}
+		copy[i].body = data;
+		copy[i].len  = recs[i].len;
+		data += recs[i].len;
+		p->next  = i + 1 < count ? p + 1 : NULL;
+		p->kind  = PPI_CALL_COMMIT;
+		p->recs  = &copy[i];
+		p->count = 1;
+		p->bytes = record_bytes(recs[i].len, tlen);
+		p->ids   = &g->ids[i];
+		p->cb    = group_entry_done;
+		p->arg   = p;
+		p->group = g;
+		g->status[i] = 0;
+	}
+	if ((rv = commitq_get(c, &q)) != 0 ||
+	    (rv = enqueue_group(c, q, g, total)) != 0) {
+		free(g);
+		return rv;
+	}
+	return 0;
 }

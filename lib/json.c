@@ -260,3 +260,23 @@ ppi_json_proc(ppi_buf *b, const pp_proc_info *info, uint64_t now_ms)
 	}
 	ppi_buf_append(b, "}", 1);
 }
+
+void
+ppi_json_source(ppi_buf *b, const pp_source_info *info)
+{
+	bool has = info->has_report;
+
+	ppi_buf_append(b, "{", 1);
+	put_string(b, "name", info->name, true);
+	put_string(b, "kind", "source", false);
+	put_string(b, "topic", info->topic, false);
+	put_string(b, "plugin", info->plugin, false);
+	put_string(b, "producer", info->producer, false);
+	put_bool(b, "has_report", has);
+	put_u64(b, "lag", info->lag, has);
+	put_u64(b, "upstream_seq", info->upstream_seq, has);
+	put_u64(b, "stored_seq", info->stored_seq, has);
+	put_u64(b, "reported_ms", info->reported_ms, has);
+	put_u64(b, "report_age_ms", info->report_age_ms, has);
+	ppi_buf_append(b, "}", 1);
+}

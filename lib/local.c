@@ -13,6 +13,20 @@
  * small pool (pool_lock) and are renewed, which costs a reader-slot
  * write instead of a slot search; a reset transaction holds its slot
  * but no snapshot, so it never keeps GC's freed pages from reuse.
+ *
+ * A store replaced under us: the node stops, its directory is removed
+ * and a new node starts at the same path with other data. Our mapping
+ * still shows the deleted file, and the client, whose socket simply
+ * redials the same address, would go on reading it. So every read
+ * transaction, once begun, checks that DIR/data.mdb is still the file we
+ * mapped (device and inode, fstat'ed at open); if not (or it is gone),
+ * the store is marked stale and this and every later read of each client
+ * on it go to the node as requests, which answer with the new data (or
+ * fail while there is no node), never the old. A client that connects
+ * anew opens the new store (stale stores are never shared again). The
+ * stat() (about 1.5 us, four times a small local read) is made only when
+ * the client's connection to the node is not the one of the last check
+ * (is_current), so a steady client pays an atomic load per read.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,10 +54,17 @@ typedef struct local_store {
 	pthread_mutex_t     pool_lock;
 	MDB_txn            *pool[POOL_MAX];
 	size_t              npool;
+	dev_t               data_dev; /* DIR/data.mdb as we mapped it */
+	ino_t               data_ino;
+	bool                is_stale; /* atomic: another file is there now */
 } local_store;
 
 struct ppi_local {
 	char           *dir;
+	char           *data_path; /* DIR/data.mdb */
+	uint64_t (*link)(void *arg); /* the client's connection number */
+	void           *link_arg;
+	uint64_t        checked_link; /* atomic: link of the last check */
 	char            node_id[33];
 	pthread_mutex_t lock;     /* guards the first open */
 	bool            is_tried; /* atomic: store is final once set */
@@ -54,18 +75,26 @@ static pthread_mutex_t stores_lock = PTHREAD_MUTEX_INITIALIZER;
 static local_store    *stores;
 
 ppi_local *
-ppi_local_alloc(const char *dir, const char *node_id)
+ppi_local_alloc(const char *dir, const char *node_id,
+    uint64_t (*link)(void *link_arg), void *link_arg)
 {
 	ppi_local *l;
 
 	if (strlen(node_id) != 32 || (l = calloc(1, sizeof(*l))) == NULL) {
 		return NULL;
 	}
-	if ((l->dir = strdup(dir)) == NULL) {
+	if ((l->dir = strdup(dir)) == NULL ||
+	    (l->data_path = malloc(strlen(dir) + sizeof("/data.mdb"))) ==
+	        NULL) {
+		free(l->dir);
 		free(l);
 		return NULL;
 	}
+	strcpy(l->data_path, dir);
+	strcat(l->data_path, "/data.mdb");
 	memcpy(l->node_id, node_id, 33);
+	l->link     = link;
+	l->link_arg = link_arg;
 	pthread_mutex_init(&l->lock, NULL);
 	return l;
 }
@@ -123,6 +152,8 @@ static local_store *
 store_open(const char *dir, const struct stat *st, const char *node_id)
 {
 	local_store *s;
+	struct stat  data;
+	int          fd;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		return NULL;
@@ -141,11 +172,14 @@ store_open(const char *dir, const struct stat *st, const char *node_id)
 	if (mdb_env_set_maxdbs(s->env, 8) != 0 ||
 	    mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOTLS, 0600) != 0 ||
 	    mdb_env_set_mapsize(s->env, 0) != 0 ||
+	    mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &data) != 0 ||
 	    check_store(s, node_id) != 0) {
 		mdb_env_close(s->env);
 		free(s);
 		return NULL;
 	}
+	s->data_dev = data.st_dev;
+	s->data_ino = data.st_ino;
 	pthread_rwlock_init(&s->map_lock, NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
 	return s;
@@ -174,8 +208,12 @@ store_get(const char *dir, const char *node_id)
 			break;
 		}
 	}
-	if (s != NULL && memcmp(s->node_id, node_id, 32) != 0) {
-		s = NULL; /* another store now lives there */
+	if (s != NULL && (memcmp(s->node_id, node_id, 32) != 0 ||
+	                     __atomic_load_n(&s->is_stale, __ATOMIC_ACQUIRE))) {
+		/* Another store now lives there: with this directory's lock
+		 * file still open in the stale environment, a second one on
+		 * it could not be closed safely (local.h), so requests. */
+		s = NULL;
 	} else if (s != NULL) {
 		s->refs++;
 	} else if ((s = store_open(dir, &st, node_id)) != NULL) {
@@ -221,6 +259,7 @@ ppi_local_free(ppi_local *l)
 		store_put(l->store);
 	}
 	pthread_mutex_destroy(&l->lock);
+	free(l->data_path);
 	free(l->dir);
 	free(l);
 }
@@ -263,13 +302,46 @@ txn_get(local_store *s, MDB_txn **txn)
 	return 0;
 }
 
+/*
+ * True while DIR/data.mdb is the file s mapped. Checked with the
+ * transaction open, so a store replaced before our snapshot began is
+ * always seen; once false it stays false (is_stale).
+ *
+ * The stat() is skipped while the client's connection is the one that
+ * was up at the last check that passed: a store is replaced only after
+ * its node died, which drops that connection, and the node at the other
+ * end of an unbroken connection keeps its store. Without a connection
+ * (link 0) every read checks.
+ */
+static bool
+is_current(ppi_local *l, local_store *s)
+{
+	struct stat st;
+	uint64_t    link = l->link != NULL ? l->link(l->link_arg) : 0;
+
+	if (__atomic_load_n(&s->is_stale, __ATOMIC_ACQUIRE)) {
+		return false;
+	}
+	if (link != 0 &&
+	    link == __atomic_load_n(&l->checked_link, __ATOMIC_ACQUIRE)) {
+		return true;
+	}
+	if (stat(l->data_path, &st) == 0 && st.st_dev == s->data_dev &&
+	    st.st_ino == s->data_ino) {
+		__atomic_store_n(&l->checked_link, link, __ATOMIC_RELEASE);
+		return true;
+	}
+	__atomic_store_n(&s->is_stale, true, __ATOMIC_RELEASE);
+	return false;
+}
+
 int
 ppi_local_txn_begin(ppi_local *l, ppi_local_txn *t)
 {
 	local_store *s = local_store_of(l);
 	int          rc, tries;
 
-	if (s == NULL) {
+	if (s == NULL || __atomic_load_n(&s->is_stale, __ATOMIC_ACQUIRE)) {
 		return PPI_LOCAL_FALLBACK;
 	}
 	for (tries = 0;; tries++) {
@@ -277,6 +349,10 @@ ppi_local_txn_begin(ppi_local *l, ppi_local_txn *t)
 		if ((rc = txn_get(s, &t->txn)) == 0) {
 			t->state = s->state;
 			t->logs  = s->logs;
+			if (!is_current(l, s)) {
+				ppi_local_txn_end(l, t);
+				return PPI_LOCAL_FALLBACK;
+			}
 			return 0;
 		}
 		pthread_rwlock_unlock(&s->map_lock);

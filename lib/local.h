@@ -9,7 +9,9 @@
  * from it with the node's own read code (lmdb_read.c); everything else
  * still goes to the node. When the store cannot be opened (another
  * user, a directory we may not read, another LMDB format, another store
- * at that path) every read falls back to a request, silently.
+ * at that path) every read falls back to a request, silently; so does
+ * every read once DIR/data.mdb is no longer the file we mapped (the
+ * store was replaced: local.c).
  *
  * Design notes: one environment per store per process (LMDB forbids
  * opening one twice in a process: closing either would drop the other's
@@ -25,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pipeproc.h"
 #include "wire.h"
@@ -36,10 +39,14 @@ typedef struct ppi_local ppi_local;
 
 /*
  * ppi_local_alloc - remember the store `dir` of the node with id
- * `node_id` (from its hello); nothing is opened yet. NULL when out of
- * memory (the client then simply reads through requests).
+ * `node_id` (from its hello); nothing is opened yet. link(link_arg)
+ * numbers the client's connection as ppi_transport_link does (0: none),
+ * so that a store is checked for replacement only when the connection
+ * changed (local.c). NULL when out of memory (the client then simply
+ * reads through requests).
  */
-ppi_local *ppi_local_alloc(const char *dir, const char *node_id);
+ppi_local *ppi_local_alloc(const char *dir, const char *node_id,
+    uint64_t (*link)(void *link_arg), void *link_arg);
 
 /* ppi_local_free - release the store (closing it with its last user).
  * Accepts NULL. */

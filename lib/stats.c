@@ -1,7 +1,7 @@
 /*
  * stats.c - pp_stats(): the node's metrics, gathered in bounded requests
- * (the node part, then pages of topics and of procs; wire_stats.h), and
- * the accessors of the result. pp_stats_json() is in stats_json.c.
+ * (the node part, then pages of topics, of procs and of sources;
+ * wire_stats.h), and the accessors of the result. pp_stats_json() is in stats_json.c.
  *
  * The parts are read one after the other, so a topic or proc may change
  * between them; metrics are a picture of a moving node, never a snapshot
@@ -147,6 +147,14 @@ pp_stats(pp_client *c, pp_stats_report **out)
 	if (rv == 0) {
 		rv = read_pages(c, s, PPI_STATS_PROCS, msg, sizeof(msg));
 	}
+	if (rv == 0) {
+		rv = ppi_source_rows_read(c, &s->sources, msg, sizeof(msg));
+		if (rv == PP_EPROTO && s->sources.n == 0) {
+			/* A node older than the "sources" part. */
+			msg[0] = '\0';
+			rv     = 0;
+		}
+	}
 	if (rv != 0) {
 		pp_stats_free(s);
 		return msg[0] != '\0' ? ppi_client_fail(c, rv, "%s", msg) : rv;
@@ -185,6 +193,18 @@ pp_stats_proc(const pp_stats_report *s, size_t i)
 	return s != NULL && i < s->nprocs ? &s->procs[i] : NULL;
 }
 
+size_t
+pp_stats_source_count(const pp_stats_report *s)
+{
+	return s != NULL ? s->sources.n : 0;
+}
+
+const pp_source_info *
+pp_stats_source(const pp_stats_report *s, size_t i)
+{
+	return s != NULL && i < s->sources.n ? &s->sources.items[i] : NULL;
+}
+
 void
 pp_stats_free(pp_stats_report *s)
 {
@@ -202,5 +222,6 @@ pp_stats_free(pp_stats_report *s)
 	}
 	free(s->topics);
 	free(s->procs);
+	ppi_source_rows_fini(&s->sources);
 	free(s);
 }

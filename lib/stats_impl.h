@@ -6,6 +6,7 @@
 #define PP_STATS_IMPL_H
 
 #include "pipeproc.h"
+#include "source_lag.h"
 
 struct pp_stats_report {
 	pp_node_stats   node;
@@ -15,6 +16,7 @@ struct pp_stats_report {
 	pp_proc_stats  *procs; /* names and topics are strdup'd */
 	size_t          nprocs;
 	size_t          procs_cap;
+	ppi_source_rows sources; /* empty from a node older than them */
 };
 
 #endif

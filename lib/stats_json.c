@@ -5,7 +5,8 @@
  *   {<node figure>: number, ..., "map_usage": 0..1,
  *    "group_sizes": hist, "write_latency_us": hist,
  *    "topics": [{"name", "count", "bytes", "first", "last", ...}],
- *    "procs": [{"name", "topic", "status", "lag", ...}]}
+ *    "procs": [{"name", "topic", "status", "lag", ...}],
+ *    "sources": [{"name", "topic", "plugin", "producer", "lag", ...}]}
  *   hist = {"le": [bound...], "counts": [cumulative...], "count", "sum"}
  *
  * Node figures use the names of the wire's node part
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "stats_impl.h"
 #include "wire_stats.h"
 
@@ -160,6 +162,11 @@ pp_stats_json(const pp_stats_report *s, char **json)
 	for (i = 0; i < s->nprocs; i++) {
 		ppi_buf_printf(&b, "%s", i > 0 ? "," : "");
 		put_proc(&b, &s->procs[i]);
+	}
+	ppi_buf_printf(&b, "],\"sources\":[");
+	for (i = 0; i < s->sources.n; i++) {
+		ppi_buf_printf(&b, "%s", i > 0 ? "," : "");
+		ppi_json_source(&b, &s->sources.items[i]);
 	}
 	ppi_buf_printf(&b, "]}");
 	ppi_buf_append(&b, "", 1); /* the NUL */

@@ -60,6 +60,7 @@ struct ppi_transport {
 	nng_dialer      dialer;
 	uint64_t        redialed_ms;
 	int             npipes;  /* atomic: pipes open now */
+	uint64_t        links;   /* atomic: pipes ever added */
 	bool            is_root_node_allowed;
 	uint64_t        refused_uid; /* atomic: node's uid + 1; 0: none */
 	/* Its own lock, never held across an NNG call: pipe callbacks take
@@ -173,10 +174,14 @@ make_dialer(ppi_transport *t, nng_dialer *d)
 static void
 pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
+	ppi_transport *t = arg;
+
 	(void) p;
 	(void) ev;
-	__atomic_add_fetch(&((ppi_transport *) arg)->npipes, 1,
-	    __ATOMIC_RELAXED);
+	/* links first: a reader that sees the new pipe counted sees its
+	 * number too (ppi_transport_link). */
+	__atomic_add_fetch(&t->links, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&t->npipes, 1, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -1010,4 +1015,12 @@ bool
 ppi_transport_is_connected(ppi_transport *t)
 {
 	return __atomic_load_n(&t->npipes, __ATOMIC_RELAXED) > 0;
+}
+
+uint64_t
+ppi_transport_link(ppi_transport *t)
+{
+	int npipes = __atomic_load_n(&t->npipes, __ATOMIC_SEQ_CST);
+
+	return npipes > 0 ? __atomic_load_n(&t->links, __ATOMIC_SEQ_CST) : 0;
 }

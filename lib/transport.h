@@ -115,4 +115,13 @@ int ppi_transport_call(ppi_transport *t, const void *req, size_t len,
  */
 bool ppi_transport_is_connected(ppi_transport *t);
 
+/*
+ * ppi_transport_link - a number for the connection the socket has now:
+ * it changes whenever NNG has made a new one (a redial, a node that
+ * restarted), and is 0 while there is none. Equal numbers at two times
+ * mean the same connection stayed up in between, so the same node
+ * process answered (local.c relies on it). Lock-free; never blocks.
+ */
+uint64_t ppi_transport_link(ppi_transport *t);
+
 #endif

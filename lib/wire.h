@@ -53,7 +53,8 @@ enum ppi_op {
 	PPI_OP_SYSDESTROY, /* destroy a systemProc */
 	PPI_OP_SYSCLAIM,  /* a worker's claim across every systemProc */
 	PPI_OP_STATS,     /* metrics: one part per request (wire_stats.h) */
-	PPI_OP_PRODUCER   /* a producer key's last sequence (wire_producer.c) */
+	PPI_OP_PRODUCER,  /* a producer key's last sequence (wire_producer.c) */
+	PPI_OP_SRCREPORT  /* a source's upstream head (wire_source.c) */
 };
 
 /* What one call inside a write request does. */
@@ -145,6 +146,9 @@ typedef struct ppi_request {
 	uint64_t       given;            /* proc: PP_PROC_GIVEN_* bits of the
 	                                  * options to compare; all when the
 	                                  * request has no "given" */
+	uint64_t       head;             /* srcreport: upstream sequence;
+	                                  * name: the source, key: its
+	                                  * producer key */
 } ppi_request;
 
 /* A log inside a range reply. */
@@ -179,6 +183,10 @@ void ppi_wire_reply_producer(ppi_buf *b, uint64_t seq, uint64_t ms);
 /* ppi_wire_decode_producer - decodes that reply (see the decoders). */
 int ppi_wire_decode_producer(const void *frame, size_t len,
     pp_producer_info *info, char *msg, size_t msglen);
+/* ppi_wire_srcreport - a source's report (wire_source.c): `name`'s
+ * plugin commits as producer `key`, and upstream is at `head`. */
+void ppi_wire_srcreport(ppi_buf *b, const char *name, const char *key,
+    uint64_t head);
 /* ppi_wire_proc_call - an ack, ack_commit (with recs) or reclaim call. */
 void ppi_wire_proc_call(ppi_buf *b, enum ppi_call_kind kind, const char *name,
     uint64_t token, const char *error, const pp_record *recs, size_t count);
@@ -353,7 +361,8 @@ enum ppi_list_kind {
 	PPI_LIST_TOPICS,       /* pp_topic_info */
 	PPI_LIST_PROCS,        /* pp_proc_info */
 	PPI_LIST_STATS_TOPICS, /* pp_topic_stats (wire_stats.h) */
-	PPI_LIST_STATS_PROCS   /* pp_proc_stats */
+	PPI_LIST_STATS_PROCS,  /* pp_proc_stats */
+	PPI_LIST_STATS_SOURCES /* pp_source_info (wire_stats.h) */
 };
 
 /*

@@ -53,6 +53,22 @@ bool ppi_wire_as_str(const msgpack_object *o, ppi_str *s);
 bool ppi_wire_as_bool(const msgpack_object *o, bool *v);
 
 /*
+ * Tolerant reads of reply fields (wire_compat.c): `o` NULL means the field
+ * is absent (an older node), which is fine and leaves *v as it was; a
+ * present field of another type returns false (PP_EPROTO for the reply).
+ * ppi_wire_field is item i of an array of count, or NULL past its end.
+ * ppi_wire_opt_str copies a NUL-terminated string into dst ("" when
+ * absent); false also when it does not fit in cap bytes.
+ */
+const msgpack_object *ppi_wire_field(
+    const msgpack_object *items, uint32_t count, uint32_t i);
+bool ppi_wire_opt_u64(const msgpack_object *o, uint64_t *v);
+bool ppi_wire_opt_int(const msgpack_object *o, int64_t *v);
+bool ppi_wire_opt_bool(const msgpack_object *o, bool *v);
+bool ppi_wire_opt_double(const msgpack_object *o, double *v);
+bool ppi_wire_opt_str(const msgpack_object *o, char *dst, size_t cap);
+
+/*
  * ppi_wire_reply_open - unpack a reply frame and read its status; copies
  * `msg` on error. Returns the status (or PP_EPROTO); on 0, *root points
  * into u, which the caller destroys.
@@ -74,6 +90,11 @@ int ppi_wire_decode_calls(msgpack_zone *zone, const msgpack_object *o,
 /* ppi_wire_decode_producer_request - the key of a producer request
  * (wire_producer.c). */
 int ppi_wire_decode_producer_request(const msgpack_object *root,
+    ppi_request *req, char *msg, size_t msglen);
+
+/* ppi_wire_decode_srcreport_request - the fields of a srcreport
+ * request (wire_source.c). */
+int ppi_wire_decode_srcreport_request(const msgpack_object *root,
     ppi_request *req, char *msg, size_t msglen);
 
 /* ppi_wire_decode_system - the fields of sysproc, sysdestroy and

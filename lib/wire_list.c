@@ -23,10 +23,15 @@
  *   stats procs   "items"   [name, topic, disabled, has_claim, lag,
  *                            oldest_unacked, oldest_unacked_age,
  *                            reclaims, lost, last_acked]
+ *   stats sources "items"   [name, topic, plugin, producer, has_report,
+ *                            upstream_seq, stored_seq, lag,
+ *                            reported_ms, report_age_ms]
  *
  * One decoder reads them all: it checks the list's frame, decodes each
  * item with the row decoder of its kind, and hands the row to the
- * caller's callback.
+ * caller's callback. Items of an older or newer node decode too: fields
+ * it did not send read as zero, fields it added are skipped, a field of
+ * the wrong type is PP_EPROTO (wire_compat.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +41,10 @@
 #include "wire_stats.h"
 
 #define TOPIC_FIELDS 9
-#define PROC_FIELDS 26      /* what every node sends ... */
-#define PROC_FIELDS_ACKED 36 /* ... and what newer ones add */
+#define PROC_FIELDS_ACKED 36 /* 26, and the two ranges newer nodes add */
 #define STATS_TOPIC_FIELDS 12
 #define STATS_PROC_FIELDS 10
+#define STATS_SOURCE_FIELDS 10
 
 /* ---- encoded by the node ------------------------------------------------ */
 
@@ -200,6 +205,25 @@ ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p)
 	msgpack_pack_uint64(&pk, p->last_acked_ms);
 }
 
+void
+ppi_wire_reply_stats_source(ppi_buf *b, const pp_source_info *src)
+{
+	msgpack_packer pk;
+
+	ppi_wire_packer(&pk, b);
+	msgpack_pack_array(&pk, STATS_SOURCE_FIELDS);
+	ppi_wire_pack_cstr(&pk, src->name);
+	ppi_wire_pack_cstr(&pk, src->topic);
+	ppi_wire_pack_cstr(&pk, src->plugin);
+	ppi_wire_pack_cstr(&pk, src->producer);
+	src->has_report ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	msgpack_pack_uint64(&pk, src->upstream_seq);
+	msgpack_pack_uint64(&pk, src->stored_seq);
+	msgpack_pack_uint64(&pk, src->lag);
+	msgpack_pack_uint64(&pk, src->reported_ms);
+	msgpack_pack_uint64(&pk, src->report_age_ms);
+}
+
 /* ---- decoded by the library --------------------------------------------- */
 
 /* Room for the strings of one row: they are NUL-terminated copies. */
@@ -214,35 +238,28 @@ typedef union list_row {
 	pp_proc_info   proc;
 	pp_topic_stats stats_topic;
 	pp_proc_stats  stats_proc;
+	pp_source_info stats_source;
 } list_row;
 
-/* Copies a string field into scratch, NUL-terminated; false if too long. */
+/* Field k of the item, or NULL when an older node sent fewer. */
+#define F(k) ppi_wire_field(f, n, (k))
+
+/* Each row decoder reads the n fields f of one item into r: at least the
+ * ones that name the row (its kind's minimum, checked by the caller);
+ * later ones an older node did not send stay zero (or ""), and ones a
+ * newer node added are ignored. False when a field has the wrong type
+ * (wire_compat.c). */
+
+/* Reads a range packed by pack_range at field k. */
 static bool
-copy_str(const msgpack_object *o, char *scratch, size_t cap)
+row_range(const msgpack_object *f, uint32_t n, uint32_t k, bool *is_present,
+    pp_id *first, pp_id *last)
 {
-	ppi_str s;
-
-	if (!ppi_wire_as_str(o, &s) || s.len >= cap) {
-		return false;
-	}
-	memcpy(scratch, s.ptr, s.len);
-	scratch[s.len] = '\0';
-	return true;
-}
-
-/* Each row decoder reads the n fields f of one item (at least as many as
- * its kind asks for) into r; false when one has the wrong type. */
-
-/* Reads a range packed by pack_range at f. */
-static bool
-row_range(const msgpack_object *f, bool *is_present, pp_id *first,
-    pp_id *last)
-{
-	return ppi_wire_as_bool(&f[0], is_present) &&
-	    ppi_wire_as_u64(&f[1], &first->ms) &&
-	    ppi_wire_as_u64(&f[2], &first->seq) &&
-	    ppi_wire_as_u64(&f[3], &last->ms) &&
-	    ppi_wire_as_u64(&f[4], &last->seq);
+	return ppi_wire_opt_bool(F(k), is_present) &&
+	    ppi_wire_opt_u64(F(k + 1), &first->ms) &&
+	    ppi_wire_opt_u64(F(k + 2), &first->seq) &&
+	    ppi_wire_opt_u64(F(k + 3), &last->ms) &&
+	    ppi_wire_opt_u64(F(k + 4), &last->seq);
 }
 
 static bool
@@ -251,17 +268,16 @@ row_topic(const msgpack_object *f, uint32_t n, row_scratch *s,
 {
 	pp_topic_info *t = &r->topic;
 
-	(void) n; /* exactly TOPIC_FIELDS, or the stats' more */
 	memset(t, 0, sizeof(*t));
-	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
-	    !ppi_wire_as_u64(&f[1], &t->count) ||
-	    !ppi_wire_as_u64(&f[2], &t->bytes) ||
-	    !ppi_wire_as_u64(&f[3], &t->first.ms) ||
-	    !ppi_wire_as_u64(&f[4], &t->first.seq) ||
-	    !ppi_wire_as_u64(&f[5], &t->last.ms) ||
-	    !ppi_wire_as_u64(&f[6], &t->last.seq) ||
-	    !ppi_wire_as_u64(&f[7], &t->next_seq) ||
-	    !ppi_wire_as_u64(&f[8], &t->created_ms)) {
+	if (!ppi_wire_opt_str(F(0), s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_u64(F(1), &t->count) ||
+	    !ppi_wire_opt_u64(F(2), &t->bytes) ||
+	    !ppi_wire_opt_u64(F(3), &t->first.ms) ||
+	    !ppi_wire_opt_u64(F(4), &t->first.seq) ||
+	    !ppi_wire_opt_u64(F(5), &t->last.ms) ||
+	    !ppi_wire_opt_u64(F(6), &t->last.seq) ||
+	    !ppi_wire_opt_u64(F(7), &t->next_seq) ||
+	    !ppi_wire_opt_u64(F(8), &t->created_ms)) {
 		return false;
 	}
 	t->name = s->str[0];
@@ -274,34 +290,42 @@ row_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
 {
 	pp_proc_info *i = &r->proc;
 	char (*scratch)[600] = s->str;
-	int64_t       maxr, rto;
-	uint64_t      count, on_max, reclaims;
+	int64_t       maxr = 0, rto = 0;
+	uint64_t      count = 0, on_max = 0, reclaims = 0;
 
 	memset(i, 0, sizeof(*i));
-	if (!copy_str(&f[0], scratch[0], sizeof(scratch[0])) ||
-	    !copy_str(&f[1], scratch[1], sizeof(scratch[1])) ||
-	    !copy_str(&f[2], scratch[2], sizeof(scratch[2])) ||
-	    !copy_str(&f[3], scratch[3], sizeof(scratch[3])) ||
-	    !ppi_wire_as_u64(&f[4], &count) || !ppi_wire_as_int(&f[5], &maxr) ||
-	    !ppi_wire_as_int(&f[6], &rto) || !ppi_wire_as_u64(&f[7], &on_max) ||
-	    !ppi_wire_as_bool(&f[8], &i->is_disabled) ||
-	    !ppi_wire_as_bool(&f[9], &i->has_claim) ||
-	    !ppi_wire_as_u64(&f[10], &i->claim_first.ms) ||
-	    !ppi_wire_as_u64(&f[11], &i->claim_first.seq) ||
-	    !ppi_wire_as_u64(&f[12], &i->claim_last.ms) ||
-	    !ppi_wire_as_u64(&f[13], &i->claim_last.seq) ||
-	    !ppi_wire_as_u64(&f[14], &i->claim_token) ||
-	    !ppi_wire_as_u64(&f[15], &i->claim_deadline_ms) ||
-	    !ppi_wire_as_u64(&f[16], &i->next_seq) ||
-	    !ppi_wire_as_u64(&f[17], &reclaims) ||
-	    !ppi_wire_as_u64(&f[18], &i->created_ms) ||
-	    !ppi_wire_as_u64(&f[19], &i->last_claimed_ms) ||
-	    !ppi_wire_as_u64(&f[20], &i->last_acked_ms) ||
-	    !ppi_wire_as_u64(&f[21], &i->lag) ||
-	    !ppi_wire_as_u64(&f[22], &i->oldest_unacked_ms) ||
-	    !ppi_wire_as_u64(&f[23], &i->lost) ||
-	    !copy_str(&f[24], scratch[4], sizeof(scratch[4])) ||
-	    !copy_str(&f[25], s->plugin, sizeof(s->plugin))) {
+	if (!ppi_wire_opt_str(F(0), scratch[0], sizeof(scratch[0])) ||
+	    !ppi_wire_opt_str(F(1), scratch[1], sizeof(scratch[1])) ||
+	    !ppi_wire_opt_str(F(2), scratch[2], sizeof(scratch[2])) ||
+	    !ppi_wire_opt_str(F(3), scratch[3], sizeof(scratch[3])) ||
+	    !ppi_wire_opt_u64(F(4), &count) || count > UINT32_MAX ||
+	    !ppi_wire_opt_int(F(5), &maxr) ||
+	    maxr < INT32_MIN || maxr > INT32_MAX ||
+	    !ppi_wire_opt_int(F(6), &rto) ||
+	    !ppi_wire_opt_u64(F(7), &on_max) ||
+	    !ppi_wire_opt_bool(F(8), &i->is_disabled) ||
+	    !ppi_wire_opt_bool(F(9), &i->has_claim) ||
+	    !ppi_wire_opt_u64(F(10), &i->claim_first.ms) ||
+	    !ppi_wire_opt_u64(F(11), &i->claim_first.seq) ||
+	    !ppi_wire_opt_u64(F(12), &i->claim_last.ms) ||
+	    !ppi_wire_opt_u64(F(13), &i->claim_last.seq) ||
+	    !ppi_wire_opt_u64(F(14), &i->claim_token) ||
+	    !ppi_wire_opt_u64(F(15), &i->claim_deadline_ms) ||
+	    !ppi_wire_opt_u64(F(16), &i->next_seq) ||
+	    !ppi_wire_opt_u64(F(17), &reclaims) || reclaims > UINT32_MAX ||
+	    !ppi_wire_opt_u64(F(18), &i->created_ms) ||
+	    !ppi_wire_opt_u64(F(19), &i->last_claimed_ms) ||
+	    !ppi_wire_opt_u64(F(20), &i->last_acked_ms) ||
+	    !ppi_wire_opt_u64(F(21), &i->lag) ||
+	    !ppi_wire_opt_u64(F(22), &i->oldest_unacked_ms) ||
+	    !ppi_wire_opt_u64(F(23), &i->lost) ||
+	    !ppi_wire_opt_str(F(24), scratch[4], sizeof(scratch[4])) ||
+	    !ppi_wire_opt_str(F(25), s->plugin, sizeof(s->plugin)) ||
+	    /* Older nodes send no ranges: they read as absent. */
+	    !row_range(f, n, 26, &i->has_last_acked, &i->last_acked_first,
+	        &i->last_acked_last) ||
+	    !row_range(f, n, 31, &i->has_prev_claim, &i->prev_claim_first,
+	        &i->prev_claim_last)) {
 		return false;
 	}
 	i->system_proc             = scratch[4];
@@ -316,14 +340,6 @@ row_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
 	i->opts.reclaim_timeout_ms = rto;
 	i->opts.on_max_reclaims    = (enum pp_on_max_reclaims) on_max;
 	i->reclaims                = (uint32_t) reclaims;
-	/* Older nodes send no ranges: they read as absent. */
-	if (n >= PROC_FIELDS_ACKED &&
-	    (!row_range(&f[26], &i->has_last_acked, &i->last_acked_first,
-	         &i->last_acked_last) ||
-	        !row_range(&f[31], &i->has_prev_claim, &i->prev_claim_first,
-	            &i->prev_claim_last))) {
-		return false;
-	}
 	return true;
 }
 
@@ -346,12 +362,9 @@ row_stats_topic(const msgpack_object *f, uint32_t n, row_scratch *s,
 	t->last = head.topic.last;
 	t->next_seq = head.topic.next_seq;
 	t->created_ms = head.topic.created_ms;
-	if (!ppi_wire_as_u64(&f[9], &t->max_age_ms)
-	    || !ppi_wire_as_u64(&f[10], &t->max_count)
-	    || !ppi_wire_as_u64(&f[11], &t->max_bytes)) {
-		return false;
-	}
-	return true;
+	return ppi_wire_opt_u64(F(9), &t->max_age_ms) &&
+	    ppi_wire_opt_u64(F(10), &t->max_count) &&
+	    ppi_wire_opt_u64(F(11), &t->max_bytes);
 }
 
 static bool
@@ -359,20 +372,19 @@ row_stats_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
     list_row *r)
 {
 	pp_proc_stats *p = &r->stats_proc;
-	uint64_t       reclaims;
+	uint64_t       reclaims = 0;
 
-	(void) n; /* later fields are for later libraries */
 	memset(p, 0, sizeof(*p));
-	if (!copy_str(&f[0], s->str[0], PP_TOPIC_MAX + 1) ||
-	    !copy_str(&f[1], s->str[1], PP_TOPIC_MAX + 1) ||
-	    !ppi_wire_as_bool(&f[2], &p->is_disabled) ||
-	    !ppi_wire_as_bool(&f[3], &p->has_claim) ||
-	    !ppi_wire_as_u64(&f[4], &p->lag) ||
-	    !ppi_wire_as_u64(&f[5], &p->oldest_unacked_ms) ||
-	    !ppi_wire_as_u64(&f[6], &p->oldest_unacked_age_ms) ||
-	    !ppi_wire_as_u64(&f[7], &reclaims) || reclaims > UINT32_MAX ||
-	    !ppi_wire_as_u64(&f[8], &p->lost) ||
-	    !ppi_wire_as_u64(&f[9], &p->last_acked_ms)) {
+	if (!ppi_wire_opt_str(F(0), s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_str(F(1), s->str[1], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_bool(F(2), &p->is_disabled) ||
+	    !ppi_wire_opt_bool(F(3), &p->has_claim) ||
+	    !ppi_wire_opt_u64(F(4), &p->lag) ||
+	    !ppi_wire_opt_u64(F(5), &p->oldest_unacked_ms) ||
+	    !ppi_wire_opt_u64(F(6), &p->oldest_unacked_age_ms) ||
+	    !ppi_wire_opt_u64(F(7), &reclaims) || reclaims > UINT32_MAX ||
+	    !ppi_wire_opt_u64(F(8), &p->lost) ||
+	    !ppi_wire_opt_u64(F(9), &p->last_acked_ms)) {
 		return false;
 	}
 	p->name     = s->str[0];
@@ -381,25 +393,52 @@ row_stats_proc(const msgpack_object *f, uint32_t n, row_scratch *s,
 	return true;
 }
 
+static bool
+row_stats_source(const msgpack_object *f, uint32_t n, row_scratch *s,
+    list_row *r)
+{
+	pp_source_info *p = &r->stats_source;
+
+	memset(p, 0, sizeof(*p));
+	if (!ppi_wire_opt_str(F(0), s->str[0], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_str(F(1), s->str[1], PP_TOPIC_MAX + 1) ||
+	    !ppi_wire_opt_str(F(2), s->plugin, sizeof(s->plugin)) ||
+	    !ppi_wire_opt_str(F(3), s->str[2], PP_PRODUCER_MAX + 1) ||
+	    !ppi_wire_opt_bool(F(4), &p->has_report) ||
+	    !ppi_wire_opt_u64(F(5), &p->upstream_seq) ||
+	    !ppi_wire_opt_u64(F(6), &p->stored_seq) ||
+	    !ppi_wire_opt_u64(F(7), &p->lag) ||
+	    !ppi_wire_opt_u64(F(8), &p->reported_ms) ||
+	    !ppi_wire_opt_u64(F(9), &p->report_age_ms)) {
+		return false;
+	}
+	p->name     = s->str[0];
+	p->topic    = s->str[1];
+	p->plugin   = s->plugin;
+	p->producer = s->str[2];
+	return true;
+}
+
+#undef F
+
 /*
- * Per kind: the key of its array, the fields an item has, and whether it
- * may have more (the stats pages may grow; topics items are read only at
- * their exact size, as before; procs items at 26 fields or more, since
- * the acked and previous ranges were appended).
+ * Per kind: the key of its array and the fields an item has at least:
+ * those that name it (a topic's name; a proc's or source's name and
+ * topic). Items may
+ * be longer (fields are only ever appended) or shorter down to that
+ * minimum (an older node): DESIGN §5, "Compatibility of replies".
  */
 static const struct {
 	const char *key;
-	uint32_t    fields;
-	bool        is_exact;
+	uint32_t    min_fields;
 	bool (*decode)(const msgpack_object *f, uint32_t n, row_scratch *s,
 	    list_row *r);
 } kinds[] = {
-	[PPI_LIST_TOPICS]       = { "topics", TOPIC_FIELDS, true, row_topic },
-	[PPI_LIST_PROCS]        = { "procs", PROC_FIELDS, false, row_proc },
-	[PPI_LIST_STATS_TOPICS] = { "items", STATS_TOPIC_FIELDS, false,
-		row_stats_topic },
-	[PPI_LIST_STATS_PROCS]  = { "items", STATS_PROC_FIELDS, false,
-		row_stats_proc },
+	[PPI_LIST_TOPICS]       = { "topics", 1, row_topic },
+	[PPI_LIST_PROCS]        = { "procs", 2, row_proc },
+	[PPI_LIST_STATS_TOPICS] = { "items", 1, row_stats_topic },
+	[PPI_LIST_STATS_PROCS]  = { "items", 2, row_stats_proc },
+	[PPI_LIST_STATS_SOURCES] = { "items", 2, row_stats_source },
 };
 
 int
@@ -419,17 +458,17 @@ ppi_wire_decode_list(const void *frame, size_t len, enum ppi_list_kind kind,
 	    0) {
 		return rv;
 	}
+	/* A reply without "more" (no paging yet) is the whole list. */
 	arr = ppi_wire_get(root, kinds[kind].key);
+	more = false;
 	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-	    !ppi_wire_as_bool(ppi_wire_get(root, "more"), &more)) {
+	    !ppi_wire_opt_bool(ppi_wire_get(root, "more"), &more)) {
 		goto malformed;
 	}
 	for (i = 0; i < arr->via.array.size; i++) {
 		it = &arr->via.array.ptr[i];
 		if (it->type != MSGPACK_OBJECT_ARRAY ||
-		    it->via.array.size < kinds[kind].fields ||
-		    (kinds[kind].is_exact &&
-		        it->via.array.size != kinds[kind].fields) ||
+		    it->via.array.size < kinds[kind].min_fields ||
 		    !kinds[kind].decode(it->via.array.ptr, it->via.array.size,
 		        &scratch, &r)) {
 			goto malformed;

@@ -67,8 +67,10 @@ ppi_wire_decode_producer(const void *frame, size_t len,
 	    0) {
 		return rv;
 	}
+	/* seq is the answer; ms may be missing from an older node. */
+	out.updated_ms = 0;
 	if (!ppi_wire_as_u64(ppi_wire_get(root, "seq"), &out.last_seq) ||
-	    !ppi_wire_as_u64(ppi_wire_get(root, "ms"), &out.updated_ms)) {
+	    !ppi_wire_opt_u64(ppi_wire_get(root, "ms"), &out.updated_ms)) {
 		msgpack_unpacked_destroy(&u);
 		snprintf(msg, msglen, "malformed reply from the node");
 		return PP_EPROTO;

@@ -369,6 +369,13 @@ as_id(const msgpack_object *o, pp_id *id)
 	    ppi_wire_as_u64(&o->via.array.ptr[1], &id->seq);
 }
 
+/* as_id, where an absent id (an older node) stays 0-0. */
+static bool
+opt_id(const msgpack_object *o, pp_id *id)
+{
+	return o == NULL || as_id(o, id);
+}
+
 int
 ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
     char *msg, size_t msglen)
@@ -382,13 +389,15 @@ ppi_wire_decode_stat(const void *frame, size_t len, pp_topic_info *info,
 	    0) {
 		return rv;
 	}
+	/* count is the answer; the rest may be missing from an older node
+	 * (read as 0) but never of the wrong type (wire_compat.c). */
 	memset(&t, 0, sizeof(t));
 	if (!ppi_wire_as_u64(ppi_wire_get(root, "count"), &t.count) ||
-	    !ppi_wire_as_u64(ppi_wire_get(root, "bytes"), &t.bytes) ||
-	    !as_id(ppi_wire_get(root, "first"), &t.first) ||
-	    !as_id(ppi_wire_get(root, "last"), &t.last) ||
-	    !ppi_wire_as_u64(ppi_wire_get(root, "next"), &t.next_seq) ||
-	    !ppi_wire_as_u64(ppi_wire_get(root, "created"), &t.created_ms)) {
+	    !ppi_wire_opt_u64(ppi_wire_get(root, "bytes"), &t.bytes) ||
+	    !opt_id(ppi_wire_get(root, "first"), &t.first) ||
+	    !opt_id(ppi_wire_get(root, "last"), &t.last) ||
+	    !ppi_wire_opt_u64(ppi_wire_get(root, "next"), &t.next_seq) ||
+	    !ppi_wire_opt_u64(ppi_wire_get(root, "created"), &t.created_ms)) {
 		PROTO(&u);
 	}
 	msgpack_unpacked_destroy(&u);

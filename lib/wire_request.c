@@ -44,6 +44,7 @@ static const struct {
 	{ "sysclaim", PPI_OP_SYSCLAIM },
 	{ "stats", PPI_OP_STATS },
 	{ "producer", PPI_OP_PRODUCER },
+	{ "srcreport", PPI_OP_SRCREPORT },
 };
 
 static const char *
@@ -399,6 +400,9 @@ decode_fields(msgpack_zone *zone, const msgpack_object *root, ppi_request *req,
 		return 0;
 	case PPI_OP_PRODUCER:
 		return ppi_wire_decode_producer_request(root, req, msg, msglen);
+	case PPI_OP_SRCREPORT:
+		return ppi_wire_decode_srcreport_request(
+		    root, req, msg, msglen);
 	case PPI_OP_HELLO:
 	case PPI_OP_SHUTDOWN:
 		return 0;

@@ -47,7 +47,8 @@ const ppi_stats_field ppi_stats_rate_fields[] = {
 const size_t ppi_stats_rate_nfields =
     sizeof(ppi_stats_rate_fields) / sizeof(ppi_stats_rate_fields[0]);
 
-static const char *const part_names[] = { "node", "topics", "procs" };
+static const char *const part_names[] = { "node", "topics", "procs",
+	"sources" };
 
 void
 ppi_wire_stats(ppi_buf *b, enum ppi_stats_part part, const char *after)
@@ -85,7 +86,8 @@ ppi_wire_decode_stats(const msgpack_object *root, ppi_request *req,
 			}
 		}
 	}
-	snprintf(msg, msglen, "stats: 'part' must be node, topics or procs");
+	snprintf(msg, msglen,
+	    "stats: 'part' must be node, topics, procs or sources");
 	return PP_EPROTO;
 }
 
@@ -141,18 +143,6 @@ ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st)
 
 /* ---- replies: library side ------------------------------------------------- */
 
-static bool
-as_double(const msgpack_object *o, double *v)
-{
-	if (o != NULL &&
-	    (o->type == MSGPACK_OBJECT_FLOAT64 ||
-	        o->type == MSGPACK_OBJECT_FLOAT32)) {
-		*v = o->via.f64;
-		return true;
-	}
-	return false;
-}
-
 /* A histogram of at most PP_HISTOGRAM_MAX buckets ending with +Inf. */
 static bool
 as_hist(const msgpack_object *o, pp_histogram *h)
@@ -186,6 +176,13 @@ as_hist(const msgpack_object *o, pp_histogram *h)
 	return h->le[n - 1] == UINT64_MAX;
 }
 
+/* as_hist, where an absent histogram (an older node) stays empty. */
+static bool
+opt_hist(const msgpack_object *o, pp_histogram *h)
+{
+	return o == NULL || as_hist(o, h);
+}
+
 #define PROTO(u)                                                               \
 	do {                                                                   \
 		msgpack_unpacked_destroy(u);                                   \
@@ -200,7 +197,6 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 	msgpack_unpacked      u;
 	const msgpack_object *root;
 	pp_node_stats         s;
-	ppi_str               id;
 	uint64_t              v;
 	double                d;
 	size_t                i;
@@ -210,9 +206,13 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 	    0) {
 		return rv;
 	}
+	/* Every figure is optional: one an older node does not send reads
+	 * as 0 (a histogram as empty), keys a newer node adds are ignored;
+	 * a figure of the wrong type is a malformed reply (wire_compat.c). */
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < ppi_stats_node_nfields; i++) {
-		if (!ppi_wire_as_u64(
+		v = 0;
+		if (!ppi_wire_opt_u64(
 		        ppi_wire_get(root, ppi_stats_node_fields[i].name), &v)) {
 			PROTO(&u);
 		}
@@ -220,20 +220,20 @@ ppi_wire_decode_stats_node(const void *frame, size_t len, pp_node_stats *st,
 		    sizeof(v));
 	}
 	for (i = 0; i < ppi_stats_rate_nfields; i++) {
-		if (!as_double(
+		d = 0;
+		if (!ppi_wire_opt_double(
 		        ppi_wire_get(root, ppi_stats_rate_fields[i].name), &d)) {
 			PROTO(&u);
 		}
 		memcpy((char *) &s + ppi_stats_rate_fields[i].offset, &d,
 		    sizeof(d));
 	}
-	/* Absent from nodes older than the id: left empty. */
-	if (ppi_wire_as_str(ppi_wire_get(root, "node_id"), &id) &&
-	    id.len < sizeof(s.node_id)) {
-		memcpy(s.node_id, id.ptr, id.len);
+	if (!ppi_wire_opt_str(
+	        ppi_wire_get(root, "node_id"), s.node_id, sizeof(s.node_id))) {
+		PROTO(&u);
 	}
-	if (!as_hist(ppi_wire_get(root, "group_sizes"), &s.group_sizes) ||
-	    !as_hist(ppi_wire_get(root, "write_latency_us"),
+	if (!opt_hist(ppi_wire_get(root, "group_sizes"), &s.group_sizes) ||
+	    !opt_hist(ppi_wire_get(root, "write_latency_us"),
 	        &s.write_latency_us)) {
 		PROTO(&u);
 	}

@@ -8,7 +8,8 @@
  *   {"v":1, "op":"stats", "part":"node"}
  *       -> {"st":0, <name>: u64 | f64 ..., "group_sizes": hist,
  *           "write_latency_us": hist}
- *   {"v":1, "op":"stats", "part":"topics"|"procs", "after":str?}
+ *   {"v":1, "op":"stats", "part":"topics"|"procs"|"sources",
+ *    "after":str?}
  *       -> {"st":0, "items":[item...], "more":bool}
  *
  *   hist       = [[le...], [cumulative count...], sum]   (le of +Inf is
@@ -17,9 +18,17 @@
  *                 last_seq, next, created, max_age, max_count, max_bytes]
  *   proc item  = [name, topic, disabled, has_claim, lag, oldest_ms,
  *                 oldest_age_ms, reclaims, lost, last_acked_ms]
+ *   source item = [name, topic, plugin, producer, has_report,
+ *                  upstream_seq, stored_seq, lag, reported_ms,
+ *                  report_age_ms]
+ *
+ * A node older than the "sources" part answers it PP_EPROTO ('part'
+ * must be node, topics or procs): the library reads that as no sources.
  *
  * Items are arrays so that a page of 1,000 costs little; decoders accept
- * longer arrays (fields are only ever appended) and ignore unknown keys.
+ * longer arrays (fields are only ever appended) and ignore unknown keys,
+ * and read keys and trailing fields an older node lacks as 0
+ * (wire_compat.c; DESIGN §5, "Compatibility of replies").
  */
 #ifndef PP_WIRE_STATS_H
 #define PP_WIRE_STATS_H
@@ -31,12 +40,14 @@
 enum ppi_stats_part {
 	PPI_STATS_NODE = 0,
 	PPI_STATS_TOPICS,
-	PPI_STATS_PROCS
+	PPI_STATS_PROCS,
+	PPI_STATS_SOURCES
 };
 
 /* Items per page of a topics / procs part. */
 #define PPI_STATS_TOPICS_PAGE 1000
 #define PPI_STATS_PROCS_PAGE 500
+#define PPI_STATS_SOURCES_PAGE 500
 
 /*
  * The unsigned figures of pp_node_stats by name: the keys of the node
@@ -75,6 +86,7 @@ void ppi_wire_reply_stats_node(ppi_buf *b, const pp_node_stats *st);
 void ppi_wire_reply_stats_begin(ppi_buf *b, size_t count);
 void ppi_wire_reply_stats_topic(ppi_buf *b, const pp_topic_stats *t);
 void ppi_wire_reply_stats_proc(ppi_buf *b, const pp_proc_stats *p);
+void ppi_wire_reply_stats_source(ppi_buf *b, const pp_source_info *src);
 
 /* ---- replies: decoded by the library --------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include "number.h"
 #include "remote.h"
 #include "server.h"
+#include "source_lag.h"
 #include "stdio_guard.h"
 #include "syncer.h"
 #include "workers.h"
@@ -556,6 +557,7 @@ run(options *o, sigset_t *sigs)
 	server_close(n.server);
 	store_close(n.store);
 	metrics_stop();
+	source_lag_clear();
 	if (o->is_memory) {
 		datadir_remove_temp(o->data_dir);
 	}

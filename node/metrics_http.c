@@ -2,152 +2,92 @@
  * metrics_http.c - pipeproc-node --metrics http://HOST:PORT: GET /metrics
  * in the Prometheus text format and the read-only state endpoints GET
  * /healthz, /topics, /topics/NAME, /procs, /procs/NAME as JSON
- * (state_json.c), served by NNG's HTTP server (the only file that
- * includes <nng/supplemental/http/http.h>). Without a host (--metrics
- * PORT or http://:PORT) it listens on 127.0.0.1 only: the state is not
- * for the network unless asked for.
+ * (state_json.c), served by the node's own small HTTP server (httpd.c).
+ * Without a host (--metrics PORT or http://:PORT) it listens on
+ * 127.0.0.1 only: the state is not for the network unless asked for.
  *
- * Design notes: NNG calls the handler on one of its own threads, which
- * must not block (the req/rep contexts share them), while a scrape walks
- * the store. So the handler only queues the request's aio; a scrape
- * thread builds the text (metrics_prom.c) or the JSON and finishes it.
- * Every queued aio is finished exactly once, also at stop: NNG's
- * connection reaper waits for it. Other paths get NNG's own 404, other
- * methods its 405 (every handler is GET only).
+ * Design notes: this file is the endpoints' table. The server calls
+ * on_request on its one thread, which builds the whole answer: every
+ * answer is bounded (the metrics are read page by page, the lists are
+ * pages of at most STATE_JSON_LIMIT_MAX items), and the server writes it
+ * without blocking, with deadlines per connection, so a slow or stuck
+ * client never delays another's /metrics (httpd.c). Other paths are 404,
+ * other methods than GET and HEAD 405. NNG is used only to parse the URL.
  */
-#include <arpa/inet.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
 
+#include "httpd.h"
 #include "metrics_http.h"
 #include "metrics_prom.h"
 #include "state_json.h"
 
-#define PENDING_MAX 32 /* scrapes waiting; more get 503 */
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define JSON_TYPE "application/json"
 
 struct metrics_http {
-	store           *store;
-	nng_http_server *server;
-	pthread_t        thread;
-	pthread_mutex_t  mtx;
-	pthread_cond_t   cond;
-	nng_aio         *pending[PENDING_MAX];
-	size_t           npending;
-	bool             is_stopping;
+	store *store;
+	httpd *server;
 };
 
-/* Answers with a bare status (NNG fills in its error page). */
-static void
-finish_status(nng_aio *aio, uint16_t status)
+/* Is `path` (len bytes, no query) one of the endpoints? */
+static bool
+is_endpoint(const char *path, size_t len)
 {
-	nng_http_res *res;
+	static const char *const exact[] = { "/metrics", "/healthz",
+		"/topics", "/procs" };
+	size_t                   i;
 
-	if (nng_http_res_alloc_error(&res, status) != 0) {
-		nng_aio_finish(aio, NNG_ENOMEM); /* NNG drops the connection */
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		if (len == strlen(exact[i]) &&
+		    memcmp(path, exact[i], len) == 0) {
+			return true;
+		}
+	}
+	return (len > 8 && memcmp(path, "/topics/", 8) == 0) ||
+	    (len > 7 && memcmp(path, "/procs/", 7) == 0);
+}
+
+/* The answer to one request (httpd_handler). */
+static void
+on_request(
+    void *arg, const char *method, const char *target, httpd_response *res)
+{
+	metrics_http *h   = arg;
+	const char   *q   = strchr(target, '?');
+	size_t        len = q != NULL ? (size_t) (q - target) : strlen(target);
+
+	res->content_type = JSON_TYPE;
+	if (!is_endpoint(target, len)) {
+		res->status = 404;
+		ppi_buf_printf(&res->body,
+		    "{\"error\":\"PP_EINVAL\",\"code\":%d,\"message\":"
+		    "\"no such path\"}",
+		    PP_EINVAL);
 		return;
 	}
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
-}
-
-/* The Prometheus text (a /metrics request) or the JSON of the state. */
-static void
-scrape(metrics_http *h, nng_aio *aio)
-{
-	nng_http_req *req = nng_aio_get_input(aio, 0);
-	const char   *uri = nng_http_req_get_uri(req);
-	nng_http_res *res = NULL;
-	ppi_buf       text;
-	bool          is_metrics = strncmp(uri, "/metrics", 8) == 0;
-	int           status     = 200;
-
-	ppi_buf_init(&text);
-	if (!is_metrics) {
-		status = state_json_get(h->store, uri, &text);
-	}
-	if ((is_metrics && metrics_prom_write(h->store, &text) != 0) ||
-	    text.is_failed || nng_http_res_alloc(&res) != 0 ||
-	    nng_http_res_set_status(res, (uint16_t) status) != 0 ||
-	    nng_http_res_set_header(res, "Content-Type",
-	        is_metrics ? CONTENT_TYPE : JSON_TYPE) != 0 ||
-	    nng_http_res_copy_data(res, text.data, text.len) != 0) {
-		if (res != NULL) {
-			nng_http_res_free(res);
-		}
-		ppi_buf_fini(&text);
-		finish_status(aio, NNG_HTTP_STATUS_INTERNAL_SERVER_ERROR);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		res->status = 405;
+		ppi_buf_printf(&res->headers, "Allow: GET, HEAD\r\n");
+		ppi_buf_printf(&res->body,
+		    "{\"error\":\"PP_EPERM\",\"code\":%d,\"message\":"
+		    "\"read-only: only GET and HEAD\"}",
+		    PP_EPERM);
 		return;
 	}
-	ppi_buf_fini(&text);
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
-}
-
-static void *
-scrape_main(void *arg)
-{
-	metrics_http *h = arg;
-	nng_aio      *aio;
-
-	pthread_mutex_lock(&h->mtx);
-	for (;;) {
-		while (h->npending == 0 && !h->is_stopping) {
-			pthread_cond_wait(&h->cond, &h->mtx);
-		}
-		if (h->npending == 0) {
-			break; /* stopping, and nothing left to answer */
-		}
-		aio = h->pending[0];
-		memmove(h->pending, h->pending + 1,
-		    (h->npending - 1) * sizeof(h->pending[0]));
-		h->npending--;
-		pthread_mutex_unlock(&h->mtx);
-		scrape(h, aio);
-		pthread_mutex_lock(&h->mtx);
-	}
-	pthread_mutex_unlock(&h->mtx);
-	return NULL;
-}
-
-/* NNG's handler callback: hand the request to the scrape thread. */
-static void
-on_request(nng_aio *aio)
-{
-	nng_http_handler *handler = nng_aio_get_input(aio, 1);
-	metrics_http     *h       = nng_http_handler_get_data(handler);
-
-	pthread_mutex_lock(&h->mtx);
-	if (h->is_stopping || h->npending == PENDING_MAX) {
-		pthread_mutex_unlock(&h->mtx);
-		finish_status(aio, NNG_HTTP_STATUS_SERVICE_UNAVAILABLE);
+	if (len == 8 && memcmp(target, "/metrics", 8) == 0) {
+		res->content_type = CONTENT_TYPE;
+		res->status       = metrics_prom_write(h->store, &res->body) == 0
+		          ? 200
+		          : 500;
 		return;
 	}
-	h->pending[h->npending++] = aio;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->mtx);
-}
-
-static int
-map_nng(int rv)
-{
-	switch (rv) {
-	case NNG_EADDRINUSE:
-		return PP_EADDRINUSE;
-	case NNG_ENOMEM:
-		return PP_ENOMEM;
-	case NNG_EPERM:
-		return PP_EPERM;
-	default:
-		return PP_EADDR;
-	}
+	res->status = state_json_get(h->store, target, &res->body,
+	    &res->headers);
 }
 
 /*
@@ -179,6 +119,9 @@ parse_url(const char *text, nng_url **url, char *msg, size_t msglen)
 	}
 	if ((*url)->u_hostname[0] == '\0' ||
 	    strchr((*url)->u_host, ':') == NULL ||
+	    (*url)->u_port[0] == '\0' || strlen((*url)->u_port) > 5 ||
+	    strspn((*url)->u_port, "0123456789") != strlen((*url)->u_port) ||
+	    atoi((*url)->u_port) > 65535 ||
 	    ((*url)->u_path[0] != '\0' && strcmp((*url)->u_path, "/") != 0 &&
 	        strcmp((*url)->u_path, "/metrics") != 0)) {
 		snprintf(msg, msglen,
@@ -191,49 +134,14 @@ parse_url(const char *text, nng_url **url, char *msg, size_t msglen)
 	return 0;
 }
 
-/* The URL actually served, with the port NNG bound (for port 0). */
-static void
-served_url(metrics_http *h, const nng_url *url, char *out, size_t len)
-{
-	nng_sockaddr sa;
-	unsigned     port = (unsigned) atoi(url->u_port);
-
-	if (nng_http_server_get_addr(h->server, &sa) == 0) {
-		if (sa.s_family == NNG_AF_INET) {
-			port = ntohs(sa.s_in.sa_port);
-		} else if (sa.s_family == NNG_AF_INET6) {
-			port = ntohs(sa.s_in6.sa_port);
-		}
-	}
-	snprintf(out, len, "http://%s:%u/metrics", url->u_hostname, port);
-}
-
-/* A GET handler of `path` (is_tree: and of every path below it) that
- * queues the request; the server owns it once added. An NNG code. */
-static int
-add_handler(metrics_http *h, const char *path, bool is_tree)
-{
-	nng_http_handler *handler = NULL;
-	int               rv;
-
-	if ((rv = nng_http_handler_alloc(&handler, path, on_request)) != 0 ||
-	    (rv = nng_http_handler_set_data(handler, h, NULL)) != 0 ||
-	    (rv = nng_http_handler_collect_body(handler, true, 0)) != 0 ||
-	    (is_tree && (rv = nng_http_handler_set_tree(handler)) != 0) ||
-	    (rv = nng_http_server_add_handler(h->server, handler)) != 0) {
-		if (handler != NULL) {
-			nng_http_handler_free(handler);
-		}
-	}
-	return rv;
-}
-
 int
 metrics_http_start(store *s, const char *address, metrics_http **out,
     char *url_out, size_t url_len, char *msg, size_t msglen)
 {
 	metrics_http *h;
 	nng_url      *url;
+	uint16_t      port = 0;
+	char          reason[128];
 	int           rv;
 
 	if ((rv = parse_url(address, &url, msg, msglen)) != 0) {
@@ -244,39 +152,20 @@ metrics_http_start(store *s, const char *address, metrics_http **out,
 		return PP_ENOMEM;
 	}
 	h->store = s;
-	pthread_mutex_init(&h->mtx, NULL);
-	pthread_cond_init(&h->cond, NULL);
-	if ((rv = nng_http_server_hold(&h->server, url)) != 0) {
-		h->server = NULL;
-		goto fail;
+	if ((rv = httpd_start(url->u_hostname, url->u_port, NULL, on_request,
+	         h, &h->server, &port, reason, sizeof(reason))) != 0) {
+		snprintf(msg, msglen, "cannot serve metrics on %s: %s", address,
+		    reason);
+		nng_url_free(url);
+		free(h);
+		return rv;
 	}
-	if ((rv = add_handler(h, "/metrics", false)) != 0 ||
-	    (rv = add_handler(h, "/healthz", false)) != 0 ||
-	    (rv = add_handler(h, "/topics", true)) != 0 ||
-	    (rv = add_handler(h, "/procs", true)) != 0 ||
-	    (rv = nng_http_server_start(h->server)) != 0) {
-		goto fail;
-	}
-	if (pthread_create(&h->thread, NULL, scrape_main, h) != 0) {
-		nng_http_server_stop(h->server);
-		rv = NNG_ENOMEM;
-		goto fail;
-	}
-	served_url(h, url, url_out, url_len);
+	snprintf(url_out, url_len, "http://%s%s%s:%u/metrics",
+	    strchr(url->u_hostname, ':') != NULL ? "[" : "", url->u_hostname,
+	    strchr(url->u_hostname, ':') != NULL ? "]" : "", (unsigned) port);
 	nng_url_free(url);
 	*out = h;
 	return 0;
-fail:
-	snprintf(msg, msglen, "cannot serve metrics on %s: %s", address,
-	    nng_strerror(rv));
-	if (h->server != NULL) {
-		nng_http_server_release(h->server);
-	}
-	nng_url_free(url);
-	pthread_mutex_destroy(&h->mtx);
-	pthread_cond_destroy(&h->cond);
-	free(h);
-	return map_nng(rv);
 }
 
 void
@@ -285,16 +174,7 @@ metrics_http_stop(metrics_http *h)
 	if (h == NULL) {
 		return;
 	}
-	/* Answer what is queued and refuse the rest, then close: NNG waits
-	 * for the handler's aios when it tears connections down. */
-	pthread_mutex_lock(&h->mtx);
-	h->is_stopping = true;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->mtx);
-	pthread_join(h->thread, NULL);
-	nng_http_server_stop(h->server);
-	nng_http_server_release(h->server);
-	pthread_mutex_destroy(&h->mtx);
-	pthread_cond_destroy(&h->cond);
+	/* Before the store closes: no answer reads it after this. */
+	httpd_stop(h->server);
 	free(h);
 }

@@ -7,6 +7,7 @@
  *   pipeproc_logs_total 1200
  *   pipeproc_topic_logs{topic="orders"} 1200
  *   pipeproc_write_latency_seconds_bucket{le="0.00025"} 17
+ *   pipeproc_source_lag{source="in",topic="imported"} 40
  *
  * The figures are those of pp_stats() (stats_node(), store_stats_*()),
  * under names that follow Prometheus's conventions: base units (seconds,
@@ -14,12 +15,19 @@
  * family must be written together, so the per-topic and per-proc samples
  * are gathered family by family into side buffers during one paged walk
  * of the store, and appended after it.
+ *
+ * Bounded (issue stops, "Noticed"): one scrape writes the samples of at
+ * most METRICS_SERIES_MAX topics, as many procs and as many sources, the
+ * first in name order, and says so in pipeproc_metrics_truncated; a node with a
+ * million topics is not a million-series scrape taking seconds on the
+ * HTTP server's one thread. /topics and /procs page through all of them.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "metrics_prom.h"
+#include "source_lag.h"
 #include "stats.h"
 #include "store/store.h"
 
@@ -34,6 +42,9 @@ enum family {
 	F_PROC_RECLAIMS,
 	F_PROC_DISABLED,
 	F_PROC_LOST,
+	F_SOURCE_LAG,
+	F_SOURCE_UPSTREAM,
+	F_SOURCE_AGE,
 	F_COUNT
 };
 
@@ -58,13 +69,29 @@ static const struct {
 	{ "pipeproc_proc_disabled", "gauge", "1 when the proc is disabled." },
 	{ "pipeproc_proc_lost_logs_total", "counter",
 	    "Logs retention removed before the proc acked them." },
+	{ "pipeproc_source_lag", "gauge",
+	    "Upstream sequences the source has not stored yet (sources "
+	    "that have not reported since the node started are left "
+	    "out)." },
+	{ "pipeproc_source_upstream_sequence", "gauge",
+	    "The newest upstream sequence the source reported." },
+	{ "pipeproc_source_report_age_seconds", "gauge",
+	    "How long ago the source reported upstream." },
 };
+
+/* Topics, and procs, whose samples one scrape writes at most. */
+#define METRICS_SERIES_MAX 10000
 
 typedef struct walk {
 	ppi_buf fam[F_COUNT];
 	char    name[PP_TOPIC_MAX + 1]; /* the last item, for paging */
 	size_t  n;                      /* items in the current page */
+	size_t  total;                  /* items of this kind so far */
+	bool    is_truncated;           /* some were left out */
 } walk;
+
+/* Row callbacks return this once METRICS_SERIES_MAX items are in. */
+#define WALK_FULL 1
 
 /* A label value, escaped as the format requires: \\, \" and \n. */
 static void
@@ -218,6 +245,11 @@ add_topic(void *arg, const pp_topic_stats *t)
 {
 	walk *w = arg;
 
+	if (w->total == METRICS_SERIES_MAX) {
+		w->is_truncated = true;
+		return WALK_FULL;
+	}
+	w->total++;
 	sample(w, F_TOPIC_LOGS, t->name, NULL);
 	ppi_buf_printf(&w->fam[F_TOPIC_LOGS], "%" PRIu64 "\n", t->count);
 	sample(w, F_TOPIC_BYTES, t->name, NULL);
@@ -239,6 +271,11 @@ add_proc(void *arg, const pp_proc_stats *p)
 {
 	walk *w = arg;
 
+	if (w->total == METRICS_SERIES_MAX) {
+		w->is_truncated = true;
+		return WALK_FULL;
+	}
+	w->total++;
 	sample(w, F_PROC_LAG, p->topic, p->name);
 	ppi_buf_printf(&w->fam[F_PROC_LAG], "%" PRIu64 "\n", p->lag);
 	sample(w, F_PROC_AGE, p->topic, p->name);
@@ -256,7 +293,43 @@ add_proc(void *arg, const pp_proc_stats *p)
 	return 0;
 }
 
-/* Walks every page of topics, then of procs, into the side buffers. */
+/* A source's samples; one that never reported has none (unknown). */
+static int
+add_source(void *arg, const pp_source_info *src)
+{
+	walk *w = arg;
+
+	if (w->total == METRICS_SERIES_MAX) {
+		w->is_truncated = true;
+		return WALK_FULL;
+	}
+	w->total++;
+	snprintf(w->name, sizeof(w->name), "%s", src->name);
+	w->n++;
+	if (!src->has_report) {
+		return 0;
+	}
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], "%s{",
+	    families[F_SOURCE_LAG].name);
+	put_label(&w->fam[F_SOURCE_LAG], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], ",");
+	put_label(&w->fam[F_SOURCE_LAG], "topic", src->topic);
+	ppi_buf_printf(&w->fam[F_SOURCE_LAG], "} %" PRIu64 "\n", src->lag);
+	ppi_buf_printf(&w->fam[F_SOURCE_UPSTREAM], "%s{",
+	    families[F_SOURCE_UPSTREAM].name);
+	put_label(&w->fam[F_SOURCE_UPSTREAM], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_UPSTREAM], "} %" PRIu64 "\n",
+	    src->upstream_seq);
+	ppi_buf_printf(&w->fam[F_SOURCE_AGE], "%s{",
+	    families[F_SOURCE_AGE].name);
+	put_label(&w->fam[F_SOURCE_AGE], "source", src->name);
+	ppi_buf_printf(&w->fam[F_SOURCE_AGE], "} %.3f\n",
+	    src->report_age_ms / 1000.0);
+	return 0;
+}
+
+/* Walks the pages of topics, then of procs, then of sources, into the
+ * side buffers, up to METRICS_SERIES_MAX of each. */
 static int
 walk_store(store *s, walk *w, uint64_t now_ms)
 {
@@ -264,6 +337,7 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 	bool    has_more = true;
 	int     rv = 0;
 
+	w->total = 0;
 	for (after.ptr = NULL, after.len = 0; has_more && rv == 0;) {
 		w->n = 0;
 		rv   = store_stats_topics(s, &after, 1000, add_topic, w, &has_more);
@@ -271,6 +345,8 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;
 	}
+	rv = rv == WALK_FULL ? 0 : rv;
+	w->total = 0;
 	for (after.ptr = NULL, after.len = 0, has_more = true;
 	     has_more && rv == 0;) {
 		w->n = 0;
@@ -280,7 +356,18 @@ walk_store(store *s, walk *w, uint64_t now_ms)
 		after.len = strlen(w->name);
 		has_more  = has_more && w->n > 0;
 	}
-	return rv;
+	rv = rv == WALK_FULL ? 0 : rv;
+	w->total = 0;
+	for (after.ptr = NULL, after.len = 0, has_more = true;
+	     has_more && rv == 0;) {
+		w->n = 0;
+		rv   = store_stats_sources(s, &after, 500, now_ms,
+		      &source_lag_reports, add_source, w, &has_more);
+		after.ptr = w->name;
+		after.len = strlen(w->name);
+		has_more  = has_more && w->n > 0;
+	}
+	return rv == WALK_FULL ? 0 : rv;
 }
 
 int
@@ -298,6 +385,11 @@ metrics_prom_write(store *s, ppi_buf *out)
 	stats_node(s, &st);
 	node_figures(out, &st);
 	if ((rv = walk_store(s, &w, st.now_ms)) == 0) {
+		scalar(out, "pipeproc_metrics_truncated", "gauge",
+		    "1 when this scrape left out the topics, procs or sources "
+		    "past the first 10000 of each in name order (GET /topics "
+		    "and /procs page through all).",
+		    w.is_truncated ? 1 : 0);
 		for (f = 0; f < F_COUNT; f++) {
 			header(out, families[f].name, families[f].type,
 			    families[f].help);

@@ -11,6 +11,7 @@
 #include "reader.h"
 #include "plugin_check.h"
 #include "queue.h"
+#include "source_lag.h"
 #include "spec.h"
 #include "stats.h"
 
@@ -122,6 +123,9 @@ answer(reader *rd, request *r)
 		break;
 	case PPI_OP_PRODUCER:
 		store_producers_get(s, &r->req, &r->reply);
+		break;
+	case PPI_OP_SRCREPORT:
+		source_lag_answer(s, &r->req, &r->reply);
 		break;
 	case PPI_OP_SYSPROC:
 		if (check_system(rd, r)) {

@@ -8,6 +8,14 @@
  *   GET /procs          [inspect object per proc, in name order]
  *   GET /procs/NAME     the inspect object of NAME (`pipeproc inspect`)
  *
+ * The two lists are pages: ?limit=N (1 to STATE_JSON_LIMIT_MAX, default
+ * STATE_JSON_LIMIT_DEFAULT) items after ?after=NAME (default: from the
+ * first). A page cut short by its limit carries the RFC 8288 header
+ * `Link: </topics?after=LAST&limit=N>; rel="next"`; the last page has
+ * none. So one request reads and holds at most one page, whatever the
+ * number of topics or procs (issue stops, "Noticed": a node with 1M
+ * topics made one request take seconds and unbounded memory).
+ *
  * The objects are lib/json.c's, the ones the CLI prints. They are built
  * from the readers' own store calls (store_read_stat, store_read_topics,
  * store_inspect_proc, store_inspect_procs): each answers one page in one
@@ -21,6 +29,7 @@
  * store failure.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,6 +45,14 @@ struct list_arg {
 	size_t   n;
 	char     last[PP_TOPIC_MAX + 1];
 	uint64_t now_ms;
+	size_t   limit;  /* items of the page; 0: no limit (one proc) */
+	bool     is_cut; /* an item past the limit exists */
+};
+
+/* What a list's query asks for. */
+struct list_query {
+	size_t limit;
+	char   after[PP_TOPIC_MAX + 1];
 };
 
 /* The error object alone. */
@@ -60,11 +77,19 @@ put_error(ppi_buf *out, int code, const char *msg)
 		return 404;
 	case PP_EINVALID_TOPIC:
 	case PP_EINVALID_NAME:
+	case PP_EINVAL:
 		return 400;
 	default:
 		return 500;
 	}
 }
+
+/* A number macro as a string literal. */
+#define TEXT_(x) #x
+#define TEXT(x)  TEXT_(x)
+
+/* Row callbacks return this to stop at the page's limit. */
+#define LIST_CUT 1
 
 static int
 topic_row(void *arg, const void *item)
@@ -72,6 +97,10 @@ topic_row(void *arg, const void *item)
 	struct list_arg     *a = arg;
 	const pp_topic_info *t = item;
 
+	if (a->limit != 0 && a->n == a->limit) {
+		a->is_cut = true;
+		return LIST_CUT;
+	}
 	ppi_buf_append(a->out, a->n++ > 0 ? "," : "[", 1);
 	ppi_json_topic(a->out, t);
 	snprintf(a->last, sizeof(a->last), "%s", t->name);
@@ -84,6 +113,10 @@ proc_row(void *arg, const void *item)
 	struct list_arg    *a = arg;
 	const pp_proc_info *p = item;
 
+	if (a->limit != 0 && a->n == a->limit) {
+		a->is_cut = true;
+		return LIST_CUT;
+	}
 	ppi_buf_append(a->out, a->n++ > 0 ? "," : "[", 1);
 	ppi_json_proc(a->out, p, a->now_ms);
 	snprintf(a->last, sizeof(a->last), "%s", p->name);
@@ -91,24 +124,29 @@ proc_row(void *arg, const void *item)
 }
 
 /*
- * Every item of a list op (PPI_OP_TOPICS or PPI_OP_PROCS) as one JSON
- * array, page by page. Returns the HTTP status.
+ * One page of a list op (PPI_OP_TOPICS or PPI_OP_PROCS): at most q->limit
+ * items after q->after as one JSON array, read store page by store page,
+ * and the Link header to the next page into headers when there is one.
+ * Returns the HTTP status.
  */
 static int
-put_list(store *s, enum ppi_op op, ppi_buf *out)
+put_list(store *s, enum ppi_op op, const struct list_query *q, ppi_buf *out,
+    ppi_buf *headers)
 {
-	struct list_arg a = { out, 0, "", ppi_clock_ms(CLOCK_REALTIME) };
+	struct list_arg a = { out, 0, "", ppi_clock_ms(CLOCK_REALTIME),
+		q->limit, false };
 	ppi_request     req;
 	ppi_buf         reply;
 	char            msg[256] = "";
 	bool            has_more = true;
 	int             rv       = 0;
 
+	snprintf(a.last, sizeof(a.last), "%s", q->after);
 	ppi_buf_init(&reply);
 	while (rv == 0 && has_more) {
 		memset(&req, 0, sizeof(req));
 		req.op = op;
-		if (a.n > 0) {
+		if (a.last[0] != '\0') {
 			req.after.ptr = a.last;
 			req.after.len = strlen(a.last);
 		}
@@ -126,11 +164,70 @@ put_list(store *s, enum ppi_op op, ppi_buf *out)
 		          &has_more, msg, sizeof(msg));
 	}
 	ppi_buf_fini(&reply);
+	if (rv == LIST_CUT) {
+		rv = 0;
+	}
 	if (rv != 0) {
 		return put_error(out, rv, msg[0] != '\0' ? msg : pp_strerror(rv));
 	}
 	ppi_buf_append(out, a.n > 0 ? "]" : "[]", a.n > 0 ? 1 : 2);
+	if (a.is_cut) {
+		ppi_buf_printf(headers,
+		    "Link: </%s?after=%s&limit=%zu>; rel=\"next\"\r\n",
+		    op == PPI_OP_TOPICS ? "topics" : "procs", a.last, q->limit);
+	}
 	return 200;
+}
+
+/*
+ * Reads a list's query ("limit=N&after=NAME", any order; other keys are
+ * ignored) into *q. Returns 0, or the 400 answer for a bad value.
+ */
+static int
+parse_query(const char *query, struct list_query *q, ppi_buf *out)
+{
+	const char *p = query, *val, *end;
+	size_t      klen, vlen;
+	char        num[16];
+	char       *nend;
+	unsigned long v;
+
+	q->limit    = STATE_JSON_LIMIT_DEFAULT;
+	q->after[0] = '\0';
+	while (p != NULL && *p != '\0') {
+		end  = strchr(p, '&');
+		vlen = end != NULL ? (size_t) (end - p) : strlen(p);
+		val  = memchr(p, '=', vlen);
+		klen = val != NULL ? (size_t) (val - p) : vlen;
+		val  = val != NULL ? val + 1 : p + vlen;
+		vlen -= val - p;
+		if (klen == 5 && memcmp(p, "limit", 5) == 0) {
+			if (vlen == 0 || vlen >= sizeof(num) ||
+			    strspn(val, "0123456789") < vlen) {
+				goto bad_limit;
+			}
+			memcpy(num, val, vlen);
+			num[vlen] = '\0';
+			v = strtoul(num, &nend, 10);
+			if (v < 1 || v > STATE_JSON_LIMIT_MAX) {
+				goto bad_limit;
+			}
+			q->limit = v;
+		} else if (klen == 5 && memcmp(p, "after", 5) == 0) {
+			if (!ppi_topic_valid(val, vlen)) {
+				return put_error(out, PP_EINVAL,
+				    "after must be a name: 1 to 200 characters "
+				    "of [A-Za-z0-9_.-]");
+			}
+			memcpy(q->after, val, vlen);
+			q->after[vlen] = '\0';
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return 0;
+bad_limit:
+	return put_error(out, PP_EINVAL,
+	    "limit must be a number from 1 to " TEXT(STATE_JSON_LIMIT_MAX));
 }
 
 /* One topic's stat object, or its error. Returns the HTTP status. */
@@ -171,7 +268,8 @@ put_topic(store *s, const char *name, ppi_buf *out)
 static int
 put_proc(store *s, const char *name, ppi_buf *out)
 {
-	struct list_arg a = { out, 0, "", ppi_clock_ms(CLOCK_REALTIME) };
+	struct list_arg a = { out, 0, "", ppi_clock_ms(CLOCK_REALTIME), 0,
+		false };
 	ppi_request     req;
 	ppi_buf         reply;
 	char            msg[256] = "";
@@ -238,21 +336,26 @@ is_path(const char *path, size_t len, const char *word, bool is_prefix)
 }
 
 int
-state_json_get(store *s, const char *path, ppi_buf *out)
+state_json_get(store *s, const char *path, ppi_buf *out, ppi_buf *headers)
 {
-	const char *q   = strchr(path, '?');
-	size_t      len = q != NULL ? (size_t) (q - path) : strlen(path);
+	const char       *q   = strchr(path, '?');
+	size_t            len = q != NULL ? (size_t) (q - path) : strlen(path);
+	struct list_query lq;
+	int               status;
 
-	/* The query is left out: no endpoint takes parameters. */
+	/* Only the lists take a query (limit, after); others ignore it. */
 	if (is_path(path, len, "/healthz", false)) {
 		ppi_buf_printf(out, "{\"status\":\"ok\"}");
 		return 200;
 	}
-	if (is_path(path, len, "/topics", false)) {
-		return put_list(s, PPI_OP_TOPICS, out);
-	}
-	if (is_path(path, len, "/procs", false)) {
-		return put_list(s, PPI_OP_PROCS, out);
+	if (is_path(path, len, "/topics", false) ||
+	    is_path(path, len, "/procs", false)) {
+		if ((status = parse_query(q != NULL ? q + 1 : "", &lq, out)) !=
+		    0) {
+			return status;
+		}
+		return put_list(s, path[1] == 't' ? PPI_OP_TOPICS : PPI_OP_PROCS,
+		    &lq, out, headers);
 	}
 	if (is_path(path, len, "/topics/", true)) {
 		return put_named(s, path, len, "/topics/", out);

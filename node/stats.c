@@ -1,7 +1,7 @@
 /*
  * stats.c - the "stats" op in the node: one part per request (the node's
- * figures, or a page of topics or procs; lib/wire_stats.h), answered by a
- * reader thread, so a request for metrics never waits for the writer.
+ * figures, or a page of topics, procs or sources; lib/wire_stats.h),
+ * answered by a reader thread, so a request for metrics never waits for the writer.
  *
  * A page's items are encoded into a side buffer while the store is walked
  * and appended after the header, because the header carries the count.
@@ -12,6 +12,7 @@
 
 #include "deadline.h"
 #include "metrics.h"
+#include "source_lag.h"
 #include "stats.h"
 #include "store/store.h"
 #include "wire_stats.h"
@@ -50,6 +51,16 @@ add_proc(void *arg, const pp_proc_stats *p)
 	return a->items.is_failed ? PP_ENOMEM : 0;
 }
 
+static int
+add_source(void *arg, const pp_source_info *src)
+{
+	struct page_arg *a = arg;
+
+	ppi_wire_reply_stats_source(&a->items, src);
+	a->n++;
+	return a->items.is_failed ? PP_ENOMEM : 0;
+}
+
 void
 stats_reply(store *s, const ppi_request *req, ppi_buf *reply)
 {
@@ -68,10 +79,14 @@ stats_reply(store *s, const ppi_request *req, ppi_buf *reply)
 	if (req->part == PPI_STATS_TOPICS) {
 		rv = store_stats_topics(s, &req->after, PPI_STATS_TOPICS_PAGE,
 		    add_topic, &a, &has_more);
-	} else {
+	} else if (req->part == PPI_STATS_PROCS) {
 		/* Ages count on the node's clock, not the client's. */
 		rv = store_stats_procs(s, &req->after, PPI_STATS_PROCS_PAGE,
 		    ppi_clock_ms(CLOCK_REALTIME), add_proc, &a, &has_more);
+	} else {
+		rv = store_stats_sources(s, &req->after,
+		    PPI_STATS_SOURCES_PAGE, ppi_clock_ms(CLOCK_REALTIME),
+		    &source_lag_reports, add_source, &a, &has_more);
 	}
 	if (rv != 0) {
 		ppi_wire_reply_error(reply, rv, "cannot read the store for stats");

@@ -342,8 +342,9 @@ fails_with "a body over --max-body is PP_ETOOBIG" 1 PP_ETOOBIG \
 	"$PIPEPROC_CLI" -a "$maddr" commit small 12345678901
 printf 'ok\n12345678901\n' >"$tmp/in"
 run "$PIPEPROC_CLI" -a "$maddr" commit small2 <"$tmp/in"
-[ "$rc" -eq 1 ] && grep -q 'PP_ETOOBIG: .*lines 1-2' "$tmp/err"
-verdict "a stdin line over --max-body is PP_ETOOBIG naming the lines"
+[ "$rc" -eq 1 ] && grep -q 'PP_ETOOBIG: .*line 2 is over .* 10 bytes' \
+	"$tmp/err" && [ "$(wc -l <"$tmp/out")" -eq 1 ]
+verdict "a stdin line over --max-body is PP_ETOOBIG naming it, after the lines before it"
 kill -TERM "$mem_pid"
 wait_exit "$mem_pid"
 is "a node stops on SIGTERM with exit status 0" "$exit_rc" 0

@@ -2,7 +2,8 @@
  * state_http_test.c - the node's state over HTTP (issue 13 item 11): GET
  * /healthz, /topics, /topics/NAME, /procs and /procs/NAME on the
  * --metrics server answer the JSON objects the CLI prints (stat,
- * inspect; lib/json.c), paged through any number of topics; unknown
+ * inspect; lib/json.c), paged through any number of topics (following
+ * each page's Link header; http_bounds_test.c has the limits); unknown
  * names are 404 and invalid ones 400 with a JSON error, other methods
  * 405; without a host the server listens on the loopback only; and a
  * node that fails to start leaves no socket file behind (and never
@@ -160,7 +161,7 @@ test_many_topics(void)
 	char     (*names)[16] = calloc(MANY_TOPICS, sizeof(*names));
 	pp_id     *ids = calloc(MANY_TOPICS, sizeof(*ids));
 	pp_tnode   n;
-	char      *body, *at;
+	char      *body, *headers, *at, path[256];
 	size_t     i, count = 0;
 	int        port = start_with_http(&n, "http://127.0.0.1:%d");
 
@@ -170,21 +171,35 @@ test_many_topics(void)
 		recs[i] = (pp_record) { names[i], "x", 1 };
 	}
 	PP_PASS(pp_commit(n.client, recs, MANY_TOPICS, ids));
-	PP_ASSERT_INT_EQ(
-	    metrics_http_request(port, "GET", "/topics", &body, NULL), 200);
-	/* Every topic once, in name order, across the pages. */
-	for (at = body; (at = strstr(at, "{\"topic\":\"t")) != NULL; at++) {
-		char want[32];
+	/* Every topic once, in name order, across the store's pages and
+	 * the HTTP pages (1,000 by default), following each Link. */
+	pp_t_format(path, sizeof(path), "/topics");
+	while (path[0] != '\0') {
+		PP_ASSERT_INT_EQ(metrics_http_request(port, "GET", path, &body,
+		                     &headers),
+		    200);
+		for (at = body; (at = strstr(at, "{\"topic\":\"t")) != NULL;
+		     at++) {
+			char want[32];
 
-		pp_t_format(want, sizeof(want), "{\"topic\":\"%s\"", names[count]);
-		if (strncmp(at, want, strlen(want)) != 0) {
-			PP_FAIL_AT("item %zu is %.20s, expected %s", count, at, want);
+			PP_ASSERT_U64_CMP(count, <, MANY_TOPICS);
+			pp_t_format(want, sizeof(want), "{\"topic\":\"%s\"",
+			    names[count]);
+			if (strncmp(at, want, strlen(want)) != 0) {
+				PP_FAIL_AT("item %zu is %.20s, expected %s",
+				    count, at, want);
+			}
+			count++;
 		}
-		count++;
+		PP_ASSERT_TRUE(body[0] == '[' && body[strlen(body) - 1] == ']');
+		path[0] = '\0';
+		if ((at = strstr(headers, "Link: <")) != NULL) {
+			PP_ASSERT_TRUE(sscanf(at, "Link: <%255[^>]>", path) == 1);
+		}
+		free(body);
+		free(headers);
 	}
 	PP_ASSERT_U64_EQ(count, MANY_TOPICS);
-	PP_ASSERT_TRUE(body[0] == '[' && body[strlen(body) - 1] == ']');
-	free(body);
 	free(recs);
 	free(names);
 	free(ids);
@@ -234,7 +249,7 @@ test_errors(void)
 	    metrics_http_request(port, "PUT", "/procs/x", &body, NULL), 405);
 	free(body);
 	PP_ASSERT_U64_EQ(pp_t_length(n.client, "t"), 1);
-	/* Other paths stay NNG's 404; /metrics is still served. */
+	/* Other paths are 404; /metrics is still served. */
 	PP_ASSERT_INT_EQ(
 	    metrics_http_request(port, "GET", "/topicsX", &body, NULL), 404);
 	free(body);

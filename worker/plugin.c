@@ -213,6 +213,9 @@ plugin_open(const char *path, const pp_plugin_info *given, plugin **out,
 		goto fail;
 	}
 	info.size = sizeof(info);
+	/* Sources get report() (worker/source.c), the check included. */
+	info.source_size =
+	    info.is_source != 0 ? (uint32_t) sizeof(pp_plugin_source) : 0;
 	if (info.config == NULL) {
 		info.config = "";
 	}

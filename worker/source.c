@@ -11,6 +11,9 @@
  * through commit() below, as an idempotent producer, so a worker and its
  * successor never commit an outside message twice (the commit of a
  * worker killed with -9 reaches the node before the successor exists).
+ * report() passes the plugin's view of upstream on to the node (the
+ * srcreport op), which shows it against the producer table as the
+ * source's lag.
  *
  * Design notes: the list of runs is changed only by sources_sync() and
  * sources_free(), one at a time (sync_mtx: several claim threads may
@@ -30,10 +33,16 @@
 #include "deadline.h"
 #include "log.h"
 #include "source.h"
+#include "source_lag.h"
+#include "wire.h"
 
 #define PAUSE_MIN_MS 100
 #define PAUSE_MAX_MS 2000
 #define REASON_MAX 400
+/* report(): a changed head goes to the node at most this often, the
+ * same one this often (keeping its age fresh). */
+#define REPORT_CHANGED_MS 100
+#define REPORT_SAME_MS 5000
 
 typedef struct run run;
 
@@ -45,6 +54,12 @@ struct run {
 	pthread_t       thread;
 	bool            is_stopping; /* under owner->mtx */
 	bool            is_started;
+	/* The last report sent to the node (run thread only). */
+	bool            has_sent;
+	bool            is_report_unknown; /* the node lacks the op */
+	uint64_t        sent_head;
+	uint64_t        sent_ms; /* CLOCK_MONOTONIC */
+	char            sent_key[PP_PRODUCER_MAX + 1];
 };
 
 struct sources {
@@ -181,6 +196,53 @@ host_last_seq(pp_plugin_source *src, const char *producer, uint64_t *seq)
 	return rv;
 }
 
+/*
+ * Tells the node how far upstream is, so it can show the source's lag;
+ * rate-limited, so a plugin may call it after every batch. A node
+ * without the op (older) is not asked again by this run.
+ */
+static int
+host_report(pp_plugin_source *src, const char *producer,
+    uint64_t upstream_seq)
+{
+	source_round *rd = src->host;
+	run          *r  = rd->r;
+	uint64_t      now = ppi_clock_ms(CLOCK_MONOTONIC), since;
+	bool          is_same;
+	int           rv;
+
+	if (producer == NULL ||
+	    !ppi_wire_producer_key_valid(
+	        producer, strnlen(producer, PP_PRODUCER_MAX + 1))) {
+		return PP_EINVAL;
+	}
+	if (r->is_report_unknown) {
+		return 0;
+	}
+	since   = now - r->sent_ms;
+	is_same = r->has_sent && r->sent_head == upstream_seq &&
+	    strcmp(r->sent_key, producer) == 0;
+	if (r->has_sent &&
+	    since < (is_same ? REPORT_SAME_MS : REPORT_CHANGED_MS)) {
+		return 0;
+	}
+	rv = ppi_source_report(r->owner->client, r->sp.name, producer,
+	    upstream_seq);
+	if (rv == PP_EUNKNOWN_OP) {
+		r->is_report_unknown = true;
+		log_msg("source %s: the node does not take lag reports (an "
+		    "older node); not sending them", r->sp.name);
+		return 0;
+	}
+	if (rv == 0) {
+		r->has_sent  = true;
+		r->sent_head = upstream_seq;
+		r->sent_ms   = now;
+		snprintf(r->sent_key, sizeof(r->sent_key), "%s", producer);
+	}
+	return rv;
+}
+
 static void
 host_fail(pp_plugin_source *src, const char *text)
 {
@@ -231,6 +293,7 @@ run_main(void *arg)
 	src.commit = host_commit;
 	src.fail   = host_fail;
 	src.last_seq = host_last_seq;
+	src.report = host_report;
 	src.host   = &rd;
 	rd.r       = r;
 	while (!stopping(r)) {

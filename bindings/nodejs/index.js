@@ -13,6 +13,7 @@ const { spawnOptions, connectOptions } = require("./lib/options");
 const { LiveProc } = require("./lib/live");
 const system = require("./lib/system");
 const { CommitQueue } = require("./lib/coalesce");
+const { readRange } = require("./lib/range");
 
 const notConnected = () => Promise.reject(makeError("PP_ENOTCONN", "no_active_node"));
 // An array commit's ids come back as one "id,id,..." text (src/commit.c).
@@ -154,9 +155,8 @@ class PipeProcClient {
 		this._singles.flush();
 		const str = (v) => (v === undefined || v === null || v === "" ? null : String(v));
 		const limit = typeof options.limit === "number" && options.limit > 0 ? options.limit : 0;
-		return native.range(this._handle, topic, str(options.start), str(options.end),
-			limit, !!options.exclusive, reverse).then(
-			shapes.rangeLogs, rethrow);
+		return readRange(this._handle, topic, str(options.start), str(options.end),
+			limit, !!options.exclusive, reverse);
 	}
 
 	range(topic, options) {

@@ -106,6 +106,15 @@ producers_record(group *g, const ppi_wire_call *call)
 	return mdb_put(g->txn, g->s->producers, &k, &v, 0);
 }
 
+int
+producers_last_seq(MDB_txn *txn, store *s, const ppi_str *key,
+    uint64_t *seq)
+{
+	uint64_t ms;
+
+	return producer_get(txn, s, key, seq, &ms);
+}
+
 void
 store_producers_get(store *s, const ppi_request *req, ppi_buf *reply)
 {

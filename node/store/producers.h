@@ -20,4 +20,9 @@ int producers_check(group *g, const ppi_wire_call *call, int *status);
  * key's last (no-op without a key). An MDB code. */
 int producers_record(group *g, const ppi_wire_call *call);
 
+/* producers_last_seq - the last sequence applied for `key` in txn (0
+ * when unknown or forgotten). An MDB code. */
+int producers_last_seq(MDB_txn *txn, store *s, const ppi_str *key,
+    uint64_t *seq);
+
 #endif

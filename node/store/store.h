@@ -245,6 +245,56 @@ int store_stats_procs(store *s, const ppi_str *after, size_t max,
     uint64_t now_ms, int (*fn)(void *arg, const pp_proc_stats *p),
     void *arg, bool *has_more);
 
+/* ---- sources and their lag (sources.c; readers) ------------------------ */
+
+/* What the node heard last from a source's worker (node/source_lag.c). */
+typedef struct store_source_report {
+	char     producer[PP_PRODUCER_MAX + 1];
+	uint64_t head;        /* the newest sequence upstream */
+	uint64_t reported_ms; /* when it came */
+	uint64_t stored_seen; /* the key's stored sequence at the reports
+	                       * (the highest): a floor for when the key
+	                       * is forgotten after the dedupe window */
+} store_source_report;
+
+/*
+ * The reports, as the node keeps them (node/source_lag.c): get() looks up
+ * the report of source `name` created at created_ms (false when there is
+ * none for this incarnation of the name); seen() tells that producer
+ * `key` of that source has `stored` stored now, to raise its
+ * stored_seen.
+ */
+typedef struct store_source_reports {
+	bool (*get)(const char *name, uint64_t created_ms,
+	    store_source_report *out);
+	void (*seen)(const char *name, uint64_t created_ms, const char *key,
+	    uint64_t stored);
+} store_source_reports;
+
+/*
+ * store_source_check - the creation time of source `name` (its record's),
+ * to tie a report to this incarnation of the name, and the last sequence
+ * stored for producer `key` (0: none), read in one transaction. Returns
+ * 0, PP_ENOSYSPROC (no source of that name; a systemProc is not one) or
+ * a PP_E* code of the store.
+ */
+int store_source_check(store *s, const ppi_str *name, const ppi_str *key,
+    uint64_t *created_ms, uint64_t *stored_seq);
+
+/*
+ * store_stats_sources - calls fn for at most `max` sources after `after`
+ * (exclusive; ptr NULL: from the first) in name order, each with its lag:
+ * reports->get() gives its producer key and upstream head, the producer
+ * table the key's stored sequence (never below the report's
+ * stored_seen; reports->seen() hears it), all sources read in one
+ * transaction. Ages count up to now_ms. Returns 0, fn's non-0 return, or
+ * a PP_E* code.
+ */
+int store_stats_sources(store *s, const ppi_str *after, size_t max,
+    uint64_t now_ms, const store_source_reports *reports,
+    int (*fn)(void *arg, const pp_source_info *src), void *arg,
+    bool *has_more);
+
 /* ---- procs of connections (ephemeral.c; writer only) ------------------ */
 
 /* A list of proc names; free(names) releases it. */

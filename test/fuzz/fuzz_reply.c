@@ -149,6 +149,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case FUZZ_REPLY_STATS_NODE:
 		(void) ppi_wire_decode_stats_node(f, len, &st, msg, sizeof(msg));
 		break;
+	case FUZZ_REPLY_LIST_STATS_SOURCES:
+		(void) ppi_wire_decode_list(f, len, PPI_LIST_STATS_SOURCES, row,
+		    &sum, &has_more, msg, sizeof(msg));
+		break;
 	}
 	(void) sum;
 	return 0;

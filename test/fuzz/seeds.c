@@ -198,6 +198,10 @@ requests(ppi_buf *b)
 	put("request", "sysclaim", -1, b);
 	ppi_wire_stats(b, PPI_STATS_PROCS, "p0");
 	put("request", "stats", -1, b);
+	ppi_wire_stats(b, PPI_STATS_SOURCES, NULL);
+	put("request", "stats_sources", -1, b);
+	ppi_wire_srcreport(b, "in", "jetstream/S/c", 1200);
+	put("request", "srcreport", -1, b);
 }
 
 static void
@@ -216,6 +220,10 @@ replies(ppi_buf *b)
 		   .claim_token = 77, .system_proc = "", .plugin = "" };
 	pp_topic_stats  ts = { .name = "orders" };
 	pp_proc_stats   ps = { .name = "p1", .topic = "orders" };
+	pp_source_info  src = { .name = "in", .topic = "orders",
+		 .plugin = "/x/jetstream.so", .producer = "jetstream/S/c",
+		 .has_report = true, .upstream_seq = 1200, .stored_seq = 1000,
+		 .lag = 200, .reported_ms = 1700000000000, .report_age_ms = 40 };
 	pp_node_stats   ns;
 	ppi_wire_sysitem si = { .name = "sys", .plugin = "/x/upper.so",
 		.config = "", .to = to, .nto = 1, .from = from, .procs = procs,
@@ -258,6 +266,13 @@ replies(ppi_buf *b)
 	ppi_wire_reply_stats_proc(b, &ps);
 	ppi_wire_reply_list_end(b, false);
 	put("reply", "stats_procs", FUZZ_REPLY_LIST_STATS_PROCS, b);
+	ppi_wire_reply_stats_begin(b, 2);
+	ppi_wire_reply_stats_source(b, &src);
+	src.has_report = false;
+	src.producer   = "";
+	ppi_wire_reply_stats_source(b, &src);
+	ppi_wire_reply_list_end(b, false);
+	put("reply", "stats_sources", FUZZ_REPLY_LIST_STATS_SOURCES, b);
 	ppi_wire_reply_systable(b, 3, &si, 1);
 	put("reply", "systable", FUZZ_REPLY_SYSTABLE, b);
 	ppi_wire_reply_settle_error(b, PP_ESTALE_CLAIM, "stale");

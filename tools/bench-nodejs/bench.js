@@ -12,6 +12,9 @@
 //   js_commit_inflight Promise.all of single-log commits (commit_async, 0.5)
 //   js_commit_batch   1,000-log array commits            (commit_batch, 0.5)
 //   js_range          range() of a whole topic, paged    (range_scan, 0.5)
+//   js_range_vs_remote the same js_range figure against range_scan_remote:
+//                     C's walk with is_local_reads_off, every page through
+//                     the node (a second, transport-bound baseline; no target)
 //   js_proc_ack_1     proc + ack, one log a claim        (proc_ack_1)
 //   js_proc_ack_100   proc + ack, 100 logs a claim       (proc_ack_100)
 //   js_pipeline       a JS processor systemProc (exec)   (pipeline_1w, 0.3)
@@ -36,7 +39,8 @@ const WORKLOADS = [
 	["js_commit_seq", "commit_seq", 0.8, commitSeq],
 	["js_commit_inflight", "commit_async", 0.5, commitInflight],
 	["js_commit_batch", "commit_batch", 0.5, commitBatch],
-	["js_range", "range_scan", 0.5, rangeScan],
+	["js_range", "range_scan", 0.5, rangeScan, [["js_range_vs_remote", "range_scan_remote",
+		"range_scan_remote (C, is_local_reads_off: pages through the node; same run, second baseline)"]]],
 	["js_proc_ack_1", "proc_ack_1", null, (n) => procAck(n, 1)],
 	["js_proc_ack_100", "proc_ack_100", null, (n) => procAck(n, 100)],
 	["js_pipeline", "pipeline_1w", 0.3, pipeline],
@@ -46,15 +50,19 @@ function log(msg) {
 	process.stderr.write("bench-nodejs: " + msg + "\n");
 }
 
-// The C figure of one workload: pipeproc-bench -w NAME -r 1, run right
-// before its JS twin so that both see the same machine (other load on a
-// shared machine drifts within seconds).
-function cBaseline(cName) {
+// The C figures of workloads: pipeproc-bench -w NAME... -r 1, run right
+// before their JS twin so that both see the same machine (other load on a
+// shared machine drifts within seconds). Returns {NAME: logs/s}.
+function cBaselines(cNames) {
 	const bench = process.env.PIPEPROC_BENCH;
+	const out = {};
 	if (!bench) {
-		return null;
+		return out;
 	}
-	const args = ["-r", "1", "-w", cName];
+	const args = ["-r", "1"];
+	for (const n of cNames) {
+		args.push("-w", n);
+	}
 	if (quick) {
 		args.push("-q");
 	}
@@ -67,12 +75,12 @@ function cBaseline(cName) {
 	for (const line of text.split("\n")) {
 		if (line.trim() !== "") {
 			const j = JSON.parse(line);
-			if (j.workload === cName && !j.error) {
-				return j.logs_per_s || j.ops_per_s;
+			if (cNames.includes(j.workload) && !j.error) {
+				out[j.workload] = j.logs_per_s || j.ops_per_s;
 			}
 		}
 	}
-	return null;
+	return out;
 }
 
 async function node(name, options) {
@@ -218,31 +226,40 @@ async function pipeline() {
 
 async function main() {
 	let failed = 0;
-	for (const [name, cName, target, fn] of WORKLOADS) {
+	for (const [name, cName, target, fn, extras] of WORKLOADS) {
 		if (only.length > 0 && !only.includes(name)) {
 			continue;
 		}
-		log(cName + " (C, pipeproc-bench -r 1" + (quick ? " -q" : "") + "), then " + name);
-		const line = { workload: name };
+		const more = extras || [];
+		const cNames = [cName, ...more.map((x) => x[1])];
+		log(cNames.join(", ") + " (C, pipeproc-bench -r 1" + (quick ? " -q" : "") + "), then " + name);
+		const lines = [{ workload: name }, ...more.map((x) => ({ workload: x[0] }))];
 		try {
-			const baseline = cBaseline(cName);
+			const baselines = cBaselines(cNames);
 			const rate = await fn();
-			line.ops_per_s = Math.round(rate);
-			line.baseline_ops_per_s = baseline;
-			line.ratio = line.baseline_ops_per_s ? Number((rate / line.baseline_ops_per_s).toFixed(3)) : null;
-			line.baseline = cName + " (C, same run)";
+			lines.forEach((line, i) => {
+				const base = baselines[cNames[i]] || null;
+				line.ops_per_s = Math.round(rate);
+				line.baseline_ops_per_s = base;
+				line.ratio = base ? Number((rate / base).toFixed(3)) : null;
+				line.baseline = i === 0 ? cName + " (C, same run)" : more[i - 1][2];
+			});
 			if (target !== null) {
-				line.target_ratio = target;
-				line.meets_target = line.ratio !== null && line.ratio >= target;
+				lines[0].target_ratio = target;
+				lines[0].meets_target = lines[0].ratio !== null && lines[0].ratio >= target;
 			}
 		} catch (e) {
-			line.error = String(e && e.message ? e.message : e).replace(/"/g, "'");
+			for (const line of lines) {
+				line.error = String(e && e.message ? e.message : e).replace(/"/g, "'");
+			}
 			failed++;
 		}
-		if (quick) {
-			line.quick = true;
+		for (const line of lines) {
+			if (quick) {
+				line.quick = true;
+			}
+			process.stdout.write(JSON.stringify(line) + "\n");
 		}
-		process.stdout.write(JSON.stringify(line) + "\n");
 	}
 	process.exitCode = failed ? 1 : 0;
 }

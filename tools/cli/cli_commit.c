@@ -28,6 +28,15 @@
  * as no more input is ready, so `tail -f log | pipeproc commit t` commits
  * (and prints ids) as lines arrive, as a Kafka console producer would.
  *
+ * Bounds (issue stops, "Noticed"): no input is read without limit. A piece
+ * of the stream, and a file of -f, may be at most the node's maximum body
+ * (pp_client_max_body, --max-body of the node): reading stops there and
+ * the command fails with PP_ETOOBIG naming the limit, since a log cannot
+ * be split. The files of one -f commit together may be at most the node's
+ * request size (pp_client_max_request), else PP_ETOOLARGE; so
+ * `commit -f /dev/zero` or an endless line ends with an error, not with
+ * all of memory.
+ *
  * Design notes: memory stays bounded whatever the input size. The batch
  * buffer is reused once pp_commit_async() has copied it, at most WINDOW
  * calls are in flight (the library's own 64 MiB queue bound is far larger
@@ -78,12 +87,13 @@ struct commit_call {
 /*
  * Standard input as pieces ended by `delim` (a newline unless -D or -0).
  * buf[start, end) is read but not yet taken; the buffer grows only when
- * one piece does not fit.
+ * one piece does not fit, and never beyond max_len bytes (0: no limit).
  */
 struct line_reader {
 	int         fd;
 	const char *delim;
 	size_t      delim_len;
+	size_t      max_len;
 	char  *buf;
 	size_t cap;
 	size_t start;
@@ -160,7 +170,8 @@ reader_take(struct line_reader *r, const char **line, size_t *len)
 /*
  * Read more input after moving the unfinished line to the front (growing
  * the buffer when that line fills it). Sets is_eof at end of input.
- * Returns 0 or an errno value.
+ * Returns 0 or an errno value: EFBIG when the unfinished piece already
+ * fills max_len bytes (it cannot be a body the node accepts).
  */
 static int
 reader_fill(struct line_reader *r)
@@ -175,7 +186,13 @@ reader_fill(struct line_reader *r)
 		r->start = 0;
 	}
 	if (r->end == r->cap) {
+		if (r->max_len != 0 && r->cap >= r->max_len) {
+			return EFBIG;
+		}
 		cap = r->cap > 0 ? r->cap * 2 : READ_CHUNK;
+		if (r->max_len != 0 && cap > r->max_len) {
+			cap = r->max_len;
+		}
 		if ((buf = realloc(r->buf, cap)) == NULL) {
 			return ENOMEM;
 		}
@@ -323,6 +340,8 @@ commit_lines(struct cli_ctx *ctx, pp_client *client,
 	struct batch       *b;
 	const char         *line;
 	size_t              len;
+	uint64_t            max_body = pp_client_max_body(client);
+	uint64_t            big_line = 0; /* the piece over max_body, or 0 */
 	int                 read_errno = 0;
 	int                 rv = 0;
 	int                 flush_rv;
@@ -336,11 +355,20 @@ commit_lines(struct cli_ctx *ctx, pp_client *client,
 	reader.fd = STDIN_FILENO;
 	reader.delim = ca->delim;
 	reader.delim_len = ca->delim_len;
+	/* A piece of max_body bytes and its delimiter fit; more cannot be a
+	 * log (SIZE_MAX guards a 32-bit size_t; 0 would mean no limit). */
+	reader.max_len = max_body < SIZE_MAX - sizeof(ca->delim)
+	    ? (size_t)max_body + ca->delim_len
+	    : SIZE_MAX;
 	memset(&state, 0, sizeof(state));
 	pthread_mutex_init(&state.mtx, NULL);
 	pthread_cond_init(&state.cv, NULL);
 	while (rv == 0 && failed_status(&state) == 0) {
 		if (reader_take(&reader, &line, &len)) {
+			if (len > max_body) {
+				big_line = b->first_line + b->count;
+				break;
+			}
 			rv = batch_add(b, topic, line, len);
 			if (rv == 0
 			    && (b->count == BATCH_LOGS
@@ -358,10 +386,17 @@ commit_lines(struct cli_ctx *ctx, pp_client *client,
 				break;
 			}
 		}
-		if ((read_errno = reader_fill(&reader)) != 0) {
+		if ((read_errno = reader_fill(&reader)) == EFBIG) {
+			read_errno = 0;
+			big_line = b->first_line + b->count;
+			break;
+		}
+		if (read_errno != 0) {
 			rv = read_errno == ENOMEM ? PP_ENOMEM : PP_EIO;
 		}
 	}
+	/* The pieces before one too long still commit, as a stream up to a
+	 * failure does; the long one and the rest do not. */
 	if (rv == 0 && b->count > 0 && failed_status(&state) == 0) {
 		rv = batch_submit(client, b, &state);
 	}
@@ -382,6 +417,14 @@ commit_lines(struct cli_ctx *ctx, pp_client *client,
 		status = cli_report_fail(ctx, state.status,
 		    "%s %" PRIu64 "-%" PRIu64 " were not committed", unit,
 		    state.fail_first, state.fail_last);
+	} else if (big_line != 0) {
+		status = cli_report_fail(ctx, PP_ETOOBIG,
+		    "%s %" PRIu64 " is over the node's maximum body of %" PRIu64
+		    " bytes (pipeproc node --max-body); it and the rest of the "
+		    "input were not committed",
+		    ca->delim_len == 1 && ca->delim[0] == '\n' ? "line"
+		                                                 : "body",
+		    big_line, max_body);
 	} else {
 		status = cli_report_output(ctx);
 	}
@@ -439,10 +482,11 @@ commit_bodies(struct cli_ctx *ctx, pp_client *client,
 
 /*
  * Read the whole of `path` ("-": standard input) into *data (malloc'd)
- * and *len. Returns 0 or an errno value.
+ * and *len, at most max_len bytes. Returns 0 or an errno value: EFBIG
+ * when there is more than max_len (reading stops there).
  */
 static int
-read_file(const char *path, char **data, size_t *len)
+read_file(const char *path, size_t max_len, char **data, size_t *len)
 {
 	struct line_reader r;
 	int                fd;
@@ -454,7 +498,12 @@ read_file(const char *path, char **data, size_t *len)
 	}
 	memset(&r, 0, sizeof(r));
 	r.fd = fd;
+	/* One byte more than allowed tells "exactly max_len" from "more". */
+	r.max_len = max_len < SIZE_MAX ? max_len + 1 : SIZE_MAX;
 	while (!r.is_eof && (rv = reader_fill(&r)) == 0) {
+	}
+	if (rv == 0 && r.end > max_len) {
+		rv = EFBIG;
 	}
 	if (fd != STDIN_FILENO) {
 		close(fd);
@@ -468,26 +517,51 @@ read_file(const char *path, char **data, size_t *len)
 	return 0;
 }
 
-/* -f: each file one log, all in one commit. Returns the exit status. */
+/*
+ * -f: each file one log, all in one commit. Each file is read up to the
+ * node's maximum body, and all of them up to its request size (less the
+ * framing of one log each), so memory stays bounded whatever the files
+ * are. Returns the exit status.
+ */
 static int
 commit_files(
     struct cli_ctx *ctx, pp_client *client, const struct commit_args *ca)
 {
-	char  **bodies = calloc((size_t)ca->nwords, sizeof(*bodies));
-	size_t *lens = calloc((size_t)ca->nwords, sizeof(*lens));
-	int     status = CLI_EXIT_OK;
-	int     k;
-	int     err;
+	char    **bodies = calloc((size_t)ca->nwords, sizeof(*bodies));
+	size_t   *lens = calloc((size_t)ca->nwords, sizeof(*lens));
+	uint64_t  max_body = pp_client_max_body(client);
+	uint64_t  max_request = pp_client_max_request(client);
+	uint64_t  total = 0;
+	uint64_t  left;
+	int       status = CLI_EXIT_OK;
+	int       k;
+	int       err;
 
 	if (bodies == NULL || lens == NULL) {
 		status = cli_report_fail(ctx, PP_ENOMEM, "%s", "");
 	}
 	for (k = 0; status == CLI_EXIT_OK && k < ca->nwords; k++) {
-		err = read_file(ca->words[k], &bodies[k], &lens[k]);
-		if (err != 0) {
+		left = max_request - total;
+		err = read_file(ca->words[k],
+		    (size_t)(max_body < left ? max_body : left), &bodies[k],
+		    &lens[k]);
+		if (err == EFBIG && max_body < left) {
+			status = cli_report_fail(ctx, PP_ETOOBIG,
+			    "%s: over the node's maximum body of %" PRIu64
+			    " bytes (pipeproc node --max-body)",
+			    ca->words[k], max_body);
+		} else if (err == EFBIG) {
+			status = cli_report_fail(ctx, PP_ETOOLARGE,
+			    "%s: the files together are over the node's "
+			    "request size of %" PRIu64 " bytes; commit them "
+			    "in several calls",
+			    ca->words[k], max_request);
+		} else if (err != 0) {
 			status = cli_report_fail(ctx,
 			    err == ENOMEM ? PP_ENOMEM : PP_EIO, "%s: %s",
 			    ca->words[k], strerror(err));
+		} else {
+			total += lens[k];
 		}
 	}
 	if (status == CLI_EXIT_OK) {

@@ -53,7 +53,10 @@ static const struct help helps[] = {
 	    "standard input at DELIM instead of newlines (escapes \\n\n"
 	    "\\r \\t \\0 \\\\ \\xHH), -0 at NUL bytes, so any bytes can be\n"
 	    "committed. With -f each FILE (\"-\": standard input) is one\n"
-	    "log, and all of them are one atomic commit. With\n"
+	    "log, and all of them are one atomic commit. A log (line,\n"
+	    "piece or FILE) over the node's --max-body is PP_ETOOBIG,\n"
+	    "FILEs over its request size PP_ETOOLARGE: input is read\n"
+	    "only up to these limits. With\n"
 	    "--producer KEY --seq N, a KEY whose last sequence is N or\n"
 	    "more already is PP_EDUPLICATE; with --expect-seq N, a\n"
 	    "TOPIC whose next sequence is not N is PP_ECONFLICT;\n"
@@ -150,7 +153,10 @@ static const struct help helps[] = {
 	    "Print one line per proc: NAME TOPIC STATUS LAG CLAIM RECLAIMS,\n"
 	    "separated by tabs (a systemProc's proc adds SYSTEMPROC PLUGIN\n"
 	    "LAST_ERROR); with --json one object per proc as inspect\n"
-	    "prints." },
+	    "prints. Then one line per source: NAME TOPIC source LAG\n"
+	    "UPSTREAM STORED AGE PRODUCER PLUGIN, where LAG is how many\n"
+	    "upstream sequences are not stored yet (\"unknown\" before the\n"
+	    "source's first report) and AGE how old that report is." },
 	{ "replay",
 	    "replay TOPIC.dead [--to TOPIC] [--name NAME]",
 	    "Commit the original bodies of the dead letters in TOPIC.dead\n"
@@ -191,7 +197,8 @@ static const struct help helps[] = {
 	{ "stats",
 	    "stats",
 	    "Print the node's metrics (counters, rates, histograms, store\n"
-	    "size, topics and procs) as one JSON object." },
+	    "size, topics, procs and sources with their lag) as one JSON\n"
+	    "object." },
 	{ "shutdown",
 	    "shutdown",
 	    "Stop the node gracefully: it answers what was queued, syncs\n"

@@ -9,7 +9,10 @@
  *   procs                 NAME<TAB>TOPIC<TAB>STATUS<TAB>LAG<TAB>CLAIM
  *                         <TAB>RECLAIMS<TAB>LAST_ACKED per proc, in name
  *                         order; a systemProc's proc adds <TAB>
- *                         SYSTEMPROC<TAB>PLUGIN<TAB>LAST_ERROR
+ *                         SYSTEMPROC<TAB>PLUGIN<TAB>LAST_ERROR; then
+ *                         NAME<TAB>TOPIC<TAB>source<TAB>LAG<TAB>
+ *                         UPSTREAM<TAB>STORED<TAB>AGE<TAB>PRODUCER
+ *                         <TAB>PLUGIN per source (pp_sources())
  *
  * The JSON object holds every field of pp_proc_info under its C name
  * (lib/json.c describes it; the node's GET /procs/NAME serves the same
@@ -17,7 +20,10 @@
  * "disabled", CLAIM is "FIRST..LAST" or "-", LAST_ACKED the last acked id
  * (the last id of last_acked) or "-"; LAST_ERROR is "-" when
  * there is none, with tabs and line breaks turned into spaces so that a
- * proc stays one line of fixed columns.
+ * proc stays one line of fixed columns. A source's LAG is "unknown" (and
+ * UPSTREAM, STORED, AGE and PRODUCER "-") before the node has its first
+ * report; AGE is how old the report is, like "350ms". With --json a
+ * source is the object of ppi_json_source ("kind":"source").
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -89,6 +95,25 @@ print_proc_line(const pp_proc_info *info)
 	fputc('\n', stdout);
 }
 
+/* Print a source as one `procs` line (see the file comment). */
+static void
+print_source_line(const pp_source_info *src)
+{
+	printf("%s\t%s\tsource\t", src->name, src->topic);
+	if (src->has_report) {
+		printf("%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+		       "ms\t",
+		    src->lag, src->upstream_seq, src->stored_seq,
+		    src->report_age_ms);
+	} else {
+		fputs("unknown\t-\t-\t-\t", stdout);
+	}
+	print_column(src->producer);
+	fputc('\t', stdout);
+	print_column(src->plugin);
+	fputc('\n', stdout);
+}
+
 /*
  * Run one call that returns a proc's state in a one-element list on the
  * proc named by the command line, and print that state as JSON.
@@ -149,9 +174,11 @@ static bool is_procs_json;
 static int
 print_procs(struct cli_ctx *ctx, pp_client *client)
 {
-	pp_proc_list *list;
-	size_t        k;
-	int           rv;
+	pp_proc_list   *list;
+	pp_source_list *sources = NULL;
+	ppi_buf         b;
+	size_t          k;
+	int             rv;
 
 	if ((rv = pp_procs(client, &list)) != 0) {
 		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
@@ -164,6 +191,22 @@ print_procs(struct cli_ctx *ctx, pp_client *client)
 		}
 	}
 	pp_proc_list_free(list);
+	/* A node older than source reports has none to list. */
+	if ((rv = pp_sources(client, &sources)) != 0 && rv != PP_EPROTO) {
+		return cli_report_fail(ctx, rv, "%s", pp_client_errmsg(client));
+	}
+	for (k = 0; k < pp_source_list_count(sources); k++) {
+		if (is_procs_json) {
+			ppi_buf_init(&b);
+			ppi_json_source(&b, pp_source_list_get(sources, k));
+			ppi_buf_append(&b, "\n", 1);
+			fwrite(b.data, 1, b.len, stdout);
+			ppi_buf_fini(&b);
+		} else {
+			print_source_line(pp_source_list_get(sources, k));
+		}
+	}
+	pp_source_list_free(sources);
 	return cli_report_output(ctx);
 }
 

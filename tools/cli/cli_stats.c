@@ -1,8 +1,8 @@
 /*
  * cli_stats.c - `pipeproc stats`: the node's metrics (pp_stats()) as one
  * JSON object on one line, in the format of pp_stats_json() (node-wide
- * counters, rates, histograms and store size, then "topics" and
- * "procs"; pipeproc(1) and pp_stats(3) list the keys).
+ * counters, rates, histograms and store size, then "topics", "procs"
+ * and "sources"; pipeproc(1) and pp_stats(3) list the keys).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,11 +2,16 @@
  * commit_many.c - commitMany: many single-log commits from one call.
  *
  * The wrapper gathers the one-log commits a tick makes (`Promise.all` of
- * 100,000 commits) and hands them over as two "\n"-joined texts. Each log
- * is still its own pp_commit_async() call, so each stays atomic on its
- * own and fails alone, exactly as when called one by one; what is shared
- * is the crossing into the addon, the job, the promise and the hand-back
+ * 100,000 commits) and hands them over as two "\n"-joined texts. They go
+ * to the library with one pp_commit_async_many() call: each log is still
+ * its own commit, atomic on its own and failing alone, exactly as when
+ * called one by one; what is shared is the crossing into the addon, the
+ * job, the promise, the library's lock and allocation and the hand-back
  * to the JS thread, which cost more than the commit itself.
+ *
+ * When the library refuses the whole call (a bad record among them: one
+ * bad log must not fail the others), each log goes by its own
+ * pp_commit_async() instead and gets its own status.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -22,9 +27,10 @@ typedef struct many_job {
 	ppn_job           job;
 	size_t            count;
 	atomic_size_t     left; /* callbacks to come, plus one for the caller */
-	pp_id            *ids;
+	pp_id            *ids;    /* one allocation with status */
 	int              *status; /* per log: 0 or a PP_E* code */
-	struct many_job **slots;  /* slots[i] == this: log i's callback arg */
+	struct many_job **slots;  /* one at a time: slots[i] == this: log i's
+	                           * callback arg; NULL until needed */
 	atomic_bool       is_failed; /* some log failed (any thread) */
 } many_job;
 
@@ -34,7 +40,6 @@ many_fini(ppn_job *job)
 	many_job *m = (many_job *)job;
 
 	free(m->ids);
-	free(m->status);
 	free(m->slots);
 }
 
@@ -108,6 +113,53 @@ many_done(void *arg, int status, const pp_id *ids, size_t count)
 	many_one_done(m);
 }
 
+/* pp_commit_async_many()'s callback, on the library's thread. */
+static void
+many_all_done(void *arg, const int *status, const pp_id *ids, size_t count)
+{
+	many_job *m = arg;
+	size_t    i;
+
+	memcpy(m->ids, ids, count * sizeof(*ids));
+	memcpy(m->status, status, count * sizeof(*status));
+	for (i = 0; i < count; i++) {
+		if (status[i] != 0) {
+			atomic_store(&m->is_failed, true);
+			break;
+		}
+	}
+	many_one_done(m);
+}
+
+/*
+ * The fallback: one pp_commit_async() per log, each failing alone (a
+ * refused log gets its code now; its callback never runs). Returns 0 or
+ * PP_ENOMEM (nothing queued).
+ */
+static int
+commit_each(ppn_client *cl, many_job *m, const pp_record *recs)
+{
+	size_t i;
+	int    rv;
+
+	if ((m->slots = calloc(m->count, sizeof(*m->slots))) == NULL) {
+		return (PP_ENOMEM);
+	}
+	atomic_store(&m->left, m->count + 1);
+	for (i = 0; i < m->count; i++) {
+		m->slots[i] = m;
+		rv = pp_commit_async(cl->client, &recs[i], 1, many_done,
+		    &m->slots[i]);
+		if (rv != 0) {
+			m->status[i] = rv;
+			atomic_store(&m->is_failed, true);
+			many_one_done(m);
+		}
+	}
+	many_one_done(m);
+	return (0);
+}
+
 /* commitMany(handle, topics, bodies, count) -> Promise<string | [string,
  * codes[]]>: topics and bodies are "\n"-joined (a topic cannot hold one,
  * JSON.stringify never writes one). */
@@ -120,7 +172,7 @@ commit_many_fn(napi_env env, napi_callback_info info)
 	size_t      argc = 4, i;
 	char       *topics = NULL, *bodies = NULL, **tl = NULL, **bl = NULL;
 	size_t      count = 0;
-	pp_record   rec;
+	pp_record  *recs = NULL;
 	int         rv;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
@@ -135,13 +187,18 @@ commit_many_fn(napi_env env, napi_callback_info info)
 	}
 	rv = ppn_arg_texts(env, argv + 1, &topics, &bodies, &count);
 	if (rv == 0) {
+		/* Two allocations: ids and statuses for the job; lines and
+		 * records for this call. */
 		m->count = count;
-		if ((m->ids = calloc(m->count, sizeof(*m->ids))) == NULL ||
-		    (m->status = calloc(m->count, sizeof(*m->status))) == NULL ||
-		    (m->slots = calloc(m->count, sizeof(*m->slots))) == NULL ||
-		    (tl = calloc(m->count, sizeof(*tl))) == NULL ||
-		    (bl = calloc(m->count, sizeof(*bl))) == NULL) {
+		if ((m->ids = calloc(m->count,
+			 sizeof(*m->ids) + sizeof(*m->status))) == NULL ||
+		    (tl = calloc(m->count,
+			 2 * sizeof(*tl) + sizeof(*recs))) == NULL) {
 			rv = PP_ENOMEM;
+		} else {
+			m->status = (int *)(m->ids + m->count);
+			bl = tl + m->count;
+			recs = (pp_record *)(bl + m->count);
 		}
 	}
 	if (rv == 0 && ((rv = ppn_split_lines(topics, tl, m->count)) != 0 ||
@@ -152,32 +209,31 @@ commit_many_fn(napi_env env, napi_callback_info info)
 		free(topics);
 		free(bodies);
 		free(tl);
-		free(bl);
 		if (rv == 0) {
 			return (NULL);
 		}
 		return (ppn_job_fail_now(env, &m->job, rv, "bad records"));
 	}
-	atomic_init(&m->left, m->count + 1);
 	for (i = 0; i < m->count; i++) {
-		m->slots[i] = m;
-		rec.topic = tl[i];
-		rec.body = bl[i];
-		rec.len = strlen(bl[i]);
-		/* The library copies the record before it returns. */
-		rv = pp_commit_async(cl->client, &rec, 1, many_done, &m->slots[i]);
-		if (rv != 0) {
-			/* Its callback will never run: count it here. */
-			m->status[i] = rv;
-			atomic_store(&m->is_failed, true);
-			many_one_done(m);
+		recs[i].topic = tl[i];
+		recs[i].body = bl[i];
+		recs[i].len = strlen(bl[i]);
+	}
+	/* The library copies the records before it returns; the job's own
+	 * count (one) is dropped by the completion. */
+	atomic_init(&m->left, 1);
+	if (pp_commit_async_many(cl->client, recs, m->count, many_all_done,
+		m) != 0 &&
+	    commit_each(cl, m, recs) != 0) {
+		for (i = 0; i < m->count; i++) {
+			m->status[i] = PP_ENOMEM;
 		}
+		atomic_store(&m->is_failed, true);
+		many_one_done(m);
 	}
 	free(topics);
 	free(bodies);
 	free(tl);
-	free(bl);
-	many_one_done(m);
 	return (promise);
 }
 

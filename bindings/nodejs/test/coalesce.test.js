@@ -51,6 +51,51 @@ test("a log the library refuses (too big) fails alone among coalesced commits", 
 	assert.deepStrictEqual([seq(results[0].value), seq(results[2].value)], [0, 1]);
 });
 
+test("a refused log among 5,000 coalesced commits fails alone; the others keep their ids in call order", async () => {
+	const c = await fresh();
+	const huge = { s: "h".repeat(17 << 20) }; // past the 16 MiB default
+	const ps = [];
+	for (let i = 0; i < 5000; i++) {
+		ps.push(c.commit({ topic: "iso", body: i === 2500 ? huge : { i } }));
+	}
+	const results = await Promise.allSettled(ps);
+	let want = 0;
+	results.forEach((r, i) => {
+		if (i === 2500) {
+			assert.strictEqual(r.status, "rejected");
+			assert.strictEqual(r.reason.code, "PP_ETOOBIG");
+			return;
+		}
+		assert.strictEqual(r.status, "fulfilled", "commit " + i);
+		assert.strictEqual(seq(r.value), want++, "commit " + i);
+	});
+	const stored = await c.range("iso");
+	assert.strictEqual(stored.length, 4999);
+	assert.deepStrictEqual(stored.map((l) => l.body.i), results.flatMap((r, i) => (i === 2500 ? [] : [i])));
+	assert.deepStrictEqual(stored.map((l) => l.id), results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+});
+
+test("a coalesced batch refused as a whole rejects every commit with an Error of its own", async () => {
+	const c = await fresh();
+	const native = require("../lib/native");
+	// A handle the addon already closed: the lone commit and the batch
+	// of the rest are both refused (no_active_node).
+	const h = c._handle;
+	await native.shutdown(h, false);
+	const ps = [];
+	for (let i = 0; i < 100; i++) {
+		ps.push(c.commit({ topic: "gone", body: { i } }));
+	}
+	const results = await Promise.allSettled(ps);
+	const reasons = results.map((r) => r.reason);
+	assert.ok(results.every((r) => r.status === "rejected"));
+	assert.ok(reasons.every((e) => e instanceof Error && e.code === "PP_ENOTCONN"), String(reasons[1]));
+	assert.strictEqual(new Set(reasons).size, 100, "one Error per commit");
+	c._handle = null;
+	clients.splice(clients.indexOf(c), 1);
+	fs.rmSync(c.dir, { recursive: true, force: true });
+});
+
 test("commits queued in the tick of a shutdown go first; after it they are no_active_node", async () => {
 	const c = await spawn();
 	const p = c.commit({ topic: "s", body: { a: 1 } });

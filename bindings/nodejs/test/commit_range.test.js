@@ -101,6 +101,36 @@ test("range: pages through the node's bounded pages (limit 0 = all)", async () =
 	assert.strictEqual(rex[278].body.i, 11);
 });
 
+test("range: more logs than one addon chunk (lib/range.js) come whole and exact, with every option", async () => {
+	const { CHUNK } = require("../lib/range");
+	const N = 2 * CHUNK + 100;
+	const ids = [];
+	for (let k = 0; k < N; k += 5000) {
+		const n = Math.min(5000, N - k);
+		ids.push(...await client.commit(Array.from({ length: n }, (_, j) => ({ topic: "chunks", body: { i: k + j } }))));
+	}
+	const is = (logs) => logs.map((l) => l.body.i);
+	const upto = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, j) => a + j);
+	const down = (a, b) => upto(b, a + 1).reverse(); // a, a-1, ..., b
+	const all = await client.range("chunks");
+	assert.deepStrictEqual(all.map((l) => l.id), ids);
+	assert.deepStrictEqual(is(all), upto(0, N));
+	assert.deepStrictEqual(is(await client.revrange("chunks")), down(N - 1, 0));
+	for (const limit of [CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK]) {
+		assert.deepStrictEqual(is(await client.range("chunks", { limit })), upto(0, limit), "limit " + limit);
+	}
+	assert.deepStrictEqual(is(await client.revrange("chunks", { limit: CHUNK + 1 })), down(N - 1, N - 1 - CHUNK));
+	const [a, b] = [10, 2 * CHUNK + 50];
+	assert.deepStrictEqual(is(await client.range("chunks", { start: ids[a], end: ids[b] })), upto(a, b + 1));
+	assert.deepStrictEqual(is(await client.range("chunks", { start: ids[a], end: ids[b], exclusive: true })), upto(a + 1, b));
+	assert.deepStrictEqual(is(await client.revrange("chunks", { start: ids[b], end: ids[a] })), down(b, a));
+	assert.deepStrictEqual(is(await client.revrange("chunks", { start: ids[b], end: ids[a], exclusive: true })), down(b - 1, a + 1));
+	assert.deepStrictEqual(is(await client.revrange("chunks", { start: ids[CHUNK - 1] })), down(CHUNK - 1, 0),
+		"a reverse range whose chunk ends at sequence 0");
+	assert.deepStrictEqual(is(await client.range("chunks", { start: ids[N - CHUNK] })), upto(N - CHUNK, N),
+		"exactly one full chunk, then an empty one");
+});
+
 test("range: plain {id, body} objects, exact ids, non-ASCII after ASCII pages, empty", async () => {
 	const big = "z".repeat(20000);
 	const logs = [];

@@ -22,6 +22,15 @@
  * A message whose sequence is not above the last committed one (an ack
  * that got lost) is acked without being committed again.
  *
+ * Lag: after every fetch the round reports (src->report, when the host
+ * has it) the newest stream sequence the consumer can get, from the last
+ * message's metadata (its stream sequence plus the messages pending
+ * after it); a fetch that times out asks the consumer info instead
+ * (delivered stream sequence plus pending), at most once a second. The
+ * node shows that minus the producer key's stored sequence as the lag.
+ * The report comes before the commit, so a source that cannot commit
+ * still shows how far behind it is.
+ *
  * Design notes: the host calls source() from one thread at a time (one
  * runner per node, worker/source.c), so the state needs no lock.
  */
@@ -33,6 +42,8 @@
 #include "jetstream.h"
 
 #define FETCH_WAIT_MS 1000
+/* An idle source asks the consumer info for the lag at most this often. */
+#define IDLE_REPORT_MS 1000
 #define PRODUCER_MAX 200
 /* PP_EDUPLICATE of pipeproc.h, which plugins do not include. */
 #define ERR_DUPLICATE (-45)
@@ -51,6 +62,8 @@ typedef struct jsource {
 	pp_plugin_body   *bodies;   /* a round's, reused */
 	char            **envelopes;
 	size_t            cap;
+	bool              has_report;   /* the host's src has report() */
+	int64_t           idle_info_ms; /* last consumer info when idle */
 } jsource;
 
 int
@@ -67,7 +80,8 @@ jsource_init(const pp_plugin_info *info, void **state, char *err,
 		snprintf(err, errlen, "jetstream: out of memory");
 		return 1;
 	}
-	s->kind = JS_SOURCE;
+	s->kind       = JS_SOURCE;
+	s->has_report = PP_PLUGIN_SOURCE_HAS_REPORT(info);
 	if (jsconf_parse(info->config, &s->c, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "jetstream: config: %s", why);
 		goto fail;
@@ -288,6 +302,30 @@ ack_all(natsMsg **msgs, size_t n)
 	}
 }
 
+/*
+ * An idle round: the consumer's view of the stream, at most once every
+ * IDLE_REPORT_MS. Best effort: a failed question or report changes
+ * nothing (the next one tries again).
+ */
+static void
+report_idle(jsource *s, pp_plugin_source *src)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode       jerr = 0;
+	int64_t         now = nats_Now();
+
+	if (!s->has_report || now - s->idle_info_ms < IDLE_REPORT_MS) {
+		return;
+	}
+	s->idle_info_ms = now;
+	if (js_GetConsumerInfo(&ci, s->js, s->c.stream, s->c.consumer, NULL,
+	        &jerr) != NATS_OK) {
+		return;
+	}
+	src->report(src, s->producer, ci->Delivered.Stream + ci->NumPending);
+	jsConsumerInfo_Destroy(ci);
+}
+
 int
 jsource_round(void *state, pp_plugin_source *src)
 {
@@ -297,7 +335,7 @@ jsource_round(void *state, pp_plugin_source *src)
 	jsMsgMetaData *meta;
 	jsErrCode   jerr = 0;
 	natsStatus  st;
-	uint64_t    seq, top = 0;
+	uint64_t    seq, top = 0, head = 0;
 	size_t      i, n = 0;
 	char        why[400];
 	int         rv = 0;
@@ -310,6 +348,7 @@ jsource_round(void *state, pp_plugin_source *src)
 	st = natsSubscription_Fetch(&list, s->sub, (int) s->c.batch,
 	    FETCH_WAIT_MS, &jerr);
 	if (st == NATS_TIMEOUT) {
+		report_idle(s, src);
 		return 0; /* nothing new */
 	}
 	if (st != NATS_OK) {
@@ -320,6 +359,7 @@ jsource_round(void *state, pp_plugin_source *src)
 	}
 	if (list.Count <= 0) {
 		natsMsgList_Destroy(&list);
+		report_idle(s, src);
 		return 0;
 	}
 	if (!reserve(s, (size_t) list.Count) ||
@@ -339,6 +379,9 @@ jsource_round(void *state, pp_plugin_source *src)
 			break;
 		}
 		seq = meta->Sequence.Stream;
+		if (seq + meta->NumPending > head) {
+			head = seq + meta->NumPending;
+		}
 		jsMsgMetaData_Destroy(meta);
 		if (seq <= s->last) {
 			natsMsg_Ack(m, NULL); /* committed: its ack was lost */
@@ -363,6 +406,9 @@ jsource_round(void *state, pp_plugin_source *src)
 		top             = seq;
 		s->expected     = seq + 1;
 		s->has_expected = true;
+	}
+	if (head > 0 && s->has_report) {
+		src->report(src, s->producer, head);
 	}
 	if (n > 0) {
 		int c = src->commit(src, s->bodies, n, s->producer, top);
