@@ -30,6 +30,7 @@
 #include "tls_util.h"
 
 #define CLOSE_BOUND_MS 1500
+static const char *const no_workers[] = { "--workers", "0", NULL };
 #define LATE_THREADS 16 /* requests left unanswered at once */
 
 typedef struct closer {
@@ -205,7 +206,7 @@ test_late_replies(void)
 	int      i;
 
 	pp_t_node_init(&n);
-	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+	PP_ASSERT_INT_EQ(pp_t_node_exec(&n, no_workers), 0);
 	for (i = 0; i < 12; i++) {
 		late_round(&n, &rs);
 	}
@@ -255,7 +256,7 @@ test_redial_ipc(void)
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < 6; i++) {
 		pp_t_node_init(&n);
-		PP_ASSERT_INT_EQ(pp_t_node_exec(&n, NULL), 0);
+		PP_ASSERT_INT_EQ(pp_t_node_exec(&n, no_workers), 0);
 		redial_round(&n, &o, i % 2 == 1);
 		node_term(&n);
 	}
@@ -272,7 +273,7 @@ test_redial_tls(void)
 	tls_gen_certs(&ce, "close", "127.0.0.1", NULL);
 	o = tls_opts(ce.ca, ce.cert, ce.key);
 	for (i = 0; i < 4; i++) {
-		start_tls_node(&n, &ce, NULL);
+		start_tls_node(&n, &ce, no_workers);
 		redial_round(&n, &o, i % 2 == 1);
 		node_term(&n);
 	}
