@@ -22,6 +22,12 @@
  * whose reset never arrived) can stay open and silent for as long as the
  * kernel's keepalive allows, hours; a fresh dialer finds the node again,
  * and what the dead pipe held is sent again (safe, as above).
+ *
+ * NNG 1.5.2 also wedges for good when a pipe closes as a message arrives
+ * on it (transport_close.c). So a reply is awaited with our own deadline
+ * and a request given up keeps receiving ("late" calls, read before the
+ * socket closes), and every nng_close() of ours is bounded
+ * (docs/DESIGN.md §6.1).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +44,7 @@
 #include "pipeproc.h"
 #include "tls.h"
 #include "transport.h"
+#include "transport_close.h"
 #include "user.h"
 
 #define REDIAL_MIN_MS 1000
@@ -207,17 +214,19 @@ pipe_checking(nng_pipe p, nng_pipe_ev ev, void *arg)
 	t->refused[t->nrefused++ % REFUSED_RING] = (uint32_t) nng_pipe_id(p);
 	pthread_mutex_unlock(&t->refused_mu);
 	__atomic_store_n(&t->refused_uid, uid + 1, __ATOMIC_RELEASE);
-	/* No quick redial either (before the close, which starts its
-	 * timer): the dialer would reconnect within
-	 * milliseconds, only to be refused again, and our close would then
-	 * likely come in the middle of its SP handshake, which stops NNG
-	 * 1.5.2's ipc listener on the node (bug #1518) until the node's
-	 * watchdog listens afresh. Closing the dialer from this callback
-	 * deadlocks in NNG 1.5.2 (it waits for the very task that runs us);
-	 * a long reconnect pause, without back-off, does not touch its
-	 * state machine. A request that times out with no pipe makes a new
-	 * dialer, at most once a second (redial_if_stuck), so our own node
-	 * is found again when it comes back. */
+	/* No quick redial either (set before the close, which starts its
+	 * timer): the dialer would reconnect within milliseconds, only to
+	 * be refused again, and our close would then likely come in the
+	 * middle of its SP handshake, which stops NNG 1.5.2's ipc listener
+	 * on the node (bug #1518) until the node's watchdog listens
+	 * afresh. Closing the dialer from this callback deadlocks in NNG
+	 * 1.5.2 (it waits for the very task that runs us); a long reconnect
+	 * pause does not touch its state machine (NNG draws the pause at
+	 * random below it, and half the time none at all, from a negative
+	 * modulo: then the next refusal sets it again). A request that
+	 * times out with no pipe makes a new dialer, at most once a second
+	 * (redial_if_stuck), so our own node is found again when it comes
+	 * back. */
 	nng_dialer_set_ms(nng_pipe_dialer(p), NNG_OPT_RECONNMAXT, 0);
 	nng_dialer_set_ms(nng_pipe_dialer(p), NNG_OPT_RECONNMINT,
 	    REFUSED_REDIAL_MS);
@@ -289,115 +298,11 @@ redial_if_stuck(ppi_transport *t, uint64_t sent_ms)
 	pthread_mutex_unlock(&t->mu);
 }
 
-/*
- * NNG 1.5.2 can wedge in nng_close(). A pipe closed just as a message
- * arrives on it (its header read, its body not yet asked for) never
- * finishes the protocol's receive: the transport asks for the body on
- * its receive aio, which the close has stopped, and NNG drops that
- * request without completing anything. The pipe's teardown then waits
- * for that receive forever (req0/rep0 pipe_stop), on NNG's only reaper
- * thread, so every later nng_close() in the process waits too: a
- * pp_close() while late replies come in, the node's listener probe and
- * its shutdown (docs/DESIGN.md §6). Our closes therefore run on a thread
- * of their own and are waited for a bounded time; when one is stuck,
- * what it would free stays allocated, since NNG may still use it.
- */
-typedef struct close_job {
-	nng_socket      sock;
-	int             refs; /* the closing thread and the waiter */
-	bool            is_done;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-} close_job;
-
-static bool is_nng_stuck; /* atomic: some close did not return */
-
-static void
-close_job_rele(close_job *j)
-{
-	int refs;
-
-	pthread_mutex_lock(&j->mu);
-	refs = --j->refs;
-	pthread_mutex_unlock(&j->mu);
-	if (refs == 0) {
-		pthread_cond_destroy(&j->cv);
-		pthread_mutex_destroy(&j->mu);
-		free(j);
-	}
-}
-
-static void *
-close_main(void *arg)
-{
-	close_job *j = arg;
-
-	nng_close(j->sock);
-	pthread_mutex_lock(&j->mu);
-	j->is_done = true;
-	pthread_cond_signal(&j->cv);
-	pthread_mutex_unlock(&j->mu);
-	close_job_rele(j);
-	return NULL;
-}
-
-bool
-ppi_transport_close_socket(uint32_t sock_id, uint32_t timeout_ms)
-{
-	struct timespec deadline =
-	    ppi_deadline_after_us(CLOCK_MONOTONIC, (int64_t) timeout_ms * 1000);
-	pthread_condattr_t cattr;
-	pthread_attr_t     attr;
-	pthread_t          th;
-	close_job         *j;
-	bool               is_done;
-	int                rv;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		nng_close((nng_socket) { .id = sock_id });
-		return true;
-	}
-	j->sock.id = sock_id;
-	j->refs    = 2;
-	pthread_mutex_init(&j->mu, NULL);
-	pthread_condattr_init(&cattr);
-	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-	pthread_cond_init(&j->cv, &cattr);
-	pthread_condattr_destroy(&cattr);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	rv = pthread_create(&th, &attr, close_main, j);
-	pthread_attr_destroy(&attr);
-	if (rv != 0) {
-		j->refs = 1;
-		close_main(j); /* no thread to spare: unbounded, as before */
-		return true;
-	}
-	pthread_mutex_lock(&j->mu);
-	while (!j->is_done &&
-	    pthread_cond_timedwait(&j->cv, &j->mu, &deadline) == 0) {
-	}
-	is_done = j->is_done;
-	pthread_mutex_unlock(&j->mu);
-	close_job_rele(j);
-	if (!is_done) {
-		__atomic_store_n(&is_nng_stuck, true, __ATOMIC_RELAXED);
-	}
-	return is_done;
-}
-
-bool
-ppi_transport_is_nng_stuck(void)
-{
-	return __atomic_load_n(&is_nng_stuck, __ATOMIC_RELAXED);
-}
-
 static void late_drain(ppi_transport *t);
 static void late_free_all(ppi_transport *t);
 
-/* The socket's bounded close, after the replies of late calls had a
- * moment to come; false when it is stuck (see above). */
+/* The socket's bounded close (transport_close.c), after the replies of
+ * late calls had a moment to come; false when it is stuck. */
 static bool
 close_sock(ppi_transport *t)
 {

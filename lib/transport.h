@@ -43,18 +43,6 @@ int ppi_transport_open(const char *address, const ppi_transport_opts *o,
  */
 void ppi_transport_hangup(ppi_transport *t);
 
-/*
- * ppi_transport_close_socket - nng_close() of the socket with this id,
- * waited for at most timeout_ms (NNG 1.5.2 can wedge in it, see
- * transport.c). Returns true when it returned; false when it is still
- * stuck on a thread of its own: then whatever NNG may touch on behalf of
- * that socket (callback arguments) must stay allocated. Thread-safe.
- */
-bool ppi_transport_close_socket(uint32_t sock_id, uint32_t timeout_ms);
-
-/* ppi_transport_is_nng_stuck - whether some close above was stuck. */
-bool ppi_transport_is_nng_stuck(void);
-
 /* ppi_transport_close - close the socket; pending calls fail. Accepts NULL.
  * Returns within a few seconds even when NNG wedges (the transport then
  * stays allocated). */

@@ -33,7 +33,7 @@
 #include "probe.h"
 #include "server.h"
 #include "tls.h"
-#include "transport.h"
+#include "transport_close.h"
 
 /* Contexts, so requests in flight at once. Up to PARK_MAX (writer.c) of
  * them may be claims waiting for logs; the rest keep serving. */
@@ -43,8 +43,8 @@
 #define PROBE_SLACK 4
 #define MAX_LISTENERS 9 /* 8 --listen, plus the workers' own */
 #define IPC_MODE 0600   /* a new ipc socket file: owner only */
-/* How long a close may take before NNG counts as wedged (see
- * ppi_transport_close_socket): the probe's, then the server's own. */
+/* How long a close may take before NNG counts as wedged
+ * (transport_close.h): the probe's, then the server's own. */
 #define PROBE_CLOSE_MS 2000
 #define SERVER_CLOSE_MS 5000
 
@@ -550,9 +550,10 @@ claim_path(const char *path, char *msg, size_t msglen)
 
 /*
  * One listener. ipc sockets are owner-only (unless the watchdog listens
- * again on a file its owner opened to others, see keep_socket_file). Remote listeners read at
- * most one request (no slack for a PP_ETOOLARGE answer: a peer that may
- * not even hold the token must not make us buffer 4x that), tls+tcp ones
+ * again on a file its owner opened to others, see keep_socket_file).
+ * Remote listeners read at most one request (no slack for a
+ * PP_ETOOLARGE answer: a peer that may not even hold the token must not
+ * make us buffer 4x that), tls+tcp ones
  * demand a client certificate signed by our CA (mutual TLS). NNG 1.5.2
  * drops a connection whose TLS and SP handshakes take over 10 s.
  */
@@ -837,7 +838,7 @@ server_check_listeners(server *s)
 	}
 	/* Once NNG is wedged, no socket can be closed any more: a probe
 	 * would only leave another one behind. Say so, once. */
-	if (ppi_transport_is_nng_stuck()) {
+	if (ppi_transport_close_is_stuck()) {
 		if (!s->is_stuck_reported) {
 			s->is_stuck_reported = true;
 			fprintf(stderr, "pipeproc-node: NNG 1.5.2 is wedged "
@@ -971,7 +972,7 @@ server_close(server *s)
 	if (s == NULL) {
 		return;
 	}
-	if (ppi_transport_is_nng_stuck() ||
+	if (ppi_transport_close_is_stuck() ||
 	    !ppi_transport_close_socket(s->sock.id, SERVER_CLOSE_MS)) {
 		/* NNG is wedged: the contexts may still be in use; they
 		 * stay, and go with the process, which is about to exit. */
