@@ -563,6 +563,66 @@ test_metrics_bounded(void)
 	pp_t_node_stop(&n);
 }
 
+#define BURST 96 /* requests at once: more than the 32 that may wait */
+
+/* BURST requests for /metrics sent at once; every one is answered, 200
+ * or 503 PP_EBUSY (JSON). Returns how many were 503. */
+static size_t
+burst(int port)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	int               fds[BURST];
+	char             *got;
+	size_t            i, busy = 0;
+
+	for (i = 0; i < BURST; i++) {
+		fds[i] = dial(port);
+	}
+	for (i = 0; i < BURST; i++) {
+		pp_t_write_all(fds[i], req, sizeof(req) - 1);
+	}
+	for (i = 0; i < BURST; i++) {
+		got = read_to_eof(fds[i]);
+		if (strncmp(got, "HTTP/1.1 503", 12) == 0) {
+			PP_ASSERT_TRUE(strstr(got, "Content-Type: application/json") !=
+			    NULL);
+			PP_ASSERT_TRUE(strstr(got, "{\"error\":\"PP_EBUSY\"") !=
+			    NULL);
+			busy++;
+		} else if (strncmp(got, "HTTP/1.1 200", 12) != 0 ||
+		    strstr(got, "\npipeproc_metrics_truncated 1\n") == NULL) {
+			PP_FAIL_AT("request %zu: %.200s", i, got);
+		}
+		free(got);
+		close(fds[i]);
+	}
+	return busy;
+}
+
+static void
+test_too_many_waiting(void)
+{
+	pp_tnode n;
+	size_t   rounds, busy = 0;
+	int      port = start_with_http(&n);
+
+	/* Each scrape takes a while with this many topics, so a burst
+	 * overflows the queue; bursts are repeated in case one is served
+	 * faster than it arrives. */
+	commit_topics(n.client, METRICS_TOPICS);
+	for (rounds = 0; rounds < 5 && busy == 0; rounds++) {
+		busy = burst(port);
+	}
+	if (busy == 0) {
+		PP_FAIL_AT("no 503 in %zu bursts of %d", rounds, BURST);
+	}
+	pp_t_diag("burst %zu: %zu of %d got 503", rounds, busy, BURST);
+	PP_ASSERT_U64_CMP(busy, <=, BURST - 1);
+	/* Once they are answered, the queue is free again. */
+	metrics_answers_within(port, 5000);
+	pp_t_node_stop(&n);
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("/metrics writes the samples of at most 10,000 topics and "
 	        "says it cut",
@@ -580,6 +640,9 @@ static const pp_test_case cases[] = {
 	    test_kill_with_stuck_clients, 0),
 	PP_CASE("160 idle clients do not keep others from /metrics",
 	    test_many_idle_clients, 0),
+	PP_CASE("more requests than may wait get 503 PP_EBUSY, the rest "
+	        "their answer",
+	    test_too_many_waiting, 0),
 	PP_CASE("unknown paths and other methods get JSON errors; HEAD has "
 	        "no body; answers close their connection",
 	    test_errors_are_json, 0),
