@@ -16,8 +16,9 @@ typedef struct metrics_http metrics_http;
 /*
  * metrics_http_start - listen on `address` (http://HOST:PORT, port 0 for
  * any free one) and serve /metrics and the state endpoints from `s`.
- * url_out gets the URL served, with the bound port. Returns 0, or PP_EADDR (malformed address),
- * PP_EADDRINUSE, PP_EPERM, PP_ENOMEM with a reason in msg.
+ * url_out gets the URL served, with the bound port. Returns 0, or
+ * PP_EADDR (malformed address), PP_EADDRINUSE, PP_EPERM, PP_ENOMEM with
+ * a reason in msg.
  */
 int metrics_http_start(store *s, const char *address, metrics_http **h,
     char *url_out, size_t url_len, char *msg, size_t msglen);
