@@ -14,7 +14,10 @@
  * pipeline_2w, systemProcs in workers, issue 4), bench_tls.c
  * (commit_seq_tls and commit_batch_tls, issue 6 item 9), bench_clients.c
  * (commit_clients_N: many clients, one log per awaited call, issue 15)
- * with its baseline bench_echo.c (bare NNG, N req sockets, 64 contexts).
+ * with its baseline bench_echo.c (bare NNG, N req sockets, 64 contexts)
+ * and, under --sync always, bench_fsync.c (the disk's flush latency),
+ * and bench_rawrep.c (echo_raw_N: bench_echo.c's raw rep variant
+ * against its 64 contexts).
  *
  * A workload function measures one run: it fills a bench_sample and
  * returns 0, or returns -1 after printing a diagnostic on stderr.
@@ -64,6 +67,13 @@ typedef struct bench_sample {
 	double busy_per_s;
 	double baseline_p50; /* BENCH_KIND_US_BASE: the baseline's p50 in
 	                      * µs (`baseline` then holds its p99) */
+	/* commit_clients_N: the node's write requests per group commit
+	 * (0: not measured); with --sync always also this disk's
+	 * 4 KiB write + fdatasync latency in µs and the ceiling it allows
+	 * group commit, ops/s (bench_clients.c). */
+	double group_mean;
+	double sync_us;
+	double ceiling;
 } bench_sample;
 
 /* A workload's measurement of one run (run counts from 0). */
@@ -139,6 +149,10 @@ int bench_clients_8_nosync(
 int bench_clients_50_nosync(
     const bench_cfg *cfg, int run, bench_sample *sample);
 
+/* bench_rawrep.c: a raw rep socket against 64 rep contexts (issue 15) */
+int bench_rawrep_8(const bench_cfg *cfg, int run, bench_sample *sample);
+int bench_rawrep_50(const bench_cfg *cfg, int run, bench_sample *sample);
+
 /* bench_read.c */
 int bench_read_range_scan(const bench_cfg *cfg, int run, bench_sample *sample);
 int bench_read_memory(const bench_cfg *cfg, int run, bench_sample *sample);
@@ -208,8 +222,19 @@ void bench_nng_close(bench_nng *nng);
 typedef struct bench_echo bench_echo;
 
 int  bench_echo_open(const bench_cfg *cfg, int run, bench_echo **echo);
+/* The raw variant: a raw rep socket served by nloops receive threads. */
+int  bench_echo_open_raw(
+     const bench_cfg *cfg, int run, int nloops, bench_echo **echo);
 int  bench_echo_clients_slice(bench_echo *echo, int nclients, double slice_s,
      double *ops, double *elapsed_s);
 void bench_echo_close(bench_echo *echo);
+
+/* bench_fsync.c: 4 KiB write + fdatasync in a loop, one thread. */
+typedef struct bench_fsync bench_fsync;
+
+int  bench_fsync_open(const bench_cfg *cfg, int run, bench_fsync **f);
+int  bench_fsync_slice(
+     bench_fsync *f, double slice_s, double *syncs, double *elapsed_s);
+void bench_fsync_close(bench_fsync *f);
 
 #endif /* PP_BENCH_H */

@@ -6,6 +6,19 @@
  * XADD` does. The baseline, in alternating slices of the same run, is
  * bench_echo.c: N bare NNG req sockets against 64 rep contexts, the
  * transport's own ceiling for that shape.
+ *
+ * Two more figures say how far a run is from what it could be. The
+ * node's mean group size (write requests per group commit, from
+ * pp_stats over the commit slices): N waiting clients should make groups
+ * of about N. And with --sync always, the ceiling this disk allows group
+ * commit (docs/DESIGN.md §7.2): a group costs LMDB's two flushes plus
+ * one round trip of the N clients, so at best
+ *
+ *     ceiling = N / (2 * sync + N / bare)
+ *
+ * where sync is a 4 KiB write + fdatasync measured in slices of the same
+ * run (bench_fsync.c) and N / bare the time bare NNG takes for N
+ * concurrent round trips. The ratio stays against bare NNG (issue 15).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -44,6 +57,25 @@ committer_main(void *arg)
 	return (NULL);
 }
 
+/* The node's group commits so far: *groups and the requests they held. */
+static int
+group_totals(pp_client *c, double *groups, double *requests)
+{
+	pp_stats_report     *st;
+	const pp_node_stats *ns;
+	int                  rv;
+
+	if ((rv = pp_stats(c, &st)) != 0) {
+		fprintf(stderr, "bench: pp_stats: %s\n", pp_errname(rv));
+		return (-1);
+	}
+	ns        = pp_stats_node(st);
+	*groups   = (double)ns->group_sizes.count;
+	*requests = (double)ns->group_sizes.sum;
+	pp_stats_free(st);
+	return (0);
+}
+
 /* One slice of N committing clients (connected once per run). */
 static int
 commit_slice(committer *cs, int n, double slice_s, double *ops,
@@ -78,17 +110,68 @@ commit_slice(committer *cs, int n, double slice_s, double *ops,
 	return (rv == 0 ? 0 : -1);
 }
 
+/*
+ * The figures of one run: commits/s against bare NNG, the mean group,
+ * and with --sync always the flush latency and the ceiling (above).
+ */
+static int
+clients_measure(const bench_cfg *cfg, int run, bench_node *node,
+    committer *cs, int n, bool is_synced, bench_sample *sample)
+{
+	bench_echo  *echo  = NULL;
+	bench_fsync *fsync = NULL;
+	double       slice_s = cfg->measure_s / BENCH_SLICES;
+	double       ops = 0, elapsed_s = 0, base_ops = 0, base_elapsed_s = 0;
+	double       syncs = 0, sync_elapsed_s = 0;
+	double       groups0, requests0, groups1, requests1;
+	int          i, rv = -1;
+
+	if (bench_echo_open(cfg, run, &echo) != 0 ||
+	    (is_synced && bench_fsync_open(cfg, run, &fsync) != 0) ||
+	    group_totals(node->client, &groups0, &requests0) != 0) {
+		goto out;
+	}
+	for (i = 0, rv = 0; rv == 0 && i < BENCH_SLICES; i++) {
+		rv = commit_slice(cs, n, slice_s, &ops, &elapsed_s);
+		if (rv == 0) {
+			rv = bench_echo_clients_slice(
+			    echo, n, slice_s, &base_ops, &base_elapsed_s);
+		}
+		if (rv == 0 && fsync != NULL) {
+			rv = bench_fsync_slice(
+			    fsync, slice_s / 4, &syncs, &sync_elapsed_s);
+		}
+	}
+	if (rv != 0 || group_totals(node->client, &groups1, &requests1) != 0) {
+		rv = -1;
+		goto out;
+	}
+	sample->value    = ops / elapsed_s;
+	sample->baseline = base_ops / base_elapsed_s;
+	if (groups1 > groups0) {
+		sample->group_mean = (requests1 - requests0) / (groups1 - groups0);
+	}
+	if (syncs > 0) {
+		double sync_s = sync_elapsed_s / syncs;
+
+		sample->sync_us = sync_s * 1e6;
+		sample->ceiling =
+		    n / (2 * sync_s + (double)n / sample->baseline);
+	}
+out:
+	bench_fsync_close(fsync);
+	bench_echo_close(echo);
+	return (rv);
+}
+
 static int
 clients_run(const bench_cfg *cfg, int run, int n, enum pp_sync_mode mode,
     bench_sample *sample)
 {
 	char        tag[32];
 	bench_node  node;
-	bench_echo *echo = NULL;
 	committer  *cs = calloc((size_t) n, sizeof(*cs));
-	double      slice_s = cfg->measure_s / BENCH_SLICES;
-	double      ops = 0, elapsed_s = 0, base_ops = 0, base_elapsed_s = 0;
-	int         i, connected = 0, rv = -1;
+	int         connected = 0, rv = -1;
 
 	snprintf(tag, sizeof(tag), "clients%d%s", n,
 	    mode == PP_SYNC_NONE ? "-nosync" : "");
@@ -104,16 +187,10 @@ clients_run(const bench_cfg *cfg, int run, int n, enum pp_sync_mode mode,
 			break;
 		}
 	}
-	if (connected == n && bench_echo_open(cfg, run, &echo) == 0) {
-		for (i = 0, rv = 0; rv == 0 && i < BENCH_SLICES; i++) {
-			rv = commit_slice(cs, n, slice_s, &ops, &elapsed_s);
-			if (rv == 0) {
-				rv = bench_echo_clients_slice(echo, n, slice_s,
-				    &base_ops, &base_elapsed_s);
-			}
-		}
+	if (connected == n) {
+		rv = clients_measure(cfg, run, &node, cs, n,
+		    mode == PP_SYNC_ALWAYS, sample);
 	}
-	bench_echo_close(echo);
 	while (connected > 0) {
 		pp_close(cs[--connected].client);
 	}
@@ -122,12 +199,15 @@ clients_run(const bench_cfg *cfg, int run, int n, enum pp_sync_mode mode,
 	if (rv != 0) {
 		return (-1);
 	}
-	sample->value    = ops / elapsed_s;
-	sample->baseline = base_ops / base_elapsed_s;
 	fprintf(stderr, "bench:   %d clients, --sync %s: %.0f commits/s, bare "
-	    "NNG %.0f round trips/s\n", n,
-	    mode == PP_SYNC_NONE ? "none" : "always", sample->value,
-	    sample->baseline);
+	    "NNG %.0f round trips/s, %.1f requests per group",
+	    n, mode == PP_SYNC_NONE ? "none" : "always", sample->value,
+	    sample->baseline, sample->group_mean);
+	if (sample->ceiling > 0) {
+		fprintf(stderr, ", fdatasync %.0f us, ceiling %.0f commits/s",
+		    sample->sync_us, sample->ceiling);
+	}
+	fprintf(stderr, "\n");
 	return (0);
 }
 

@@ -9,6 +9,13 @@
  * Threads: the server runs entirely in NNG's callbacks (one aio a
  * context: recv, then send the reply, then recv again); the clients are
  * plain threads released together by a barrier.
+ *
+ * A variant (bench_echo_open_raw) serves the same clients from a raw
+ * rep socket instead (NNG_OPT_RAW: no contexts; each request arrives
+ * with its routing header, and the reply carries that header back),
+ * with a few receive loops, each a thread blocked in nng_recvmsg. It
+ * answers whether the node's receive path would be cheaper per message
+ * that way (issue 15 item 1; workloads echo_raw_N, docs/DESIGN.md §7.1).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +32,7 @@
 #define REQUEST_BYTES   150
 #define REPLY_BYTES     32
 #define RECV_TIMEOUT_MS 10000
+#define RAW_LOOPS_MAX   16
 
 /* One server context: receives a request, sends a short reply. */
 typedef struct echo_ctx {
@@ -40,6 +48,8 @@ struct bench_echo {
 	bool        has_rep;
 	echo_ctx    ctxs[ECHO_CONTEXTS];
 	int         nctxs;
+	pthread_t   loops[RAW_LOOPS_MAX]; /* raw variant: receive loops */
+	int         nloops;
 };
 
 static int
@@ -112,6 +122,76 @@ bench_echo_open(const bench_cfg *cfg, int run, bench_echo **echop)
 	if ((rv = nng_listen(b->rep, b->address, NULL, 0)) != 0) {
 		echo_fail("listen", rv);
 		goto fail;
+	}
+	*echop = b;
+	return (0);
+fail:
+	bench_echo_close(b);
+	return (-1);
+}
+
+/* A raw receive loop: each request's header goes back on its reply,
+ * which routes it to its pipe and request. Ends when the socket
+ * closes. */
+static void *
+raw_loop_main(void *arg)
+{
+	bench_echo *b = arg;
+	nng_msg    *m;
+	int         rv;
+
+	for (;;) {
+		if ((rv = nng_recvmsg(b->rep, &m, 0)) != 0) {
+			break;
+		}
+		nng_msg_clear(m); /* the body; the header stays */
+		if (nng_msg_realloc(m, REPLY_BYTES) != 0) {
+			nng_msg_free(m);
+			continue;
+		}
+		memset(nng_msg_body(m), 'r', REPLY_BYTES);
+		if ((rv = nng_sendmsg(b->rep, m, 0)) != 0) {
+			nng_msg_free(m);
+			break;
+		}
+	}
+	if (rv != NNG_ECLOSED) {
+		echo_fail("raw loop", rv);
+	}
+	return (NULL);
+}
+
+int
+bench_echo_open_raw(
+    const bench_cfg *cfg, int run, int nloops, bench_echo **echop)
+{
+	bench_echo *b;
+	int         rv;
+
+	if (nloops < 1 || nloops > RAW_LOOPS_MAX ||
+	    (b = calloc(1, sizeof(*b))) == NULL) {
+		return (-1);
+	}
+	if (bench_dir_make(cfg, "echoraw", run, b->dir, sizeof(b->dir)) != 0) {
+		free(b);
+		return (-1);
+	}
+	snprintf(b->address, sizeof(b->address), "ipc://%s/echo.ipc", b->dir);
+	if ((rv = nng_rep0_open_raw(&b->rep)) != 0) {
+		echo_fail("rep0_open_raw", rv);
+		goto fail;
+	}
+	b->has_rep = true;
+	if ((rv = nng_listen(b->rep, b->address, NULL, 0)) != 0) {
+		echo_fail("listen", rv);
+		goto fail;
+	}
+	for (; b->nloops < nloops; b->nloops++) {
+		if (pthread_create(&b->loops[b->nloops], NULL, raw_loop_main,
+		        b) != 0) {
+			fprintf(stderr, "bench: echo: cannot start a loop\n");
+			goto fail;
+		}
 	}
 	*echop = b;
 	return (0);
@@ -215,7 +295,10 @@ bench_echo_close(bench_echo *b)
 		nng_aio_stop(b->ctxs[i].aio);
 	}
 	if (b->has_rep) {
-		nng_close(b->rep);
+		nng_close(b->rep); /* ends the raw loops' nng_recvmsg */
+	}
+	for (i = 0; i < b->nloops; i++) {
+		pthread_join(b->loops[i], NULL);
 	}
 	for (i = 0; i < b->nctxs; i++) {
 		nng_aio_free(b->ctxs[i].aio);
