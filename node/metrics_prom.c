@@ -20,7 +20,8 @@
  * most METRICS_SERIES_MAX topics, as many procs and as many sources, the
  * first in name order, and says so in pipeproc_metrics_truncated; a node with a
  * million topics is not a million-series scrape taking seconds on the
- * HTTP server's one thread. /topics and /procs page through all of them.
+ * one scrape thread (metrics_http.c). /topics and /procs page through
+ * all of them.
  */
 #include <inttypes.h>
 #include <stdio.h>
