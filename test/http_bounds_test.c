@@ -1,6 +1,6 @@
 /*
- * http_bounds_test.c - the --metrics HTTP server stays bounded (issue
- * stops, "Noticed": the list endpoints built every item into one
+ * http_bounds_test.c - the --metrics HTTP server stays bounded (before,
+ * the list endpoints built every item into one
  * response, on the one thread that also answers /metrics, and a client
  * could hold its connection forever).
  *
