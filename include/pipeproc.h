@@ -37,6 +37,10 @@
  *   node may return PP_EPROTO (a malformed frame), PP_ESHUTDOWN (the node
  *   is stopping), PP_ETOOLARGE (the request exceeds the node's limit of
  *   its maximum body plus 16 MiB) and PP_EINTERNAL.
+ * - The library talks to nodes older and newer than itself: a field of a
+ *   reply that an older node does not send reads as 0 ("", false, empty),
+ *   and what a newer node adds is skipped; a field of the wrong type is
+ *   PP_EPROTO (docs/DESIGN.md §5, "Compatibility of replies").
  * - A call that fails with PP_ETIMEDOUT or PP_ECLOSED may or may not have
  *   been applied by the node; a commit is never applied twice.
  * - pp_result, pp_iter, pp_topic_list, pp_claim and pp_proc_list objects

@@ -643,6 +643,27 @@ ppi_client_proc_call(pp_client *c, enum ppi_call_kind kind, const char *name,
 }
 
 /*
+ * Copies one record's topic (with its NUL) and body to *data, pointing
+ * *dst at the copies, and advances *data past them: the library keeps
+ * what a caller queued, not the caller's memory.
+ */
+static void
+copy_record(const pp_record *src, pp_record *dst, char **data)
+{
+	size_t tlen = strlen(src->topic);
+
+	memcpy(*data, src->topic, tlen + 1);
+	dst->topic = *data;
+	*data += tlen + 1;
+	if (src->len != 0) {
+		memcpy(*data, src->body, src->len);
+	}
+	dst->body = *data;
+	dst->len  = src->len;
+	*data += src->len;
+}
+
+/*
  * Copies opts to `at` (room for a pp_commit_opts and its pp_expect
  * array) and its strings to *data (room for what validate_opts counted),
  * advancing *data past them. Returns the copy, or NULL for NULL opts.
@@ -692,7 +713,7 @@ pp_commit_with_async(pp_client *c, const pp_record *recs, size_t count,
 	pending     *p;
 	pp_record   *copy;
 	char        *data;
-	size_t       bytes, i, size, tlen, nopts;
+	size_t       bytes, i, size, nopts;
 	int          rv;
 
 	if ((rv = validate(c, recs, count, &bytes)) != 0 ||
@@ -719,16 +740,7 @@ pp_commit_with_async(pp_client *c, const pp_record *recs, size_t count,
 	data    = (char *) (copy + count) + nopts;
 	p->opts = copy_opts(opts, copy + count, &data);
 	for (i = 0; i < count; i++) {
-		tlen = strlen(recs[i].topic);
-		memcpy(data, recs[i].topic, tlen + 1);
-		copy[i].topic = data;
-		data += tlen + 1;
-		if (recs[i].len != 0) {
-			memcpy(data, recs[i].body, recs[i].len);
-		}
-		copy[i].body = data;
-		copy[i].len  = recs[i].len;
-		data += recs[i].len;
+		copy_record(&recs[i], &copy[i], &data);
 	}
 	p->recs  = copy;
 	p->count = count;
@@ -884,7 +896,7 @@ pp_commit_async_many(pp_client *c, const pp_record *recs, size_t count,
 	pending      *p;
 	pp_record    *copy;
 	char         *data;
-	size_t        i, b, tlen, total = 0, fixed;
+	size_t        i, b, total = 0, fixed;
 	int           rv;
 
 	if (c == NULL) {
@@ -930,21 +942,12 @@ pp_commit_async_many(pp_client *c, const pp_record *recs, size_t count,
 	for (i = 0; i < count; i++) {
 		p = &g->entries[i];
 		memset(p, 0, sizeof(*p));
-		tlen = strlen(recs[i].topic);
-		memcpy(data, recs[i].topic, tlen + 1);
-		copy[i].topic = data;
-		data += tlen + 1;
-		if (recs[i].len != 0) {
-			memcpy(data, recs[i].body, recs[i].len);
-		}
-		copy[i].body = data;
-		copy[i].len  = recs[i].len;
-		data += recs[i].len;
+		copy_record(&recs[i], &copy[i], &data);
 		p->next  = i + 1 < count ? p + 1 : NULL;
 		p->kind  = PPI_CALL_COMMIT;
 		p->recs  = &copy[i];
 		p->count = 1;
-		p->bytes = record_bytes(recs[i].len, tlen);
+		p->bytes = record_bytes(recs[i].len, strlen(copy[i].topic));
 		p->ids   = &g->ids[i];
 		p->cb    = group_entry_done;
 		p->arg   = p;

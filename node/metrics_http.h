@@ -1,7 +1,8 @@
 /*
  * metrics_http.h - the node's metrics over HTTP (metrics_http.c):
  * pipeproc-node --metrics http://HOST:PORT serves GET /metrics in the
- * Prometheus text format.
+ * Prometheus text format and the state endpoints as JSON, on NNG's HTTP
+ * server.
  */
 #ifndef PP_NODE_METRICS_HTTP_H
 #define PP_NODE_METRICS_HTTP_H
@@ -14,9 +15,10 @@ typedef struct metrics_http metrics_http;
 
 /*
  * metrics_http_start - listen on `address` (http://HOST:PORT, port 0 for
- * any free one) and serve /metrics from `s`. url_out gets the URL served,
- * with the bound port. Returns 0, or PP_EADDR (malformed address),
- * PP_EADDRINUSE, PP_EPERM, PP_ENOMEM with a reason in msg.
+ * any free one) and serve /metrics and the state endpoints from `s`.
+ * url_out gets the URL served, with the bound port. Returns 0, or
+ * PP_EADDR (malformed address), PP_EADDRINUSE, PP_EPERM, PP_ENOMEM with
+ * a reason in msg.
  */
 int metrics_http_start(store *s, const char *address, metrics_http **h,
     char *url_out, size_t url_len, char *msg, size_t msglen);

@@ -16,11 +16,12 @@
  * are gathered family by family into side buffers during one paged walk
  * of the store, and appended after it.
  *
- * Bounded (issue stops, "Noticed"): one scrape writes the samples of at
+ * Bounded: one scrape writes the samples of at
  * most METRICS_SERIES_MAX topics, as many procs and as many sources, the
  * first in name order, and says so in pipeproc_metrics_truncated; a node with a
  * million topics is not a million-series scrape taking seconds on the
- * HTTP server's one thread. /topics and /procs page through all of them.
+ * one scrape thread (metrics_http.c). /topics and /procs page through
+ * all of them.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
  * first). A page cut short by its limit carries the RFC 8288 header
  * `Link: </topics?after=LAST&limit=N>; rel="next"`; the last page has
  * none. So one request reads and holds at most one page, whatever the
- * number of topics or procs (issue stops, "Noticed": a node with 1M
+ * number of topics or procs (unbounded, a node with 1M
  * topics made one request take seconds and unbounded memory).
  *
  * The objects are lib/json.c's, the ones the CLI prints. They are built

@@ -3,7 +3,7 @@
  * DIR/node.sock does not fit a Unix socket path lives in the user's
  * private runtime directory (user.h: 0700, owned by us, not a symlink),
  * as the default addresses do, not in $TMPDIR where others may plant a
- * socket (issue stops, "Noticed"; DESIGN §1 "Attached nodes").
+ * socket (DESIGN §1 "Attached nodes").
  *
  * Each case points TMPDIR at its own directory, so the runtime directory
  * ($TMPDIR/pipeproc-UID: make test empties XDG_RUNTIME_DIR) is the

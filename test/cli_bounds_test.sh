@@ -1,7 +1,7 @@
 #!/bin/sh
 #
 # cli_bounds_test.sh - `pipeproc commit` reads no input without bound
-# (issue stops, "Noticed": `commit -f /dev/zero` grew memory until
+# (before, `commit -f /dev/zero` grew memory until
 # PP_ENOMEM). Each file of -f (standard input with "-") is read up to the
 # node's maximum body and fails with PP_ETOOBIG naming it; all files of
 # one commit up to the node's request size (PP_ETOOLARGE); a piece of a

@@ -1,6 +1,6 @@
 /*
- * http_bounds_test.c - the --metrics HTTP server stays bounded (issue
- * stops, "Noticed": the list endpoints built every item into one
+ * http_bounds_test.c - the --metrics HTTP server stays bounded (before,
+ * the list endpoints built every item into one
  * response, on the one thread that also answers /metrics, and a client
  * could hold its connection forever).
  *
@@ -10,15 +10,26 @@
  *   limit or after is 400 with a JSON error.
  * - /metrics writes the samples of at most 10,000 topics (and procs),
  *   and pipeproc_metrics_truncated says when it left some out.
+ * - Errors from the server itself are JSON too: 404, 405 with Allow;
+ *   HEAD answers headers only; every answer closes its connection.
  * - Clients that send half a request, send nothing, or never read their
- *   answer delay nobody's /metrics, are closed by the server after its
- *   request timeout (5 s), and more of them than the connection cap
- *   (128) do not lock others out.
+ *   answer, and many idle connections (160), delay nobody's /metrics:
+ *   NNG's server handles every connection asynchronously. The node
+ *   stops, or is killed and restarts on the same port with nothing
+ *   acknowledged lost, while they still hang on.
+ *
+ * Not asserted any more: that the server closes stuck connections after
+ * a request timeout and evicts the oldest at a cap of 128. Those were
+ * the deadlines of the node's own server (node/httpd.c), replaced by
+ * NNG's, which in 1.5.2 has neither: a documented limit (DESIGN §9,
+ * pipeproc-node(8): bind --metrics to the loopback or a trusted
+ * network).
  *
  * Requests go over plain TCP sockets (metrics_util.c); waits poll with
  * deadlines, never fixed sleeps.
  */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,9 +192,10 @@ test_bad_queries(void)
 	pp_t_node_stop(&n);
 }
 
-/* A TCP connection to the loopback port; fails the case otherwise. */
+/* A TCP connection to the loopback port, with a receive buffer of
+ * rcvbuf bytes (0: the default); fails the case otherwise. */
 static int
-dial(int port)
+dial_with(int port, int rcvbuf)
 {
 	struct sockaddr_in sa;
 	int                fd;
@@ -193,10 +205,21 @@ dial(int port)
 	sa.sin_port        = htons((uint16_t) port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	PP_ASSERT_TRUE((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	if (rcvbuf > 0) {
+		PP_ASSERT_INT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		                     sizeof(rcvbuf)),
+		    0);
+	}
 	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0) {
 		PP_FAIL_AT("connect to port %d: %s", port, strerror(errno));
 	}
 	return fd;
+}
+
+static int
+dial(int port)
+{
+	return dial_with(port, 0);
 }
 
 /* True when the server closed fd (EOF or reset) within timeout_ms;
@@ -240,71 +263,251 @@ metrics_answers_within(int port, int ms)
 
 #define STUCK 8
 
+/* Clients that say nothing, half a request, or ask for a page and never
+ * read it (with a small receive buffer, so that a page of many topics
+ * stays stuck in the server's write): STUCK of each. */
+struct stuck {
+	int silent[STUCK];
+	int half[STUCK];
+	int reader[STUCK];
+};
+
+static void
+stuck_open(struct stuck *st, int port)
+{
+	char   req[128];
+	size_t i;
+
+	for (i = 0; i < STUCK; i++) {
+		st->silent[i] = dial(port);
+		st->half[i]   = dial(port);
+		pp_t_write_all(st->half[i], "GET /metr", 9);
+	}
+	pp_t_format(req, sizeof(req),
+	    "GET /topics?limit=10000 HTTP/1.1\r\nHost: x\r\n\r\n");
+	for (i = 0; i < STUCK; i++) {
+		st->reader[i] = dial_with(port, 4096);
+		pp_t_write_all(st->reader[i], req, strlen(req));
+	}
+}
+
+static void
+stuck_close(struct stuck *st)
+{
+	size_t i;
+
+	for (i = 0; i < STUCK; i++) {
+		close(st->silent[i]);
+		close(st->half[i]);
+		close(st->reader[i]);
+	}
+}
+
+/* Commits `count` topics "t00000"... of one log each. */
+static void
+commit_topics(pp_client *c, size_t count)
+{
+	pp_record *recs  = calloc(count, sizeof(*recs));
+	char (*names)[16] = calloc(count, sizeof(*names));
+	pp_id     *ids   = calloc(count, sizeof(*ids));
+	size_t     i;
+
+	PP_ASSERT_TRUE(recs != NULL && names != NULL && ids != NULL);
+	for (i = 0; i < count; i++) {
+		pp_t_format(names[i], sizeof(names[i]), "t%05zu", i);
+		recs[i] = (pp_record) { names[i], "x", 1 };
+	}
+	PP_PASS(pp_commit(c, recs, count, ids));
+	free(recs);
+	free(names);
+	free(ids);
+}
+
 static void
 test_stuck_clients(void)
 {
-	pp_tnode n;
-	int      silent[STUCK], half[STUCK], reader;
-	int      port = start_with_http(&n);
-	size_t   i;
-	char     req[128];
+	pp_tnode     n;
+	struct stuck st;
+	char        *body;
+	int          port = start_with_http(&n);
 
-	COMMIT_SEQS(n.client, "t", 0, 1, NULL);
-	/* Clients that say nothing, half a request, or ask for a page and
-	 * never read it. */
-	for (i = 0; i < STUCK; i++) {
-		silent[i] = dial(port);
-		half[i]   = dial(port);
-		pp_t_write_all(half[i], "GET /metr", 9);
-	}
-	reader = dial(port);
-	pp_t_format(req, sizeof(req),
-	    "GET /topics?limit=10000 HTTP/1.1\r\nHost: x\r\n\r\n");
-	pp_t_write_all(reader, req, strlen(req));
-	/* Nobody waits for them. */
+	/* A page of them is some 400 KiB: more than the readers take. */
+	commit_topics(n.client, TOPICS);
+	PP_ASSERT_INT_EQ(metrics_http_request(port, "GET",
+	                     "/topics?limit=10000", &body, NULL),
+	    200);
+	PP_ASSERT_U64_CMP(strlen(body), >, 256 * 1024);
+	free(body);
+	stuck_open(&st, port);
+	/* Nobody waits for them, again and again. */
 	metrics_answers_within(port, 2000);
 	metrics_answers_within(port, 2000);
-	/* The server closes them at its request timeout (5 s). */
-	for (i = 0; i < STUCK; i++) {
-		if (!closed_within(silent[i], pp_t_scaled(15000)) ||
-		    !closed_within(half[i], 1000)) {
-			PP_FAIL_AT("stuck connection %zu still open", i);
-		}
-		close(silent[i]);
-		close(half[i]);
-	}
-	close(reader);
+	metrics_answers_within(port, 2000);
+	/* Once they go, nothing is left behind that stops the server. */
+	stuck_close(&st);
 	metrics_answers_within(port, 2000);
 	pp_t_node_stop(&n);
 }
 
-#define OVER_CAP 160 /* the server keeps at most 128 connections */
+static void
+test_stop_with_stuck_clients(void)
+{
+	pp_tnode     n;
+	struct stuck st;
+	size_t       i;
+	int          port = start_with_http(&n);
+	pid_t        pid  = n.pid;
+
+	stuck_open(&st, port);
+	metrics_answers_within(port, 2000);
+	/* A clean stop closes every connection, stuck ones too. */
+	PP_PASS(pp_shutdown(n.client));
+	pp_close(n.client);
+	n.client = NULL;
+	if (!pp_t_wait_pid_gone(pid, pp_t_scaled(10000))) {
+		PP_FAIL_AT("node %d still runs with stuck HTTP clients",
+		    (int) pid);
+	}
+	for (i = 0; i < STUCK; i++) {
+		PP_ASSERT_TRUE(closed_within(st.silent[i], 1000));
+		PP_ASSERT_TRUE(closed_within(st.half[i], 1000));
+		PP_ASSERT_TRUE(closed_within(st.reader[i], 1000));
+	}
+	stuck_close(&st);
+}
 
 static void
-test_more_clients_than_the_cap(void)
+test_kill_with_stuck_clients(void)
+{
+	pp_spawn_opts o;
+	pp_tnode      n;
+	struct stuck  st;
+	char          address[64], *body;
+	pp_id         ids[3];
+	pp_record     recs[3] = { { "k", "a", 1 }, { "k", "b", 1 },
+		        { "k", "c", 1 } };
+	int           port = start_with_http(&n);
+	pid_t         pid  = n.pid;
+
+	PP_PASS(pp_commit(n.client, recs, 3, ids)); /* acknowledged */
+	stuck_open(&st, port);
+	metrics_answers_within(port, 2000);
+	kill(pid, SIGKILL);
+	PP_ASSERT_TRUE(pp_t_wait_pid_gone(pid, pp_t_scaled(10000)));
+	pp_close(n.client);
+	n.client = NULL;
+	/* The same data and port, while the stuck clients still hang on
+	 * to their (now dead) connections. */
+	memset(&o, 0, sizeof(o));
+	pp_t_format(address, sizeof(address), "http://127.0.0.1:%d", port);
+	o.metrics_address = address;
+	PP_PASS(pp_t_node_spawn(&n, &o));
+	metrics_answers_within(port, 2000);
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "GET", "/topics/k", &body, NULL), 200);
+	PP_ASSERT_TRUE(strstr(body, "\"count\":3") != NULL);
+	free(body);
+	stuck_close(&st);
+	pp_t_node_stop(&n);
+}
+
+#define IDLE 160 /* more than the 128 the node's own server kept */
+
+static void
+test_many_idle_clients(void)
 {
 	pp_tnode n;
-	int      fds[OVER_CAP];
+	int      fds[IDLE];
 	int      port = start_with_http(&n);
-	size_t   i, closed = 0;
+	size_t   i;
 
-	for (i = 0; i < OVER_CAP; i++) {
+	for (i = 0; i < IDLE; i++) {
 		fds[i] = dial(port);
 	}
-	/* Newcomers push the oldest idle ones out: /metrics is served. */
+	/* They hold descriptors, not the server: /metrics is served. */
 	metrics_answers_within(port, 2000);
-	/* The oldest went first (the server accepts in dial order). */
-	for (i = 0; i < OVER_CAP - 128; i++) {
-		closed += closed_within(fds[i], pp_t_scaled(2000));
-	}
-	if (closed < OVER_CAP - 128) {
-		PP_FAIL_AT("only %zu of %d idle connections were dropped",
-		    closed, OVER_CAP);
-	}
-	for (i = 0; i < OVER_CAP; i++) {
+	for (i = 0; i < IDLE; i++) {
 		close(fds[i]);
 	}
 	metrics_answers_within(port, 2000);
+	pp_t_node_stop(&n);
+}
+
+/* Reads fd to EOF within 10 s into a NUL-terminated malloc'd string. */
+static char *
+read_to_eof(int fd)
+{
+	uint64_t      end = pp_t_mono_ms() + (uint64_t) pp_t_scaled(10000);
+	struct pollfd pfd;
+	size_t        len = 0, cap = 65536;
+	char         *buf = malloc(cap);
+	ssize_t       r;
+
+	PP_ASSERT_TRUE(buf != NULL);
+	for (;;) {
+		if (pp_t_mono_ms() > end) {
+			PP_FAIL_AT("the server did not close the connection");
+		}
+		pfd = (struct pollfd) { fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 100) <= 0) {
+			continue;
+		}
+		if (len + 1 == cap) {
+			cap *= 2;
+			PP_ASSERT_TRUE((buf = realloc(buf, cap)) != NULL);
+		}
+		if ((r = read(fd, buf + len, cap - len - 1)) <= 0) {
+			break;
+		}
+		len += (size_t) r;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+test_errors_are_json(void)
+{
+	pp_tnode n;
+	char    *body, *headers;
+	char     req[128];
+	int      fd, port = start_with_http(&n);
+
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "GET", "/nothing", &body, &headers),
+	    404);
+	PP_ASSERT_STR_EQ(body,
+	    "{\"error\":\"PP_EINVAL\",\"code\":-2,\"message\":\"no such "
+	    "path\"}");
+	PP_ASSERT_TRUE(strstr(headers, "Content-Type: application/json") !=
+	    NULL);
+	free(body);
+	free(headers);
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "DELETE", "/metrics", &body, &headers),
+	    405);
+	PP_ASSERT_TRUE(strstr(body, "\"error\":\"PP_EPERM\"") != NULL);
+	PP_ASSERT_TRUE(strstr(headers, "Allow: GET, HEAD") != NULL);
+	free(body);
+	free(headers);
+	/* HEAD: the headers of GET, with its length, and no body. */
+	PP_ASSERT_INT_EQ(
+	    metrics_http_request(port, "HEAD", "/healthz", &body, &headers),
+	    200);
+	PP_ASSERT_STR_EQ(body, "");
+	PP_ASSERT_TRUE(strstr(headers, "Content-Length: 15") != NULL);
+	free(body);
+	free(headers);
+	/* HTTP/1.1 keeps nothing open: the answer closes the connection. */
+	fd = dial(port);
+	pp_t_format(req, sizeof(req),
+	    "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	pp_t_write_all(fd, req, strlen(req));
+	body = read_to_eof(fd);
+	PP_ASSERT_TRUE(strncmp(body, "HTTP/1.1 200", 12) == 0);
+	PP_ASSERT_TRUE(strstr(body, "{\"status\":\"ok\"}") != NULL);
+	free(body);
+	close(fd);
 	pp_t_node_stop(&n);
 }
 
@@ -360,6 +563,66 @@ test_metrics_bounded(void)
 	pp_t_node_stop(&n);
 }
 
+#define BURST 96 /* requests at once: more than the 32 that may wait */
+
+/* BURST requests for /metrics sent at once; every one is answered, 200
+ * or 503 PP_EBUSY (JSON). Returns how many were 503. */
+static size_t
+burst(int port)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	int               fds[BURST];
+	char             *got;
+	size_t            i, busy = 0;
+
+	for (i = 0; i < BURST; i++) {
+		fds[i] = dial(port);
+	}
+	for (i = 0; i < BURST; i++) {
+		pp_t_write_all(fds[i], req, sizeof(req) - 1);
+	}
+	for (i = 0; i < BURST; i++) {
+		got = read_to_eof(fds[i]);
+		if (strncmp(got, "HTTP/1.1 503", 12) == 0) {
+			PP_ASSERT_TRUE(strstr(got, "Content-Type: application/json") !=
+			    NULL);
+			PP_ASSERT_TRUE(strstr(got, "{\"error\":\"PP_EBUSY\"") !=
+			    NULL);
+			busy++;
+		} else if (strncmp(got, "HTTP/1.1 200", 12) != 0 ||
+		    strstr(got, "\npipeproc_metrics_truncated 1\n") == NULL) {
+			PP_FAIL_AT("request %zu: %.200s", i, got);
+		}
+		free(got);
+		close(fds[i]);
+	}
+	return busy;
+}
+
+static void
+test_too_many_waiting(void)
+{
+	pp_tnode n;
+	size_t   rounds, busy = 0;
+	int      port = start_with_http(&n);
+
+	/* Each scrape takes a while with this many topics, so a burst
+	 * overflows the queue; bursts are repeated in case one is served
+	 * faster than it arrives. */
+	commit_topics(n.client, METRICS_TOPICS);
+	for (rounds = 0; rounds < 5 && busy == 0; rounds++) {
+		busy = burst(port);
+	}
+	if (busy == 0) {
+		PP_FAIL_AT("no 503 in %zu bursts of %d", rounds, BURST);
+	}
+	pp_t_diag("burst %zu: %zu of %d got 503", rounds, busy, BURST);
+	PP_ASSERT_U64_CMP(busy, <=, BURST - 1);
+	/* Once they are answered, the queue is free again. */
+	metrics_answers_within(port, 5000);
+	pp_t_node_stop(&n);
+}
+
 static const pp_test_case cases[] = {
 	PP_CASE("/metrics writes the samples of at most 10,000 topics and "
 	        "says it cut",
@@ -368,11 +631,21 @@ static const pp_test_case cases[] = {
 	    test_list_pages, 0),
 	PP_CASE("a bad limit or after is 400 with PP_EINVAL",
 	    test_bad_queries, 0),
-	PP_CASE("silent, half-sent and unread requests delay no /metrics "
-	        "and are closed at the timeout",
+	PP_CASE("silent, half-sent and unread requests delay no /metrics",
 	    test_stuck_clients, 0),
-	PP_CASE("more idle clients than the cap do not lock others out",
-	    test_more_clients_than_the_cap, 0),
+	PP_CASE("the node stops at once with stuck clients and closes them",
+	    test_stop_with_stuck_clients, 0),
+	PP_CASE("a node killed with stuck clients restarts on the same port "
+	        "with every acknowledged log",
+	    test_kill_with_stuck_clients, 0),
+	PP_CASE("160 idle clients do not keep others from /metrics",
+	    test_many_idle_clients, 0),
+	PP_CASE("more requests than may wait get 503 PP_EBUSY, the rest "
+	        "their answer",
+	    test_too_many_waiting, 0),
+	PP_CASE("unknown paths and other methods get JSON errors; HEAD has "
+	        "no body; answers close their connection",
+	    test_errors_are_json, 0),
 	PP_CASES_END,
 };
 

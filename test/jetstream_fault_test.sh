@@ -25,19 +25,10 @@
 # shellcheck source=test/lib_nats.sh
 . "$(dirname "$0")/lib_nats.sh"
 
-need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_PLUGINS
-nats_need
-export PIPEPROC_NODE
-unset PIPEPROC_ADDRESS
+nats_test_env
 deadline_s=90
 per=${JS_FAULT_PER:-5000}
 total=$((per * 4))
-plugins=$PIPEPROC_PLUGINS
-case "$plugins" in
-/*) ;;
-*) plugins=$PWD/$plugins ;;
-esac
-js=$plugins/jetstream.so
 
 make_tmp ppjf
 addr=ipc://$tmp/sock

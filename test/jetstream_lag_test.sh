@@ -16,17 +16,8 @@
 # shellcheck source=test/lib_nats.sh
 . "$(dirname "$0")/lib_nats.sh"
 
-need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_PLUGINS
-nats_need
-export PIPEPROC_NODE
-unset PIPEPROC_ADDRESS
+nats_test_env
 deadline_s=30
-plugins=$PIPEPROC_PLUGINS
-case "$plugins" in
-/*) ;;
-*) plugins=$PWD/$plugins ;;
-esac
-js=$plugins/jetstream.so
 
 make_tmp ppjslag
 addr=ipc://$tmp/sock

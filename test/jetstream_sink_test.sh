@@ -18,17 +18,8 @@
 # shellcheck source=test/lib_nats.sh
 . "$(dirname "$0")/lib_nats.sh"
 
-need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_PLUGINS PIPEPROC_GEN_CERTS
-nats_need
-export PIPEPROC_NODE
-unset PIPEPROC_ADDRESS
+nats_test_env PIPEPROC_GEN_CERTS
 deadline_s=30
-plugins=$PIPEPROC_PLUGINS
-case "$plugins" in
-/*) ;;
-*) plugins=$PWD/$plugins ;;
-esac
-js=$plugins/jetstream.so
 
 make_tmp ppjs
 addr=ipc://$tmp/sock

@@ -142,3 +142,20 @@ nats_stop() {
 nats_restart() {
 	nats_launch "$1"
 }
+
+# nats_test_env [VAR...]: what every JetStream test needs before it
+# starts: the pipeproc programs (and VARs), a nats-server, no inherited
+# node address, and js = the jetstream plugin's absolute path (workers
+# run in other directories).
+nats_test_env() {
+	need_env PIPEPROC_CLI PIPEPROC_NODE PIPEPROC_PLUGINS "$@"
+	nats_need
+	export PIPEPROC_NODE
+	unset PIPEPROC_ADDRESS
+	plugins=$PIPEPROC_PLUGINS
+	case "$plugins" in
+	/*) ;;
+	*) plugins=$PWD/$plugins ;;
+	esac
+	js=$plugins/jetstream.so
+}

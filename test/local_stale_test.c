@@ -1,7 +1,7 @@
 /*
  * local_stale_test.c - a client reading a node's store itself (local
- * reads, DESIGN §8) never reads a store that was replaced under it
- * (issue stops, "Noticed"): the node is killed or stopped, its directory
+ * reads, DESIGN §8) never reads a store that was replaced under it:
+ * the node is killed or stopped, its directory
  * removed, and a new node starts at the same path and address with other
  * data. The old client, whose socket redials that address, must then get
  * the new data (through requests), and while no node serves the path,

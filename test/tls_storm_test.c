@@ -31,6 +31,7 @@ typedef struct storm {
 	pp_client      *c;
 	atomic_bool     is_stopping;
 	atomic_int      n_errors;
+	atomic_int      last_error; /* the latest failed call's code, for diagnosis */
 	pthread_mutex_t mu;
 	pp_id          *ids;
 	char          (*bodies)[24];
@@ -53,8 +54,11 @@ storm_main(void *p)
 		r.len   = (size_t)snprintf(body, sizeof(body), "c%d-%d",
                     s->index, i);
 		r.body  = body;
-		if (pp_commit(s->c, &r, 1, &id) != 0) {
+		int rv;
+
+		if ((rv = pp_commit(s->c, &r, 1, &id)) != 0) {
 			atomic_fetch_add(&s->n_errors, 1);
+			atomic_store(&s->last_error, rv);
 			continue;
 		}
 		pthread_mutex_lock(&s->mu);
@@ -75,6 +79,20 @@ storm_count(storm *s)
 	n = s->count;
 	pthread_mutex_unlock(&s->mu);
 	return (n);
+}
+
+/* Says where both storms are, so that a wait that runs out tells why. */
+static void
+storm_diag(storm st[2], const char *when)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		pp_t_diag("%s: client %d acked %zu, failed calls %d (last %s)",
+		    when, k, storm_count(&st[k]), atomic_load(&st[k].n_errors),
+		    atomic_load(&st[k].last_error) == 0 ? "none" :
+		        pp_errname(atomic_load(&st[k].last_error)));
+	}
 }
 
 static int
@@ -111,9 +129,18 @@ test_reconnect_storm(void)
 		    pthread_create(&th[k], NULL, storm_main, &st[k]), 0);
 	}
 	for (i = 0; i < 2; i++) {
-		PP_WAIT_UNTIL(storm_count(&st[0]) > 300 * (i + 1) &&
-		        storm_count(&st[1]) > 300 * (i + 1),
-		    30000);
+		uint64_t end = pp_t_mono_ms() + (uint64_t)pp_t_scaled(30000);
+
+		while (storm_count(&st[0]) <= 300 * (i + 1) ||
+		    storm_count(&st[1]) <= 300 * (i + 1)) {
+			if (pp_t_mono_ms() > end) {
+				storm_diag(st, "stalled");
+				PP_FAIL_AT("round %zu: each client should have "
+				           "more than %zu acks within 30 s",
+				    i, 300 * (i + 1));
+			}
+			pp_t_nap();
+		}
 		/* kill -9 mid-storm, then the same address and data. */
 		{
 			char saved[PP_T_PATH];

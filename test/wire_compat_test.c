@@ -1,7 +1,7 @@
 /*
  * wire_compat_test.c - a library and a node of different ages understand
- * each other (DESIGN §5, "Compatibility of replies"; issue stops,
- * "Noticed": the stats decoder required every field).
+ * each other (DESIGN §5, "Compatibility of replies";
+ * before, the stats decoder required every field).
  *
  * Replies of an "older node" (fewer keys, shorter items) and of a "newer
  * node" (unknown keys, longer items) are built by hand with msgpack-c and

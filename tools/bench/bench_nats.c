@@ -63,7 +63,7 @@ static int
 spawn_server(bench_nats *n, int i)
 {
 	posix_spawn_file_actions_t fa;
-	char                       conf[PATH_MAX + 16], log[PATH_MAX + 16];
+	char                       conf[PATH_MAX + 32], log[PATH_MAX + 32];
 	char                      *argv[] = { (char *)server_path(), "-c", conf,
 		                         NULL };
 	int                        rc;
@@ -135,7 +135,7 @@ bench_nats_start(const bench_cfg *cfg, const char *tag, int run, int count,
     bench_nats *n)
 {
 	int   ports[BENCH_NATS_MAX], routes[BENCH_NATS_MAX], i, j;
-	char  path[PATH_MAX + 16];
+	char  path[PATH_MAX + 32];
 	FILE *f;
 
 	memset(n, 0, sizeof(*n));

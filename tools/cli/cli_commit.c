@@ -28,7 +28,7 @@
  * as no more input is ready, so `tail -f log | pipeproc commit t` commits
  * (and prints ids) as lines arrive, as a Kafka console producer would.
  *
- * Bounds (issue stops, "Noticed"): no input is read without limit. A piece
+ * Bounds: no input is read without limit. A piece
  * of the stream, and a file of -f, may be at most the node's maximum body
  * (pp_client_max_body, --max-body of the node): reading stops there and
  * the command fails with PP_ETOOBIG naming the limit, since a log cannot
