@@ -553,9 +553,9 @@ claim_path(const char *path, char *msg, size_t msglen)
  * again on a file its owner opened to others, see keep_socket_file).
  * Remote listeners read at most one request (no slack for a
  * PP_ETOOLARGE answer: a peer that may not even hold the token must not
- * make us buffer 4x that), tls+tcp ones
- * demand a client certificate signed by our CA (mutual TLS). NNG 1.5.2
- * drops a connection whose TLS and SP handshakes take over 10 s.
+ * make us buffer 4x that), tls+tcp ones demand a client certificate
+ * signed by our CA (mutual TLS). NNG 1.5.2 drops a connection whose TLS
+ * and SP handshakes take over 10 s.
  */
 static int
 listen_on(server *s, size_t i, char *msg, size_t msglen)
