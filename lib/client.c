@@ -5,7 +5,7 @@
  * queue.
  *
  * Design notes: a client holds one NNG socket; every request opens its
- * own context (transport.c), so the handle needs no lock of its own. The
+ * own context (transport_pool.c), so the handle needs no lock of its own. The
  * only mutable state after connect is `is_closed` and the commit queue,
  * both guarded in commit.c.
  */

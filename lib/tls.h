@@ -1,7 +1,7 @@
 /*
  * tls.h - TLS material for tls+tcp:// (SPEC §4, PEER §18): loading and
  * checking PEM files before NNG sees them, and explaining a failed
- * connection. The only library module besides transport.c that knows
+ * connection. The only library module besides transport*.c that knows
  * about TLS; it uses mbedTLS directly (NNG's own TLS engine is mbedTLS).
  */
 #ifndef PP_TLS_H
