@@ -1,8 +1,9 @@
 /*
  * auth.h - who may talk to the node: the access token, the cap on
  * connections and the deadline for a new connection to prove itself
- * (issue 6 items 3 and 6). server.c feeds it NNG pipe events and asks it
- * about every request; it knows nothing of NNG itself.
+ * (issue 6 items 3 and 6). The server feeds it NNG pipe events
+ * (server_pipe.c) and asks it about every request (server_recv.c);
+ * it knows nothing of NNG itself.
  */
 #ifndef PP_NODE_AUTH_H
 #define PP_NODE_AUTH_H

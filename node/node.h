@@ -4,6 +4,8 @@
  * it).
  *
  *   server.c   NNG rep contexts: receive, decode, dispatch, reply
+ *              (with server_listen.c, server_pipe.c, server_recv.c,
+ *              server_reply.c; server_impl.h)
  *   writer.c   the writer thread: group commit (writer.h)
  *   reader.c   reader threads: range, length, stat, topics (reader.h)
  *   request.h  the request in flight and its completion

@@ -1,9 +1,10 @@
 /*
  * peer.h - which local users may use the node's ipc listeners (issue 14
  * item 1): the node's own user always, others only when --allow-uid or
- * --allow-gid names them. server.c asks about every new ipc connection
- * (the peer's uid and gid come from the socket, SO_PEERCRED through
- * NNG); tcp connections are guarded by TLS and tokens instead.
+ * --allow-gid names them. The server asks about every new ipc connection
+ * (server_pipe.c; the peer's uid and gid come from the socket,
+ * SO_PEERCRED through NNG); tcp connections are guarded by TLS and
+ * tokens instead.
  */
 #ifndef PP_NODE_PEER_H
 #define PP_NODE_PEER_H

@@ -42,7 +42,7 @@
 #define LINGER_US 150
 /* At most this many waiting requests are parked; more are answered at
  * once (an empty claim), so waits can never take every server context
- * (NCONN 256 in server.c) and starve the commits they wait for. */
+ * (NCONN 256 in server_impl.h) and starve the commits they wait for. */
 #define PARK_MAX 192
 /* Limits of one GC or purge step (one transaction, store/gc.c). A
  * request waits behind one step at most, so a step costs about what a
