@@ -10,9 +10,9 @@
  *     (this hung pp_close about once in 40 rounds before the client read
  *     such replies before closing);
  *   - a request times out with no reply since it was sent, so the client
- *     replaces its dialer (ppi_transport_redial_if_stuck), and pp_close comes while the
- *     new dialer negotiates with the stopped (or just continued) node,
- *     over ipc and over tls+tcp.
+ *     replaces its dialer (ppi_transport_redial_if_stuck), and pp_close
+ *     comes while the new dialer negotiates with the stopped (or just
+ *     continued) node, over ipc and over tls+tcp.
  * Each pp_close must return within CLOSE_BOUND_MS, below the 2 s after
  * which the transport gives a wedged close up: a close that had to be
  * given up fails the case.
