@@ -32,7 +32,7 @@
 #define JS_COUNT   1000   /* messages per fetch; logs per commit call */
 #define JS_CLAIM   10000  /* logs per claim of the sink */
 #define JS_WARMUP  2000   /* untimed logs through the sink first */
-#define JS_LOGS    50000  /* timed logs */
+#define JS_LOGS    200000 /* timed logs: enough that the source's creation (its plugin check, positioning) is not most of a run */
 #define JS_LOGS_Q  5000   /* ... in quick mode */
 #define JS_WAIT_MS 300000 /* a run that takes longer has failed */
 
