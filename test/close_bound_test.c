@@ -17,7 +17,6 @@
  * which the transport gives a wedged close up: a close that had to be
  * given up fails the case.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,43 +91,11 @@ close_within(pp_client *c, int bound_ms)
 	PP_ASSERT_U64_CMP(took, <, (uint64_t) ms);
 }
 
-/* True when every thread of pid is stopped (state 'T' in its stat). */
-static bool
-all_stopped(pid_t pid)
-{
-	char           path[64], buf[512], *p;
-	DIR           *d;
-	struct dirent *e;
-	FILE          *f;
-	bool           ok = true;
-
-	pp_t_format(path, sizeof(path), "/proc/%d/task", (int) pid);
-	if ((d = opendir(path)) == NULL) {
-		return false;
-	}
-	while (ok && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		pp_t_format(path, sizeof(path), "/proc/%d/task/%s/stat",
-		    (int) pid, e->d_name);
-		if ((f = fopen(path, "r")) == NULL) {
-			continue; /* the thread just ended */
-		}
-		ok = fgets(buf, sizeof(buf), f) != NULL &&
-		    (p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
-		    (p[2] == 'T' || p[2] == 't');
-		fclose(f);
-	}
-	closedir(d);
-	return ok;
-}
 
 static void
 node_stop(pp_tnode *n)
 {
-	kill(n->pid, SIGSTOP);
-	PP_WAIT_UNTIL(all_stopped(n->pid), 5000);
+	pp_t_node_freeze(n);
 }
 
 /* The node stops on SIGTERM in time, and cleanly. */

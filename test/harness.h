@@ -236,6 +236,10 @@ void pp_t_node_case_run(void (*fn)(pp_tnode *n));
 /* Sends sig to the node; with SIGKILL also reaps it. */
 void pp_t_node_kill(pp_tnode *n, int sig);
 
+/* SIGSTOPs the node and waits until every one of its threads has
+ * stopped (kill() returns before they have); SIGCONT resumes it. */
+void pp_t_node_freeze(pp_tnode *n);
+
 /* Waits for our child node to exit; returns its wait status, or -1 on
  * timeout. Closes n->out_fd. */
 int pp_t_node_wait(pp_tnode *n, int timeout_ms);

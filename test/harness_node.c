@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -335,6 +336,46 @@ pp_t_node_exec(pp_tnode *n, const char *const *extra)
 		return (-1);
 	}
 	return (0);
+}
+
+/* True when every thread of pid is stopped (state 'T' in its stat). */
+static bool
+all_stopped(pid_t pid)
+{
+	char           path[64], buf[512], *p;
+	DIR           *d;
+	struct dirent *e;
+	FILE          *f;
+	bool           ok = true;
+
+	pp_t_format(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((d = opendir(path)) == NULL) {
+		return false;
+	}
+	while (ok && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.') {
+			continue;
+		}
+		pp_t_format(path, sizeof(path), "/proc/%d/task/%s/stat",
+		    (int)pid, e->d_name);
+		if ((f = fopen(path, "r")) == NULL) {
+			continue; /* the thread just ended */
+		}
+		ok = fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
+		    (p[2] == 'T' || p[2] == 't');
+		fclose(f);
+	}
+	closedir(d);
+	return ok;
+}
+
+void
+pp_t_node_freeze(pp_tnode *n)
+{
+	PP_ASSERT_TRUE(n->pid > 0);
+	kill(n->pid, SIGSTOP);
+	PP_WAIT_UNTIL(all_stopped(n->pid), 5000);
 }
 
 void

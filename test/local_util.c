@@ -1,7 +1,6 @@
 /*
  * local_util.c - fixtures of the local-read tests (local_util.h).
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,37 +21,6 @@ local_connect(const pp_tnode *n, bool is_off)
 	return c;
 }
 
-/* True when every thread of pid is stopped (state 'T' in its stat). */
-static bool
-all_stopped(pid_t pid)
-{
-	char           path[64], buf[512], *p;
-	DIR           *d;
-	struct dirent *e;
-	FILE          *f;
-	bool           ok = true;
-
-	pp_t_format(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if ((d = opendir(path)) == NULL) {
-		return false;
-	}
-	while (ok && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		pp_t_format(path, sizeof(path), "/proc/%d/task/%s/stat",
-		    (int)pid, e->d_name);
-		if ((f = fopen(path, "r")) == NULL) {
-			continue; /* the thread just ended */
-		}
-		ok = fgets(buf, sizeof(buf), f) != NULL &&
-		    (p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
-		    (p[2] == 'T' || p[2] == 't');
-		fclose(f);
-	}
-	closedir(d);
-	return ok;
-}
 
 bool
 local_reads_locally(pp_tnode *n, pp_client *c, const char *topic)
@@ -60,10 +28,7 @@ local_reads_locally(pp_tnode *n, pp_client *c, const char *topic)
 	uint64_t count;
 	int      rv;
 
-	PP_ASSERT_TRUE(n->pid > 0);
-	kill(n->pid, SIGSTOP);
-	/* kill() returns before the node's threads have stopped. */
-	PP_WAIT_UNTIL(all_stopped(n->pid), 5000);
+	pp_t_node_freeze(n);
 	rv = pp_length(c, topic, &count);
 	kill(n->pid, SIGCONT);
 	if (rv != 0 && rv != PP_ETIMEDOUT && rv != PP_ENOTOPIC) {
