@@ -62,6 +62,13 @@ int ppi_client_connect(const char *address, const pp_connect_opts *opts,
 int ppi_client_fail(const pp_client *client, int rv, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * ppi_client_check_producer_key - 0 when key is 1..PP_PRODUCER_MAX
+ * visible ASCII bytes, else PP_EINVAL with the client's detail set
+ * (producer.c; every call that takes a producer key checks it so).
+ */
+int ppi_client_check_producer_key(const pp_client *client, const char *key);
+
 /* ppi_set_last_errmsg - the detail pp_last_errmsg() returns. */
 void ppi_set_last_errmsg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -549,12 +549,10 @@ validate_opts(pp_client *c, const pp_commit_opts *o, size_t *bytes)
 		return 0;
 	}
 	if (o->producer != NULL) {
-		if (!ppi_wire_producer_key_valid(o->producer,
-		        strnlen(o->producer, PP_PRODUCER_MAX + 1))) {
-			return ppi_client_fail(c, PP_EINVAL,
-			    "producer key must be 1 to %d bytes of visible "
-			    "ASCII",
-			    PP_PRODUCER_MAX);
+		int rv = ppi_client_check_producer_key(c, o->producer);
+
+		if (rv != 0) {
+			return rv;
 		}
 		if (o->producer_seq == 0) {
 			return ppi_client_fail(c, PP_EINVAL,

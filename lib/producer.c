@@ -9,6 +9,19 @@
 #include "wire.h"
 
 int
+ppi_client_check_producer_key(const pp_client *c, const char *key)
+{
+	if (key == NULL ||
+	    !ppi_wire_producer_key_valid(
+	        key, strnlen(key, PP_PRODUCER_MAX + 1))) {
+		return ppi_client_fail(c, PP_EINVAL,
+		    "producer key must be 1 to %d bytes of visible ASCII",
+		    PP_PRODUCER_MAX);
+	}
+	return 0;
+}
+
+int
 pp_producer(pp_client *c, const char *key, pp_producer_info *info)
 {
 	ppi_buf   req;
@@ -22,12 +35,8 @@ pp_producer(pp_client *c, const char *key, pp_producer_info *info)
 	if (info == NULL) {
 		return ppi_client_fail(c, PP_EINVAL, "info is NULL");
 	}
-	if (key == NULL ||
-	    !ppi_wire_producer_key_valid(
-	        key, strnlen(key, PP_PRODUCER_MAX + 1))) {
-		return ppi_client_fail(c, PP_EINVAL,
-		    "producer key must be 1 to %d bytes of visible ASCII",
-		    PP_PRODUCER_MAX);
+	if ((rv = ppi_client_check_producer_key(c, key)) != 0) {
+		return rv;
 	}
 	ppi_buf_init(&req);
 	ppi_wire_producer(&req, key);

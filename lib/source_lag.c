@@ -111,12 +111,8 @@ ppi_source_report(pp_client *c, const char *name, const char *key,
 		return ppi_client_fail(c, PP_EINVALID_NAME,
 		    "source name must match [A-Za-z0-9_.-]{1,200}");
 	}
-	if (key == NULL ||
-	    !ppi_wire_producer_key_valid(
-	        key, strnlen(key, PP_PRODUCER_MAX + 1))) {
-		return ppi_client_fail(c, PP_EINVAL,
-		    "producer key must be 1 to %d bytes of visible ASCII",
-		    PP_PRODUCER_MAX);
+	if ((rv = ppi_client_check_producer_key(c, key)) != 0) {
+		return rv;
 	}
 	ppi_buf_init(&req);
 	ppi_wire_srcreport(&req, name, key, head);
